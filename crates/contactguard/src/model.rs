@@ -1,0 +1,488 @@
+//! The domain model shared by every binding: asks, history events and
+//! decisions, with the wire names of DESIGN.md.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $wire)] $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire name of this value.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire,)+ }
+            }
+
+            /// Parses a wire name.
+            pub fn from_wire(s: &str) -> Option<Self> {
+                match s { $($wire => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// The medium of a contact.
+    Channel {
+        /// A telephone call.
+        Call = "call",
+        /// A text message.
+        Sms = "sms",
+        /// An email.
+        Email = "email",
+        /// A letter.
+        Letter = "letter",
+        /// An in-person visit.
+        Visit = "visit",
+        /// An app push notification or in-app message.
+        Push = "push",
+        /// A ringless voicemail.
+        VoicemailDrop = "voicemail_drop",
+    }
+}
+
+wire_enum! {
+    /// The role of the person contacted, relative to the debt.
+    Role {
+        /// The borrower.
+        Debtor = "debtor",
+        /// A joint borrower.
+        CoDebtor = "co_debtor",
+        /// A guarantor (co-maker).
+        Guarantor = "guarantor",
+        /// The debtor's spouse.
+        Spouse = "spouse",
+        /// An executor or administrator of the debtor's estate.
+        EstateRepresentative = "estate_representative",
+        /// The debtor's attorney.
+        Attorney = "attorney",
+        /// A person the debtor named as an emergency contact.
+        EmergencyContact = "emergency_contact",
+        /// A person the debtor named as a reference.
+        Reference = "reference",
+        /// Anyone else, for example an address-book contact.
+        ThirdParty = "third_party",
+        /// The debtor's employer.
+        Employer = "employer",
+    }
+}
+
+impl Role {
+    /// Obligors: people liable for the debt.
+    pub fn is_obligor(self) -> bool {
+        matches!(self, Role::Debtor | Role::CoDebtor | Role::Guarantor)
+    }
+
+    /// Third parties in regulations.md §2: emergency contacts, references,
+    /// address-book contacts and employers.
+    pub fn is_third_party(self) -> bool {
+        matches!(
+            self,
+            Role::EmergencyContact | Role::Reference | Role::ThirdParty | Role::Employer
+        )
+    }
+}
+
+wire_enum! {
+    /// Why a contact is made.
+    Purpose {
+        /// Collecting the debt.
+        Collection = "collection",
+        /// Only asking where the debtor can be reached.
+        Location = "location",
+        /// A legally required notice.
+        Notice = "notice",
+    }
+}
+
+wire_enum! {
+    /// The place reached.
+    Place {
+        /// The person's home (landline, address).
+        Home = "home",
+        /// A mobile number.
+        Mobile = "mobile",
+        /// The person's workplace.
+        Work = "work",
+        /// Not known.
+        Unknown = "unknown",
+    }
+}
+
+wire_enum! {
+    /// The outcome of a contact attempt.
+    AttemptResult {
+        /// Busy signal, number not in service: never reached a line.
+        NotConnected = "not_connected",
+        /// Rang, nobody answered.
+        NoAnswer = "no_answer",
+        /// Reached voicemail.
+        Voicemail = "voicemail",
+        /// Talked with the person.
+        Conversation = "conversation",
+        /// An electronic message or letter was delivered.
+        Delivered = "delivered",
+        /// Sending or dialling failed.
+        Failed = "failed",
+    }
+}
+
+wire_enum! {
+    /// Why collection on a debt is held.
+    HoldReason {
+        /// The debt is disputed.
+        Dispute = "dispute",
+        /// The debtor promised to pay by a date.
+        PromiseToPay = "promise_to_pay",
+        /// A repayment plan was agreed.
+        RepaymentPlan = "repayment_plan",
+        /// A complaint is open.
+        Complaint = "complaint",
+        /// Bankruptcy proceedings.
+        Bankruptcy = "bankruptcy",
+        /// The debtor has died.
+        Deceased = "deceased",
+    }
+}
+
+/// "May we contact this person, on this channel, right now?"
+///
+/// Fields other than `at`, `channel`, `to`, `role` and `debt` are optional;
+/// a rule that needs an absent one assumes the stricter value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ask {
+    /// When the contact would be made (sent, for electronic messages).
+    pub at: Timestamp,
+    /// The medium.
+    pub channel: Channel,
+    /// Recipient key (a phone number, a customer id, a keyed hash...).
+    pub to: String,
+    /// The recipient's role relative to the debt.
+    pub role: Role,
+    /// Account key of the debt the contact is about.
+    pub debt: String,
+    /// Candidate IANA time zones of the recipient: the contact must be
+    /// permitted in every one of them.
+    #[serde(default, alias = "timezone", deserialize_with = "one_or_many")]
+    pub timezones: Vec<String>,
+    /// The place reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<Place>,
+    /// Whether the call or text is autodialed or prerecorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autodialed: Option<bool>,
+    /// Why the contact is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<Purpose>,
+    /// How many days the debt is past due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days_past_due: Option<i64>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
+
+/// A contact attempt that was made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// When it was made.
+    pub at: Timestamp,
+    /// The medium.
+    pub channel: Channel,
+    /// Recipient key.
+    pub to: String,
+    /// The recipient's role.
+    pub role: Role,
+    /// The debt it was about.
+    pub debt: String,
+    /// What happened.
+    pub result: AttemptResult,
+    /// The place reached, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<Place>,
+}
+
+/// Consent given or withdrawn for a channel (the latest event wins).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Consent {
+    /// When it was received.
+    pub at: Timestamp,
+    /// Who gave it.
+    pub to: String,
+    /// The channel it covers.
+    pub channel: Channel,
+    /// Granted (true) or withdrawn (false).
+    pub granted: bool,
+    /// Which consent this is (for example `tcpa`, `nyc_written`,
+    /// `emergency_contact`). A consent without a kind is read by every rule
+    /// that reads consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// A request not to be contacted through a medium.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OptOut {
+    /// When it was received.
+    pub at: Timestamp,
+    /// Who asked.
+    pub to: String,
+    /// The medium refused.
+    pub channel: Channel,
+    /// The place (number or address) refused, when the request named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<Place>,
+}
+
+/// A request to stop collecting from this person on this debt (effective
+/// on receipt).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cease {
+    /// When it was received.
+    pub at: Timestamp,
+    /// Who asked.
+    pub to: String,
+    /// The debt.
+    pub debt: String,
+}
+
+/// The person is represented by an attorney on this debt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttorneyNotice {
+    /// When the collector learned of it.
+    pub at: Timestamp,
+    /// The represented person.
+    pub to: String,
+    /// The debt.
+    pub debt: String,
+}
+
+/// Collection on a debt is held, until a date or open-ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hold {
+    /// When the hold began.
+    pub at: Timestamp,
+    /// The debt.
+    pub debt: String,
+    /// Why.
+    pub reason: HoldReason,
+    /// When it ends; `None` is open-ended.
+    #[serde(default)]
+    pub until: Option<Timestamp>,
+}
+
+/// Reg F prior consent: the person asked the collector to call them about
+/// this debt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PriorConsentToContact {
+    /// When it was received.
+    pub at: Timestamp,
+    /// Who gave it.
+    pub to: String,
+    /// The debt.
+    pub debt: String,
+    /// A shorter period the person named, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
+    /// `false` revokes an earlier consent.
+    #[serde(default = "yes")]
+    pub granted: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A third party asked to be contacted again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RequestContact {
+    /// When it was received.
+    pub at: Timestamp,
+    /// Who asked.
+    pub to: String,
+    /// The debt, if the request named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debt: Option<String>,
+}
+
+/// The person said some times, weekdays or a place are inconvenient.
+///
+/// `start`/`end` give a local-time span, half-open `[start, end)`, wrapping
+/// past midnight when `end <= start`; `weekdays` limit it to those days (all
+/// day when no span is given). `place` makes it a place designated
+/// inconvenient; `channel` limits it to one medium.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Inconvenient {
+    /// When it was said.
+    pub at: Timestamp,
+    /// Who said it.
+    pub to: String,
+    /// Start of the inconvenient local-time span, `HH:MM[:SS]`.
+    #[serde(default, alias = "from", alias = "after", skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// End of the span, exclusive.
+    #[serde(default, alias = "before", skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+    /// Weekdays (`mon`...`sun`) that are inconvenient.
+    #[serde(default, alias = "days", skip_serializing_if = "Vec::is_empty")]
+    pub weekdays: Vec<String>,
+    /// A place designated inconvenient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<Place>,
+    /// The medium the statement is limited to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    /// When the statement stops applying, if it was limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
+}
+
+/// The operator marks the debtor out of contact on a debt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unreachable {
+    /// When it was marked.
+    pub at: Timestamp,
+    /// The debtor.
+    pub to: String,
+    /// The debt.
+    pub debt: String,
+}
+
+/// One history event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A contact attempt.
+    Attempt(Attempt),
+    /// Consent granted or withdrawn.
+    Consent(Consent),
+    /// A medium refused.
+    OptOut(OptOut),
+    /// Stop collecting from this person on this debt.
+    Cease(Cease),
+    /// Represented by an attorney.
+    Attorney(AttorneyNotice),
+    /// Collection held.
+    Hold(Hold),
+    /// Reg F prior consent to be called.
+    PriorConsentToContact(PriorConsentToContact),
+    /// A third party asked to be contacted again.
+    RequestContact(RequestContact),
+    /// Times, days or a place said to be inconvenient.
+    Inconvenient(Inconvenient),
+    /// The debtor is out of contact.
+    Unreachable(Unreachable),
+}
+
+impl Event {
+    /// When the event happened.
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Event::Attempt(e) => e.at,
+            Event::Consent(e) => e.at,
+            Event::OptOut(e) => e.at,
+            Event::Cease(e) => e.at,
+            Event::Attorney(e) => e.at,
+            Event::Hold(e) => e.at,
+            Event::PriorConsentToContact(e) => e.at,
+            Event::RequestContact(e) => e.at,
+            Event::Inconvenient(e) => e.at,
+            Event::Unreachable(e) => e.at,
+        }
+    }
+
+    /// The person the event is about, if any.
+    pub fn recipient(&self) -> Option<&str> {
+        match self {
+            Event::Attempt(e) => Some(&e.to),
+            Event::Consent(e) => Some(&e.to),
+            Event::OptOut(e) => Some(&e.to),
+            Event::Cease(e) => Some(&e.to),
+            Event::Attorney(e) => Some(&e.to),
+            Event::Hold(_) => None,
+            Event::PriorConsentToContact(e) => Some(&e.to),
+            Event::RequestContact(e) => Some(&e.to),
+            Event::Inconvenient(e) => Some(&e.to),
+            Event::Unreachable(e) => Some(&e.to),
+        }
+    }
+
+    /// The debt the event is about, if any.
+    pub fn debt(&self) -> Option<&str> {
+        match self {
+            Event::Attempt(e) => Some(&e.debt),
+            Event::Cease(e) => Some(&e.debt),
+            Event::Attorney(e) => Some(&e.debt),
+            Event::Hold(e) => Some(&e.debt),
+            Event::PriorConsentToContact(e) => Some(&e.debt),
+            Event::RequestContact(e) => e.debt.as_deref(),
+            Event::Unreachable(e) => Some(&e.debt),
+            Event::Consent(_) | Event::OptOut(_) | Event::Inconvenient(_) => None,
+        }
+    }
+
+    /// The attempt this ask would record if it goes ahead.
+    pub fn attempt_from(ask: &Ask, result: AttemptResult) -> Event {
+        Event::Attempt(Attempt {
+            at: ask.at,
+            channel: ask.channel,
+            to: ask.to.clone(),
+            role: ask.role,
+            debt: ask.debt.clone(),
+            result,
+            place: ask.place,
+        })
+    }
+}
+
+/// One rule that denied an ask.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Denial {
+    /// The rule's id.
+    pub id: String,
+    /// The rule's legal citation.
+    pub cite: String,
+    /// What was exceeded, with the figures.
+    pub message: String,
+}
+
+/// The answer to an [`Ask`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Whether the contact may go ahead.
+    pub allow: bool,
+    /// Every rule that denied it.
+    pub denials: Vec<Denial>,
+    /// The earliest instant at which the same ask would be allowed given the
+    /// same history; `None` when no instant within the policy's horizon helps.
+    pub retry_at: Option<Timestamp>,
+    /// What the contact must honour if it goes ahead (for example
+    /// `no_debt_disclosure`, `opt_out_notice`).
+    pub obligations: Vec<String>,
+}

@@ -1,0 +1,88 @@
+//! Policy errors: one diagnostic shape (code, message, help, span) for every
+//! language.
+
+use std::fmt;
+
+/// What went wrong while loading or compiling a policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError {
+    /// Stable machine-readable code, e.g. `policy.syntax`, `policy.invalid`,
+    /// `policy.unknown_preset`.
+    pub code: &'static str,
+    /// What is wrong, lowercase, user input in backticks.
+    pub message: String,
+    /// Where the policy came from (a file name or `preset:cn`), if known.
+    pub source_name: Option<String>,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// 1-based column, when known.
+    pub column: Option<u32>,
+    /// Path of the field, e.g. `rules[3].limit`.
+    pub field: Option<String>,
+    /// A hint on how to fix it.
+    pub help: Option<String>,
+}
+
+impl PolicyError {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> PolicyError {
+        PolicyError {
+            code,
+            message: message.into(),
+            source_name: None,
+            line: None,
+            column: None,
+            field: None,
+            help: None,
+        }
+    }
+
+    pub(crate) fn with_field(mut self, field: impl Into<String>) -> PolicyError {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> PolicyError {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub(crate) fn at(mut self, pos: Option<(u32, u32)>) -> PolicyError {
+        if let Some((l, c)) = pos {
+            self.line = Some(l);
+            self.column = Some(c);
+        }
+        self
+    }
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let src = self.source_name.as_deref().unwrap_or("policy");
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{src}:{l}:{c}: ")?,
+            _ => write!(f, "{src}: ")?,
+        }
+        if let Some(field) = &self.field {
+            write!(f, "`{field}`: ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// 1-based line and column of a byte offset in `text`.
+pub(crate) fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(col).unwrap_or(u32::MAX),
+    )
+}

@@ -1,0 +1,168 @@
+//! Policies: loading (TOML, JSON, presets), validation with located errors,
+//! composition, and the compiled form the engine evaluates.
+
+mod compile;
+mod error;
+pub mod format;
+mod locate;
+mod presets;
+
+pub use compile::{Calendar, CalendarCoverage};
+pub(crate) use compile::{Body, Cond, Filter, Period, Rule, Win};
+pub use error::PolicyError;
+pub use format::{PolicyFile, RuleSpec};
+pub use presets::{preset_names, preset_source};
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A compiled, immutable policy: the union of its rules and those of every
+/// policy it extends. Cheap to clone and safe to share between threads.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) name: String,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) specs: Vec<RuleSpec>,
+    pub(crate) calendars: BTreeMap<String, Arc<Calendar>>,
+    pub(crate) unreachable: format::UnreachableSpec,
+    /// How far back (seconds) any rule looks at attempts; `None` when a
+    /// lifetime cap makes it unbounded.
+    pub(crate) lookback: Option<i64>,
+}
+
+/// The text of a policy and what kind it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Syntax {
+    /// TOML.
+    Toml,
+    /// JSON.
+    Json,
+}
+
+impl Policy {
+    /// Loads presets by name, joined by `+`: `"us-reg-f+us-ma"`, `"cn+conduct"`.
+    ///
+    /// # Errors
+    ///
+    /// `policy.unknown_preset` for a name that is not a preset.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let policy = contactguard::Policy::preset("us-reg-f+us-ma").unwrap();
+    /// assert!(policy.rules().iter().any(|r| r.id == "us-reg-f.10"));
+    /// ```
+    pub fn preset(names: &str) -> Result<Policy, PolicyError> {
+        let mut files = Vec::new();
+        let mut seen = Vec::new();
+        for name in names.split('+').map(str::trim) {
+            presets::collect(name, &mut seen, &mut files, 0)?;
+        }
+        compile::compile(names, files)
+    }
+
+    /// Parses and compiles a policy written in TOML. `extends` may name
+    /// presets.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] naming the line, column and field of the problem.
+    pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(text, Syntax::Toml, None)
+    }
+
+    /// Parses and compiles a policy written in JSON.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] naming the line, column and field of the problem.
+    pub fn from_json(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(text, Syntax::Json, None)
+    }
+
+    /// Parses and compiles a policy, naming `source_name` (a file name) in
+    /// errors.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] naming the line, column and field of the problem.
+    pub fn parse(text: &str, syntax: Syntax, source_name: Option<&str>) -> Result<Policy, PolicyError> {
+        let name = source_name.unwrap_or("policy");
+        let file = presets::parse_file(text, syntax, name)?;
+        let mut files = Vec::new();
+        let mut seen = Vec::new();
+        for parent in &file.extends {
+            presets::collect(parent, &mut seen, &mut files, 1).map_err(|mut e| {
+                if e.line.is_none() {
+                    e.field = Some("extends".into());
+                    e.source_name = Some(name.into());
+                }
+                e
+            })?;
+        }
+        let own_name = file.name.clone().unwrap_or_else(|| name.to_owned());
+        files.push(presets::Loaded {
+            name: own_name.clone(),
+            file,
+            text: text.to_owned(),
+            syntax,
+        });
+        compile::compile(&own_name, files)
+    }
+
+    /// The union of several compiled policies.
+    ///
+    /// # Errors
+    ///
+    /// `policy.duplicate_id` when two of them define the same rule id with
+    /// different content, `policy.calendar_conflict` for two different
+    /// calendars of one name.
+    pub fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
+        compile::compose(parts)
+    }
+
+    /// The policy's name (the preset expression or the file's `name`).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Every rule, as written.
+    pub fn rules(&self) -> &[RuleSpec] {
+        &self.inner.specs
+    }
+
+    /// Each holiday calendar with the years it covers, so operators can see
+    /// when the data runs out.
+    pub fn calendar_coverage(&self) -> Vec<CalendarCoverage> {
+        self.inner
+            .calendars
+            .iter()
+            .map(|(name, c)| CalendarCoverage {
+                name: name.clone(),
+                years: c.covers.clone(),
+            })
+            .collect()
+    }
+
+    /// How far back any rule looks at attempts, in seconds; `None` when a
+    /// lifetime cap makes it unbounded. Attempts older than this never
+    /// change a decision.
+    pub fn lookback_seconds(&self) -> Option<i64> {
+        self.inner.lookback
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    pub(crate) fn from_inner(inner: Inner) -> Policy {
+        Policy {
+            inner: Arc::new(inner),
+        }
+    }
+}
