@@ -15,8 +15,10 @@
 
 mod engine;
 pub mod history;
+pub mod ledger;
 pub mod model;
 pub mod policy;
+pub mod reference;
 pub mod vectors;
 
 pub use engine::{decide, explain, Explanation, RuleOutcome};

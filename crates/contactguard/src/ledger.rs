@@ -1,0 +1,1 @@
+//! The ledger: thread-safe recent contact history with atomic check-and-record.
