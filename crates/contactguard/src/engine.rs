@@ -1,28 +1,1149 @@
-//! Evaluation of compiled rules.
-use crate::model::{Ask, Decision};
+//! Evaluation of compiled rules: `decide`, `explain` and the `retry_at`
+//! fixed point.
+//!
+//! Every rule is evaluated at an instant `t` (the ask's own time, or a later
+//! candidate while searching for `retry_at`) against the events at or before
+//! the ask's time. A denying rule also reports the earliest instant `>= t` at
+//! which it would pass, or `None` when no future instant helps.
+
+use crate::model::{Ask, AttemptResult, Decision, Denial, Event, HoldReason, Place, Role};
+use crate::policy::format::{Bounds, CalendarPeriod, DaySel, LocalTime, Scope};
+use crate::policy::{Body, Cond, Filter, Inner, Period, Rule, Win};
 use crate::{History, Policy};
+use jiff::civil::{Date, DateTime, Weekday};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+
+mod local;
+
+use local::{next_day_start, start_of_day, Zones};
+
+/// Id of the denial given when the ask's time zones cannot be resolved.
+pub const ZONE_RULE_ID: &str = "contactguard.zone";
+const ZONE_CITE: &str = "regulations.md §1.4: local time at the recipient's location; fail closed";
+
+/// How far ahead `retry_at` is searched.
+const RETRY_HORIZON_DAYS: i64 = 400;
+const MAX_ITERATIONS: usize = 256;
 
 /// One rule's outcome in an [`Explanation`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RuleOutcome {
-    /// Rule id.
+    /// The rule's id.
     pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its citation.
+    pub cite: String,
+    /// `not_applicable` (its `when` does not match), `lifted` (its `unless`
+    /// holds), `pass`, `deny` or `oblige`.
+    pub outcome: &'static str,
+    /// Why it denied, or what it obliges.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// For a denial: the earliest instant at which this rule alone would pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earliest: Option<Timestamp>,
 }
 
-/// Every rule evaluated for an ask.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Every rule evaluated for an ask, and the decision.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Explanation {
-    /// Outcomes.
+    /// The decision, as [`decide`] returns it.
+    pub decision: Decision,
+    /// Each rule's outcome, in policy order.
     pub rules: Vec<RuleOutcome>,
 }
 
-/// Decides an ask.
-pub fn decide(_policy: &Policy, ask: &Ask, _history: &History) -> Decision {
-    let _ = ask;
-    Decision { allow: false, denials: vec![], retry_at: None, obligations: vec![] }
+/// Decides whether `ask` may go ahead under `policy` given `history`.
+///
+/// Never fails: anything the engine cannot evaluate (an unknown time zone, a
+/// date outside a holiday calendar) is a denial with a reason.
+///
+/// # Examples
+///
+/// ```
+/// use contactguard::{decide, Ask, History, Policy};
+/// let policy = Policy::preset("us-reg-f").unwrap();
+/// let ask: Ask = serde_json::from_str(r#"{"at": "2026-10-14T07:59:00-04:00",
+///     "channel": "call", "to": "c1", "role": "debtor", "debt": "d1",
+///     "timezones": ["America/New_York"], "purpose": "collection"}"#).unwrap();
+/// let d = decide(&policy, &ask, &History::new());
+/// assert!(!d.allow);
+/// assert_eq!(d.retry_at.unwrap().to_string(), "2026-10-14T12:00:00Z");
+/// ```
+pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
+    run(policy.inner(), ask, history, false).decision
 }
 
-/// Explains.
-pub fn explain(_policy: &Policy, _ask: &Ask, _history: &History) -> Explanation {
-    Explanation { rules: vec![] }
+/// Like [`decide`], and also reports every rule's outcome.
+pub fn explain(policy: &Policy, ask: &Ask, history: &History) -> Explanation {
+    run(policy.inner(), ask, history, true)
 }
+
+/// What one rule says at one instant.
+enum Verdict {
+    NotApplicable,
+    Lifted,
+    Pass,
+    Oblige(Vec<String>),
+    Deny {
+        earliest: Option<Timestamp>,
+        message: Option<String>,
+    },
+}
+
+pub(crate) struct Ctx<'a> {
+    policy: &'a Inner,
+    ask: &'a Ask,
+    zones: Zones,
+    /// The recipient's events at or before the ask, in time order.
+    rec: Vec<&'a Event>,
+    /// The debt's events at or before the ask, in time order.
+    debt: Vec<&'a Event>,
+    want_messages: bool,
+}
+
+fn run(policy: &Inner, ask: &Ask, history: &History, explain_all: bool) -> Explanation {
+    let zones = match Zones::resolve(&ask.timezones) {
+        Ok(z) => z,
+        Err(bad) => {
+            let decision = Decision {
+                allow: false,
+                denials: vec![Denial {
+                    id: ZONE_RULE_ID.to_owned(),
+                    cite: ZONE_CITE.to_owned(),
+                    message: format!("unknown time zone `{bad}`: local time cannot be evaluated (fail closed)"),
+                }],
+                retry_at: None,
+                obligations: Vec::new(),
+            };
+            return Explanation { decision, rules: Vec::new() };
+        }
+    };
+    let at = ask.at;
+    let ctx = Ctx {
+        policy,
+        ask,
+        zones,
+        rec: history.for_recipient(&ask.to).filter(|e| e.at() <= at).collect(),
+        debt: history.for_debt(&ask.debt).filter(|e| e.at() <= at).collect(),
+        want_messages: true,
+    };
+
+    let mut denials = Vec::new();
+    let mut obligations: Vec<String> = Vec::new();
+    let mut outcomes = Vec::new();
+    let mut next: Option<Timestamp> = Some(at);
+    for rule in &policy.rules {
+        let verdict = evaluate(&ctx, rule, at);
+        let (outcome, message, earliest) = match verdict {
+            Verdict::NotApplicable => ("not_applicable", None, None),
+            Verdict::Lifted => ("lifted", None, None),
+            Verdict::Pass => ("pass", None, None),
+            Verdict::Oblige(obs) => {
+                let msg = obs.join(", ");
+                for o in obs {
+                    if !obligations.contains(&o) {
+                        obligations.push(o);
+                    }
+                }
+                ("oblige", Some(msg), None)
+            }
+            Verdict::Deny { earliest, message } => {
+                let message = message.unwrap_or_else(|| rule.title.clone());
+                next = match (next, earliest) {
+                    (Some(n), Some(e)) => Some(n.max(e)),
+                    _ => None,
+                };
+                denials.push(Denial {
+                    id: rule.id.clone(),
+                    cite: rule.cite.clone(),
+                    message: rule.message.clone().unwrap_or_else(|| message.clone()),
+                });
+                ("deny", Some(message), earliest)
+            }
+        };
+        if explain_all {
+            outcomes.push(RuleOutcome {
+                id: rule.id.clone(),
+                title: rule.title.clone(),
+                cite: rule.cite.clone(),
+                outcome,
+                message,
+                earliest,
+            });
+        }
+    }
+    let allow = denials.is_empty();
+    let retry_at = if allow {
+        None
+    } else {
+        let ctx = Ctx {
+            want_messages: false,
+            ..ctx
+        };
+        next.and_then(|n| retry(&ctx, n))
+    };
+    Explanation {
+        decision: Decision {
+            allow,
+            denials,
+            retry_at,
+            obligations,
+        },
+        rules: outcomes,
+    }
+}
+
+/// The fixed point: from `t`, move to the latest earliest-passing instant of
+/// the rules that deny, until every rule passes.
+fn retry(ctx: &Ctx<'_>, mut t: Timestamp) -> Option<Timestamp> {
+    let limit = ctx.ask.at.checked_add(SignedDuration::from_hours(24 * RETRY_HORIZON_DAYS)).ok()?;
+    for _ in 0..MAX_ITERATIONS {
+        if t > limit {
+            return None;
+        }
+        let mut next = t;
+        let mut denied = false;
+        for rule in &ctx.policy.rules {
+            if let Verdict::Deny { earliest, .. } = evaluate(ctx, rule, t) {
+                denied = true;
+                next = next.max(earliest?);
+            }
+        }
+        if !denied {
+            return Some(t);
+        }
+        if next <= t {
+            // A rule denied without offering a later instant: no progress.
+            return None;
+        }
+        t = next;
+    }
+    None
+}
+
+fn evaluate(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> Verdict {
+    if !cond_when(ctx, &rule.when, t) {
+        return Verdict::NotApplicable;
+    }
+    if let Some(u) = &rule.unless {
+        if cond_unless(ctx, u, t) {
+            return Verdict::Lifted;
+        }
+    }
+    let verdict = match &rule.body {
+        Body::Deny => Verdict::Deny {
+            earliest: None,
+            message: None,
+        },
+        Body::Oblige(obs) => return Verdict::Oblige(obs.clone()),
+        Body::OptOut { any_channel } => opt_out(ctx, *any_channel),
+        Body::Cease { scope } => cease(ctx, *scope),
+        Body::Attorney { scope } => attorney(ctx, *scope),
+        Body::Hold { reasons } => hold(ctx, reasons, t),
+        Body::Inconvenient { places } => inconvenient(ctx, places.as_deref(), t),
+        Body::Window { calendar, windows } => window(ctx, calendar.as_ref(), windows, t),
+        Body::Cap {
+            limit,
+            scope,
+            period,
+            filter,
+            exclude_prior_consent,
+        } => cap(ctx, *limit, *scope, *period, filter, *exclude_prior_consent, t),
+        Body::Cooldown {
+            scope,
+            period,
+            filter,
+            exclude_prior_consent,
+        } => cooldown(ctx, *scope, *period, filter, *exclude_prior_consent, t),
+    };
+    // A rule whose conditions change with time (the out-of-contact
+    // condition) may pass at a later local midnight even when its body
+    // offers no earlier instant.
+    match verdict {
+        Verdict::Deny { earliest: None, message } if depends_on_time(rule) => Verdict::Deny {
+            earliest: condition_change(ctx, rule, t),
+            message,
+        },
+        v => v,
+    }
+}
+
+fn depends_on_time(rule: &Rule) -> bool {
+    rule.when.debtor_unreachable.is_some() || rule.unless.as_ref().is_some_and(|u| u.debtor_unreachable.is_some())
+}
+
+/// The first local midnight (in any zone) within the out-of-contact look-back
+/// at which the rule's conditions no longer select a denial.
+fn condition_change(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> Option<Timestamp> {
+    let days = ctx.policy.unreachable.dates + 1;
+    let mut candidates: Vec<Timestamp> = Vec::new();
+    for z in ctx.zones.iter() {
+        let mut c = t;
+        for _ in 0..days {
+            c = next_day_start(z, c)?;
+            candidates.push(c);
+        }
+    }
+    candidates.sort();
+    candidates.into_iter().find(|&c| {
+        !cond_when(ctx, &rule.when, c) || rule.unless.as_ref().is_some_and(|u| cond_unless(ctx, u, c))
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Conditions
+
+fn in_mask<T: Copy + Into<u32>>(mask: u32, v: T) -> bool {
+    mask & crate::policy::bit(v) != 0
+}
+
+/// `when`: an absent ask field satisfies the condition (the rule applies).
+fn cond_when(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+    let ask = ctx.ask;
+    in_mask(c.channels, ask.channel)
+        && in_mask(c.roles, ask.role)
+        && ask.purpose.is_none_or(|p| in_mask(c.purposes, p))
+        && ask.place.is_none_or(|p| in_mask(c.places, p))
+        && c.autodialed.is_none_or(|want| ask.autodialed.is_none_or(|a| a == want))
+        && c.dpd.as_ref().is_none_or(|r| ask.days_past_due.is_none_or(|d| in_range(r, d)))
+        && c.debtor_unreachable.is_none_or(|want| debtor_unreachable(ctx, t) == want)
+}
+
+/// `unless`: an absent ask field does not satisfy the condition (the
+/// exception is not met).
+fn cond_unless(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+    let ask = ctx.ask;
+    let full = crate::policy::ALL;
+    in_mask(c.channels, ask.channel)
+        && in_mask(c.roles, ask.role)
+        && (c.purposes == full || ask.purpose.is_some_and(|p| in_mask(c.purposes, p)))
+        && (c.places == full || ask.place.is_some_and(|p| in_mask(c.places, p)))
+        && c.autodialed.is_none_or(|want| ask.autodialed == Some(want))
+        && c.dpd.as_ref().is_none_or(|r| ask.days_past_due.is_some_and(|d| in_range(r, d)))
+        && c.consent.as_deref().is_none_or(|kind| consent_granted(ctx, kind))
+        && c.requested_contact.is_none_or(|want| requested_contact(ctx) == want)
+        && c.debtor_unreachable.is_none_or(|want| debtor_unreachable(ctx, t) == want)
+}
+
+fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
+    r.gt.is_none_or(|g| d > g)
+        && r.gte.is_none_or(|g| d >= g)
+        && r.lt.is_none_or(|l| d < l)
+        && r.lte.is_none_or(|l| d <= l)
+}
+
+/// The recipient's latest consent of `kind` (or without a kind) for the
+/// ask's channel is granted. An opt-out on the channel counts as a
+/// withdrawal.
+fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
+    let ch = ctx.ask.channel;
+    for e in ctx.rec.iter().rev() {
+        match e {
+            Event::Consent(c) if c.channel == ch && c.kind.as_deref().is_none_or(|k| k == kind) => return c.granted,
+            Event::OptOut(o) if o.channel == ch && o.place.is_none_or(|p| ctx.ask.place.is_none_or(|a| a == p)) => {
+                return false
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+fn requested_contact(ctx: &Ctx<'_>) -> bool {
+    ctx.rec.iter().any(|e| {
+        matches!(e, Event::RequestContact(r) if r.debt.as_deref().is_none_or(|d| d == ctx.ask.debt))
+    })
+}
+
+fn reached(r: AttemptResult) -> bool {
+    matches!(r, AttemptResult::Conversation | AttemptResult::Delivered)
+}
+
+/// Whether the debtor on the ask's debt is out of contact at `t`: in every
+/// candidate zone (the conservative reading, since the condition lifts
+/// restrictions).
+fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
+    let mut marked = false;
+    for e in &ctx.debt {
+        match e {
+            Event::Hold(h) if h.reason == HoldReason::Deceased && h.until.is_none_or(|u| t < u) => return true,
+            Event::Unreachable(_) => marked = true,
+            Event::Attempt(a) if a.role == Role::Debtor && reached(a.result) => marked = false,
+            _ => {}
+        }
+    }
+    if marked {
+        return true;
+    }
+    let spec = &ctx.policy.unreachable;
+    if ctx.zones.is_empty() {
+        return false;
+    }
+    ctx.zones.iter().all(|z| {
+        let today = local::date(z, t);
+        let Some(first) = today.checked_sub((i64::from(spec.dates) - 1).days()).ok() else {
+            return false;
+        };
+        let mut failed = 0u32;
+        for e in &ctx.debt {
+            if let Event::Attempt(a) = e {
+                if a.role != Role::Debtor {
+                    continue;
+                }
+                let d = local::date(z, a.at);
+                if d < first || d > today {
+                    continue;
+                }
+                if reached(a.result) {
+                    return false;
+                }
+                failed += 1;
+            }
+        }
+        failed >= spec.min_failed
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Consent and objections
+
+fn deny(ctx: &Ctx<'_>, earliest: Option<Timestamp>, message: impl FnOnce() -> String) -> Verdict {
+    Verdict::Deny {
+        earliest,
+        message: ctx.want_messages.then(message),
+    }
+}
+
+fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
+    let ask = ctx.ask;
+    let found = ctx.rec.iter().rev().find_map(|e| match e {
+        Event::OptOut(o)
+            if (any_channel || o.channel == ask.channel) && o.place.is_none_or(|p| ask.place.is_none_or(|a| a == p)) =>
+        {
+            Some(o)
+        }
+        _ => None,
+    });
+    match found {
+        None => Verdict::Pass,
+        Some(o) => deny(ctx, None, || {
+            let place = o.place.map(|p| format!(" at {p}")).unwrap_or_default();
+            format!("{} asked on {} not to be contacted by {}{place}", ask.to, o.at, o.channel)
+        }),
+    }
+}
+
+fn cease(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
+    let ask = ctx.ask;
+    let found = ctx.rec.iter().find_map(|e| match e {
+        Event::Cease(c) if scope == Scope::Recipient || c.debt == ask.debt => Some(c),
+        _ => None,
+    });
+    match found {
+        None => Verdict::Pass,
+        Some(c) => deny(ctx, None, || {
+            format!("{} asked on {} that contact about {} cease", ask.to, c.at, c.debt)
+        }),
+    }
+}
+
+fn attorney(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
+    let ask = ctx.ask;
+    let events: &[&Event] = if scope == Scope::Debt { &ctx.debt } else { &ctx.rec };
+    let found = events.iter().find_map(|e| match e {
+        Event::Attorney(a) if a.debt == ask.debt && (scope == Scope::Debt || a.to == ask.to) => Some(a),
+        _ => None,
+    });
+    match found {
+        None => Verdict::Pass,
+        Some(a) => deny(ctx, None, || {
+            format!("{} is represented by an attorney on {} (notice of {}): contact the attorney", a.to, a.debt, a.at)
+        }),
+    }
+}
+
+fn hold(ctx: &Ctx<'_>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
+    let active = |at: Timestamp| {
+        ctx.debt.iter().filter_map(move |e| match e {
+            Event::Hold(h) if reasons.contains(&h.reason) && h.until.is_none_or(|u| at < u) => Some(h),
+            _ => None,
+        })
+    };
+    let Some(first) = active(t).next() else {
+        return Verdict::Pass;
+    };
+    // The first instant no listed hold is active.
+    let mut c = t;
+    let mut earliest = None;
+    for _ in 0..64 {
+        let mut any = false;
+        let mut open = false;
+        for h in active(c) {
+            any = true;
+            match h.until {
+                Some(u) => c = c.max(u),
+                None => open = true,
+            }
+        }
+        if open {
+            break;
+        }
+        if !any {
+            earliest = Some(c);
+            break;
+        }
+    }
+    deny(ctx, earliest, || match first.until {
+        Some(u) => format!("collection on {} is held ({}) from {} until {u}", ctx.ask.debt, first.reason, first.at),
+        None => format!("collection on {} is held ({}) since {}, open-ended", ctx.ask.debt, first.reason, first.at),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Recipient-stated inconvenient times
+
+fn parse_weekday(s: &str) -> Option<Weekday> {
+    let s = s.trim().to_ascii_lowercase();
+    Some(match s.get(..3)? {
+        "mon" => Weekday::Monday,
+        "tue" => Weekday::Tuesday,
+        "wed" => Weekday::Wednesday,
+        "thu" => Weekday::Thursday,
+        "fri" => Weekday::Friday,
+        "sat" => Weekday::Saturday,
+        "sun" => Weekday::Sunday,
+        _ => return None,
+    })
+}
+
+/// A statement, parsed. Unparseable spans or weekdays make the statement
+/// cover the whole day (fail closed).
+struct Stated {
+    span: Option<(u32, u32)>,
+    weekdays: Vec<Weekday>,
+    until: Option<Timestamp>,
+    at: Timestamp,
+}
+
+impl Stated {
+    fn parse(i: &crate::model::Inconvenient) -> Stated {
+        let span = match (&i.start, &i.end) {
+            (None, None) => None,
+            (s, e) => {
+                let s = s.as_deref().map_or(Ok(LocalTime { seconds: 0 }), LocalTime::parse);
+                let e = e.as_deref().map_or(Ok(LocalTime { seconds: 86_400 }), LocalTime::parse);
+                match (s, e) {
+                    (Ok(s), Ok(e)) => Some((s.seconds, e.seconds)),
+                    _ => Some((0, 86_400)),
+                }
+            }
+        };
+        let mut weekdays = Vec::new();
+        for w in &i.weekdays {
+            match parse_weekday(w) {
+                Some(d) => weekdays.push(d),
+                None => {
+                    weekdays.clear();
+                    break;
+                }
+            }
+        }
+        Stated {
+            span,
+            weekdays,
+            until: i.until,
+            at: i.at,
+        }
+    }
+
+    /// Whether the local date-time falls inside the statement.
+    fn covers(&self, dt: DateTime) -> bool {
+        let secs = local::secs_of_day(dt);
+        let day_ok = |d: Date| self.weekdays.is_empty() || self.weekdays.contains(&d.weekday());
+        match self.span {
+            None => day_ok(dt.date()),
+            Some((s, e)) if s < e => day_ok(dt.date()) && secs >= u64::from(s) * 1_000_000_000 && secs < u64::from(e) * 1_000_000_000,
+            Some((s, e)) => {
+                // Wraps past midnight: the evening part belongs to the stated
+                // day, the morning part to the day before.
+                let evening = secs >= u64::from(s) * 1_000_000_000;
+                let morning = secs < u64::from(e) * 1_000_000_000;
+                (evening && day_ok(dt.date())) || (morning && dt.date().yesterday().is_ok_and(day_ok))
+            }
+        }
+    }
+
+    /// Whether the statement can ever stop covering a moment.
+    fn is_permanent(&self) -> bool {
+        self.until.is_none() && self.span.is_none() && self.weekdays.is_empty()
+    }
+}
+
+/// The first boundary after `c` (a span end or a local midnight, over the
+/// next week) at which the statement no longer covers local time in `z`.
+fn exit_of(z: &TimeZone, c: Timestamp, s: &Stated) -> Option<Timestamp> {
+    let d0 = local::date(z, c);
+    for i in 0..9 {
+        let d = d0.checked_add(i64::from(i).days()).ok()?;
+        let mut candidates = Vec::with_capacity(2);
+        if let Some((_, e)) = s.span {
+            candidates.extend(local::instant_at(z, d, e));
+        }
+        candidates.extend(d.tomorrow().ok().and_then(|n| start_of_day(z, n)));
+        candidates.sort();
+        if let Some(x) = candidates.into_iter().find(|&x| x > c && !s.covers(local::datetime(z, x))) {
+            return Some(x);
+        }
+    }
+    None
+}
+
+fn inconvenient(ctx: &Ctx<'_>, places: Option<&[Place]>, t: Timestamp) -> Verdict {
+    let ask = ctx.ask;
+    let stated: Vec<(Stated, Option<Place>)> = ctx
+        .rec
+        .iter()
+        .filter_map(|e| match e {
+            Event::Inconvenient(i) => Some(i),
+            _ => None,
+        })
+        .filter(|i| i.channel.is_none_or(|c| c == ask.channel))
+        .filter(|i| match (places, i.place) {
+            (None, p) => p.is_none(),
+            (Some(_), None) => false,
+            (Some(list), Some(p)) => list.contains(&p) && ask.place.is_none_or(|a| a == p),
+        })
+        .map(|i| (Stated::parse(i), i.place))
+        .collect();
+    if stated.is_empty() {
+        return Verdict::Pass;
+    }
+    let covering = |c: Timestamp| -> Option<usize> {
+        stated.iter().position(|(s, _)| {
+            s.at <= c
+                && s.until.is_none_or(|u| c < u)
+                && (s.span.is_none() && s.weekdays.is_empty() || ctx.zones.iter().any(|z| s.covers(local::datetime(z, c))))
+        })
+    };
+    // Statements without a zone to read them in cannot be evaluated.
+    let needs_zone = stated.iter().any(|(s, _)| s.span.is_some() || !s.weekdays.is_empty());
+    if needs_zone && ctx.zones.is_empty() {
+        return no_zone(ctx);
+    }
+    let Some(first) = covering(t) else {
+        return Verdict::Pass;
+    };
+    // Step forward minute by minute boundaries: the next instant no
+    // statement covers. Spans end on whole seconds of local time, and
+    // weekday-only statements at local midnight.
+    let mut c = t;
+    let mut earliest = None;
+    for _ in 0..4096 {
+        let Some(i) = covering(c) else {
+            earliest = Some(c);
+            break;
+        };
+        let Some((s, _)) = stated.get(i) else { break };
+        if s.is_permanent() {
+            break;
+        }
+        let mut exit = s.until;
+        for z in ctx.zones.iter() {
+            if let Some(x) = exit_of(z, c, s) {
+                exit = Some(exit.map_or(x, |e: Timestamp| e.min(x)));
+            }
+        }
+        match exit {
+            Some(x) if x > c => c = x,
+            _ => break,
+        }
+    }
+    let (s, place) = match stated.get(first) {
+        Some(x) => x,
+        None => return Verdict::Pass,
+    };
+    deny(ctx, earliest, || {
+        let mut what = Vec::new();
+        if let Some(p) = place {
+            what.push(format!("the {p} place"));
+        }
+        if let Some((a, b)) = s.span {
+            what.push(format!("{}-{}", LocalTime { seconds: a }, LocalTime { seconds: b }));
+        }
+        if !s.weekdays.is_empty() {
+            let days: Vec<String> = s.weekdays.iter().map(|d| format!("{d:?}")).collect();
+            what.push(days.join("/"));
+        }
+        format!(
+            "{} said on {} that {} is inconvenient",
+            ask.to,
+            s.at,
+            if what.is_empty() { "contact".to_owned() } else { what.join(" on ") }
+        )
+    })
+}
+
+fn no_zone(ctx: &Ctx<'_>) -> Verdict {
+    deny(ctx, None, || {
+        "the ask has no `timezones`: local time is unknown (fail closed)".to_owned()
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Windows
+
+fn day_matches(sel: DaySel, date: Date, cal: Option<&crate::policy::Calendar>) -> bool {
+    let wd = date.weekday();
+    let holiday = cal.is_some_and(|c| c.holidays.contains(&date));
+    let makeup = cal.is_some_and(|c| c.workdays.contains(&date));
+    let weekend_day = matches!(wd, Weekday::Saturday | Weekday::Sunday);
+    match sel {
+        DaySel::Mon => wd == Weekday::Monday,
+        DaySel::Tue => wd == Weekday::Tuesday,
+        DaySel::Wed => wd == Weekday::Wednesday,
+        DaySel::Thu => wd == Weekday::Thursday,
+        DaySel::Fri => wd == Weekday::Friday,
+        DaySel::Sat => wd == Weekday::Saturday,
+        DaySel::Sun => wd == Weekday::Sunday,
+        DaySel::Weekday => !weekend_day,
+        DaySel::Weekend => weekend_day && !holiday && !makeup,
+        DaySel::Workday => !holiday && (!weekend_day || makeup),
+        DaySel::Holiday => holiday,
+        DaySel::Any => true,
+    }
+}
+
+fn governing<'w>(windows: &'w [Win], date: Date, cal: Option<&crate::policy::Calendar>) -> Option<&'w Win> {
+    windows.iter().find(|w| w.days.iter().any(|d| day_matches(*d, date, cal)))
+}
+
+const NS: u64 = 1_000_000_000;
+
+fn span_contains(span: (u32, u32, Bounds), ns: u64) -> bool {
+    let (s, e, b) = span;
+    let (s, e) = (u64::from(s) * NS, u64::from(e) * NS);
+    match b {
+        Bounds::Closed => s <= ns && ns <= e,
+        Bounds::HalfOpen => s <= ns && ns < e,
+        Bounds::Open => s < ns && ns < e,
+    }
+}
+
+enum WinCheck {
+    Permitted,
+    Outside,
+    NoCoverage(i16),
+}
+
+fn window_at(z: &TimeZone, cal: Option<&(String, std::sync::Arc<crate::policy::Calendar>)>, windows: &[Win], t: Timestamp) -> WinCheck {
+    let dt = local::datetime(z, t);
+    let date = dt.date();
+    let cal = cal.map(|(_, c)| &**c);
+    if let Some(c) = cal {
+        if !c.covers.contains(&date.year()) {
+            return WinCheck::NoCoverage(date.year());
+        }
+    }
+    match governing(windows, date, cal).and_then(|w| w.span) {
+        Some(span) if span_contains(span, local::secs_of_day(dt)) => WinCheck::Permitted,
+        _ => WinCheck::Outside,
+    }
+}
+
+/// The first instant `>= t` at which the window permits contact in zone `z`.
+fn next_permitted(
+    z: &TimeZone,
+    cal: Option<&(String, std::sync::Arc<crate::policy::Calendar>)>,
+    windows: &[Win],
+    t: Timestamp,
+) -> Option<Timestamp> {
+    let mut c = t;
+    for _ in 0..(RETRY_HORIZON_DAYS + 2) {
+        match window_at(z, cal, windows, c) {
+            WinCheck::Permitted => return Some(c),
+            WinCheck::NoCoverage(_) => return None,
+            WinCheck::Outside => {}
+        }
+        let dt = local::datetime(z, c);
+        let date = dt.date();
+        let calendar = cal.map(|(_, k)| &**k);
+        let now_ns = local::secs_of_day(dt);
+        // Try today's window start if it is still ahead.
+        if let Some((s, _, b)) = governing(windows, date, calendar).and_then(|w| w.span) {
+            let start_ns = u64::from(s) * NS;
+            if now_ns < start_ns || (b == Bounds::Open && now_ns == start_ns) {
+                if let Some(ts) = local::instant_at(z, date, s) {
+                    let candidate = if b == Bounds::Open { ts.checked_add(SignedDuration::from_nanos(1)).ok()? } else { ts };
+                    if candidate > c {
+                        c = candidate;
+                        continue;
+                    }
+                }
+            }
+        }
+        c = next_day_start(z, c)?;
+    }
+    None
+}
+
+fn window(
+    ctx: &Ctx<'_>,
+    cal: Option<&(String, std::sync::Arc<crate::policy::Calendar>)>,
+    windows: &[Win],
+    t: Timestamp,
+) -> Verdict {
+    if ctx.zones.is_empty() {
+        return no_zone(ctx);
+    }
+    let mut failing = None;
+    for z in ctx.zones.iter() {
+        match window_at(z, cal, windows, t) {
+            WinCheck::Permitted => {}
+            WinCheck::NoCoverage(year) => {
+                return deny(ctx, None, || {
+                    let name = cal.map_or("?", |(n, _)| n.as_str());
+                    format!(
+                        "holiday calendar `{name}` has no data for {year}: the local date in {} cannot be classified (fail closed)",
+                        local::zone_name(z)
+                    )
+                })
+            }
+            WinCheck::Outside => {
+                failing.get_or_insert(z);
+            }
+        }
+    }
+    let Some(z) = failing else {
+        return Verdict::Pass;
+    };
+    // Earliest instant permitted in every zone at once.
+    let mut c = t;
+    let mut earliest = None;
+    'search: for _ in 0..(2 * RETRY_HORIZON_DAYS) {
+        let mut moved = false;
+        for zone in ctx.zones.iter() {
+            match next_permitted(zone, cal, windows, c) {
+                None => break 'search,
+                Some(n) if n > c => {
+                    c = n;
+                    moved = true;
+                }
+                Some(_) => {}
+            }
+        }
+        if !moved {
+            earliest = Some(c);
+            break;
+        }
+    }
+    deny(ctx, earliest, || {
+        let dt = local::datetime(z, t);
+        let calendar = cal.map(|(_, k)| &**k);
+        let allowed = match governing(windows, dt.date(), calendar).and_then(|w| w.span) {
+            Some((s, e, b)) => format!(
+                "the permitted window {}{}–{}{}",
+                if b == Bounds::Open { "(" } else { "[" },
+                LocalTime { seconds: s },
+                LocalTime { seconds: e },
+                if b == Bounds::Closed { "]" } else { ")" }
+            ),
+            None => "the permitted days (no contact that day)".to_owned(),
+        };
+        format!(
+            "local time {} {:?} {} in {} is outside {allowed}",
+            dt.time().strftime("%H:%M:%S"),
+            dt.date().weekday(),
+            dt.date(),
+            local::zone_name(z),
+        )
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Caps and cool-downs
+
+fn scoped<'a>(ctx: &'a Ctx<'a>, scope: Scope) -> impl Iterator<Item = &'a crate::model::Attempt> + 'a {
+    let ask = ctx.ask;
+    let events: &[&Event] = if scope == Scope::Debt { &ctx.debt } else { &ctx.rec };
+    events.iter().filter_map(move |e| match e {
+        Event::Attempt(a) if scope != Scope::RecipientDebt || a.debt == ask.debt => Some(a),
+        _ => None,
+    })
+}
+
+fn filter_matches(f: &Filter, ask: &Ask, a: &crate::model::Attempt) -> bool {
+    in_mask(f.channels, a.channel)
+        && in_mask(f.results, a.result)
+        && in_mask(f.roles, a.role)
+        && a.place.is_none_or(|p| in_mask(f.places, p))
+        && (!f.same_channel || a.channel == ask.channel)
+}
+
+/// Live Reg F prior-consent windows for the recipient and debt, as
+/// `[start, end)` instants.
+fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
+    let ask = ctx.ask;
+    let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
+    for e in &ctx.rec {
+        let Event::PriorConsentToContact(p) = e else { continue };
+        if p.debt != ask.debt {
+            continue;
+        }
+        if !p.granted {
+            // A revocation ends every window open at that moment.
+            for w in &mut out {
+                if w.0 <= p.at && p.at < w.1 {
+                    w.1 = p.at;
+                }
+            }
+            continue;
+        }
+        // Local date K is day 1; the window ends at the start of K+7 (the
+        // earliest such midnight among the candidate zones).
+        let mut end = None::<Timestamp>;
+        for z in ctx.zones.iter() {
+            let k = local::date(z, p.at);
+            if let Some(e) = k.checked_add(7.days()).ok().and_then(|d| start_of_day(z, d)) {
+                end = Some(end.map_or(e, |x| x.min(e)));
+            }
+        }
+        let Some(mut end) = end else { continue };
+        if let Some(u) = p.until {
+            end = end.min(u);
+        }
+        // A later conversation with the person about the debt ends it.
+        if let Some(conv) = ctx.rec.iter().find_map(|e| match e {
+            Event::Attempt(a) if a.debt == ask.debt && a.result == AttemptResult::Conversation && a.at > p.at => Some(a.at),
+            _ => None,
+        }) {
+            end = end.min(conv);
+        }
+        if p.at < end {
+            out.push((p.at, end));
+        }
+    }
+    out
+}
+
+fn in_windows(windows: &[(Timestamp, Timestamp)], t: Timestamp) -> bool {
+    windows.iter().any(|(s, e)| *s <= t && t < *e)
+}
+
+fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+fn describe_scope(ctx: &Ctx<'_>, scope: Scope) -> String {
+    match scope {
+        Scope::Recipient => format!("to {}", ctx.ask.to),
+        Scope::RecipientDebt => format!("to {} about {}", ctx.ask.to, ctx.ask.debt),
+        Scope::Debt => format!("about {} (anyone)", ctx.ask.debt),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cap(
+    ctx: &Ctx<'_>,
+    limit: u32,
+    scope: Scope,
+    period: Period,
+    filter: &Filter,
+    exclude_prior_consent: bool,
+    t: Timestamp,
+) -> Verdict {
+    let consent = if exclude_prior_consent { consent_windows(ctx) } else { Vec::new() };
+    if exclude_prior_consent && in_windows(&consent, t) {
+        return Verdict::Pass;
+    }
+    let counted: Vec<&crate::model::Attempt> = scoped(ctx, scope)
+        .filter(|a| filter_matches(filter, ctx.ask, a))
+        .filter(|a| !in_windows(&consent, a.at))
+        .collect();
+    let limit_n = limit as usize;
+    if counted.len() < limit_n {
+        return Verdict::Pass;
+    }
+    let what = describe_scope(ctx, scope);
+    match period {
+        Period::Lifetime => deny(ctx, None, || {
+            format!("{} {what} already (lifetime limit {limit})", plural(counted.len(), "counted attempt"))
+        }),
+        Period::Rolling(secs) => {
+            let d = SignedDuration::from_secs(secs);
+            let Some(from) = t.checked_sub(d).ok() else {
+                return Verdict::Pass;
+            };
+            let inside: Vec<Timestamp> = counted.iter().map(|a| a.at).filter(|&at| at > from).collect();
+            if inside.len() < limit_n {
+                return Verdict::Pass;
+            }
+            let k = inside.len() - limit_n;
+            let earliest = inside.get(k).and_then(|at| at.checked_add(d).ok());
+            deny(ctx, earliest, || {
+                format!(
+                    "{} {what} in the {} before {} (limit {limit})",
+                    plural(inside.len(), "counted attempt"),
+                    crate::policy::format::Duration { seconds: secs },
+                    t
+                )
+            })
+        }
+        Period::Dates(_) | Period::Calendar(_) => {
+            if ctx.zones.is_empty() {
+                return no_zone(ctx);
+            }
+            let mut worst: Option<(usize, &TimeZone, Date, Date)> = None;
+            let mut earliest: Option<Timestamp> = Some(t);
+            for z in ctx.zones.iter() {
+                let today = local::date(z, t);
+                let Some(first) = period_start(period, today) else { continue };
+                let mut dates: Vec<Date> = counted
+                    .iter()
+                    .map(|a| local::date(z, a.at))
+                    .filter(|d| *d >= first && *d <= today)
+                    .collect();
+                if dates.len() < limit_n {
+                    continue;
+                }
+                dates.sort();
+                let k = dates.len() - limit_n;
+                // The instant the (k+1)-th oldest counted date leaves the period.
+                let leave = match period {
+                    Period::Dates(n) => dates
+                        .get(k)
+                        .and_then(|d| d.checked_add(i64::from(n).days()).ok())
+                        .and_then(|d| start_of_day(z, d)),
+                    _ => period_end(period, today).and_then(|d| start_of_day(z, d)),
+                };
+                earliest = match (earliest, leave) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                if worst.is_none_or(|w| dates.len() > w.0) {
+                    worst = Some((dates.len(), z, first, today));
+                }
+            }
+            let Some((n, z, first, today)) = worst else {
+                return Verdict::Pass;
+            };
+            deny(ctx, earliest, || {
+                let span = match period {
+                    Period::Dates(days) => format!("on the {days} local dates {first}..{today}"),
+                    Period::Calendar(CalendarPeriod::Day) => format!("on the local day {today}"),
+                    Period::Calendar(CalendarPeriod::Week) => format!("in the local week {first}..{today}"),
+                    _ => format!("in the local month of {today}"),
+                };
+                format!(
+                    "{} {what} {span} in {} (limit {limit})",
+                    plural(n, "counted attempt"),
+                    local::zone_name(z)
+                )
+            })
+        }
+    }
+}
+
+/// First local date of the period that contains `today`.
+fn period_start(period: Period, today: Date) -> Option<Date> {
+    match period {
+        Period::Dates(n) => today.checked_sub((i64::from(n) - 1).days()).ok(),
+        Period::Calendar(CalendarPeriod::Day) => Some(today),
+        Period::Calendar(CalendarPeriod::Week) => today
+            .checked_sub(i64::from(today.weekday().to_monday_zero_offset()).days())
+            .ok(),
+        Period::Calendar(CalendarPeriod::Month) => Some(today.first_of_month()),
+        Period::Rolling(_) | Period::Lifetime => None,
+    }
+}
+
+/// First local date after the calendar period that contains `today`.
+fn period_end(period: Period, today: Date) -> Option<Date> {
+    let start = period_start(period, today)?;
+    match period {
+        Period::Calendar(CalendarPeriod::Day) => start.tomorrow().ok(),
+        Period::Calendar(CalendarPeriod::Week) => start.checked_add(7.days()).ok(),
+        Period::Calendar(CalendarPeriod::Month) => start.checked_add(1.month()).ok(),
+        _ => None,
+    }
+}
+
+fn cooldown(
+    ctx: &Ctx<'_>,
+    scope: Scope,
+    period: Period,
+    filter: &Filter,
+    exclude_prior_consent: bool,
+    t: Timestamp,
+) -> Verdict {
+    if exclude_prior_consent && in_windows(&consent_windows(ctx), t) {
+        return Verdict::Pass;
+    }
+    let triggers: Vec<&crate::model::Attempt> = scoped(ctx, scope).filter(|a| filter_matches(filter, ctx.ask, a)).collect();
+    let Some(last) = triggers.last() else {
+        return Verdict::Pass;
+    };
+    let what = describe_scope(ctx, scope);
+    match period {
+        Period::Rolling(secs) => {
+            let d = SignedDuration::from_secs(secs);
+            let Some(end) = last.at.checked_add(d).ok() else {
+                return deny(ctx, None, || "cool-down end overflows".to_owned());
+            };
+            if t >= end {
+                return Verdict::Pass;
+            }
+            deny(ctx, Some(end), || {
+                format!(
+                    "a {} {} attempt {what} at {} starts a {} pause, until {end}",
+                    last.result,
+                    last.channel,
+                    last.at,
+                    crate::policy::format::Duration { seconds: secs }
+                )
+            })
+        }
+        Period::Dates(n) => {
+            if ctx.zones.is_empty() {
+                return no_zone(ctx);
+            }
+            let mut earliest: Option<Timestamp> = Some(t);
+            let mut hit: Option<(&TimeZone, Date, Date)> = None;
+            for z in ctx.zones.iter() {
+                let today = local::date(z, t);
+                // The latest trigger date in this zone.
+                let Some(c) = triggers.iter().map(|a| local::date(z, a.at)).max() else { continue };
+                let Some(end) = c.checked_add(i64::from(n).days()).ok() else { continue };
+                if today >= end {
+                    continue;
+                }
+                let leave = start_of_day(z, end);
+                earliest = match (earliest, leave) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                hit.get_or_insert((z, c, today));
+            }
+            let Some((z, c, today)) = hit else {
+                return Verdict::Pass;
+            };
+            deny(ctx, earliest, || {
+                let day = today.since(c).map(|s| s.get_days() + 1).unwrap_or(0);
+                format!(
+                    "a {} {} attempt {what} on {c} starts {n} local dates without contact; {today} is day {day} in {}",
+                    last.result,
+                    last.channel,
+                    local::zone_name(z)
+                )
+            })
+        }
+        Period::Calendar(_) | Period::Lifetime => Verdict::Pass,
+    }
+}
+

@@ -8,7 +8,7 @@ mod locate;
 mod presets;
 
 pub use compile::{Calendar, CalendarCoverage};
-pub(crate) use compile::{Body, Cond, Filter, Period, Rule, Win};
+pub(crate) use compile::{bit, Body, Cond, Filter, Period, Rule, Win, ALL};
 pub use error::PolicyError;
 pub use format::{PolicyFile, RuleSpec};
 pub use presets::{preset_names, preset_source};
