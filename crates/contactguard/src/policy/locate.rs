@@ -39,8 +39,10 @@ pub(crate) fn toml_path(text: &str, path: &str) -> Option<usize> {
     for step in steps(path) {
         match step {
             Step::Key(k) => {
-                let t = table.take()?;
-                let (key, v) = t.iter().find(|(key, _)| key.get_ref().as_ref() == k)?;
+                let Some(t) = table.take() else { return best };
+                let Some((key, v)) = t.iter().find(|(key, _)| key.get_ref().as_ref() == k) else {
+                    return best;
+                };
                 best = Some(key.span().start);
                 value = Some(v);
             }
@@ -48,7 +50,7 @@ pub(crate) fn toml_path(text: &str, path: &str) -> Option<usize> {
                 let DeValue::Array(items) = value?.get_ref() else {
                     return best;
                 };
-                let v = items.get(i)?;
+                let Some(v) = items.get(i) else { return best };
                 best = Some(v.span().start);
                 value = Some(v);
             }

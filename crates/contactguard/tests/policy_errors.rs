@@ -1,0 +1,122 @@
+//! A malformed policy names the line, column and field.
+
+use contactguard::{Policy, PolicyError};
+
+fn toml_err(text: &str) -> PolicyError {
+    Policy::from_toml(text).expect_err("policy should be rejected")
+}
+
+fn json_err(text: &str) -> PolicyError {
+    Policy::from_json(text).expect_err("policy should be rejected")
+}
+
+const HEAD: &str = "format = \"contactguard-policy/1\"\n";
+
+#[test]
+fn unknown_key_names_line_and_field() {
+    let e = toml_err(&format!(
+        "{HEAD}\n[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"deny\"\nlimmit = 3\n"
+    ));
+    assert_eq!(e.line, Some(9), "{e}");
+    assert_eq!(e.field.as_deref(), Some("rules[0].limmit"), "{e}");
+    assert!(e.message.contains("limmit"), "{e}");
+}
+
+#[test]
+fn bad_values_name_their_field() {
+    let cases = [
+        ("rolling = \"5 parsecs\"", "rules[0].rolling", "duration"),
+        ("dates = \"seven\"", "rules[0].dates", "invalid type"),
+    ];
+    for (line, field, needle) in cases {
+        let text = format!(
+            "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"cap\"\nlimit = 1\nscope = \"recipient\"\n{line}\n"
+        );
+        let e = toml_err(&text);
+        assert_eq!(e.field.as_deref(), Some(field), "{e}");
+        assert_eq!(e.line, Some(10), "{e}");
+        assert!(e.message.contains(needle), "{e}");
+    }
+}
+
+#[test]
+fn bad_time_and_weekday_and_channel() {
+    let e = toml_err(&format!(
+        "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"window\"\nwindows = [\n  {{ days = [\"mon\"], start = \"25:00\", end = \"21:00\" }},\n]\n"
+    ));
+    assert_eq!(e.field.as_deref(), Some("rules[0].windows[0].start"), "{e}");
+    assert_eq!(e.line, Some(9), "{e}");
+    let e = toml_err(&format!(
+        "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"window\"\nwindows = [{{ days = [\"funday\"], start = \"08:00\", end = \"21:00\" }}]\n"
+    ));
+    assert_eq!(e.field.as_deref(), Some("rules[0].windows[0].days[0]"), "{e}");
+    let e = toml_err(&format!(
+        "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"deny\"\nwhen = {{ channels = [\"fax\"] }}\n"
+    ));
+    assert_eq!(e.field.as_deref(), Some("rules[0].when.channels[0]"), "{e}");
+    assert!(e.message.contains("fax"), "{e}");
+}
+
+#[test]
+fn empty_window_and_duplicate_ids_and_missing_params() {
+    let e = toml_err(&format!(
+        "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"window\"\nwindows = [{{ days = [\"any\"], start = \"21:00\", end = \"08:00\" }}]\n"
+    ));
+    assert_eq!(e.field.as_deref(), Some("rules[0].windows[0].end"), "{e}");
+    assert_eq!(e.line, Some(8), "{e}");
+    assert!(e.message.contains("empty window"), "{e}");
+
+    let rule = "[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"deny\"\n";
+    let e = toml_err(&format!("{HEAD}{rule}{rule}"));
+    assert_eq!(e.field.as_deref(), Some("rules[1].id"), "{e}");
+    assert_eq!(e.line, Some(9), "{e}");
+    assert!(e.message.contains("duplicate"), "{e}");
+
+    let e = toml_err(&format!(
+        "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"cap\"\nscope = \"recipient\"\ndates = 7\n"
+    ));
+    assert_eq!(e.field.as_deref(), Some("rules[0].limit"), "{e}");
+    assert!(e.line.is_some(), "{e}");
+
+    let e = toml_err(&format!(
+        "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"deny\"\nlimit = 3\n"
+    ));
+    assert_eq!(e.field.as_deref(), Some("rules[0].limit"), "{e}");
+    assert_eq!(e.line, Some(8), "{e}");
+}
+
+#[test]
+fn json_policies_get_the_same_diagnostics() {
+    let e = json_err(
+        "{\"format\": \"contactguard-policy/1\",\n \"rules\": [\n  {\"id\": \"a\", \"title\": \"t\", \"cite\": \"c\", \"status\": \"law\",\n   \"kind\": \"cap\", \"limit\": 2, \"scope\": \"galaxy\", \"dates\": 7}\n ]\n}",
+    );
+    assert_eq!(e.field.as_deref(), Some("rules[0].scope"), "{e}");
+    assert_eq!(e.line, Some(4), "{e}");
+    let e = json_err(
+        "{\"format\": \"contactguard-policy/1\",\n \"rules\": [\n  {\"id\": \"a\", \"title\": \"t\", \"cite\": \"c\", \"status\": \"law\",\n   \"kind\": \"cap\", \"scope\": \"recipient\", \"dates\": 7}\n ]\n}",
+    );
+    assert_eq!(e.field.as_deref(), Some("rules[0].limit"), "{e}");
+    assert_eq!(e.line, Some(3), "{e}");
+}
+
+#[test]
+fn unknown_preset_and_wrong_format() {
+    let e = Policy::preset("us-reg-f+atlantis").expect_err("unknown preset");
+    assert_eq!(e.code, "policy.unknown_preset");
+    assert!(e.message.contains("atlantis"));
+    let e = toml_err("format = \"contactguard-policy/9\"\n");
+    assert_eq!(e.code, "policy.format");
+    assert_eq!(e.line, Some(1), "{e}");
+    let e = toml_err("format = \"contactguard-policy/1\"\nextends = [\"atlantis\"]\n");
+    assert_eq!(e.code, "policy.unknown_preset");
+}
+
+#[test]
+fn syntax_errors_have_positions() {
+    let e = toml_err("format = \"contactguard-policy/1\"\n[[rules]\n");
+    assert_eq!(e.code, "policy.syntax");
+    assert_eq!(e.line, Some(2), "{e}");
+    let e = json_err("{\"format\": \"contactguard-policy/1\",\n \"rules\": [,]}");
+    assert_eq!(e.code, "policy.syntax");
+    assert_eq!(e.line, Some(2), "{e}");
+}
