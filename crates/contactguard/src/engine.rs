@@ -6,7 +6,7 @@
 //! the ask's time. A denying rule also reports the earliest instant `>= t` at
 //! which it would pass, or `None` when no future instant helps.
 
-use crate::model::{Ask, AttemptResult, Decision, Denial, Event, HoldReason, Place, Role};
+use crate::model::{Ask, AttemptResult, Decision, Denial, HoldReason, Place, Role};
 use crate::policy::format::{Bounds, CalendarPeriod, DaySel, LocalTime, Scope};
 use crate::policy::{Body, Cond, Filter, Inner, Period, Rule, Win};
 use crate::{History, Policy};
@@ -15,8 +15,10 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
 mod local;
+pub(crate) mod view;
 
 use local::{next_day_start, start_of_day, Zones};
+use view::{Att, Ev, View};
 
 /// Id of the denial given when the ask's time zones cannot be resolved.
 pub const ZONE_RULE_ID: &str = "contactguard.zone";
@@ -73,12 +75,26 @@ pub struct Explanation {
 /// assert_eq!(d.retry_at.unwrap().to_string(), "2026-10-14T12:00:00Z");
 /// ```
 pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
-    run(policy.inner(), ask, history, false).decision
+    run(policy.inner(), ask, history_view(history, ask), false).decision
+}
+
+fn history_view<'a>(history: &'a History, ask: &Ask) -> View<'a> {
+    let at = ask.at;
+    View {
+        rec: history.for_recipient(&ask.to).take_while(|e| e.at() <= at).map(|e| Ev::of(e, ask)).collect(),
+        debt: history.for_debt(&ask.debt).take_while(|e| e.at() <= at).map(|e| Ev::of(e, ask)).collect(),
+    }
+}
+
+/// Decides over a prepared view (the ledger's entry point).
+#[expect(dead_code, reason = "the ledger's entry point; the ledger lands next")]
+pub(crate) fn decide_view(policy: &Inner, ask: &Ask, view: View<'_>) -> Decision {
+    run(policy, ask, view, false).decision
 }
 
 /// Like [`decide`], and also reports every rule's outcome.
 pub fn explain(policy: &Policy, ask: &Ask, history: &History) -> Explanation {
-    run(policy.inner(), ask, history, true)
+    run(policy.inner(), ask, history_view(history, ask), true)
 }
 
 /// What one rule says at one instant.
@@ -98,13 +114,13 @@ pub(crate) struct Ctx<'a> {
     ask: &'a Ask,
     zones: Zones,
     /// The recipient's events at or before the ask, in time order.
-    rec: Vec<&'a Event>,
+    rec: Vec<Ev<'a>>,
     /// The debt's events at or before the ask, in time order.
-    debt: Vec<&'a Event>,
+    debt: Vec<Ev<'a>>,
     want_messages: bool,
 }
 
-fn run(policy: &Inner, ask: &Ask, history: &History, explain_all: bool) -> Explanation {
+fn run<'a>(policy: &'a Inner, ask: &'a Ask, view: View<'a>, explain_all: bool) -> Explanation {
     let zones = match Zones::resolve(&ask.timezones) {
         Ok(z) => z,
         Err(bad) => {
@@ -126,8 +142,8 @@ fn run(policy: &Inner, ask: &Ask, history: &History, explain_all: bool) -> Expla
         policy,
         ask,
         zones,
-        rec: history.for_recipient(&ask.to).filter(|e| e.at() <= at).collect(),
-        debt: history.for_debt(&ask.debt).filter(|e| e.at() <= at).collect(),
+        rec: view.rec,
+        debt: view.debt,
         want_messages: true,
     };
 
@@ -341,9 +357,13 @@ fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
 fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
     let ch = ctx.ask.channel;
     for e in ctx.rec.iter().rev() {
-        match e {
-            Event::Consent(c) if c.channel == ch && c.kind.as_deref().is_none_or(|k| k == kind) => return c.granted,
-            Event::OptOut(o) if o.channel == ch && o.place.is_none_or(|p| ctx.ask.place.is_none_or(|a| a == p)) => {
+        match *e {
+            Ev::Consent {
+                channel, granted, kind: k, ..
+            } if channel == ch && k.is_none_or(|k| k == kind) => return granted,
+            Ev::OptOut { channel, place, .. }
+                if channel == ch && place.is_none_or(|p| ctx.ask.place.is_none_or(|a| a == p)) =>
+            {
                 return false
             }
             _ => {}
@@ -353,9 +373,7 @@ fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
 }
 
 fn requested_contact(ctx: &Ctx<'_>) -> bool {
-    ctx.rec.iter().any(|e| {
-        matches!(e, Event::RequestContact(r) if r.debt.as_deref().is_none_or(|d| d == ctx.ask.debt))
-    })
+    ctx.rec.iter().any(|e| matches!(e, Ev::RequestContact { applies: true, .. }))
 }
 
 fn reached(r: AttemptResult) -> bool {
@@ -368,10 +386,14 @@ fn reached(r: AttemptResult) -> bool {
 fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
     let mut marked = false;
     for e in &ctx.debt {
-        match e {
-            Event::Hold(h) if h.reason == HoldReason::Deceased && h.until.is_none_or(|u| t < u) => return true,
-            Event::Unreachable(_) => marked = true,
-            Event::Attempt(a) if a.role == Role::Debtor && reached(a.result) => marked = false,
+        match *e {
+            Ev::Hold {
+                reason: HoldReason::Deceased,
+                until,
+                ..
+            } if until.is_none_or(|u| t < u) => return true,
+            Ev::Unreachable => marked = true,
+            Ev::Attempt(a) if a.role == Role::Debtor && reached(a.result) => marked = false,
             _ => {}
         }
     }
@@ -389,7 +411,7 @@ fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
         };
         let mut failed = 0u32;
         for e in &ctx.debt {
-            if let Event::Attempt(a) = e {
+            if let Ev::Attempt(a) = e {
                 if a.role != Role::Debtor {
                     continue;
                 }
@@ -419,56 +441,62 @@ fn deny(ctx: &Ctx<'_>, earliest: Option<Timestamp>, message: impl FnOnce() -> St
 
 fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
     let ask = ctx.ask;
-    let found = ctx.rec.iter().rev().find_map(|e| match e {
-        Event::OptOut(o)
-            if (any_channel || o.channel == ask.channel) && o.place.is_none_or(|p| ask.place.is_none_or(|a| a == p)) =>
+    let found = ctx.rec.iter().rev().find_map(|e| match *e {
+        Ev::OptOut { at, channel, place }
+            if (any_channel || channel == ask.channel) && place.is_none_or(|p| ask.place.is_none_or(|a| a == p)) =>
         {
-            Some(o)
+            Some((at, channel, place))
         }
         _ => None,
     });
     match found {
         None => Verdict::Pass,
-        Some(o) => deny(ctx, None, || {
-            let place = o.place.map(|p| format!(" at {p}")).unwrap_or_default();
-            format!("{} asked on {} not to be contacted by {}{place}", ask.to, o.at, o.channel)
+        Some((at, channel, place)) => deny(ctx, None, || {
+            let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
+            format!("{} asked on {at} not to be contacted by {channel}{place}", ask.to)
         }),
     }
 }
 
 fn cease(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
     let ask = ctx.ask;
-    let found = ctx.rec.iter().find_map(|e| match e {
-        Event::Cease(c) if scope == Scope::Recipient || c.debt == ask.debt => Some(c),
+    let found = ctx.rec.iter().find_map(|e| match *e {
+        Ev::Cease { at, same_debt } if scope == Scope::Recipient || same_debt => Some((at, same_debt)),
         _ => None,
     });
     match found {
         None => Verdict::Pass,
-        Some(c) => deny(ctx, None, || {
-            format!("{} asked on {} that contact about {} cease", ask.to, c.at, c.debt)
+        Some((at, same_debt)) => deny(ctx, None, || {
+            let what = if same_debt { format!("about {}", ask.debt) } else { "about another debt".to_owned() };
+            format!("{} asked on {at} that contact {what} cease", ask.to)
         }),
     }
 }
 
 fn attorney(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
     let ask = ctx.ask;
-    let events: &[&Event] = if scope == Scope::Debt { &ctx.debt } else { &ctx.rec };
-    let found = events.iter().find_map(|e| match e {
-        Event::Attorney(a) if a.debt == ask.debt && (scope == Scope::Debt || a.to == ask.to) => Some(a),
+    let events: &[Ev<'_>] = if scope == Scope::Debt { &ctx.debt } else { &ctx.rec };
+    let found = events.iter().find_map(|e| match *e {
+        Ev::Attorney { at, same_to, same_debt } if same_debt && (scope == Scope::Debt || same_to) => Some((at, same_to)),
         _ => None,
     });
     match found {
         None => Verdict::Pass,
-        Some(a) => deny(ctx, None, || {
-            format!("{} is represented by an attorney on {} (notice of {}): contact the attorney", a.to, a.debt, a.at)
+        Some((at, same_to)) => deny(ctx, None, || {
+            let who = if same_to { ask.to.as_str() } else { "the consumer" };
+            format!("{who} is represented by an attorney on {} (notice of {at}): contact the attorney", ask.debt)
         }),
     }
 }
 
 fn hold(ctx: &Ctx<'_>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
     let active = |at: Timestamp| {
-        ctx.debt.iter().filter_map(move |e| match e {
-            Event::Hold(h) if reasons.contains(&h.reason) && h.until.is_none_or(|u| at < u) => Some(h),
+        ctx.debt.iter().filter_map(move |e| match *e {
+            Ev::Hold {
+                at: start,
+                reason,
+                until,
+            } if reasons.contains(&reason) && until.is_none_or(|u| at < u) => Some((start, reason, until)),
             _ => None,
         })
     };
@@ -481,9 +509,9 @@ fn hold(ctx: &Ctx<'_>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
     for _ in 0..64 {
         let mut any = false;
         let mut open = false;
-        for h in active(c) {
+        for (_, _, until) in active(c) {
             any = true;
-            match h.until {
+            match until {
                 Some(u) => c = c.max(u),
                 None => open = true,
             }
@@ -496,9 +524,10 @@ fn hold(ctx: &Ctx<'_>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
             break;
         }
     }
-    deny(ctx, earliest, || match first.until {
-        Some(u) => format!("collection on {} is held ({}) from {} until {u}", ctx.ask.debt, first.reason, first.at),
-        None => format!("collection on {} is held ({}) since {}, open-ended", ctx.ask.debt, first.reason, first.at),
+    let (start, reason, until) = first;
+    deny(ctx, earliest, || match until {
+        Some(u) => format!("collection on {} is held ({reason}) from {start} until {u}", ctx.ask.debt),
+        None => format!("collection on {} is held ({reason}) since {start}, open-ended", ctx.ask.debt),
     })
 }
 
@@ -607,7 +636,7 @@ fn inconvenient(ctx: &Ctx<'_>, places: Option<&[Place]>, t: Timestamp) -> Verdic
         .rec
         .iter()
         .filter_map(|e| match e {
-            Event::Inconvenient(i) => Some(i),
+            Ev::Inconvenient(i) => Some(*i),
             _ => None,
         })
         .filter(|i| i.channel.is_none_or(|c| c == ask.channel))
@@ -865,16 +894,15 @@ fn window(
 // ---------------------------------------------------------------------------
 // Caps and cool-downs
 
-fn scoped<'a>(ctx: &'a Ctx<'a>, scope: Scope) -> impl Iterator<Item = &'a crate::model::Attempt> + 'a {
-    let ask = ctx.ask;
-    let events: &[&Event] = if scope == Scope::Debt { &ctx.debt } else { &ctx.rec };
+fn scoped<'a>(ctx: &'a Ctx<'a>, scope: Scope) -> impl Iterator<Item = Att> + 'a {
+    let events: &[Ev<'_>] = if scope == Scope::Debt { &ctx.debt } else { &ctx.rec };
     events.iter().filter_map(move |e| match e {
-        Event::Attempt(a) if scope != Scope::RecipientDebt || a.debt == ask.debt => Some(a),
+        Ev::Attempt(a) if scope != Scope::RecipientDebt || a.same_debt => Some(*a),
         _ => None,
     })
 }
 
-fn filter_matches(f: &Filter, ask: &Ask, a: &crate::model::Attempt) -> bool {
+fn filter_matches(f: &Filter, ask: &Ask, a: &Att) -> bool {
     in_mask(f.channels, a.channel)
         && in_mask(f.results, a.result)
         && in_mask(f.roles, a.role)
@@ -885,18 +913,25 @@ fn filter_matches(f: &Filter, ask: &Ask, a: &crate::model::Attempt) -> bool {
 /// Live Reg F prior-consent windows for the recipient and debt, as
 /// `[start, end)` instants.
 fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
-    let ask = ctx.ask;
     let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
     for e in &ctx.rec {
-        let Event::PriorConsentToContact(p) = e else { continue };
-        if p.debt != ask.debt {
+        let Ev::PriorConsent {
+            at: p_at,
+            same_debt,
+            until: p_until,
+            granted,
+        } = *e
+        else {
+            continue;
+        };
+        if !same_debt {
             continue;
         }
-        if !p.granted {
+        if !granted {
             // A revocation ends every window open at that moment.
             for w in &mut out {
-                if w.0 <= p.at && p.at < w.1 {
-                    w.1 = p.at;
+                if w.0 <= p_at && p_at < w.1 {
+                    w.1 = p_at;
                 }
             }
             continue;
@@ -905,24 +940,24 @@ fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
         // earliest such midnight among the candidate zones).
         let mut end = None::<Timestamp>;
         for z in ctx.zones.iter() {
-            let k = local::date(z, p.at);
+            let k = local::date(z, p_at);
             if let Some(e) = k.checked_add(7.days()).ok().and_then(|d| start_of_day(z, d)) {
                 end = Some(end.map_or(e, |x| x.min(e)));
             }
         }
         let Some(mut end) = end else { continue };
-        if let Some(u) = p.until {
+        if let Some(u) = p_until {
             end = end.min(u);
         }
         // A later conversation with the person about the debt ends it.
         if let Some(conv) = ctx.rec.iter().find_map(|e| match e {
-            Event::Attempt(a) if a.debt == ask.debt && a.result == AttemptResult::Conversation && a.at > p.at => Some(a.at),
+            Ev::Attempt(a) if a.same_debt && a.result == AttemptResult::Conversation && a.at > p_at => Some(a.at),
             _ => None,
         }) {
             end = end.min(conv);
         }
-        if p.at < end {
-            out.push((p.at, end));
+        if p_at < end {
+            out.push((p_at, end));
         }
     }
     out
@@ -962,7 +997,7 @@ fn cap(
     if exclude_prior_consent && in_windows(&consent, t) {
         return Verdict::Pass;
     }
-    let counted: Vec<&crate::model::Attempt> = scoped(ctx, scope)
+    let counted: Vec<Att> = scoped(ctx, scope)
         .filter(|a| filter_matches(filter, ctx.ask, a))
         .filter(|a| !in_windows(&consent, a.at))
         .collect();
@@ -1085,7 +1120,7 @@ fn cooldown(
     if exclude_prior_consent && in_windows(&consent_windows(ctx), t) {
         return Verdict::Pass;
     }
-    let triggers: Vec<&crate::model::Attempt> = scoped(ctx, scope).filter(|a| filter_matches(filter, ctx.ask, a)).collect();
+    let triggers: Vec<Att> = scoped(ctx, scope).filter(|a| filter_matches(filter, ctx.ask, a)).collect();
     let Some(last) = triggers.last() else {
         return Verdict::Pass;
     };
