@@ -1,1 +1,70 @@
-fn main(){}
+//! The `contactguard` command: run conformance vectors, check an ask, lint
+//! policy files, list the presets and show a demo.
+//!
+//! Each subcommand lives in its own module with an `Args` struct (clap
+//! derive) and a `run` function; adding one is a variant in [`Command`] and
+//! an arm in [`Command::run`].
+
+mod check;
+mod common;
+mod demo;
+mod lint;
+mod presets;
+mod vectors;
+
+use clap::{Parser, Subcommand};
+use common::CliError;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// May we contact this person, on this channel, right now?
+#[derive(Debug, Parser)]
+#[command(name = "contactguard", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run contact-vectors/1 files (and those named in CONTACTGUARD_VECTORS)
+    Vectors(vectors::Args),
+    /// Decide one ask against a policy and print the decision as JSON
+    Check(check::Args),
+    /// Validate policy files (TOML or JSON) and warn about stale calendars
+    Lint(lint::Args),
+    /// List the bundled presets, show one, or print their reference page
+    Presets(presets::Args),
+    /// Decide a few realistic asks against bundled presets and explain them
+    Demo(demo::Args),
+}
+
+impl Command {
+    fn run(self, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+        match self {
+            Command::Vectors(args) => vectors::run(args, out),
+            Command::Check(args) => check::run(args, out),
+            Command::Lint(args) => lint::run(args, out),
+            Command::Presets(args) => presets::run(args, out),
+            Command::Demo(args) => demo::run(args, out),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = cli.command.run(&mut out).and_then(|code| {
+        out.flush().map_err(CliError::from)?;
+        Ok(code)
+    });
+    match result {
+        Ok(code) => code,
+        Err(CliError::BrokenPipe) => ExitCode::FAILURE,
+        Err(e) => {
+            common::report(format_args!("error: {e}"));
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! `contactguard check`: decide one ask and print the decision as JSON.
+//!
+//! The input is `{"ask": {...}, "history": [...], "policy": ...}` from a
+//! file or standard input (`policy` optional: preset names joined by `+`, or
+//! a policy object), or the ask given as flags.
+
+use crate::common::{load_policy_file, parse_json, read_file, read_stdin, wire, CliError};
+use contactguard::{decide, Ask, Channel, Event, History, Place, Policy, Purpose, Role};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::Value;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Preset names joined by `+`, e.g. `us-reg-f+us-ma`
+    #[arg(long, value_name = "NAMES", conflicts_with = "policy_file")]
+    policy: Option<String>,
+    /// A policy file (`.toml` or `.json`)
+    #[arg(long, value_name = "PATH")]
+    policy_file: Option<PathBuf>,
+    /// JSON input `{"ask": {...}, "history": [...]}`; `-` reads standard input
+    /// (the default when no ask flags are given)
+    #[arg(value_name = "FILE", conflicts_with = "ask_flags")]
+    input: Option<PathBuf>,
+    #[command(flatten)]
+    ask: AskFlags,
+    /// Print the decision on one line
+    #[arg(long)]
+    compact: bool,
+}
+
+/// The ask as flags, for when no JSON input is given.
+#[derive(Debug, clap::Args)]
+#[group(id = "ask_flags", multiple = true)]
+struct AskFlags {
+    /// When the contact would be made (RFC 3339 with offset)
+    #[arg(long, value_name = "INSTANT", value_parser = wire::<Timestamp>)]
+    at: Option<Timestamp>,
+    /// call, sms, email, letter, visit, push or voicemail_drop
+    #[arg(long, value_parser = wire::<Channel>)]
+    channel: Option<Channel>,
+    /// Recipient key
+    #[arg(long, value_name = "KEY")]
+    to: Option<String>,
+    /// The recipient's role (debtor, third_party, ...)
+    #[arg(long, value_parser = wire::<Role>)]
+    role: Option<Role>,
+    /// Account key of the debt
+    #[arg(long, value_name = "KEY")]
+    debt: Option<String>,
+    /// A candidate IANA time zone of the recipient (repeatable)
+    #[arg(long = "tz", value_name = "ZONE")]
+    timezones: Vec<String>,
+    /// home, mobile, work or unknown
+    #[arg(long, value_parser = wire::<Place>)]
+    place: Option<Place>,
+    /// collection, location or notice
+    #[arg(long, value_parser = wire::<Purpose>)]
+    purpose: Option<Purpose>,
+    /// Autodialed or prerecorded (`--autodialed` or `--autodialed=false`)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    autodialed: Option<bool>,
+    /// Days past due
+    #[arg(long, value_name = "DAYS")]
+    days_past_due: Option<i64>,
+    /// A JSON file holding the history: an array of events
+    #[arg(long, value_name = "PATH")]
+    history: Option<PathBuf>,
+}
+
+/// The JSON input.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    ask: Ask,
+    #[serde(default)]
+    history: Vec<Event>,
+    #[serde(default)]
+    policy: Option<Value>,
+}
+
+pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    let input = match (&args.input, args.ask.any()) {
+        (Some(path), _) if path.as_os_str() == "-" => parse_json(&read_stdin()?, "<stdin>")?,
+        (Some(path), _) => parse_json(&read_file(path)?, &path.display().to_string())?,
+        (None, true) => input_from_flags(args.ask)?,
+        (None, false) if std::io::stdin().is_terminal() => {
+            return Err(CliError::new(
+                "no ask: give a JSON FILE, `-` for standard input, or --at, --channel, --to, --role and --debt",
+            ))
+        }
+        (None, false) => parse_json(&read_stdin()?, "<stdin>")?,
+    };
+    let policy = resolve_policy(
+        args.policy.as_deref(),
+        args.policy_file.as_deref(),
+        input.policy.as_ref(),
+    )?;
+    let decision = decide(&policy, &input.ask, &History::from_events(input.history));
+    let json = if args.compact {
+        serde_json::to_string(&decision)
+    } else {
+        serde_json::to_string_pretty(&decision)
+    }
+    .map_err(|e| CliError::new(format!("cannot print the decision: {e}")))?;
+    writeln!(out, "{json}")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+impl AskFlags {
+    /// Whether any ask flag was given.
+    fn any(&self) -> bool {
+        self.at.is_some()
+            || self.channel.is_some()
+            || self.to.is_some()
+            || self.role.is_some()
+            || self.debt.is_some()
+            || !self.timezones.is_empty()
+            || self.place.is_some()
+            || self.purpose.is_some()
+            || self.autodialed.is_some()
+            || self.days_past_due.is_some()
+            || self.history.is_some()
+    }
+}
+
+fn input_from_flags(flags: AskFlags) -> Result<Input, CliError> {
+    fn required<T>(value: Option<T>, flag: &str) -> Result<T, CliError> {
+        value.ok_or_else(|| {
+            CliError::new(format!(
+                "missing {flag}: an ask needs --at, --channel, --to, --role and --debt"
+            ))
+        })
+    }
+    let ask = Ask {
+        at: required(flags.at, "--at")?,
+        channel: required(flags.channel, "--channel")?,
+        to: required(flags.to, "--to")?,
+        role: required(flags.role, "--role")?,
+        debt: required(flags.debt, "--debt")?,
+        timezones: flags.timezones,
+        place: flags.place,
+        autodialed: flags.autodialed,
+        purpose: flags.purpose,
+        days_past_due: flags.days_past_due,
+    };
+    let history = match &flags.history {
+        None => Vec::new(),
+        Some(path) => parse_json(&read_file(path)?, &path.display().to_string())?,
+    };
+    Ok(Input {
+        ask,
+        history,
+        policy: None,
+    })
+}
+
+/// The policy from `--policy`, `--policy-file` or the input's `policy`:
+/// exactly one of them.
+fn resolve_policy(
+    names: Option<&str>,
+    file: Option<&Path>,
+    inline: Option<&Value>,
+) -> Result<Policy, CliError> {
+    if inline.is_some() && (names.is_some() || file.is_some()) {
+        return Err(CliError::new(
+            "the policy is given twice: by a flag and by `policy` in the input; drop one",
+        ));
+    }
+    if let Some(names) = names {
+        Ok(Policy::preset(names)?)
+    } else if let Some(path) = file {
+        load_policy_file(path)
+    } else if let Some(value) = inline {
+        Ok(contactguard::vectors::case_policy(value)?)
+    } else {
+        Err(CliError::new(
+            "no policy: pass --policy NAMES, --policy-file PATH, or put `policy` in the input",
+        ))
+    }
+}

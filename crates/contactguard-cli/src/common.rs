@@ -1,0 +1,129 @@
+//! What the subcommands share: the error type, reading files and standard
+//! input, loading policy files, and parsing wire names on the command line.
+
+use contactguard::{Policy, PolicyError, Syntax};
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// Why a command could not do its job. Printed as one `error: ...` line
+/// (a policy error adds its help line) and exit status 2.
+#[derive(Debug)]
+pub enum CliError {
+    /// A message for the user.
+    Message(String),
+    /// A policy that does not load; its `Display` names file, line, column
+    /// and field.
+    Policy(Box<PolicyError>),
+    /// Standard output was closed (`contactguard ... | head`): stop quietly.
+    BrokenPipe,
+}
+
+impl CliError {
+    pub fn new(message: impl Into<String>) -> CliError {
+        CliError::Message(message.into())
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Message(m) => f.write_str(m),
+            CliError::Policy(e) => write!(f, "{e}"),
+            CliError::BrokenPipe => f.write_str("standard output was closed"),
+        }
+    }
+}
+
+impl From<io::Error> for CliError {
+    /// Only for writing to standard output; reading files names the file.
+    fn from(e: io::Error) -> CliError {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            CliError::BrokenPipe
+        } else {
+            CliError::new(format!("cannot write to standard output: {e}"))
+        }
+    }
+}
+
+impl From<PolicyError> for CliError {
+    fn from(e: PolicyError) -> CliError {
+        CliError::Policy(Box::new(e))
+    }
+}
+
+/// Writes one line to standard error, ignoring a closed stream.
+pub fn report(line: fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// The text of a file, or an error naming it.
+pub fn read_file(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::new(format!("cannot read `{}`: {e}", path.display())))
+}
+
+/// The text of standard input.
+pub fn read_stdin() -> Result<String, CliError> {
+    let mut text = String::new();
+    io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::new(format!("cannot read standard input: {e}")))?;
+    Ok(text)
+}
+
+/// The policy syntax a file's extension names.
+pub fn syntax_of(path: &Path) -> Result<Syntax, CliError> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) if ext.eq_ignore_ascii_case("toml") => Ok(Syntax::Toml),
+        Some(ext) if ext.eq_ignore_ascii_case("json") => Ok(Syntax::Json),
+        _ => Err(CliError::new(format!(
+            "`{}`: cannot tell the policy syntax from the file name (expected `.toml` or `.json`)",
+            path.display()
+        ))),
+    }
+}
+
+/// Loads a policy file (TOML or JSON by extension); errors name the file,
+/// line, column and field.
+pub fn load_policy_file(path: &Path) -> Result<Policy, CliError> {
+    let syntax = syntax_of(path)?;
+    let text = read_file(path)?;
+    let name = path.display().to_string();
+    Ok(Policy::parse(&text, syntax, Some(&name))?)
+}
+
+/// Parses a command-line value the way the wire format spells it (channel,
+/// role, instant, date...), so flags accept exactly what JSON accepts.
+pub fn wire<T: DeserializeOwned>(s: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| e.to_string())
+}
+
+/// A serde_json error without its trailing " at line L column C".
+pub fn bare_json_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    full.strip_suffix(&suffix).unwrap_or(&full).to_owned()
+}
+
+/// Deserializes JSON text; an error names `source`, line, column and the
+/// path of the field (`ask.channel`).
+pub fn parse_json<T: DeserializeOwned>(text: &str, source: &str) -> Result<T, CliError> {
+    let located = |e: &serde_json::Error, path: Option<String>| {
+        let field = path.map_or_else(String::new, |p| format!("`{p}`: "));
+        CliError::new(format!(
+            "{source}:{}:{}: {field}{}",
+            e.line(),
+            e.column(),
+            bare_json_message(e)
+        ))
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        located(e.inner(), (path != ".").then_some(path))
+    })?;
+    de.end().map_err(|e| located(&e, None))?;
+    Ok(value)
+}
