@@ -1,0 +1,439 @@
+//! The `contactguard` binary, run as a user runs it, on the files in
+//! `tests/data/`. The assertions are about the command (counting, exit
+//! codes, file discovery, error locations, output shape); the vectors cases
+//! use an inline policy with one `deny` rule, so they hold for any engine
+//! that honours `deny`.
+#![expect(
+    clippy::expect_used,
+    reason = "a test that cannot start the command should fail loudly"
+)]
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+/// The command, run in `tests/data/`, without the caller's
+/// `CONTACTGUARD_VECTORS` (`make test` may set it).
+fn contactguard(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_contactguard"));
+    cmd.args(args)
+        .current_dir(data_dir())
+        .env_remove("CONTACTGUARD_VECTORS");
+    cmd
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn last_line(&self) -> &str {
+        self.stdout.lines().last().unwrap_or("")
+    }
+}
+
+fn run_with(cmd: &mut Command, stdin: Option<&str>) -> Run {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start contactguard");
+    if let Some(mut pipe) = child.stdin.take() {
+        pipe.write_all(stdin.unwrap_or("").as_bytes())
+            .expect("write standard input");
+    }
+    let out = child.wait_with_output().expect("wait for contactguard");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn run(cmd: &mut Command) -> Run {
+    run_with(cmd, None)
+}
+
+// ---- vectors ----------------------------------------------------------
+
+#[test]
+fn vectors_all_passing_exits_zero_with_the_summary_line() {
+    let r = run(&mut contactguard(&["vectors", "vectors-pass.json"]));
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.last_line(), "1 passed, 0 failed");
+    assert!(!r.stdout.contains("visit-denied"), "{}", r.stdout);
+}
+
+#[test]
+fn vectors_failing_case_is_reported_and_counted() {
+    let r = run(&mut contactguard(&["vectors", "vectors-mixed.json"]));
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.last_line(), "1 passed, 1 failed");
+    assert!(
+        r.stdout
+            .contains("FAIL vectors-mixed.json: mixed-fails-on-purpose"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("expected: allow=true"), "{}", r.stdout);
+    assert!(r.stdout.contains("got:      allow=false"), "{}", r.stdout);
+    assert!(r.stdout.contains("retry_at="), "{}", r.stdout);
+    // The passing case is not listed without -v.
+    assert!(!r.stdout.contains("mixed-visit-denied"), "{}", r.stdout);
+}
+
+#[test]
+fn vectors_verbose_lists_passing_ids() {
+    let r = run(&mut contactguard(&["vectors", "-v", "vectors-mixed.json"]));
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stdout
+            .contains("ok   vectors-mixed.json: mixed-visit-denied"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.last_line(), "1 passed, 1 failed");
+}
+
+#[test]
+fn vectors_directory_runs_every_json_file_recursively() {
+    let r = run(&mut contactguard(&["vectors", "-v", "vectors-dir"]));
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("dir-a-visit-denied"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("dir-b-visit-denied-again"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("README"), "{}", r.stdout);
+    assert_eq!(r.last_line(), "3 passed, 0 failed");
+}
+
+#[test]
+fn vectors_env_adds_files_and_directories_to_the_arguments() {
+    let r = run(contactguard(&["vectors", "vectors-pass.json"])
+        .env("CONTACTGUARD_VECTORS", "vectors-dir::vectors-mixed.json"));
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("mixed-fails-on-purpose"), "{}", r.stdout);
+    assert_eq!(r.last_line(), "5 passed, 1 failed");
+}
+
+#[test]
+fn vectors_env_alone_is_enough() {
+    let r = run(contactguard(&["vectors"]).env("CONTACTGUARD_VECTORS", "vectors-dir"));
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.last_line(), "3 passed, 0 failed");
+}
+
+#[test]
+fn vectors_a_file_named_twice_runs_once() {
+    let r = run(contactguard(&["vectors", "vectors-pass.json"])
+        .env("CONTACTGUARD_VECTORS", "vectors-pass.json"));
+    assert_eq!(r.code, Some(0));
+    assert_eq!(r.last_line(), "1 passed, 0 failed");
+}
+
+#[test]
+fn vectors_missing_path_in_env_fails_and_is_named() {
+    let r = run(contactguard(&["vectors", "vectors-pass.json"])
+        .env("CONTACTGUARD_VECTORS", "no-such-vectors.json"));
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("no-such-vectors.json"), "{}", r.stderr);
+    assert_eq!(r.last_line(), "1 passed, 0 failed");
+}
+
+#[test]
+fn vectors_file_of_another_format_fails_and_is_named() {
+    let r = run(&mut contactguard(&["vectors", "not-vectors.json"]));
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr.contains("`not-vectors.json`") && r.stderr.contains("contact-vectors/1"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.last_line(), "0 passed, 0 failed");
+}
+
+#[test]
+fn vectors_without_any_input_is_a_usage_error() {
+    let r = run(&mut contactguard(&["vectors"]));
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("CONTACTGUARD_VECTORS"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
+
+// ---- lint -------------------------------------------------------------
+
+#[test]
+fn lint_broken_toml_names_line_column_and_field() {
+    let r = run(&mut contactguard(&["lint", "broken-policy.toml"]));
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr
+            .starts_with("broken-policy.toml:10:9: `rules[0].limit`: "),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn lint_broken_json_names_line_column_and_field() {
+    let r = run(&mut contactguard(&["lint", "broken-policy.json"]));
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr.starts_with("broken-policy.json:11:")
+            && r.stderr.contains("`rules[0].when.channels[1]`: ")
+            && r.stderr.contains("`fax`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn lint_good_policy_prints_rule_count() {
+    let r = run(&mut contactguard(&[
+        "lint",
+        "--today",
+        "2026-06-01",
+        "good-policy.toml",
+    ]));
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stdout, "good-policy.toml: ok, 2 rules\n");
+}
+
+#[test]
+fn lint_warns_when_a_calendar_runs_out_within_60_days() {
+    let r = run(&mut contactguard(&[
+        "lint",
+        "--today",
+        "2026-11-15",
+        "good-policy.toml",
+    ]));
+    assert_eq!(r.code, Some(0));
+    assert!(
+        r.stdout
+            .contains("warning: calendar `acme` runs out on 2026-12-31, in 46 days"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&mut contactguard(&[
+        "lint",
+        "--today",
+        "2027-01-05",
+        "good-policy.toml",
+    ]));
+    assert!(
+        r.stdout.contains("calendar `acme` ran out on 2026-12-31"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn lint_keeps_going_after_an_error() {
+    let r = run(&mut contactguard(&[
+        "lint",
+        "--today",
+        "2026-06-01",
+        "broken-policy.toml",
+        "no-such-policy.toml",
+        "good-policy.toml",
+    ]));
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("`no-such-policy.toml`"), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("good-policy.toml: ok, 2 rules"),
+        "{}",
+        r.stdout
+    );
+}
+
+// ---- check ------------------------------------------------------------
+
+fn decision_of(stdout: &str) -> serde_json::Map<String, Value> {
+    let v: Value = serde_json::from_str(stdout).expect("check prints JSON");
+    v.as_object().cloned().expect("a JSON object")
+}
+
+fn assert_denied_by_the_inline_rule(stdout: &str) {
+    let d = decision_of(stdout);
+    let mut keys: Vec<&str> = d.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["allow", "denials", "obligations", "retry_at"]);
+    assert_eq!(d.get("allow"), Some(&Value::Bool(false)));
+    let denials = d
+        .get("denials")
+        .and_then(Value::as_array)
+        .expect("denials array");
+    assert!(
+        denials
+            .iter()
+            .any(|x| x.get("id") == Some(&Value::from("cli-test.no-visits"))),
+        "{stdout}"
+    );
+    for denial in denials {
+        for key in ["id", "cite", "message"] {
+            assert!(
+                denial.get(key).is_some_and(Value::is_string),
+                "{key}: {stdout}"
+            );
+        }
+    }
+    assert!(d.get("obligations").is_some_and(Value::is_array));
+}
+
+#[test]
+fn check_reads_a_file_with_an_inline_policy() {
+    let r = run(&mut contactguard(&["check", "check-input.json"]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_denied_by_the_inline_rule(&r.stdout);
+}
+
+#[test]
+fn check_reads_standard_input() {
+    let input = std::fs::read_to_string(data_dir().join("check-input.json")).expect("read input");
+    for args in [&["check", "-"][..], &["check", "--compact"][..]] {
+        let r = run_with(&mut contactguard(args), Some(&input));
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        assert_denied_by_the_inline_rule(&r.stdout);
+    }
+}
+
+#[test]
+fn check_takes_the_ask_as_flags() {
+    let r = run(&mut contactguard(&[
+        "check",
+        "--policy-file",
+        "good-policy.toml",
+        "--at",
+        "2026-04-08T10:00:00-04:00",
+        "--channel",
+        "visit",
+        "--to",
+        "p-1",
+        "--role",
+        "debtor",
+        "--debt",
+        "d-1",
+        "--tz",
+        "America/New_York",
+        "--tz",
+        "America/Chicago",
+        "--place",
+        "home",
+        "--purpose",
+        "collection",
+        "--autodialed=false",
+        "--days-past-due",
+        "30",
+    ]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let d = decision_of(&r.stdout);
+    assert_eq!(d.get("allow"), Some(&Value::Bool(false)));
+}
+
+#[test]
+fn check_policy_flag_and_inline_policy_conflict() {
+    let r = run(&mut contactguard(&[
+        "check",
+        "--policy",
+        "us-reg-f",
+        "check-input.json",
+    ]));
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("policy is given twice"), "{}", r.stderr);
+}
+
+#[test]
+fn check_without_a_policy_says_how_to_give_one() {
+    let r = run(&mut contactguard(&[
+        "check",
+        "--at",
+        "2026-04-08T10:00:00-04:00",
+        "--channel",
+        "call",
+        "--to",
+        "p",
+        "--role",
+        "debtor",
+        "--debt",
+        "d",
+    ]));
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.starts_with("error: no policy"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
+
+#[test]
+fn check_names_the_bad_field_of_the_input() {
+    let input = r#"{"policy": "us-reg-f",
+ "ask": {"at": "2026-04-08T10:00:00-04:00", "channel": "fax", "to": "p", "role": "debtor", "debt": "d"}}"#;
+    let r = run_with(&mut contactguard(&["check"]), Some(input));
+    assert_eq!(r.code, Some(2));
+    assert!(
+        r.stderr.starts_with("error: <stdin>:2:") && r.stderr.contains("`ask.channel`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_flags_need_the_five_required_fields() {
+    let r = run(&mut contactguard(&[
+        "check",
+        "--policy",
+        "us-reg-f",
+        "--channel",
+        "call",
+    ]));
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("missing --at"), "{}", r.stderr);
+}
+
+// ---- presets and demo -------------------------------------------------
+
+#[test]
+fn presets_lists_every_preset() {
+    let r = run(&mut contactguard(&["presets"]));
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    for name in contactguard::preset_names() {
+        assert!(
+            r.stdout.lines().any(|l| l.starts_with(&format!("{name} "))),
+            "{name}: {}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn presets_show_prints_rules_with_cite_and_status() {
+    let r = run(&mut contactguard(&["presets", "show", "us-reg-f"]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let policy = contactguard::Policy::preset("us-reg-f").expect("preset loads");
+    for rule in policy.rules() {
+        assert!(r.stdout.contains(&rule.id), "{}", rule.id);
+        assert!(r.stdout.contains(&format!("cite:   {}", rule.cite)));
+        assert!(r.stdout.contains(&format!("status: {}", rule.status)));
+    }
+}
+
+#[test]
+fn presets_show_unknown_name_is_an_error() {
+    let r = run(&mut contactguard(&["presets", "show", "atlantis"]));
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("atlantis"), "{}", r.stderr);
+}
+
+#[test]
+fn demo_runs() {
+    let r = run(&mut contactguard(&["demo"]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("[1/"), "{}", r.stdout);
+    assert!(r.last_line().ends_with("denied"), "{}", r.stdout);
+}
