@@ -1,0 +1,71 @@
+# contactguard: `make demo` shows what it does, `make test` runs every check.
+# Run from the repository root. Each step prints the commands it runs.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+
+# rustup installs cargo here; a fresh shell may not have it on PATH yet.
+export PATH := $(PATH):$(HOME)/.cargo/bin
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+CARGO ?= cargo
+CLI := $(CARGO) run -q -p contactguard-cli --
+
+# Conformance vectors: the shared cases beside the repository (CI lays
+# shared/ next to its clone) and the project's own, when they exist. The
+# runner adds the files named in CONTACTGUARD_VECTORS by itself.
+VECTORS := $(wildcard $(abspath $(ROOT)/../shared/vectors)) $(wildcard $(ROOT)/tests/vectors)
+
+.PHONY: demo test toolchain fmt clippy doc unit vectors docs-check docs
+
+## demo: decide realistic asks against us-reg-f+us-ma and cn, with reasons
+demo:
+	$(CARGO) build --release -p contactguard-cli
+	$(CARGO) run --release -q -p contactguard-cli -- demo
+
+## test: formatting, lints, docs, unit and integration tests, vectors, docs freshness
+test: toolchain fmt clippy doc unit vectors docs-check
+	@echo "==> make test: all steps passed"
+
+# rustfmt and clippy are rustup components that a minimal toolchain lacks.
+toolchain:
+	@echo "==> toolchain"
+	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found; install Rust with rustup" >&2; exit 1; }
+	@$(CARGO) fmt --version >/dev/null 2>&1 || { echo "+ rustup component add rustfmt"; rustup component add rustfmt; }
+	@$(CARGO) clippy --version >/dev/null 2>&1 || { echo "+ rustup component add clippy"; rustup component add clippy; }
+	$(CARGO) --version
+
+fmt: toolchain
+	@echo "==> formatting"
+	$(CARGO) fmt --all -- --check
+
+clippy: toolchain
+	@echo "==> lints"
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+doc:
+	@echo "==> API docs"
+	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --no-deps -p contactguard
+
+unit:
+	@echo "==> unit, integration and doc tests"
+	$(CARGO) test --workspace
+
+vectors:
+	@echo "==> conformance vectors: $(or $(strip $(VECTORS)),none in ../shared/vectors or tests/vectors)$${CONTACTGUARD_VECTORS:+ and CONTACTGUARD_VECTORS=$$CONTACTGUARD_VECTORS}"
+	@if [ -n "$(strip $(VECTORS))" ] || [ -n "$${CONTACTGUARD_VECTORS:-}" ]; then \
+		echo "+ $(CLI) vectors $(VECTORS)"; \
+		$(CLI) vectors $(VECTORS); \
+	else \
+		echo "no vectors to run: skipped"; \
+	fi
+
+docs-check:
+	@echo "==> docs/presets.md is fresh (regenerate with: make docs)"
+	$(CLI) presets --markdown | diff -u docs/presets.md -
+
+## docs: regenerate docs/presets.md from the presets
+docs:
+	$(CLI) presets --markdown > docs/presets.md.tmp
+	mv docs/presets.md.tmp docs/presets.md
