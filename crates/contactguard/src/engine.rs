@@ -107,6 +107,8 @@ enum Verdict {
         earliest: Option<Timestamp>,
         message: Option<String>,
     },
+    /// The rule needs local time and the ask names no zone.
+    NoZone,
 }
 
 pub(crate) struct Ctx<'a> {
@@ -154,6 +156,20 @@ fn run<'a>(policy: &'a Inner, ask: &'a Ask, view: View<'a>, explain_all: bool) -
     for rule in &policy.rules {
         let verdict = evaluate(&ctx, rule, at);
         let (outcome, message, earliest) = match verdict {
+            Verdict::NoZone => {
+                next = None;
+                if !denials.iter().any(|d: &Denial| d.id == ZONE_RULE_ID) {
+                    denials.push(Denial {
+                        id: ZONE_RULE_ID.to_owned(),
+                        cite: ZONE_CITE.to_owned(),
+                        message: format!(
+                            "the ask has no `timezones` and rule `{}` needs the local time (fail closed)",
+                            rule.id
+                        ),
+                    });
+                }
+                ("deny", Some("no time zone: local time unknown".to_owned()), None)
+            }
             Verdict::NotApplicable => ("not_applicable", None, None),
             Verdict::Lifted => ("lifted", None, None),
             Verdict::Pass => ("pass", None, None),
@@ -223,9 +239,13 @@ fn retry(ctx: &Ctx<'_>, mut t: Timestamp) -> Option<Timestamp> {
         let mut next = t;
         let mut denied = false;
         for rule in &ctx.policy.rules {
-            if let Verdict::Deny { earliest, .. } = evaluate(ctx, rule, t) {
-                denied = true;
-                next = next.max(earliest?);
+            match evaluate(ctx, rule, t) {
+                Verdict::Deny { earliest, .. } => {
+                    denied = true;
+                    next = next.max(earliest?);
+                }
+                Verdict::NoZone => return None,
+                _ => {}
             }
         }
         if !denied {
@@ -715,10 +735,8 @@ fn inconvenient(ctx: &Ctx<'_>, places: Option<&[Place]>, t: Timestamp) -> Verdic
     })
 }
 
-fn no_zone(ctx: &Ctx<'_>) -> Verdict {
-    deny(ctx, None, || {
-        "the ask has no `timezones`: local time is unknown (fail closed)".to_owned()
-    })
+fn no_zone(_ctx: &Ctx<'_>) -> Verdict {
+    Verdict::NoZone
 }
 
 // ---------------------------------------------------------------------------
@@ -793,7 +811,14 @@ fn next_permitted(
     for _ in 0..(RETRY_HORIZON_DAYS + 2) {
         match window_at(z, cal, windows, c) {
             WinCheck::Permitted => return Some(c),
-            WinCheck::NoCoverage(_) => return None,
+            WinCheck::NoCoverage(year) => {
+                // Before the calendar's data starts, skip to the first
+                // covered year; after it ends, nothing can be classified.
+                let next_year = cal.and_then(|(_, k)| k.covers.iter().copied().filter(|y| *y > year).min())?;
+                let jan1 = Date::new(next_year, 1, 1).ok()?;
+                c = start_of_day(z, jan1)?.max(c);
+                continue;
+            }
             WinCheck::Outside => {}
         }
         let dt = local::datetime(z, c);
@@ -828,24 +853,19 @@ fn window(
         return no_zone(ctx);
     }
     let mut failing = None;
+    let mut uncovered = None;
     for z in ctx.zones.iter() {
         match window_at(z, cal, windows, t) {
             WinCheck::Permitted => {}
             WinCheck::NoCoverage(year) => {
-                return deny(ctx, None, || {
-                    let name = cal.map_or("?", |(n, _)| n.as_str());
-                    format!(
-                        "holiday calendar `{name}` has no data for {year}: the local date in {} cannot be classified (fail closed)",
-                        local::zone_name(z)
-                    )
-                })
+                uncovered.get_or_insert((z, year));
             }
             WinCheck::Outside => {
                 failing.get_or_insert(z);
             }
         }
     }
-    let Some(z) = failing else {
+    let Some(z) = uncovered.map(|(z, _)| z).or(failing) else {
         return Verdict::Pass;
     };
     // Earliest instant permitted in every zone at once.
@@ -867,6 +887,15 @@ fn window(
             earliest = Some(c);
             break;
         }
+    }
+    if let Some((z, year)) = uncovered {
+        return deny(ctx, earliest, || {
+            let name = cal.map_or("?", |(n, _)| n.as_str());
+            format!(
+                "holiday calendar `{name}` has no data for {year}: the local date in {} cannot be classified (fail closed)",
+                local::zone_name(z)
+            )
+        });
     }
     deny(ctx, earliest, || {
         let dt = local::datetime(z, t);
