@@ -82,22 +82,30 @@ struct Input {
     policy: Option<Value>,
 }
 
+const NO_ASK: &str =
+    "no ask: give a JSON FILE, `-` for standard input, or --at, --channel, --to, --role and --debt";
+
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
-    let input = match (&args.input, args.ask.any()) {
-        (Some(path), _) if path.as_os_str() == "-" => parse_json(&read_stdin()?, "<stdin>")?,
-        (Some(path), _) => parse_json(&read_file(path)?, &path.display().to_string())?,
-        (None, true) => input_from_flags(args.ask)?,
-        (None, false) if std::io::stdin().is_terminal() => {
-            return Err(CliError::new(
-                "no ask: give a JSON FILE, `-` for standard input, or --at, --channel, --to, --role and --debt",
-            ))
+    let (input, source) = match (&args.input, args.ask.any()) {
+        (Some(path), _) if path.as_os_str() != "-" => {
+            let source = path.display().to_string();
+            (parse_json(&read_file(path)?, &source)?, source)
         }
-        (None, false) => parse_json(&read_stdin()?, "<stdin>")?,
+        (None, true) => (input_from_flags(args.ask)?, "flags".to_owned()),
+        (None, false) if std::io::stdin().is_terminal() => return Err(CliError::new(NO_ASK)),
+        _ => {
+            let text = read_stdin()?;
+            if text.trim().is_empty() {
+                return Err(CliError::new(format!("standard input is empty; {NO_ASK}")));
+            }
+            (parse_json(&text, "<stdin>")?, "<stdin>".to_owned())
+        }
     };
     let policy = resolve_policy(
         args.policy.as_deref(),
         args.policy_file.as_deref(),
         input.policy.as_ref(),
+        &source,
     )?;
     let decision = decide(&policy, &input.ask, &History::from_events(input.history));
     let json = if args.compact {
@@ -164,6 +172,7 @@ fn resolve_policy(
     names: Option<&str>,
     file: Option<&Path>,
     inline: Option<&Value>,
+    source: &str,
 ) -> Result<Policy, CliError> {
     if inline.is_some() && (names.is_some() || file.is_some()) {
         return Err(CliError::new(
@@ -175,7 +184,14 @@ fn resolve_policy(
     } else if let Some(path) = file {
         load_policy_file(path)
     } else if let Some(value) = inline {
-        Ok(contactguard::vectors::case_policy(value)?)
+        contactguard::vectors::case_policy(value).map_err(|mut e| {
+            // Positions would point into the re-serialized object, not the
+            // input; the field path still finds the mistake.
+            e.source_name = Some(format!("{source} (`policy`)"));
+            e.line = None;
+            e.column = None;
+            e.into()
+        })
     } else {
         Err(CliError::new(
             "no policy: pass --policy NAMES, --policy-file PATH, or put `policy` in the input",

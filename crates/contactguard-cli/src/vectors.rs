@@ -161,18 +161,18 @@ fn run_one(
             .and_then(|c| c.get(index))
             .and_then(|c| c.get("expect"))
             .and_then(|e| serde_json::from_value::<Expect>(e.clone()).ok());
-        print_failure(out, &shown.to_string(), result, expect.as_ref())?;
+        print_failure(out, file, result, expect.as_ref())?;
     }
     Ok(())
 }
 
 fn print_failure(
     out: &mut dyn Write,
-    file: &str,
+    file: &Path,
     result: &CaseResult,
     expect: Option<&Expect>,
 ) -> Result<(), CliError> {
-    writeln!(out, "FAIL {file}: {}", result.id)?;
+    writeln!(out, "FAIL {}: {}", file.display(), result.id)?;
     if let Some(expect) = expect {
         writeln!(out, "    expected: {}", show_expect(expect))?;
     }

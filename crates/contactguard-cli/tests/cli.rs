@@ -384,6 +384,29 @@ fn check_names_the_bad_field_of_the_input() {
 }
 
 #[test]
+fn check_names_the_bad_field_of_an_inline_policy() {
+    let input = r#"{"policy": {"format": "contactguard-policy/1", "rules": [
+  {"id": "x.cap", "title": "t", "cite": "c", "status": "law", "kind": "cap"}]},
+ "ask": {"at": "2026-04-08T10:00:00Z", "channel": "call", "to": "p", "role": "debtor", "debt": "d"}}"#;
+    let r = run_with(&mut contactguard(&["check", "-"]), Some(input));
+    assert_eq!(r.code, Some(2));
+    assert!(
+        r.stderr
+            .starts_with("error: <stdin> (`policy`): `rules[0].limit`: "),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_with_empty_standard_input_says_what_it_needs() {
+    let r = run_with(&mut contactguard(&["check"]), Some(""));
+    assert_eq!(r.code, Some(2));
+    assert!(r.stderr.contains("standard input is empty"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
+
+#[test]
 fn check_flags_need_the_five_required_fields() {
     let r = run(&mut contactguard(&[
         "check",
