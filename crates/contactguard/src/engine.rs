@@ -81,8 +81,16 @@ pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
 fn history_view<'a>(history: &'a History, ask: &Ask) -> View<'a> {
     let at = ask.at;
     View {
-        rec: history.for_recipient(&ask.to).take_while(|e| e.at() <= at).map(|e| Ev::of(e, ask)).collect(),
-        debt: history.for_debt(&ask.debt).take_while(|e| e.at() <= at).map(|e| Ev::of(e, ask)).collect(),
+        rec: history
+            .for_recipient(&ask.to)
+            .take_while(|e| e.at() <= at)
+            .map(|e| Ev::of(e, ask))
+            .collect(),
+        debt: history
+            .for_debt(&ask.debt)
+            .take_while(|e| e.at() <= at)
+            .map(|e| Ev::of(e, ask))
+            .collect(),
     }
 }
 
@@ -131,12 +139,17 @@ fn run<'a>(policy: &'a Inner, ask: &'a Ask, view: View<'a>, explain_all: bool) -
                 denials: vec![Denial {
                     id: ZONE_RULE_ID.to_owned(),
                     cite: ZONE_CITE.to_owned(),
-                    message: format!("unknown time zone `{bad}`: local time cannot be evaluated (fail closed)"),
+                    message: format!(
+                        "unknown time zone `{bad}`: local time cannot be evaluated (fail closed)"
+                    ),
                 }],
                 retry_at: None,
                 obligations: Vec::new(),
             };
-            return Explanation { decision, rules: Vec::new() };
+            return Explanation {
+                decision,
+                rules: Vec::new(),
+            };
         }
     };
     let at = ask.at;
@@ -168,7 +181,11 @@ fn run<'a>(policy: &'a Inner, ask: &'a Ask, view: View<'a>, explain_all: bool) -
                         ),
                     });
                 }
-                ("deny", Some("no time zone: local time unknown".to_owned()), None)
+                (
+                    "deny",
+                    Some("no time zone: local time unknown".to_owned()),
+                    None,
+                )
             }
             Verdict::NotApplicable => ("not_applicable", None, None),
             Verdict::Lifted => ("lifted", None, None),
@@ -231,7 +248,11 @@ fn run<'a>(policy: &'a Inner, ask: &'a Ask, view: View<'a>, explain_all: bool) -
 /// The fixed point: from `t`, move to the latest earliest-passing instant of
 /// the rules that deny, until every rule passes.
 fn retry(ctx: &Ctx<'_>, mut t: Timestamp) -> Option<Timestamp> {
-    let limit = ctx.ask.at.checked_add(SignedDuration::from_hours(24 * RETRY_HORIZON_DAYS)).ok()?;
+    let limit = ctx
+        .ask
+        .at
+        .checked_add(SignedDuration::from_hours(24 * RETRY_HORIZON_DAYS))
+        .ok()?;
     for _ in 0..MAX_ITERATIONS {
         if t > limit {
             return None;
@@ -287,7 +308,15 @@ fn evaluate(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> Verdict {
             period,
             filter,
             exclude_prior_consent,
-        } => cap(ctx, *limit, *scope, *period, filter, *exclude_prior_consent, t),
+        } => cap(
+            ctx,
+            *limit,
+            *scope,
+            *period,
+            filter,
+            *exclude_prior_consent,
+            t,
+        ),
         Body::Cooldown {
             scope,
             period,
@@ -299,7 +328,10 @@ fn evaluate(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> Verdict {
     // condition) may pass at a later local midnight even when its body
     // offers no earlier instant.
     match verdict {
-        Verdict::Deny { earliest: None, message } if depends_on_time(rule) => Verdict::Deny {
+        Verdict::Deny {
+            earliest: None,
+            message,
+        } if depends_on_time(rule) => Verdict::Deny {
             earliest: condition_change(ctx, rule, t),
             message,
         },
@@ -308,7 +340,11 @@ fn evaluate(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> Verdict {
 }
 
 fn depends_on_time(rule: &Rule) -> bool {
-    rule.when.debtor_unreachable.is_some() || rule.unless.as_ref().is_some_and(|u| u.debtor_unreachable.is_some())
+    rule.when.debtor_unreachable.is_some()
+        || rule
+            .unless
+            .as_ref()
+            .is_some_and(|u| u.debtor_unreachable.is_some())
 }
 
 /// The first local midnight (in any zone) within the out-of-contact look-back
@@ -325,7 +361,8 @@ fn condition_change(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> Option<Timestam
     }
     candidates.sort();
     candidates.into_iter().find(|&c| {
-        !cond_when(ctx, &rule.when, c) || rule.unless.as_ref().is_some_and(|u| cond_unless(ctx, u, c))
+        !cond_when(ctx, &rule.when, c)
+            || rule.unless.as_ref().is_some_and(|u| cond_unless(ctx, u, c))
     })
 }
 
@@ -343,9 +380,13 @@ fn cond_when(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
         && in_mask(c.roles, ask.role)
         && ask.purpose.is_none_or(|p| in_mask(c.purposes, p))
         && ask.place.is_none_or(|p| in_mask(c.places, p))
-        && c.autodialed.is_none_or(|want| ask.autodialed.is_none_or(|a| a == want))
-        && c.dpd.as_ref().is_none_or(|r| ask.days_past_due.is_none_or(|d| in_range(r, d)))
-        && c.debtor_unreachable.is_none_or(|want| debtor_unreachable(ctx, t) == want)
+        && c.autodialed
+            .is_none_or(|want| ask.autodialed.is_none_or(|a| a == want))
+        && c.dpd
+            .as_ref()
+            .is_none_or(|r| ask.days_past_due.is_none_or(|d| in_range(r, d)))
+        && c.debtor_unreachable
+            .is_none_or(|want| debtor_unreachable(ctx, t) == want)
 }
 
 /// `unless`: an absent ask field does not satisfy the condition (the
@@ -358,10 +399,16 @@ fn cond_unless(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
         && (c.purposes == full || ask.purpose.is_some_and(|p| in_mask(c.purposes, p)))
         && (c.places == full || ask.place.is_some_and(|p| in_mask(c.places, p)))
         && c.autodialed.is_none_or(|want| ask.autodialed == Some(want))
-        && c.dpd.as_ref().is_none_or(|r| ask.days_past_due.is_some_and(|d| in_range(r, d)))
-        && c.consent.as_deref().is_none_or(|kind| consent_granted(ctx, kind))
-        && c.requested_contact.is_none_or(|want| requested_contact(ctx) == want)
-        && c.debtor_unreachable.is_none_or(|want| debtor_unreachable(ctx, t) == want)
+        && c.dpd
+            .as_ref()
+            .is_none_or(|r| ask.days_past_due.is_some_and(|d| in_range(r, d)))
+        && c.consent
+            .as_deref()
+            .is_none_or(|kind| consent_granted(ctx, kind))
+        && c.requested_contact
+            .is_none_or(|want| requested_contact(ctx) == want)
+        && c.debtor_unreachable
+            .is_none_or(|want| debtor_unreachable(ctx, t) == want)
 }
 
 fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
@@ -379,7 +426,10 @@ fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
     for e in ctx.rec.iter().rev() {
         match *e {
             Ev::Consent {
-                channel, granted, kind: k, ..
+                channel,
+                granted,
+                kind: k,
+                ..
             } if channel == ch && k.is_none_or(|k| k == kind) => return granted,
             Ev::OptOut { channel, place, .. }
                 if channel == ch && place.is_none_or(|p| ctx.ask.place.is_none_or(|a| a == p)) =>
@@ -393,7 +443,9 @@ fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
 }
 
 fn requested_contact(ctx: &Ctx<'_>) -> bool {
-    ctx.rec.iter().any(|e| matches!(e, Ev::RequestContact { applies: true, .. }))
+    ctx.rec
+        .iter()
+        .any(|e| matches!(e, Ev::RequestContact { applies: true, .. }))
 }
 
 fn reached(r: AttemptResult) -> bool {
@@ -463,7 +515,8 @@ fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
     let ask = ctx.ask;
     let found = ctx.rec.iter().rev().find_map(|e| match *e {
         Ev::OptOut { at, channel, place }
-            if (any_channel || channel == ask.channel) && place.is_none_or(|p| ask.place.is_none_or(|a| a == p)) =>
+            if (any_channel || channel == ask.channel)
+                && place.is_none_or(|p| ask.place.is_none_or(|a| a == p)) =>
         {
             Some((at, channel, place))
         }
@@ -473,7 +526,10 @@ fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
         None => Verdict::Pass,
         Some((at, channel, place)) => deny(ctx, None, || {
             let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
-            format!("{} asked on {at} not to be contacted by {channel}{place}", ask.to)
+            format!(
+                "{} asked on {at} not to be contacted by {channel}{place}",
+                ask.to
+            )
         }),
     }
 }
@@ -481,13 +537,19 @@ fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
 fn cease(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
     let ask = ctx.ask;
     let found = ctx.rec.iter().find_map(|e| match *e {
-        Ev::Cease { at, same_debt } if scope == Scope::Recipient || same_debt => Some((at, same_debt)),
+        Ev::Cease { at, same_debt } if scope == Scope::Recipient || same_debt => {
+            Some((at, same_debt))
+        }
         _ => None,
     });
     match found {
         None => Verdict::Pass,
         Some((at, same_debt)) => deny(ctx, None, || {
-            let what = if same_debt { format!("about {}", ask.debt) } else { "about another debt".to_owned() };
+            let what = if same_debt {
+                format!("about {}", ask.debt)
+            } else {
+                "about another debt".to_owned()
+            };
             format!("{} asked on {at} that contact {what} cease", ask.to)
         }),
     }
@@ -495,17 +557,31 @@ fn cease(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
 
 fn attorney(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
     let ask = ctx.ask;
-    let events: &[Ev<'_>] = if scope == Scope::Debt { &ctx.debt } else { &ctx.rec };
+    let events: &[Ev<'_>] = if scope == Scope::Debt {
+        &ctx.debt
+    } else {
+        &ctx.rec
+    };
     let found = events.iter().find_map(|e| match *e {
-        Ev::Attorney { at, same_to, same_debt } if same_debt && (scope == Scope::Debt || same_to) => Some((at, same_to)),
+        Ev::Attorney {
+            at,
+            same_to,
+            same_debt,
+        } if same_debt && (scope == Scope::Debt || same_to) => Some((at, same_to)),
         _ => None,
     });
     match found {
         None => Verdict::Pass,
-        Some((at, same_to)) => deny(ctx, None, || {
-            let who = if same_to { ask.to.as_str() } else { "the consumer" };
-            format!("{who} is represented by an attorney on {} (notice of {at}): contact the attorney", ask.debt)
-        }),
+        Some((at, same_to)) => {
+            deny(ctx, None, || {
+                let who = if same_to {
+                    ask.to.as_str()
+                } else {
+                    "the consumer"
+                };
+                format!("{who} is represented by an attorney on {} (notice of {at}): contact the attorney", ask.debt)
+            })
+        }
     }
 }
 
@@ -516,7 +592,9 @@ fn hold(ctx: &Ctx<'_>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
                 at: start,
                 reason,
                 until,
-            } if reasons.contains(&reason) && until.is_none_or(|u| at < u) => Some((start, reason, until)),
+            } if reasons.contains(&reason) && until.is_none_or(|u| at < u) => {
+                Some((start, reason, until))
+            }
             _ => None,
         })
     };
@@ -546,8 +624,14 @@ fn hold(ctx: &Ctx<'_>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
     }
     let (start, reason, until) = first;
     deny(ctx, earliest, || match until {
-        Some(u) => format!("collection on {} is held ({reason}) from {start} until {u}", ctx.ask.debt),
-        None => format!("collection on {} is held ({reason}) since {start}, open-ended", ctx.ask.debt),
+        Some(u) => format!(
+            "collection on {} is held ({reason}) from {start} until {u}",
+            ctx.ask.debt
+        ),
+        None => format!(
+            "collection on {} is held ({reason}) since {start}, open-ended",
+            ctx.ask.debt
+        ),
     })
 }
 
@@ -582,8 +666,12 @@ impl Stated {
         let span = match (&i.start, &i.end) {
             (None, None) => None,
             (s, e) => {
-                let s = s.as_deref().map_or(Ok(LocalTime { seconds: 0 }), LocalTime::parse);
-                let e = e.as_deref().map_or(Ok(LocalTime { seconds: 86_400 }), LocalTime::parse);
+                let s = s
+                    .as_deref()
+                    .map_or(Ok(LocalTime { seconds: 0 }), LocalTime::parse);
+                let e = e
+                    .as_deref()
+                    .map_or(Ok(LocalTime { seconds: 86_400 }), LocalTime::parse);
                 match (s, e) {
                     (Ok(s), Ok(e)) => Some((s.seconds, e.seconds)),
                     _ => Some((0, 86_400)),
@@ -614,13 +702,18 @@ impl Stated {
         let day_ok = |d: Date| self.weekdays.is_empty() || self.weekdays.contains(&d.weekday());
         match self.span {
             None => day_ok(dt.date()),
-            Some((s, e)) if s < e => day_ok(dt.date()) && secs >= u64::from(s) * 1_000_000_000 && secs < u64::from(e) * 1_000_000_000,
+            Some((s, e)) if s < e => {
+                day_ok(dt.date())
+                    && secs >= u64::from(s) * 1_000_000_000
+                    && secs < u64::from(e) * 1_000_000_000
+            }
             Some((s, e)) => {
                 // Wraps past midnight: the evening part belongs to the stated
                 // day, the morning part to the day before.
                 let evening = secs >= u64::from(s) * 1_000_000_000;
                 let morning = secs < u64::from(e) * 1_000_000_000;
-                (evening && day_ok(dt.date())) || (morning && dt.date().yesterday().is_ok_and(day_ok))
+                (evening && day_ok(dt.date()))
+                    || (morning && dt.date().yesterday().is_ok_and(day_ok))
             }
         }
     }
@@ -643,7 +736,10 @@ fn exit_of(z: &TimeZone, c: Timestamp, s: &Stated) -> Option<Timestamp> {
         }
         candidates.extend(d.tomorrow().ok().and_then(|n| start_of_day(z, n)));
         candidates.sort();
-        if let Some(x) = candidates.into_iter().find(|&x| x > c && !s.covers(local::datetime(z, x))) {
+        if let Some(x) = candidates
+            .into_iter()
+            .find(|&x| x > c && !s.covers(local::datetime(z, x)))
+        {
             return Some(x);
         }
     }
@@ -674,11 +770,14 @@ fn inconvenient(ctx: &Ctx<'_>, places: Option<&[Place]>, t: Timestamp) -> Verdic
         stated.iter().position(|(s, _)| {
             s.at <= c
                 && s.until.is_none_or(|u| c < u)
-                && (s.span.is_none() && s.weekdays.is_empty() || ctx.zones.iter().any(|z| s.covers(local::datetime(z, c))))
+                && (s.span.is_none() && s.weekdays.is_empty()
+                    || ctx.zones.iter().any(|z| s.covers(local::datetime(z, c))))
         })
     };
     // Statements without a zone to read them in cannot be evaluated.
-    let needs_zone = stated.iter().any(|(s, _)| s.span.is_some() || !s.weekdays.is_empty());
+    let needs_zone = stated
+        .iter()
+        .any(|(s, _)| s.span.is_some() || !s.weekdays.is_empty());
     if needs_zone && ctx.zones.is_empty() {
         return no_zone(ctx);
     }
@@ -720,7 +819,11 @@ fn inconvenient(ctx: &Ctx<'_>, places: Option<&[Place]>, t: Timestamp) -> Verdic
             what.push(format!("the {p} place"));
         }
         if let Some((a, b)) = s.span {
-            what.push(format!("{}-{}", LocalTime { seconds: a }, LocalTime { seconds: b }));
+            what.push(format!(
+                "{}-{}",
+                LocalTime { seconds: a },
+                LocalTime { seconds: b }
+            ));
         }
         if !s.weekdays.is_empty() {
             let days: Vec<String> = s.weekdays.iter().map(|d| format!("{d:?}")).collect();
@@ -730,7 +833,11 @@ fn inconvenient(ctx: &Ctx<'_>, places: Option<&[Place]>, t: Timestamp) -> Verdic
             "{} said on {} that {} is inconvenient",
             ask.to,
             s.at,
-            if what.is_empty() { "contact".to_owned() } else { what.join(" on ") }
+            if what.is_empty() {
+                "contact".to_owned()
+            } else {
+                what.join(" on ")
+            }
         )
     })
 }
@@ -763,8 +870,14 @@ fn day_matches(sel: DaySel, date: Date, cal: Option<&crate::policy::Calendar>) -
     }
 }
 
-fn governing<'w>(windows: &'w [Win], date: Date, cal: Option<&crate::policy::Calendar>) -> Option<&'w Win> {
-    windows.iter().find(|w| w.days.iter().any(|d| day_matches(*d, date, cal)))
+fn governing<'w>(
+    windows: &'w [Win],
+    date: Date,
+    cal: Option<&crate::policy::Calendar>,
+) -> Option<&'w Win> {
+    windows
+        .iter()
+        .find(|w| w.days.iter().any(|d| day_matches(*d, date, cal)))
 }
 
 const NS: u64 = 1_000_000_000;
@@ -785,7 +898,12 @@ enum WinCheck {
     NoCoverage(i16),
 }
 
-fn window_at(z: &TimeZone, cal: Option<&(String, std::sync::Arc<crate::policy::Calendar>)>, windows: &[Win], t: Timestamp) -> WinCheck {
+fn window_at(
+    z: &TimeZone,
+    cal: Option<&(String, std::sync::Arc<crate::policy::Calendar>)>,
+    windows: &[Win],
+    t: Timestamp,
+) -> WinCheck {
     let dt = local::datetime(z, t);
     let date = dt.date();
     let cal = cal.map(|(_, c)| &**c);
@@ -814,7 +932,8 @@ fn next_permitted(
             WinCheck::NoCoverage(year) => {
                 // Before the calendar's data starts, skip to the first
                 // covered year; after it ends, nothing can be classified.
-                let next_year = cal.and_then(|(_, k)| k.covers.iter().copied().filter(|y| *y > year).min())?;
+                let next_year =
+                    cal.and_then(|(_, k)| k.covers.iter().copied().filter(|y| *y > year).min())?;
                 let jan1 = Date::new(next_year, 1, 1).ok()?;
                 c = start_of_day(z, jan1)?.max(c);
                 continue;
@@ -830,7 +949,11 @@ fn next_permitted(
             let start_ns = u64::from(s) * NS;
             if now_ns < start_ns || (b == Bounds::Open && now_ns == start_ns) {
                 if let Some(ts) = local::instant_at(z, date, s) {
-                    let candidate = if b == Bounds::Open { ts.checked_add(SignedDuration::from_nanos(1)).ok()? } else { ts };
+                    let candidate = if b == Bounds::Open {
+                        ts.checked_add(SignedDuration::from_nanos(1)).ok()?
+                    } else {
+                        ts
+                    };
                     if candidate > c {
                         c = candidate;
                         continue;
@@ -924,7 +1047,11 @@ fn window(
 // Caps and cool-downs
 
 fn scoped<'a>(ctx: &'a Ctx<'a>, scope: Scope) -> impl Iterator<Item = Att> + 'a {
-    let events: &[Ev<'_>] = if scope == Scope::Debt { &ctx.debt } else { &ctx.rec };
+    let events: &[Ev<'_>] = if scope == Scope::Debt {
+        &ctx.debt
+    } else {
+        &ctx.rec
+    };
     events.iter().filter_map(move |e| match e {
         Ev::Attempt(a) if scope != Scope::RecipientDebt || a.same_debt => Some(*a),
         _ => None,
@@ -970,7 +1097,11 @@ fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
         let mut end = None::<Timestamp>;
         for z in ctx.zones.iter() {
             let k = local::date(z, p_at);
-            if let Some(e) = k.checked_add(7.days()).ok().and_then(|d| start_of_day(z, d)) {
+            if let Some(e) = k
+                .checked_add(7.days())
+                .ok()
+                .and_then(|d| start_of_day(z, d))
+            {
                 end = Some(end.map_or(e, |x| x.min(e)));
             }
         }
@@ -980,7 +1111,11 @@ fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
         }
         // A later conversation with the person about the debt ends it.
         if let Some(conv) = ctx.rec.iter().find_map(|e| match e {
-            Ev::Attempt(a) if a.same_debt && a.result == AttemptResult::Conversation && a.at > p_at => Some(a.at),
+            Ev::Attempt(a)
+                if a.same_debt && a.result == AttemptResult::Conversation && a.at > p_at =>
+            {
+                Some(a.at)
+            }
             _ => None,
         }) {
             end = end.min(conv);
@@ -1022,7 +1157,11 @@ fn cap(
     exclude_prior_consent: bool,
     t: Timestamp,
 ) -> Verdict {
-    let consent = if exclude_prior_consent { consent_windows(ctx) } else { Vec::new() };
+    let consent = if exclude_prior_consent {
+        consent_windows(ctx)
+    } else {
+        Vec::new()
+    };
     if exclude_prior_consent && in_windows(&consent, t) {
         return Verdict::Pass;
     }
@@ -1037,14 +1176,21 @@ fn cap(
     let what = describe_scope(ctx, scope);
     match period {
         Period::Lifetime => deny(ctx, None, || {
-            format!("{} {what} already (lifetime limit {limit})", plural(counted.len(), "counted attempt"))
+            format!(
+                "{} {what} already (lifetime limit {limit})",
+                plural(counted.len(), "counted attempt")
+            )
         }),
         Period::Rolling(secs) => {
             let d = SignedDuration::from_secs(secs);
             let Some(from) = t.checked_sub(d).ok() else {
                 return Verdict::Pass;
             };
-            let inside: Vec<Timestamp> = counted.iter().map(|a| a.at).filter(|&at| at > from).collect();
+            let inside: Vec<Timestamp> = counted
+                .iter()
+                .map(|a| a.at)
+                .filter(|&at| at > from)
+                .collect();
             if inside.len() < limit_n {
                 return Verdict::Pass;
             }
@@ -1067,7 +1213,9 @@ fn cap(
             let mut earliest: Option<Timestamp> = Some(t);
             for z in ctx.zones.iter() {
                 let today = local::date(z, t);
-                let Some(first) = period_start(period, today) else { continue };
+                let Some(first) = period_start(period, today) else {
+                    continue;
+                };
                 let mut dates: Vec<Date> = counted
                     .iter()
                     .map(|a| local::date(z, a.at))
@@ -1101,7 +1249,9 @@ fn cap(
                 let span = match period {
                     Period::Dates(days) => format!("on the {days} local dates {first}..{today}"),
                     Period::Calendar(CalendarPeriod::Day) => format!("on the local day {today}"),
-                    Period::Calendar(CalendarPeriod::Week) => format!("in the local week {first}..{today}"),
+                    Period::Calendar(CalendarPeriod::Week) => {
+                        format!("in the local week {first}..{today}")
+                    }
                     _ => format!("in the local month of {today}"),
                 };
                 format!(
@@ -1149,7 +1299,9 @@ fn cooldown(
     if exclude_prior_consent && in_windows(&consent_windows(ctx), t) {
         return Verdict::Pass;
     }
-    let triggers: Vec<Att> = scoped(ctx, scope).filter(|a| filter_matches(filter, ctx.ask, a)).collect();
+    let triggers: Vec<Att> = scoped(ctx, scope)
+        .filter(|a| filter_matches(filter, ctx.ask, a))
+        .collect();
     let Some(last) = triggers.last() else {
         return Verdict::Pass;
     };
@@ -1182,8 +1334,12 @@ fn cooldown(
             for z in ctx.zones.iter() {
                 let today = local::date(z, t);
                 // The latest trigger date in this zone.
-                let Some(c) = triggers.iter().map(|a| local::date(z, a.at)).max() else { continue };
-                let Some(end) = c.checked_add(i64::from(n).days()).ok() else { continue };
+                let Some(c) = triggers.iter().map(|a| local::date(z, a.at)).max() else {
+                    continue;
+                };
+                let Some(end) = c.checked_add(i64::from(n).days()).ok() else {
+                    continue;
+                };
                 if today >= end {
                     continue;
                 }
@@ -1210,4 +1366,3 @@ fn cooldown(
         Period::Calendar(_) | Period::Lifetime => Verdict::Pass,
     }
 }
-

@@ -47,7 +47,10 @@ impl History {
     /// Appends an event. Appending in time order is cheap; an older event is
     /// inserted at its place.
     pub fn push(&mut self, event: Event) {
-        let in_order = self.events.last().is_none_or(|last| last.at() <= event.at());
+        let in_order = self
+            .events
+            .last()
+            .is_none_or(|last| last.at() <= event.at());
         if in_order {
             self.index_and_push(event);
         } else {
@@ -60,7 +63,10 @@ impl History {
     fn index_and_push(&mut self, e: Event) {
         let idx = u32::try_from(self.events.len()).unwrap_or(u32::MAX);
         if let Some(to) = e.recipient() {
-            self.by_recipient.entry(to.to_owned()).or_default().push(idx);
+            self.by_recipient
+                .entry(to.to_owned())
+                .or_default()
+                .push(idx);
         }
         if let Some(debt) = e.debt() {
             self.by_debt.entry(debt.to_owned()).or_default().push(idx);
@@ -84,7 +90,10 @@ impl History {
     }
 
     /// Events about this recipient, in time order.
-    pub fn for_recipient<'a>(&'a self, to: &str) -> impl DoubleEndedIterator<Item = &'a Event> + 'a {
+    pub fn for_recipient<'a>(
+        &'a self,
+        to: &str,
+    ) -> impl DoubleEndedIterator<Item = &'a Event> + 'a {
         self.lookup(self.by_recipient.get(to))
     }
 
@@ -93,7 +102,10 @@ impl History {
         self.lookup(self.by_debt.get(debt))
     }
 
-    fn lookup<'a>(&'a self, idx: Option<&'a Vec<u32>>) -> impl DoubleEndedIterator<Item = &'a Event> + 'a {
+    fn lookup<'a>(
+        &'a self,
+        idx: Option<&'a Vec<u32>>,
+    ) -> impl DoubleEndedIterator<Item = &'a Event> + 'a {
         idx.map(|v| v.as_slice())
             .unwrap_or(&[])
             .iter()

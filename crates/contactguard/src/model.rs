@@ -344,7 +344,12 @@ pub struct Inconvenient {
     /// Who said it.
     pub to: String,
     /// Start of the inconvenient local-time span, `HH:MM[:SS]`.
-    #[serde(default, alias = "from", alias = "after", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "from",
+        alias = "after",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub start: Option<String>,
     /// End of the span, exclusive.
     #[serde(default, alias = "before", skip_serializing_if = "Option::is_none")]

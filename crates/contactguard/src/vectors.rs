@@ -29,7 +29,9 @@ pub struct Expect {
     pub obligations: Option<Vec<String>>,
 }
 
-fn some_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Timestamp>>, D::Error> {
+fn some_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<Timestamp>>, D::Error> {
     Option::<Timestamp>::deserialize(d).map(Some)
 }
 
@@ -98,14 +100,19 @@ pub fn run_case(case: &Value) -> CaseResult {
 }
 
 fn evaluate(case: &Value) -> Result<(Expect, Decision), String> {
-    let field = |name: &str| case.get(name).ok_or_else(|| format!("case has no `{name}`"));
+    let field = |name: &str| {
+        case.get(name)
+            .ok_or_else(|| format!("case has no `{name}`"))
+    };
     let policy = case_policy(field("policy")?).map_err(|e| format!("policy: {e}"))?;
     let events: Vec<Event> = match case.get("history") {
         None | Some(Value::Null) => Vec::new(),
         Some(h) => serde_json::from_value(h.clone()).map_err(|e| format!("history: {e}"))?,
     };
-    let ask: Ask = serde_json::from_value(field("ask")?.clone()).map_err(|e| format!("ask: {e}"))?;
-    let expect: Expect = serde_json::from_value(field("expect")?.clone()).map_err(|e| format!("expect: {e}"))?;
+    let ask: Ask =
+        serde_json::from_value(field("ask")?.clone()).map_err(|e| format!("ask: {e}"))?;
+    let expect: Expect =
+        serde_json::from_value(field("expect")?.clone()).map_err(|e| format!("expect: {e}"))?;
     let history = History::from_events(events);
     Ok((expect, decide(&policy, &ask, &history)))
 }
@@ -114,12 +121,19 @@ fn evaluate(case: &Value) -> Result<(Expect, Decision), String> {
 pub fn compare(expect: &Expect, got: &Decision) -> Option<String> {
     let mut problems = Vec::new();
     if expect.allow != got.allow {
-        problems.push(format!("expected allow={}, got allow={}", expect.allow, got.allow));
+        problems.push(format!(
+            "expected allow={}, got allow={}",
+            expect.allow, got.allow
+        ));
     }
     if let Some(retry) = &expect.retry_at {
         if *retry != got.retry_at {
             let show = |t: &Option<Timestamp>| t.map_or("null".to_owned(), |t| t.to_string());
-            problems.push(format!("expected retry_at={}, got {}", show(retry), show(&got.retry_at)));
+            problems.push(format!(
+                "expected retry_at={}, got {}",
+                show(retry),
+                show(&got.retry_at)
+            ));
         }
     }
     if let Some(ids) = &expect.denied_by {
@@ -145,7 +159,8 @@ pub fn compare(expect: &Expect, got: &Decision) -> Option<String> {
 ///
 /// When the text is not a `contact-vectors/1` file.
 pub fn run_file(text: &str) -> Result<Vec<CaseResult>, VectorsError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| VectorsError(format!("not JSON: {e}")))?;
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| VectorsError(format!("not JSON: {e}")))?;
     match v.get("format").and_then(Value::as_str) {
         Some(FORMAT) => {}
         other => {

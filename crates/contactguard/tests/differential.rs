@@ -7,7 +7,12 @@
 //! local midnights, events leaving rolling periods, hold ends) in time
 //! order. All generated times are whole minutes, so those candidates are
 //! exhaustive.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use contactguard::{decide, Ask, Channel, Event, History, Policy, Role};
 use jiff::civil::Date;
@@ -16,13 +21,30 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 use proptest::prelude::*;
 use std::fmt::Write;
 
-const ZONES: &[&str] = &["America/New_York", "Europe/London", "Asia/Shanghai", "America/Denver"];
+const ZONES: &[&str] = &[
+    "America/New_York",
+    "Europe/London",
+    "Asia/Shanghai",
+    "America/Denver",
+];
 const CHANNELS: &[&str] = &["call", "sms", "email", "voicemail_drop"];
-const RESULTS: &[&str] = &["not_connected", "no_answer", "voicemail", "conversation", "delivered", "failed"];
+const RESULTS: &[&str] = &[
+    "not_connected",
+    "no_answer",
+    "voicemail",
+    "conversation",
+    "delivered",
+    "failed",
+];
 const ROLES: &[&str] = &["debtor", "spouse", "third_party"];
 const REASONS: &[&str] = &["dispute", "repayment_plan", "complaint"];
 /// Around the US and UK DST changes of 2026, and an ordinary month.
-const BASES: &[&str] = &["2026-03-05T00:00:00Z", "2026-03-26T00:00:00Z", "2026-10-28T00:00:00Z", "2026-06-10T00:00:00Z"];
+const BASES: &[&str] = &[
+    "2026-03-05T00:00:00Z",
+    "2026-03-26T00:00:00Z",
+    "2026-10-28T00:00:00Z",
+    "2026-06-10T00:00:00Z",
+];
 
 #[derive(Clone, Debug)]
 enum Period {
@@ -112,7 +134,12 @@ fn to_toml(rules: &[RuleGen]) -> String {
             Period::Lifetime => writeln!(s, "lifetime = true").unwrap(),
         };
         match &r.shape {
-            Shape::Window { days, start, end, half_open } => {
+            Shape::Window {
+                days,
+                start,
+                end,
+                half_open,
+            } => {
                 let b = if *half_open { "half_open" } else { "closed" };
                 writeln!(
                     s,
@@ -122,15 +149,38 @@ fn to_toml(rules: &[RuleGen]) -> String {
                 )
                 .unwrap();
             }
-            Shape::Cap { limit, scope, period: p, channels, results } => {
+            Shape::Cap {
+                limit,
+                scope,
+                period: p,
+                channels,
+                results,
+            } => {
                 writeln!(s, "limit = {limit}\nscope = \"{scope}\"").unwrap();
                 period(&mut s, p);
-                writeln!(s, "count = {{ channels = {}, results = {} }}", list(channels), list(results)).unwrap();
+                writeln!(
+                    s,
+                    "count = {{ channels = {}, results = {} }}",
+                    list(channels),
+                    list(results)
+                )
+                .unwrap();
             }
-            Shape::Cooldown { scope, period: p, channels, results } => {
+            Shape::Cooldown {
+                scope,
+                period: p,
+                channels,
+                results,
+            } => {
                 writeln!(s, "scope = \"{scope}\"").unwrap();
                 period(&mut s, p);
-                writeln!(s, "after = {{ channels = {}, results = {} }}", list(channels), list(results)).unwrap();
+                writeln!(
+                    s,
+                    "after = {{ channels = {}, results = {} }}",
+                    list(channels),
+                    list(results)
+                )
+                .unwrap();
             }
             Shape::OptOut { any_channel } => writeln!(s, "any_channel = {any_channel}").unwrap(),
             Shape::Hold { reasons } => writeln!(s, "reasons = {}", list(reasons)).unwrap(),
@@ -184,14 +234,26 @@ impl Ev {
 
     fn to_event(&self) -> Event {
         let v = match self {
-            Ev::Attempt { at, channel, to, role, debt, result } => serde_json::json!({
+            Ev::Attempt {
+                at,
+                channel,
+                to,
+                role,
+                debt,
+                result,
+            } => serde_json::json!({
                 "type": "attempt", "at": at.to_string(), "channel": channel, "to": to,
                 "role": role, "debt": debt, "result": result
             }),
             Ev::OptOut { at, to, channel } => serde_json::json!({
                 "type": "opt_out", "at": at.to_string(), "to": to, "channel": channel
             }),
-            Ev::Hold { at, debt, reason, until } => serde_json::json!({
+            Ev::Hold {
+                at,
+                debt,
+                reason,
+                until,
+            } => serde_json::json!({
                 "type": "hold", "at": at.to_string(), "debt": debt, "reason": reason,
                 "until": until.map(|u| u.to_string())
             }),
@@ -323,7 +385,10 @@ fn candidates(rules: &[RuleGen], ask: &RefAsk, events: &[Ev]) -> Vec<Timestamp> 
         let first = local_date(z, ask.at).yesterday().unwrap();
         for i in 0..45 {
             let d = first.checked_add(i.days()).unwrap();
-            let midnight = z.to_ambiguous_timestamp(d.to_datetime(jiff::civil::Time::midnight())).compatible().unwrap();
+            let midnight = z
+                .to_ambiguous_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+                .compatible()
+                .unwrap();
             c.push(midnight);
             for r in rules {
                 if let Shape::Window { start, .. } = &r.shape {
@@ -335,7 +400,15 @@ fn candidates(rules: &[RuleGen], ask: &RefAsk, events: &[Ev]) -> Vec<Timestamp> 
     }
     for e in events {
         for r in rules {
-            if let Shape::Cap { period: Period::Rolling(m), .. } | Shape::Cooldown { period: Period::Rolling(m), .. } = &r.shape {
+            if let Shape::Cap {
+                period: Period::Rolling(m),
+                ..
+            }
+            | Shape::Cooldown {
+                period: Period::Rolling(m),
+                ..
+            } = &r.shape
+            {
                 c.push(e.at() + SignedDuration::from_mins(*m));
             }
         }
@@ -351,7 +424,9 @@ fn candidates(rules: &[RuleGen], ask: &RefAsk, events: &[Ev]) -> Vec<Timestamp> 
 }
 
 fn ref_retry(rules: &[RuleGen], ask: &RefAsk, events: &[Ev]) -> Option<Timestamp> {
-    candidates(rules, ask, events).into_iter().find(|t| ref_allows(rules, ask, events, *t))
+    candidates(rules, ask, events)
+        .into_iter()
+        .find(|t| ref_allows(rules, ask, events, *t))
 }
 
 // ---------------------------------------------------------------------------
@@ -394,13 +469,35 @@ fn shape() -> impl Strategy<Value = Shape> {
             .prop_map(|(days, s, len, half_open)| {
                 let start = s * 60;
                 let end = (start + len * 30).min(24 * 60);
-                Shape::Window { days, start, end, half_open }
+                Shape::Window {
+                    days,
+                    start,
+                    end,
+                    half_open,
+                }
             }),
-        (1u32..=4, scope(), period(true), subset(CHANNELS), subset(RESULTS)).prop_map(
-            |(limit, scope, period, channels, results)| Shape::Cap { limit, scope, period, channels, results }
+        (
+            1u32..=4,
+            scope(),
+            period(true),
+            subset(CHANNELS),
+            subset(RESULTS)
+        )
+            .prop_map(|(limit, scope, period, channels, results)| Shape::Cap {
+                limit,
+                scope,
+                period,
+                channels,
+                results
+            }),
+        (scope(), period(false), subset(CHANNELS), subset(RESULTS)).prop_map(
+            |(scope, period, channels, results)| Shape::Cooldown {
+                scope,
+                period,
+                channels,
+                results
+            }
         ),
-        (scope(), period(false), subset(CHANNELS), subset(RESULTS))
-            .prop_map(|(scope, period, channels, results)| Shape::Cooldown { scope, period, channels, results }),
         any::<bool>().prop_map(|any_channel| Shape::OptOut { any_channel }),
         subset(REASONS).prop_map(|reasons| Shape::Hold { reasons }),
         subset(ROLES).prop_map(|roles| Shape::Deny { roles }),
@@ -409,7 +506,8 @@ fn shape() -> impl Strategy<Value = Shape> {
 
 fn rules() -> impl Strategy<Value = Vec<RuleGen>> {
     proptest::collection::vec(
-        (proptest::option::weighted(0.3, subset(CHANNELS)), shape()).prop_map(|(channels, shape)| RuleGen { channels, shape }),
+        (proptest::option::weighted(0.3, subset(CHANNELS)), shape())
+            .prop_map(|(channels, shape)| RuleGen { channels, shape }),
         1..=4,
     )
 }
@@ -495,7 +593,11 @@ impl Case {
             to: "c1",
             role: self.role,
             debt: "d1",
-            zones: self.zones.iter().map(|z| TimeZone::get(z).unwrap()).collect(),
+            zones: self
+                .zones
+                .iter()
+                .map(|z| TimeZone::get(z).unwrap())
+                .collect(),
         }
     }
 

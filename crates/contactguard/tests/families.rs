@@ -1,4 +1,10 @@
 //! Unit tests per rule family, on small inline policies.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use contactguard::{decide, Ask, Decision, Event, History, Policy};
 
@@ -36,7 +42,9 @@ fn run(p: &Policy, events: Vec<Event>, a: &str) -> Decision {
 }
 
 fn retry(d: &Decision) -> String {
-    d.retry_at.map(|t| t.to_string()).unwrap_or_else(|| "none".into())
+    d.retry_at
+        .map(|t| t.to_string())
+        .unwrap_or_else(|| "none".into())
 }
 
 const REG_F_WINDOW: &str = r#"
@@ -60,7 +68,11 @@ fn window_closed_endpoints_and_one_second_past() {
     let early = run(&p, vec![], r#"{"at": "2026-10-14T07:59:59-04:00"}"#);
     assert!(!early.allow);
     assert_eq!(retry(&early), "2026-10-14T12:00:00Z");
-    assert!(early.denials[0].message.contains("07:59:59"), "{}", early.denials[0].message);
+    assert!(
+        early.denials[0].message.contains("07:59:59"),
+        "{}",
+        early.denials[0].message
+    );
 }
 
 #[test]
@@ -101,7 +113,11 @@ windows = [{ days = ["any"], start = "08:00", end = "21:00", bounds = "open" }]
 fn window_every_candidate_zone_must_permit() {
     let p = policy(REG_F_WINDOW);
     // 08:30 in New York is 06:30 in Denver.
-    let d = run(&p, vec![], r#"{"at": "2026-10-14T08:30:00-04:00", "timezones": ["America/New_York", "America/Denver"]}"#);
+    let d = run(
+        &p,
+        vec![],
+        r#"{"at": "2026-10-14T08:30:00-04:00", "timezones": ["America/New_York", "America/Denver"]}"#,
+    );
     assert!(!d.allow);
     assert_eq!(retry(&d), "2026-10-14T14:00:00Z", "08:00 in Denver");
     // 20:30 in New York is fine there and in Los Angeles.
@@ -123,11 +139,19 @@ fn window_uses_dst_correct_local_time() {
 #[test]
 fn unknown_zone_and_missing_zone_fail_closed() {
     let p = policy(REG_F_WINDOW);
-    let d = run(&p, vec![], r#"{"at": "2026-10-14T10:00:00-04:00", "timezones": ["Mars/Olympus"]}"#);
+    let d = run(
+        &p,
+        vec![],
+        r#"{"at": "2026-10-14T10:00:00-04:00", "timezones": ["Mars/Olympus"]}"#,
+    );
     assert!(!d.allow);
     assert_eq!(d.denials[0].id, "contactguard.zone");
     assert_eq!(d.retry_at, None);
-    let d = run(&p, vec![], r#"{"at": "2026-10-14T10:00:00-04:00", "timezones": []}"#);
+    let d = run(
+        &p,
+        vec![],
+        r#"{"at": "2026-10-14T10:00:00-04:00", "timezones": []}"#,
+    );
     assert!(!d.allow);
 }
 
@@ -163,7 +187,11 @@ windows = [
     // Outside the calendar's years: deny, naming the year.
     let d = run(&p, vec![], &a("2027-01-05T10:00:00+08:00"));
     assert!(!d.allow);
-    assert!(d.denials[0].message.contains("2027"), "{}", d.denials[0].message);
+    assert!(
+        d.denials[0].message.contains("2027"),
+        "{}",
+        d.denials[0].message
+    );
 }
 
 const SEVEN_IN_SEVEN: &str = r#"
@@ -187,17 +215,29 @@ fn cap_over_consecutive_dates_n_and_n_plus_one() {
         .map(|d| attempt(&format!("2026-04-0{d}T10:00:00-04:00"), "call", "no_answer"))
         .collect();
     // Six in the window: the seventh is allowed.
-    let d = run(&p, days[..6].to_vec(), r#"{"at": "2026-04-08T09:00:00-04:00"}"#);
+    let d = run(
+        &p,
+        days[..6].to_vec(),
+        r#"{"at": "2026-04-08T09:00:00-04:00"}"#,
+    );
     assert!(d.allow);
     // Seven in the window: the eighth is denied until Apr 2 leaves it.
     let d = run(&p, days.clone(), r#"{"at": "2026-04-08T18:00:00-04:00"}"#);
     assert!(!d.allow);
     assert_eq!(retry(&d), "2026-04-09T04:00:00Z");
-    assert!(d.denials[0].message.contains("7 counted attempts"), "{}", d.denials[0].message);
+    assert!(
+        d.denials[0].message.contains("7 counted attempts"),
+        "{}",
+        d.denials[0].message
+    );
     assert!(run(&p, days.clone(), r#"{"at": "2026-04-09T00:00:00-04:00"}"#).allow);
     // Not-connected calls and texts never count.
     let mut other = days[..6].to_vec();
-    other.push(attempt("2026-04-08T11:00:00-04:00", "call", "not_connected"));
+    other.push(attempt(
+        "2026-04-08T11:00:00-04:00",
+        "call",
+        "not_connected",
+    ));
     other.push(attempt("2026-04-08T11:30:00-04:00", "sms", "delivered"));
     assert!(run(&p, other, r#"{"at": "2026-04-08T18:00:00-04:00"}"#).allow);
 }
@@ -328,15 +368,44 @@ reasons = ["dispute"]
 when = { purposes = ["collection"] }
 "#,
     );
-    let opt = event(serde_json::json!({"type": "opt_out", "at": "2026-10-05T10:00:00-04:00", "to": "c1", "channel": "call"}));
-    let d = run(&p, vec![opt.clone()], r#"{"at": "2026-10-14T11:00:00-04:00"}"#);
+    let opt = event(
+        serde_json::json!({"type": "opt_out", "at": "2026-10-05T10:00:00-04:00", "to": "c1", "channel": "call"}),
+    );
+    let d = run(
+        &p,
+        vec![opt.clone()],
+        r#"{"at": "2026-10-14T11:00:00-04:00"}"#,
+    );
     assert!(!d.allow);
     assert_eq!(d.retry_at, None);
-    assert!(run(&p, vec![opt], r#"{"at": "2026-10-14T11:00:00-04:00", "channel": "email"}"#).allow);
+    assert!(
+        run(
+            &p,
+            vec![opt],
+            r#"{"at": "2026-10-14T11:00:00-04:00", "channel": "email"}"#
+        )
+        .allow
+    );
 
-    let cease = event(serde_json::json!({"type": "cease", "at": "2026-10-05T10:00:00-04:00", "to": "c1", "debt": "d1"}));
-    assert!(!run(&p, vec![cease.clone()], r#"{"at": "2026-10-14T11:00:00-04:00"}"#).allow);
-    assert!(run(&p, vec![cease.clone()], r#"{"at": "2026-10-14T11:00:00-04:00", "purpose": "notice"}"#).allow);
+    let cease = event(
+        serde_json::json!({"type": "cease", "at": "2026-10-05T10:00:00-04:00", "to": "c1", "debt": "d1"}),
+    );
+    assert!(
+        !run(
+            &p,
+            vec![cease.clone()],
+            r#"{"at": "2026-10-14T11:00:00-04:00"}"#
+        )
+        .allow
+    );
+    assert!(
+        run(
+            &p,
+            vec![cease.clone()],
+            r#"{"at": "2026-10-14T11:00:00-04:00", "purpose": "notice"}"#
+        )
+        .allow
+    );
     // An ask without a purpose does not meet the `notice` exception.
     let no_purpose: Ask = {
         let mut a = ask(r#"{"at": "2026-10-14T11:00:00-04:00"}"#);
@@ -345,8 +414,14 @@ when = { purposes = ["collection"] }
     };
     assert!(!decide(&p, &no_purpose, &History::from_events(vec![cease])).allow);
 
-    let hold = event(serde_json::json!({"type": "hold", "at": "2026-10-02T12:00:00-04:00", "debt": "d1", "reason": "dispute", "until": "2026-10-20T00:00:00-04:00"}));
-    let d = run(&p, vec![hold.clone()], r#"{"at": "2026-10-14T11:00:00-04:00"}"#);
+    let hold = event(
+        serde_json::json!({"type": "hold", "at": "2026-10-02T12:00:00-04:00", "debt": "d1", "reason": "dispute", "until": "2026-10-20T00:00:00-04:00"}),
+    );
+    let d = run(
+        &p,
+        vec![hold.clone()],
+        r#"{"at": "2026-10-14T11:00:00-04:00"}"#,
+    );
     assert_eq!(retry(&d), "2026-10-20T04:00:00Z");
     assert!(run(&p, vec![hold], r#"{"at": "2026-10-20T00:00:00-04:00"}"#).allow);
 }
@@ -387,12 +462,17 @@ unless = { days_past_due = { gt = 15 } }
     a.autodialed = None;
     let d = decide(&p, &a, &History::new());
     assert!(!d.allow, "absent autodialed counts as autodialed");
-    let consent = event(serde_json::json!({"type": "consent", "at": "2026-01-01T00:00:00Z", "to": "c1", "channel": "call", "granted": true}));
+    let consent = event(
+        serde_json::json!({"type": "consent", "at": "2026-01-01T00:00:00Z", "to": "c1", "channel": "call", "granted": true}),
+    );
     assert!(decide(&p, &a, &History::from_events(vec![consent])).allow);
 
     let mut night = ask(r#"{"at": "2026-10-14T05:00:00-04:00"}"#);
     night.days_past_due = None;
-    assert!(!decide(&p, &night, &History::new()).allow, "absent dpd meets no exception");
+    assert!(
+        !decide(&p, &night, &History::new()).allow,
+        "absent dpd meets no exception"
+    );
     night.days_past_due = Some(16);
     assert!(decide(&p, &night, &History::new()).allow);
     night.days_past_due = Some(15);
@@ -411,12 +491,20 @@ status = "law"
 kind = "inconvenient"
 "#,
     );
-    let noon = event(serde_json::json!({"type": "inconvenient", "at": "2026-10-01T10:00:00-04:00", "to": "c1", "end": "12:00"}));
-    let d = run(&p, vec![noon.clone()], r#"{"at": "2026-10-14T11:00:00-04:00"}"#);
+    let noon = event(
+        serde_json::json!({"type": "inconvenient", "at": "2026-10-01T10:00:00-04:00", "to": "c1", "end": "12:00"}),
+    );
+    let d = run(
+        &p,
+        vec![noon.clone()],
+        r#"{"at": "2026-10-14T11:00:00-04:00"}"#,
+    );
     assert!(!d.allow);
     assert_eq!(retry(&d), "2026-10-14T16:00:00Z");
     assert!(run(&p, vec![noon], r#"{"at": "2026-10-14T12:00:00-04:00"}"#).allow);
-    let sundays = event(serde_json::json!({"type": "inconvenient", "at": "2026-10-01T10:00:00-04:00", "to": "c1", "weekdays": ["sun"]}));
+    let sundays = event(
+        serde_json::json!({"type": "inconvenient", "at": "2026-10-01T10:00:00-04:00", "to": "c1", "weekdays": ["sun"]}),
+    );
     let d = run(&p, vec![sundays], r#"{"at": "2026-10-18T11:00:00-04:00"}"#);
     assert!(!d.allow);
     assert_eq!(retry(&d), "2026-10-19T04:00:00Z");

@@ -1,4 +1,10 @@
 //! A malformed policy names the line, column and field.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use contactguard::{Policy, PolicyError};
 
@@ -49,7 +55,11 @@ fn bad_time_and_weekday_and_channel() {
     let e = toml_err(&format!(
         "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"window\"\nwindows = [{{ days = [\"funday\"], start = \"08:00\", end = \"21:00\" }}]\n"
     ));
-    assert_eq!(e.field.as_deref(), Some("rules[0].windows[0].days[0]"), "{e}");
+    assert_eq!(
+        e.field.as_deref(),
+        Some("rules[0].windows[0].days[0]"),
+        "{e}"
+    );
     let e = toml_err(&format!(
         "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"deny\"\nwhen = {{ channels = [\"fax\"] }}\n"
     ));
@@ -66,7 +76,8 @@ fn empty_window_and_duplicate_ids_and_missing_params() {
     assert_eq!(e.line, Some(8), "{e}");
     assert!(e.message.contains("empty window"), "{e}");
 
-    let rule = "[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"deny\"\n";
+    let rule =
+        "[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"deny\"\n";
     let e = toml_err(&format!("{HEAD}{rule}{rule}"));
     assert_eq!(e.field.as_deref(), Some("rules[1].id"), "{e}");
     assert_eq!(e.line, Some(9), "{e}");

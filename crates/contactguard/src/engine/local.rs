@@ -47,13 +47,16 @@ pub(crate) fn date(z: &TimeZone, t: Timestamp) -> Date {
 pub(crate) fn secs_of_day(dt: DateTime) -> u64 {
     let t = dt.time();
     let secs = i64::from(t.hour()) * 3600 + i64::from(t.minute()) * 60 + i64::from(t.second());
-    u64::try_from(secs).unwrap_or(0) * 1_000_000_000 + u64::try_from(t.subsec_nanosecond()).unwrap_or(0)
+    u64::try_from(secs).unwrap_or(0) * 1_000_000_000
+        + u64::try_from(t.subsec_nanosecond()).unwrap_or(0)
 }
 
 /// The first instant of local date `d` in zone `z` (after a gap when
 /// midnight does not exist).
 pub(crate) fn start_of_day(z: &TimeZone, d: Date) -> Option<Timestamp> {
-    z.to_ambiguous_timestamp(d.to_datetime(Time::midnight())).compatible().ok()
+    z.to_ambiguous_timestamp(d.to_datetime(Time::midnight()))
+        .compatible()
+        .ok()
 }
 
 /// The start of the local day after the one containing `t`.
@@ -69,7 +72,10 @@ pub(crate) fn instant_at(z: &TimeZone, d: Date, secs: u32) -> Option<Timestamp> 
         return start_of_day(z, d.checked_add(1.day()).ok()?);
     }
     let base = start_of_day(z, d)?;
-    let dt = d.to_datetime(Time::midnight()).checked_add(SignedDuration::from_secs(i64::from(secs))).ok()?;
+    let dt = d
+        .to_datetime(Time::midnight())
+        .checked_add(SignedDuration::from_secs(i64::from(secs)))
+        .ok()?;
     let ts = z.to_ambiguous_timestamp(dt).compatible().ok()?;
     Some(ts.max(base))
 }

@@ -32,7 +32,10 @@ pub(crate) enum Ev<'a> {
         place: Option<Place>,
     },
     /// A cease; `same_debt` when it names the ask's debt.
-    Cease { at: Timestamp, same_debt: bool },
+    Cease {
+        at: Timestamp,
+        same_debt: bool,
+    },
     /// Representation; `same_to`/`same_debt` relative to the ask.
     Attorney {
         at: Timestamp,
@@ -51,7 +54,9 @@ pub(crate) enum Ev<'a> {
         granted: bool,
     },
     /// `applies` when it names no debt or the ask's debt.
-    RequestContact { applies: bool },
+    RequestContact {
+        applies: bool,
+    },
     Inconvenient(&'a Inconvenient),
     Unreachable,
 }

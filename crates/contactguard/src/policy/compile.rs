@@ -2,8 +2,8 @@
 
 use super::error::PolicyError;
 use super::format::{
-    Bounds, CalendarPeriod, ConditionSpec, DaySel, FilterSpec, RangeSpec, RuleKind, RuleSpec, Scope,
-    UnreachableSpec, WindowSpec,
+    Bounds, CalendarPeriod, ConditionSpec, DaySel, FilterSpec, RangeSpec, RuleKind, RuleSpec,
+    Scope, UnreachableSpec, WindowSpec,
 };
 use super::presets::Loaded;
 use super::{Inner, Policy};
@@ -228,7 +228,13 @@ fn allowed_params(kind: RuleKind) -> &'static [&'static str] {
             "count",
             "exclude_prior_consent",
         ],
-        RuleKind::Cooldown => &["scope", "rolling", "dates", "after", "exclude_prior_consent"],
+        RuleKind::Cooldown => &[
+            "scope",
+            "rolling",
+            "dates",
+            "after",
+            "exclude_prior_consent",
+        ],
     }
 }
 
@@ -257,11 +263,19 @@ fn present_params(r: &RuleSpec) -> Vec<&'static str> {
     v
 }
 
-fn compile_calendar(loaded: &Loaded, name: &str, spec: &super::format::CalendarSpec) -> Result<Calendar, PolicyError> {
+fn compile_calendar(
+    loaded: &Loaded,
+    name: &str,
+    spec: &super::format::CalendarSpec,
+) -> Result<Calendar, PolicyError> {
     let field = |f: &str| format!("calendars.{name}.{f}");
     if spec.covers.is_empty() {
         return Err(loaded.locate(
-            PolicyError::new("policy.invalid", "a calendar must say which years it `covers`").with_field(field("covers")),
+            PolicyError::new(
+                "policy.invalid",
+                "a calendar must say which years it `covers`",
+            )
+            .with_field(field("covers")),
         ));
     }
     for (list, what) in [(&spec.holidays, "holidays"), (&spec.workdays, "workdays")] {
@@ -284,7 +298,12 @@ fn compile_calendar(loaded: &Loaded, name: &str, spec: &super::format::CalendarS
     })
 }
 
-fn check_cond(ctx: &Ctx<'_>, c: &Option<ConditionSpec>, field: &str, is_unless: bool) -> Result<(), PolicyError> {
+fn check_cond(
+    ctx: &Ctx<'_>,
+    c: &Option<ConditionSpec>,
+    field: &str,
+    is_unless: bool,
+) -> Result<(), PolicyError> {
     let Some(c) = c else { return Ok(()) };
     if !is_unless && (c.consent.is_some() || c.requested_contact.is_some()) {
         return Err(ctx.err(
@@ -299,12 +318,18 @@ fn check_cond(ctx: &Ctx<'_>, c: &Option<ConditionSpec>, field: &str, is_unless: 
         (c.places.as_ref().map(Vec::len), "places"),
     ] {
         if list == Some(0) {
-            return Err(ctx.err(&format!("{field}.{name}"), format!("empty `{name}` list matches nothing")));
+            return Err(ctx.err(
+                &format!("{field}.{name}"),
+                format!("empty `{name}` list matches nothing"),
+            ));
         }
     }
     if let Some(r) = &c.days_past_due {
         if r.gt.is_none() && r.gte.is_none() && r.lt.is_none() && r.lte.is_none() {
-            return Err(ctx.err(&format!("{field}.days_past_due"), "give at least one of `gt`, `gte`, `lt`, `lte`"));
+            return Err(ctx.err(
+                &format!("{field}.days_past_due"),
+                "give at least one of `gt`, `gte`, `lt`, `lte`",
+            ));
         }
     }
     Ok(())
@@ -323,14 +348,24 @@ fn period(ctx: &Ctx<'_>, r: &RuleSpec, allow_calendar: bool) -> Result<Period, P
     }
     if let Some(p) = r.period {
         if !allow_calendar {
-            return Err(ctx.err("period", "a cool-down runs for `rolling` or `dates`, not a calendar period"));
+            return Err(ctx.err(
+                "period",
+                "a cool-down runs for `rolling` or `dates`, not a calendar period",
+            ));
         }
         found.push(Period::Calendar(p));
     }
     match r.lifetime {
         Some(true) if allow_calendar => found.push(Period::Lifetime),
-        Some(true) => return Err(ctx.err("lifetime", "a cool-down cannot last a lifetime: use `cease` or `deny`")),
-        Some(false) => return Err(ctx.err("lifetime", "`lifetime = false` means nothing: leave it out")),
+        Some(true) => {
+            return Err(ctx.err(
+                "lifetime",
+                "a cool-down cannot last a lifetime: use `cease` or `deny`",
+            ))
+        }
+        Some(false) => {
+            return Err(ctx.err("lifetime", "`lifetime = false` means nothing: leave it out"))
+        }
         None => {}
     }
     match found.as_slice() {
@@ -347,7 +382,12 @@ fn compile_rule(
     r: &RuleSpec,
     calendars: &BTreeMap<String, Arc<Calendar>>,
 ) -> Result<Rule, PolicyError> {
-    for (value, name) in [(&r.id, "id"), (&r.title, "title"), (&r.cite, "cite"), (&r.status, "status")] {
+    for (value, name) in [
+        (&r.id, "id"),
+        (&r.title, "title"),
+        (&r.cite, "cite"),
+        (&r.status, "status"),
+    ] {
         if value.trim().is_empty() {
             return Err(ctx.err(name, format!("`{name}` must not be empty")));
         }
@@ -356,9 +396,15 @@ fn compile_rule(
     for p in present_params(r) {
         if !allowed.contains(&p) {
             return Err(ctx
-                .err(p, format!("`{p}` does not apply to a `{}` rule", r.kind.as_str()))
+                .err(
+                    p,
+                    format!("`{p}` does not apply to a `{}` rule", r.kind.as_str()),
+                )
                 .with_help(if allowed.is_empty() {
-                    format!("a `{}` rule takes only `when`, `unless` and `message`", r.kind.as_str())
+                    format!(
+                        "a `{}` rule takes only `when`, `unless` and `message`",
+                        r.kind.as_str()
+                    )
                 } else {
                     format!("a `{}` rule takes: {}", r.kind.as_str(), allowed.join(", "))
                 }));
@@ -370,7 +416,12 @@ fn compile_rule(
         RuleKind::Deny => Body::Deny,
         RuleKind::Oblige => match &r.obligations {
             Some(o) if !o.is_empty() => Body::Oblige(o.clone()),
-            _ => return Err(ctx.err("obligations", "an `oblige` rule needs a non-empty `obligations` list")),
+            _ => {
+                return Err(ctx.err(
+                    "obligations",
+                    "an `oblige` rule needs a non-empty `obligations` list",
+                ))
+            }
         },
         RuleKind::OptOut => Body::OptOut {
             any_channel: r.any_channel.unwrap_or(false),
@@ -379,12 +430,18 @@ fn compile_rule(
             let scope = r.scope.unwrap_or(Scope::RecipientDebt);
             if r.kind == RuleKind::Cease {
                 if scope == Scope::Debt {
-                    return Err(ctx.err("scope", "a cease binds the person who asked: use `recipient` or `recipient_debt`"));
+                    return Err(ctx.err(
+                        "scope",
+                        "a cease binds the person who asked: use `recipient` or `recipient_debt`",
+                    ));
                 }
                 Body::Cease { scope }
             } else {
                 if scope == Scope::Recipient {
-                    return Err(ctx.err("scope", "representation is per debt: use `recipient_debt` or `debt`"));
+                    return Err(ctx.err(
+                        "scope",
+                        "representation is per debt: use `recipient_debt` or `debt`",
+                    ));
                 }
                 Body::Attorney { scope }
             }
@@ -393,7 +450,9 @@ fn compile_rule(
             Some(v) if !v.is_empty() => Body::Hold { reasons: v.clone() },
             _ => return Err(ctx.err("reasons", "a `hold` rule needs a non-empty `reasons` list")),
         },
-        RuleKind::Inconvenient => Body::Inconvenient { places: r.places.clone() },
+        RuleKind::Inconvenient => Body::Inconvenient {
+            places: r.places.clone(),
+        },
         RuleKind::Window => {
             let calendar = match &r.calendar {
                 None => None,
@@ -402,12 +461,17 @@ fn compile_rule(
                     None => {
                         return Err(ctx
                             .err("calendar", format!("unknown calendar `{name}`"))
-                            .with_help("define it under `[calendars.NAME]` in this policy or one it extends"))
+                            .with_help(
+                            "define it under `[calendars.NAME]` in this policy or one it extends",
+                        ))
                     }
                 },
             };
             let Some(specs) = r.windows.as_ref().filter(|w| !w.is_empty()) else {
-                return Err(ctx.err("windows", "a `window` rule needs at least one entry in `windows`"));
+                return Err(ctx.err(
+                    "windows",
+                    "a `window` rule needs at least one entry in `windows`",
+                ));
             };
             let mut windows = Vec::new();
             for (i, w) in specs.iter().enumerate() {
@@ -421,14 +485,20 @@ fn compile_rule(
             };
             Body::Cap {
                 limit,
-                scope: r.scope.ok_or_else(|| ctx.err("scope", "a `cap` rule needs a `scope`").with_help("one of `recipient`, `recipient_debt`, `debt`"))?,
+                scope: r.scope.ok_or_else(|| {
+                    ctx.err("scope", "a `cap` rule needs a `scope`")
+                        .with_help("one of `recipient`, `recipient_debt`, `debt`")
+                })?,
                 period: period(ctx, r, true)?,
                 filter: filter(&r.count),
                 exclude_prior_consent: r.exclude_prior_consent.unwrap_or(false),
             }
         }
         RuleKind::Cooldown => Body::Cooldown {
-            scope: r.scope.ok_or_else(|| ctx.err("scope", "a `cooldown` rule needs a `scope`").with_help("one of `recipient`, `recipient_debt`, `debt`"))?,
+            scope: r.scope.ok_or_else(|| {
+                ctx.err("scope", "a `cooldown` rule needs a `scope`")
+                    .with_help("one of `recipient`, `recipient_debt`, `debt`")
+            })?,
             period: period(ctx, r, false)?,
             filter: filter(&r.after),
             exclude_prior_consent: r.exclude_prior_consent.unwrap_or(false),
@@ -461,13 +531,22 @@ fn window(ctx: &Ctx<'_>, i: usize, w: &WindowSpec, has_calendar: bool) -> Result
     }
     if w.closed {
         if w.start.is_some() || w.end.is_some() || w.bounds.is_some() {
-            return Err(ctx.err(&f("closed"), "a closed entry takes no `start`, `end` or `bounds`"));
+            return Err(ctx.err(
+                &f("closed"),
+                "a closed entry takes no `start`, `end` or `bounds`",
+            ));
         }
-        return Ok(Win { days: w.days.clone(), span: None });
+        return Ok(Win {
+            days: w.days.clone(),
+            span: None,
+        });
     }
     let (Some(start), Some(end)) = (w.start, w.end) else {
         return Err(ctx
-            .err(&f(if w.start.is_none() { "start" } else { "end" }), "an entry needs both `start` and `end`")
+            .err(
+                &f(if w.start.is_none() { "start" } else { "end" }),
+                "an entry needs both `start` and `end`",
+            )
             .with_help("or `closed = true` for no contact on those days"));
     };
     let bounds = w.bounds.unwrap_or_default();
@@ -534,8 +613,11 @@ pub(crate) fn compile(name: &str, files: Vec<Loaded>) -> Result<Policy, PolicyEr
         if let Some(u) = &file.unreachable {
             if u.dates == 0 || u.min_failed == 0 {
                 return Err(loaded.locate(
-                    PolicyError::new("policy.invalid", "`dates` and `min_failed` must be at least 1")
-                        .with_field("unreachable"),
+                    PolicyError::new(
+                        "policy.invalid",
+                        "`dates` and `min_failed` must be at least 1",
+                    )
+                    .with_field("unreachable"),
                 ));
             }
             if unreachable.as_ref().is_some_and(|prev| prev != u) {
@@ -585,7 +667,10 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
                 Some(_) => {
                     return Err(PolicyError::new(
                         "policy.duplicate_id",
-                        format!("rule id `{}` is defined differently in two composed policies", spec.id),
+                        format!(
+                            "rule id `{}` is defined differently in two composed policies",
+                            spec.id
+                        ),
                     ))
                 }
                 None => {
@@ -604,7 +689,10 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
             calendars.insert(name.clone(), Arc::clone(cal));
         }
         if p.inner().unreachable != UnreachableSpec::default() || unreachable.is_none() {
-            if unreachable.as_ref().is_some_and(|u| *u != UnreachableSpec::default() && *u != inner.unreachable) {
+            if unreachable
+                .as_ref()
+                .is_some_and(|u| *u != UnreachableSpec::default() && *u != inner.unreachable)
+            {
                 return Err(PolicyError::new(
                     "policy.invalid",
                     "two composed policies define the out-of-contact condition differently",

@@ -488,9 +488,9 @@ impl Duration {
         let s = s.trim();
         let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
         let (digits, unit) = s.split_at(split);
-        let n: i64 = digits
-            .parse()
-            .map_err(|_| format!("invalid duration `{s}`: expected a number and a unit, such as `5m` or `7d`"))?;
+        let n: i64 = digits.parse().map_err(|_| {
+            format!("invalid duration `{s}`: expected a number and a unit, such as `5m` or `7d`")
+        })?;
         let mult = match unit.trim() {
             "s" => 1,
             "m" => 60,
@@ -554,12 +554,25 @@ pub struct LocalTime {
 impl LocalTime {
     /// Parses `HH:MM` or `HH:MM:SS` (00:00 to 24:00).
     pub fn parse(s: &str) -> Result<LocalTime, String> {
-        let bad = || format!("invalid local time `{s}`: expected `HH:MM` or `HH:MM:SS` between 00:00 and 24:00");
+        let bad = || {
+            format!(
+                "invalid local time `{s}`: expected `HH:MM` or `HH:MM:SS` between 00:00 and 24:00"
+            )
+        };
         let parts: Vec<&str> = s.trim().split(':').collect();
-        if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit())) {
+        if !(2..=3).contains(&parts.len())
+            || parts
+                .iter()
+                .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(bad());
         }
-        let num = |i: usize| parts.get(i).and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
+        let num = |i: usize| {
+            parts
+                .get(i)
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(0)
+        };
         let (h, m, sec) = (num(0), num(1), num(2));
         if h > 24 || m > 59 || sec > 59 || (h == 24 && (m, sec) != (0, 0)) {
             return Err(bad());

@@ -163,7 +163,10 @@ fn skip_value(b: &[u8], pos: usize) -> Option<usize> {
         }
         _ => {
             let mut p = pos;
-            while b.get(p).is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace()) {
+            while b
+                .get(p)
+                .is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace())
+            {
                 p += 1;
             }
             Some(p)

@@ -7,8 +7,8 @@ pub mod format;
 mod locate;
 mod presets;
 
-pub use compile::{Calendar, CalendarCoverage};
 pub(crate) use compile::{bit, Body, Cond, Filter, Period, Rule, Win, ALL};
+pub use compile::{Calendar, CalendarCoverage};
 pub use error::PolicyError;
 pub use format::{PolicyFile, RuleSpec};
 pub use presets::{preset_names, preset_source};
@@ -91,7 +91,11 @@ impl Policy {
     /// # Errors
     ///
     /// A [`PolicyError`] naming the line, column and field of the problem.
-    pub fn parse(text: &str, syntax: Syntax, source_name: Option<&str>) -> Result<Policy, PolicyError> {
+    pub fn parse(
+        text: &str,
+        syntax: Syntax,
+        source_name: Option<&str>,
+    ) -> Result<Policy, PolicyError> {
         let name = source_name.unwrap_or("policy");
         let file = presets::parse_file(text, syntax, name)?;
         let mut files = Vec::new();

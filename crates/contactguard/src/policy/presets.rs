@@ -72,7 +72,12 @@ impl Loaded {
 const MAX_DEPTH: usize = 16;
 
 /// Adds preset `name` and, before it, every preset it extends (each once).
-pub(crate) fn collect(name: &str, seen: &mut Vec<String>, out: &mut Vec<Loaded>, depth: usize) -> Result<(), PolicyError> {
+pub(crate) fn collect(
+    name: &str,
+    seen: &mut Vec<String>,
+    out: &mut Vec<Loaded>,
+    depth: usize,
+) -> Result<(), PolicyError> {
     if seen.iter().any(|s| s == name) {
         return Ok(());
     }
@@ -84,8 +89,10 @@ pub(crate) fn collect(name: &str, seen: &mut Vec<String>, out: &mut Vec<Loaded>,
     }
     let Some(text) = preset_source(name) else {
         let names: Vec<&str> = preset_names().collect();
-        return Err(PolicyError::new("policy.unknown_preset", format!("unknown preset `{name}`"))
-            .with_help(format!("presets: {}", names.join(", "))));
+        return Err(
+            PolicyError::new("policy.unknown_preset", format!("unknown preset `{name}`"))
+                .with_help(format!("presets: {}", names.join(", "))),
+        );
     };
     seen.push(name.to_owned());
     let source = format!("preset:{name}");
@@ -103,7 +110,11 @@ pub(crate) fn collect(name: &str, seen: &mut Vec<String>, out: &mut Vec<Loaded>,
 }
 
 /// Parses policy text, with located errors.
-pub(crate) fn parse_file(text: &str, syntax: Syntax, source_name: &str) -> Result<PolicyFile, PolicyError> {
+pub(crate) fn parse_file(
+    text: &str,
+    syntax: Syntax,
+    source_name: &str,
+) -> Result<PolicyFile, PolicyError> {
     let file = match syntax {
         Syntax::Toml => parse_toml(text),
         Syntax::Json => parse_json(text),
@@ -139,7 +150,11 @@ fn parse_toml(text: &str) -> Result<PolicyFile, PolicyError> {
 }
 
 fn toml_error(text: &str, e: &toml::de::Error, path: Option<String>) -> PolicyError {
-    let code = if path.is_some() { "policy.invalid" } else { "policy.syntax" };
+    let code = if path.is_some() {
+        "policy.invalid"
+    } else {
+        "policy.syntax"
+    };
     let mut err = PolicyError::new(code, clean_message(e.message()));
     if let Some(p) = path.filter(|p| p != ".") {
         err = err.with_field(p.clone());
@@ -155,13 +170,25 @@ fn parse_json(text: &str) -> Result<PolicyFile, PolicyError> {
     let file: PolicyFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.inner();
-        let code = if inner.is_syntax() || inner.is_eof() { "policy.syntax" } else { "policy.invalid" };
-        let mut err = PolicyError::new(code, clean_message(&strip_json_position(&inner.to_string())));
+        let code = if inner.is_syntax() || inner.is_eof() {
+            "policy.syntax"
+        } else {
+            "policy.invalid"
+        };
+        let mut err = PolicyError::new(
+            code,
+            clean_message(&strip_json_position(&inner.to_string())),
+        );
         if path != "." {
             err = err.with_field(path);
         }
         let (l, c) = (inner.line(), inner.column());
-        err.at((l > 0).then(|| (u32::try_from(l).unwrap_or(u32::MAX), u32::try_from(c).unwrap_or(u32::MAX))))
+        err.at((l > 0).then(|| {
+            (
+                u32::try_from(l).unwrap_or(u32::MAX),
+                u32::try_from(c).unwrap_or(u32::MAX),
+            )
+        }))
     })?;
     de.end().map_err(|e| {
         PolicyError::new("policy.syntax", strip_json_position(&e.to_string())).at(Some((
