@@ -53,6 +53,12 @@ impl From<PolicyError> for CliError {
     }
 }
 
+/// `1 rule`, `2 rules`: a count and its noun, plural when not one.
+pub fn counted<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+    let s = if n == N::from(1) { "" } else { "s" };
+    format!("{n} {noun}{s}")
+}
+
 /// Writes one line to standard error, ignoring a closed stream.
 pub fn report(line: fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr().lock(), "{line}");

@@ -2,7 +2,7 @@
 //! presets (`us-reg-f+us-ma` in Boston, `cn` in Shanghai) and explain each
 //! decision: the rules that denied, their citations, and when to retry.
 
-use crate::common::{parse_json, CliError};
+use crate::common::{counted, parse_json, CliError};
 use contactguard::{decide, Ask, Decision, Event, History, Policy};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -43,9 +43,8 @@ pub fn run(_args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         writeln!(out, "  ask:     {}", describe_ask(&s.ask))?;
         writeln!(
             out,
-            "  history: {} earlier event{}",
-            history.len(),
-            if history.len() == 1 { "" } else { "s" }
+            "  history: {}",
+            counted(history.len(), "earlier event")
         )?;
         print_decision(out, &s.ask, &decision)?;
         writeln!(out)?;

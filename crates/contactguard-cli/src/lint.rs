@@ -2,7 +2,7 @@
 //! errors as `path:line:column: `field`: message` with a help line, or its
 //! rule count and warnings about holiday calendars that run out soon.
 
-use crate::common::{load_policy_file, report, wire, CliError};
+use crate::common::{counted, load_policy_file, report, wire, CliError};
 use contactguard::policy::CalendarCoverage;
 use jiff::civil::Date;
 use std::io::Write;
@@ -43,13 +43,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
                 continue;
             }
         };
-        let rules = policy.rules().len();
-        writeln!(
-            out,
-            "{}: ok, {rules} rule{}",
-            path.display(),
-            if rules == 1 { "" } else { "s" }
-        )?;
+        let rules = counted(policy.rules().len(), "rule");
+        writeln!(out, "{}: ok, {rules}", path.display())?;
         for calendar in policy.calendar_coverage() {
             if let Some(warning) = coverage_warning(&calendar, today) {
                 writeln!(out, "{}: warning: {warning}", path.display())?;
@@ -81,8 +76,8 @@ fn coverage_warning(calendar: &CalendarCoverage, today: Date) -> Option<String> 
         ))
     } else if days_left <= WARN_DAYS {
         Some(format!(
-            "calendar `{name}` runs out on {ends}, in {days_left} day{}: add {} data",
-            if days_left == 1 { "" } else { "s" },
+            "calendar `{name}` runs out on {ends}, in {}: add {} data",
+            counted(days_left, "day"),
             i32::from(last) + 1
         ))
     } else {

@@ -1,7 +1,7 @@
 //! `contactguard presets`: list the bundled presets, show one's rules, or
 //! print the reference page (`docs/presets.md`).
 
-use crate::common::CliError;
+use crate::common::{counted, CliError};
 use contactguard::policy::PolicyFile;
 use contactguard::{preset_names, preset_source, Policy};
 use std::io::Write;
@@ -78,8 +78,7 @@ fn show(names: &str, out: &mut dyn Write) -> Result<ExitCode, CliError> {
             .unwrap_or_else(|| "(untitled)".to_owned());
         writeln!(out, "{name}: {title}")?;
     }
-    let count = policy.rules().len();
-    writeln!(out, "{count} rule{}\n", if count == 1 { "" } else { "s" })?;
+    writeln!(out, "{}\n", counted(policy.rules().len(), "rule"))?;
     for rule in policy.rules() {
         writeln!(out, "{}  {}", rule.id, rule.title)?;
         writeln!(out, "    kind:   {}", rule.kind.as_str())?;
