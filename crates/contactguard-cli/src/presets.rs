@@ -91,10 +91,7 @@ fn show(names: &str, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn markdown(_out: &mut dyn Write) -> Result<ExitCode, CliError> {
-    // TODO(presets): print `contactguard::reference::presets_markdown()` once
-    // the core crate has it.
-    Err(CliError::new(
-        "the presets reference page is not available yet (contactguard::reference::presets_markdown is missing)",
-    ))
+fn markdown(out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    out.write_all(contactguard::reference::presets_markdown().as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
