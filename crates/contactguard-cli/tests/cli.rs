@@ -447,6 +447,13 @@ fn presets_show_prints_rules_with_cite_and_status() {
 }
 
 #[test]
+fn presets_markdown_prints_the_reference_page() {
+    let r = run(&mut contactguard(&["presets", "--markdown"]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.stdout, contactguard::reference::presets_markdown());
+}
+
+#[test]
 fn presets_show_unknown_name_is_an_error() {
     let r = run(&mut contactguard(&["presets", "show", "atlantis"]));
     assert_eq!(r.code, Some(2));
