@@ -5,11 +5,13 @@
 //! derive) and a `run` function; adding one is a variant in [`Command`] and
 //! an arm in [`Command::run`].
 
+mod audit;
 mod check;
 mod common;
 mod demo;
 mod lint;
 mod presets;
+mod sample;
 mod vectors;
 
 use clap::{Parser, Subcommand};
@@ -37,6 +39,10 @@ enum Command {
     Presets(presets::Args),
     /// Decide a few realistic asks against bundled presets and explain them
     Demo(demo::Args),
+    /// Replay a contact log (CSV or JSON Lines) through a policy and report every violation
+    Audit(audit::AuditArgs),
+    /// Generate a seeded synthetic collection log (China) with injected abuses
+    Sample(sample::SampleArgs),
 }
 
 impl Command {
@@ -47,6 +53,8 @@ impl Command {
             Command::Lint(args) => lint::run(args, out),
             Command::Presets(args) => presets::run(args, out),
             Command::Demo(args) => demo::run(args, out),
+            Command::Audit(args) => audit::run(args, out),
+            Command::Sample(args) => sample::run(args, out),
         }
     }
 }

@@ -1,0 +1,650 @@
+//! Aggregating a replay into the audit report: totals, violations by rule,
+//! channel, role, hour and day, the worst recipients with their timelines,
+//! and sample violations. The terminal, JSON and HTML outputs all render
+//! this one struct.
+
+use super::log::{BadRow, Zones};
+use super::replay::Step;
+use contactguard::{Ask, Channel, Decision, Policy, Role};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Format tag of the JSON report.
+pub const FORMAT: &str = "contactguard-audit/1";
+/// How many sample violations the report shows.
+const SAMPLES: usize = 10;
+/// How many samples are kept per rule while replaying.
+const SAMPLES_PER_RULE: usize = 3;
+/// How many worst recipients are listed.
+const WORST: usize = 10;
+/// How many of them get a timeline.
+const TIMELINES: usize = 5;
+/// Points kept per recipient timeline.
+const MAX_POINTS: usize = 2_000;
+/// Bad rows listed in the report (all are counted).
+const BAD_LISTED: usize = 100;
+
+/// The audit report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Always [`FORMAT`].
+    pub format: &'static str,
+    /// The log's name.
+    pub log: String,
+    /// The policy's name.
+    pub policy: String,
+    /// Counts.
+    pub totals: Totals,
+    /// First and last instant in the log, in the first row's zone.
+    pub span: Option<Span>,
+    /// Where local hours and dates come from.
+    pub local_time: String,
+    /// Violations per rule, most frequent first.
+    pub by_rule: Vec<RuleCount>,
+    /// Attempts and denials per channel (channels seen only).
+    pub by_channel: Vec<KeyCount>,
+    /// Attempts and denials per role (roles seen only).
+    pub by_role: Vec<KeyCount>,
+    /// Attempts by local hour of day, 0 to 23.
+    pub by_hour: Vec<HourCount>,
+    /// Attempts and denials by local date.
+    pub by_day: Vec<DayCount>,
+    /// Recipients with the most violations.
+    pub worst_recipients: Vec<Recipient>,
+    /// The most text messages (`sms`, `push`) one recipient got in one local day.
+    pub most_texts_in_a_day: Vec<TextDay>,
+    /// A spread of violations with their reasons: the first of each rule,
+    /// then the second...
+    pub samples: Vec<Sample>,
+    /// Timelines of the worst recipients.
+    pub timelines: Vec<Timeline>,
+    /// The first rows that could not be used.
+    pub bad_rows: Vec<BadRowOut>,
+}
+
+/// Counts.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Totals {
+    /// Usable rows.
+    pub rows: u64,
+    /// Attempts replayed as asks.
+    pub attempts: u64,
+    /// Other events.
+    pub events: u64,
+    /// Attempts the policy allows.
+    pub allowed: u64,
+    /// Attempts the policy would have denied.
+    pub denied: u64,
+    /// Denials (one attempt may break several rules).
+    pub violations: u64,
+    /// Rows that could not be used.
+    pub bad_rows: u64,
+    /// Recipients seen in attempts.
+    pub recipients: u64,
+    /// Recipients with at least one denied attempt.
+    pub recipients_with_violations: u64,
+}
+
+/// First and last instant.
+#[derive(Clone, Debug, Serialize)]
+pub struct Span {
+    /// The first row's instant.
+    pub first: String,
+    /// The last row's instant.
+    pub last: String,
+}
+
+/// Violations of one rule.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleCount {
+    /// The rule's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its citation.
+    pub cite: String,
+    /// Denied attempts it denied.
+    pub count: u64,
+}
+
+/// Attempts and denials for one channel or role.
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyCount {
+    /// The channel or role.
+    pub key: &'static str,
+    /// Attempts.
+    pub attempts: u64,
+    /// Denied attempts.
+    pub denied: u64,
+}
+
+/// Attempts in one local hour of the day.
+#[derive(Clone, Debug, Serialize)]
+pub struct HourCount {
+    /// 0 to 23.
+    pub hour: u8,
+    /// Allowed attempts.
+    pub allowed: u64,
+    /// Denied attempts.
+    pub denied: u64,
+}
+
+/// Attempts on one local date.
+#[derive(Clone, Debug, Serialize)]
+pub struct DayCount {
+    /// The local date.
+    pub date: String,
+    /// Attempts.
+    pub attempts: u64,
+    /// Denied attempts.
+    pub denied: u64,
+    /// Denials.
+    pub violations: u64,
+}
+
+/// One recipient's record.
+#[derive(Clone, Debug, Serialize)]
+pub struct Recipient {
+    /// The recipient key.
+    pub to: String,
+    /// Roles they were contacted in.
+    pub roles: Vec<&'static str>,
+    /// Attempts.
+    pub attempts: u64,
+    /// Denied attempts.
+    pub denied: u64,
+    /// Denials.
+    pub violations: u64,
+    /// Most texts in one local day, and that day.
+    pub max_texts_in_a_day: u64,
+    /// The day of `max_texts_in_a_day`.
+    pub max_texts_date: Option<String>,
+    /// Rules broken, with counts, most frequent first.
+    pub rules: Vec<(String, u64)>,
+}
+
+/// Texts to one recipient in one local day.
+#[derive(Clone, Debug, Serialize)]
+pub struct TextDay {
+    /// The recipient key.
+    pub to: String,
+    /// The local date.
+    pub date: String,
+    /// Texts that day.
+    pub texts: u64,
+}
+
+/// One denied attempt and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Sample {
+    /// The row's line in the log.
+    pub line: u64,
+    /// When, in the recipient's (first) zone.
+    pub at: String,
+    /// The channel.
+    pub channel: &'static str,
+    /// The recipient key.
+    pub to: String,
+    /// Their role.
+    pub role: &'static str,
+    /// The debt.
+    pub debt: String,
+    /// The ask's purpose, if the log gave one.
+    pub purpose: Option<&'static str>,
+    /// Every rule that denied it.
+    pub denials: Vec<contactguard::Denial>,
+}
+
+/// A recipient's attempts on the time axis.
+#[derive(Clone, Debug, Serialize)]
+pub struct Timeline {
+    /// The recipient key.
+    pub to: String,
+    /// Attempts, in time order (at most [`MAX_POINTS`]).
+    pub points: Vec<Point>,
+    /// Attempts not drawn.
+    pub omitted: u64,
+}
+
+/// One attempt on a timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct Point {
+    /// Seconds since the Unix epoch.
+    pub at: i64,
+    /// Local time, for the label.
+    pub local: String,
+    /// The channel.
+    pub channel: &'static str,
+    /// The first rule that denied it, if any.
+    pub rule: Option<String>,
+}
+
+/// A bad row in the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct BadRowOut {
+    /// 1-based line.
+    pub line: u64,
+    /// Why.
+    pub message: String,
+}
+
+#[derive(Default)]
+struct RecAgg {
+    roles: u32,
+    attempts: u64,
+    denied: u64,
+    violations: u64,
+    rules: HashMap<u16, u64>,
+    text_day: Option<Date>,
+    texts_today: u64,
+    max_texts: u64,
+    max_texts_date: Option<Date>,
+    points: Vec<(i64, u32, Channel, Option<u16>)>,
+    omitted: u64,
+}
+
+#[derive(Default)]
+struct RuleAgg {
+    id: String,
+    cite: String,
+    count: u64,
+    samples: Vec<Sample>,
+}
+
+/// Collects [`Step`]s into a [`Report`].
+#[derive(Default)]
+pub struct Aggregator {
+    totals: Totals,
+    first: Option<(Timestamp, u32)>,
+    last: Option<(Timestamp, u32)>,
+    rules: Vec<RuleAgg>,
+    rule_index: HashMap<String, u16>,
+    channels: BTreeMap<Channel, (u64, u64)>,
+    roles: BTreeMap<Role, (u64, u64)>,
+    hours: [(u64, u64); 24],
+    days: BTreeMap<Date, (u64, u64, u64)>,
+    recipients: HashMap<String, RecAgg>,
+    zoned_attempts: u64,
+    /// The first zone seen: the span is shown in it.
+    display_zone: u32,
+}
+
+fn local(zones: &Zones, zi: u32, at: Timestamp) -> jiff::civil::DateTime {
+    match zones.first(zi) {
+        Some(tz) => tz.to_datetime(at),
+        None => TimeZone::UTC.to_datetime(at),
+    }
+}
+
+fn local_string(zones: &Zones, zi: u32, at: Timestamp) -> String {
+    let utc = TimeZone::UTC;
+    let tz = zones.first(zi).unwrap_or(&utc);
+    let secs = tz.to_offset(at).seconds();
+    let sign = if secs < 0 { '-' } else { '+' };
+    format!(
+        "{}{sign}{:02}:{:02}",
+        tz.to_datetime(at).strftime("%Y-%m-%dT%H:%M:%S"),
+        secs.abs() / 3600,
+        secs.abs() % 3600 / 60
+    )
+}
+
+fn is_text(c: Channel) -> bool {
+    matches!(c, Channel::Sms | Channel::Push)
+}
+
+fn role_bit(r: Role) -> u32 {
+    1 << Role::ALL.iter().position(|x| *x == r).unwrap_or(0)
+}
+
+impl Aggregator {
+    /// An empty aggregator.
+    pub fn new() -> Aggregator {
+        Aggregator::default()
+    }
+
+    /// Takes one step of the replay.
+    pub fn observe(&mut self, step: &Step<'_>, zones: &Zones) {
+        self.totals.rows += 1;
+        match *step {
+            Step::Event { event, .. } => {
+                self.totals.events += 1;
+                self.span(event.at(), 0);
+            }
+            Step::Attempt {
+                line,
+                ask,
+                zones: zi,
+                decision,
+                ..
+            } => self.attempt(line, ask, zi, decision, zones),
+        }
+    }
+
+    fn span(&mut self, at: Timestamp, zi: u32) {
+        if self.first.is_none() {
+            self.first = Some((at, zi));
+        }
+        self.last = Some((at, zi));
+        if self.display_zone == 0 {
+            self.display_zone = zi;
+        }
+    }
+
+    fn attempt(&mut self, line: u64, ask: &Ask, zi: u32, decision: &Decision, zones: &Zones) {
+        self.span(ask.at, zi);
+        let t = &mut self.totals;
+        t.attempts += 1;
+        let denied = !decision.allow;
+        let violations = u64::try_from(decision.denials.len()).unwrap_or(u64::MAX);
+        if denied {
+            t.denied += 1;
+            t.violations += violations;
+        } else {
+            t.allowed += 1;
+        }
+        if zi != 0 {
+            self.zoned_attempts += 1;
+        }
+        let dt = local(zones, zi, ask.at);
+        let date = dt.date();
+        let d = u64::from(denied);
+        let ch = self.channels.entry(ask.channel).or_default();
+        ch.0 += 1;
+        ch.1 += d;
+        let ro = self.roles.entry(ask.role).or_default();
+        ro.0 += 1;
+        ro.1 += d;
+        if let Some(h) = self.hours.get_mut(usize::try_from(dt.hour()).unwrap_or(0)) {
+            if denied {
+                h.1 += 1;
+            } else {
+                h.0 += 1;
+            }
+        }
+        let day = self.days.entry(date).or_default();
+        day.0 += 1;
+        day.1 += d;
+        day.2 += if denied { violations } else { 0 };
+
+        // Rules, with a few samples each.
+        let mut first_rule = None;
+        for denial in &decision.denials {
+            let idx = match self.rule_index.get(&denial.id) {
+                Some(&i) => i,
+                None => {
+                    let i = u16::try_from(self.rules.len()).unwrap_or(u16::MAX);
+                    self.rule_index.insert(denial.id.clone(), i);
+                    self.rules.push(RuleAgg {
+                        id: denial.id.clone(),
+                        cite: denial.cite.clone(),
+                        ..RuleAgg::default()
+                    });
+                    i
+                }
+            };
+            first_rule.get_or_insert(idx);
+            if let Some(rule) = self.rules.get_mut(usize::from(idx)) {
+                rule.count += 1;
+                if rule.samples.len() < SAMPLES_PER_RULE {
+                    rule.samples.push(Sample {
+                        line,
+                        at: local_string(zones, zi, ask.at),
+                        channel: ask.channel.as_str(),
+                        to: ask.to.clone(),
+                        role: ask.role.as_str(),
+                        debt: ask.debt.clone(),
+                        purpose: ask.purpose.map(|p| p.as_str()),
+                        denials: decision.denials.clone(),
+                    });
+                }
+            }
+        }
+
+        // The recipient.
+        let rec = match self.recipients.get_mut(ask.to.as_str()) {
+            Some(r) => r,
+            None => self.recipients.entry(ask.to.clone()).or_default(),
+        };
+        rec.roles |= role_bit(ask.role);
+        rec.attempts += 1;
+        if denied {
+            rec.denied += 1;
+            rec.violations += violations;
+            for denial in &decision.denials {
+                if let Some(&i) = self.rule_index.get(&denial.id) {
+                    *rec.rules.entry(i).or_default() += 1;
+                }
+            }
+        }
+        if is_text(ask.channel) {
+            if rec.text_day == Some(date) {
+                rec.texts_today += 1;
+            } else {
+                rec.text_day = Some(date);
+                rec.texts_today = 1;
+            }
+            if rec.texts_today > rec.max_texts {
+                rec.max_texts = rec.texts_today;
+                rec.max_texts_date = Some(date);
+            }
+        }
+        if rec.points.len() < MAX_POINTS {
+            rec.points
+                .push((ask.at.as_second(), zi, ask.channel, first_rule));
+        } else {
+            rec.omitted += 1;
+        }
+    }
+
+    /// The report.
+    pub fn finish(
+        mut self,
+        log_name: &str,
+        policy: &Policy,
+        bad: &[BadRow],
+        zones: &Zones,
+    ) -> Report {
+        self.totals.bad_rows = u64::try_from(bad.len()).unwrap_or(u64::MAX);
+        self.totals.recipients = u64::try_from(self.recipients.len()).unwrap_or(u64::MAX);
+        self.totals.recipients_with_violations =
+            u64::try_from(self.recipients.values().filter(|r| r.denied > 0).count())
+                .unwrap_or(u64::MAX);
+        let title_of = |id: &str| {
+            policy.rules().iter().find(|r| r.id == id).map_or_else(
+                || {
+                    if id == "contactguard.zone" {
+                        "The recipient's local time could not be evaluated".to_owned()
+                    } else {
+                        String::new()
+                    }
+                },
+                |r| r.title.clone(),
+            )
+        };
+        let rule_ids: Vec<String> = self.rules.iter().map(|r| r.id.clone()).collect();
+        let mut by_rule: Vec<RuleCount> = self
+            .rules
+            .iter()
+            .map(|r| RuleCount {
+                id: r.id.clone(),
+                title: title_of(&r.id),
+                cite: r.cite.clone(),
+                count: r.count,
+            })
+            .collect();
+        by_rule.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
+
+        // Samples: round-robin over rules, most frequent rule first.
+        let mut order: Vec<&mut RuleAgg> = self.rules.iter_mut().collect();
+        order.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.id.cmp(&b.id)));
+        let mut samples: Vec<Sample> = Vec::new();
+        'outer: for round in 0..SAMPLES_PER_RULE {
+            for rule in &mut order {
+                if samples.len() >= SAMPLES {
+                    break 'outer;
+                }
+                if let Some(s) = rule.samples.get(round) {
+                    if !samples.iter().any(|x| x.line == s.line) {
+                        samples.push(s.clone());
+                    }
+                }
+            }
+        }
+        samples.sort_by_key(|s| s.line);
+
+        let mut worst: Vec<(&String, &RecAgg)> = self
+            .recipients
+            .iter()
+            .filter(|(_, r)| r.denied > 0)
+            .collect();
+        worst.sort_by(|a, b| {
+            b.1.violations
+                .cmp(&a.1.violations)
+                .then_with(|| b.1.attempts.cmp(&a.1.attempts))
+                .then_with(|| a.0.cmp(b.0))
+        });
+        worst.truncate(WORST);
+        let worst_recipients = worst
+            .iter()
+            .map(|(to, r)| {
+                let mut rules: Vec<(String, u64)> = r
+                    .rules
+                    .iter()
+                    .map(|(i, n)| {
+                        (
+                            rule_ids.get(usize::from(*i)).cloned().unwrap_or_default(),
+                            *n,
+                        )
+                    })
+                    .collect();
+                rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                Recipient {
+                    to: (*to).clone(),
+                    roles: Role::ALL
+                        .iter()
+                        .filter(|x| r.roles & role_bit(**x) != 0)
+                        .map(|x| x.as_str())
+                        .collect(),
+                    attempts: r.attempts,
+                    denied: r.denied,
+                    violations: r.violations,
+                    max_texts_in_a_day: r.max_texts,
+                    max_texts_date: r.max_texts_date.map(|d| d.to_string()),
+                    rules,
+                }
+            })
+            .collect();
+        let timelines = worst
+            .iter()
+            .take(TIMELINES)
+            .map(|(to, r)| Timeline {
+                to: (*to).clone(),
+                points: r
+                    .points
+                    .iter()
+                    .map(|&(at, zi, channel, rule)| Point {
+                        at,
+                        local: Timestamp::from_second(at)
+                            .map_or_else(|_| at.to_string(), |t| local_string(zones, zi, t)),
+                        channel: channel.as_str(),
+                        rule: rule.and_then(|i| rule_ids.get(usize::from(i)).cloned()),
+                    })
+                    .collect(),
+                omitted: r.omitted,
+            })
+            .collect();
+
+        let mut texts: Vec<(&String, &RecAgg)> = self
+            .recipients
+            .iter()
+            .filter(|(_, r)| r.max_texts > 0)
+            .collect();
+        texts.sort_by(|a, b| b.1.max_texts.cmp(&a.1.max_texts).then_with(|| a.0.cmp(b.0)));
+        let most_texts_in_a_day = texts
+            .iter()
+            .take(WORST)
+            .map(|(to, r)| TextDay {
+                to: (*to).clone(),
+                date: r.max_texts_date.map(|d| d.to_string()).unwrap_or_default(),
+                texts: r.max_texts,
+            })
+            .collect();
+
+        let shown = self.display_zone;
+        let span_of = |p: Option<(Timestamp, u32)>| p.map(|(t, _)| local_string(zones, shown, t));
+        let span = match (span_of(self.first), span_of(self.last)) {
+            (Some(first), Some(last)) => Some(Span { first, last }),
+            _ => None,
+        };
+        let local_time = if self.totals.attempts == 0 || self.zoned_attempts == self.totals.attempts
+        {
+            "each recipient's first candidate zone".to_owned()
+        } else if self.zoned_attempts == 0 {
+            "UTC (the log gives no time zones)".to_owned()
+        } else {
+            "each recipient's first candidate zone (UTC for rows without one)".to_owned()
+        };
+
+        Report {
+            format: FORMAT,
+            log: log_name.to_owned(),
+            policy: policy.name().to_owned(),
+            totals: self.totals,
+            span,
+            local_time,
+            by_rule,
+            by_channel: self
+                .channels
+                .iter()
+                .map(|(c, (a, d))| KeyCount {
+                    key: c.as_str(),
+                    attempts: *a,
+                    denied: *d,
+                })
+                .collect(),
+            by_role: self
+                .roles
+                .iter()
+                .map(|(r, (a, d))| KeyCount {
+                    key: r.as_str(),
+                    attempts: *a,
+                    denied: *d,
+                })
+                .collect(),
+            by_hour: (0u8..24)
+                .zip(self.hours.iter())
+                .map(|(hour, (allowed, denied))| HourCount {
+                    hour,
+                    allowed: *allowed,
+                    denied: *denied,
+                })
+                .collect(),
+            by_day: self
+                .days
+                .iter()
+                .map(|(date, (a, d, v))| DayCount {
+                    date: date.to_string(),
+                    attempts: *a,
+                    denied: *d,
+                    violations: *v,
+                })
+                .collect(),
+            worst_recipients,
+            most_texts_in_a_day,
+            samples,
+            timelines,
+            bad_rows: bad
+                .iter()
+                .take(BAD_LISTED)
+                .map(|b| BadRowOut {
+                    line: b.line,
+                    message: b.message.clone(),
+                })
+                .collect(),
+        }
+    }
+}

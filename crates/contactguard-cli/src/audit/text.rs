@@ -1,0 +1,206 @@
+//! The terminal report: plain text tables, widest column measured.
+
+use super::report::{KeyCount, Report};
+use std::fmt::Write as _;
+
+/// `12345` → `12,345`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `part` as a percentage of `whole`, one decimal.
+pub fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "0.0%".to_owned();
+    }
+    #[expect(clippy::cast_precision_loss, reason = "a percentage for display")]
+    let p = part as f64 * 100.0 / whole as f64;
+    format!("{p:.1}%")
+}
+
+/// A table: rows of cells, the first row the header; columns whose index
+/// is in `right` are right-aligned.
+fn table(out: &mut String, rows: &[Vec<String>], right: &[usize]) {
+    let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..ncols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let mut line = String::from("  ");
+        for (c, cell) in row.iter().enumerate() {
+            let w = widths.get(c).copied().unwrap_or(0);
+            let last = c + 1 == row.len();
+            if right.contains(&c) {
+                let _ = write!(line, "{cell:>w$}");
+            } else if last {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<w$}");
+            }
+            if !last {
+                line.push_str("  ");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
+
+fn key_table(out: &mut String, title: &str, key: &str, counts: &[KeyCount]) {
+    let _ = writeln!(out, "\n{title}");
+    let mut rows = vec![vec![
+        key.to_owned(),
+        "attempts".into(),
+        "denied".into(),
+        "share".into(),
+    ]];
+    for k in counts {
+        rows.push(vec![
+            k.key.to_owned(),
+            thousands(k.attempts),
+            thousands(k.denied),
+            percent(k.denied, k.attempts),
+        ]);
+    }
+    table(out, &rows, &[1, 2, 3]);
+}
+
+/// Renders the report for a terminal.
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let t = &r.totals;
+    let _ = writeln!(out, "contactguard audit of {} against {}", r.log, r.policy);
+    if let Some(span) = &r.span {
+        let _ = writeln!(out, "  from {} to {}", span.first, span.last);
+    }
+    let _ = writeln!(
+        out,
+        "  {} rows: {} attempts, {} other events; {} bad rows skipped",
+        thousands(t.rows),
+        thousands(t.attempts),
+        thousands(t.events),
+        thousands(t.bad_rows)
+    );
+    let _ = writeln!(
+        out,
+        "  {} attempts denied ({}), {} rule violations, {} of {} recipients affected",
+        thousands(t.denied),
+        percent(t.denied, t.attempts),
+        thousands(t.violations),
+        thousands(t.recipients_with_violations),
+        thousands(t.recipients)
+    );
+    let _ = writeln!(out, "  local time: {}", r.local_time);
+
+    if r.by_rule.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNo violations: every attempt would have been allowed."
+        );
+    } else {
+        let _ = writeln!(out, "\nViolations by rule");
+        let mut rows = vec![vec!["rule".to_owned(), "count".into(), "title".into()]];
+        for rule in &r.by_rule {
+            rows.push(vec![
+                rule.id.clone(),
+                thousands(rule.count),
+                rule.title.clone(),
+            ]);
+            rows.push(vec![
+                String::new(),
+                String::new(),
+                format!("cite: {}", rule.cite),
+            ]);
+        }
+        table(&mut out, &rows, &[1]);
+    }
+    key_table(&mut out, "By channel", "channel", &r.by_channel);
+    key_table(&mut out, "By role", "role", &r.by_role);
+
+    if !r.worst_recipients.is_empty() {
+        let _ = writeln!(out, "\nWorst recipients");
+        let mut rows = vec![vec![
+            "recipient".to_owned(),
+            "role".into(),
+            "attempts".into(),
+            "denied".into(),
+            "texts/day".into(),
+            "rules broken".into(),
+        ]];
+        for w in &r.worst_recipients {
+            let texts = match (&w.max_texts_date, w.max_texts_in_a_day) {
+                (Some(d), n) if n > 0 => format!("{n} ({d})"),
+                _ => "-".to_owned(),
+            };
+            let rules: Vec<String> = w.rules.iter().map(|(id, n)| format!("{id}×{n}")).collect();
+            rows.push(vec![
+                w.to.clone(),
+                w.roles.join("/"),
+                thousands(w.attempts),
+                thousands(w.denied),
+                texts,
+                rules.join(" "),
+            ]);
+        }
+        table(&mut out, &rows, &[2, 3]);
+    }
+    if let Some(top) = r.most_texts_in_a_day.first() {
+        let _ = writeln!(
+            out,
+            "\nMost texts in one local day: {} to {} on {}",
+            top.texts, top.to, top.date
+        );
+    }
+
+    if !r.samples.is_empty() {
+        let _ = writeln!(out, "\nSample violations");
+        for s in &r.samples {
+            let purpose = s.purpose.map(|p| format!(" for {p}")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  line {}: {} {} to {} ({}) about {}{purpose}",
+                s.line, s.at, s.channel, s.to, s.role, s.debt
+            );
+            for d in &s.denials {
+                let _ = writeln!(out, "    {}: {}", d.id, d.message);
+            }
+        }
+    }
+    if t.bad_rows > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} bad rows were skipped (listed on standard error)",
+            thousands(t.bad_rows)
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(percent(1, 3), "33.3%");
+        assert_eq!(percent(1, 0), "0.0%");
+    }
+}

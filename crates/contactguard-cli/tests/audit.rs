@@ -1,0 +1,552 @@
+//! `contactguard audit` and `contactguard sample`, run as a user runs them,
+//! on the small logs in `tests/data/audit/`. `violations.csv` holds one
+//! case of each abuse the audit exists to find (SMS bombing, a night call,
+//! collection from an address-book contact, contact after a repayment plan
+//! and after a contact's opt-out) next to rows that are fine;
+//! `violations.jsonl` is the same log as JSON Lines.
+// `allow`, not `expect`: clippy.toml may already allow these in tests, and
+// an unfulfilled expectation would then fail the lint run.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test that cannot start the command or read its output should fail loudly"
+)]
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/audit")
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn contactguard(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_contactguard"))
+        .args(args)
+        .current_dir(data_dir())
+        .output()
+        .expect("start contactguard");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn json_report(args: &[&str]) -> Value {
+    let run = contactguard(args);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    serde_json::from_str(&run.stdout).expect("the report is JSON")
+}
+
+fn rule_counts(report: &Value) -> Vec<(String, u64)> {
+    report["by_rule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                r["count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn sample_lines_for(report: &Value, rule: &str) -> Vec<u64> {
+    report["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            s["denials"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["id"] == rule)
+        })
+        .map(|s| s["line"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn finds_each_kind_of_violation() {
+    let report = json_report(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    assert_eq!(report["format"], "contactguard-audit/1");
+    let t = &report["totals"];
+    assert_eq!(t["rows"], 19);
+    assert_eq!(t["attempts"], 16);
+    assert_eq!(t["events"], 3);
+    assert_eq!(t["denied"], 7);
+    assert_eq!(t["bad_rows"], 0);
+    let mut counts = rule_counts(&report);
+    counts.sort();
+    let expect: Vec<(String, u64)> = [
+        ("cn.1", 1),      // the call at 23:15
+        ("cn.4", 1),      // collection from an address-book contact
+        ("cn.5a", 1),     // ... who may only be asked where the debtor is
+        ("cn.6a", 1),     // calling an emergency contact who opted out
+        ("conduct.1", 3), // the 4th and 5th text of a day to c1, the 4th to c7
+        ("conduct.7", 1), // collection after a repayment plan
+    ]
+    .iter()
+    .map(|(id, n)| ((*id).to_owned(), *n))
+    .collect();
+    assert_eq!(counts, expect);
+    // The sample violations name the rows.
+    assert_eq!(sample_lines_for(&report, "cn.1"), [7]);
+    assert_eq!(sample_lines_for(&report, "conduct.7"), [10]);
+    assert_eq!(sample_lines_for(&report, "cn.6a"), [15]);
+    assert_eq!(sample_lines_for(&report, "cn.4"), [8]);
+    assert!(sample_lines_for(&report, "conduct.1").contains(&5));
+    // The notice after the plan, the location call before the opt-out and
+    // the first three texts pass.
+    let worst = report["worst_recipients"].as_array().unwrap();
+    assert_eq!(worst[0]["to"], "c1");
+    assert_eq!(worst[0]["max_texts_in_a_day"], 5);
+    assert_eq!(worst[0]["max_texts_date"], "2026-03-02");
+    assert_eq!(report["most_texts_in_a_day"][0]["texts"], 5);
+}
+
+#[test]
+fn json_lines_give_the_same_report() {
+    let csv = json_report(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    let jsonl = json_report(&[
+        "audit",
+        "violations.jsonl",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    assert_eq!(csv["totals"], jsonl["totals"]);
+    assert_eq!(csv["by_rule"], jsonl["by_rule"]);
+    assert_eq!(csv["by_hour"], jsonl["by_hour"]);
+}
+
+#[test]
+fn json_report_shape() {
+    let report = json_report(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    for key in [
+        "format",
+        "log",
+        "policy",
+        "totals",
+        "span",
+        "local_time",
+        "by_rule",
+        "by_channel",
+        "by_role",
+        "by_hour",
+        "by_day",
+        "worst_recipients",
+        "most_texts_in_a_day",
+        "samples",
+        "timelines",
+        "bad_rows",
+    ] {
+        assert!(report.get(key).is_some(), "missing `{key}`");
+    }
+    assert_eq!(report["policy"], "cn+conduct");
+    assert_eq!(report["by_hour"].as_array().unwrap().len(), 24);
+    let hour23 = &report["by_hour"][23];
+    assert_eq!(hour23["hour"], 23);
+    assert_eq!(hour23["denied"], 1, "the night call is at 23:15 local time");
+    let rule = &report["by_rule"][0];
+    for key in ["id", "title", "cite", "count"] {
+        assert!(rule.get(key).is_some(), "by_rule lacks `{key}`");
+    }
+    let sample = &report["samples"][0];
+    for key in ["line", "at", "channel", "to", "role", "debt", "denials"] {
+        assert!(sample.get(key).is_some(), "samples lack `{key}`");
+    }
+    assert!(sample["denials"][0]["message"].as_str().unwrap().len() > 10);
+    let days: Vec<&str> = report["by_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2026-03-02", "2026-03-03"]);
+    assert!(report["span"]["first"]
+        .as_str()
+        .unwrap()
+        .ends_with("+08:00"));
+}
+
+#[test]
+fn terminal_report_has_the_tables() {
+    let run = contactguard(&["audit", "violations.csv", "--policy", "cn+conduct"]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    for needle in [
+        "19 rows: 16 attempts, 3 other events; 0 bad rows skipped",
+        "7 attempts denied",
+        "Violations by rule",
+        "cite: GB/T 45251—2025",
+        "By channel",
+        "By role",
+        "Worst recipients",
+        "Most texts in one local day: 5 to c1 on 2026-03-02",
+        "Sample violations",
+        "line 7: 2026-03-02T23:15:00+08:00 call to c2 (debtor)",
+    ] {
+        assert!(
+            run.stdout.contains(needle),
+            "missing {needle:?} in:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn violations_are_a_report_unless_asked_to_fail() {
+    let run = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--fail-on-violation",
+    ]);
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let run = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "policy.toml",
+        "--fail-on-violation",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let counts = rule_counts(&report);
+    assert!(counts.contains(&("t.sms".to_owned(), 5)), "{counts:?}");
+    assert!(counts.contains(&("t.night".to_owned(), 1)), "{counts:?}");
+}
+
+#[test]
+fn bad_rows_are_reported_and_skipped() {
+    let run = contactguard(&["audit", "bad-rows.csv", "--policy", "cn+conduct", "--json"]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    for needle in [
+        "bad-rows.csv:3: bad row skipped: `channel`: unknown value `fax`",
+        "bad-rows.csv:4: bad row skipped: `at`: `2026-03-02 09:20` is not an RFC 3339 instant",
+        "bad-rows.csv:5: bad row skipped: expected 7 fields as in the header, found 5",
+        "bad-rows.csv:7: bad row skipped: `timezone`: unknown time zone `Mars/Olympus_Mons`",
+    ] {
+        assert!(
+            run.stderr.contains(needle),
+            "missing {needle:?} in:\n{}",
+            run.stderr
+        );
+    }
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["totals"]["bad_rows"], 4);
+    assert_eq!(report["totals"]["attempts"], 2);
+    let lines: Vec<u64> = report["bad_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4, 5, 7]);
+}
+
+#[test]
+fn strict_stops_at_the_first_bad_row() {
+    let run = contactguard(&[
+        "audit",
+        "bad-rows.csv",
+        "--policy",
+        "cn+conduct",
+        "--strict",
+    ]);
+    assert_eq!(run.code, Some(2));
+    assert!(run.stdout.is_empty(), "no report: {}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("error: `bad-rows.csv`: line 3: `channel`: unknown value `fax`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn missing_columns_are_a_clear_error() {
+    let run = contactguard(&["audit", "wrong-columns.csv", "--policy", "cn"]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr
+            .contains("the header lacks the columns `at`, `to`; found `time`, `phone`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("help:"), "{}", run.stderr);
+}
+
+#[test]
+fn a_broken_policy_is_located() {
+    let run = contactguard(&["audit", "violations.csv", "--policy", "broken-policy.toml"]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("broken-policy.toml:11:"),
+        "{}",
+        run.stderr
+    );
+    let run = contactguard(&["audit", "violations.csv", "--policy", "cn+nowhere"]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("unknown preset `nowhere`"),
+        "{}",
+        run.stderr
+    );
+    let run = contactguard(&["audit", "no-such-log.csv", "--policy", "cn"]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("cannot read `no-such-log.csv`"),
+        "{}",
+        run.stderr
+    );
+}
+
+// ---------------------------------------------------------------------------
+// HTML
+
+/// Checks that `text` is well-formed markup: every element closed in
+/// order, void elements self-closed, attribute values quoted, no stray
+/// `<` or `&`. Returns the element names seen, with their attributes.
+fn check_markup(text: &str) -> Vec<(String, String)> {
+    let mut stack: Vec<String> = Vec::new();
+    let mut seen = Vec::new();
+    let mut rest = text;
+    let mut in_style = false;
+    while let Some(lt) = rest.find('<') {
+        let (content, tail) = rest.split_at(lt);
+        if !in_style {
+            check_text(content);
+        }
+        let gt = tail.find('>').expect("unclosed tag");
+        let tag = &tail[1..gt];
+        rest = &tail[gt + 1..];
+        if tag.starts_with('!') {
+            assert!(tag.starts_with("!DOCTYPE"), "unexpected <{tag}>");
+            continue;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            let open = stack
+                .pop()
+                .unwrap_or_else(|| panic!("</{name}> closes nothing"));
+            assert_eq!(open, name, "</{name}> closes <{open}>");
+            in_style = false;
+            continue;
+        }
+        let self_closing = tag.ends_with('/');
+        let body = tag.trim_end_matches('/');
+        let (name, attrs) = body.split_once(' ').unwrap_or((body, ""));
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric()),
+            "bad element name in <{tag}>"
+        );
+        check_attrs(attrs);
+        seen.push((name.to_owned(), attrs.to_owned()));
+        if !self_closing {
+            assert!(
+                !["meta", "br", "link", "img", "input", "hr"].contains(&name),
+                "void element <{name}> must be self-closed"
+            );
+            in_style = name == "style";
+            stack.push(name.to_owned());
+        }
+    }
+    check_text(rest);
+    assert!(stack.is_empty(), "unclosed elements: {stack:?}");
+    seen
+}
+
+fn check_text(s: &str) {
+    assert!(!s.contains('>'), "raw `>` in text: {s:?}");
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        let after = &rest[amp + 1..];
+        let semi = after
+            .find(';')
+            .unwrap_or_else(|| panic!("bare `&` in {s:?}"));
+        let entity = &after[..semi];
+        assert!(
+            ["amp", "lt", "gt", "quot", "#39"].contains(&entity),
+            "unknown entity &{entity}; in {s:?}"
+        );
+        rest = &after[semi..];
+    }
+}
+
+fn check_attrs(attrs: &str) {
+    let mut rest = attrs.trim();
+    while !rest.is_empty() {
+        let eq = rest
+            .find('=')
+            .unwrap_or_else(|| panic!("attribute without value: {rest:?}"));
+        let name = rest[..eq].trim();
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ':'),
+            "bad attribute name {name:?}"
+        );
+        let value = &rest[eq + 1..];
+        assert!(value.starts_with('"'), "unquoted attribute {name}");
+        let end = value[1..].find('"').expect("unterminated attribute value") + 1;
+        check_text(&value[1..end]);
+        assert!(!value[1..end].contains('<'), "`<` in attribute {name}");
+        rest = value[end + 1..].trim_start();
+    }
+}
+
+#[test]
+fn html_report_is_well_formed_and_complete() {
+    let dir = std::env::temp_dir().join(format!("contactguard-audit-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("report.html");
+    let out_arg = out.to_str().unwrap();
+    let run = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--out",
+        out_arg,
+    ]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(
+        run.stdout.contains("HTML report written to"),
+        "{}",
+        run.stdout
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let elements = check_markup(&html);
+    let has = |name: &str, attr: &str| elements.iter().any(|(n, a)| n == name && a.contains(attr));
+    for id in [
+        "summary",
+        "rules",
+        "hours",
+        "days",
+        "channels",
+        "roles",
+        "worst",
+        "timelines",
+        "samples",
+    ] {
+        assert!(has("section", &format!("id=\"{id}\"")), "no section `{id}`");
+    }
+    assert!(has("svg", "id=\"chart-hours\""), "no hour chart");
+    assert!(has("svg", "id=\"chart-days\""), "no day chart");
+    let timelines = elements
+        .iter()
+        .filter(|(n, a)| n == "svg" && a.contains("class=\"timeline\""))
+        .count();
+    assert_eq!(timelines, 5, "one timeline per worst recipient, at most 5");
+    // 24 hour bars, each an allowed and a denied rect.
+    let hour_chart = html
+        .split("id=\"chart-hours\"")
+        .nth(1)
+        .unwrap()
+        .split("</svg>")
+        .next()
+        .unwrap();
+    assert_eq!(hour_chart.matches("<rect ").count(), 48);
+    // Self-contained: no script, no external reference.
+    assert!(!html.contains("<script"), "no script");
+    assert!(!html.contains("src="), "no external asset");
+    assert!(!html.contains("href="), "no link");
+    // Citations and escaped user strings.
+    assert!(html.contains("GB/T 45251—2025"));
+    assert!(
+        html.contains("&lt;b&gt;&amp;amp; &quot;x&quot;"),
+        "the odd recipient key is escaped"
+    );
+    assert!(!html.contains("<b>"), "user markup never reaches the page");
+}
+
+// ---------------------------------------------------------------------------
+// sample
+
+#[test]
+fn sample_is_deterministic_and_audits_cleanly() {
+    let a = contactguard(&["sample", "--seed", "7", "--debtors", "60", "--days", "10"]);
+    let b = contactguard(&["sample", "--seed", "7", "--debtors", "60", "--days", "10"]);
+    let c = contactguard(&["sample", "--seed", "8", "--debtors", "60", "--days", "10"]);
+    assert_eq!(a.code, Some(0), "{}", a.stderr);
+    assert_eq!(a.stdout, b.stdout, "same seed, same bytes");
+    assert_ne!(a.stdout, c.stdout, "another seed, another log");
+    assert!(a
+        .stdout
+        .starts_with("at,type,channel,to,role,debt,result,timezone,"));
+
+    let dir = std::env::temp_dir().join(format!("contactguard-sample-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("log.csv");
+    let jsonl = dir.join("log.jsonl");
+    let sample = |format: &str, path: &PathBuf| {
+        let run = contactguard(&[
+            "sample",
+            "--seed",
+            "7",
+            "--debtors",
+            "60",
+            "--days",
+            "10",
+            "--format",
+            format,
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+    };
+    sample("csv", &csv);
+    sample("jsonl", &jsonl);
+    let from_csv = json_report(&[
+        "audit",
+        csv.to_str().unwrap(),
+        "--policy",
+        "cn+conduct",
+        "--json",
+        "--strict",
+    ]);
+    let from_jsonl = json_report(&[
+        "audit",
+        jsonl.to_str().unwrap(),
+        "--policy",
+        "cn+conduct",
+        "--json",
+        "--strict",
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(from_csv["totals"], from_jsonl["totals"]);
+    assert_eq!(from_csv["by_rule"], from_jsonl["by_rule"]);
+    assert_eq!(from_csv["totals"]["bad_rows"], 0);
+    assert!(from_csv["totals"]["attempts"].as_u64().unwrap() > 100);
+}
