@@ -25,7 +25,7 @@ demo:
 	$(CARGO) run --release -q -p contactguard-cli -- demo
 
 ## test: formatting, lints, docs, unit and integration tests, vectors, docs freshness
-test: toolchain fmt clippy doc unit vectors docs-check
+test: toolchain fmt clippy doc unit vectors docs-check ffi-test
 	@echo "==> make test: all steps passed"
 
 # rustfmt and clippy are rustup components that a minimal toolchain lacks.
@@ -76,3 +76,6 @@ docs-check:
 docs:
 	$(CLI) presets --markdown > docs/presets.md.tmp
 	mv docs/presets.md.tmp docs/presets.md
+
+# The C ABI, its header, the C/C++ tests and the Java binding.
+include $(ROOT)/mk/ffi.mk

@@ -1,0 +1,556 @@
+// contactguard.hpp: a header-only C++17 wrapper over the C ABI
+// (contactguard.h). Handles are move-only RAII owners (std::unique_ptr with
+// the C library's free functions as deleters); failures throw
+// contactguard::Error, or its subclass PolicyError for policy mistakes, with
+// the C error's status, code, message, line, column, field and help.
+//
+// Thread safety follows the C ABI: a Policy may be used from many threads
+// at once (copies share one immutable compiled policy); a History may be
+// read by many threads while nobody appends; a Decision belongs to one
+// thread at a time.
+//
+//   auto policy = contactguard::Policy::presets("us-reg-f+us-ma");
+//   contactguard::History history;
+//   contactguard::Ask ask;
+//   ask.at = contactguard::Timestamp{1792065540, 0};
+//   ask.channel = contactguard::Channel::Call;
+//   ask.to = "+1-617-555-0100";
+//   ask.role = contactguard::Role::Debtor;
+//   ask.debt = "loan-42";
+//   ask.timezones = {"America/New_York"};
+//   contactguard::Decision d = policy.decide(history, ask);
+//   if (!d.allow()) for (const auto &denial : d.denials()) ...
+#ifndef CONTACTGUARD_HPP
+#define CONTACTGUARD_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "contactguard.h"
+
+namespace contactguard {
+
+/// An instant: Unix seconds plus nanoseconds in [0, 1e9).
+using Timestamp = cg_timestamp;
+
+enum class Channel : uint32_t {
+    Call = CG_CHANNEL_CALL,
+    Sms = CG_CHANNEL_SMS,
+    Email = CG_CHANNEL_EMAIL,
+    Letter = CG_CHANNEL_LETTER,
+    Visit = CG_CHANNEL_VISIT,
+    Push = CG_CHANNEL_PUSH,
+    VoicemailDrop = CG_CHANNEL_VOICEMAIL_DROP,
+};
+
+enum class Role : uint32_t {
+    Debtor = CG_ROLE_DEBTOR,
+    CoDebtor = CG_ROLE_CO_DEBTOR,
+    Guarantor = CG_ROLE_GUARANTOR,
+    Spouse = CG_ROLE_SPOUSE,
+    EstateRepresentative = CG_ROLE_ESTATE_REPRESENTATIVE,
+    Attorney = CG_ROLE_ATTORNEY,
+    EmergencyContact = CG_ROLE_EMERGENCY_CONTACT,
+    Reference = CG_ROLE_REFERENCE,
+    ThirdParty = CG_ROLE_THIRD_PARTY,
+    Employer = CG_ROLE_EMPLOYER,
+};
+
+enum class Purpose : uint32_t {
+    Collection = CG_PURPOSE_COLLECTION,
+    Location = CG_PURPOSE_LOCATION,
+    Notice = CG_PURPOSE_NOTICE,
+};
+
+enum class Place : uint32_t {
+    Home = CG_PLACE_HOME,
+    Mobile = CG_PLACE_MOBILE,
+    Work = CG_PLACE_WORK,
+    Unknown = CG_PLACE_UNKNOWN,
+};
+
+enum class AttemptResult : uint32_t {
+    NotConnected = CG_ATTEMPT_RESULT_NOT_CONNECTED,
+    NoAnswer = CG_ATTEMPT_RESULT_NO_ANSWER,
+    Voicemail = CG_ATTEMPT_RESULT_VOICEMAIL,
+    Conversation = CG_ATTEMPT_RESULT_CONVERSATION,
+    Delivered = CG_ATTEMPT_RESULT_DELIVERED,
+    Failed = CG_ATTEMPT_RESULT_FAILED,
+};
+
+enum class HoldReason : uint32_t {
+    Dispute = CG_HOLD_REASON_DISPUTE,
+    PromiseToPay = CG_HOLD_REASON_PROMISE_TO_PAY,
+    RepaymentPlan = CG_HOLD_REASON_REPAYMENT_PLAN,
+    Complaint = CG_HOLD_REASON_COMPLAINT,
+    Bankruptcy = CG_HOLD_REASON_BANKRUPTCY,
+    Deceased = CG_HOLD_REASON_DECEASED,
+};
+
+/// A failed call: the C error's status, code, message and location.
+class Error : public std::runtime_error {
+public:
+    Error(cg_result result, std::string code, const std::string &message, std::string field, std::string help,
+          uint32_t line, uint32_t column)
+        : std::runtime_error(message),
+          result_(result),
+          code_(std::move(code)),
+          field_(std::move(field)),
+          help_(std::move(help)),
+          line_(line),
+          column_(column) {}
+
+    /// The C status (`CG_RESULT_*`).
+    cg_result result() const noexcept { return result_; }
+    /// The stable code, e.g. `policy.syntax` or `ffi.null_argument`.
+    const std::string &code() const noexcept { return code_; }
+    /// The field at fault (`rules[0].limit`, `ask.channel`), or empty.
+    const std::string &field() const noexcept { return field_; }
+    /// A hint, or empty.
+    const std::string &help() const noexcept { return help_; }
+    /// 1-based line of the mistake, 0 when not known.
+    uint32_t line() const noexcept { return line_; }
+    /// 1-based column of the mistake, 0 when not known.
+    uint32_t column() const noexcept { return column_; }
+
+private:
+    cg_result result_;
+    std::string code_;
+    std::string field_;
+    std::string help_;
+    uint32_t line_;
+    uint32_t column_;
+};
+
+/// A policy that could not be loaded (`CG_RESULT_POLICY`).
+class PolicyError : public Error {
+public:
+    using Error::Error;
+};
+
+namespace detail {
+
+inline std::string to_string(cg_str s) { return s.len ? std::string(s.ptr, s.len) : std::string(); }
+inline std::string_view to_view(cg_str s) noexcept {
+    return s.len ? std::string_view(s.ptr, s.len) : std::string_view();
+}
+inline cg_str to_c(std::string_view s) noexcept { return cg_str{s.data(), s.size()}; }
+
+struct ErrorFree {
+    void operator()(cg_error *e) const noexcept { cg_error_free(e); }
+};
+
+/// Throws for a failed status, taking ownership of (and freeing) `raw`.
+/// `raw` is taken by reference so that it is read after the call that
+/// fills it (`check(cg_x(..., &err), err)`), whatever the argument order.
+inline void check(cg_result result, cg_error *&raw) {
+    std::unique_ptr<cg_error, ErrorFree> err(raw);
+    raw = nullptr;
+    if (result == CG_RESULT_OK) return;
+    std::string code = to_string(cg_error_code(err.get()));
+    std::string message = to_string(cg_error_message(err.get()));
+    std::string field = to_string(cg_error_field(err.get()));
+    std::string help = to_string(cg_error_help(err.get()));
+    const uint32_t line = cg_error_line(err.get());
+    const uint32_t column = cg_error_column(err.get());
+    if (result == CG_RESULT_POLICY)
+        throw PolicyError(result, std::move(code), message, std::move(field), std::move(help), line, column);
+    throw Error(result, std::move(code), message, std::move(field), std::move(help), line, column);
+}
+
+struct PolicyFree {
+    void operator()(const cg_policy *p) const noexcept { cg_policy_free(p); }
+};
+struct HistoryFree {
+    void operator()(cg_history *h) const noexcept { cg_history_free(h); }
+};
+struct DecisionFree {
+    void operator()(cg_decision *d) const noexcept { cg_decision_free(d); }
+};
+
+}  // namespace detail
+
+/// "May we contact this person, on this channel, right now?"
+struct Ask {
+    Timestamp at{0, 0};
+    Channel channel = Channel::Call;
+    std::string to;
+    Role role = Role::Debtor;
+    std::string debt;
+    /// Candidate IANA zones: the contact must be permitted in every one.
+    std::vector<std::string> timezones;
+    std::optional<Place> place;
+    std::optional<bool> autodialed;
+    std::optional<Purpose> purpose;
+    std::optional<int64_t> days_past_due;
+};
+
+enum class EventType : uint32_t {
+    Attempt = CG_EVENT_TYPE_ATTEMPT,
+    Consent = CG_EVENT_TYPE_CONSENT,
+    OptOut = CG_EVENT_TYPE_OPT_OUT,
+    Cease = CG_EVENT_TYPE_CEASE,
+    Attorney = CG_EVENT_TYPE_ATTORNEY,
+    Hold = CG_EVENT_TYPE_HOLD,
+    PriorConsentToContact = CG_EVENT_TYPE_PRIOR_CONSENT_TO_CONTACT,
+    RequestContact = CG_EVENT_TYPE_REQUEST_CONTACT,
+    Inconvenient = CG_EVENT_TYPE_INCONVENIENT,
+    Unreachable = CG_EVENT_TYPE_UNREACHABLE,
+};
+
+/// One history event; `type` says which fields are read (see cg_event_type).
+/// The named constructors fill the required fields of each type.
+struct Event {
+    EventType type = EventType::Attempt;
+    Timestamp at{0, 0};
+    std::string to;
+    std::optional<std::string> debt;
+    std::optional<Channel> channel;
+    Role role = Role::Debtor;
+    AttemptResult result = AttemptResult::NoAnswer;
+    std::optional<Place> place;
+    HoldReason reason = HoldReason::Dispute;
+    std::optional<Timestamp> until;
+    std::optional<std::string> kind;
+    std::optional<std::string> start;
+    std::optional<std::string> end;
+    std::vector<std::string> weekdays;
+    bool granted = true;
+
+    static Event attempt(Timestamp at, Channel channel, std::string to, Role role, std::string debt,
+                         AttemptResult result) {
+        Event e;
+        e.type = EventType::Attempt;
+        e.at = at;
+        e.channel = channel;
+        e.to = std::move(to);
+        e.role = role;
+        e.debt = std::move(debt);
+        e.result = result;
+        return e;
+    }
+    static Event consent(Timestamp at, std::string to, Channel channel, bool granted) {
+        Event e;
+        e.type = EventType::Consent;
+        e.at = at;
+        e.to = std::move(to);
+        e.channel = channel;
+        e.granted = granted;
+        return e;
+    }
+    static Event opt_out(Timestamp at, std::string to, Channel channel) {
+        Event e;
+        e.type = EventType::OptOut;
+        e.at = at;
+        e.to = std::move(to);
+        e.channel = channel;
+        return e;
+    }
+    static Event cease(Timestamp at, std::string to, std::string debt) {
+        Event e;
+        e.type = EventType::Cease;
+        e.at = at;
+        e.to = std::move(to);
+        e.debt = std::move(debt);
+        return e;
+    }
+    static Event hold(Timestamp at, std::string debt, HoldReason reason, std::optional<Timestamp> until) {
+        Event e;
+        e.type = EventType::Hold;
+        e.at = at;
+        e.debt = std::move(debt);
+        e.reason = reason;
+        e.until = until;
+        return e;
+    }
+};
+
+class History;
+class Decision;
+
+/// A compiled, immutable policy. Copies share it (reference-counted); safe
+/// to use from many threads at once.
+class Policy {
+public:
+    /// Presets by name joined by `+`, e.g. `us-reg-f+us-ma`.
+    static Policy presets(std::string_view names) {
+        const cg_policy *p = nullptr;
+        cg_error *err = nullptr;
+        detail::check(cg_policy_from_presets(names.data(), names.size(), &p, &err), err);
+        return Policy(p);
+    }
+    /// A policy written in TOML; throws PolicyError with line/column/field.
+    static Policy from_toml(std::string_view text) {
+        const cg_policy *p = nullptr;
+        cg_error *err = nullptr;
+        detail::check(cg_policy_from_toml(text.data(), text.size(), &p, &err), err);
+        return Policy(p);
+    }
+    /// A policy written in JSON; throws PolicyError with line/column/field.
+    static Policy from_json(std::string_view text) {
+        const cg_policy *p = nullptr;
+        cg_error *err = nullptr;
+        detail::check(cg_policy_from_json(text.data(), text.size(), &p, &err), err);
+        return Policy(p);
+    }
+
+    Policy(const Policy &other) : handle_(cg_policy_clone(other.handle_.get())) {}
+    Policy &operator=(const Policy &other) {
+        if (this != &other) handle_.reset(cg_policy_clone(other.handle_.get()));
+        return *this;
+    }
+    Policy(Policy &&) noexcept = default;
+    Policy &operator=(Policy &&) noexcept = default;
+    ~Policy() = default;
+
+    std::string name() const { return detail::to_string(cg_policy_name(handle_.get())); }
+    std::size_t rule_count() const noexcept { return cg_policy_rule_count(handle_.get()); }
+    const cg_policy *get() const noexcept { return handle_.get(); }
+
+    /// Decides into `out` (reused across calls; no allocation for the ask).
+    inline void decide(const History &history, const Ask &ask, Decision &out) const;
+    /// Decides into a new Decision.
+    inline Decision decide(const History &history, const Ask &ask) const;
+    /// Decides many asks in one crossing; one verdict per ask.
+    inline std::vector<cg_verdict> decide_batch(const History &history, const std::vector<Ask> &asks) const;
+    /// JSON in (`{"ask":..., "history":[...]}`), JSON decision out.
+    std::string decide_json(std::string_view request) const {
+        std::string out(512, '\0');
+        for (;;) {
+            std::size_t len = 0;
+            cg_error *err = nullptr;
+            const cg_result r =
+                cg_decide_json(handle_.get(), request.data(), request.size(), out.data(), out.size(), &len, &err);
+            if (r == CG_RESULT_BUFFER_TOO_SMALL && len > out.size()) {
+                cg_error_free(err);
+                out.resize(len);
+                continue;
+            }
+            detail::check(r, err);
+            out.resize(len);
+            return out;
+        }
+    }
+
+private:
+    explicit Policy(const cg_policy *p) : handle_(p) {}
+    std::unique_ptr<const cg_policy, detail::PolicyFree> handle_;
+};
+
+/// Contact history. Move-only.
+class History {
+public:
+    History() {
+        cg_history *h = nullptr;
+        cg_error *err = nullptr;
+        detail::check(cg_history_new(&h, &err), err);
+        handle_.reset(h);
+    }
+    History(const History &) = delete;
+    History &operator=(const History &) = delete;
+    History(History &&) noexcept = default;
+    History &operator=(History &&) noexcept = default;
+    ~History() = default;
+
+    /// Appends one event (copied).
+    void push(const Event &e) {
+        cg_str weekdays[7];
+        std::vector<cg_str> more;
+        cg_str *days = weekdays;
+        if (e.weekdays.size() > 7) {
+            more.resize(e.weekdays.size());
+            days = more.data();
+        }
+        for (std::size_t i = 0; i < e.weekdays.size(); i++) days[i] = detail::to_c(e.weekdays[i]);
+        cg_event ev{};
+        ev.type = static_cast<uint32_t>(e.type);
+        ev.at = e.at;
+        ev.to = detail::to_c(e.to);
+        if (e.debt) {
+            ev.debt = detail::to_c(*e.debt);
+            ev.has_debt = 1;
+        }
+        if (e.channel) {
+            ev.channel = static_cast<uint32_t>(*e.channel);
+            ev.has_channel = 1;
+        }
+        ev.role = static_cast<uint32_t>(e.role);
+        ev.result = static_cast<uint32_t>(e.result);
+        if (e.place) {
+            ev.place = static_cast<uint32_t>(*e.place);
+            ev.has_place = 1;
+        }
+        ev.reason = static_cast<uint32_t>(e.reason);
+        if (e.until) {
+            ev.until = *e.until;
+            ev.has_until = 1;
+        }
+        if (e.kind) {
+            ev.kind = detail::to_c(*e.kind);
+            ev.has_kind = 1;
+        }
+        if (e.start) {
+            ev.start = detail::to_c(*e.start);
+            ev.has_start = 1;
+        }
+        if (e.end) {
+            ev.end = detail::to_c(*e.end);
+            ev.has_end = 1;
+        }
+        ev.weekdays = e.weekdays.empty() ? nullptr : days;
+        ev.weekdays_len = e.weekdays.size();
+        ev.granted = e.granted ? 1 : 0;
+        cg_error *err = nullptr;
+        detail::check(cg_history_push(handle_.get(), &ev, &err), err);
+    }
+    std::size_t size() const noexcept { return cg_history_len(handle_.get()); }
+    void clear() {
+        cg_error *err = nullptr;
+        detail::check(cg_history_clear(handle_.get(), &err), err);
+    }
+    const cg_history *get() const noexcept { return handle_.get(); }
+    cg_history *get() noexcept { return handle_.get(); }
+
+private:
+    std::unique_ptr<cg_history, detail::HistoryFree> handle_;
+};
+
+/// One rule that denied. The views borrow from the Decision and are valid
+/// until it is decided into again or destroyed.
+struct Denial {
+    std::string_view id;
+    std::string_view cite;
+    std::string_view message;
+};
+
+/// A decision; move-only, reusable across `Policy::decide` calls.
+class Decision {
+public:
+    Decision() {
+        cg_decision *d = nullptr;
+        cg_error *err = nullptr;
+        detail::check(cg_decision_new(&d, &err), err);
+        handle_.reset(d);
+    }
+    Decision(const Decision &) = delete;
+    Decision &operator=(const Decision &) = delete;
+    Decision(Decision &&) noexcept = default;
+    Decision &operator=(Decision &&) noexcept = default;
+    ~Decision() = default;
+
+    bool allow() const noexcept { return cg_decision_allow(handle_.get()); }
+    std::vector<Denial> denials() const {
+        std::vector<Denial> out;
+        const std::size_t n = cg_decision_denial_count(handle_.get());
+        out.reserve(n);
+        for (std::size_t i = 0; i < n; i++) {
+            cg_denial d{};
+            cg_error *err = nullptr;
+            detail::check(cg_decision_denial(handle_.get(), i, &d, &err), err);
+            out.push_back(Denial{detail::to_view(d.id), detail::to_view(d.cite), detail::to_view(d.message)});
+        }
+        return out;
+    }
+    std::vector<std::string_view> obligations() const {
+        std::vector<std::string_view> out;
+        const std::size_t n = cg_decision_obligation_count(handle_.get());
+        for (std::size_t i = 0; i < n; i++) {
+            cg_str s{};
+            cg_error *err = nullptr;
+            detail::check(cg_decision_obligation(handle_.get(), i, &s, &err), err);
+            out.push_back(detail::to_view(s));
+        }
+        return out;
+    }
+    /// The earliest instant the same ask would pass, if any.
+    std::optional<Timestamp> retry_at() const noexcept {
+        Timestamp t{0, 0};
+        if (cg_decision_retry_at(handle_.get(), &t)) return t;
+        return std::nullopt;
+    }
+    cg_decision *get() noexcept { return handle_.get(); }
+    const cg_decision *get() const noexcept { return handle_.get(); }
+
+private:
+    std::unique_ptr<cg_decision, detail::DecisionFree> handle_;
+};
+
+namespace detail {
+
+/// A cg_ask pointing into an Ask (valid while both live).
+struct CAsk {
+    explicit CAsk(const Ask &a) {
+        zones.reserve(a.timezones.size());
+        for (const auto &z : a.timezones) zones.push_back(to_c(z));
+        ask.at = a.at;
+        ask.channel = static_cast<uint32_t>(a.channel);
+        ask.to = to_c(a.to);
+        ask.role = static_cast<uint32_t>(a.role);
+        ask.debt = to_c(a.debt);
+        ask.timezones = zones.empty() ? nullptr : zones.data();
+        ask.timezones_len = zones.size();
+        if (a.place) {
+            ask.place = static_cast<uint32_t>(*a.place);
+            ask.has_place = 1;
+        }
+        if (a.purpose) {
+            ask.purpose = static_cast<uint32_t>(*a.purpose);
+            ask.has_purpose = 1;
+        }
+        if (a.autodialed) {
+            ask.autodialed = *a.autodialed ? 1 : 0;
+            ask.has_autodialed = 1;
+        }
+        if (a.days_past_due) {
+            ask.days_past_due = *a.days_past_due;
+            ask.has_days_past_due = 1;
+        }
+    }
+    CAsk(const CAsk &) = delete;
+    CAsk &operator=(const CAsk &) = delete;
+    std::vector<cg_str> zones;
+    cg_ask ask{};
+};
+
+}  // namespace detail
+
+inline void Policy::decide(const History &history, const Ask &ask, Decision &out) const {
+    const detail::CAsk c(ask);
+    cg_error *err = nullptr;
+    detail::check(cg_decide(handle_.get(), history.get(), &c.ask, out.get(), &err), err);
+}
+
+inline Decision Policy::decide(const History &history, const Ask &ask) const {
+    Decision d;
+    decide(history, ask, d);
+    return d;
+}
+
+inline std::vector<cg_verdict> Policy::decide_batch(const History &history, const std::vector<Ask> &asks) const {
+    std::vector<std::unique_ptr<detail::CAsk>> keep;
+    std::vector<cg_ask> c;
+    keep.reserve(asks.size());
+    c.reserve(asks.size());
+    for (const auto &a : asks) {
+        keep.push_back(std::make_unique<detail::CAsk>(a));
+        c.push_back(keep.back()->ask);
+    }
+    std::vector<cg_verdict> out(asks.size());
+    cg_error *err = nullptr;
+    detail::check(cg_decide_batch(handle_.get(), history.get(), c.data(), c.size(), out.data(), &err), err);
+    return out;
+}
+
+/// The library's runtime version ("MAJOR.MINOR.PATCH").
+inline std::string_view version() noexcept { return cg_version(); }
+
+}  // namespace contactguard
+
+#endif  // CONTACTGUARD_HPP

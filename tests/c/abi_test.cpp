@@ -1,0 +1,429 @@
+// The C ABI's contract: status codes, error objects, NULL checks on every
+// pointer, the panic boundary, ownership, batch and JSON entry points,
+// version macros and struct layouts.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "contactguard.h"
+
+extern "C" {
+// Built only with the `test-panic` feature; not in the header or the
+// release ABI.
+cg_result cg_test_panic(cg_error **out_error);
+}
+
+namespace {
+
+std::string str(cg_str s) { return s.len ? std::string(s.ptr, s.len) : std::string(); }
+cg_str s(const char *text) { return cg_str{text, std::strlen(text)}; }
+
+// 2026-10-15T11:59:00Z, 07:59 in New York: before 8 a.m., so Reg F denies a call.
+constexpr int64_t kEarly = 1792065540;
+// 2026-10-15T14:00:00Z, 10:00 in New York.
+constexpr int64_t kMorning = 1792072800;
+
+const char kPresets[] = "us-reg-f+us-ma";
+
+struct Fixture : ::testing::Test {
+    const cg_policy *policy = nullptr;
+    cg_history *history = nullptr;
+    cg_decision *decision = nullptr;
+    cg_str zones[1] = {s("America/New_York")};
+
+    void SetUp() override {
+        ASSERT_EQ(cg_policy_from_presets(kPresets, std::strlen(kPresets), &policy, nullptr), CG_RESULT_OK);
+        ASSERT_EQ(cg_history_new(&history, nullptr), CG_RESULT_OK);
+        ASSERT_EQ(cg_decision_new(&decision, nullptr), CG_RESULT_OK);
+    }
+    void TearDown() override {
+        cg_decision_free(decision);
+        cg_history_free(history);
+        cg_policy_free(policy);
+    }
+    cg_ask ask(int64_t at) const {
+        cg_ask a{};
+        a.at.seconds = at;
+        a.channel = CG_CHANNEL_CALL;
+        a.to = s("c1");
+        a.role = CG_ROLE_DEBTOR;
+        a.debt = s("d1");
+        a.timezones = zones;
+        a.timezones_len = 1;
+        a.has_purpose = 1;
+        a.purpose = CG_PURPOSE_COLLECTION;
+        return a;
+    }
+};
+
+TEST(Version, MacrosMatchRuntime) {
+    const std::string want = std::to_string(CG_VERSION_MAJOR) + "." + std::to_string(CG_VERSION_MINOR) + "." +
+                             std::to_string(CG_VERSION_PATCH);
+    EXPECT_EQ(want, CG_VERSION_STRING);
+    EXPECT_EQ(std::string(cg_version()), CG_VERSION_STRING);
+}
+
+TEST(Layout, StructSizesMatchTheLibrary) {
+    EXPECT_EQ(cg_abi_sizeof(CG_ABI_STRUCT_STR), sizeof(cg_str));
+    EXPECT_EQ(cg_abi_sizeof(CG_ABI_STRUCT_TIMESTAMP), sizeof(cg_timestamp));
+    EXPECT_EQ(cg_abi_sizeof(CG_ABI_STRUCT_ASK), sizeof(cg_ask));
+    EXPECT_EQ(cg_abi_sizeof(CG_ABI_STRUCT_EVENT), sizeof(cg_event));
+    EXPECT_EQ(cg_abi_sizeof(CG_ABI_STRUCT_VERDICT), sizeof(cg_verdict));
+    EXPECT_EQ(cg_abi_sizeof(CG_ABI_STRUCT_DENIAL), sizeof(cg_denial));
+    EXPECT_EQ(cg_abi_sizeof(999), 0u);
+}
+
+TEST(Panic, IsCaughtAtTheBoundary) {
+    cg_error *err = nullptr;
+    EXPECT_EQ(cg_test_panic(&err), CG_RESULT_PANIC);
+    ASSERT_NE(err, nullptr);
+    EXPECT_EQ(cg_error_result(err), CG_RESULT_PANIC);
+    EXPECT_EQ(str(cg_error_code(err)), "ffi.panic");
+    EXPECT_NE(str(cg_error_message(err)).find("test panic"), std::string::npos);
+    cg_error_free(err);
+    // And the library still works afterwards.
+    EXPECT_EQ(cg_test_panic(nullptr), CG_RESULT_PANIC);
+    const cg_policy *p = nullptr;
+    EXPECT_EQ(cg_policy_from_presets("us-reg-f", 8, &p, nullptr), CG_RESULT_OK);
+    cg_policy_free(p);
+}
+
+TEST(Free, NullIsANoOp) {
+    cg_policy_free(nullptr);
+    cg_history_free(nullptr);
+    cg_decision_free(nullptr);
+    cg_error_free(nullptr);
+    EXPECT_EQ(cg_policy_clone(nullptr), nullptr);
+}
+
+TEST(Null, AccessorsOfNullAreEmpty) {
+    EXPECT_EQ(cg_error_result(nullptr), CG_RESULT_OK);
+    EXPECT_EQ(cg_error_message(nullptr).len, 0u);
+    EXPECT_EQ(cg_error_code(nullptr).len, 0u);
+    EXPECT_EQ(cg_error_field(nullptr).len, 0u);
+    EXPECT_EQ(cg_error_help(nullptr).len, 0u);
+    EXPECT_EQ(cg_error_line(nullptr), 0u);
+    EXPECT_EQ(cg_error_column(nullptr), 0u);
+    EXPECT_FALSE(cg_decision_allow(nullptr));
+    EXPECT_EQ(cg_decision_denial_count(nullptr), 0u);
+    EXPECT_EQ(cg_decision_obligation_count(nullptr), 0u);
+    EXPECT_FALSE(cg_decision_retry_at(nullptr, nullptr));
+    EXPECT_EQ(cg_history_len(nullptr), 0u);
+    EXPECT_EQ(cg_policy_name(nullptr).len, 0u);
+    EXPECT_EQ(cg_policy_rule_count(nullptr), 0u);
+}
+
+// Expects `r` to be CG_RESULT_NULL_ARGUMENT naming `field`. `err` by
+// reference: it is read after the call that fills it.
+void expect_null(cg_result r, cg_error *&err, const char *field) {
+    EXPECT_EQ(r, CG_RESULT_NULL_ARGUMENT) << field;
+    EXPECT_EQ(cg_error_result(err), CG_RESULT_NULL_ARGUMENT) << field;
+    EXPECT_EQ(str(cg_error_field(err)), field);
+    EXPECT_EQ(str(cg_error_code(err)), "ffi.null_argument");
+    cg_error_free(err);
+    err = nullptr;
+}
+
+TEST_F(Fixture, EveryPointerIsChecked) {
+    cg_error *err = nullptr;
+    const cg_policy *p = nullptr;
+    expect_null(cg_policy_from_presets(kPresets, 3, nullptr, &err), err, "out_policy");
+    expect_null(cg_policy_from_presets(nullptr, 3, &p, &err), err, "text");
+    expect_null(cg_policy_from_toml(nullptr, 1, &p, &err), err, "text");
+    expect_null(cg_policy_from_json(nullptr, 1, &p, &err), err, "text");
+    expect_null(cg_history_new(nullptr, &err), err, "out_history");
+    expect_null(cg_decision_new(nullptr, &err), err, "out_decision");
+
+    cg_event ev{};
+    expect_null(cg_history_push(nullptr, &ev, &err), err, "history");
+    expect_null(cg_history_push(history, nullptr, &err), err, "event");
+    expect_null(cg_history_push_many(nullptr, &ev, 1, &err), err, "history");
+    expect_null(cg_history_push_many(history, nullptr, 1, &err), err, "events");
+    expect_null(cg_history_clear(nullptr, &err), err, "history");
+
+    const cg_ask a = ask(kMorning);
+    expect_null(cg_decide(nullptr, history, &a, decision, &err), err, "policy");
+    expect_null(cg_decide(policy, nullptr, &a, decision, &err), err, "history");
+    expect_null(cg_decide(policy, history, nullptr, decision, &err), err, "ask");
+    expect_null(cg_decide(policy, history, &a, nullptr, &err), err, "decision");
+    cg_ask bad = a;
+    bad.to = cg_str{nullptr, 2};
+    expect_null(cg_decide(policy, history, &bad, decision, &err), err, "ask.to");
+    bad = a;
+    bad.timezones = nullptr;
+    expect_null(cg_decide(policy, history, &bad, decision, &err), err, "ask.timezones");
+
+    cg_verdict v{};
+    expect_null(cg_decide_batch(nullptr, history, &a, 1, &v, &err), err, "policy");
+    expect_null(cg_decide_batch(policy, nullptr, &a, 1, &v, &err), err, "history");
+    expect_null(cg_decide_batch(policy, history, nullptr, 1, &v, &err), err, "asks");
+    expect_null(cg_decide_batch(policy, history, &a, 1, nullptr, &err), err, "out_verdicts");
+
+    size_t len = 0;
+    char buf[8];
+    expect_null(cg_decide_json(nullptr, "{}", 2, buf, sizeof buf, &len, &err), err, "policy");
+    expect_null(cg_decide_json(policy, nullptr, 2, buf, sizeof buf, &len, &err), err, "json");
+    expect_null(cg_decide_json(policy, "{}", 2, nullptr, 8, &len, &err), err, "out_buf");
+    expect_null(cg_decide_json(policy, "{}", 2, buf, sizeof buf, nullptr, &err), err, "out_len");
+
+    expect_null(cg_decision_verdict(nullptr, &v, &err), err, "decision");
+    expect_null(cg_decision_verdict(decision, nullptr, &err), err, "out_verdict");
+    cg_denial d{};
+    expect_null(cg_decision_denial(nullptr, 0, &d, &err), err, "decision");
+    expect_null(cg_decision_denial(decision, 0, nullptr, &err), err, "out_denial");
+    cg_str o{};
+    expect_null(cg_decision_obligation(nullptr, 0, &o, &err), err, "decision");
+    expect_null(cg_decision_obligation(decision, 0, nullptr, &err), err, "out_obligation");
+    // A NULL out_error just discards the details.
+    EXPECT_EQ(cg_decide(nullptr, history, &a, decision, nullptr), CG_RESULT_NULL_ARGUMENT);
+}
+
+TEST_F(Fixture, DecidesAndExplains) {
+    const cg_ask early = ask(kEarly);
+    cg_error *err = reinterpret_cast<cg_error *>(0x1);  // overwritten with NULL on success
+    ASSERT_EQ(cg_decide(policy, history, &early, decision, &err), CG_RESULT_OK);
+    EXPECT_EQ(err, nullptr);
+    EXPECT_FALSE(cg_decision_allow(decision));
+    ASSERT_GE(cg_decision_denial_count(decision), 1u);
+    cg_denial d{};
+    ASSERT_EQ(cg_decision_denial(decision, 0, &d, nullptr), CG_RESULT_OK);
+    EXPECT_FALSE(str(d.id).empty());
+    EXPECT_FALSE(str(d.cite).empty());
+    EXPECT_FALSE(str(d.message).empty());
+    const size_t n = cg_decision_denial_count(decision);
+    EXPECT_EQ(cg_decision_denial(decision, n, &d, &err), CG_RESULT_INDEX_OUT_OF_RANGE);
+    EXPECT_EQ(str(cg_error_field(err)), "index");
+    cg_error_free(err);
+    cg_timestamp retry{};
+    ASSERT_TRUE(cg_decision_retry_at(decision, &retry));
+    EXPECT_EQ(retry.seconds, 1792065600);  // 08:00 New York
+    EXPECT_TRUE(cg_decision_retry_at(decision, nullptr));
+    cg_verdict v{};
+    ASSERT_EQ(cg_decision_verdict(decision, &v, nullptr), CG_RESULT_OK);
+    EXPECT_EQ(v.allow, 0);
+    EXPECT_EQ(v.has_retry_at, 1);
+    EXPECT_EQ(v.retry_at.seconds, 1792065600);
+    EXPECT_EQ(v.denial_count, n);
+
+    const cg_ask later = ask(kMorning);
+    ASSERT_EQ(cg_decide(policy, history, &later, decision, nullptr), CG_RESULT_OK);
+    EXPECT_TRUE(cg_decision_allow(decision));
+    EXPECT_EQ(cg_decision_denial_count(decision), 0u);
+    EXPECT_FALSE(cg_decision_retry_at(decision, &retry));
+}
+
+TEST_F(Fixture, AFailedDecideDoesNotAllow) {
+    const cg_ask ok = ask(kMorning);
+    ASSERT_EQ(cg_decide(policy, history, &ok, decision, nullptr), CG_RESULT_OK);
+    ASSERT_TRUE(cg_decision_allow(decision));
+    cg_ask bad = ok;
+    bad.channel = 77;
+    cg_error *err = nullptr;
+    EXPECT_EQ(cg_decide(policy, history, &bad, decision, &err), CG_RESULT_INVALID_ENUM);
+    EXPECT_EQ(str(cg_error_field(err)), "ask.channel");
+    EXPECT_EQ(str(cg_error_code(err)), "ffi.invalid_enum");
+    cg_error_free(err);
+    EXPECT_FALSE(cg_decision_allow(decision)) << "fail closed";
+}
+
+TEST_F(Fixture, InvalidInputsAreNamed) {
+    cg_error *err = nullptr;
+    cg_ask a = ask(kMorning);
+    a.at.nanos = 1000000000;
+    EXPECT_EQ(cg_decide(policy, history, &a, decision, &err), CG_RESULT_INVALID_TIME);
+    EXPECT_EQ(str(cg_error_field(err)), "ask.at");
+    cg_error_free(err);
+
+    a = ask(kMorning);
+    const char bad_utf8[] = {'c', static_cast<char>(0xff)};
+    a.to = cg_str{bad_utf8, 2};
+    EXPECT_EQ(cg_decide(policy, history, &a, decision, &err), CG_RESULT_INVALID_UTF8);
+    EXPECT_EQ(str(cg_error_field(err)), "ask.to");
+    cg_error_free(err);
+
+    a = ask(kMorning);
+    cg_str zones[2] = {s("America/New_York"), cg_str{bad_utf8, 2}};
+    a.timezones = zones;
+    a.timezones_len = 2;
+    EXPECT_EQ(cg_decide(policy, history, &a, decision, &err), CG_RESULT_INVALID_UTF8);
+    EXPECT_EQ(str(cg_error_field(err)), "ask.timezones[1]");
+    cg_error_free(err);
+
+    cg_event ev{};
+    ev.type = 42;
+    EXPECT_EQ(cg_history_push(history, &ev, &err), CG_RESULT_INVALID_ENUM);
+    EXPECT_EQ(str(cg_error_field(err)), "event.type");
+    cg_error_free(err);
+
+    cg_event evs[2] = {};
+    evs[0].type = CG_EVENT_TYPE_CEASE;
+    evs[0].to = s("c1");
+    evs[0].debt = s("d1");
+    evs[1].type = CG_EVENT_TYPE_ATTEMPT;
+    evs[1].result = 99;
+    EXPECT_EQ(cg_history_push_many(history, evs, 2, &err), CG_RESULT_INVALID_ENUM);
+    EXPECT_EQ(str(cg_error_field(err)), "events[1].result");
+    cg_error_free(err);
+    EXPECT_EQ(cg_history_len(history), 0u) << "all or nothing";
+}
+
+TEST_F(Fixture, UnknownZoneFailsClosed) {
+    cg_str zones[1] = {s("Mars/Olympus_Mons")};
+    cg_ask a = ask(kMorning);
+    a.timezones = zones;
+    ASSERT_EQ(cg_decide(policy, history, &a, decision, nullptr), CG_RESULT_OK);
+    EXPECT_FALSE(cg_decision_allow(decision));
+    cg_denial d{};
+    ASSERT_EQ(cg_decision_denial(decision, 0, &d, nullptr), CG_RESULT_OK);
+    EXPECT_NE(str(d.message).find("Mars/Olympus_Mons"), std::string::npos);
+}
+
+TEST_F(Fixture, HistoryChangesTheDecision) {
+    cg_event cease{};
+    cease.type = CG_EVENT_TYPE_CEASE;
+    cease.at.seconds = kEarly - 86400;
+    cease.to = s("c1");
+    cease.debt = s("d1");
+    ASSERT_EQ(cg_history_push(history, &cease, nullptr), CG_RESULT_OK);
+    EXPECT_EQ(cg_history_len(history), 1u);
+    const cg_ask a = ask(kMorning);
+    ASSERT_EQ(cg_decide(policy, history, &a, decision, nullptr), CG_RESULT_OK);
+    EXPECT_FALSE(cg_decision_allow(decision));
+    EXPECT_FALSE(cg_decision_retry_at(decision, nullptr)) << "no future time helps after a cease";
+    ASSERT_EQ(cg_history_clear(history, nullptr), CG_RESULT_OK);
+    EXPECT_EQ(cg_history_len(history), 0u);
+}
+
+TEST_F(Fixture, BatchAgreesWithSingleCalls) {
+    std::vector<cg_ask> asks;
+    for (int i = 0; i < 24; i++) asks.push_back(ask(kEarly - 6 * 3600 + i * 1800));
+    std::vector<cg_verdict> verdicts(asks.size());
+    ASSERT_EQ(cg_decide_batch(policy, history, asks.data(), asks.size(), verdicts.data(), nullptr), CG_RESULT_OK);
+    int allowed = 0;
+    for (size_t i = 0; i < asks.size(); i++) {
+        ASSERT_EQ(cg_decide(policy, history, &asks[i], decision, nullptr), CG_RESULT_OK);
+        cg_verdict v{};
+        ASSERT_EQ(cg_decision_verdict(decision, &v, nullptr), CG_RESULT_OK);
+        EXPECT_EQ(v.allow, verdicts[i].allow) << i;
+        EXPECT_EQ(v.has_retry_at, verdicts[i].has_retry_at) << i;
+        EXPECT_EQ(v.retry_at.seconds, verdicts[i].retry_at.seconds) << i;
+        EXPECT_EQ(v.denial_count, verdicts[i].denial_count) << i;
+        allowed += v.allow;
+    }
+    EXPECT_GT(allowed, 0);
+    EXPECT_LT(allowed, 24);
+    // Empty batches are fine, even with NULL arrays.
+    EXPECT_EQ(cg_decide_batch(policy, history, nullptr, 0, nullptr, nullptr), CG_RESULT_OK);
+    // One bad ask: nothing written, the error names it.
+    asks[3].role = 1234;
+    verdicts.assign(asks.size(), cg_verdict{});
+    cg_error *err = nullptr;
+    EXPECT_EQ(cg_decide_batch(policy, history, asks.data(), asks.size(), verdicts.data(), &err),
+              CG_RESULT_INVALID_ENUM);
+    EXPECT_EQ(str(cg_error_field(err)), "asks[3].role");
+    cg_error_free(err);
+    EXPECT_EQ(verdicts[0].denial_count + verdicts[0].allow, 0u) << "nothing written on failure";
+}
+
+TEST_F(Fixture, JsonEntryPoint) {
+    const std::string in = R"({"ask": {"at": "2026-10-15T07:59:00-04:00", "channel": "call", "to": "c1",
+        "role": "debtor", "debt": "d1", "timezones": ["America/New_York"], "purpose": "collection"},
+        "history": [{"type": "attempt", "at": "2026-10-14T10:00:00-04:00", "channel": "call",
+        "to": "c1", "role": "debtor", "debt": "d1", "result": "no_answer"}]})";
+    size_t len = 0;
+    cg_error *err = nullptr;
+    ASSERT_EQ(cg_decide_json(policy, in.data(), in.size(), nullptr, 0, &len, &err), CG_RESULT_BUFFER_TOO_SMALL);
+    EXPECT_EQ(str(cg_error_code(err)), "ffi.buffer_too_small");
+    cg_error_free(err);
+    ASSERT_GT(len, 0u);
+    std::string out(len, '\0');
+    size_t written = 0;
+    ASSERT_EQ(cg_decide_json(policy, in.data(), in.size(), out.data(), out.size(), &written, nullptr), CG_RESULT_OK);
+    EXPECT_EQ(written, len);
+    EXPECT_EQ(out.rfind("{\"allow\":false,", 0), 0u) << out;
+    EXPECT_NE(out.find("\"retry_at\":\"2026-10-15T12:00:00Z\""), std::string::npos) << out;
+
+    const std::string bad = "{\"ask\": {\"at\": \"2026-10-15T07:59:00-04:00\",\n \"channel\": \"fax\"}}";
+    ASSERT_EQ(cg_decide_json(policy, bad.data(), bad.size(), out.data(), out.size(), &written, &err),
+              CG_RESULT_INVALID_JSON);
+    EXPECT_EQ(str(cg_error_field(err)), "ask.channel");
+    EXPECT_EQ(cg_error_line(err), 2u);
+    EXPECT_GT(cg_error_column(err), 0u);
+    cg_error_free(err);
+
+    const std::string broken = "{\"ask\": ";
+    ASSERT_EQ(cg_decide_json(policy, broken.data(), broken.size(), out.data(), out.size(), &written, &err),
+              CG_RESULT_INVALID_JSON);
+    EXPECT_EQ(str(cg_error_code(err)), "json.syntax");
+    cg_error_free(err);
+}
+
+TEST(Policy, ErrorsCarryLineColumnAndField) {
+    const std::string toml =
+        "format = \"contactguard-policy/1\"\nname = \"mine\"\n\n[[rules]]\nid = \"x\"\ntitle = \"t\"\n"
+        "cite = \"c\"\nstatus = \"law\"\nkind = \"cap\"\nlimit = \"three\"\n";
+    const cg_policy *p = nullptr;
+    cg_error *err = nullptr;
+    ASSERT_EQ(cg_policy_from_toml(toml.data(), toml.size(), &p, &err), CG_RESULT_POLICY);
+    EXPECT_EQ(p, nullptr) << "outputs are written only on success";
+    EXPECT_EQ(cg_error_result(err), CG_RESULT_POLICY);
+    EXPECT_EQ(str(cg_error_code(err)).rfind("policy.", 0), 0u) << str(cg_error_code(err));
+    EXPECT_EQ(cg_error_line(err), 10u);
+    EXPECT_GT(cg_error_column(err), 0u);
+    EXPECT_EQ(str(cg_error_field(err)), "rules[0].limit");
+    EXPECT_FALSE(str(cg_error_message(err)).empty());
+    cg_error_free(err);
+
+    ASSERT_EQ(cg_policy_from_presets("us-nowhere", 10, &p, &err), CG_RESULT_POLICY);
+    EXPECT_EQ(str(cg_error_code(err)), "policy.unknown_preset");
+    cg_error_free(err);
+
+    const char not_utf8[] = {static_cast<char>(0xc3)};
+    ASSERT_EQ(cg_policy_from_json(not_utf8, 1, &p, &err), CG_RESULT_INVALID_UTF8);
+    cg_error_free(err);
+}
+
+TEST(Policy, ReferencesAreCountedAndShareable) {
+    const cg_policy *p = nullptr;
+    ASSERT_EQ(cg_policy_from_presets("us-reg-f", 8, &p, nullptr), CG_RESULT_OK);
+    EXPECT_EQ(str(cg_policy_name(p)), "us-reg-f");
+    EXPECT_GT(cg_policy_rule_count(p), 0u);
+    const cg_policy *q = cg_policy_clone(p);
+    EXPECT_EQ(q, p);
+    cg_policy_free(p);
+    EXPECT_EQ(str(cg_policy_name(q)), "us-reg-f") << "still alive through the second reference";
+
+    // Many threads decide against one policy and one history at once.
+    cg_history *h = nullptr;
+    ASSERT_EQ(cg_history_new(&h, nullptr), CG_RESULT_OK);
+    std::vector<std::thread> threads;
+    std::vector<int> allowed(4, 0);
+    for (int t = 0; t < 4; t++) {
+        threads.emplace_back([&, t] {
+            cg_decision *d = nullptr;
+            if (cg_decision_new(&d, nullptr) != CG_RESULT_OK) return;
+            cg_str zone = s("America/Chicago");
+            for (int i = 0; i < 50; i++) {
+                cg_ask a{};
+                a.at.seconds = kMorning + i * 60;
+                a.channel = CG_CHANNEL_CALL;
+                a.to = s("c1");
+                a.role = CG_ROLE_DEBTOR;
+                a.debt = s("d1");
+                a.timezones = &zone;
+                a.timezones_len = 1;
+                if (cg_decide(q, h, &a, d, nullptr) == CG_RESULT_OK && cg_decision_allow(d)) allowed[t]++;
+            }
+            cg_decision_free(d);
+        });
+    }
+    for (auto &th : threads) th.join();
+    for (int t = 0; t < 4; t++) EXPECT_EQ(allowed[t], 50);
+    cg_history_free(h);
+    cg_policy_free(q);
+}
+
+}  // namespace

@@ -1,0 +1,106 @@
+// The C++17 wrapper: RAII owners, exceptions with code/line/column/field,
+// decisions with borrowed views, batch and JSON.
+#include <gtest/gtest.h>
+
+#include <type_traits>
+
+#include "contactguard.hpp"
+
+namespace cg = contactguard;
+
+namespace {
+
+static_assert(!std::is_copy_constructible_v<cg::History>, "History is move-only");
+static_assert(!std::is_copy_constructible_v<cg::Decision>, "Decision is move-only");
+static_assert(std::is_nothrow_move_constructible_v<cg::History>);
+static_assert(std::is_nothrow_move_constructible_v<cg::Decision>);
+static_assert(std::is_copy_constructible_v<cg::Policy>, "Policy copies share one compiled policy");
+
+cg::Ask early_call() {
+    cg::Ask ask;
+    ask.at = cg::Timestamp{1792065540, 0};  // 2026-10-15T07:59:00-04:00
+    ask.channel = cg::Channel::Call;
+    ask.to = "+1-617-555-0100";
+    ask.role = cg::Role::Debtor;
+    ask.debt = "loan-42";
+    ask.timezones = {"America/New_York"};
+    ask.purpose = cg::Purpose::Collection;
+    return ask;
+}
+
+TEST(Wrapper, DecidesWithRaii) {
+    const auto policy = cg::Policy::presets("us-reg-f+us-ma");
+    EXPECT_EQ(policy.name(), "us-reg-f+us-ma");
+    cg::History history;
+    history.push(cg::Event::attempt(cg::Timestamp{1791813600, 0}, cg::Channel::Call, "+1-617-555-0100",
+                                    cg::Role::Debtor, "loan-42", cg::AttemptResult::NoAnswer));
+    EXPECT_EQ(history.size(), 1u);
+    const cg::Decision d = policy.decide(history, early_call());
+    EXPECT_FALSE(d.allow());
+    ASSERT_FALSE(d.denials().empty());
+    EXPECT_FALSE(d.denials().front().id.empty());
+    ASSERT_TRUE(d.retry_at().has_value());
+    EXPECT_EQ(d.retry_at()->seconds, 1792065600);
+
+    // A decision is reused; a moved-from handle is empty and harmless.
+    cg::Decision reused;
+    auto ask = early_call();
+    ask.at.seconds += 3600;
+    policy.decide(history, ask, reused);
+    EXPECT_TRUE(reused.allow());
+    cg::Decision moved = std::move(reused);
+    EXPECT_TRUE(moved.allow());
+    EXPECT_FALSE(reused.allow());  // NOLINT: reading a moved-from handle is defined here
+}
+
+TEST(Wrapper, PolicyErrorsThrowWithLocation) {
+    try {
+        (void)cg::Policy::from_toml("format = \"contactguard-policy/1\"\n[[rules]]\nid = 3\n");
+        FAIL() << "expected a PolicyError";
+    } catch (const cg::PolicyError &e) {
+        EXPECT_EQ(e.result(), CG_RESULT_POLICY);
+        EXPECT_EQ(e.line(), 3u);
+        EXPECT_GT(e.column(), 0u);
+        EXPECT_EQ(e.field(), "rules[0].id");
+        EXPECT_EQ(e.code().rfind("policy.", 0), 0u);
+    }
+    EXPECT_THROW((void)cg::Policy::presets("nowhere"), cg::PolicyError);
+}
+
+TEST(Wrapper, InvalidArgumentsThrowError) {
+    const auto policy = cg::Policy::presets("us-reg-f");
+    cg::History history;
+    auto ask = early_call();
+    ask.channel = static_cast<cg::Channel>(99);
+    try {
+        (void)policy.decide(history, ask);
+        FAIL() << "expected an Error";
+    } catch (const cg::PolicyError &) {
+        FAIL() << "not a policy error";
+    } catch (const cg::Error &e) {
+        EXPECT_EQ(e.result(), CG_RESULT_INVALID_ENUM);
+        EXPECT_EQ(e.field(), "ask.channel");
+    }
+}
+
+TEST(Wrapper, BatchAndJson) {
+    const auto policy = cg::Policy::presets("us-reg-f");
+    cg::History history;
+    std::vector<cg::Ask> asks(3, early_call());
+    asks[1].at.seconds += 3600;
+    asks[2].channel = cg::Channel::Letter;
+    const auto verdicts = policy.decide_batch(history, asks);
+    ASSERT_EQ(verdicts.size(), 3u);
+    EXPECT_EQ(verdicts[0].allow, 0);
+    EXPECT_EQ(verdicts[1].allow, 1);
+
+    const std::string out = policy.decide_json(
+        R"({"ask": {"at": "2026-10-15T07:59:00-04:00", "channel": "call", "to": "c1", "role": "debtor",
+        "debt": "d1", "timezones": "America/New_York"}})");
+    EXPECT_EQ(out.rfind("{\"allow\":false", 0), 0u) << out;
+    EXPECT_THROW((void)policy.decide_json("[]"), cg::Error);
+}
+
+TEST(Wrapper, VersionMatchesHeader) { EXPECT_EQ(cg::version(), CG_VERSION_STRING); }
+
+}  // namespace
