@@ -95,7 +95,6 @@ fn history_view<'a>(history: &'a History, ask: &Ask) -> View<'a> {
 }
 
 /// Decides over a prepared view (the ledger's entry point).
-#[expect(dead_code, reason = "the ledger's entry point; the ledger lands next")]
 pub(crate) fn decide_view(policy: &Inner, ask: &Ask, view: View<'_>) -> Decision {
     run(policy, ask, view, false).decision
 }

@@ -1,1 +1,751 @@
-//! The ledger: thread-safe recent contact history with atomic check-and-record.
+//! The ledger: thread-safe recent contact history with atomic
+//! check-and-record, bounded memory, keyed hashing of keys, and
+//! snapshot/restore.
+//!
+//! A dialer with many worker threads keeps one [`Ledger`] over a compiled
+//! [`Policy`]. Before each contact a worker calls
+//! [`check_and_record`](Ledger::check_and_record): the ledger decides the
+//! ask against everything it remembers and, if the ask is allowed, records
+//! the attempt in the same critical section, so that with a cap of N and any
+//! number of threads racing for one recipient exactly N are admitted. When
+//! the call ends the worker reports the outcome with
+//! [`complete`](Ledger::complete). Other events (consents, opt-outs, holds,
+//! attempts made elsewhere) go in with [`record`](Ledger::record).
+//!
+//! # What a decision sees
+//!
+//! [`check`](Ledger::check) returns exactly what [`decide`](crate::decide)
+//! returns over a [`History`](crate::History) of every recorded event, in
+//! the order recorded, for any ask at or after the ledger's *pruning
+//! horizon* (below). Events recorded after the ask's time are ignored, as
+//! `decide` ignores them.
+//!
+//! **Pending attempts.** An attempt admitted by `check_and_record` is stored
+//! as *pending* until [`complete`](Ledger::complete) gives its result. While
+//! pending it counts as a `conversation` (for `call`, `voicemail_drop`,
+//! `visit`) or as `delivered` (for `sms`, `email`, `letter`, `push`): the
+//! results that count towards the most caps, start cool-downs, and mean the
+//! debtor was reached (which keeps the out-of-contact exception closed). So
+//! the ledger never admits more while an outcome is unknown than it would
+//! after the worst outcome. A pending attempt's result may be counted less
+//! strictly by a cap that counts only unanswered calls; that is the price of
+//! one conservative reading, and completing promptly removes it.
+//!
+//! # Bounded memory
+//!
+//! Attempts older than the policy's look-back
+//! ([`Policy::lookback_seconds`], or for a policy with lifetime caps the
+//! look-back of its other rules) cannot change a decision, and are dropped
+//! by [`prune`](Ledger::prune) and, opportunistically, whenever a list is
+//! about to grow. A few old attempts are kept because a rule still reads
+//! them:
+//!
+//! - for each **lifetime cap**, per counting partition (the recipient, or
+//!   the recipient and debt, or the debt; per channel for `same_channel`),
+//!   the newest `limit` matching attempts: enough to say the cap is reached,
+//!   which is all a lifetime cap asks. (The denial's message then reports
+//!   at most `limit` attempts.) Policies whose lifetime cap uses
+//!   `exclude_prior_consent` are never pruned;
+//! - the first attempt that reached the debtor after the last `unreachable`
+//!   mark on a debt, since it ends that mark;
+//! - every attempt since a Reg F `prior_consent_to_contact` whose window may
+//!   still matter, since the first conversation after it ends the window.
+//!
+//! State events (consent, opt-out, cease, attorney, hold, prior consent,
+//! request to be contacted, inconvenient times, unreachable marks) are rare
+//! and kept.
+//!
+//! The **pruning horizon** is the latest `now` given to `prune`, and for
+//! opportunistic pruning the time of the event being recorded less one hour
+//! (a margin for clocks that differ between workers). Asks at or after it
+//! are decided exactly as `decide` would over the full history.
+//!
+//! Each retained attempt costs 32 bytes of entries (16 in its recipient's
+//! list, 16 in its debt's), plus the lists' growth slack and the per-key
+//! tables amortised over the attempts per key; `BENCHMARKS.md` gives the
+//! measured figure.
+//!
+//! # Keys
+//!
+//! Recipient and debt keys are stored only as 128-bit keyed hashes
+//! (SipHash-2-4). With [`Ledger::with_key`] and a secret the ledger and its
+//! snapshots hold no phone number, name or account number that someone
+//! without the secret could recover by guessing. [`Ledger::new`] uses a
+//! public default key: the keys are still not stored, but a guessable key
+//! (a phone number) can be confirmed by hashing it.
+//!
+//! # Locking
+//!
+//! The state is split into 64 shards by key hash, each behind a
+//! `parking_lot` read-write lock. `check` read-locks the recipient's shard
+//! and the debt's shard; `check_and_record`, `record` and `complete`
+//! write-lock them, always in shard order (one lock when they coincide), so
+//! there is no global lock on the hot path and no deadlock.
+//! [`snapshot`](Ledger::snapshot) read-locks every shard for a consistent
+//! cut (checks continue, writes wait); [`restore`](Ledger::restore) builds
+//! the new state aside and swaps it in under every shard's write lock.
+//!
+//! # Examples
+//!
+//! ```
+//! use contactguard::{Ask, AttemptResult, Policy};
+//! use contactguard::ledger::Ledger;
+//!
+//! let policy = Policy::from_toml(r#"
+//! format = "contactguard-policy/1"
+//! [[rules]]
+//! id = "acme.calls"
+//! title = "At most two calls a day"
+//! cite = "ACME policy 1"
+//! status = "convention"
+//! kind = "cap"
+//! limit = 2
+//! scope = "recipient"
+//! period = "day"
+//! count = { channels = ["call"] }
+//! when = { channels = ["call"] }
+//! "#).unwrap();
+//! let ledger = Ledger::with_key(policy, b"a secret from the operator's vault");
+//! let ask: Ask = serde_json::from_str(r#"{"at": "2026-03-02T10:00:00+08:00",
+//!     "channel": "call", "to": "+8613800000000", "role": "debtor",
+//!     "debt": "loan-1", "timezones": ["Asia/Shanghai"]}"#).unwrap();
+//!
+//! let first = ledger.check_and_record(&ask);
+//! assert!(first.decision.allow);
+//! ledger.complete(&first.ticket.unwrap(), AttemptResult::NoAnswer).unwrap();
+//! assert!(ledger.check_and_record(&ask).decision.allow);
+//! assert!(!ledger.check_and_record(&ask).decision.allow);
+//!
+//! let mut saved = Vec::new();
+//! ledger.snapshot(&mut saved).unwrap();
+//! let restarted = Ledger::with_key(ledger.policy().clone(), b"a secret from the operator's vault");
+//! restarted.restore(saved.as_slice()).unwrap();
+//! assert!(!restarted.check(&ask).allow);
+//! ```
+
+mod crc;
+mod error;
+mod hash;
+mod snapshot;
+mod store;
+
+pub use error::LedgerError;
+
+use crate::engine::decide_view;
+use crate::engine::view::View;
+use crate::model::{Ask, AttemptResult, Decision, Denial, Event, Inconvenient};
+use crate::Policy;
+use hash::{KeyHasher, Kh};
+use jiff::Timestamp;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::fmt;
+use store::{
+    clamp_ns, idx, pending_result, place_byte, to_ns, Entry, Retention, Shard, Side, State,
+};
+
+/// Number of shards (a power of two).
+pub(crate) const SHARDS: usize = 64;
+
+/// Opportunistic pruning keeps this much more than the look-back (one hour,
+/// in nanoseconds), for workers whose clocks differ slightly.
+const GRACE_NS: i64 = 3_600 * 1_000_000_000;
+
+/// Id of the denial given when an ask's time cannot be stored.
+pub const LEDGER_RULE_ID: &str = "contactguard.ledger";
+
+/// A shard on its own cache line, so that workers on different shards do
+/// not contend for one.
+#[repr(align(64))]
+#[derive(Debug, Default)]
+pub(crate) struct Padded(pub(crate) RwLock<Shard>);
+
+/// Thread-safe contact history over a compiled policy, with atomic
+/// check-and-record. See the [module documentation](self).
+pub struct Ledger {
+    policy: Policy,
+    retention: Retention,
+    keys: KeyHasher,
+    shards: Box<[Padded]>,
+}
+
+/// The outcome of [`Ledger::check_and_record`]: the decision and, when the
+/// ask was allowed and recorded, the ticket that completes the attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use = "an admitted attempt is pending until its ticket is completed"]
+pub struct Admission {
+    /// The decision, as [`Ledger::check`] would have returned it.
+    pub decision: Decision,
+    /// Present when the attempt was admitted and recorded as pending.
+    pub ticket: Option<Ticket>,
+}
+
+/// Identifies a pending attempt recorded by [`Ledger::check_and_record`],
+/// to report its result with [`Ledger::complete`]. Holds hashed keys only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ticket {
+    to: Kh,
+    debt: Kh,
+    entry: Entry,
+}
+
+impl Ticket {
+    /// When the attempt was admitted (the ask's `at`).
+    pub fn at(&self) -> Timestamp {
+        store::from_ns(self.entry.at())
+    }
+}
+
+/// Counts describing what a ledger holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LedgerStats {
+    /// Recipients with any retained event.
+    pub recipients: usize,
+    /// Debts with any retained event.
+    pub debts: usize,
+    /// Retained attempts (each counted once).
+    pub attempts: usize,
+    /// Retained attempts still pending.
+    pub pending: usize,
+    /// Retained state events (counted once per list they are in).
+    pub state_events: usize,
+    /// Heap bytes the ledger's tables and lists have reserved, computed
+    /// from their capacities and element sizes (an estimate of what the
+    /// allocator holds; `benches/memory.rs` measures the real figure).
+    pub reserved_bytes: usize,
+}
+
+impl fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ledger")
+            .field("policy", &self.policy.name())
+            .field("shards", &self.shards.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Both shards an operation touches, locked in shard order.
+struct Pair<G> {
+    first: G,
+    second: Option<G>,
+    rec_first: bool,
+}
+
+impl<'a> Pair<RwLockReadGuard<'a, Shard>> {
+    fn rec(&self) -> &Shard {
+        match &self.second {
+            Some(s) if !self.rec_first => s,
+            _ => &self.first,
+        }
+    }
+
+    fn debt(&self) -> &Shard {
+        match &self.second {
+            Some(s) if self.rec_first => s,
+            _ => &self.first,
+        }
+    }
+}
+
+impl<'a> Pair<RwLockWriteGuard<'a, Shard>> {
+    fn rec(&self) -> &Shard {
+        match &self.second {
+            Some(s) if !self.rec_first => s,
+            _ => &self.first,
+        }
+    }
+
+    fn debt(&self) -> &Shard {
+        match &self.second {
+            Some(s) if self.rec_first => s,
+            _ => &self.first,
+        }
+    }
+
+    fn rec_mut(&mut self) -> &mut Shard {
+        match &mut self.second {
+            Some(s) if !self.rec_first => s,
+            _ => &mut self.first,
+        }
+    }
+
+    fn debt_mut(&mut self) -> &mut Shard {
+        match &mut self.second {
+            Some(s) if self.rec_first => s,
+            _ => &mut self.first,
+        }
+    }
+}
+
+impl Ledger {
+    /// An empty ledger over `policy`, hashing keys with a public default
+    /// key (see the [module documentation](self#keys)).
+    pub fn new(policy: Policy) -> Ledger {
+        Ledger::with_key(policy, b"")
+    }
+
+    /// An empty ledger over `policy` that stores recipient and debt keys
+    /// hashed with a key derived from `secret`. Use at least 16 random
+    /// bytes, kept outside the snapshots; a snapshot restores only into a
+    /// ledger with the same secret.
+    pub fn with_key(policy: Policy, secret: &[u8]) -> Ledger {
+        let retention = Retention::of(policy.inner());
+        Ledger {
+            policy,
+            retention,
+            keys: KeyHasher::from_secret(secret),
+            shards: (0..SHARDS).map(|_| Padded::default()).collect(),
+        }
+    }
+
+    /// The policy the ledger decides with.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "the index is masked to the number of shards"
+    )]
+    fn shard(&self, i: usize) -> &RwLock<Shard> {
+        &self.shards[i & (SHARDS - 1)].0
+    }
+
+    fn read_pair(&self, to: Kh, debt: Kh) -> Pair<RwLockReadGuard<'_, Shard>> {
+        let (r, d) = (to.shard(SHARDS), debt.shard(SHARDS));
+        if r == d {
+            return Pair {
+                first: self.shard(r).read(),
+                second: None,
+                rec_first: true,
+            };
+        }
+        let (lo, hi) = (r.min(d), r.max(d));
+        let first = self.shard(lo).read();
+        let second = self.shard(hi).read();
+        Pair {
+            first,
+            second: Some(second),
+            rec_first: r == lo,
+        }
+    }
+
+    fn write_pair(&self, to: Kh, debt: Kh) -> Pair<RwLockWriteGuard<'_, Shard>> {
+        let (r, d) = (to.shard(SHARDS), debt.shard(SHARDS));
+        if r == d {
+            return Pair {
+                first: self.shard(r).write(),
+                second: None,
+                rec_first: true,
+            };
+        }
+        let (lo, hi) = (r.min(d), r.max(d));
+        let first = self.shard(lo).write();
+        let second = self.shard(hi).write();
+        Pair {
+            first,
+            second: Some(second),
+            rec_first: r == lo,
+        }
+    }
+
+    /// Decides `ask` against the recorded history, without recording it.
+    ///
+    /// Never fails: like [`decide`](crate::decide), anything that cannot be
+    /// evaluated is a denial with a reason.
+    pub fn check(&self, ask: &Ask) -> Decision {
+        let to = self.keys.recipient(&ask.to);
+        let debt = self.keys.debt(&ask.debt);
+        let g = self.read_pair(to, debt);
+        decide_in(&self.policy, ask, g.rec(), g.debt(), to, debt)
+    }
+
+    /// Decides `ask` and, if it is allowed, records the attempt as pending,
+    /// in one atomic step: no other operation on the recipient or the debt
+    /// runs in between. Report the outcome with [`complete`](Ledger::complete).
+    ///
+    /// An ask whose time the ledger cannot store (before 1677 or after
+    /// 2262) is denied with rule id [`LEDGER_RULE_ID`].
+    pub fn check_and_record(&self, ask: &Ask) -> Admission {
+        let Some(at) = to_ns(ask.at) else {
+            return Admission {
+                decision: out_of_range(ask.at),
+                ticket: None,
+            };
+        };
+        let to = self.keys.recipient(&ask.to);
+        let debt = self.keys.debt(&ask.debt);
+        let mut g = self.write_pair(to, debt);
+        let decision = decide_in(&self.policy, ask, g.rec(), g.debt(), to, debt);
+        if !decision.allow {
+            return Admission {
+                decision,
+                ticket: None,
+            };
+        }
+        let entry = Entry::attempt(
+            at,
+            idx(ask.channel),
+            idx(ask.role),
+            idx(pending_result(ask.channel)),
+            true,
+            place_byte(ask.place),
+        );
+        if self.insert_attempt(&mut g, to, debt, entry).is_err() {
+            return Admission {
+                decision: ledger_denial(
+                    "the recipient already has 65,536 debts with retained attempts, the most the ledger stores (fail closed)".to_owned(),
+                ),
+                ticket: None,
+            };
+        }
+        Admission {
+            decision,
+            ticket: Some(Ticket { to, debt, entry }),
+        }
+    }
+
+    /// Sets the result of a pending attempt admitted by
+    /// [`check_and_record`](Ledger::check_and_record).
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::UnknownTicket`] when no pending attempt matches: it
+    /// was already completed or pruned.
+    pub fn complete(&self, ticket: &Ticket, result: AttemptResult) -> Result<(), LedgerError> {
+        let mut g = self.write_pair(ticket.to, ticket.debt);
+        let r = idx(result);
+        let a = g
+            .rec_mut()
+            .recipients
+            .get_mut(&ticket.to)
+            .is_some_and(|s| s.complete(&ticket.entry, Some(ticket.debt), r));
+        let b = g
+            .debt_mut()
+            .debts
+            .get_mut(&ticket.debt)
+            .is_some_and(|s| s.complete(&ticket.entry, None, r));
+        if a || b {
+            Ok(())
+        } else {
+            Err(LedgerError::UnknownTicket)
+        }
+    }
+
+    /// Records an event: an attempt made (for instance through another
+    /// system), or a consent, opt-out, cease, hold, … Events may arrive in
+    /// any order; same-instant events keep the order recorded.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::TimeOutOfRange`] for an event before 1677-09-21 or
+    /// after 2262-04-11, which the ledger cannot store; nothing is recorded.
+    pub fn record(&self, event: &Event) -> Result<(), LedgerError> {
+        let at = to_ns(event.at()).ok_or(LedgerError::TimeOutOfRange(event.at()))?;
+        let k = &self.keys;
+        let (to, debt, state) = match event {
+            Event::Attempt(a) => {
+                let to = k.recipient(&a.to);
+                let debt = k.debt(&a.debt);
+                let entry = Entry::attempt(
+                    at,
+                    idx(a.channel),
+                    idx(a.role),
+                    idx(a.result),
+                    false,
+                    place_byte(a.place),
+                );
+                let mut g = self.write_pair(to, debt);
+                return self.insert_attempt(&mut g, to, debt, entry);
+            }
+            Event::Consent(c) => (
+                Some(k.recipient(&c.to)),
+                None,
+                State::Consent {
+                    channel: c.channel,
+                    granted: c.granted,
+                    kind: c.kind.as_deref().map(Box::from),
+                },
+            ),
+            Event::OptOut(o) => (
+                Some(k.recipient(&o.to)),
+                None,
+                State::OptOut {
+                    channel: o.channel,
+                    place: o.place,
+                },
+            ),
+            Event::Cease(c) => {
+                let debt = k.debt(&c.debt);
+                (Some(k.recipient(&c.to)), Some(debt), State::Cease { debt })
+            }
+            Event::Attorney(a) => {
+                let (to, debt) = (k.recipient(&a.to), k.debt(&a.debt));
+                (Some(to), Some(debt), State::Attorney { to, debt })
+            }
+            Event::Hold(h) => (
+                None,
+                Some(k.debt(&h.debt)),
+                State::Hold {
+                    reason: h.reason,
+                    until: h.until,
+                },
+            ),
+            Event::PriorConsentToContact(p) => {
+                let debt = k.debt(&p.debt);
+                (
+                    Some(k.recipient(&p.to)),
+                    Some(debt),
+                    State::PriorConsent {
+                        debt,
+                        until: p.until,
+                        granted: p.granted,
+                    },
+                )
+            }
+            Event::RequestContact(r) => {
+                let debt = r.debt.as_deref().map(|d| k.debt(d));
+                (
+                    Some(k.recipient(&r.to)),
+                    debt,
+                    State::RequestContact { debt },
+                )
+            }
+            Event::Inconvenient(i) => (
+                Some(k.recipient(&i.to)),
+                None,
+                State::Inconvenient(Box::new(Inconvenient {
+                    to: String::new(),
+                    ..i.clone()
+                })),
+            ),
+            Event::Unreachable(u) => (
+                Some(k.recipient(&u.to)),
+                Some(k.debt(&u.debt)),
+                State::Unreachable,
+            ),
+        };
+        self.insert_state(to, debt, at, state)
+    }
+
+    fn insert_attempt(
+        &self,
+        g: &mut Pair<RwLockWriteGuard<'_, Shard>>,
+        to: Kh,
+        debt: Kh,
+        entry: Entry,
+    ) -> Result<(), LedgerError> {
+        if g.rec()
+            .recipients
+            .get(&to)
+            .is_some_and(|s| !s.has_room_for_debt(debt))
+        {
+            return Err(LedgerError::Capacity(
+                "65,536 debts with retained attempts for one recipient",
+            ));
+        }
+        let cutoff = self.retention.cutoff(entry.at().saturating_sub(GRACE_NS));
+        let ret = &self.retention;
+        g.rec_mut()
+            .recipients
+            .entry(to)
+            .or_default()
+            .insert_attempt(entry, debt, cutoff.map(|c| (c, ret)))
+            .ok_or(LedgerError::Capacity(
+                "65,536 debts with retained attempts for one recipient",
+            ))?;
+        g.debt_mut()
+            .debts
+            .entry(debt)
+            .or_default()
+            .insert(entry, cutoff.map(|c| (c, ret, Side::Debt)));
+        Ok(())
+    }
+
+    fn insert_state(
+        &self,
+        to: Option<Kh>,
+        debt: Option<Kh>,
+        at: i64,
+        state: State,
+    ) -> Result<(), LedgerError> {
+        const FULL: LedgerError =
+            LedgerError::Capacity("65,536 state events for one recipient or debt");
+        let full = |m: &hash::KhMap<store::Slot>, k: Kh| {
+            m.get(&k).is_some_and(|s| !s.has_room_for_state())
+        };
+        match (to, debt) {
+            (Some(to), Some(debt)) => {
+                let mut g = self.write_pair(to, debt);
+                if full(&g.rec().recipients, to) || full(&g.debt().debts, debt) {
+                    return Err(FULL);
+                }
+                g.rec_mut()
+                    .recipients
+                    .entry(to)
+                    .or_default()
+                    .insert_state(at, state.clone());
+                g.debt_mut()
+                    .debts
+                    .entry(debt)
+                    .or_default()
+                    .insert_state(at, state);
+            }
+            (Some(to), None) => {
+                let mut g = self.shard(to.shard(SHARDS)).write();
+                if full(&g.recipients, to) {
+                    return Err(FULL);
+                }
+                g.recipients.entry(to).or_default().insert_state(at, state);
+            }
+            (None, Some(debt)) => {
+                let mut g = self.shard(debt.shard(SHARDS)).write();
+                if full(&g.debts, debt) {
+                    return Err(FULL);
+                }
+                g.debts.entry(debt).or_default().insert_state(at, state);
+            }
+            (None, None) => {}
+        }
+        Ok(())
+    }
+
+    /// Drops attempts that can no longer change a decision for an ask at or
+    /// after `now`, and forgets recipients and debts left with no events.
+    /// Returns the number of attempts dropped. Call it periodically (say
+    /// every few minutes) with the current time; it takes each shard's
+    /// write lock in turn, never all at once.
+    pub fn prune(&self, now: Timestamp) -> usize {
+        let Some(cutoff) = self.retention.cutoff(clamp_ns(now)) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for p in self.shards.iter() {
+            let mut g = p.0.write();
+            for slot in g.recipients.values_mut() {
+                removed += slot.prune(cutoff, &self.retention, Side::Recipient);
+            }
+            g.recipients.retain(|_, s| !s.is_empty());
+            for slot in g.debts.values_mut() {
+                slot.prune(cutoff, &self.retention, Side::Debt);
+            }
+            g.debts.retain(|_, s| !s.is_empty());
+            let (r, d) = (g.recipients.len(), g.debts.len());
+            if g.recipients.capacity() > 4 * r + 64 {
+                g.recipients.shrink_to(2 * r);
+            }
+            if g.debts.capacity() > 4 * d + 64 {
+                g.debts.shrink_to(2 * d);
+            }
+        }
+        removed
+    }
+
+    /// What the ledger holds.
+    pub fn stats(&self) -> LedgerStats {
+        let mut s = LedgerStats::default();
+        for p in self.shards.iter() {
+            let g = p.0.read();
+            s.recipients += g.recipients.len();
+            s.debts += g.debts.len();
+            s.reserved_bytes += store::table_bytes(&g.recipients) + store::table_bytes(&g.debts);
+            for slot in g.recipients.values() {
+                s.attempts += slot.attempts();
+                s.pending += slot
+                    .entries
+                    .iter()
+                    .filter(|e| !e.is_state() && e.is_pending())
+                    .count();
+                s.state_events += slot.states().len();
+                s.reserved_bytes += slot.reserved_bytes();
+            }
+            for slot in g.debts.values() {
+                s.state_events += slot.states().len();
+                s.reserved_bytes += slot.reserved_bytes();
+            }
+        }
+        s
+    }
+
+    /// Writes the whole ledger to `w` as a versioned, checksummed binary
+    /// stream, incrementally (no copy of the ledger is built in memory).
+    /// Every shard is read-locked for the duration, so the snapshot is one
+    /// consistent cut: checks continue, writes wait. Pass a fast sink (a
+    /// buffered file, a `Vec`), not a slow network stream.
+    ///
+    /// The stream holds hashed keys only. Returns the number of bytes
+    /// written.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Io`] when writing fails.
+    pub fn snapshot<W: std::io::Write>(&self, w: W) -> Result<u64, LedgerError> {
+        let guards: Vec<RwLockReadGuard<'_, Shard>> =
+            self.shards.iter().map(|p| p.0.read()).collect();
+        let shards: Vec<&Shard> = guards.iter().map(|g| &**g).collect();
+        snapshot::write(&shards, self.keys.fingerprint(), w)
+    }
+
+    /// Replaces the ledger's contents with a snapshot read from `r`.
+    ///
+    /// The new state is built aside and swapped in only once the whole
+    /// stream has been read and verified; on any error the ledger is left
+    /// exactly as it was.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::NotASnapshot`], [`LedgerError::UnsupportedVersion`],
+    /// [`LedgerError::KeyMismatch`] (written under another secret),
+    /// [`LedgerError::Truncated`], [`LedgerError::ChecksumMismatch`],
+    /// [`LedgerError::Corrupt`], or [`LedgerError::Io`].
+    pub fn restore<R: std::io::Read>(&self, r: R) -> Result<(), LedgerError> {
+        let mut fresh = snapshot::read(r, self.keys.fingerprint())?;
+        let mut guards: Vec<RwLockWriteGuard<'_, Shard>> =
+            self.shards.iter().map(|p| p.0.write()).collect();
+        for (g, new) in guards.iter_mut().zip(fresh.iter_mut()) {
+            std::mem::swap(&mut **g, new);
+        }
+        drop(guards);
+        // The old state is freed here, outside the locks.
+        drop(fresh);
+        Ok(())
+    }
+}
+
+fn decide_in(
+    policy: &Policy,
+    ask: &Ask,
+    rec: &Shard,
+    debt_shard: &Shard,
+    to: Kh,
+    debt: Kh,
+) -> Decision {
+    let cut = clamp_ns(ask.at);
+    let mut view = View::default();
+    if let Some(s) = rec.recipients.get(&to) {
+        s.view(Side::Recipient, cut, to, debt, &mut view.rec);
+    }
+    if let Some(s) = debt_shard.debts.get(&debt) {
+        s.view(Side::Debt, cut, to, debt, &mut view.debt);
+    }
+    decide_view(policy.inner(), ask, view)
+}
+
+fn out_of_range(at: Timestamp) -> Decision {
+    ledger_denial(format!(
+        "the ask's time `{at}` is outside the range the ledger can record, 1677-09-21 to 2262-04-11 (fail closed)"
+    ))
+}
+
+fn ledger_denial(message: String) -> Decision {
+    Decision {
+        allow: false,
+        denials: vec![Denial {
+            id: LEDGER_RULE_ID.to_owned(),
+            cite: "contactguard ledger: what it can record; fail closed".to_owned(),
+            message,
+        }],
+        retry_at: None,
+        obligations: Vec::new(),
+    }
+}

@@ -1,0 +1,833 @@
+//! The ledger's compact storage: per-key lists of 16-byte entries in time
+//! order, rare state events stored whole, pruning, and the engine's view.
+//!
+//! Every attempt is one [`Entry`] in its recipient's list and one in its
+//! debt's list (32 bytes). A state event (consent, opt-out, cease, hold, …)
+//! is an entry whose `other` field points into the slot's `states`, so the
+//! relative order of attempts and state events at the same instant is kept
+//! exactly as recorded, as [`History`](crate::History) keeps it.
+
+use super::hash::{Kh, KhMap};
+use crate::engine::view::{Att, Ev};
+use crate::model::{AttemptResult, Channel, HoldReason, Inconvenient, Place, Role};
+use crate::policy::format::{CalendarPeriod, Scope};
+use crate::policy::{Body, Inner, Period};
+use jiff::Timestamp;
+
+/// `Entry::kind` of a state event.
+pub(crate) const STATE: u8 = 7;
+/// `Entry::place` when the attempt names no place.
+pub(crate) const NO_PLACE: u8 = 7;
+
+const NS: i64 = 1_000_000_000;
+
+const PENDING_BIT: u16 = 1 << 10;
+
+/// One attempt, or a reference to a state event, in 12 bytes: the time in
+/// nanoseconds as two 32-bit halves (so the entry needs only 4-byte
+/// alignment), a 16-bit reference, and the attempt's enums packed in 16
+/// bits: channel (3 bits, [`STATE`] for a state event), role (4), result
+/// (3), pending (1), place (3, [`NO_PLACE`] for none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    lo: u32,
+    hi: i32,
+    /// Attempts in a recipient's list: index into the slot's `debts`.
+    /// State entries: index into the slot's `states`. Attempts in a debt's
+    /// list: 0.
+    pub(crate) other: u16,
+    bits: u16,
+}
+
+impl Entry {
+    /// An attempt. `channel`, `role`, `result` and `place` are indexes into
+    /// the enums' `ALL` lists (`place` [`NO_PLACE`] for none).
+    pub(crate) fn attempt(
+        at: i64,
+        channel: u8,
+        role: u8,
+        result: u8,
+        pending: bool,
+        place: u8,
+    ) -> Entry {
+        let bits = u16::from(channel & 7)
+            | (u16::from(role & 15) << 3)
+            | (u16::from(result & 7) << 7)
+            | if pending { PENDING_BIT } else { 0 }
+            | (u16::from(place & 7) << 11);
+        Entry::raw(at, 0, bits)
+    }
+
+    /// A reference to state event `index` of the slot.
+    pub(crate) fn state(at: i64, index: u16) -> Entry {
+        Entry::raw(at, index, u16::from(STATE))
+    }
+
+    pub(crate) fn raw(at: i64, other: u16, bits: u16) -> Entry {
+        Entry {
+            lo: at as u32,
+            hi: (at >> 32) as i32,
+            other,
+            bits,
+        }
+    }
+
+    /// Nanoseconds since the Unix epoch.
+    pub(crate) fn at(&self) -> i64 {
+        (i64::from(self.hi) << 32) | i64::from(self.lo)
+    }
+
+    pub(crate) fn bits(&self) -> u16 {
+        self.bits
+    }
+
+    pub(crate) fn kind(&self) -> u8 {
+        (self.bits & 7) as u8
+    }
+
+    pub(crate) fn role(&self) -> u8 {
+        ((self.bits >> 3) & 15) as u8
+    }
+
+    pub(crate) fn result(&self) -> u8 {
+        ((self.bits >> 7) & 7) as u8
+    }
+
+    pub(crate) fn place(&self) -> u8 {
+        ((self.bits >> 11) & 7) as u8
+    }
+
+    pub(crate) fn is_state(&self) -> bool {
+        self.kind() == STATE
+    }
+
+    pub(crate) fn is_pending(&self) -> bool {
+        self.bits & PENDING_BIT != 0
+    }
+
+    /// Sets the result and clears the pending mark.
+    fn set_result(&mut self, result: u8) {
+        self.bits = (self.bits & !(PENDING_BIT | (7 << 7))) | (u16::from(result & 7) << 7);
+    }
+
+    /// Whether the bits describe a valid entry.
+    pub(crate) fn is_valid(&self) -> bool {
+        if self.bits >> 14 != 0 {
+            return false;
+        }
+        if self.is_state() {
+            return self.bits == u16::from(STATE);
+        }
+        channel_of(self.kind()).is_some()
+            && role_of(self.role()).is_some()
+            && result_of(self.result()).is_some()
+            && (self.place() == NO_PLACE || place_of(self.place()).is_some())
+    }
+
+    /// The attempt as the engine reads it (a pending one conservatively).
+    fn att(&self, same_debt: bool) -> Option<Att> {
+        let channel = channel_of(self.kind())?;
+        let result = if self.is_pending() {
+            pending_result(channel)
+        } else {
+            result_of(self.result())?
+        };
+        Some(Att {
+            at: from_ns(self.at()),
+            channel,
+            role: role_of(self.role())?,
+            result,
+            place: place_of(self.place()),
+            same_debt,
+        })
+    }
+
+    /// The attempt's result with pending ones read conservatively.
+    fn effective_result(&self) -> Option<AttemptResult> {
+        if self.is_pending() {
+            channel_of(self.kind()).map(pending_result)
+        } else {
+            result_of(self.result())
+        }
+    }
+}
+
+/// A state event, stored whole, with keys hashed.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum State {
+    Consent {
+        channel: Channel,
+        granted: bool,
+        kind: Option<Box<str>>,
+    },
+    OptOut {
+        channel: Channel,
+        place: Option<Place>,
+    },
+    Cease {
+        debt: Kh,
+    },
+    Attorney {
+        to: Kh,
+        debt: Kh,
+    },
+    Hold {
+        reason: HoldReason,
+        until: Option<Timestamp>,
+    },
+    PriorConsent {
+        debt: Kh,
+        until: Option<Timestamp>,
+        granted: bool,
+    },
+    RequestContact {
+        debt: Option<Kh>,
+    },
+    /// Stored with `to` blank: the engine reads only the statement.
+    Inconvenient(Box<Inconvenient>),
+    Unreachable,
+}
+
+/// The history of one recipient or one debt, in 48 bytes plus its lists.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Slot {
+    /// Attempts and state events, in time order (ties in recording order).
+    pub(crate) entries: Vec<Entry>,
+    /// Recipient slots: the debts their attempts are about (exactly sized;
+    /// a recipient rarely has more than a few).
+    debts: Box<[Kh]>,
+    /// State events referenced by entries; most slots have none, so a thin
+    /// pointer keeps the slot small.
+    #[expect(
+        clippy::box_collection,
+        reason = "one word instead of three in every slot; most slots have no state events"
+    )]
+    states: Option<Box<Vec<State>>>,
+}
+
+/// One shard: the recipients and debts whose hashes fall in it.
+#[derive(Debug, Default)]
+pub(crate) struct Shard {
+    pub(crate) recipients: KhMap<Slot>,
+    pub(crate) debts: KhMap<Slot>,
+}
+
+// ---------------------------------------------------------------------------
+// Encoding of enums and times
+
+pub(crate) fn idx<T: Copy + Into<u32>>(v: T) -> u8 {
+    v.into() as u8
+}
+
+pub(crate) fn channel_of(b: u8) -> Option<Channel> {
+    Channel::ALL.get(usize::from(b)).copied()
+}
+
+pub(crate) fn role_of(b: u8) -> Option<Role> {
+    Role::ALL.get(usize::from(b)).copied()
+}
+
+pub(crate) fn result_of(b: u8) -> Option<AttemptResult> {
+    AttemptResult::ALL.get(usize::from(b)).copied()
+}
+
+pub(crate) fn place_of(b: u8) -> Option<Place> {
+    Place::ALL.get(usize::from(b)).copied()
+}
+
+pub(crate) fn place_byte(p: Option<Place>) -> u8 {
+    p.map_or(NO_PLACE, idx)
+}
+
+/// Nanoseconds since the epoch, when the instant fits in an `i64`
+/// (1677-09-21 to 2262-04-11).
+pub(crate) fn to_ns(t: Timestamp) -> Option<i64> {
+    t.as_second()
+        .checked_mul(NS)?
+        .checked_add(i64::from(t.subsec_nanosecond()))
+}
+
+/// Like [`to_ns`], saturating: exact for comparing with stored times.
+pub(crate) fn clamp_ns(t: Timestamp) -> i64 {
+    to_ns(t).unwrap_or(if t < Timestamp::UNIX_EPOCH {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+pub(crate) fn from_ns(ns: i64) -> Timestamp {
+    let nanos = ns.rem_euclid(NS) as i32;
+    Timestamp::new(ns.div_euclid(NS), nanos).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// What a pending attempt counts as: the outcome that restricts the most
+/// rules — a conversation for live channels, delivered for the others.
+pub(crate) fn pending_result(channel: Channel) -> AttemptResult {
+    match channel {
+        Channel::Call | Channel::VoicemailDrop | Channel::Visit => AttemptResult::Conversation,
+        Channel::Sms | Channel::Email | Channel::Letter | Channel::Push => AttemptResult::Delivered,
+    }
+}
+
+impl State {
+    fn ev(&self, at: Timestamp, to: Kh, debt: Kh) -> Ev<'_> {
+        match self {
+            State::Consent {
+                channel,
+                granted,
+                kind,
+            } => Ev::Consent {
+                channel: *channel,
+                granted: *granted,
+                kind: kind.as_deref(),
+            },
+            State::OptOut { channel, place } => Ev::OptOut {
+                at,
+                channel: *channel,
+                place: *place,
+            },
+            State::Cease { debt: d } => Ev::Cease {
+                at,
+                same_debt: *d == debt,
+            },
+            State::Attorney { to: t, debt: d } => Ev::Attorney {
+                at,
+                same_to: *t == to,
+                same_debt: *d == debt,
+            },
+            State::Hold { reason, until } => Ev::Hold {
+                at,
+                reason: *reason,
+                until: *until,
+            },
+            State::PriorConsent {
+                debt: d,
+                until,
+                granted,
+            } => Ev::PriorConsent {
+                at,
+                same_debt: *d == debt,
+                until: *until,
+                granted: *granted,
+            },
+            State::RequestContact { debt: d } => Ev::RequestContact {
+                applies: d.is_none_or(|d| d == debt),
+            },
+            State::Inconvenient(i) => Ev::Inconvenient(i),
+            State::Unreachable => Ev::Unreachable,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Slots
+
+impl Slot {
+    /// Where an entry at `at` goes: after every entry at or before it.
+    fn position(&self, at: i64) -> usize {
+        match self.entries.last() {
+            Some(last) if last.at() > at => self.entries.partition_point(|e| e.at() <= at),
+            _ => self.entries.len(),
+        }
+    }
+
+    /// Inserts in time order. When the list is full it is pruned first
+    /// (with `prune`'s cutoff), and grows by half when still full, so that
+    /// growth slack stays at most a third of the list.
+    pub(crate) fn insert(&mut self, e: Entry, prune: Option<(i64, &Retention, Side)>) {
+        self.make_room(prune);
+        let pos = self.position(e.at());
+        self.entries.insert(pos, e);
+    }
+
+    fn make_room(&mut self, prune: Option<(i64, &Retention, Side)>) {
+        let len = self.entries.len();
+        if len < self.entries.capacity() {
+            return;
+        }
+        if let Some((c, r, side)) = prune {
+            self.prune(c, r, side);
+        }
+        let len = self.entries.len();
+        if len == self.entries.capacity() {
+            self.entries.reserve_exact((len / 2).max(4));
+        }
+    }
+
+    /// Inserts an attempt into a recipient's list, numbering its debt after
+    /// any pruning the insert does. `None` when the recipient already has
+    /// 65,536 debts with retained attempts.
+    pub(crate) fn insert_attempt(
+        &mut self,
+        mut e: Entry,
+        debt: Kh,
+        prune: Option<(i64, &Retention)>,
+    ) -> Option<()> {
+        self.make_room(prune.map(|(c, r)| (c, r, Side::Recipient)));
+        e.other = self.debt_index(debt)?;
+        self.insert(e, None);
+        Some(())
+    }
+
+    /// The index of `debt` in this recipient slot's debt table, added if new.
+    fn debt_index(&mut self, debt: Kh) -> Option<u16> {
+        match self.debts.iter().position(|d| *d == debt) {
+            Some(i) => u16::try_from(i).ok(),
+            None => {
+                let i = u16::try_from(self.debts.len()).ok()?;
+                self.push_debt(debt);
+                Some(i)
+            }
+        }
+    }
+
+    /// The debts a recipient slot's attempts refer to.
+    pub(crate) fn debts(&self) -> &[Kh] {
+        &self.debts
+    }
+
+    pub(crate) fn set_debts(&mut self, debts: Vec<Kh>) {
+        self.debts = debts.into_boxed_slice();
+    }
+
+    fn push_debt(&mut self, debt: Kh) {
+        let mut v = std::mem::take(&mut self.debts).into_vec();
+        v.push(debt);
+        self.debts = v.into_boxed_slice();
+    }
+
+    /// The slot's state events.
+    pub(crate) fn states(&self) -> &[State] {
+        self.states.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn push_state(&mut self, s: State) {
+        self.states.get_or_insert_with(Box::default).push(s);
+    }
+
+    /// Whether a recipient slot can take an attempt about `debt`.
+    pub(crate) fn has_room_for_debt(&self, debt: Kh) -> bool {
+        self.debts.len() < usize::from(u16::MAX) || self.debts.contains(&debt)
+    }
+
+    /// Whether another state event fits.
+    pub(crate) fn has_room_for_state(&self) -> bool {
+        self.states().len() < usize::from(u16::MAX)
+    }
+
+    /// Records a state event at `at`. `None` when the slot already holds
+    /// 65,536 state events.
+    pub(crate) fn insert_state(&mut self, at: i64, s: State) -> Option<()> {
+        let i = u16::try_from(self.states().len()).ok()?;
+        self.push_state(s);
+        self.insert(Entry::state(at, i), None);
+        Some(())
+    }
+
+    /// Appends the engine's view of this slot's events at or before `cut`
+    /// (nanoseconds) to `out`. `side` says which list this is; `to`/`debt`
+    /// are the ask's keys.
+    pub(crate) fn view<'a>(
+        &'a self,
+        side: Side,
+        cut: i64,
+        to: Kh,
+        debt: Kh,
+        out: &mut Vec<Ev<'a>>,
+    ) {
+        let ask_debt = match side {
+            Side::Recipient => self.debts.iter().position(|d| *d == debt),
+            Side::Debt => None,
+        };
+        let end = if self.entries.last().is_none_or(|l| l.at() <= cut) {
+            self.entries.len()
+        } else {
+            self.entries.partition_point(|e| e.at() <= cut)
+        };
+        out.reserve(end);
+        for e in self.entries.get(..end).unwrap_or(&[]) {
+            if e.is_state() {
+                if let Some(s) = self.states().get(usize::from(e.other)) {
+                    out.push(s.ev(from_ns(e.at()), to, debt));
+                }
+            } else {
+                let same_debt = match side {
+                    Side::Recipient => ask_debt == Some(usize::from(e.other)),
+                    Side::Debt => true,
+                };
+                if let Some(a) = e.att(same_debt) {
+                    out.push(Ev::Attempt(a));
+                }
+            }
+        }
+    }
+
+    /// Number of attempts (entries that are not state events).
+    pub(crate) fn attempts(&self) -> usize {
+        self.entries.iter().filter(|e| !e.is_state()).count()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Drops attempts older than `cutoff` (nanoseconds) that no rule can
+    /// read any more; returns how many were dropped. State events stay.
+    pub(crate) fn prune(&mut self, cutoff: i64, ret: &Retention, side: Side) -> usize {
+        let Some(first) = self.entries.first() else {
+            return 0;
+        };
+        if ret.horizon_ns.is_none() || first.at() >= cutoff {
+            return 0;
+        }
+        let cutoff = match side {
+            Side::Recipient => self.consent_cutoff(cutoff),
+            Side::Debt => cutoff,
+        };
+        let mut keep = vec![false; self.entries.len()];
+        if side == Side::Debt {
+            self.pin_reached_after_unreachable(&mut keep);
+        }
+        self.pin_lifetime(ret, side, cutoff, &mut keep);
+        let mut removed = 0;
+        let mut i = 0;
+        self.entries.retain(|e| {
+            let k = e.is_state() || e.at() >= cutoff || keep.get(i).copied().unwrap_or(true);
+            i += 1;
+            if !k {
+                removed += 1;
+            }
+            k
+        });
+        if removed > 0 {
+            if side == Side::Recipient {
+                self.compact_debts();
+            }
+            let len = self.entries.len();
+            if self.entries.capacity() > 2 * len + 4 {
+                self.entries.shrink_to(len + len / 2 + 1);
+            }
+        }
+        removed
+    }
+
+    /// A Reg F prior-consent window lasts at most eight days from the
+    /// consent, and the first conversation after the consent ends it: keep
+    /// every attempt since a consent whose window may still reach past
+    /// `cutoff`.
+    fn consent_cutoff(&self, cutoff: i64) -> i64 {
+        const REACH: i64 = 9 * 86_400 * NS;
+        let mut c = cutoff;
+        for e in &self.entries {
+            if e.is_state()
+                && matches!(
+                    self.states().get(usize::from(e.other)),
+                    Some(State::PriorConsent { .. })
+                )
+                && e.at().saturating_add(REACH) > cutoff
+            {
+                c = c.min(e.at());
+            }
+        }
+        c
+    }
+
+    /// The out-of-contact condition reads "an `unreachable` mark with no
+    /// later attempt that reached the debtor": keep the first such attempt
+    /// after the last mark (and any pending ones before it, whose outcome
+    /// may still turn out not to have reached them).
+    fn pin_reached_after_unreachable(&self, keep: &mut [bool]) {
+        let last_mark = self.entries.iter().rposition(|e| {
+            e.is_state()
+                && matches!(
+                    self.states().get(usize::from(e.other)),
+                    Some(State::Unreachable)
+                )
+        });
+        let Some(m) = last_mark else { return };
+        for (i, e) in self.entries.iter().enumerate().skip(m + 1) {
+            if e.is_state() || role_of(e.role()) != Some(Role::Debtor) {
+                continue;
+            }
+            if e.is_pending() {
+                if let Some(k) = keep.get_mut(i) {
+                    *k = true;
+                }
+                continue;
+            }
+            if result_of(e.result()).is_some_and(reached) {
+                if let Some(k) = keep.get_mut(i) {
+                    *k = true;
+                }
+                return;
+            }
+        }
+    }
+
+    /// Lifetime caps count all time: keep, per cap and per partition the cap
+    /// counts in, the newest `limit` matching attempts (pending ones are kept
+    /// without counting towards the limit, since their outcome may not
+    /// match). Older matching attempts cannot change whether the cap denies.
+    fn pin_lifetime(&self, ret: &Retention, side: Side, cutoff: i64, keep: &mut [bool]) {
+        let caps: Vec<(usize, &LifetimeCap)> = ret
+            .lifetime
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| match side {
+                Side::Recipient => c.scope != Scope::Debt,
+                Side::Debt => c.scope == Scope::Debt,
+            })
+            .collect();
+        if caps.is_empty() {
+            return;
+        }
+        // (cap, debt partition, channel partition) -> matching attempts seen.
+        let mut counts: Vec<((usize, u16, u8), u32)> = Vec::new();
+        for (i, e) in self.entries.iter().enumerate().rev() {
+            if e.is_state() {
+                continue;
+            }
+            for &(ci, cap) in &caps {
+                if !cap.matches(e) {
+                    continue;
+                }
+                if e.is_pending() {
+                    if e.at() < cutoff {
+                        if let Some(k) = keep.get_mut(i) {
+                            *k = true;
+                        }
+                    }
+                    continue;
+                }
+                let part = (
+                    ci,
+                    if cap.scope == Scope::RecipientDebt {
+                        e.other
+                    } else {
+                        0
+                    },
+                    if cap.same_channel { e.kind() } else { 0 },
+                );
+                let seen = match counts.iter().position(|(p, _)| *p == part) {
+                    Some(j) => counts.get_mut(j).map(|(_, n)| {
+                        *n += 1;
+                        *n
+                    }),
+                    None => {
+                        counts.push((part, 1));
+                        Some(1)
+                    }
+                };
+                if seen.is_some_and(|n| n <= cap.limit) {
+                    if let Some(k) = keep.get_mut(i) {
+                        *k = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drops debts no attempt refers to any more and renumbers the rest.
+    fn compact_debts(&mut self) {
+        let mut used = vec![false; self.debts.len()];
+        for e in &self.entries {
+            if !e.is_state() {
+                if let Some(u) = used.get_mut(usize::from(e.other)) {
+                    *u = true;
+                }
+            }
+        }
+        if used.iter().all(|u| *u) {
+            return;
+        }
+        let mut map = vec![0u16; self.debts.len()];
+        let mut kept = Vec::new();
+        for (i, d) in self.debts.iter().enumerate() {
+            if used.get(i).copied().unwrap_or(false) {
+                if let Some(m) = map.get_mut(i) {
+                    *m = kept.len() as u16;
+                }
+                kept.push(*d);
+            }
+        }
+        for e in &mut self.entries {
+            if !e.is_state() {
+                e.other = map.get(usize::from(e.other)).copied().unwrap_or(0);
+            }
+        }
+        self.debts = kept.into_boxed_slice();
+    }
+
+    /// Sets the outcome of the first pending attempt at the same instant
+    /// with the same channel, role and place as `want` (and, when `debt` is
+    /// given, about that debt). Returns whether one was found.
+    pub(crate) fn complete(&mut self, want: &Entry, debt: Option<Kh>, result: u8) -> bool {
+        let other = match debt {
+            Some(d) => match self.debts.iter().position(|x| *x == d) {
+                Some(i) => Some(i),
+                None => return false,
+            },
+            None => None,
+        };
+        let at = want.at();
+        let from = self.entries.partition_point(|e| e.at() < at);
+        for e in self.entries.iter_mut().skip(from) {
+            if e.at() != at {
+                break;
+            }
+            if e.is_pending()
+                && e.kind() == want.kind()
+                && e.role() == want.role()
+                && e.place() == want.place()
+                && other.is_none_or(|o| usize::from(e.other) == o)
+            {
+                e.set_result(result);
+                return true;
+            }
+        }
+        false
+    }
+}
+
+fn reached(r: AttemptResult) -> bool {
+    matches!(r, AttemptResult::Conversation | AttemptResult::Delivered)
+}
+
+/// Which list a slot is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    Recipient,
+    Debt,
+}
+
+// ---------------------------------------------------------------------------
+// Retention: what the policy needs kept
+
+/// A lifetime cap's counting filter.
+#[derive(Clone, Debug)]
+pub(crate) struct LifetimeCap {
+    limit: u32,
+    scope: Scope,
+    channels: u32,
+    results: u32,
+    roles: u32,
+    places: u32,
+    same_channel: bool,
+}
+
+impl LifetimeCap {
+    fn matches(&self, e: &Entry) -> bool {
+        let bit = |mask: u32, i: u8| mask & (1u32 << u32::from(i & 31)) != 0;
+        bit(self.channels, e.kind())
+            && e.effective_result()
+                .is_some_and(|r| bit(self.results, idx(r)))
+            && bit(self.roles, e.role())
+            && (e.place() == NO_PLACE || bit(self.places, e.place()))
+    }
+}
+
+/// How long attempts matter to a policy.
+#[derive(Clone, Debug)]
+pub(crate) struct Retention {
+    /// Attempts older than this (nanoseconds) no longer change a decision,
+    /// apart from those lifetime caps and the out-of-contact mark keep.
+    /// `None`: never prune (a lifetime cap with `exclude_prior_consent`).
+    pub(crate) horizon_ns: Option<i64>,
+    pub(crate) lifetime: Vec<LifetimeCap>,
+}
+
+const DAY: i64 = 86_400;
+
+impl Retention {
+    pub(crate) fn of(policy: &Inner) -> Retention {
+        let mut lifetime = Vec::new();
+        let mut never = false;
+        // The look-back of every rule but lifetime caps, as the policy
+        // compiler computes it (one extra day covers zone offsets).
+        let mut secs = i64::from(policy.unreachable.dates) * DAY + DAY;
+        for rule in &policy.rules {
+            let (period, filter, limit, scope, excl) = match &rule.body {
+                Body::Cap {
+                    limit,
+                    scope,
+                    period,
+                    filter,
+                    exclude_prior_consent,
+                } => (
+                    *period,
+                    Some(filter),
+                    *limit,
+                    *scope,
+                    *exclude_prior_consent,
+                ),
+                Body::Cooldown { period, .. } => (*period, None, 0, Scope::Recipient, false),
+                _ => continue,
+            };
+            let s = match period {
+                Period::Rolling(s) => s,
+                Period::Dates(n) => i64::from(n) * DAY + DAY,
+                Period::Calendar(CalendarPeriod::Day) => 2 * DAY,
+                Period::Calendar(CalendarPeriod::Week) => 8 * DAY,
+                Period::Calendar(CalendarPeriod::Month) => 32 * DAY,
+                Period::Lifetime => {
+                    if let Some(f) = filter {
+                        if excl {
+                            never = true;
+                        }
+                        lifetime.push(LifetimeCap {
+                            limit,
+                            scope,
+                            channels: f.channels,
+                            results: f.results,
+                            roles: f.roles,
+                            places: f.places,
+                            same_channel: f.same_channel,
+                        });
+                    }
+                    continue;
+                }
+            };
+            secs = secs.max(s);
+        }
+        if let Some(l) = policy.lookback {
+            secs = secs.max(l);
+        }
+        Retention {
+            horizon_ns: (!never).then(|| secs.saturating_mul(NS)),
+            lifetime,
+        }
+    }
+
+    /// The cutoff for pruning at `now` (nanoseconds).
+    pub(crate) fn cutoff(&self, now: i64) -> Option<i64> {
+        self.horizon_ns.map(|h| now.saturating_sub(h))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Footprint estimates
+
+/// Bytes a hash table of slots has reserved: buckets of `(key, slot)` plus
+/// one control byte each and a group of trailing control bytes.
+pub(crate) fn table_bytes(m: &KhMap<Slot>) -> usize {
+    let cap = m.capacity();
+    if cap == 0 {
+        return 0;
+    }
+    let buckets = if cap < 8 { cap + 1 } else { cap / 7 * 8 };
+    buckets * (std::mem::size_of::<(Kh, Slot)>() + 1) + 16
+}
+
+impl Slot {
+    /// Heap bytes this slot's lists have reserved (state events' own heap
+    /// parts, such as an inconvenient statement's strings, not included).
+    pub(crate) fn reserved_bytes(&self) -> usize {
+        self.entries.capacity() * std::mem::size_of::<Entry>()
+            + std::mem::size_of_val::<[Kh]>(&self.debts)
+            + self.states.as_ref().map_or(0, |v| {
+                std::mem::size_of::<Vec<State>>() + v.capacity() * std::mem::size_of::<State>()
+            })
+    }
+}
+const _: () = assert!(std::mem::size_of::<Entry>() == 12 && std::mem::align_of::<Entry>() == 4);
