@@ -550,3 +550,55 @@ fn sample_is_deterministic_and_audits_cleanly() {
     assert_eq!(from_csv["totals"]["bad_rows"], 0);
     assert!(from_csv["totals"]["attempts"].as_u64().unwrap() > 100);
 }
+
+/// The sample log in `examples/data/` is what the generator writes today,
+/// and auditing it finds every kind of abuse the generator injects.
+#[test]
+fn bundled_sample_log_is_fresh_and_shows_each_abuse() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let path = root.join("examples/data/sample-log.csv");
+    let committed = std::fs::read_to_string(&path).expect("examples/data/sample-log.csv");
+    let run = contactguard(&[
+        "sample",
+        "--seed",
+        "2026",
+        "--debtors",
+        "2000",
+        "--days",
+        "30",
+        "--start",
+        "2026-03-01",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout == committed,
+        "examples/data/sample-log.csv is stale: regenerate it with \
+         `contactguard sample --seed 2026 --debtors 2000 --days 30 --start 2026-03-01 > examples/data/sample-log.csv`"
+    );
+    let report = json_report(&[
+        "audit",
+        path.to_str().unwrap(),
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    assert_eq!(report["totals"]["bad_rows"], 0);
+    let ids: Vec<String> = rule_counts(&report).into_iter().map(|(id, _)| id).collect();
+    for id in [
+        "conduct.1",
+        "conduct.2",
+        "cn.1",
+        "cn.4",
+        "cn.5a",
+        "cn.6a",
+        "cn.6b",
+        "conduct.4",
+        "conduct.7",
+    ] {
+        assert!(ids.iter().any(|x| x == id), "no {id} in {ids:?}");
+    }
+    assert!(
+        report["most_texts_in_a_day"][0]["texts"].as_u64().unwrap() >= 20,
+        "SMS bombing"
+    );
+}
