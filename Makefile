@@ -19,10 +19,10 @@ VECTORS := $(strip $(wildcard $(abspath $(ROOT)/../shared/vectors)) $(wildcard $
 
 .PHONY: demo test toolchain fmt clippy doc unit vectors docs-check docs
 
-## demo: decide realistic asks against us-reg-f+us-ma and cn, with reasons
+## demo: audit the bundled sample contact log against cn+conduct and print what it finds
 demo:
 	$(CARGO) build --release -p contactguard-cli
-	$(CARGO) run --release -q -p contactguard-cli -- demo
+	$(CARGO) run --release -q -p contactguard-cli -- audit examples/data/sample-log.csv --policy cn+conduct --out target/audit-report.html
 
 ## test: formatting, lints, docs, unit and integration tests, vectors, docs freshness
 test: toolchain fmt clippy doc unit vectors docs-check ffi-test
