@@ -497,7 +497,7 @@ fn debtor_day(d: &mut Debtor, n: u32, day: u32, weekend: bool, out: &mut Vec<Ev>
         let active = rng.chance(match (d.unreachable, weekend) {
             (true, _) => 0.42,
             (false, true) => 0.15,
-            (false, false) => 0.25,
+            (false, false) => 0.23,
         });
         if active {
             // Calls to the debtor.
