@@ -17,7 +17,7 @@ FFI_HEADER := $(ROOT)/include/contactguard.h
 CBINDGEN_RUN = $(CBINDGEN) --quiet --config $(ROOT)/crates/contactguard-ffi/cbindgen.toml --crate contactguard-ffi
 JAVA_DIR := $(ROOT)/bindings/java
 MVN ?= mvn
-MVN_FLAGS ?= -B -q
+MVN_FLAGS ?= -B -ntp
 # Debian packages the C/C++ tests need; installed when missing.
 FFI_APT := cmake g++ pkg-config libgtest-dev nlohmann-json3-dev valgrind
 JAVA_APT := openjdk-17-jdk-headless maven

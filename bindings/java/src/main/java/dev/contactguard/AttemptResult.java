@@ -1,0 +1,45 @@
+package dev.contactguard;
+
+/** The outcome of a contact attempt. The codes are the C ABI's named constants. */
+public enum AttemptResult {
+    /** {@code not_connected} */
+    NOT_CONNECTED(0, "not_connected"),
+    /** {@code no_answer} */
+    NO_ANSWER(1, "no_answer"),
+    /** {@code voicemail} */
+    VOICEMAIL(2, "voicemail"),
+    /** {@code conversation} */
+    CONVERSATION(3, "conversation"),
+    /** {@code delivered} */
+    DELIVERED(4, "delivered"),
+    /** {@code failed} */
+    FAILED(5, "failed");
+
+    private final int code;
+    private final String wire;
+
+    AttemptResult(int code, String wire) {
+        this.code = code;
+        this.wire = wire;
+    }
+
+    /** The C constant's value. */
+    public int code() {
+        return code;
+    }
+
+    /** The wire name used in JSON, TOML and the conformance vectors. */
+    public String wire() {
+        return wire;
+    }
+
+    /** The value with this wire name. */
+    public static AttemptResult fromWire(String wire) {
+        for (AttemptResult v : values()) {
+            if (v.wire.equals(wire)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown attemptResult `" + wire + "`");
+    }
+}

@@ -1,0 +1,81 @@
+package dev.contactguard;
+
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.PointerByReference;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A decision: allowed or not, every rule that denied and why, when the same
+ * ask would pass, and the obligations of the contact. Owns one native
+ * {@code cg_decision}, reusable across {@link Policy#decide(History, Ask, Decision)}
+ * calls. Not thread-safe: one thread at a time.
+ */
+public final class Decision extends Handle {
+    private Verdict verdict = new Verdict(false, null, 0, 0);
+
+    public Decision() {
+        super(create(), Native::cg_decision_free);
+    }
+
+    private static Pointer create() {
+        PointerByReference out = new PointerByReference();
+        PointerByReference err = new PointerByReference();
+        Native.check(Native.cg_decision_new(out, err), err);
+        return out.getValue();
+    }
+
+    /** Reads the summary after a decide; called by {@link Policy}. */
+    void refresh() {
+        Native.CgVerdict v = new Native.CgVerdict();
+        PointerByReference err = new PointerByReference();
+        Native.check(Native.cg_decision_verdict(ptr(), v, err), err);
+        verdict = toVerdict(v);
+    }
+
+    static Verdict toVerdict(Native.CgVerdict v) {
+        Instant retry = v.has_retry_at != 0 ? Structs.instant(v.retry_at) : null;
+        return new Verdict(v.allow != 0, retry, v.denial_count, v.obligation_count);
+    }
+
+    /** Whether the contact may go ahead. */
+    public boolean allow() {
+        return verdict.allow();
+    }
+
+    /** The summary: allow, retry_at, counts. */
+    public Verdict verdict() {
+        return verdict;
+    }
+
+    /** When the same ask would be allowed, if any future instant helps. */
+    public Optional<Instant> retryAt() {
+        return Optional.ofNullable(verdict.retryAt());
+    }
+
+    /** Every rule that denied. */
+    public List<Denial> denials() {
+        List<Denial> out = new ArrayList<>(verdict.denialCount());
+        Native.CgDenial d = new Native.CgDenial();
+        PointerByReference err = new PointerByReference();
+        for (int i = 0; i < verdict.denialCount(); i++) {
+            Native.check(Native.cg_decision_denial(ptr(), i, d, err), err);
+            out.add(new Denial(Native.CgStr.text(d.id), Native.CgStr.text(d.cite), Native.CgStr.text(d.message)));
+        }
+        return out;
+    }
+
+    /** What the contact must honour if it goes ahead, e.g. {@code no_debt_disclosure}. */
+    public List<String> obligations() {
+        List<String> out = new ArrayList<>(verdict.obligationCount());
+        Native.CgStr s = new Native.CgStr();
+        PointerByReference err = new PointerByReference();
+        for (int i = 0; i < verdict.obligationCount(); i++) {
+            Native.check(Native.cg_decision_obligation(ptr(), i, s, err), err);
+            out.add(Native.CgStr.text(s));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,256 @@
+package dev.contactguard;
+
+import com.sun.jna.Memory;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import com.sun.jna.Structure;
+import com.sun.jna.ptr.LongByReference;
+import com.sun.jna.ptr.PointerByReference;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The C ABI (include/contactguard.h) through JNA direct mapping: one static
+ * native method per C function, no proxies. Package-private: the public API
+ * is {@link Policy}, {@link History} and {@link Decision}.
+ *
+ * <p>Struct layouts are JNA's, checked once at load time against the
+ * library's own {@code cg_abi_sizeof}, so a library built for another
+ * layout is refused instead of corrupting memory.
+ */
+final class Native {
+    private Native() {}
+
+    static final String LIBRARY = "contactguard_ffi";
+
+    static {
+        com.sun.jna.Native.register(Native.class, NativeLibrary.getInstance(LIBRARY));
+        checkLayout(0, new CgStr());
+        checkLayout(1, new CgTimestamp());
+        checkLayout(2, new CgAsk());
+        checkLayout(3, new CgEvent());
+        checkLayout(4, new CgVerdict());
+        checkLayout(5, new CgDenial());
+    }
+
+    private static void checkLayout(int which, Structure s) {
+        long native_ = cg_abi_sizeof(which);
+        if (native_ != s.size()) {
+            throw new UnsatisfiedLinkError("contactguard: " + s.getClass().getSimpleName() + " is " + s.size()
+                    + " bytes in Java but " + native_ + " in " + LIBRARY + ": header and library disagree");
+        }
+    }
+
+    // Results (cg_result).
+    static final int OK = 0;
+    static final int BUFFER_TOO_SMALL = 8;
+    static final int POINTER_SIZE = com.sun.jna.Native.POINTER_SIZE;
+    static final int POLICY = 100;
+
+    static native String cg_version();
+
+    static native long cg_abi_sizeof(int which);
+
+    static native int cg_policy_from_presets(byte[] names, long len, PointerByReference out, PointerByReference err);
+
+    static native int cg_policy_from_toml(byte[] text, long len, PointerByReference out, PointerByReference err);
+
+    static native int cg_policy_from_json(byte[] text, long len, PointerByReference out, PointerByReference err);
+
+    static native void cg_policy_free(Pointer policy);
+
+    static native CgStr.ByValue cg_policy_name(Pointer policy);
+
+    static native long cg_policy_rule_count(Pointer policy);
+
+    static native int cg_history_new(PointerByReference out, PointerByReference err);
+
+    static native int cg_history_push(Pointer history, CgEvent event, PointerByReference err);
+
+    static native int cg_history_clear(Pointer history, PointerByReference err);
+
+    static native long cg_history_len(Pointer history);
+
+    static native void cg_history_free(Pointer history);
+
+    static native int cg_decision_new(PointerByReference out, PointerByReference err);
+
+    static native void cg_decision_free(Pointer decision);
+
+    static native int cg_decide(Pointer policy, Pointer history, Pointer ask, Pointer decision, PointerByReference err);
+
+    static native int cg_decide_batch(Pointer policy, Pointer history, Pointer asks, long n, Pointer out,
+            PointerByReference err);
+
+    static native int cg_decide_json(Pointer policy, byte[] json, long len, byte[] out, long cap,
+            LongByReference outLen, PointerByReference err);
+
+    static native int cg_decision_verdict(Pointer decision, CgVerdict out, PointerByReference err);
+
+    static native int cg_decision_denial(Pointer decision, long index, CgDenial out, PointerByReference err);
+
+    static native int cg_decision_obligation(Pointer decision, long index, CgStr out, PointerByReference err);
+
+    static native int cg_error_result(Pointer error);
+
+    static native CgStr.ByValue cg_error_code(Pointer error);
+
+    static native CgStr.ByValue cg_error_message(Pointer error);
+
+    static native CgStr.ByValue cg_error_field(Pointer error);
+
+    static native CgStr.ByValue cg_error_help(Pointer error);
+
+    static native int cg_error_line(Pointer error);
+
+    static native int cg_error_column(Pointer error);
+
+    static native void cg_error_free(Pointer error);
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Throws for a failed status, freeing the C error. */
+    static void check(int result, PointerByReference err) {
+        if (result == OK) {
+            return;
+        }
+        Pointer e = err.getValue();
+        try {
+            String code = CgStr.text(cg_error_code(e));
+            String message = CgStr.text(cg_error_message(e));
+            String field = CgStr.text(cg_error_field(e));
+            String help = CgStr.text(cg_error_help(e));
+            int line = cg_error_line(e);
+            int column = cg_error_column(e);
+            if (result == POLICY) {
+                throw new PolicyException(result, code, message, field, help, line, column);
+            }
+            throw new ContactGuardException(result, code, message, field, help, line, column);
+        } finally {
+            cg_error_free(e);
+        }
+    }
+
+    /** Copies UTF-8 text into native memory that lives as long as the returned object. */
+    static Memory text(byte[] bytes) {
+        Memory m = new Memory(Math.max(1, bytes.length));
+        m.write(0, bytes, 0, bytes.length);
+        return m;
+    }
+
+    @Structure.FieldOrder({"ptr", "len"})
+    public static class CgStr extends Structure {
+        public Pointer ptr;
+        public long len;
+
+        public CgStr() {
+            super();
+        }
+
+        CgStr(Pointer p) {
+            super(p);
+        }
+
+        public static class ByValue extends CgStr implements Structure.ByValue {}
+
+        void set(Memory m, long length) {
+            ptr = length == 0 ? null : m;
+            len = length;
+        }
+
+        static String text(CgStr s) {
+            if (s == null || s.ptr == null || s.len == 0) {
+                return "";
+            }
+            return new String(s.ptr.getByteArray(0, (int) s.len), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Structure.FieldOrder({"seconds", "nanos"})
+    public static class CgTimestamp extends Structure {
+        public long seconds;
+        public int nanos;
+    }
+
+    @Structure.FieldOrder({"at", "to", "debt", "timezones", "timezones_len", "days_past_due", "channel", "role",
+            "place", "purpose", "has_place", "has_purpose", "has_autodialed", "autodialed", "has_days_past_due"})
+    public static class CgAsk extends Structure {
+        public CgTimestamp at;
+        public CgStr to;
+        public CgStr debt;
+        public Pointer timezones;
+        public long timezones_len;
+        public long days_past_due;
+        public int channel;
+        public int role;
+        public int place;
+        public int purpose;
+        public byte has_place;
+        public byte has_purpose;
+        public byte has_autodialed;
+        public byte autodialed;
+        public byte has_days_past_due;
+
+        public CgAsk() {
+            super();
+        }
+
+        CgAsk(Pointer p) {
+            super(p);
+        }
+    }
+
+    @Structure.FieldOrder({"type", "channel", "at", "to", "debt", "role", "result", "place", "reason", "until",
+            "kind", "start", "end", "weekdays", "weekdays_len", "has_channel", "has_place", "has_debt", "has_until",
+            "has_kind", "has_start", "has_end", "granted"})
+    public static class CgEvent extends Structure {
+        public int type;
+        public int channel;
+        public CgTimestamp at;
+        public CgStr to;
+        public CgStr debt;
+        public int role;
+        public int result;
+        public int place;
+        public int reason;
+        public CgTimestamp until;
+        public CgStr kind;
+        public CgStr start;
+        public CgStr end;
+        public Pointer weekdays;
+        public long weekdays_len;
+        public byte has_channel;
+        public byte has_place;
+        public byte has_debt;
+        public byte has_until;
+        public byte has_kind;
+        public byte has_start;
+        public byte has_end;
+        public byte granted;
+    }
+
+    @Structure.FieldOrder({"retry_at", "denial_count", "obligation_count", "allow", "has_retry_at"})
+    public static class CgVerdict extends Structure {
+        public CgTimestamp retry_at;
+        public int denial_count;
+        public int obligation_count;
+        public byte allow;
+        public byte has_retry_at;
+
+        public CgVerdict() {
+            super();
+        }
+
+        CgVerdict(Pointer p) {
+            super(p);
+        }
+    }
+
+    @Structure.FieldOrder({"id", "cite", "message"})
+    public static class CgDenial extends Structure {
+        public CgStr id;
+        public CgStr cite;
+        public CgStr message;
+    }
+}

@@ -1,0 +1,155 @@
+package dev.contactguard;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
+import com.sun.jna.ptr.PointerByReference;
+import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A compiled, immutable policy. Owns one native {@code cg_policy} reference.
+ * Thread-safe: any number of threads may decide against one Policy at once
+ * (each with its own {@link Decision}). Close it once every thread is done.
+ *
+ * <pre>{@code
+ * try (Policy policy = Policy.presets("us-reg-f+us-ma");
+ *      History history = new History();
+ *      Decision d = policy.decide(history, ask)) {
+ *     if (!d.allow()) d.denials().forEach(System.out::println);
+ * }
+ * }</pre>
+ */
+public final class Policy extends Handle {
+    private Policy(Pointer p) {
+        super(p, Native::cg_policy_free);
+    }
+
+    private interface Loader {
+        int load(byte[] text, long len, PointerByReference out, PointerByReference err);
+    }
+
+    private static Policy load(String text, Loader loader) {
+        byte[] bytes = Native.utf8(text);
+        PointerByReference out = new PointerByReference();
+        PointerByReference err = new PointerByReference();
+        Native.check(loader.load(bytes, bytes.length, out, err), err);
+        return new Policy(out.getValue());
+    }
+
+    /** Presets by name joined by {@code +}, e.g. {@code "us-reg-f+us-ma"}. */
+    public static Policy presets(String names) {
+        return load(names, Native::cg_policy_from_presets);
+    }
+
+    /** A policy written in TOML. @throws PolicyException with line, column and field */
+    public static Policy fromToml(String text) {
+        return load(text, Native::cg_policy_from_toml);
+    }
+
+    /** A policy written in JSON. @throws PolicyException with line, column and field */
+    public static Policy fromJson(String text) {
+        return load(text, Native::cg_policy_from_json);
+    }
+
+    /** The policy's name (the preset expression or the file's {@code name}). */
+    public String name() {
+        return Native.CgStr.text(Native.cg_policy_name(ptr()));
+    }
+
+    /** How many rules. */
+    public long ruleCount() {
+        return Native.cg_policy_rule_count(ptr());
+    }
+
+    /** Decides into a new {@link Decision}, which the caller closes. */
+    public Decision decide(History history, Ask ask) {
+        Decision d = new Decision();
+        try {
+            decide(history, ask, d);
+            return d;
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
+    /** Decides into {@code out}, reusing its native decision. */
+    public void decide(History history, Ask ask, Decision out) {
+        List<String> strings = new ArrayList<>(2 + ask.timezones().size());
+        Structs.askStrings(ask, strings);
+        Structs.Text text = new Structs.Text(strings);
+        Native.CgAsk s = new Native.CgAsk();
+        Memory zones = Structs.ask(s, ask, text, 0);
+        s.write();
+        PointerByReference err = new PointerByReference();
+        Native.check(Native.cg_decide(ptr(), history.ptr(), s.getPointer(), out.ptr(), err), err);
+        Reference.reachabilityFence(text);
+        Reference.reachabilityFence(zones);
+        Reference.reachabilityFence(s);
+        out.refresh();
+    }
+
+    /**
+     * Decides many asks against one history in one native call: one
+     * {@link Verdict} per ask, in order. For the reasons of a denial, decide
+     * that ask with {@link #decide(History, Ask)}.
+     */
+    public List<Verdict> decideBatch(History history, List<Ask> asks) {
+        if (asks.isEmpty()) {
+            return List.of();
+        }
+        List<String> strings = new ArrayList<>();
+        int[] base = new int[asks.size()];
+        for (int i = 0; i < asks.size(); i++) {
+            base[i] = strings.size();
+            Structs.askStrings(asks.get(i), strings);
+        }
+        Structs.Text text = new Structs.Text(strings);
+        Native.CgAsk[] structs = (Native.CgAsk[]) new Native.CgAsk().toArray(asks.size());
+        List<Memory> keep = new ArrayList<>();
+        for (int i = 0; i < structs.length; i++) {
+            keep.add(Structs.ask(structs[i], asks.get(i), text, base[i]));
+            structs[i].write();
+        }
+        Native.CgVerdict[] verdicts = (Native.CgVerdict[]) new Native.CgVerdict().toArray(asks.size());
+        PointerByReference err = new PointerByReference();
+        Native.check(Native.cg_decide_batch(ptr(), history.ptr(), structs[0].getPointer(), structs.length,
+                verdicts[0].getPointer(), err), err);
+        Reference.reachabilityFence(text);
+        Reference.reachabilityFence(keep);
+        List<Verdict> out = new ArrayList<>(verdicts.length);
+        for (Native.CgVerdict v : verdicts) {
+            v.read();
+            out.add(Decision.toVerdict(v));
+        }
+        return out;
+    }
+
+    /**
+     * JSON in, JSON out: decides {@code {"ask": {...}, "history": [...]}}
+     * (wire names as in the conformance vectors) and returns the decision
+     * as JSON.
+     */
+    public String decideJson(String request) {
+        byte[] in = Native.utf8(request);
+        byte[] out = new byte[1024];
+        LongByReference len = new LongByReference();
+        PointerByReference err = new PointerByReference();
+        int r = Native.cg_decide_json(ptr(), in, in.length, out, out.length, len, err);
+        if (r == Native.BUFFER_TOO_SMALL) {
+            Native.cg_error_free(err.getValue());
+            out = new byte[(int) len.getValue()];
+            r = Native.cg_decide_json(ptr(), in, in.length, out, out.length, len, err);
+        }
+        Native.check(r, err);
+        return new String(out, 0, (int) len.getValue(), StandardCharsets.UTF_8);
+    }
+
+    /** The native library's version, {@code MAJOR.MINOR.PATCH}. */
+    public static String libraryVersion() {
+        return Native.cg_version();
+    }
+}

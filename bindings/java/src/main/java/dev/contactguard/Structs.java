@@ -1,0 +1,103 @@
+package dev.contactguard;
+
+import com.sun.jna.Memory;
+import java.time.Instant;
+import java.util.List;
+
+/** Fills the C ABI's structs from Java values; the Memory they point into is kept alive by the caller. */
+final class Structs {
+    private Structs() {}
+
+    static final int STR_SIZE = new Native.CgStr().size();
+
+    /** Native UTF-8 for each string, laid out in one block; {@link #ptr} gives each one's address. */
+    static final class Text {
+        final Memory block;
+        private final long[] offsets;
+        private final long[] lengths;
+
+        Text(List<String> strings) {
+            byte[][] bytes = new byte[strings.size()][];
+            long total = 0;
+            for (int i = 0; i < bytes.length; i++) {
+                String s = strings.get(i);
+                bytes[i] = s == null ? new byte[0] : Native.utf8(s);
+                total += bytes[i].length;
+            }
+            block = new Memory(Math.max(1, total));
+            offsets = new long[bytes.length];
+            lengths = new long[bytes.length];
+            long at = 0;
+            for (int i = 0; i < bytes.length; i++) {
+                block.write(at, bytes[i], 0, bytes[i].length);
+                offsets[i] = at;
+                lengths[i] = bytes[i].length;
+                at += bytes[i].length;
+            }
+        }
+
+        void set(Native.CgStr s, int i) {
+            s.ptr = lengths[i] == 0 ? null : block.share(offsets[i]);
+            s.len = lengths[i];
+        }
+
+        /** An array of cg_str for items {@code from..from+n}; null when n is 0. */
+        Memory array(int from, int n) {
+            if (n == 0) {
+                return null;
+            }
+            Memory m = new Memory((long) n * STR_SIZE);
+            for (int k = 0; k < n; k++) {
+                long len = lengths[from + k];
+                m.setPointer((long) k * STR_SIZE, len == 0 ? null : block.share(offsets[from + k]));
+                m.setLong((long) k * STR_SIZE + Native.POINTER_SIZE, len);
+            }
+            return m;
+        }
+    }
+
+    static void time(Native.CgTimestamp t, Instant i) {
+        t.seconds = i.getEpochSecond();
+        t.nanos = i.getNano();
+    }
+
+    static Instant instant(Native.CgTimestamp t) {
+        return Instant.ofEpochSecond(t.seconds, t.nanos);
+    }
+
+    /**
+     * Fills {@code s} from {@code a}. The strings go into {@code text} at
+     * {@code base} (to, debt, then the zones) and the zone array into the
+     * returned Memory, which must outlive the call.
+     */
+    static Memory ask(Native.CgAsk s, Ask a, Text text, int base) {
+        time(s.at, a.at());
+        s.channel = a.channel().code();
+        s.role = a.role().code();
+        text.set(s.to, base);
+        text.set(s.debt, base + 1);
+        Memory zones = text.array(base + 2, a.timezones().size());
+        s.timezones = zones;
+        s.timezones_len = a.timezones().size();
+        s.has_place = flag(a.place() != null);
+        s.place = a.place() == null ? 0 : a.place().code();
+        s.has_purpose = flag(a.purpose() != null);
+        s.purpose = a.purpose() == null ? 0 : a.purpose().code();
+        s.has_autodialed = flag(a.autodialed() != null);
+        s.autodialed = flag(Boolean.TRUE.equals(a.autodialed()));
+        s.has_days_past_due = flag(a.daysPastDue() != null);
+        s.days_past_due = a.daysPastDue() == null ? 0 : a.daysPastDue();
+        return zones;
+    }
+
+    /** The strings of an ask, in the order {@link #ask} reads them. */
+    static void askStrings(Ask a, List<String> out) {
+        out.add(a.to());
+        out.add(a.debt());
+        out.addAll(a.timezones());
+    }
+
+    static byte flag(boolean b) {
+        return (byte) (b ? 1 : 0);
+    }
+}

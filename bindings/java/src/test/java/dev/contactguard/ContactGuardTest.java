@@ -1,0 +1,166 @@
+package dev.contactguard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.ptr.PointerByReference;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+class ContactGuardTest {
+    static final Instant EARLY = Instant.parse("2026-10-15T11:59:00Z"); // 07:59 in New York
+    static final Instant EIGHT = Instant.parse("2026-10-15T12:00:00Z");
+
+    static Ask call(Instant at) {
+        return Ask.of(at, Channel.CALL, "+1-617-555-0100", Role.DEBTOR, "loan-42", "America/New_York")
+                .withPurpose(Purpose.COLLECTION);
+    }
+
+    @Test
+    void decidesAndExplains() {
+        try (Policy policy = Policy.presets("us-reg-f+us-ma"); History history = new History()) {
+            assertEquals("us-reg-f+us-ma", policy.name());
+            assertTrue(policy.ruleCount() > 0);
+            history.push(Event.attempt(Instant.parse("2026-10-14T14:00:00Z"), Channel.CALL, "+1-617-555-0100",
+                    Role.DEBTOR, "loan-42", AttemptResult.NO_ANSWER));
+            assertEquals(1, history.size());
+            try (Decision d = policy.decide(history, call(EARLY))) {
+                assertFalse(d.allow());
+                assertFalse(d.denials().isEmpty());
+                assertFalse(d.denials().get(0).cite().isEmpty());
+                assertEquals(EIGHT, d.retryAt().orElseThrow());
+            }
+            try (Decision d = new Decision()) {
+                policy.decide(history, call(EIGHT.plusSeconds(7200)), d);
+                assertTrue(d.allow());
+                policy.decide(history, call(EARLY), d); // reused
+                assertFalse(d.allow());
+            }
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndUseAfterCloseThrows() {
+        Policy policy = Policy.presets("us-reg-f");
+        History history = new History();
+        Decision d = new Decision();
+        for (int i = 0; i < 3; i++) {
+            d.close();
+            history.close();
+            policy.close();
+        }
+        assertTrue(policy.isClosed() && history.isClosed() && d.isClosed());
+        assertThrows(IllegalStateException.class, policy::name);
+        assertThrows(IllegalStateException.class, history::size);
+        assertThrows(IllegalStateException.class, () -> Policy.presets("us-reg-f").decide(history, call(EARLY)));
+    }
+
+    @Test
+    void policyErrorsCarryLineColumnAndField() {
+        PolicyException e = assertThrows(PolicyException.class,
+                () -> Policy.fromToml("format = \"contactguard-policy/1\"\n[[rules]]\nid = 3\n"));
+        assertEquals(3, e.line());
+        assertTrue(e.column() > 0);
+        assertEquals("rules[0].id", e.field());
+        assertTrue(e.code().startsWith("policy."), e.code());
+        assertEquals(100, e.result());
+        PolicyException unknown = assertThrows(PolicyException.class, () -> Policy.presets("us-nowhere"));
+        assertEquals("policy.unknown_preset", unknown.code());
+    }
+
+    @Test
+    void invalidInputIsATypedException() {
+        try (Policy policy = Policy.presets("us-reg-f"); History history = new History()) {
+            ContactGuardException e = assertThrows(ContactGuardException.class,
+                    () -> policy.decideJson("{\"ask\": {\"channel\": \"fax\"}}"));
+            assertFalse(e instanceof PolicyException);
+            assertEquals(9, e.result());
+            assertEquals("ask.channel", e.field());
+            Ask bad = new Ask(Instant.MAX, Channel.CALL, "c", Role.DEBTOR, "d",
+                    List.of("UTC"), null, null, null, null);
+            ContactGuardException t = assertThrows(ContactGuardException.class, () -> policy.decide(history, bad));
+            assertEquals("ffi.invalid_time", t.code());
+            assertEquals("ask.at", t.field());
+        }
+    }
+
+    @Test
+    void batchAgreesWithSingleCalls() {
+        try (Policy policy = Policy.presets("us-reg-f+us-ma"); History history = new History()) {
+            List<Ask> asks = new ArrayList<>();
+            for (int i = 0; i < 48; i++) {
+                asks.add(call(EARLY.minusSeconds(6 * 3600).plusSeconds(i * 900L)));
+            }
+            List<Verdict> verdicts = policy.decideBatch(history, asks);
+            assertEquals(asks.size(), verdicts.size());
+            for (int i = 0; i < asks.size(); i++) {
+                try (Decision d = policy.decide(history, asks.get(i))) {
+                    assertEquals(d.verdict(), verdicts.get(i), "ask " + i);
+                }
+            }
+            assertTrue(verdicts.stream().anyMatch(Verdict::allow));
+            assertTrue(verdicts.stream().anyMatch(v -> !v.allow()));
+        }
+    }
+
+    @Test
+    void onePolicyManyThreads() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (Policy policy = Policy.presets("us-reg-f+us-ma"); History history = new History()) {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                results.add(pool.submit(() -> {
+                    int allowed = 0;
+                    try (Decision d = new Decision()) {
+                        for (int i = 0; i < 100; i++) {
+                            policy.decide(history, call(EIGHT.plusSeconds(3600 + i)), d);
+                            allowed += d.allow() ? 1 : 0;
+                        }
+                    }
+                    return allowed;
+                }));
+            }
+            for (Future<Integer> f : results) {
+                assertEquals(100, f.get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** The test library exports cg_test_panic (the `test-panic` feature). */
+    static final class PanicHook {
+        static native int cg_test_panic(PointerByReference err);
+
+        static {
+            com.sun.jna.Native.register(PanicHook.class, NativeLibrary.getInstance(Native.LIBRARY));
+        }
+    }
+
+    @Test
+    void panicsAreCaughtAtTheBoundary() {
+        PointerByReference err = new PointerByReference();
+        int r = PanicHook.cg_test_panic(err);
+        assertEquals(1, r, "CG_RESULT_PANIC");
+        ContactGuardException e = assertThrows(ContactGuardException.class, () -> Native.check(r, err));
+        assertEquals("ffi.panic", e.code());
+        assertTrue(e.getMessage().contains("test panic"), e.getMessage());
+        // The JVM and the library carry on.
+        try (Policy p = Policy.presets("us-reg-f")) {
+            assertTrue(p.ruleCount() > 0);
+        }
+    }
+
+    @Test
+    void versionMatchesThePom() {
+        assertEquals("0.1.0", Policy.libraryVersion());
+    }
+}
