@@ -150,6 +150,12 @@ pub(crate) const SHARDS: usize = 64;
 /// in nanoseconds), for workers whose clocks differ slightly.
 const GRACE_NS: i64 = 3_600 * 1_000_000_000;
 
+/// How much older than the latest attempt recorded for its recipient or
+/// debt an ask to [`Ledger::check_and_record`] may be and still be decided
+/// as of that attempt's time (one minute).
+pub const MAX_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
+const MAX_SKEW_NS: i64 = 60 * 1_000_000_000;
+
 /// Id of the denial given when an ask's time cannot be stored.
 pub const LEDGER_RULE_ID: &str = "contactguard.ledger";
 
@@ -173,8 +179,14 @@ pub struct Ledger {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use = "an admitted attempt is pending until its ticket is completed"]
 pub struct Admission {
-    /// The decision, as [`Ledger::check`] would have returned it.
+    /// The decision, as [`Ledger::check`] would have returned it for the
+    /// ask at [`at`](Admission::at).
     pub decision: Decision,
+    /// The time the ask was decided at (and the attempt recorded at): the
+    /// ask's own time, or slightly later when another worker already
+    /// recorded a later attempt for the recipient or debt (see
+    /// [`Ledger::check_and_record`]).
+    pub at: Timestamp,
     /// Present when the attempt was admitted and recorded as pending.
     pub ticket: Option<Ticket>,
 }
@@ -364,22 +376,73 @@ impl Ledger {
     /// in one atomic step: no other operation on the recipient or the debt
     /// runs in between. Report the outcome with [`complete`](Ledger::complete).
     ///
+    /// **Time order.** Admission is exact when attempts are admitted in
+    /// time order: an ask never sees attempts recorded after its own time,
+    /// so a worker whose clock is behind could otherwise slip past a cap
+    /// another worker just filled. An ask up to [`MAX_SKEW`] older than the
+    /// latest attempt recorded for its recipient or debt is therefore
+    /// decided and recorded as of that attempt's time ([`Admission::at`]);
+    /// an ask older than that is denied with rule id [`LEDGER_RULE_ID`]
+    /// (fail closed: a clock is wrong, or the attempt belongs in
+    /// [`record`](Ledger::record)).
+    ///
     /// An ask whose time the ledger cannot store (before 1677 or after
     /// 2262) is denied with rule id [`LEDGER_RULE_ID`].
     pub fn check_and_record(&self, ask: &Ask) -> Admission {
-        let Some(at) = to_ns(ask.at) else {
+        let Some(asked) = to_ns(ask.at) else {
             return Admission {
                 decision: out_of_range(ask.at),
+                at: ask.at,
                 ticket: None,
             };
         };
         let to = self.keys.recipient(&ask.to);
         let debt = self.keys.debt(&ask.debt);
         let mut g = self.write_pair(to, debt);
+        let latest = [
+            g.rec()
+                .recipients
+                .get(&to)
+                .and_then(store::Slot::latest_attempt),
+            g.debt()
+                .debts
+                .get(&debt)
+                .and_then(store::Slot::latest_attempt),
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        let at = match latest {
+            Some(l) if l > asked => {
+                if l - asked > MAX_SKEW_NS {
+                    return Admission {
+                        decision: ledger_denial(format!(
+                            "an attempt for this recipient or debt is already recorded at {}, more than a minute after this ask; check_and_record admits in time order (fail closed)",
+                            store::from_ns(l),
+                        )),
+                        at: ask.at,
+                        ticket: None,
+                    };
+                }
+                l
+            }
+            _ => asked,
+        };
+        let moved;
+        let ask = if at == asked {
+            ask
+        } else {
+            moved = Ask {
+                at: store::from_ns(at),
+                ..ask.clone()
+            };
+            &moved
+        };
         let decision = decide_in(&self.policy, ask, g.rec(), g.debt(), to, debt);
         if !decision.allow {
             return Admission {
                 decision,
+                at: ask.at,
                 ticket: None,
             };
         }
@@ -396,11 +459,13 @@ impl Ledger {
                 decision: ledger_denial(
                     "the recipient already has 65,536 debts with retained attempts, the most the ledger stores (fail closed)".to_owned(),
                 ),
+                at: ask.at,
                 ticket: None,
             };
         }
         Admission {
             decision,
+            at: ask.at,
             ticket: Some(Ticket { to, debt, entry }),
         }
     }

@@ -328,110 +328,109 @@ fn event(slots: std::ops::Range<u32>) -> impl Strategy<Value = Event> {
                 place,
             })
         });
-    let state =
-        prop_oneof![
-            (
-                at(slots.clone()),
-                to(),
-                pick(Channel::ALL),
-                any::<bool>(),
-                prop_oneof![
-                    Just(None),
-                    Just(Some("tcpa".to_owned())),
-                    Just(Some("other".to_owned()))
-                ]
-            )
-                .prop_map(|(at, to, channel, granted, kind)| Event::Consent(Consent {
+    let state = prop_oneof![
+        (
+            at(slots.clone()),
+            to(),
+            pick(Channel::ALL),
+            any::<bool>(),
+            prop_oneof![
+                Just(None),
+                Just(Some("tcpa".to_owned())),
+                Just(Some("other".to_owned()))
+            ]
+        )
+            .prop_map(|(at, to, channel, granted, kind)| Event::Consent(Consent {
+                at,
+                to,
+                channel,
+                granted,
+                kind
+            })),
+        (at(slots.clone()), to(), pick(Channel::ALL), opt_place()).prop_map(
+            |(at, to, channel, place)| Event::OptOut(OptOut {
+                at,
+                to,
+                channel,
+                place
+            })
+        ),
+        (at(slots.clone()), to(), debt()).prop_map(|(at, to, debt)| Event::Cease(Cease {
+            at,
+            to,
+            debt
+        })),
+        (at(slots.clone()), to(), debt())
+            .prop_map(|(at, to, debt)| Event::Attorney(AttorneyNotice { at, to, debt })),
+        (
+            at(slots.clone()),
+            debt(),
+            pick(HoldReason::ALL),
+            prop_oneof![Just(None), at(slots.start..slots.end + 40).prop_map(Some)]
+        )
+            .prop_map(|(at, debt, reason, until)| Event::Hold(Hold {
+                at,
+                debt,
+                reason,
+                until
+            })),
+        (
+            at(slots.clone()),
+            to(),
+            debt(),
+            prop_oneof![Just(None), at(slots.clone()).prop_map(Some)],
+            any::<bool>()
+        )
+            .prop_map(|(at, to, debt, until, granted)| {
+                Event::PriorConsentToContact(PriorConsentToContact {
                     at,
                     to,
-                    channel,
+                    debt,
+                    until,
                     granted,
-                    kind
-                })),
-            (at(slots.clone()), to(), pick(Channel::ALL), opt_place()).prop_map(
-                |(at, to, channel, place)| Event::OptOut(OptOut {
-                    at,
-                    to,
-                    channel,
-                    place
                 })
-            ),
-            (at(slots.clone()), to(), debt()).prop_map(|(at, to, debt)| Event::Cease(Cease {
+            }),
+        (
+            at(slots.clone()),
+            to(),
+            prop_oneof![Just(None), debt().prop_map(Some)]
+        )
+            .prop_map(|(at, to, debt)| Event::RequestContact(RequestContact {
                 at,
                 to,
                 debt
             })),
-            (at(slots.clone()), to(), debt())
-                .prop_map(|(at, to, debt)| Event::Attorney(AttorneyNotice { at, to, debt })),
-            (
-                at(slots.clone()),
-                debt(),
-                pick(HoldReason::ALL),
-                prop_oneof![Just(None), at(slots.start..slots.end + 40).prop_map(Some)]
-            )
-                .prop_map(|(at, debt, reason, until)| Event::Hold(Hold {
-                    at,
-                    debt,
-                    reason,
-                    until
-                })),
-            (
-                at(slots.clone()),
-                to(),
-                debt(),
-                prop_oneof![Just(None), at(slots.clone()).prop_map(Some)],
-                any::<bool>()
-            )
-                .prop_map(|(at, to, debt, until, granted)| {
-                    Event::PriorConsentToContact(PriorConsentToContact {
-                        at,
-                        to,
-                        debt,
-                        until,
-                        granted,
-                    })
-                }),
-            (
-                at(slots.clone()),
-                to(),
-                prop_oneof![Just(None), debt().prop_map(Some)]
-            )
-                .prop_map(|(at, to, debt)| Event::RequestContact(RequestContact {
+        (
+            at(slots.clone()),
+            to(),
+            prop_oneof![
+                Just((None, None)),
+                Just((Some("12:00".to_owned()), Some("14:00".to_owned()))),
+                Just((Some("20:00".to_owned()), Some("09:00".to_owned())))
+            ],
+            any::<bool>(),
+            prop_oneof![Just(None), Just(Some(Place::Work))],
+            prop_oneof![Just(None), Just(Some(Channel::Call))]
+        )
+            .prop_map(|(at, to, (start, end), sundays, place, channel)| {
+                Event::Inconvenient(Inconvenient {
                     at,
                     to,
-                    debt
-                })),
-            (
-                at(slots.clone()),
-                to(),
-                prop_oneof![
-                    Just((None, None)),
-                    Just((Some("12:00".to_owned()), Some("14:00".to_owned()))),
-                    Just((Some("20:00".to_owned()), Some("09:00".to_owned())))
-                ],
-                any::<bool>(),
-                prop_oneof![Just(None), Just(Some(Place::Work))],
-                prop_oneof![Just(None), Just(Some(Channel::Call))]
-            )
-                .prop_map(|(at, to, (start, end), sundays, place, channel)| {
-                    Event::Inconvenient(Inconvenient {
-                        at,
-                        to,
-                        start,
-                        end,
-                        weekdays: if sundays {
-                            vec!["sun".to_owned()]
-                        } else {
-                            Vec::new()
-                        },
-                        place,
-                        channel,
-                        until: None,
-                    })
-                }),
-            (at(slots.clone()), to(), debt())
-                .prop_map(|(at, to, debt)| Event::Unreachable(Unreachable { at, to, debt })),
-        ];
+                    start,
+                    end,
+                    weekdays: if sundays {
+                        vec!["sun".to_owned()]
+                    } else {
+                        Vec::new()
+                    },
+                    place,
+                    channel,
+                    until: None,
+                })
+            }),
+        (at(slots.clone()), to(), debt())
+            .prop_map(|(at, to, debt)| Event::Unreachable(Unreachable { at, to, debt })),
+    ];
     prop_oneof![4 => attempt, 1 => state]
 }
 
@@ -718,6 +717,55 @@ count = { channels = ["call"] }
             assert!(!ledger.check(&call_ask(r, d)).allow);
         }
     }
+}
+
+#[test]
+fn a_worker_behind_by_seconds_cannot_slip_past_a_filled_cap() {
+    let p = policy(
+        r#"
+[[rules]]
+id = "one"
+title = "one call a day"
+cite = "t"
+status = "convention"
+kind = "cap"
+limit = 1
+scope = "recipient"
+period = "day"
+"#,
+    );
+    let ledger = Ledger::new(p);
+    let first = call_ask("c1", "d1");
+    let a = ledger.check_and_record(&first);
+    assert!(a.decision.allow);
+    assert_eq!(a.at, first.at);
+
+    // 30 seconds behind: decided as of the recorded attempt, so denied.
+    let mut behind = first.clone();
+    behind.at = first.at - SignedDuration::from_secs(30);
+    let b = ledger.check_and_record(&behind);
+    assert!(!b.decision.allow);
+    assert_eq!(b.at, first.at);
+    assert_eq!(b.decision.denials[0].id, "one");
+
+    // Two minutes behind: a clock is wrong; fail closed.
+    behind.at = first.at - SignedDuration::from_mins(2);
+    let c = ledger.check_and_record(&behind);
+    assert!(!c.decision.allow);
+    assert_eq!(
+        c.decision.denials[0].id,
+        contactguard::ledger::LEDGER_RULE_ID
+    );
+    assert_eq!(ledger.stats().attempts, 1);
+
+    // Another recipient of the same debt, behind by 10 seconds: moved to the
+    // debt's latest attempt and admitted there.
+    let mut other = call_ask("c2", "d1");
+    other.at = first.at - SignedDuration::from_secs(10);
+    let d = ledger.check_and_record(&other);
+    assert!(d.decision.allow);
+    assert_eq!(d.at, first.at);
+    assert_eq!(d.ticket.unwrap().at(), first.at);
 }
 
 // ---------------------------------------------------------------------------

@@ -463,6 +463,15 @@ impl Slot {
         }
     }
 
+    /// The time of the latest attempt, if any.
+    pub(crate) fn latest_attempt(&self) -> Option<i64> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| !e.is_state())
+            .map(Entry::at)
+    }
+
     /// Number of attempts (entries that are not state events).
     pub(crate) fn attempts(&self) -> usize {
         self.entries.iter().filter(|e| !e.is_state()).count()
