@@ -169,7 +169,7 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         }
     };
     let replay_start = Instant::now();
-    let history = replay::replay(&policy, rows, &zones, |step| {
+    let replayed = replay::replay(&policy, rows, &zones, |step| {
         agg.observe(&step, &zones);
         if let (
             Some((_, w, status @ Ok(()))),
@@ -186,14 +186,13 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         progress.tick();
     });
     progress.finish();
+    replayed.map_err(|e| CliError::new(format!("`{name}`: {e}")))?;
     if let Some((path, mut w, status)) = verdicts {
         status
             .and_then(|()| w.flush())
             .map_err(|e| CliError::new(format!("cannot write `{}`: {e}", path.display())))?;
     }
     let replay_time = replay_start.elapsed();
-    // Dropping a large history takes a moment; nothing below needs it.
-    std::mem::forget(history);
     let report = agg.finish(&name, &policy, &bad, &zones);
 
     if args.json {

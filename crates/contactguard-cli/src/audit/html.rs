@@ -27,7 +27,7 @@ const ALLOWED: &str = "#7fa7d4";
 const DENIED: &str = "#d2413a";
 
 const CSS: &str = "
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans',sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
 main{max-width:1040px;margin:0 auto;padding:24px}
 h1{font-size:1.6em;margin:0 0 4px}
 h2{font-size:1.2em;margin:32px 0 8px;border-bottom:1px solid #d5d9e0;padding-bottom:4px}
@@ -303,7 +303,7 @@ fn days_chart(o: &mut String, r: &Report) {
             (label, d.attempts - d.denied.min(d.attempts), d.denied)
         })
         .collect();
-    let every = (bars.len() / 16).max(1);
+    let every = (bars.len() / 10).max(1);
     stacked_bars(
         o,
         "chart-days",
@@ -412,7 +412,7 @@ fn timelines(o: &mut String, lines: &[Timeline]) {
     #[expect(clippy::cast_precision_loss, reason = "chart geometry")]
     let x_of = |t: i64| left + plot_w * (t - start) as f64 / (end - start).max(1) as f64;
     let ndays = (end - start) / day;
-    let label_every = (ndays / 15).max(1);
+    let label_every = (ndays / 8).max(1);
     for line in lines {
         let mut lanes: Vec<&str> = Vec::new();
         for p in &line.points {

@@ -684,6 +684,12 @@ fn jsonl_record(raw: &str, zones: &mut Zones, default_zone: u32) -> Result<Recor
         }
     }
     let event: Event = serde_json::from_value(Value::Object(obj)).map_err(|e| e.to_string())?;
+    if !storable(event.at()) {
+        return Err(format!(
+            "`at`: `{}` is outside the years 1678 to 2261",
+            event.at()
+        ));
+    }
     match event {
         Event::Attempt(attempt) => {
             let zone_value = match (extra.remove("timezones"), extra.remove("timezone")) {
@@ -761,8 +767,22 @@ fn wire_value<T: Wire>(s: &str, column: &str) -> Result<T, String> {
 }
 
 fn timestamp(s: &str, column: &str) -> Result<Timestamp, String> {
-    s.parse::<Timestamp>()
-        .map_err(|_| format!("`{column}`: `{s}` is not an RFC 3339 instant with an offset (e.g. 2026-03-01T09:30:00+08:00)"))
+    let t = s.parse::<Timestamp>().map_err(|_| {
+        format!("`{column}`: `{s}` is not an RFC 3339 instant with an offset (e.g. 2026-03-01T09:30:00+08:00)")
+    })?;
+    if storable(t) {
+        Ok(t)
+    } else {
+        Err(format!(
+            "`{column}`: `{s}` is outside the years 1678 to 2261"
+        ))
+    }
+}
+
+/// Whether the ledger can store the instant: it keeps nanoseconds in an
+/// i64, 1677-09-21 to 2262-04-11.
+fn storable(t: Timestamp) -> bool {
+    (1678..=2261).contains(&TimeZone::UTC.to_datetime(t).year())
 }
 
 fn boolean(s: &str, column: &str) -> Result<bool, String> {

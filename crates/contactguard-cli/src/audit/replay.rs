@@ -1,9 +1,16 @@
 //! Replaying a log through the engine: each attempt is decided as the ask
 //! it was, against the history of every earlier row, then recorded (a
 //! violation still happened, so it counts for later rows).
+//!
+//! The history is a [`Ledger`]: its `check` returns what `decide` returns
+//! over a `History` of every recorded event, and it drops attempts older
+//! than the policy's look-back as it goes, so memory stays bounded by the
+//! look-back window instead of the log's length. Rows arrive in time order,
+//! so every ask is at or after the ledger's pruning horizon.
 
 use super::log::{Record, Row, Zones};
-use contactguard::{decide, Ask, Attempt, Decision, Event, History, Policy};
+use contactguard::ledger::Ledger;
+use contactguard::{Ask, Attempt, Decision, Event, Policy};
 
 /// What the replay saw at one row.
 pub enum Step<'a> {
@@ -26,15 +33,21 @@ pub enum Step<'a> {
 }
 
 /// Replays `rows` (already in time order) through `policy`, calling
-/// `observe` for each row in order. Returns the final history.
+/// `observe` for each row in order.
+///
+/// # Errors
+///
+/// A row the ledger cannot store (an instant before 1677 or after 2262;
+/// the log reader refuses those first), with its line.
 pub fn replay(
     policy: &Policy,
     rows: Vec<Row>,
     zones: &Zones,
     mut observe: impl FnMut(Step<'_>),
-) -> History {
-    let mut history = History::new();
+) -> Result<(), String> {
+    let ledger = Ledger::new(policy.clone());
     for row in rows {
+        let line = row.line;
         match row.record {
             Record::Attempt {
                 attempt,
@@ -64,14 +77,14 @@ pub fn replay(
                     purpose,
                     days_past_due,
                 };
-                let decision = decide(policy, &ask, &history);
+                let decision = ledger.check(&ask);
                 observe(Step::Attempt {
                     line: row.line,
                     ask: &ask,
                     zones: zi,
                     decision: &decision,
                 });
-                history.push(Event::Attempt(Attempt {
+                let event = Event::Attempt(Attempt {
                     at,
                     channel,
                     to: ask.to,
@@ -79,15 +92,20 @@ pub fn replay(
                     debt: ask.debt,
                     result,
                     place,
-                }));
+                });
+                ledger
+                    .record(&event)
+                    .map_err(|e| format!("line {line}: {e}"))?;
             }
             Record::Event(event) => {
                 observe(Step::Event { event: &event });
-                history.push(event);
+                ledger
+                    .record(&event)
+                    .map_err(|e| format!("line {line}: {e}"))?;
             }
         }
     }
-    history
+    Ok(())
 }
 
 #[cfg(test)]
@@ -99,6 +117,7 @@ pub fn replay(
 mod tests {
     use super::*;
     use crate::audit::log::{read, Format, Options};
+    use contactguard::{decide, History};
 
     const POLICY: &str = r#"
 format = "contactguard-policy/1"
@@ -167,7 +186,8 @@ kind = "opt_out"
             {
                 seen.push((line, ask.clone(), decision.clone()));
             }
-        });
+        })
+        .unwrap();
         let mut checked = 0;
         for (i, row) in rows.iter().enumerate() {
             let Record::Attempt { .. } = row.record else {
