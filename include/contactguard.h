@@ -30,15 +30,17 @@
  * Ownership
  *   cg_policy is reference-counted: each reference from cg_policy_from_* or
  *   cg_policy_clone is released once with cg_policy_free. cg_history,
- *   cg_decision and cg_error have one owner and are freed once with their
- *   _free function. Every _free function accepts NULL and does nothing.
+ *   cg_decision, cg_ledger, cg_ticket and cg_error have one owner and are
+ *   freed once with their _free function. Every _free function accepts
+ *   NULL and does nothing.
  *
  * Thread safety
  *   A `const T *` argument is only read: the same handle may be passed as
  *   `const` from many threads at once. A `T *` argument is modified and
  *   needs exclusive access for the call. A cg_policy is immutable and may be
  *   shared by every thread; a cg_history may be read by many threads while
- *   nobody appends to it; give each thread its own cg_decision.
+ *   nobody appends to it; a cg_ledger is synchronised inside and is only
+ *   ever passed as const; give each thread its own cg_decision.
  *
  * Panics
  *   No panic crosses this boundary: every function catches them, and one
@@ -108,6 +110,9 @@ enum cg_result
     // A policy could not be loaded: see the error's code, line, column and
     // field.
     CG_RESULT_POLICY = 100,
+    // A ledger operation failed: see the error's code (`ledger.checksum`,
+    // `ledger.truncated`, `ledger.unknown_ticket`...).
+    CG_RESULT_LEDGER = 110,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -363,11 +368,20 @@ typedef struct cg_error cg_error;
 // Free with `cg_history_free`.
 typedef struct cg_history cg_history;
 
+// A ledger over a compiled policy. Internally synchronised: every function
+// takes `const cg_ledger*`, and any number of threads may use one ledger at
+// once. Free with `cg_ledger_free` once no thread uses it.
+typedef struct cg_ledger cg_ledger;
+
 // A compiled policy: immutable, reference-counted, safe to use from many
 // threads at once through `const cg_policy*`. Each reference (from a
 // `cg_policy_from_*` function or `cg_policy_clone`) is released once with
 // `cg_policy_free`.
 typedef struct cg_policy cg_policy;
+
+// A pending attempt admitted by `cg_ledger_check_and_record`; report its
+// result with `cg_ledger_complete`, then free it with `cg_ticket_free`.
+typedef struct cg_ticket cg_ticket;
 
 // An instant: seconds since the Unix epoch (1970-01-01T00:00:00Z, negative
 // before it) plus nanoseconds in `0..1000000000`.
@@ -515,6 +529,11 @@ typedef struct cg_event {
     // Consent and prior consent: 1 grants, 0 withdraws. Set it explicitly.
     uint8_t granted;
 } cg_event;
+
+// Receives snapshot bytes: write `len` bytes from `data` and return 0, or
+// return non-zero to abort the snapshot. `data` is valid during the call
+// only.
+typedef int32_t (*cg_write_fn)(void *user_data, const uint8_t *data, size_t len);
 
 #ifdef __cplusplus
 extern "C" {
@@ -684,6 +703,84 @@ size_t cg_history_len(const struct cg_history *history);
 
 // Frees a history. NULL does nothing. Free each history once.
 void cg_history_free(struct cg_history *history);
+
+// Creates an empty ledger deciding with `policy` (the ledger takes its own
+// reference; the caller keeps theirs). Recipient and debt keys are stored
+// hashed with a key derived from `key` (`key_len` bytes; use at least 16
+// random bytes kept outside the snapshots), so snapshots hold no phone
+// numbers or names; NULL/0 uses a public default key. A snapshot restores
+// only into a ledger with the same key.
+cg_result cg_ledger_new(const struct cg_policy *policy,
+                        const uint8_t *key,
+                        size_t key_len,
+                        struct cg_ledger **out_ledger,
+                        struct cg_error **out_error);
+
+// Frees a ledger. NULL does nothing. Free each ledger once, when no other
+// thread uses it.
+void cg_ledger_free(struct cg_ledger *ledger);
+
+// Frees a ticket. NULL does nothing.
+void cg_ticket_free(struct cg_ticket *ticket);
+
+// Decides `ask` against the recorded history, without recording it, into
+// `decision` (overwritten; reset to non-allowing on failure, as with
+// `cg_decide`).
+cg_result cg_ledger_check(const struct cg_ledger *ledger,
+                          const struct cg_ask *ask,
+                          struct cg_decision *decision,
+                          struct cg_error **out_error);
+
+// Decides `ask` and, when it is allowed, records the attempt as pending,
+// atomically (no other operation on the recipient or debt runs in
+// between). `*out_ticket` is set to a new ticket the caller owns when the
+// attempt was admitted, and to NULL when it was denied; report its result
+// with `cg_ledger_complete`.
+cg_result cg_ledger_check_and_record(const struct cg_ledger *ledger,
+                                     const struct cg_ask *ask,
+                                     struct cg_decision *decision,
+                                     struct cg_ticket **out_ticket,
+                                     struct cg_error **out_error);
+
+// Sets the result (`CG_ATTEMPT_RESULT_*`) of a pending attempt. The ticket
+// stays owned by the caller. `CG_RESULT_LEDGER` with code
+// `ledger.unknown_ticket` when it was already completed or pruned.
+cg_result cg_ledger_complete(const struct cg_ledger *ledger,
+                             const struct cg_ticket *ticket,
+                             uint32_t result,
+                             struct cg_error **out_error);
+
+// Records an event (an attempt made elsewhere, a consent, an opt-out, a
+// cease, a hold...). `CG_RESULT_LEDGER` for a time the ledger cannot store.
+cg_result cg_ledger_record(const struct cg_ledger *ledger,
+                           const struct cg_event *event,
+                           struct cg_error **out_error);
+
+// Drops attempts too old to change any decision at `now`; returns how many
+// were dropped (0 for NULL or an invalid time).
+size_t cg_ledger_prune(const struct cg_ledger *ledger, struct cg_timestamp now);
+
+// Writes a versioned, checksummed snapshot of the ledger through `write`
+// (called any number of times with consecutive chunks; `user_data` is
+// passed through). `*out_len`, when not NULL, receives the total bytes.
+// `CG_RESULT_LEDGER` (code `ledger.io`) when the callback aborts.
+cg_result cg_ledger_snapshot(const struct cg_ledger *ledger,
+                             cg_write_fn write,
+                             void *user_data,
+                             uint64_t *out_len,
+                             struct cg_error **out_error);
+
+// Restores a snapshot (all `len` bytes at `data`) into the ledger. A
+// corrupt, truncated or foreign-key snapshot is refused with
+// `CG_RESULT_LEDGER` and a code saying why (`ledger.checksum`,
+// `ledger.truncated`, `ledger.key_mismatch`...).
+cg_result cg_ledger_restore(const struct cg_ledger *ledger,
+                            const uint8_t *data,
+                            size_t len,
+                            struct cg_error **out_error);
+
+// When the admitted attempt was made (the ask's time). Zero for NULL.
+struct cg_timestamp cg_ticket_at(const struct cg_ticket *ticket);
 
 // Loads presets by name, joined by `+`: `"us-reg-f+us-ma"`, `"cn+conduct"`.
 //

@@ -134,21 +134,35 @@ pub extern "C" fn cg_decide(
     guard(out_error, || {
         // SAFETY: NULL or a live decision used exclusively by this call.
         let out = unsafe { arg_mut(decision, "decision") }?;
-        let result = (|| {
+        decision_slot(out, |scratch| {
             // SAFETY: NULL or live handles / a readable ask, per the contract.
             let policy = unsafe { arg(policy, "policy") }?;
             let history = unsafe { arg(history, "history") }?;
             let ask = unsafe { arg(ask, "ask") }?;
             // SAFETY: the ask's pointers are valid per the contract.
-            unsafe { ask.fill(&mut out.scratch) }.map_err(|e| e.within("ask"))?;
-            out.decision = decide(&policy.policy, &out.scratch, &history.history);
-            Ok(())
-        })();
-        if result.is_err() {
-            out.decision = cg_decision::undecided();
-        }
-        result
+            unsafe { ask.fill(scratch) }.map_err(|e| e.within("ask"))?;
+            Ok(decide(&policy.policy, scratch, &history.history))
+        })
     })
+}
+
+/// Runs `f` with the decision's scratch ask and stores the decision it
+/// returns; on failure the decision is reset to one that does not allow
+/// (fail closed).
+pub(crate) fn decision_slot(
+    out: &mut cg_decision,
+    f: impl FnOnce(&mut Ask) -> Result<Decision, cg_error>,
+) -> Result<(), cg_error> {
+    match f(&mut out.scratch) {
+        Ok(d) => {
+            out.decision = d;
+            Ok(())
+        }
+        Err(e) => {
+            out.decision = cg_decision::undecided();
+            Err(e)
+        }
+    }
 }
 
 /// Decides `asks_len` asks (a contiguous array) against one policy and

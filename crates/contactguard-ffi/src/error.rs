@@ -36,6 +36,9 @@ pub enum cg_result {
     /// A policy could not be loaded: see the error's code, line, column and
     /// field.
     Policy = 100,
+    /// A ledger operation failed: see the error's code (`ledger.checksum`,
+    /// `ledger.truncated`, `ledger.unknown_ticket`...).
+    Ledger = 110,
 }
 
 impl cg_result {
@@ -53,6 +56,7 @@ impl cg_result {
             cg_result::BufferTooSmall => "ffi.buffer_too_small",
             cg_result::InvalidJson => "json.invalid",
             cg_result::Policy => "policy.invalid",
+            cg_result::Ledger => "ledger.error",
         }
     }
 }
