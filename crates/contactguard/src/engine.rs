@@ -129,6 +129,87 @@ pub(crate) struct Ctx<'a> {
     want_messages: bool,
 }
 
+impl Ctx<'_> {
+    /// An instant as local time in the first candidate zone, for messages.
+    fn local(&self, t: Timestamp) -> String {
+        match self.zones.iter().next() {
+            Some(z) => t
+                .to_zoned_datetime(z.clone())
+                .strftime("%Y-%m-%d %H:%M:%S %:z")
+                .to_string(),
+            None => t.to_string(),
+        }
+    }
+}
+
+fn names<T: Copy + Into<u32> + std::fmt::Display>(all: &[T], mask: u32) -> String {
+    let v: Vec<String> = all
+        .iter()
+        .filter(|x| in_mask(mask, **x))
+        .map(|x| x.to_string())
+        .collect();
+    v.join("/")
+}
+
+/// Why a `deny` rule selected this ask: what the ask is, and which
+/// exception it did not meet.
+fn deny_message(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> String {
+    let ask = ctx.ask;
+    let purpose = ask
+        .purpose
+        .map_or("no purpose given".to_owned(), |p| format!("for {p}"));
+    let mut s = format!(
+        "{}: {} to {} ({}, {purpose}",
+        rule.title, ask.channel, ask.to, ask.role
+    );
+    if let Some(p) = ask.place {
+        s.push_str(&format!(", at {p}"));
+    }
+    s.push(')');
+    let Some(u) = &rule.unless else { return s };
+    let mut unmet = Vec::new();
+    let full = crate::policy::ALL;
+    if u.purposes != full && !ask.purpose.is_some_and(|p| in_mask(u.purposes, p)) {
+        unmet.push(format!(
+            "only {} is allowed",
+            names(crate::model::Purpose::ALL, u.purposes)
+        ));
+    }
+    if u.places != full && !ask.place.is_some_and(|p| in_mask(u.places, p)) {
+        unmet.push(format!(
+            "only at {}",
+            names(crate::model::Place::ALL, u.places)
+        ));
+    }
+    if let Some(kind) = &u.consent {
+        if !consent_granted(ctx, kind) {
+            unmet.push(format!(
+                "no granted `{kind}` consent for {} on record",
+                ask.channel
+            ));
+        }
+    }
+    if u.requested_contact == Some(true) && !requested_contact(ctx) {
+        unmet.push(format!("{} has not asked to be contacted again", ask.to));
+    }
+    if u.debtor_unreachable == Some(true) && !debtor_unreachable(ctx, t) {
+        unmet.push(format!("the debtor on {} is not out of contact", ask.debt));
+    }
+    if let Some(r) = &u.dpd {
+        if !ask.days_past_due.is_some_and(|d| in_range(r, d)) {
+            let dpd = ask
+                .days_past_due
+                .map_or("not given".to_owned(), |d| d.to_string());
+            unmet.push(format!("days past due ({dpd}) meets no exception"));
+        }
+    }
+    if !unmet.is_empty() {
+        s.push_str(": ");
+        s.push_str(&unmet.join("; "));
+    }
+    s
+}
+
 fn run<'a>(policy: &'a Inner, ask: &'a Ask, view: View<'a>, explain_all: bool) -> Explanation {
     let zones = match Zones::resolve(&ask.timezones) {
         Ok(z) => z,
@@ -290,10 +371,7 @@ fn evaluate(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> Verdict {
         }
     }
     let verdict = match &rule.body {
-        Body::Deny => Verdict::Deny {
-            earliest: None,
-            message: None,
-        },
+        Body::Deny => deny(ctx, None, || deny_message(ctx, rule, t)),
         Body::Oblige(obs) => return Verdict::Oblige(obs.clone()),
         Body::OptOut { any_channel } => opt_out(ctx, *any_channel),
         Body::Cease { scope } => cease(ctx, *scope),
@@ -526,8 +604,9 @@ fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
         Some((at, channel, place)) => deny(ctx, None, || {
             let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
             format!(
-                "{} asked on {at} not to be contacted by {channel}{place}",
-                ask.to
+                "{} asked on {} not to be contacted by {channel}{place}",
+                ask.to,
+                ctx.local(at)
             )
         }),
     }
@@ -549,7 +628,11 @@ fn cease(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
             } else {
                 "about another debt".to_owned()
             };
-            format!("{} asked on {at} that contact {what} cease", ask.to)
+            format!(
+                "{} asked on {} that contact {what} cease",
+                ask.to,
+                ctx.local(at)
+            )
         }),
     }
 }
@@ -571,16 +654,18 @@ fn attorney(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
     });
     match found {
         None => Verdict::Pass,
-        Some((at, same_to)) => {
-            deny(ctx, None, || {
-                let who = if same_to {
-                    ask.to.as_str()
-                } else {
-                    "the consumer"
-                };
-                format!("{who} is represented by an attorney on {} (notice of {at}): contact the attorney", ask.debt)
-            })
-        }
+        Some((at, same_to)) => deny(ctx, None, || {
+            let who = if same_to {
+                ask.to.as_str()
+            } else {
+                "the consumer"
+            };
+            format!(
+                "{who} is represented by an attorney on {} (notice of {}): contact the attorney",
+                ask.debt,
+                ctx.local(at)
+            )
+        }),
     }
 }
 
@@ -624,12 +709,15 @@ fn hold(ctx: &Ctx<'_>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
     let (start, reason, until) = first;
     deny(ctx, earliest, || match until {
         Some(u) => format!(
-            "collection on {} is held ({reason}) from {start} until {u}",
-            ctx.ask.debt
+            "collection on {} is held ({reason}) from {} until {}",
+            ctx.ask.debt,
+            ctx.local(start),
+            ctx.local(u)
         ),
         None => format!(
-            "collection on {} is held ({reason}) since {start}, open-ended",
-            ctx.ask.debt
+            "collection on {} is held ({reason}) since {}, open-ended",
+            ctx.ask.debt,
+            ctx.local(start)
         ),
     })
 }
@@ -831,7 +919,7 @@ fn inconvenient(ctx: &Ctx<'_>, places: Option<&[Place]>, t: Timestamp) -> Verdic
         format!(
             "{} said on {} that {} is inconvenient",
             ask.to,
-            s.at,
+            ctx.local(s.at),
             if what.is_empty() {
                 "contact".to_owned()
             } else {
@@ -1200,7 +1288,7 @@ fn cap(
                     "{} {what} in the {} before {} (limit {limit})",
                     plural(inside.len(), "counted attempt"),
                     crate::policy::format::Duration { seconds: secs },
-                    t
+                    ctx.local(t)
                 )
             })
         }
@@ -1316,11 +1404,12 @@ fn cooldown(
             }
             deny(ctx, Some(end), || {
                 format!(
-                    "a {} {} attempt {what} at {} starts a {} pause, until {end}",
+                    "a {} {} attempt {what} at {} starts a {} pause, until {}",
                     last.result,
                     last.channel,
-                    last.at,
-                    crate::policy::format::Duration { seconds: secs }
+                    ctx.local(last.at),
+                    crate::policy::format::Duration { seconds: secs },
+                    ctx.local(end)
                 )
             })
         }
