@@ -1,0 +1,191 @@
+//! `contactguard.audit`: replay a contact log held in Arrow memory.
+//!
+//! The table arrives through the Arrow C stream interface
+//! (`__arrow_c_stream__`, which pyarrow tables, polars frames and others
+//! export), so its columns are read where they lie. The work runs without
+//! the GIL; the three result columns go back through the Arrow C data
+//! interface (`__arrow_c_array__`).
+
+mod columns;
+mod replay;
+
+use crate::errors::{general_error, guard};
+use crate::objects::Policy;
+use arrow_array::builder::{
+    BooleanBuilder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::ffi::to_ffi;
+use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyCapsuleMethods};
+use std::sync::Arc;
+
+pub(crate) use columns::Layout;
+
+/// One result column, handed to Python through `__arrow_c_array__`
+/// (`pyarrow.array(column)` imports it without copying).
+#[pyclass(frozen, module = "contactguard")]
+pub(crate) struct ArrowColumn {
+    array: ArrayRef,
+    name: &'static str,
+}
+
+#[pymethods]
+impl ArrowColumn {
+    /// The column's name: `allow`, `rules` or `retry_at`.
+    #[getter]
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn __len__(&self) -> usize {
+        self.array.len()
+    }
+
+    /// Exports the column as an (`arrow_schema`, `arrow_array`) capsule pair.
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_array__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<(Bound<'py, PyCapsule>, Bound<'py, PyCapsule>)> {
+        let _ = requested_schema;
+        let (array, schema) = to_ffi(&self.array.to_data()).map_err(|e| {
+            general_error(
+                py,
+                "internal.arrow",
+                &format!("cannot export `{}`: {e}", self.name),
+            )
+        })?;
+        let schema = PyCapsule::new_with_value(py, schema, c"arrow_schema")?;
+        let array = PyCapsule::new_with_value(py, array, c"arrow_array")?;
+        Ok((schema, array))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ArrowColumn({:?}, {} rows)", self.name, self.array.len())
+    }
+}
+
+/// Takes ownership of the stream in an `arrow_array_stream` capsule.
+fn import_stream(capsule: &Bound<'_, PyCapsule>) -> PyResult<ArrowArrayStreamReader> {
+    let ptr = capsule.pointer_checked(Some(c"arrow_array_stream"))?;
+    let reader = take_stream(ptr.as_ptr().cast::<FFI_ArrowArrayStream>());
+    reader.map_err(|e| {
+        general_error(
+            capsule.py(),
+            "input.arrow",
+            &format!("cannot read the table's Arrow stream: {e}"),
+        )
+    })
+}
+
+#[expect(
+    unsafe_code,
+    reason = "the Arrow C stream interface hands over a raw pointer"
+)]
+fn take_stream(
+    ptr: *mut FFI_ArrowArrayStream,
+) -> Result<ArrowArrayStreamReader, arrow_schema::ArrowError> {
+    // SAFETY: `ptr` comes from a live capsule named `arrow_array_stream`,
+    // which by the Arrow PyCapsule protocol points at a valid
+    // `ArrowArrayStream`. `from_raw` moves the stream out and leaves a
+    // released one behind, so the capsule's destructor does not release it
+    // a second time.
+    unsafe { ArrowArrayStreamReader::from_raw(ptr) }
+}
+
+/// Audits an object exporting `__arrow_c_stream__` against `policy`.
+/// Returns the `allow`, `rules` and `retry_at` columns, one value per row.
+#[pyfunction]
+#[pyo3(signature = (table, policy, threads = None))]
+pub(crate) fn audit_stream(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    policy: &Policy,
+    threads: Option<usize>,
+) -> PyResult<(ArrowColumn, ArrowColumn, ArrowColumn)> {
+    guard(py, || {
+        let capsule = table.call_method0("__arrow_c_stream__")?;
+        let capsule = capsule.cast::<PyCapsule>().map_err(PyErr::from)?;
+        let reader = import_stream(capsule)?;
+        let schema = reader.schema();
+        let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>().map_err(|e| {
+            general_error(py, "input.arrow", &format!("cannot read the table: {e}"))
+        })?;
+        let layout = Layout::of(&schema).map_err(|p| p.into_py(py))?;
+        let threads = threads
+            .filter(|&t| t > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let policy = &policy.inner;
+        let result = py.detach(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run(policy, &batches, &layout, threads)
+            }))
+        });
+        // The batches (and the producer's buffers) are released here, with
+        // the GIL held.
+        drop(batches);
+        match result {
+            Ok(Ok(cols)) => Ok(cols),
+            Ok(Err(p)) => Err(p.into_py(py)),
+            Err(_) => Err(general_error(
+                py,
+                "internal.panic",
+                "internal error in contactguard's audit (a bug; please report it)",
+            )),
+        }
+    })
+}
+
+fn run(
+    policy: &contactguard::Policy,
+    batches: &[RecordBatch],
+    layout: &Layout,
+    threads: usize,
+) -> Result<(ArrowColumn, ArrowColumn, ArrowColumn), crate::errors::InputProblem> {
+    let cols = batches
+        .iter()
+        .map(|b| replay::Cols::of(b, layout))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = replay::parse_all(&cols, threads)?;
+    let n = rows.len();
+    let outcomes = replay::replay(policy, rows, threads)?;
+
+    let mut allow = BooleanBuilder::with_capacity(n);
+    let mut rules = ListBuilder::with_capacity(StringBuilder::new(), n);
+    let mut retry = TimestampMicrosecondBuilder::with_capacity(n);
+    for o in &outcomes {
+        match o {
+            None => {
+                allow.append_null();
+                rules.append_null();
+                retry.append_null();
+            }
+            Some(o) => {
+                allow.append_value(o.allow);
+                for id in &o.rules {
+                    rules.values().append_value(id);
+                }
+                rules.append(true);
+                retry.append_option(o.retry_at.map(|t| t.as_microsecond()));
+            }
+        }
+    }
+    let retry = retry.finish().with_timezone("UTC");
+    Ok((
+        ArrowColumn {
+            array: Arc::new(allow.finish()),
+            name: "allow",
+        },
+        ArrowColumn {
+            array: Arc::new(rules.finish()),
+            name: "rules",
+        },
+        ArrowColumn {
+            array: Arc::new(retry),
+            name: "retry_at",
+        },
+    ))
+}

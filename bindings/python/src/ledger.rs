@@ -1,0 +1,268 @@
+//! `contactguard.Ledger`: the thread-safe contact history with atomic
+//! check-and-record, keyed hashing and snapshots, over the Rust ledger.
+
+use crate::convert::{timestamp_from_py, timestamp_to_py};
+use crate::errors::{guard, InputProblem};
+use crate::objects::{ask_arg, event_arg, events_arg, Decision, Policy};
+use contactguard::ledger::LedgerError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyModule};
+
+static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+/// Above this many events, `record_many` runs without the GIL.
+const DETACH_EVENTS: usize = 256;
+
+fn ledger_error(py: Python<'_>, e: &LedgerError) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let module =
+            ERRORS.get_or_try_init(py, || py.import("contactguard._errors").map(Bound::unbind))?;
+        let kw = PyDict::new(py);
+        kw.set_item("code", e.code())?;
+        let instance = module
+            .bind(py)
+            .getattr("LedgerError")?
+            .call((e.to_string(),), Some(&kw))?;
+        Ok(PyErr::from_value(instance))
+    };
+    build().unwrap_or_else(|err| err)
+}
+
+/// Thread-safe contact history over a policy.
+#[pyclass(frozen, module = "contactguard")]
+pub(crate) struct Ledger {
+    inner: contactguard::ledger::Ledger,
+}
+
+/// A pending attempt admitted by `check_and_record`, to complete with its
+/// result.
+#[pyclass(frozen, module = "contactguard")]
+pub(crate) struct Ticket {
+    inner: contactguard::ledger::Ticket,
+}
+
+#[pymethods]
+impl Ticket {
+    /// When the attempt was admitted (the ask's `at`), in UTC.
+    #[getter]
+    fn at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        timestamp_to_py(py, self.inner.at())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Ticket(at={:?})", self.inner.at().to_string())
+    }
+}
+
+/// The outcome of `check_and_record`: the decision, and the ticket when the
+/// attempt was admitted and recorded as pending.
+#[pyclass(frozen, module = "contactguard")]
+pub(crate) struct Admission {
+    decision: Py<Decision>,
+    ticket: Option<Py<Ticket>>,
+}
+
+#[pymethods]
+impl Admission {
+    #[getter]
+    fn decision(&self, py: Python<'_>) -> Py<Decision> {
+        self.decision.clone_ref(py)
+    }
+
+    #[getter]
+    fn ticket(&self, py: Python<'_>) -> Option<Py<Ticket>> {
+        self.ticket.as_ref().map(|t| t.clone_ref(py))
+    }
+
+    /// Whether the attempt was admitted.
+    #[getter]
+    fn allow(&self) -> bool {
+        self.decision.get().inner.allow
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Admission(allow={}, ticket={})",
+            if self.allow() { "True" } else { "False" },
+            if self.ticket.is_some() {
+                "Ticket(...)"
+            } else {
+                "None"
+            }
+        )
+    }
+}
+
+fn secret(key: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u8>>> {
+    let Some(key) = key else { return Ok(None) };
+    if key.is_none() {
+        return Ok(None);
+    }
+    if let Ok(b) = key.cast::<PyBytes>() {
+        return Ok(Some(b.as_bytes().to_vec()));
+    }
+    if let Ok(s) = key.extract::<String>() {
+        return Ok(Some(s.into_bytes()));
+    }
+    Err(
+        InputProblem::new("input.invalid", "a ledger key is bytes or str")
+            .field("key")
+            .into_py(key.py()),
+    )
+}
+
+#[pymethods]
+impl Ledger {
+    /// An empty ledger over `policy`. With `key` (bytes or str, at least
+    /// 16 random bytes kept outside the snapshots) recipient and debt keys
+    /// are stored as keyed hashes, and a snapshot restores only into a
+    /// ledger with the same key.
+    #[new]
+    #[pyo3(signature = (policy, key = None))]
+    fn new(py: Python<'_>, policy: &Policy, key: Option<&Bound<'_, PyAny>>) -> PyResult<Ledger> {
+        let policy = policy.inner.clone();
+        let secret = secret(key)?;
+        guard(py, || {
+            Ok(Ledger {
+                inner: match secret {
+                    None => contactguard::ledger::Ledger::new(policy),
+                    Some(s) => contactguard::ledger::Ledger::with_key(policy, &s),
+                },
+            })
+        })
+    }
+
+    /// The policy the ledger decides with.
+    #[getter]
+    fn policy(&self) -> Policy {
+        Policy {
+            inner: self.inner.policy().clone(),
+        }
+    }
+
+    /// Decides `ask` against the recorded history, without recording it.
+    fn check(&self, py: Python<'_>, ask: &Bound<'_, PyAny>) -> PyResult<Decision> {
+        guard(py, || {
+            let ask = ask_arg(ask).map_err(|p| p.under("ask").into_py(py))?;
+            Ok(Decision {
+                inner: self.inner.check(&ask),
+            })
+        })
+    }
+
+    /// Decides `ask` and, if allowed, records it as a pending attempt in
+    /// the same atomic step.
+    fn check_and_record(&self, py: Python<'_>, ask: &Bound<'_, PyAny>) -> PyResult<Admission> {
+        guard(py, || {
+            let ask = ask_arg(ask).map_err(|p| p.under("ask").into_py(py))?;
+            let admission = self.inner.check_and_record(&ask);
+            Ok(Admission {
+                decision: Py::new(
+                    py,
+                    Decision {
+                        inner: admission.decision,
+                    },
+                )?,
+                ticket: admission
+                    .ticket
+                    .map(|t| Py::new(py, Ticket { inner: t }))
+                    .transpose()?,
+            })
+        })
+    }
+
+    /// Reports the result of a pending attempt.
+    fn complete(&self, py: Python<'_>, ticket: &Ticket, result: &str) -> PyResult<()> {
+        guard(py, || {
+            let r = crate::objects::result(result, "result").map_err(|p| p.into_py(py))?;
+            self.inner
+                .complete(&ticket.inner, r)
+                .map_err(|e| ledger_error(py, &e))
+        })
+    }
+
+    /// Records one event (a dict in the wire format or an `Attempt`).
+    fn record(&self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<()> {
+        guard(py, || {
+            let event = event_arg(event).map_err(|p| p.under("event").into_py(py))?;
+            self.inner.record(&event).map_err(|e| ledger_error(py, &e))
+        })
+    }
+
+    /// Records many events; returns how many. Stops at the first event that
+    /// cannot be recorded (those before it stay recorded).
+    fn record_many(&self, py: Python<'_>, events: &Bound<'_, PyAny>) -> PyResult<usize> {
+        guard(py, || {
+            let events = events_arg(py, events, "events")?;
+            let record_all = || -> Result<usize, (usize, LedgerError)> {
+                for (i, e) in events.iter().enumerate() {
+                    self.inner.record(e).map_err(|err| (i, err))?;
+                }
+                Ok(events.len())
+            };
+            let done = if events.len() > DETACH_EVENTS {
+                py.detach(record_all)
+            } else {
+                record_all()
+            };
+            done.map_err(|(i, e)| {
+                let err = ledger_error(py, &e);
+                // The error is raised either way; the field only adds where.
+                let _ = err.value(py).setattr("field", format!("events[{i}]"));
+                err
+            })
+        })
+    }
+
+    /// Drops what can no longer change a decision at or after `now`;
+    /// returns how many entries were dropped.
+    fn prune(&self, py: Python<'_>, now: &Bound<'_, PyAny>) -> PyResult<usize> {
+        guard(py, || {
+            let now = timestamp_from_py(now).map_err(|p| p.field("now").into_py(py))?;
+            Ok(py.detach(|| self.inner.prune(now)))
+        })
+    }
+
+    /// Counts of what the ledger holds.
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.inner.stats();
+        let d = PyDict::new(py);
+        d.set_item("recipients", s.recipients)?;
+        d.set_item("debts", s.debts)?;
+        d.set_item("attempts", s.attempts)?;
+        d.set_item("pending", s.pending)?;
+        d.set_item("state_events", s.state_events)?;
+        d.set_item("reserved_bytes", s.reserved_bytes)?;
+        Ok(d)
+    }
+
+    /// A versioned, checksummed snapshot of everything recorded.
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        guard(py, || {
+            let mut buf = Vec::new();
+            py.detach(|| self.inner.snapshot(&mut buf))
+                .map_err(|e| ledger_error(py, &e))?;
+            Ok(PyBytes::new(py, &buf))
+        })
+    }
+
+    /// Replaces the ledger's contents with a snapshot; a corrupt or foreign
+    /// snapshot is refused and the ledger is left as it was.
+    fn restore(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
+        guard(py, || {
+            py.detach(|| self.inner.restore(data))
+                .map_err(|e| ledger_error(py, &e))
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        let s = self.inner.stats();
+        format!(
+            "Ledger({:?}, {} attempts, {} recipients)",
+            self.inner.policy().name(),
+            s.attempts,
+            s.recipients
+        )
+    }
+}

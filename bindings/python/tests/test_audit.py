@@ -1,0 +1,295 @@
+"""The audit of pandas, polars and pyarrow tables.
+
+The central property: the audit's verdict for every attempt row equals
+``Policy.decide`` on that row's ask with the history of every earlier row
+(time order, ties in table order), each attempt recorded after it is
+decided whether or not it was allowed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Tuple
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import contactguard as cg
+
+BASE = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)  # a Monday
+ZONES = ["Asia/Shanghai", "America/New_York", "America/New_York|America/Chicago", None]
+COLUMNS = [
+    "at", "type", "channel", "to", "role", "debt", "result", "timezones", "place", "purpose",
+    "autodialed", "days_past_due", "granted", "reason", "until",
+]
+
+POLICIES = {
+    name: cg.Policy.preset(name) for name in ["cn+conduct", "us-reg-f+us-ma", "us-reg-f+conduct", "ph"]
+}
+
+Row = Dict[str, Any]
+
+
+def ask_of(row: Row) -> Dict[str, Any]:
+    ask = {k: row[k] for k in ("at", "channel", "to", "role", "debt")}
+    if row.get("timezones"):
+        ask["timezones"] = row["timezones"].split("|")
+    for k in ("place", "purpose", "autodialed", "days_past_due"):
+        if row.get(k) is not None:
+            ask[k] = row[k]
+    return ask
+
+
+def event_of(row: Row) -> Dict[str, Any]:
+    ty = row.get("type") or "attempt"
+    keep = {
+        "attempt": ("at", "channel", "to", "role", "debt", "result", "place"),
+        "consent": ("at", "to", "channel", "granted"),
+        "opt_out": ("at", "to", "channel"),
+        "cease": ("at", "to", "debt"),
+        "hold": ("at", "debt", "reason", "until"),
+        "request_contact": ("at", "to", "debt"),
+        "unreachable": ("at", "to", "debt"),
+    }[ty]
+    ev = {k: row[k] for k in keep if row.get(k) is not None}
+    ev["type"] = ty
+    return ev
+
+
+def replay(rows: List[Row], policy: cg.Policy) -> List[Optional[Tuple[bool, List[str], Optional[datetime]]]]:
+    """The reference: one ``decide`` per attempt row on the growing history."""
+    order = sorted(range(len(rows)), key=lambda i: (rows[i]["at"], i))
+    history: List[Dict[str, Any]] = []
+    out: List[Optional[Tuple[bool, List[str], Optional[datetime]]]] = [None] * len(rows)
+    for i in order:
+        row = rows[i]
+        if (row.get("type") or "attempt") == "attempt":
+            d = policy.decide(ask_of(row), history)
+            out[i] = (d.allow, [x.id for x in d.denials], d.retry_at)
+        history.append(event_of(row))
+    return out
+
+
+def frame(rows: List[Row]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["at"] = pd.to_datetime(df["at"], utc=True)
+    df["until"] = pd.to_datetime(df["until"], utc=True)
+    df["autodialed"] = df["autodialed"].astype("boolean")
+    df["granted"] = df["granted"].astype("boolean")
+    df["days_past_due"] = df["days_past_due"].astype("Int64")
+    return df
+
+
+def verdicts(out: Any) -> List[Optional[Tuple[bool, List[str], Optional[datetime]]]]:
+    if isinstance(out, pd.DataFrame):
+        table = pa.Table.from_pandas(out[["allow", "rules", "retry_at"]], preserve_index=False)
+    elif isinstance(out, pl.DataFrame):
+        table = out.select(["allow", "rules", "retry_at"]).to_arrow()
+    elif isinstance(out, pa.RecordBatch):
+        table = pa.Table.from_batches([out])
+    else:
+        table = out
+    result: List[Optional[Tuple[bool, List[str], Optional[datetime]]]] = []
+    for allow, rules, retry in zip(
+        table.column("allow").to_pylist(), table.column("rules").to_pylist(), table.column("retry_at").to_pylist()
+    ):
+        result.append(None if allow is None else (allow, list(rules), retry))
+    return result
+
+
+def attempt(minutes: int, to: str = "p1", debt: str = "d1", **kw: Any) -> Row:
+    row: Row = {
+        "at": (BASE + timedelta(minutes=minutes)).isoformat(),
+        "type": None,
+        "channel": "sms",
+        "to": to,
+        "role": "debtor",
+        "debt": debt,
+        "result": "delivered",
+        "timezones": "Asia/Shanghai",
+        "purpose": "collection",
+    }
+    row.update(kw)
+    return row
+
+
+@st.composite
+def logs(draw: st.DrawFn) -> List[Row]:
+    people = [("p1", "debtor", "d1"), ("p2", "debtor", "d2"), ("p3", "emergency_contact", "d1"),
+              ("p4", "co_debtor", "d2"), ("p5", "third_party", "d3")]
+    n = draw(st.integers(min_value=1, max_value=40))
+    span = draw(st.sampled_from([6 * 60, 3 * 24 * 60, 20 * 24 * 60]))
+    rows: List[Row] = []
+    for _ in range(n):
+        to, role, debt = draw(st.sampled_from(people))
+        at = (BASE + timedelta(minutes=draw(st.integers(0, span)))).isoformat()
+        kind = draw(st.sampled_from(["attempt"] * 12 + ["consent", "opt_out", "cease", "hold", "request_contact",
+                                                        "unreachable"]))
+        row: Row = {"at": at, "to": to, "role": role, "debt": debt, "type": None if kind == "attempt" else kind}
+        if kind == "attempt":
+            row.update(
+                channel=draw(st.sampled_from(["call", "sms", "email", "call"])),
+                result=draw(st.sampled_from(["no_answer", "voicemail", "conversation", "delivered", "failed",
+                                             "not_connected"])),
+                timezones=draw(st.sampled_from(ZONES)),
+                place=draw(st.sampled_from([None, "mobile", "home", "work"])),
+                purpose=draw(st.sampled_from([None, "collection", "collection", "location", "notice"])),
+                autodialed=draw(st.sampled_from([None, True, False])),
+                days_past_due=draw(st.sampled_from([None, 3, 40])),
+            )
+        elif kind in ("consent", "opt_out"):
+            row.update(channel=draw(st.sampled_from(["call", "sms"])), granted=draw(st.booleans()))
+            if kind == "opt_out":
+                row["granted"] = None
+            row["role"] = row["debt"] = None
+        elif kind == "hold":
+            row.update(reason=draw(st.sampled_from(["dispute", "repayment_plan", "promise_to_pay"])), to=None,
+                       role=None)
+            if draw(st.booleans()):
+                row["until"] = (BASE + timedelta(minutes=draw(st.integers(0, span)))).isoformat()
+        else:
+            row["role"] = None
+        rows.append(row)
+    return rows
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=logs(), policy_name=st.sampled_from(sorted(POLICIES)), threads=st.sampled_from([1, 2]))
+def test_audit_equals_replaying_decide(rows: List[Row], policy_name: str, threads: int) -> None:
+    policy = POLICIES[policy_name]
+    want = replay(rows, policy)
+    df = frame(rows)
+    for log in (df, pl.from_pandas(df), pa.Table.from_pandas(df, preserve_index=False)):
+        assert verdicts(cg.audit(log, policy, threads=threads)) == want
+
+
+def test_kinds_are_preserved() -> None:
+    rows = [attempt(m) for m in range(0, 300, 60)]
+    df = frame(rows)
+    out = cg.audit(df, "cn+conduct")
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == [*df.columns, "allow", "rules", "retry_at"]
+    assert out.index.equals(df.index)
+    assert str(out["allow"].dtype) == "boolean"
+    assert str(out["retry_at"].dtype) == "datetime64[us, UTC]"
+    assert "allow" not in df.columns  # the input is not modified
+    pl_out = cg.audit(pl.from_pandas(df), "cn+conduct")
+    assert isinstance(pl_out, pl.DataFrame) and pl_out.columns[-3:] == ["allow", "rules", "retry_at"]
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    pa_out = cg.audit(table, "cn+conduct")
+    assert isinstance(pa_out, pa.Table) and pa_out.column_names[-3:] == ["allow", "rules", "retry_at"]
+    assert pa_out.schema.field("retry_at").type == pa.timestamp("us", tz="UTC")
+    batch_out = cg.audit(table.to_batches()[0], "cn+conduct")
+    assert isinstance(batch_out, pa.RecordBatch)
+    again = cg.audit(pa_out, "cn+conduct")  # re-auditing replaces the result columns
+    assert again.column_names == pa_out.column_names
+    want = verdicts(out)
+    assert verdicts(pl_out) == verdicts(pa_out) == verdicts(batch_out) == verdicts(again) == want
+    assert [w[0] if w else None for w in want] == [True, True, True, False, False]
+
+
+def test_sms_bombing_is_found() -> None:
+    rows = [attempt(m) for m in range(0, 12 * 60, 30)]  # 24 texts in 12 hours
+    out = cg.audit(frame(rows), "cn+conduct")
+    assert out["allow"].sum() == 3
+    assert all("conduct.1" in r for r in out["rules"][3:])
+
+
+def test_unsorted_rows_and_chunked_tables() -> None:
+    rows = [attempt(m, to=f"p{m % 3}", debt=f"d{m % 3}") for m in range(0, 2000, 7)]
+    shuffled = rows[::2] + rows[1::2]
+    df = frame(shuffled)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    chunked = pa.concat_tables([table.slice(0, 50), table.slice(50, 100), table.slice(150)])
+    assert chunked.column("at").num_chunks == 3
+    want = verdicts(cg.audit(table, "cn+conduct", threads=1))
+    assert verdicts(cg.audit(chunked, "cn+conduct", threads=2)) == want
+    assert want == replay(shuffled, POLICIES["cn+conduct"])
+
+
+def test_physical_types() -> None:
+    rows = [attempt(m, to=f"p{m % 2}") for m in range(0, 600, 45)]
+    df = frame(rows)
+    want = verdicts(cg.audit(df, "cn+conduct"))
+    text_at = df.assign(at=[r["at"] for r in rows])  # RFC 3339 text
+    cats = df.astype({"channel": "category", "to": "category", "role": "category", "timezones": "category"})
+    ms = df.assign(at=df["at"].astype("datetime64[ms, Asia/Shanghai]"))
+    ints = df.assign(to=[int(r["to"][1:]) for r in rows], debt=[1] * len(rows))
+    lists = pa.Table.from_pandas(df, preserve_index=False)
+    lists = lists.set_column(
+        lists.column_names.index("timezones"), "timezones", pa.array([["Asia/Shanghai"]] * len(rows))
+    )
+    polars_cat = pl.from_pandas(df).with_columns(pl.col("channel").cast(pl.Categorical))
+    for log in (text_at, cats, ms, ints, lists, polars_cat):
+        assert verdicts(cg.audit(log, "cn+conduct")) == want
+
+
+def test_lifetime_cap_and_long_span() -> None:
+    # A lifetime cap keeps every attempt; a long log with a look-back policy
+    # prunes old attempts: both must match the full replay.
+    lifetime = cg.Policy.from_toml(
+        'format = "contactguard-policy/1"\n[[rules]]\nid = "x.once"\ntitle = "t"\ncite = "c"\n'
+        'status = "convention"\nkind = "cap"\nlimit = 300\nscope = "recipient"\nlifetime = true\n'
+    )
+    rows = [attempt(m * 97, to="p1", channel="call", result=r)
+            for m, r in zip(range(700), ["no_answer", "conversation", "voicemail", "failed"] * 200)]
+    for policy in (lifetime, POLICIES["us-reg-f+conduct"], POLICIES["cn+conduct"]):
+        assert verdicts(cg.audit(frame(rows), policy, threads=2)) == replay(rows, policy)
+
+
+def test_non_attempt_rows_get_nulls() -> None:
+    rows = [attempt(0), {"at": BASE.isoformat(), "type": "hold", "debt": "d1", "reason": "complaint"}]
+    out = cg.audit(frame(rows), "cn+conduct")
+    assert out["allow"].isna().tolist() == [False, True]
+    assert out["retry_at"].isna().tolist() == [True, True]
+
+
+def test_naive_timestamps_are_rejected() -> None:
+    df = frame([attempt(0)])
+    naive = df.assign(at=df["at"].dt.tz_localize(None))
+    for log in (naive, pl.from_pandas(naive), pa.Table.from_pandas(naive)):
+        with pytest.raises(cg.InputError) as e:
+            cg.audit(log, "cn")
+        assert (e.value.code, e.value.field) == ("input.naive_datetime", "at")
+        assert e.value.help and "tz_localize" in e.value.help
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"channel": "fax"}, "input.invalid", "channel"),
+        ({"result": None}, "input.missing", "result"),
+        ({"type": "telegram"}, "input.invalid", "type"),
+        ({"role": "cousin"}, "input.invalid", "role"),
+        ({"at": "yesterday"}, "input.invalid", "at"),
+    ],
+)
+def test_bad_rows_name_row_and_column(change: Dict[str, Any], code: str, field: str) -> None:
+    rows = [attempt(m) for m in range(5)]
+    rows[3] = {**rows[3], **change}
+    df = pd.DataFrame(rows)  # `at` as text, so a bad instant is a row error
+    with pytest.raises(cg.InputError) as e:
+        cg.audit(df, "cn")
+    assert (e.value.code, e.value.field, e.value.row) == (code, field, 3)
+    assert str(e.value).startswith(f"`{field}`: row 3: ")
+
+
+def test_missing_at_column_and_wrong_types() -> None:
+    with pytest.raises(cg.InputError) as e:
+        cg.audit(pd.DataFrame({"to": ["p1"]}), "cn")
+    assert (e.value.code, e.value.field) == ("input.missing", "at")
+    df = frame([attempt(0)]).assign(channel=[1.5])
+    with pytest.raises(cg.InputError) as e:
+        cg.audit(df, "cn")
+    assert (e.value.code, e.value.field) == ("input.column_type", "channel")
+    with pytest.raises(cg.InputError):
+        cg.audit([{"at": "x"}], "cn")  # type: ignore[type-var]
+
+
+def test_empty_log() -> None:
+    empty = frame([attempt(0)]).iloc[0:0]
+    out = cg.audit(empty, "cn")
+    assert len(out) == 0 and "allow" in out.columns

@@ -1,0 +1,126 @@
+"""``contactguard.Ledger`` over the Rust ledger."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any, Dict, List
+
+import pytest
+
+import contactguard as cg
+
+CAP = """\
+format = "contactguard-policy/1"
+[[rules]]
+id = "acme.calls"
+title = "At most two calls a day"
+cite = "ACME policy 1"
+status = "convention"
+kind = "cap"
+limit = 2
+scope = "recipient"
+period = "day"
+count = { channels = ["call"] }
+when = { channels = ["call"] }
+"""
+
+
+def ask(hour: int = 10, to: str = "+8613800000000") -> Dict[str, Any]:
+    return {
+        "at": f"2026-03-02T{hour:02d}:00:00+08:00",
+        "channel": "call",
+        "to": to,
+        "role": "debtor",
+        "debt": "loan-1",
+        "timezones": ["Asia/Shanghai"],
+    }
+
+
+@pytest.fixture
+def policy() -> cg.Policy:
+    return cg.Policy.from_toml(CAP)
+
+
+def test_check_and_record_admits_up_to_the_cap(policy: cg.Policy) -> None:
+    ledger = cg.Ledger(policy, key=b"a secret from the operator's vault")
+    first = ledger.check_and_record(ask(10))
+    assert first.allow and first.decision.allow and first.ticket is not None
+    assert first.ticket.at == datetime(2026, 3, 2, 2, tzinfo=timezone.utc)
+    ledger.complete(first.ticket, "no_answer")
+    assert ledger.check_and_record(ask(11)).allow
+    third = ledger.check_and_record(ask(12))
+    assert not third.allow and third.ticket is None
+    assert [d.id for d in third.decision.denials] == ["acme.calls"]
+    assert not ledger.check(ask(13)).allow
+    assert ledger.check(ask(13, to="someone-else")).allow
+    assert ledger.stats()["attempts"] == 2
+
+
+def test_completing_twice_is_an_error(policy: cg.Policy) -> None:
+    ledger = cg.Ledger(policy)
+    admitted = ledger.check_and_record(ask())
+    assert admitted.ticket is not None
+    ledger.complete(admitted.ticket, "conversation")
+    with pytest.raises(cg.LedgerError) as e:
+        ledger.complete(admitted.ticket, "conversation")
+    assert e.value.code == "ledger.unknown_ticket"
+    with pytest.raises(cg.InputError):
+        ledger.complete(admitted.ticket, "maybe")
+
+
+def test_record_and_check_agree_with_decide(policy: cg.Policy) -> None:
+    history: List[Dict[str, Any]] = [
+        {"type": "attempt", "at": "2026-03-02T08:00:00+08:00", "channel": "call", "to": "+8613800000000",
+         "role": "debtor", "debt": "loan-1", "result": "no_answer"},
+        {"type": "attempt", "at": "2026-03-02T09:00:00+08:00", "channel": "call", "to": "+8613800000000",
+         "role": "debtor", "debt": "loan-1", "result": "voicemail"},
+    ]
+    ledger = cg.Ledger(policy)
+    ledger.record(history[0])
+    assert ledger.record_many(history[1:]) == 1
+    for hour in (8, 9, 10):
+        assert ledger.check(ask(hour)) == policy.decide(ask(hour), history)
+    with pytest.raises(cg.InputError) as e:
+        ledger.record({"type": "attempt", "at": "2026-03-02T08:00:00"})
+    assert e.value.field is not None and e.value.field.startswith("event")
+
+
+def test_snapshot_round_trip_and_refusals(policy: cg.Policy) -> None:
+    ledger = cg.Ledger(policy, key="k" * 16)
+    for hour in (9, 10):
+        ledger.check_and_record(ask(hour))
+    data = ledger.snapshot()
+    assert isinstance(data, bytes) and data
+    restored = cg.Ledger(policy, key="k" * 16)
+    restored.restore(data)
+    assert restored.check(ask(11)) == ledger.check(ask(11))
+    assert not restored.check(ask(11)).allow
+    with pytest.raises(cg.LedgerError) as e:
+        cg.Ledger(policy, key="another key 1234").restore(data)
+    assert e.value.code == "ledger.key_mismatch"
+    corrupt = bytearray(data)
+    corrupt[-1] ^= 0xFF
+    with pytest.raises(cg.LedgerError) as e:
+        restored.restore(bytes(corrupt))
+    assert e.value.code in {"ledger.checksum", "ledger.corrupt"}
+    assert not restored.check(ask(11)).allow  # unchanged by the refused restore
+    with pytest.raises(cg.LedgerError):
+        restored.restore(b"not a snapshot")
+    assert isinstance(restored.policy, cg.Policy)
+
+
+def test_threads_race_for_one_recipient(policy: cg.Policy) -> None:
+    ledger = cg.Ledger(policy)
+    with ThreadPoolExecutor(8) as pool:
+        admitted = sum(pool.map(lambda _: ledger.check_and_record(ask(10)).allow, range(64)))
+    assert admitted == 2
+
+
+def test_prune(policy: cg.Policy) -> None:
+    ledger = cg.Ledger(policy)
+    ledger.check_and_record(ask(10))
+    assert ledger.prune(datetime(2026, 6, 1, tzinfo=timezone.utc)) >= 1
+    assert ledger.stats()["attempts"] == 0
+    with pytest.raises(cg.InputError):
+        ledger.prune(datetime(2026, 6, 1))

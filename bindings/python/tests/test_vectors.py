@@ -1,0 +1,94 @@
+"""Every conformance vector through the Python API (dicts with text
+instants, and again with aware ``datetime`` objects)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import contactguard as cg
+from contactguard._vectors import run_document
+
+from conftest import ROOT, vector_files
+
+FILES = vector_files()
+
+
+def _label(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(ROOT.parent))
+    except ValueError:
+        return str(p)
+
+
+def test_vector_files_found() -> None:
+    # The project's own vectors are in the repository; the shared ones sit
+    # beside the clone in CI. Without any, this suite would prove nothing.
+    assert FILES, "no vectors found in ../shared/vectors, tests/vectors or CONTACTGUARD_VECTORS"
+
+
+@pytest.mark.parametrize("path", FILES, ids=_label)
+def test_vectors_file(path: Path) -> None:
+    failures = cg.vectors(path)
+    assert failures == [], "\n".join(str(f) for f in failures)
+
+
+@pytest.mark.parametrize("path", FILES, ids=_label)
+def test_vectors_file_with_datetimes(path: Path) -> None:
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    passed, failures = run_document(doc, source=str(path), datetimes=True)
+    assert failures == [], "\n".join(str(f) for f in failures)
+    assert passed == len(doc["cases"])
+
+
+def test_vectors_reports_failures(tmp_path: Path) -> None:
+    doc = {
+        "format": "contact-vectors/1",
+        "cases": [
+            {
+                "id": "wrong-on-purpose",
+                "policy": "us-reg-f",
+                "ask": {
+                    "at": "2026-10-14T07:59:00-04:00",
+                    "channel": "call",
+                    "to": "c1",
+                    "role": "debtor",
+                    "debt": "d1",
+                    "timezones": ["America/New_York"],
+                },
+                "expect": {"allow": True, "retry_at": None, "denied_by": ["nope"]},
+            },
+            {"id": "broken", "policy": "no-such-preset", "ask": {}, "expect": {"allow": True}},
+        ],
+    }
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(doc))
+    failures = cg.vectors(path)
+    assert [f.id for f in failures] == ["wrong-on-purpose", "broken"]
+    assert "expected allow=True, got allow=False" in failures[0].message
+    assert "expected retry_at=null, got 2026-10-14T12:00:00+00:00" in failures[0].message
+    assert "expected a denial by `nope`" in failures[0].message
+    assert "unknown preset `no-such-preset`" in failures[1].message
+
+
+def test_vectors_rejects_other_formats(tmp_path: Path) -> None:
+    path = tmp_path / "other.json"
+    path.write_text('{"format": "something-else", "cases": []}')
+    [failure] = cg.vectors(path)
+    assert "contact-vectors/1" in failure.message
+
+
+def test_env_variable_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    extra = tmp_path / "extra.json"
+    extra.write_text('{"format": "contact-vectors/1", "cases": []}')
+    nested = tmp_path / "dir" / "deeper"
+    nested.mkdir(parents=True)
+    inside = nested / "more.json"
+    inside.write_text('{"format": "contact-vectors/1", "cases": []}')
+    monkeypatch.setenv("CONTACTGUARD_VECTORS", f"{extra}::{tmp_path / 'dir'}")
+    files = vector_files()
+    assert extra in files and inside in files
