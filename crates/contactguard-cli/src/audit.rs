@@ -17,7 +17,8 @@ use contactguard::Policy;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
 
 /// Bad rows printed on standard error before the rest are only counted.
 const BAD_PRINTED: usize = 200;
@@ -56,6 +57,11 @@ pub struct AuditArgs {
     /// channel, to, role, debt, allow, rules, retry_at)
     #[arg(long, value_name = "FILE")]
     verdicts: Option<PathBuf>,
+    /// Replay threads (default: the available cores). The log is split
+    /// into partitions that keep every recipient and every debt whole, so
+    /// the report is the same with any number of threads
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
     /// Print timing (rows per second) on standard error
     #[arg(long)]
     timing: bool,
@@ -156,42 +162,52 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         rows, zones, bad, ..
     } = parsed;
     let total = rows.len();
-    let mut progress = Progress::new(total, std::io::stderr().is_terminal() && total >= 200_000);
-    let mut agg = report::Aggregator::new();
-    let mut verdicts = match &args.verdicts {
-        None => None,
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .map_err(|e| CliError::new(format!("cannot create `{}`: {e}", path.display())))?;
-            let mut w = std::io::BufWriter::new(file);
-            let _ = w.write_all(b"line,at,channel,to,role,debt,allow,rules,retry_at\n");
-            Some((path, w, Ok(())))
-        }
-    };
+    let show_progress = std::io::stderr().is_terminal() && total >= 200_000;
+    let progress = Progress::new(total, show_progress);
     let replay_start = Instant::now();
-    let replayed = replay::replay(&policy, rows, &zones, |step| {
-        agg.observe(&step, &zones);
-        if let (
-            Some((_, w, status @ Ok(()))),
-            replay::Step::Attempt {
-                line,
-                ask,
-                decision,
-                ..
-            },
-        ) = (&mut verdicts, &step)
-        {
-            *status = write_verdict(w, *line, ask, decision);
+    // Verdicts are written in replay order, which needs one thread.
+    let threads = if args.verdicts.is_some() {
+        1
+    } else {
+        args.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        })
+    };
+    // Small logs replay faster than threads start, unless asked.
+    let agg = if threads <= 1 || (total < 50_000 && args.threads.is_none()) {
+        replay_one(&args, &policy, rows, &zones, &progress, &name)?
+    } else {
+        let parts = replay::partition(rows, threads);
+        let results: Vec<Result<report::Aggregator, String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    let (policy, zones, progress) = (&policy, &zones, &progress);
+                    scope.spawn(move || {
+                        let mut agg = report::Aggregator::new();
+                        replay::replay(policy, part, zones, |step| {
+                            agg.observe(&step, zones);
+                            progress.tick();
+                        })
+                        .map(|()| agg)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err("a replay thread panicked".to_owned()))
+                })
+                .collect()
+        });
+        let mut merged = report::Aggregator::new();
+        for r in results {
+            merged.merge(r.map_err(|e| CliError::new(format!("`{name}`: {e}")))?);
         }
-        progress.tick();
-    });
+        merged
+    };
     progress.finish();
-    replayed.map_err(|e| CliError::new(format!("`{name}`: {e}")))?;
-    if let Some((path, mut w, status)) = verdicts {
-        status
-            .and_then(|()| w.flush())
-            .map_err(|e| CliError::new(format!("cannot write `{}`: {e}", path.display())))?;
-    }
     let replay_time = replay_start.elapsed();
     let report = agg.finish(&name, &policy, &bad, &zones);
 
@@ -214,7 +230,7 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         #[expect(clippy::cast_precision_loss, reason = "a rate for display")]
         let rate = total as f64 / secs;
         stderr_line(format_args!(
-            "timing: read+parse {:.2}s, replay {:.2}s for {total} rows = {rate:.0} rows/s",
+            "timing: read+parse {:.2}s, replay {:.2}s for {total} rows on {threads} thread(s) = {rate:.0} rows/s",
             read_time.as_secs_f64(),
             replay_time.as_secs_f64()
         ));
@@ -223,6 +239,51 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Replays on this thread, writing `--verdicts` when asked.
+fn replay_one(
+    args: &AuditArgs,
+    policy: &Policy,
+    rows: Vec<log::Row>,
+    zones: &log::Zones,
+    progress: &Progress,
+    name: &str,
+) -> Result<report::Aggregator, CliError> {
+    let mut agg = report::Aggregator::new();
+    let mut verdicts = match &args.verdicts {
+        None => None,
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| CliError::new(format!("cannot create `{}`: {e}", path.display())))?;
+            let mut w = std::io::BufWriter::new(file);
+            let header = w.write_all(b"line,at,channel,to,role,debt,allow,rules,retry_at\n");
+            Some((path, w, header))
+        }
+    };
+    let replayed = replay::replay(policy, rows, zones, |step| {
+        agg.observe(&step, zones);
+        if let (
+            Some((_, w, status @ Ok(()))),
+            replay::Step::Attempt {
+                line,
+                ask,
+                decision,
+                ..
+            },
+        ) = (&mut verdicts, &step)
+        {
+            *status = write_verdict(w, *line, ask, decision);
+        }
+        progress.tick();
+    });
+    replayed.map_err(|e| CliError::new(format!("`{name}`: {e}")))?;
+    if let Some((path, mut w, status)) = verdicts {
+        status
+            .and_then(|()| w.flush())
+            .map_err(|e| CliError::new(format!("cannot write `{}`: {e}", path.display())))?;
+    }
+    Ok(agg)
 }
 
 /// One attempt's verdict as a CSV row.
@@ -257,53 +318,63 @@ fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A progress bar on standard error, drawn only when it is a terminal.
+/// Replay threads share it: they count rows in an atomic, and whichever
+/// thread passes a mark draws when the last drawing is old enough.
 struct Progress {
     total: usize,
-    done: usize,
+    done: AtomicUsize,
     enabled: bool,
-    last: Instant,
     start: Instant,
+    /// Milliseconds since `start` of the last drawing.
+    last_ms: AtomicU64,
 }
 
 impl Progress {
     fn new(total: usize, enabled: bool) -> Progress {
-        let now = Instant::now();
         Progress {
             total,
-            done: 0,
+            done: AtomicUsize::new(0),
             enabled,
-            last: now,
-            start: now,
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
         }
     }
 
-    fn tick(&mut self) {
-        self.done += 1;
-        if self.enabled
-            && self.done % 4096 == 0
-            && self.last.elapsed() >= Duration::from_millis(100)
+    fn tick(&self) {
+        if !self.enabled {
+            return;
+        }
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if done % 4096 != 0 {
+            return;
+        }
+        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.last_ms.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= 100
+            && self
+                .last_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
         {
-            self.last = Instant::now();
-            self.draw();
+            self.draw(done);
         }
     }
 
-    fn draw(&self) {
+    fn draw(&self, done: usize) {
         const WIDTH: usize = 40;
-        let filled = (self.done * WIDTH)
+        let filled = (done * WIDTH)
             .checked_div(self.total)
             .unwrap_or(WIDTH)
             .min(WIDTH);
-        let pct = (self.done * 100).checked_div(self.total).unwrap_or(100);
+        let pct = (done * 100).checked_div(self.total).unwrap_or(100);
         let secs = self.start.elapsed().as_secs_f64().max(1e-9);
         #[expect(clippy::cast_precision_loss, reason = "a rate for display")]
-        let rate = self.done as f64 / secs;
+        let rate = done as f64 / secs;
         let bar: String = "#".repeat(filled) + &"-".repeat(WIDTH - filled);
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,
-            "\r  replaying [{bar}] {pct:>3}% {}/{} rows, {:.0}k rows/s ",
-            self.done,
+            "\r  replaying [{bar}] {pct:>3}% {done}/{} rows, {:.0}k rows/s ",
             self.total,
             rate / 1000.0
         );

@@ -224,6 +224,43 @@ fn terminal_report_has_the_tables() {
 }
 
 #[test]
+fn verdicts_file_lists_every_attempt() {
+    let dir =
+        std::env::temp_dir().join(format!("contactguard-verdicts-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("verdicts.csv");
+    let run = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--verdicts",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "line,at,channel,to,role,debt,allow,rules,retry_at"
+    );
+    assert_eq!(lines.len(), 17, "a header and 16 attempts");
+    assert!(
+        lines.contains(&"7,2026-03-02T15:15:00Z,call,c2,debtor,L2,false,cn.1,2026-03-03T00:00:00Z"),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"10,2026-03-03T03:00:00Z,call,c4,debtor,L4,false,conduct.7,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"<b>&amp; \"\"x\"\"\""),
+        "keys are quoted as CSV: {text}"
+    );
+}
+
+#[test]
 fn violations_are_a_report_unless_asked_to_fail() {
     let run = contactguard(&[
         "audit",

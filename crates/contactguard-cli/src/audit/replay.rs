@@ -11,6 +11,7 @@
 use super::log::{Record, Row, Zones};
 use contactguard::ledger::Ledger;
 use contactguard::{Ask, Attempt, Decision, Event, Policy};
+use std::collections::HashMap;
 
 /// What the replay saw at one row.
 pub enum Step<'a> {
@@ -106,6 +107,115 @@ pub fn replay(
         }
     }
     Ok(())
+}
+
+/// Splits time-ordered rows into at most `parts` partitions that can be
+/// replayed independently: every row about one recipient, and every row
+/// about one debt, lands in the same partition, so every scope a rule reads
+/// (the recipient's events, the debt's events) is whole in one partition.
+/// Debts and recipients are joined into connected components (a recipient
+/// contacted about two debts joins them), and components are dealt to the
+/// least-loaded partition in order of first appearance. Each partition
+/// keeps the rows' order. Deterministic.
+pub fn partition(rows: Vec<Row>, parts: usize) -> Vec<Vec<Row>> {
+    let parts = parts.max(1);
+    if parts == 1 || rows.len() < 2 {
+        return vec![rows];
+    }
+    // Union-find over interned keys (recipients and debts kept apart).
+    let mut ids: HashMap<(bool, &str), u32> = HashMap::new();
+    let mut parent: Vec<u32> = Vec::new();
+    fn id_of<'a>(
+        ids: &mut HashMap<(bool, &'a str), u32>,
+        parent: &mut Vec<u32>,
+        key: (bool, &'a str),
+    ) -> u32 {
+        let next = u32::try_from(parent.len()).unwrap_or(u32::MAX);
+        *ids.entry(key).or_insert_with(|| {
+            parent.push(next);
+            next
+        })
+    }
+    fn find(parent: &mut [u32], mut x: u32) -> u32 {
+        while let Some(&p) = parent.get(x as usize) {
+            if p == x {
+                break;
+            }
+            // Path halving.
+            let gp = parent.get(p as usize).copied().unwrap_or(p);
+            if let Some(slot) = parent.get_mut(x as usize) {
+                *slot = gp;
+            }
+            x = gp;
+        }
+        x
+    }
+    let mut row_key: Vec<u32> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let (to, debt) = match &row.record {
+            Record::Attempt { attempt, .. } => {
+                (Some(attempt.to.as_str()), Some(attempt.debt.as_str()))
+            }
+            Record::Event(e) => (e.recipient(), e.debt()),
+        };
+        let a = to.map(|t| id_of(&mut ids, &mut parent, (false, t)));
+        let b = debt.map(|d| id_of(&mut ids, &mut parent, (true, d)));
+        let key = match (a, b) {
+            (Some(a), Some(b)) => {
+                let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+                if ra != rb {
+                    if let Some(slot) = parent.get_mut(ra as usize) {
+                        *slot = rb;
+                    }
+                }
+                a
+            }
+            (Some(k), None) | (None, Some(k)) => k,
+            (None, None) => 0,
+        };
+        row_key.push(key);
+    }
+    drop(ids);
+    // Component sizes, then deal components to partitions.
+    let mut size: Vec<u64> = vec![0; parent.len()];
+    let mut roots: Vec<u32> = Vec::with_capacity(rows.len());
+    for &k in &row_key {
+        let r = find(&mut parent, k);
+        if let Some(n) = size.get_mut(r as usize) {
+            *n += 1;
+        }
+        roots.push(r);
+    }
+    let mut assigned: Vec<Option<u32>> = vec![None; parent.len()];
+    let mut load: Vec<u64> = vec![0; parts];
+    let mut out: Vec<Vec<Row>> = (0..parts)
+        .map(|_| Vec::with_capacity(rows.len() / parts + 1))
+        .collect();
+    for (row, r) in rows.into_iter().zip(roots) {
+        let slot = assigned.get_mut(r as usize);
+        let p = match slot {
+            Some(Some(p)) => *p,
+            Some(slot) => {
+                let (p, _) = load
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, l)| **l)
+                    .unwrap_or((0, &0));
+                let p = u32::try_from(p).unwrap_or(0);
+                *slot = Some(p);
+                if let Some(l) = load.get_mut(p as usize) {
+                    *l += size.get(r as usize).copied().unwrap_or(1);
+                }
+                p
+            }
+            None => 0,
+        };
+        if let Some(part) = out.get_mut(p as usize) {
+            part.push(row);
+        }
+    }
+    out.retain(|p| !p.is_empty());
+    out
 }
 
 #[cfg(test)]
@@ -222,5 +332,27 @@ kind = "opt_out"
                 (11, vec!["contactguard.zone"]),
             ]
         );
+    }
+
+    #[test]
+    fn partitions_keep_recipients_and_debts_whole() {
+        // c9 is contacted about L1 and L2, which joins them.
+        let text = "at,type,channel,to,role,debt,result\n\
+2026-03-01T01:00:00Z,,sms,c1,debtor,L1,delivered\n\
+2026-03-01T02:00:00Z,,sms,c2,debtor,L2,delivered\n\
+2026-03-01T03:00:00Z,,sms,c3,debtor,L3,delivered\n\
+2026-03-01T04:00:00Z,,call,c9,emergency_contact,L1,no_answer\n\
+2026-03-01T05:00:00Z,,call,c9,emergency_contact,L2,no_answer\n\
+2026-03-01T06:00:00Z,hold,,,,L3,\n\
+2026-03-01T07:00:00Z,opt_out,sms,c4,,,\n";
+        let log = read(text, Format::Csv, &Options::default()).unwrap();
+        assert_eq!(log.bad.len(), 1, "the hold lacks a reason: {:?}", log.bad);
+        let parts = partition(log.rows.clone(), 2);
+        let lines: Vec<Vec<u64>> = parts
+            .iter()
+            .map(|p| p.iter().map(|r| r.line).collect())
+            .collect();
+        assert_eq!(lines, [vec![2, 3, 5, 6], vec![4, 8]]);
+        assert_eq!(partition(log.rows.clone(), 1).len(), 1);
     }
 }

@@ -196,6 +196,9 @@ pub struct Sample {
     pub purpose: Option<&'static str>,
     /// Every rule that denied it.
     pub denials: Vec<contactguard::Denial>,
+    /// Replay order: time, then line.
+    #[serde(skip)]
+    order: (Timestamp, u64),
 }
 
 /// A recipient's attempts on the time axis.
@@ -268,8 +271,9 @@ pub struct Aggregator {
     days: BTreeMap<Date, (u64, u64, u64)>,
     recipients: HashMap<String, RecAgg>,
     zoned_attempts: u64,
-    /// The first zone seen: the span is shown in it.
-    display_zone: u32,
+    /// The zone of the first attempt that has one (time, line, zone): the
+    /// span is shown in it.
+    display: Option<(Timestamp, u64, u32)>,
 }
 
 fn local(zones: &Zones, zi: u32, at: Timestamp) -> jiff::civil::DateTime {
@@ -325,17 +329,19 @@ impl Aggregator {
     }
 
     fn span(&mut self, at: Timestamp, zi: u32) {
-        if self.first.is_none() {
+        if self.first.is_none_or(|(f, _)| at < f) {
             self.first = Some((at, zi));
         }
-        self.last = Some((at, zi));
-        if self.display_zone == 0 {
-            self.display_zone = zi;
+        if self.last.is_none_or(|(l, _)| at >= l) {
+            self.last = Some((at, zi));
         }
     }
 
     fn attempt(&mut self, line: u64, ask: &Ask, zi: u32, decision: &Decision, zones: &Zones) {
         self.span(ask.at, zi);
+        if zi != 0 && self.display.is_none_or(|(t, l, _)| (ask.at, line) < (t, l)) {
+            self.display = Some((ask.at, line, zi));
+        }
         let t = &mut self.totals;
         t.attempts += 1;
         let denied = !decision.allow;
@@ -399,6 +405,7 @@ impl Aggregator {
                         debt: ask.debt.clone(),
                         purpose: ask.purpose.map(|p| p.as_str()),
                         denials: decision.denials.clone(),
+                        order: (ask.at, line),
                     });
                 }
             }
@@ -437,6 +444,86 @@ impl Aggregator {
                 .push((ask.at.as_second(), zi, ask.channel, first_rule));
         } else {
             rec.omitted += 1;
+        }
+    }
+
+    /// Adds what another aggregator saw, over rows disjoint from this
+    /// one's (another partition of the same log). The report is the same
+    /// as if one aggregator had seen every row in replay order.
+    pub fn merge(&mut self, other: Aggregator) {
+        let t = &mut self.totals;
+        let o = &other.totals;
+        t.rows += o.rows;
+        t.attempts += o.attempts;
+        t.events += o.events;
+        t.allowed += o.allowed;
+        t.denied += o.denied;
+        t.violations += o.violations;
+        if let Some((at, zi)) = other.first {
+            self.span(at, zi);
+        }
+        if let Some((at, zi)) = other.last {
+            self.span(at, zi);
+        }
+        if let Some((t, l, zi)) = other.display {
+            if self.display.is_none_or(|(st, sl, _)| (t, l) < (st, sl)) {
+                self.display = Some((t, l, zi));
+            }
+        }
+        // Rule indexes of `other` in this aggregator.
+        let mut remap: Vec<u16> = Vec::with_capacity(other.rules.len());
+        for rule in other.rules {
+            let idx = match self.rule_index.get(&rule.id) {
+                Some(&i) => i,
+                None => {
+                    let i = u16::try_from(self.rules.len()).unwrap_or(u16::MAX);
+                    self.rule_index.insert(rule.id.clone(), i);
+                    self.rules.push(RuleAgg {
+                        id: rule.id.clone(),
+                        cite: rule.cite.clone(),
+                        ..RuleAgg::default()
+                    });
+                    i
+                }
+            };
+            remap.push(idx);
+            if let Some(mine) = self.rules.get_mut(usize::from(idx)) {
+                mine.count += rule.count;
+                mine.samples.extend(rule.samples);
+                mine.samples.sort_by_key(|s| s.order);
+                mine.samples.truncate(SAMPLES_PER_RULE);
+            }
+        }
+        let map = |i: u16| remap.get(usize::from(i)).copied().unwrap_or(i);
+        for (k, (a, d)) in other.channels {
+            let e = self.channels.entry(k).or_default();
+            e.0 += a;
+            e.1 += d;
+        }
+        for (k, (a, d)) in other.roles {
+            let e = self.roles.entry(k).or_default();
+            e.0 += a;
+            e.1 += d;
+        }
+        for (mine, (a, d)) in self.hours.iter_mut().zip(other.hours) {
+            mine.0 += a;
+            mine.1 += d;
+        }
+        for (k, (a, d, v)) in other.days {
+            let e = self.days.entry(k).or_default();
+            e.0 += a;
+            e.1 += d;
+            e.2 += v;
+        }
+        self.zoned_attempts += other.zoned_attempts;
+        for (to, mut rec) in other.recipients {
+            rec.rules = rec.rules.into_iter().map(|(i, n)| (map(i), n)).collect();
+            for p in &mut rec.points {
+                p.3 = p.3.map(map);
+            }
+            // Partitions keep each recipient whole, so keys do not collide;
+            // if they did, the later partition's record would win.
+            self.recipients.insert(to, rec);
         }
     }
 
@@ -494,7 +581,7 @@ impl Aggregator {
                 }
             }
         }
-        samples.sort_by_key(|s| s.line);
+        samples.sort_by_key(|s| s.order);
 
         let mut worst: Vec<(&String, &RecAgg)> = self
             .recipients
@@ -574,7 +661,7 @@ impl Aggregator {
             })
             .collect();
 
-        let shown = self.display_zone;
+        let shown = self.display.map_or(0, |(_, _, zi)| zi);
         let span_of = |p: Option<(Timestamp, u32)>| p.map(|(t, _)| local_string(zones, shown, t));
         let span = match (span_of(self.first), span_of(self.last)) {
             (Some(first), Some(last)) => Some(Span { first, last }),
