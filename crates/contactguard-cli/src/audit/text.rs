@@ -16,6 +16,11 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `1 row`, `1,234 rows`.
+pub fn counted(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
 /// `part` as a percentage of `whole`, one decimal.
 pub fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
@@ -89,20 +94,20 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "  {} rows: {} attempts, {} other events; {} bad rows skipped",
-        thousands(t.rows),
-        thousands(t.attempts),
-        thousands(t.events),
-        thousands(t.bad_rows)
+        "  {}: {}, {}; {} skipped",
+        counted(t.rows, "row"),
+        counted(t.attempts, "attempt"),
+        counted(t.events, "other event"),
+        counted(t.bad_rows, "bad row")
     );
     let _ = writeln!(
         out,
-        "  {} attempts denied ({}), {} rule violations, {} of {} recipients affected",
-        thousands(t.denied),
+        "  {} denied ({}), {}, {} of {} affected",
+        counted(t.denied, "attempt"),
         percent(t.denied, t.attempts),
-        thousands(t.violations),
+        counted(t.violations, "rule violation"),
         thousands(t.recipients_with_violations),
-        thousands(t.recipients)
+        counted(t.recipients, "recipient")
     );
     let _ = writeln!(out, "  local time: {}", r.local_time);
 
@@ -183,8 +188,8 @@ pub fn render(r: &Report) -> String {
     if t.bad_rows > 0 {
         let _ = writeln!(
             out,
-            "\n{} bad rows were skipped (listed on standard error)",
-            thousands(t.bad_rows)
+            "\n{} skipped (listed on standard error)",
+            counted(t.bad_rows, "bad row")
         );
     }
     out
@@ -202,5 +207,7 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(percent(1, 3), "33.3%");
         assert_eq!(percent(1, 0), "0.0%");
+        assert_eq!(counted(1, "row"), "1 row");
+        assert_eq!(counted(1234, "bad row"), "1,234 bad rows");
     }
 }
