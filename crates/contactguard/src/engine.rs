@@ -134,7 +134,7 @@ impl Ctx<'_> {
     fn local(&self, t: Timestamp) -> String {
         match self.zones.iter().next() {
             Some(z) => t
-                .to_zoned_datetime(z.clone())
+                .to_zoned_datetime((**z).clone())
                 .strftime("%Y-%m-%d %H:%M:%S %:z")
                 .to_string(),
             None => t.to_string(),
@@ -211,7 +211,7 @@ fn deny_message(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> String {
 }
 
 fn run<'a>(policy: &'a Inner, ask: &'a Ask, view: View<'a>, explain_all: bool) -> Explanation {
-    let zones = match Zones::resolve(&ask.timezones) {
+    let zones = match Zones::resolve(&ask.timezones, ask.at) {
         Ok(z) => z,
         Err(bad) => {
             let decision = Decision {
@@ -554,17 +554,15 @@ fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
         return false;
     }
     ctx.zones.iter().all(|z| {
-        let today = local::date(z, t);
-        let Some(first) = today.checked_sub((i64::from(spec.dates) - 1).days()).ok() else {
-            return false;
-        };
+        let today = z.day(t);
+        let first = today - (i64::from(spec.dates) - 1);
         let mut failed = 0u32;
         for e in &ctx.debt {
             if let Ev::Attempt(a) = e {
                 if a.role != Role::Debtor {
                     continue;
                 }
-                let d = local::date(z, a.at);
+                let d = z.day(a.at);
                 if d < first || d > today {
                     continue;
                 }
@@ -1252,20 +1250,24 @@ fn cap(
     if exclude_prior_consent && in_windows(&consent, t) {
         return Verdict::Pass;
     }
-    let counted: Vec<Att> = scoped(ctx, scope)
-        .filter(|a| filter_matches(filter, ctx.ask, a))
-        .filter(|a| !in_windows(&consent, a.at))
-        .collect();
+    let counts = |a: &Att| filter_matches(filter, ctx.ask, a) && !in_windows(&consent, a.at);
+    let counted = || scoped(ctx, scope).filter(counts);
     let limit_n = limit as usize;
-    if counted.len() < limit_n {
+    // Most asks stay under the cap: count without allocating first.
+    let total = counted().count();
+    if total < limit_n {
         return Verdict::Pass;
     }
-    let what = describe_scope(ctx, scope);
+    let what = if ctx.want_messages {
+        describe_scope(ctx, scope)
+    } else {
+        String::new()
+    };
     match period {
         Period::Lifetime => deny(ctx, None, || {
             format!(
                 "{} {what} already (lifetime limit {limit})",
-                plural(counted.len(), "counted attempt")
+                plural(total, "counted attempt")
             )
         }),
         Period::Rolling(secs) => {
@@ -1273,20 +1275,21 @@ fn cap(
             let Some(from) = t.checked_sub(d).ok() else {
                 return Verdict::Pass;
             };
-            let inside: Vec<Timestamp> = counted
-                .iter()
-                .map(|a| a.at)
-                .filter(|&at| at > from)
-                .collect();
-            if inside.len() < limit_n {
+            let n = counted().filter(|a| a.at > from).count();
+            if n < limit_n {
                 return Verdict::Pass;
             }
-            let k = inside.len() - limit_n;
-            let earliest = inside.get(k).and_then(|at| at.checked_add(d).ok());
+            // Events are in time order: the (n - limit + 1)-th oldest in the
+            // window leaving it brings the count under the limit.
+            let earliest = counted()
+                .map(|a| a.at)
+                .filter(|&at| at > from)
+                .nth(n - limit_n)
+                .and_then(|at| at.checked_add(d).ok());
             deny(ctx, earliest, || {
                 format!(
                     "{} {what} in the {} before {} (limit {limit})",
-                    plural(inside.len(), "counted attempt"),
+                    plural(n, "counted attempt"),
                     crate::policy::format::Duration { seconds: secs },
                     ctx.local(t)
                 )
@@ -1296,43 +1299,47 @@ fn cap(
             if ctx.zones.is_empty() {
                 return no_zone(ctx);
             }
-            let mut worst: Option<(usize, &TimeZone, Date, Date)> = None;
+            let mut worst: Option<(usize, &local::Clock, i64, i64)> = None;
             let mut earliest: Option<Timestamp> = Some(t);
             for z in ctx.zones.iter() {
-                let today = local::date(z, t);
+                let today = z.day(t);
                 let Some(first) = period_start(period, today) else {
                     continue;
                 };
-                let mut dates: Vec<Date> = counted
-                    .iter()
-                    .map(|a| local::date(z, a.at))
-                    .filter(|d| *d >= first && *d <= today)
-                    .collect();
-                if dates.len() < limit_n {
+                let in_period = |a: &Att| (first..=today).contains(&z.day(a.at));
+                let n = counted().filter(in_period).count();
+                if n < limit_n {
                     continue;
                 }
-                dates.sort();
-                let k = dates.len() - limit_n;
-                // The instant the (k+1)-th oldest counted date leaves the period.
-                let leave = match period {
-                    Period::Dates(n) => dates
-                        .get(k)
-                        .and_then(|d| d.checked_add(i64::from(n).days()).ok())
-                        .and_then(|d| start_of_day(z, d)),
-                    _ => period_end(period, today).and_then(|d| start_of_day(z, d)),
+                // The instant the (n - limit + 1)-th oldest counted date
+                // leaves the period.
+                let leave_day = match period {
+                    Period::Dates(days) => {
+                        let mut dates: Vec<i64> =
+                            counted().filter(in_period).map(|a| z.day(a.at)).collect();
+                        dates.sort_unstable();
+                        dates.get(n - limit_n).map(|d| d + i64::from(days))
+                    }
+                    _ => period_end(period, today),
                 };
+                let leave = leave_day
+                    .and_then(local::date_of)
+                    .and_then(|d| start_of_day(z, d));
                 earliest = match (earliest, leave) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,
                 };
-                if worst.is_none_or(|w| dates.len() > w.0) {
-                    worst = Some((dates.len(), z, first, today));
+                if worst.is_none_or(|w| n > w.0) {
+                    worst = Some((n, z, first, today));
                 }
             }
             let Some((n, z, first, today)) = worst else {
                 return Verdict::Pass;
             };
             deny(ctx, earliest, || {
+                let show =
+                    |d: i64| local::date_of(d).map_or_else(|| d.to_string(), |d| d.to_string());
+                let (first, today) = (show(first), show(today));
                 let span = match period {
                     Period::Dates(days) => format!("on the {days} local dates {first}..{today}"),
                     Period::Calendar(CalendarPeriod::Day) => format!("on the local day {today}"),
@@ -1351,26 +1358,29 @@ fn cap(
     }
 }
 
-/// First local date of the period that contains `today`.
-fn period_start(period: Period, today: Date) -> Option<Date> {
+/// First local day number of the period that contains day `today`.
+fn period_start(period: Period, today: i64) -> Option<i64> {
     match period {
-        Period::Dates(n) => today.checked_sub((i64::from(n) - 1).days()).ok(),
+        Period::Dates(n) => Some(today - (i64::from(n) - 1)),
         Period::Calendar(CalendarPeriod::Day) => Some(today),
-        Period::Calendar(CalendarPeriod::Week) => today
-            .checked_sub(i64::from(today.weekday().to_monday_zero_offset()).days())
-            .ok(),
-        Period::Calendar(CalendarPeriod::Month) => Some(today.first_of_month()),
+        Period::Calendar(CalendarPeriod::Week) => Some(today - local::monday_offset(today)),
+        Period::Calendar(CalendarPeriod::Month) => {
+            Some(local::day_number(local::date_of(today)?.first_of_month()))
+        }
         Period::Rolling(_) | Period::Lifetime => None,
     }
 }
 
-/// First local date after the calendar period that contains `today`.
-fn period_end(period: Period, today: Date) -> Option<Date> {
+/// First local day number after the calendar period that contains `today`.
+fn period_end(period: Period, today: i64) -> Option<i64> {
     let start = period_start(period, today)?;
     match period {
-        Period::Calendar(CalendarPeriod::Day) => start.tomorrow().ok(),
-        Period::Calendar(CalendarPeriod::Week) => start.checked_add(7.days()).ok(),
-        Period::Calendar(CalendarPeriod::Month) => start.checked_add(1.month()).ok(),
+        Period::Calendar(CalendarPeriod::Day) => Some(start + 1),
+        Period::Calendar(CalendarPeriod::Week) => Some(start + 7),
+        Period::Calendar(CalendarPeriod::Month) => {
+            let next = local::date_of(start)?.checked_add(1.month()).ok()?;
+            Some(local::day_number(next))
+        }
         _ => None,
     }
 }
@@ -1386,13 +1396,15 @@ fn cooldown(
     if exclude_prior_consent && in_windows(&consent_windows(ctx), t) {
         return Verdict::Pass;
     }
-    let triggers: Vec<Att> = scoped(ctx, scope)
-        .filter(|a| filter_matches(filter, ctx.ask, a))
-        .collect();
-    let Some(last) = triggers.last() else {
+    let triggers = || scoped(ctx, scope).filter(|a| filter_matches(filter, ctx.ask, a));
+    let Some(last) = triggers().last() else {
         return Verdict::Pass;
     };
-    let what = describe_scope(ctx, scope);
+    let what = if ctx.want_messages {
+        describe_scope(ctx, scope)
+    } else {
+        String::new()
+    };
     match period {
         Period::Rolling(secs) => {
             let d = SignedDuration::from_secs(secs);
@@ -1418,20 +1430,18 @@ fn cooldown(
                 return no_zone(ctx);
             }
             let mut earliest: Option<Timestamp> = Some(t);
-            let mut hit: Option<(&TimeZone, Date, Date)> = None;
+            let mut hit: Option<(&local::Clock, i64, i64)> = None;
             for z in ctx.zones.iter() {
-                let today = local::date(z, t);
+                let today = z.day(t);
                 // The latest trigger date in this zone.
-                let Some(c) = triggers.iter().map(|a| local::date(z, a.at)).max() else {
+                let Some(c) = triggers().map(|a| z.day(a.at)).max() else {
                     continue;
                 };
-                let Some(end) = c.checked_add(i64::from(n).days()).ok() else {
-                    continue;
-                };
+                let end = c + i64::from(n);
                 if today >= end {
                     continue;
                 }
-                let leave = start_of_day(z, end);
+                let leave = local::date_of(end).and_then(|d| start_of_day(z, d));
                 earliest = match (earliest, leave) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,
@@ -1442,11 +1452,15 @@ fn cooldown(
                 return Verdict::Pass;
             };
             deny(ctx, earliest, || {
-                let day = today.since(c).map(|s| s.get_days() + 1).unwrap_or(0);
+                let day = today - c + 1;
+                let show =
+                    |d: i64| local::date_of(d).map_or_else(|| d.to_string(), |d| d.to_string());
                 format!(
-                    "a {} {} attempt {what} on {c} starts {n} local dates without contact; {today} is day {day} in {}",
+                    "a {} {} attempt {what} on {} starts {n} local dates without contact; {} is day {day} in {}",
                     last.result,
                     last.channel,
+                    show(c),
+                    show(today),
                     local::zone_name(z)
                 )
             })

@@ -4,31 +4,138 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
+/// One candidate zone, with the UTC offset that holds around the ask so
+/// that local dates of nearby events are plain arithmetic.
+#[derive(Clone, Debug)]
+pub(crate) struct Clock {
+    tz: TimeZone,
+    /// `[lo, hi)` in Unix seconds: the offset `off` holds throughout.
+    lo: i64,
+    hi: i64,
+    off: i64,
+}
+
+impl std::ops::Deref for Clock {
+    type Target = TimeZone;
+    fn deref(&self) -> &TimeZone {
+        &self.tz
+    }
+}
+
+const SECS_PER_DAY: i64 = 86_400;
+
+impl Clock {
+    fn new(tz: TimeZone, at: Timestamp) -> Clock {
+        let off = i64::from(tz.to_offset(at).seconds());
+        let lo = tz
+            .preceding(at)
+            .next()
+            .map_or(i64::MIN, |t| t.timestamp().as_second());
+        let hi = tz
+            .following(at)
+            .next()
+            .map_or(i64::MAX, |t| t.timestamp().as_second());
+        let holds = |s: i64| {
+            Timestamp::from_second(s)
+                .map_or(true, |ts| i64::from(tz.to_offset(ts).seconds()) == off)
+        };
+        // Guard against an edge reading of the transition iterators: the
+        // fast path is only used where the offset was checked to hold.
+        let (lo, hi) = if holds(lo.max(-377_705_023_201))
+            && holds(hi.saturating_sub(1).min(253_402_207_199))
+        {
+            (lo, hi)
+        } else {
+            (at.as_second(), at.as_second().saturating_add(1))
+        };
+        Clock { tz, lo, hi, off }
+    }
+
+    /// Whether this clock still describes instants around `at`.
+    fn covers(&self, at: Timestamp) -> bool {
+        (self.lo..self.hi).contains(&at.as_second())
+    }
+
+    /// The local date of `t` as a day number (days since 1970-01-01).
+    pub(crate) fn day(&self, t: Timestamp) -> i64 {
+        let s = t.as_second();
+        if (self.lo..self.hi).contains(&s) {
+            return (s + self.off).div_euclid(SECS_PER_DAY);
+        }
+        day_number(self.tz.to_datetime(t).date())
+    }
+}
+
+/// Days since 1970-01-01 of a civil date.
+pub(crate) fn day_number(d: Date) -> i64 {
+    let epoch = Date::constant(1970, 1, 1);
+    d.since(epoch).map_or(0, |s| i64::from(s.get_days()))
+}
+
+/// The civil date of a day number.
+pub(crate) fn date_of(day: i64) -> Option<Date> {
+    Date::constant(1970, 1, 1).checked_add(day.days()).ok()
+}
+
+/// Monday-zero weekday offset of a day number (1970-01-01 was a Thursday).
+pub(crate) fn monday_offset(day: i64) -> i64 {
+    (day + 3).rem_euclid(7)
+}
+
+thread_local! {
+    /// Recently used zones with the offset interval around their last use.
+    /// A cache only: it never changes a result, and it saves the tz
+    /// database lookup and the transition search on every decision.
+    static RECENT: std::cell::RefCell<Vec<(Box<str>, Clock)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+const RECENT_MAX: usize = 16;
+
 /// The ask's candidate zones, resolved.
 pub(crate) struct Zones {
-    zones: Vec<TimeZone>,
+    zones: Vec<Clock>,
 }
 
 impl Zones {
     /// Resolves IANA names; the first unknown name is the error.
-    pub(crate) fn resolve(names: &[String]) -> Result<Zones, String> {
+    pub(crate) fn resolve(names: &[String], at: Timestamp) -> Result<Zones, String> {
         let mut zones = Vec::with_capacity(names.len());
         for n in names {
-            match TimeZone::get(n) {
-                Ok(z) => zones.push(z),
-                Err(_) => return Err(n.clone()),
-            }
+            zones.push(clock(n, at).ok_or_else(|| n.clone())?);
         }
         Ok(Zones { zones })
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &TimeZone> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Clock> {
         self.zones.iter()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         self.zones.is_empty()
     }
+}
+
+fn clock(name: &str, at: Timestamp) -> Option<Clock> {
+    let cached = RECENT.with(|r| {
+        let r = r.borrow();
+        r.iter()
+            .find(|(n, c)| &**n == name && c.covers(at))
+            .map(|(_, c)| c.clone())
+    });
+    if cached.is_some() {
+        return cached;
+    }
+    let tz = TimeZone::get(name).ok()?;
+    let c = Clock::new(tz, at);
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        r.retain(|(n, _)| &**n != name);
+        if r.len() >= RECENT_MAX {
+            r.remove(0);
+        }
+        r.push((name.into(), c.clone()));
+    });
+    Some(c)
 }
 
 pub(crate) fn zone_name(z: &TimeZone) -> &str {
