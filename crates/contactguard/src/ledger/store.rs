@@ -333,8 +333,8 @@ impl Slot {
     }
 
     /// Inserts in time order. When the list is full it is pruned first
-    /// (with `prune`'s cutoff), and grows by half when still full, so that
-    /// growth slack stays at most a third of the list.
+    /// (with `prune`'s cutoff), and grows by half unless pruning freed a
+    /// quarter of it.
     pub(crate) fn insert(&mut self, e: Entry, prune: Option<(i64, &Retention, Side)>) {
         self.make_room(prune);
         let pos = self.position(e.at());
@@ -342,15 +342,18 @@ impl Slot {
     }
 
     fn make_room(&mut self, prune: Option<(i64, &Retention, Side)>) {
-        let len = self.entries.len();
-        if len < self.entries.capacity() {
+        let cap = self.entries.capacity();
+        if self.entries.len() < cap {
             return;
         }
         if let Some((c, r, side)) = prune {
             self.prune(c, r, side);
         }
+        // Grow unless pruning freed a quarter of the list, so that the next
+        // prune is at least a quarter of the list away (amortised O(1) per
+        // insert).
         let len = self.entries.len();
-        if len == self.entries.capacity() {
+        if len + cap / 4 >= cap {
             self.entries.reserve_exact((len / 2).max(4));
         }
     }
