@@ -123,17 +123,17 @@ fn text<'a>(obj: &'a Bound<'_, PyAny>, field: &str) -> Result<Cow<'a, str>, Inpu
     }
 }
 
-fn wire<T>(
+fn wire<T: Copy + fmt::Display>(
     s: &str,
     field: &str,
     what: &str,
     parse: fn(&str) -> Option<T>,
-    all: &str,
+    all: &[T],
 ) -> Result<T, InputProblem> {
     parse(s).ok_or_else(|| {
         InputProblem::new("input.invalid", format!("unknown {what} `{s}`"))
             .field(field)
-            .help(format!("one of {all}"))
+            .help(format!("one of {}", names(all)))
     })
 }
 
@@ -146,31 +146,49 @@ pub(crate) fn names<T: Copy + fmt::Display>(all: &[T]) -> String {
 }
 
 pub(crate) fn channel(s: &str, field: &str) -> Result<Channel, InputProblem> {
-    wire(
-        s,
-        field,
-        "channel",
-        Channel::from_wire,
-        &names(Channel::ALL),
-    )
+    wire(s, field, "channel", Channel::from_wire, Channel::ALL)
 }
 
 pub(crate) fn role(s: &str, field: &str) -> Result<Role, InputProblem> {
-    wire(s, field, "role", Role::from_wire, &names(Role::ALL))
+    wire(s, field, "role", Role::from_wire, Role::ALL)
 }
 
 pub(crate) fn place(s: &str, field: &str) -> Result<Place, InputProblem> {
-    wire(s, field, "place", Place::from_wire, &names(Place::ALL))
+    wire(s, field, "place", Place::from_wire, Place::ALL)
 }
 
 pub(crate) fn purpose(s: &str, field: &str) -> Result<Purpose, InputProblem> {
-    wire(
-        s,
-        field,
-        "purpose",
-        Purpose::from_wire,
-        &names(Purpose::ALL),
-    )
+    wire(s, field, "purpose", Purpose::from_wire, Purpose::ALL)
+}
+
+type InternTable<T> = PyOnceLock<Vec<(Py<PyString>, T)>>;
+
+static CHANNELS: InternTable<Channel> = PyOnceLock::new();
+static ROLES: InternTable<Role> = PyOnceLock::new();
+static PLACES: InternTable<Place> = PyOnceLock::new();
+static PURPOSES: InternTable<Purpose> = PyOnceLock::new();
+
+/// An enum value from a Python `str`. String literals in Python code are
+/// interned, so the value is usually found by identity against interned
+/// wire names without decoding the string; other strings are decoded and
+/// parsed.
+fn py_enum<T: Copy + fmt::Display + Send + Sync + 'static>(
+    v: &Bound<'_, PyAny>,
+    field: &str,
+    table: &'static InternTable<T>,
+    all: &'static [T],
+    parse: fn(&str, &str) -> Result<T, InputProblem>,
+) -> Result<T, InputProblem> {
+    let py = v.py();
+    let interned = table.get_or_init(py, || {
+        all.iter()
+            .map(|&x| (PyString::intern(py, &x.to_string()).unbind(), x))
+            .collect()
+    });
+    if let Some((_, x)) = interned.iter().find(|(p, _)| p.as_ptr() == v.as_ptr()) {
+        return Ok(*x);
+    }
+    parse(&text(v, field)?, field)
 }
 
 /// Reads an ask from a dict in the wire format.
@@ -191,10 +209,10 @@ pub(crate) fn ask_from_dict<'py>(d: &Bound<'py, PyDict>) -> Result<Ask, InputPro
         };
     let at = timestamp_from_py(&required(intern!(py, "at"), "at")?).map_err(|p| p.field("at"))?;
     let channel_v = required(intern!(py, "channel"), "channel")?;
-    let channel = channel(&text(&channel_v, "channel")?, "channel")?;
+    let channel = py_enum(&channel_v, "channel", &CHANNELS, Channel::ALL, channel)?;
     let to = text(&required(intern!(py, "to"), "to")?, "to")?.into_owned();
     let role_v = required(intern!(py, "role"), "role")?;
-    let role = role(&text(&role_v, "role")?, "role")?;
+    let role = py_enum(&role_v, "role", &ROLES, Role::ALL, role)?;
     let debt = text(&required(intern!(py, "debt"), "debt")?, "debt")?.into_owned();
 
     let (tz_key, tz_v) = match get(intern!(py, "timezones"))? {
@@ -207,11 +225,11 @@ pub(crate) fn ask_from_dict<'py>(d: &Bound<'py, PyDict>) -> Result<Ask, InputPro
     };
     let place = match get(intern!(py, "place"))? {
         None => None,
-        Some(v) => Some(place(&text(&v, "place")?, "place")?),
+        Some(v) => Some(py_enum(&v, "place", &PLACES, Place::ALL, place)?),
     };
     let purpose = match get(intern!(py, "purpose"))? {
         None => None,
-        Some(v) => Some(purpose(&text(&v, "purpose")?, "purpose")?),
+        Some(v) => Some(py_enum(&v, "purpose", &PURPOSES, Purpose::ALL, purpose)?),
     };
     let autodialed = match get(intern!(py, "autodialed"))? {
         None => None,
