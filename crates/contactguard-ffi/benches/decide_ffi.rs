@@ -1,19 +1,35 @@
 //! Per-call `decide` through the C ABI against the Rust API, in the same
 //! run, on the same policy, history and ask (target: C ABI ≤ 1.2 × Rust).
 //!
-//! The C ABI side includes converting the C structs: the ask from a
-//! `cg_ask` into the decision's reused scratch ask, and the decision into
-//! the reused `cg_decision`, then reading the verdict, as a C caller would.
+//! Two scenarios, 50 events of history each:
+//! - `allowed`: a 10:30 call to a debtor under `us-reg-f+us-ma`, with a
+//!   history of emails, letters and one earlier call — the common case;
+//! - `denied`: a call under `us-reg-f+us-ma+conduct` that a cap denies, so
+//!   the engine also searches for `retry_at`.
+//!
+//! The C ABI side includes what a C caller pays: converting the `cg_ask`
+//! into the decision's reused scratch ask, the panic boundary, storing the
+//! decision in the reused `cg_decision`, and reading the verdict.
+//!
+//! Timings on a shared machine are noisy; for a figure that does not
+//! depend on load, count instructions instead:
+//!
+//! ```text
+//! CG_BENCH_COUNT=rust:allowed valgrind --tool=callgrind target/release/deps/decide_ffi-* --bench
+//! CG_BENCH_COUNT=c:allowed    valgrind --tool=callgrind target/release/deps/decide_ffi-* --bench
+//! ```
+//!
+//! which runs 1,000 decides of that kind (`CG_BENCH_N` to change it; 0
+//! counts the set-up alone, to subtract) and exits.
 #![expect(clippy::expect_used, reason = "benchmark setup fails loudly")]
 
 use contactguard::{decide, Ask, Event, History, Policy};
 use contactguard_ffi::*;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{BenchmarkId, Criterion};
 use std::hint::black_box;
 use std::ptr;
 
-const POLICY: &str = "us-reg-f+us-ma+conduct";
-const ASK_AT: i64 = 1_792_065_600; // 2026-10-15T12:00:00Z, a Thursday, 08:00 in New York
+const ASK_AT: i64 = 1_792_074_600; // 2026-10-15T14:30:00Z, a Thursday, 10:30 in New York
 
 fn s(text: &str) -> cg_str {
     cg_str {
@@ -22,159 +38,175 @@ fn s(text: &str) -> cg_str {
     }
 }
 
-/// 50 events of history for the asked recipient and debt over the last
-/// seven weeks: attempts of every result on every channel, a consent.
-fn events() -> Vec<Event> {
+fn event(v: serde_json::Value) -> Event {
+    serde_json::from_value(v).expect("event")
+}
+
+fn at(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .expect("time")
+        .to_string()
+}
+
+/// 49 attempts and a consent for debtor c1 on debt d1 over seven weeks.
+fn history(denied: bool) -> Vec<Event> {
     let mut events = Vec::new();
     for i in 0..49_i64 {
-        let at = ASK_AT - 3_600 * 23 * (i + 1);
-        let (channel, result) = match i % 6 {
-            0 => ("call", "no_answer"),
-            1 => ("sms", "delivered"),
-            2 => ("email", "delivered"),
-            3 => ("call", "voicemail"),
-            4 => ("call", "not_connected"),
-            _ => ("sms", "failed"),
+        let when = ASK_AT - 3_600 * 23 * (i + 1);
+        let (channel, result) = match (denied, i % 6) {
+            (true, 0) => ("call", "no_answer"),
+            (true, 1) => ("sms", "delivered"),
+            (true, 3) => ("call", "voicemail"),
+            (true, 4) => ("call", "not_connected"),
+            (true, 5) => ("sms", "failed"),
+            (false, 0) if i > 40 => ("call", "no_answer"),
+            (false, 0 | 2 | 4) => ("letter", "delivered"),
+            _ => ("email", "delivered"),
         };
-        events.push(
-            serde_json::from_value(serde_json::json!({"type": "attempt",
-                "at": jiff::Timestamp::from_second(at).expect("time").to_string(),
-                "channel": channel, "to": "c1", "role": "debtor", "debt": "d1", "result": result}))
-            .expect("event"),
-        );
+        events.push(event(
+            serde_json::json!({"type": "attempt", "at": at(when), "channel": channel,
+            "to": "c1", "role": "debtor", "debt": "d1", "result": result}),
+        ));
     }
-    events.push(
-        serde_json::from_value(
-            serde_json::json!({"type": "consent", "at": "2026-08-01T12:00:00Z",
-            "to": "c1", "channel": "sms", "granted": true}),
-        )
-        .expect("consent"),
-    );
+    events.push(event(
+        serde_json::json!({"type": "consent", "at": "2026-08-01T12:00:00Z",
+        "to": "c1", "channel": "sms", "granted": true}),
+    ));
     events
 }
 
-fn bench(c: &mut Criterion) {
-    let policy = Policy::preset(POLICY).expect("policy");
-    let history = History::from_events(events());
-    let ask: Ask = serde_json::from_value(serde_json::json!({
-        "at": "2026-10-15T12:00:00Z", "channel": "call", "to": "c1", "role": "debtor", "debt": "d1",
-        "timezones": ["America/New_York"], "place": "mobile", "purpose": "collection", "autodialed": false}))
-    .expect("ask");
-
-    // The same through the C ABI.
-    let mut cpolicy: *const cg_policy = ptr::null();
-    let mut chistory: *mut cg_history = ptr::null_mut();
-    let mut cdecision: *mut cg_decision = ptr::null_mut();
-    let mut err: *mut cg_error = ptr::null_mut();
-    assert_eq!(
-        cg_policy_from_presets(POLICY.as_ptr().cast(), POLICY.len(), &mut cpolicy, &mut err),
-        cg_result::Ok
-    );
-    assert_eq!(cg_history_new(&mut chistory, &mut err), cg_result::Ok);
-    for e in events() {
-        push_event(chistory, &e);
-    }
-    assert_eq!(cg_history_len(chistory), 50);
-    assert_eq!(cg_decision_new(&mut cdecision, &mut err), cg_result::Ok);
-    let zones = [s("America/New_York")];
-    let cask = cg_ask {
-        at: cg_timestamp {
-            seconds: ASK_AT,
-            nanos: 0,
-        },
-        to: s("c1"),
-        debt: s("d1"),
-        timezones: zones.as_ptr(),
-        timezones_len: zones.len(),
-        days_past_due: 0,
-        channel: cg_channel::Call as u32,
-        role: cg_role::Debtor as u32,
-        place: cg_place::Mobile as u32,
-        purpose: cg_purpose::Collection as u32,
-        has_place: 1,
-        has_purpose: 1,
-        has_autodialed: 1,
-        autodialed: 0,
-        has_days_past_due: 0,
-    };
-
-    // Both sides must agree before they are timed.
-    let rust = decide(&policy, &ask, &history);
-    assert_eq!(
-        cg_decide(cpolicy, chistory, &cask, cdecision, &mut err),
-        cg_result::Ok
-    );
-    assert_eq!(cg_decision_allow(cdecision), rust.allow);
-    assert_eq!(cg_decision_denial_count(cdecision), rust.denials.len());
-
-    let mut group = c.benchmark_group("decide_50_events");
-    group.bench_function("rust_api", |b| {
-        b.iter(|| {
-            let d = decide(black_box(&policy), black_box(&ask), black_box(&history));
-            black_box(d.allow)
-        })
-    });
-    group.bench_function("c_abi", |b| {
-        b.iter(|| {
-            let rc = cg_decide(
-                black_box(cpolicy),
-                black_box(chistory),
-                black_box(&cask),
-                cdecision,
-                ptr::null_mut(),
-            );
-            let mut v = cg_verdict::default();
-            let _ = cg_decision_verdict(cdecision, &mut v, ptr::null_mut());
-            black_box((rc, v.allow))
-        })
-    });
-    group.finish();
-
-    cg_decision_free(cdecision);
-    cg_history_free(chistory);
-    cg_policy_free(cpolicy);
+/// One scenario, ready on both sides.
+struct Fixture {
+    name: &'static str,
+    policy: Policy,
+    history: History,
+    ask: Ask,
+    cpolicy: *const cg_policy,
+    chistory: *mut cg_history,
+    cdecision: *mut cg_decision,
+    zones: Box<[cg_str; 1]>,
 }
 
-/// Appends one event through a `cg_event` (attempt and consent are all
+impl Fixture {
+    fn new(name: &'static str, presets: &'static str, denied: bool) -> Fixture {
+        let policy = Policy::preset(presets).expect("policy");
+        let events = history(denied);
+        let ask: Ask = serde_json::from_value(serde_json::json!({
+            "at": at(ASK_AT), "channel": "call", "to": "c1", "role": "debtor", "debt": "d1",
+            "timezones": ["America/New_York"], "place": "mobile", "purpose": "collection",
+            "autodialed": false}))
+        .expect("ask");
+        let mut f = Fixture {
+            name,
+            policy,
+            history: History::from_events(events.clone()),
+            ask,
+            cpolicy: ptr::null(),
+            chistory: ptr::null_mut(),
+            cdecision: ptr::null_mut(),
+            zones: Box::new([s("America/New_York")]),
+        };
+        let null = ptr::null_mut();
+        assert_eq!(
+            cg_policy_from_presets(presets.as_ptr().cast(), presets.len(), &mut f.cpolicy, null),
+            cg_result::Ok
+        );
+        assert_eq!(cg_history_new(&mut f.chistory, null), cg_result::Ok);
+        for e in &events {
+            push_event(f.chistory, e);
+        }
+        assert_eq!(cg_history_len(f.chistory), 50);
+        assert_eq!(cg_decision_new(&mut f.cdecision, null), cg_result::Ok);
+
+        // Both sides agree, and the scenario is what it says.
+        let rust = f.rust();
+        assert_eq!(rust.allow, !denied, "{name}: {:?}", rust.denials);
+        let v = f.c();
+        assert_eq!(v.allow != 0, rust.allow);
+        assert_eq!(v.denial_count as usize, rust.denials.len());
+        assert_eq!(v.has_retry_at != 0, rust.retry_at.is_some());
+        f
+    }
+
+    fn cask(&self) -> cg_ask {
+        cg_ask {
+            at: cg_timestamp {
+                seconds: ASK_AT,
+                nanos: 0,
+            },
+            to: s("c1"),
+            debt: s("d1"),
+            timezones: self.zones.as_ptr(),
+            timezones_len: 1,
+            days_past_due: 0,
+            channel: cg_channel::Call as u32,
+            role: cg_role::Debtor as u32,
+            place: cg_place::Mobile as u32,
+            purpose: cg_purpose::Collection as u32,
+            has_place: 1,
+            has_purpose: 1,
+            has_autodialed: 1,
+            autodialed: 0,
+            has_days_past_due: 0,
+        }
+    }
+
+    fn rust(&self) -> contactguard::Decision {
+        decide(
+            black_box(&self.policy),
+            black_box(&self.ask),
+            black_box(&self.history),
+        )
+    }
+
+    fn c(&self) -> cg_verdict {
+        let ask = self.cask();
+        let rc = cg_decide(
+            black_box(self.cpolicy),
+            black_box(self.chistory),
+            black_box(&ask),
+            self.cdecision,
+            ptr::null_mut(),
+        );
+        let mut v = cg_verdict::default();
+        let rc2 = cg_decision_verdict(self.cdecision, &mut v, ptr::null_mut());
+        assert!(rc == cg_result::Ok && rc2 == cg_result::Ok);
+        v
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        cg_decision_free(self.cdecision);
+        cg_history_free(self.chistory);
+        cg_policy_free(self.cpolicy);
+    }
+}
+
+/// Appends one event through a `cg_event` (attempts and consents are all
 /// this bench uses).
 fn push_event(history: *mut cg_history, e: &Event) {
-    let (ty, at, to, channel, role, debt, result, granted) = match e {
-        Event::Attempt(a) => (
-            cg_event_type::Attempt,
-            a.at,
-            a.to.clone(),
-            a.channel,
-            Some(a.role),
-            a.debt.clone(),
-            Some(a.result),
-            0,
-        ),
-        Event::Consent(c) => (
-            cg_event_type::Consent,
-            c.at,
-            c.to.clone(),
-            c.channel,
-            None,
-            String::new(),
-            None,
-            1,
-        ),
+    let mut ev = blank_event();
+    let (to, debt) = match e {
+        Event::Attempt(a) => {
+            ev.r#type = cg_event_type::Attempt as u32;
+            ev.at.seconds = a.at.as_second();
+            ev.channel = ffi_index(contactguard::Channel::ALL, a.channel);
+            ev.role = ffi_index(contactguard::Role::ALL, a.role);
+            ev.result = ffi_index(contactguard::AttemptResult::ALL, a.result);
+            (a.to.as_str(), a.debt.as_str())
+        }
+        Event::Consent(c) => {
+            ev.r#type = cg_event_type::Consent as u32;
+            ev.at.seconds = c.at.as_second();
+            ev.channel = ffi_index(contactguard::Channel::ALL, c.channel);
+            ev.granted = u8::from(c.granted);
+            (c.to.as_str(), "")
+        }
         _ => return,
     };
-    let role = role.map_or(0, |r| ffi_index(contactguard::Role::ALL, r));
-    let result = result.map_or(0, |r| ffi_index(contactguard::AttemptResult::ALL, r));
-    let mut ev = blank_event();
-    ev.r#type = ty as u32;
-    ev.at = cg_timestamp {
-        seconds: at.as_second(),
-        nanos: 0,
-    };
-    ev.to = s(&to);
-    ev.debt = s(&debt);
-    ev.channel = ffi_index(contactguard::Channel::ALL, channel);
-    ev.role = role;
-    ev.result = result;
-    ev.granted = granted;
+    ev.to = s(to);
+    ev.debt = s(debt);
     assert_eq!(
         cg_history_push(history, &ev, ptr::null_mut()),
         cg_result::Ok
@@ -215,5 +247,45 @@ fn blank_event() -> cg_event {
     }
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+fn fixtures() -> Vec<Fixture> {
+    vec![
+        Fixture::new("allowed", "us-reg-f+us-ma", false),
+        Fixture::new("denied", "us-reg-f+us-ma+conduct", true),
+    ]
+}
+
+fn main() {
+    let fixtures = fixtures();
+    // Instruction counting under callgrind: `CG_BENCH_COUNT=c:allowed`.
+    if let Ok(spec) = std::env::var("CG_BENCH_COUNT") {
+        let (side, name) = spec
+            .split_once(':')
+            .expect("CG_BENCH_COUNT=rust|c:allowed|denied");
+        let f = fixtures.iter().find(|f| f.name == name).expect("scenario");
+        let n: u32 = std::env::var("CG_BENCH_N")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000);
+        for _ in 0..n {
+            if side == "c" {
+                black_box(f.c());
+            } else {
+                black_box(f.rust());
+            }
+        }
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    let mut group = c.benchmark_group("decide_50_events");
+    for f in &fixtures {
+        // Interleaved, so both sides see the same machine load.
+        group.bench_function(BenchmarkId::new("rust_api", f.name), |b| {
+            b.iter(|| f.rust().allow)
+        });
+        group.bench_function(BenchmarkId::new("c_abi", f.name), |b| {
+            b.iter(|| f.c().allow)
+        });
+    }
+    group.finish();
+    c.final_summary();
+}

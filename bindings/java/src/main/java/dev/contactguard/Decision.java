@@ -1,5 +1,6 @@
 package dev.contactguard;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.PointerByReference;
 import java.time.Instant;
@@ -15,6 +16,33 @@ import java.util.Optional;
  */
 public final class Decision extends Handle {
     private Verdict verdict = new Verdict(false, null, 0, 0);
+    /** Buffers reused by every decide into this decision. */
+    final NativeAsks asks = new NativeAsks();
+    final Memory errSlot = new Memory(8);
+    private final Memory verdictMem = new Memory(VERDICT_SIZE);
+
+    static final int VERDICT_SIZE = new Native.CgVerdict().size();
+    private static final int V_RETRY;
+    private static final int V_DENIALS;
+    private static final int V_OBLIGATIONS;
+    private static final int V_ALLOW;
+    private static final int V_HAS_RETRY;
+
+    /** Exposes JNA's computed offsets of cg_verdict's fields. */
+    private static final class Layout extends Native.CgVerdict {
+        int at(String field) {
+            return fieldOffset(field);
+        }
+    }
+
+    static {
+        Layout l = new Layout();
+        V_RETRY = l.at("retry_at");
+        V_DENIALS = l.at("denial_count");
+        V_OBLIGATIONS = l.at("obligation_count");
+        V_ALLOW = l.at("allow");
+        V_HAS_RETRY = l.at("has_retry_at");
+    }
 
     public Decision() {
         super(create(), Native::cg_decision_free);
@@ -29,15 +57,17 @@ public final class Decision extends Handle {
 
     /** Reads the summary after a decide; called by {@link Policy}. */
     void refresh() {
-        Native.CgVerdict v = new Native.CgVerdict();
-        PointerByReference err = new PointerByReference();
-        Native.check(Native.cg_decision_verdict(ptr(), v, err), err);
-        verdict = toVerdict(v);
+        Native.check(Native.cg_decision_verdict(ptr(), verdictMem, errSlot), errSlot);
+        verdict = readVerdict(verdictMem, 0);
     }
 
-    static Verdict toVerdict(Native.CgVerdict v) {
-        Instant retry = v.has_retry_at != 0 ? Structs.instant(v.retry_at) : null;
-        return new Verdict(v.allow != 0, retry, v.denial_count, v.obligation_count);
+    /** The cg_verdict at {@code offset} in {@code m}. */
+    static Verdict readVerdict(Memory m, long offset) {
+        Instant retry = m.getByte(offset + V_HAS_RETRY) != 0
+                ? Instant.ofEpochSecond(m.getLong(offset + V_RETRY), m.getInt(offset + V_RETRY + 8))
+                : null;
+        return new Verdict(m.getByte(offset + V_ALLOW) != 0, retry, m.getInt(offset + V_DENIALS),
+                m.getInt(offset + V_OBLIGATIONS));
     }
 
     /** Whether the contact may go ahead. */

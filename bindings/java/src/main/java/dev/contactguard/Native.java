@@ -23,6 +23,9 @@ final class Native {
     static final String LIBRARY = "contactguard_ffi";
 
     static {
+        if (com.sun.jna.Native.POINTER_SIZE != 8 || com.sun.jna.Native.SIZE_T_SIZE != 8) {
+            throw new UnsatisfiedLinkError("contactguard's Java binding supports 64-bit JVMs only");
+        }
         com.sun.jna.Native.register(Native.class, NativeLibrary.getInstance(LIBRARY));
         checkLayout(0, new CgStr());
         checkLayout(1, new CgTimestamp());
@@ -76,15 +79,16 @@ final class Native {
 
     static native void cg_decision_free(Pointer decision);
 
-    static native int cg_decide(Pointer policy, Pointer history, Pointer ask, Pointer decision, PointerByReference err);
+    // The hot path passes out_error as a reused 8-byte slot (see check(int, Memory)).
+    static native int cg_decide(Pointer policy, Pointer history, Pointer ask, Pointer decision, Pointer errSlot);
 
     static native int cg_decide_batch(Pointer policy, Pointer history, Pointer asks, long n, Pointer out,
-            PointerByReference err);
+            Pointer errSlot);
 
     static native int cg_decide_json(Pointer policy, byte[] json, long len, byte[] out, long cap,
             LongByReference outLen, PointerByReference err);
 
-    static native int cg_decision_verdict(Pointer decision, CgVerdict out, PointerByReference err);
+    static native int cg_decision_verdict(Pointer decision, Pointer out, Pointer errSlot);
 
     static native int cg_decision_denial(Pointer decision, long index, CgDenial out, PointerByReference err);
 
@@ -129,6 +133,15 @@ final class Native {
             throw new ContactGuardException(result, code, message, field, help, line, column);
         } finally {
             cg_error_free(e);
+        }
+    }
+
+    /** Throws for a failed status, reading and freeing the C error from an 8-byte slot. */
+    static void check(int result, Memory errSlot) {
+        if (result != OK) {
+            PointerByReference err = new PointerByReference(errSlot.getPointer(0));
+            errSlot.setPointer(0, null);
+            check(result, err);
         }
     }
 

@@ -4,7 +4,6 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
-import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,19 +75,13 @@ public final class Policy extends Handle {
         }
     }
 
-    /** Decides into {@code out}, reusing its native decision. */
+    /** Decides into {@code out}, reusing its native decision and buffers. */
     public void decide(History history, Ask ask, Decision out) {
-        List<String> strings = new ArrayList<>(2 + ask.timezones().size());
-        Structs.askStrings(ask, strings);
-        Structs.Text text = new Structs.Text(strings);
-        Native.CgAsk s = new Native.CgAsk();
-        Memory zones = Structs.ask(s, ask, text, 0);
-        s.write();
-        PointerByReference err = new PointerByReference();
-        Native.check(Native.cg_decide(ptr(), history.ptr(), s.getPointer(), out.ptr(), err), err);
-        Reference.reachabilityFence(text);
-        Reference.reachabilityFence(zones);
-        Reference.reachabilityFence(s);
+        NativeAsks buf = out.asks;
+        buf.write(List.of(ask));
+        int r = Native.cg_decide(ptr(), history.ptr(), buf.pointer(), out.ptr(), out.errSlot);
+        buf.fence();
+        Native.check(r, out.errSlot);
         out.refresh();
     }
 
@@ -101,29 +94,17 @@ public final class Policy extends Handle {
         if (asks.isEmpty()) {
             return List.of();
         }
-        List<String> strings = new ArrayList<>();
-        int[] base = new int[asks.size()];
+        NativeAsks buf = new NativeAsks();
+        buf.write(asks);
+        Memory verdicts = new Memory((long) asks.size() * Decision.VERDICT_SIZE);
+        Memory errSlot = new Memory(8);
+        errSlot.setPointer(0, null);
+        int r = Native.cg_decide_batch(ptr(), history.ptr(), buf.pointer(), asks.size(), verdicts, errSlot);
+        buf.fence();
+        Native.check(r, errSlot);
+        List<Verdict> out = new ArrayList<>(asks.size());
         for (int i = 0; i < asks.size(); i++) {
-            base[i] = strings.size();
-            Structs.askStrings(asks.get(i), strings);
-        }
-        Structs.Text text = new Structs.Text(strings);
-        Native.CgAsk[] structs = (Native.CgAsk[]) new Native.CgAsk().toArray(asks.size());
-        List<Memory> keep = new ArrayList<>();
-        for (int i = 0; i < structs.length; i++) {
-            keep.add(Structs.ask(structs[i], asks.get(i), text, base[i]));
-            structs[i].write();
-        }
-        Native.CgVerdict[] verdicts = (Native.CgVerdict[]) new Native.CgVerdict().toArray(asks.size());
-        PointerByReference err = new PointerByReference();
-        Native.check(Native.cg_decide_batch(ptr(), history.ptr(), structs[0].getPointer(), structs.length,
-                verdicts[0].getPointer(), err), err);
-        Reference.reachabilityFence(text);
-        Reference.reachabilityFence(keep);
-        List<Verdict> out = new ArrayList<>(verdicts.length);
-        for (Native.CgVerdict v : verdicts) {
-            v.read();
-            out.add(Decision.toVerdict(v));
+            out.add(Decision.readVerdict(verdicts, (long) i * Decision.VERDICT_SIZE));
         }
         return out;
     }

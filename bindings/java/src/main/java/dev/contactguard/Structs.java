@@ -65,38 +65,6 @@ final class Structs {
         return Instant.ofEpochSecond(t.seconds, t.nanos);
     }
 
-    /**
-     * Fills {@code s} from {@code a}. The strings go into {@code text} at
-     * {@code base} (to, debt, then the zones) and the zone array into the
-     * returned Memory, which must outlive the call.
-     */
-    static Memory ask(Native.CgAsk s, Ask a, Text text, int base) {
-        time(s.at, a.at());
-        s.channel = a.channel().code();
-        s.role = a.role().code();
-        text.set(s.to, base);
-        text.set(s.debt, base + 1);
-        Memory zones = text.array(base + 2, a.timezones().size());
-        s.timezones = zones;
-        s.timezones_len = a.timezones().size();
-        s.has_place = flag(a.place() != null);
-        s.place = a.place() == null ? 0 : a.place().code();
-        s.has_purpose = flag(a.purpose() != null);
-        s.purpose = a.purpose() == null ? 0 : a.purpose().code();
-        s.has_autodialed = flag(a.autodialed() != null);
-        s.autodialed = flag(Boolean.TRUE.equals(a.autodialed()));
-        s.has_days_past_due = flag(a.daysPastDue() != null);
-        s.days_past_due = a.daysPastDue() == null ? 0 : a.daysPastDue();
-        return zones;
-    }
-
-    /** The strings of an ask, in the order {@link #ask} reads them. */
-    static void askStrings(Ask a, List<String> out) {
-        out.add(a.to());
-        out.add(a.debt());
-        out.addAll(a.timezones());
-    }
-
     static byte flag(boolean b) {
         return (byte) (b ? 1 : 0);
     }
