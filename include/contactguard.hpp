@@ -6,8 +6,8 @@
 //
 // Thread safety follows the C ABI: a Policy may be used from many threads
 // at once (copies share one immutable compiled policy); a History may be
-// read by many threads while nobody appends; a Decision belongs to one
-// thread at a time.
+// read by many threads while nobody appends; a Ledger serves every thread
+// (it synchronises inside); a Decision belongs to one thread at a time.
 //
 //   auto policy = contactguard::Policy::presets("us-reg-f+us-ma");
 //   contactguard::History history;
@@ -360,56 +360,7 @@ public:
     ~History() = default;
 
     /// Appends one event (copied).
-    void push(const Event &e) {
-        cg_str weekdays[7];
-        std::vector<cg_str> more;
-        cg_str *days = weekdays;
-        if (e.weekdays.size() > 7) {
-            more.resize(e.weekdays.size());
-            days = more.data();
-        }
-        for (std::size_t i = 0; i < e.weekdays.size(); i++) days[i] = detail::to_c(e.weekdays[i]);
-        cg_event ev{};
-        ev.type = static_cast<uint32_t>(e.type);
-        ev.at = e.at;
-        ev.to = detail::to_c(e.to);
-        if (e.debt) {
-            ev.debt = detail::to_c(*e.debt);
-            ev.has_debt = 1;
-        }
-        if (e.channel) {
-            ev.channel = static_cast<uint32_t>(*e.channel);
-            ev.has_channel = 1;
-        }
-        ev.role = static_cast<uint32_t>(e.role);
-        ev.result = static_cast<uint32_t>(e.result);
-        if (e.place) {
-            ev.place = static_cast<uint32_t>(*e.place);
-            ev.has_place = 1;
-        }
-        ev.reason = static_cast<uint32_t>(e.reason);
-        if (e.until) {
-            ev.until = *e.until;
-            ev.has_until = 1;
-        }
-        if (e.kind) {
-            ev.kind = detail::to_c(*e.kind);
-            ev.has_kind = 1;
-        }
-        if (e.start) {
-            ev.start = detail::to_c(*e.start);
-            ev.has_start = 1;
-        }
-        if (e.end) {
-            ev.end = detail::to_c(*e.end);
-            ev.has_end = 1;
-        }
-        ev.weekdays = e.weekdays.empty() ? nullptr : days;
-        ev.weekdays_len = e.weekdays.size();
-        ev.granted = e.granted ? 1 : 0;
-        cg_error *err = nullptr;
-        detail::check(cg_history_push(handle_.get(), &ev, &err), err);
-    }
+    inline void push(const Event &e);
     std::size_t size() const noexcept { return cg_history_len(handle_.get()); }
     void clear() {
         cg_error *err = nullptr;
@@ -519,12 +470,67 @@ struct CAsk {
     cg_ask ask{};
 };
 
+/// A cg_event pointing into an Event (valid while both live).
+struct CEvent {
+    explicit CEvent(const Event &e) {
+        days.reserve(e.weekdays.size());
+        for (const auto &d : e.weekdays) days.push_back(to_c(d));
+        ev.type = static_cast<uint32_t>(e.type);
+        ev.at = e.at;
+        ev.to = to_c(e.to);
+        if (e.debt) {
+            ev.debt = to_c(*e.debt);
+            ev.has_debt = 1;
+        }
+        if (e.channel) {
+            ev.channel = static_cast<uint32_t>(*e.channel);
+            ev.has_channel = 1;
+        }
+        ev.role = static_cast<uint32_t>(e.role);
+        ev.result = static_cast<uint32_t>(e.result);
+        if (e.place) {
+            ev.place = static_cast<uint32_t>(*e.place);
+            ev.has_place = 1;
+        }
+        ev.reason = static_cast<uint32_t>(e.reason);
+        if (e.until) {
+            ev.until = *e.until;
+            ev.has_until = 1;
+        }
+        if (e.kind) {
+            ev.kind = to_c(*e.kind);
+            ev.has_kind = 1;
+        }
+        if (e.start) {
+            ev.start = to_c(*e.start);
+            ev.has_start = 1;
+        }
+        if (e.end) {
+            ev.end = to_c(*e.end);
+            ev.has_end = 1;
+        }
+        ev.weekdays = days.empty() ? nullptr : days.data();
+        ev.weekdays_len = days.size();
+        ev.granted = e.granted ? 1 : 0;
+    }
+    CEvent(const CEvent &) = delete;
+    CEvent &operator=(const CEvent &) = delete;
+    std::vector<cg_str> days;
+    cg_event ev{};
+};
+
 }  // namespace detail
 
 inline void Policy::decide(const History &history, const Ask &ask, Decision &out) const {
     const detail::CAsk c(ask);
     cg_error *err = nullptr;
     detail::check(cg_decide(handle_.get(), history.get(), &c.ask, out.get(), &err), err);
+}
+
+inline void History::push(const Event &e) {
+    const detail::CEvent c(e);
+    cg_error *err = nullptr;
+    detail::check(cg_history_push(handle_.get(), &c.ev, &err), err);
 }
 
 inline Decision Policy::decide(const History &history, const Ask &ask) const {
@@ -547,6 +553,111 @@ inline std::vector<cg_verdict> Policy::decide_batch(const History &history, cons
     detail::check(cg_decide_batch(handle_.get(), history.get(), c.data(), c.size(), out.data(), &err), err);
     return out;
 }
+
+namespace detail {
+struct LedgerFree {
+    void operator()(cg_ledger *l) const noexcept { cg_ledger_free(l); }
+};
+struct TicketFree {
+    void operator()(cg_ticket *t) const noexcept { cg_ticket_free(t); }
+};
+inline int32_t append_bytes(void *user_data, const uint8_t *data, std::size_t len) {
+    try {
+        auto *out = static_cast<std::vector<uint8_t> *>(user_data);
+        out->insert(out->end(), data, data + len);
+        return 0;
+    } catch (...) {
+        return 1;  // never let an exception cross into the library
+    }
+}
+}  // namespace detail
+
+/// A pending attempt admitted by Ledger::check_and_record. Move-only.
+class Ticket {
+public:
+    Timestamp at() const noexcept { return cg_ticket_at(handle_.get()); }
+    const cg_ticket *get() const noexcept { return handle_.get(); }
+
+private:
+    friend class Ledger;
+    explicit Ticket(cg_ticket *t) : handle_(t) {}
+    std::unique_ptr<cg_ticket, detail::TicketFree> handle_;
+};
+
+/// Thread-safe recent contact history over a policy, with atomic
+/// check-and-record and snapshots. Every method is const: the ledger
+/// synchronises inside, so one Ledger may serve every thread. Move-only.
+class Ledger {
+public:
+    /// A ledger deciding with `policy`; recipient and debt keys are stored
+    /// hashed with a key derived from `key` (empty: a public default key).
+    explicit Ledger(const Policy &policy, std::string_view key = {}) {
+        cg_ledger *l = nullptr;
+        cg_error *err = nullptr;
+        detail::check(cg_ledger_new(policy.get(), reinterpret_cast<const uint8_t *>(key.data()), key.size(), &l, &err),
+                      err);
+        handle_.reset(l);
+    }
+
+    /// Decides against the recorded history without recording.
+    void check(const Ask &ask, Decision &out) const {
+        const detail::CAsk c(ask);
+        cg_error *err = nullptr;
+        detail::check(cg_ledger_check(handle_.get(), &c.ask, out.get(), &err), err);
+    }
+    Decision check(const Ask &ask) const {
+        Decision d;
+        check(ask, d);
+        return d;
+    }
+
+    /// Decides and, when allowed, records the attempt as pending, atomically;
+    /// returns its ticket when admitted.
+    std::optional<Ticket> check_and_record(const Ask &ask, Decision &out) const {
+        const detail::CAsk c(ask);
+        cg_ticket *t = nullptr;
+        cg_error *err = nullptr;
+        detail::check(cg_ledger_check_and_record(handle_.get(), &c.ask, out.get(), &t, &err), err);
+        if (t == nullptr) return std::nullopt;
+        return Ticket(t);
+    }
+
+    /// Sets the result of a pending attempt.
+    void complete(const Ticket &ticket, AttemptResult result) const {
+        cg_error *err = nullptr;
+        detail::check(cg_ledger_complete(handle_.get(), ticket.get(), static_cast<uint32_t>(result), &err), err);
+    }
+
+    /// Records an event (an attempt made elsewhere, a consent, a cease...).
+    void record(const Event &e) const {
+        const detail::CEvent c(e);
+        cg_error *err = nullptr;
+        detail::check(cg_ledger_record(handle_.get(), &c.ev, &err), err);
+    }
+
+    /// A versioned, checksummed snapshot.
+    std::vector<uint8_t> snapshot() const {
+        std::vector<uint8_t> out;
+        cg_error *err = nullptr;
+        detail::check(cg_ledger_snapshot(handle_.get(), detail::append_bytes, &out, nullptr, &err), err);
+        return out;
+    }
+
+    /// Restores a snapshot; throws Error (code `ledger.checksum`, ...) for
+    /// a corrupt one.
+    void restore(const std::vector<uint8_t> &bytes) const {
+        cg_error *err = nullptr;
+        detail::check(cg_ledger_restore(handle_.get(), bytes.data(), bytes.size(), &err), err);
+    }
+
+    /// Drops attempts too old to change any decision at `now`.
+    std::size_t prune(Timestamp now) const noexcept { return cg_ledger_prune(handle_.get(), now); }
+
+    const cg_ledger *get() const noexcept { return handle_.get(); }
+
+private:
+    std::unique_ptr<cg_ledger, detail::LedgerFree> handle_;
+};
 
 /// The library's runtime version ("MAJOR.MINOR.PATCH").
 inline std::string_view version() noexcept { return cg_version(); }

@@ -104,3 +104,40 @@ TEST(Wrapper, BatchAndJson) {
 TEST(Wrapper, VersionMatchesHeader) { EXPECT_EQ(cg::version(), CG_VERSION_STRING); }
 
 }  // namespace
+
+namespace {
+
+TEST(WrapperLedger, CheckAndRecordSnapshotRestore) {
+    const auto policy = cg::Policy::presets("us-reg-f");
+    const cg::Ledger ledger(policy, "0123456789abcdef");
+    cg::Decision d;
+    auto ask = early_call();
+    ask.at.seconds = 1791813600;  // Monday 10:00 in New York
+    int admitted = 0;
+    for (int i = 0; i < 8; i++) {
+        auto t = ledger.check_and_record(ask, d);
+        if (t) {
+            EXPECT_EQ(t->at().seconds, ask.at.seconds);
+            ledger.complete(*t, cg::AttemptResult::NoAnswer);
+            EXPECT_THROW(ledger.complete(*t, cg::AttemptResult::NoAnswer), cg::Error);
+            admitted++;
+        }
+        ask.at.seconds += 3600;
+    }
+    EXPECT_EQ(admitted, 7);
+    const auto bytes = ledger.snapshot();
+    const cg::Ledger copy(policy, "0123456789abcdef");
+    copy.restore(bytes);
+    EXPECT_FALSE(copy.check(ask).allow());
+    copy.record(cg::Event::cease(cg::Timestamp{1791813600, 0}, "someone-else", "loan-7"));
+    try {
+        const cg::Ledger other(policy);
+        other.restore(bytes);
+        FAIL() << "a snapshot restores only under its own key";
+    } catch (const cg::Error &e) {
+        EXPECT_EQ(e.result(), CG_RESULT_LEDGER);
+        EXPECT_EQ(e.code(), "ledger.key_mismatch");
+    }
+}
+
+}  // namespace

@@ -110,6 +110,34 @@ final class Native {
 
     static native void cg_error_free(Pointer error);
 
+    static native int cg_ledger_new(Pointer policy, byte[] key, long len, PointerByReference out,
+            PointerByReference err);
+
+    static native void cg_ledger_free(Pointer ledger);
+
+    static native void cg_ticket_free(Pointer ticket);
+
+    static native int cg_ledger_check(Pointer ledger, Pointer ask, Pointer decision, Pointer errSlot);
+
+    static native int cg_ledger_check_and_record(Pointer ledger, Pointer ask, Pointer decision,
+            PointerByReference ticket, Pointer errSlot);
+
+    static native int cg_ledger_complete(Pointer ledger, Pointer ticket, int result, PointerByReference err);
+
+    static native int cg_ledger_record(Pointer ledger, CgEvent event, PointerByReference err);
+
+    static native int cg_ledger_snapshot(Pointer ledger, WriteFn write, Pointer userData, LongByReference outLen,
+            PointerByReference err);
+
+    static native int cg_ledger_restore(Pointer ledger, byte[] data, long len, PointerByReference err);
+
+    static native CgTimestamp.ByValue cg_ticket_at(Pointer ticket);
+
+    /** {@code cg_write_fn}: receives snapshot bytes; returns 0 to go on. */
+    interface WriteFn extends com.sun.jna.Callback {
+        int invoke(Pointer userData, Pointer data, long len);
+    }
+
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -184,6 +212,8 @@ final class Native {
     public static class CgTimestamp extends Structure {
         public long seconds;
         public int nanos;
+
+        public static class ByValue extends CgTimestamp implements Structure.ByValue {}
     }
 
     @Structure.FieldOrder({"at", "to", "debt", "timezones", "timezones_len", "days_past_due", "channel", "role",

@@ -65,6 +65,57 @@ final class Structs {
         return Instant.ofEpochSecond(t.seconds, t.nanos);
     }
 
+    /** A cg_event for an Event, with the native strings it points into. */
+    static final class EventStruct {
+        final Native.CgEvent struct = new Native.CgEvent();
+        private final Text text;
+        private final Memory days;
+
+        EventStruct(Event e) {
+            List<String> strings = new java.util.ArrayList<>();
+            strings.add(e.to);
+            strings.add(e.debt);
+            strings.add(e.kind);
+            strings.add(e.start);
+            strings.add(e.end);
+            strings.addAll(e.weekdays);
+            text = new Text(strings);
+            Native.CgEvent s = struct;
+            s.type = e.type.code();
+            time(s.at, e.at);
+            text.set(s.to, 0);
+            text.set(s.debt, 1);
+            s.has_debt = flag(e.debt != null);
+            s.has_channel = flag(e.channel != null);
+            s.channel = e.channel == null ? 0 : e.channel.code();
+            s.role = e.role == null ? 0 : e.role.code();
+            s.result = e.result == null ? 0 : e.result.code();
+            s.has_place = flag(e.place != null);
+            s.place = e.place == null ? 0 : e.place.code();
+            s.reason = e.reason == null ? 0 : e.reason.code();
+            s.has_until = flag(e.until != null);
+            if (e.until != null) {
+                time(s.until, e.until);
+            }
+            s.has_kind = flag(e.kind != null);
+            text.set(s.kind, 2);
+            s.has_start = flag(e.start != null);
+            text.set(s.start, 3);
+            s.has_end = flag(e.end != null);
+            text.set(s.end, 4);
+            days = text.array(5, e.weekdays.size());
+            s.weekdays = days;
+            s.weekdays_len = e.weekdays.size();
+            s.granted = flag(e.granted);
+        }
+
+        /** Keeps the native strings alive until a call reading them has returned. */
+        void fence() {
+            java.lang.ref.Reference.reachabilityFence(text);
+            java.lang.ref.Reference.reachabilityFence(days);
+        }
+    }
+
     static byte flag(boolean b) {
         return (byte) (b ? 1 : 0);
     }

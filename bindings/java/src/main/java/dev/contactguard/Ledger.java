@@ -1,0 +1,101 @@
+package dev.contactguard;
+
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
+import com.sun.jna.ptr.PointerByReference;
+import java.io.ByteArrayOutputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Thread-safe recent contact history over a policy, with atomic
+ * check-and-record and checksummed snapshots. Owns one native
+ * {@code cg_ledger}, which synchronises inside: one Ledger may serve every
+ * thread (each with its own {@link Decision}). Close it once every thread
+ * is done.
+ */
+public final class Ledger extends Handle {
+    /** A ledger deciding with {@code policy}, keys hashed with a public default key. */
+    public Ledger(Policy policy) {
+        this(policy, new byte[0]);
+    }
+
+    /**
+     * A ledger deciding with {@code policy}, recipient and debt keys stored
+     * hashed with a key derived from {@code key} (at least 16 random bytes,
+     * kept outside the snapshots); a snapshot restores only under the same key.
+     */
+    public Ledger(Policy policy, byte[] key) {
+        super(create(policy, key), Native::cg_ledger_free);
+    }
+
+    private static Pointer create(Policy policy, byte[] key) {
+        PointerByReference out = new PointerByReference();
+        PointerByReference err = new PointerByReference();
+        Native.check(Native.cg_ledger_new(policy.ptr(), key, key.length, out, err), err);
+        return out.getValue();
+    }
+
+    /** Decides against the recorded history, without recording, into {@code out}. */
+    public void check(Ask ask, Decision out) {
+        out.asks.write(List.of(ask));
+        int r = Native.cg_ledger_check(ptr(), out.asks.pointer(), out.ptr(), out.errSlot);
+        out.asks.fence();
+        Native.check(r, out.errSlot);
+        out.refresh();
+    }
+
+    /**
+     * Decides and, when allowed, records the attempt as pending, in one
+     * atomic step. Returns its ticket when admitted (close it after
+     * {@link #complete}).
+     */
+    public Optional<Ticket> checkAndRecord(Ask ask, Decision out) {
+        out.asks.write(List.of(ask));
+        PointerByReference ticket = new PointerByReference();
+        int r = Native.cg_ledger_check_and_record(ptr(), out.asks.pointer(), out.ptr(), ticket, out.errSlot);
+        out.asks.fence();
+        Native.check(r, out.errSlot);
+        out.refresh();
+        Pointer t = ticket.getValue();
+        return t == null ? Optional.empty() : Optional.of(new Ticket(t));
+    }
+
+    /** Sets the result of a pending attempt; {@code ledger.unknown_ticket} when already completed. */
+    public void complete(Ticket ticket, AttemptResult result) {
+        PointerByReference err = new PointerByReference();
+        Native.check(Native.cg_ledger_complete(ptr(), ticket.ptr(), result.code(), err), err);
+    }
+
+    /** Records an event: an attempt made elsewhere, a consent, an opt-out, a cease, a hold... */
+    public void record(Event e) {
+        Structs.EventStruct s = new Structs.EventStruct(e);
+        PointerByReference err = new PointerByReference();
+        int r = Native.cg_ledger_record(ptr(), s.struct, err);
+        s.fence();
+        Native.check(r, err);
+    }
+
+    /** A versioned, checksummed snapshot of everything the ledger holds. */
+    public byte[] snapshot() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Native.WriteFn write = (user, data, len) -> {
+            out.write(data.getByteArray(0, (int) len), 0, (int) len);
+            return 0;
+        };
+        PointerByReference err = new PointerByReference();
+        Native.check(Native.cg_ledger_snapshot(ptr(), write, null, new LongByReference(), err), err);
+        java.lang.ref.Reference.reachabilityFence(write);
+        return out.toByteArray();
+    }
+
+    /**
+     * Restores a snapshot. A corrupt, truncated or foreign-key snapshot is
+     * refused with a {@link ContactGuardException} whose code says why
+     * ({@code ledger.checksum}, {@code ledger.truncated}, {@code ledger.key_mismatch}...).
+     */
+    public void restore(byte[] snapshot) {
+        PointerByReference err = new PointerByReference();
+        Native.check(Native.cg_ledger_restore(ptr(), snapshot, snapshot.length, err), err);
+    }
+}
