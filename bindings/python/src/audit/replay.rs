@@ -441,6 +441,35 @@ pub(crate) fn parse_all(batches: &[Cols<'_>], threads: usize) -> Result<Vec<Pars
     Ok(all)
 }
 
+/// A small fast hasher for the grouping maps (keys are short strings from
+/// the log, hashed once per row; no untrusted-input concern here: a
+/// collision only slows the grouping).
+#[derive(Default, Clone, Copy)]
+struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
 /// Union-find over recipients and debts.
 struct Groups {
     parent: Vec<u32>,
@@ -482,8 +511,8 @@ impl Groups {
 /// through other rows, share a group. Returns dense group ids.
 pub(crate) fn group_rows(rows: &[Parsed]) -> (Vec<u32>, usize) {
     let mut groups = Groups { parent: Vec::new() };
-    let mut recipients: HashMap<&str, u32> = HashMap::new();
-    let mut debts: HashMap<&str, u32> = HashMap::new();
+    let mut recipients: FastMap<&str, u32> = FastMap::default();
+    let mut debts: FastMap<&str, u32> = FastMap::default();
     let mut node_of = Vec::with_capacity(rows.len());
     for p in rows {
         let (to, debt) = p.keys();
@@ -499,7 +528,7 @@ pub(crate) fn group_rows(rows: &[Parsed]) -> (Vec<u32>, usize) {
         };
         node_of.push(node);
     }
-    let mut dense: HashMap<u32, u32> = HashMap::new();
+    let mut dense: FastMap<u32, u32> = FastMap::default();
     let ids = node_of
         .into_iter()
         .map(|n| {
@@ -513,7 +542,10 @@ pub(crate) fn group_rows(rows: &[Parsed]) -> (Vec<u32>, usize) {
 
 /// Replays rows already sorted by (group, at, row): each attempt decided
 /// against its group's earlier rows, then recorded.
-fn replay_sorted(policy: &Policy, rows: Vec<(u32, Parsed)>) -> Vec<(usize, Outcome)> {
+fn replay_sorted(
+    policy: &Policy,
+    rows: impl Iterator<Item = (u32, Parsed)>,
+) -> Vec<(usize, Outcome)> {
     let keep = policy
         .lookback_seconds()
         .map(|s| SignedDuration::from_secs(s.saturating_add(86_400)));
@@ -643,9 +675,19 @@ pub(crate) fn replay(
         }
     }
 
-    let run = |mut rows: Vec<(u32, Parsed)>| {
-        rows.sort_by(|(ga, a), (gb, b)| ga.cmp(gb).then(a.at.cmp(&b.at)).then(a.row.cmp(&b.row)));
-        replay_sorted(policy, rows)
+    let run = |rows: Vec<(u32, Parsed)>| {
+        // Sort small keys, not the rows themselves (an ask is large).
+        let mut order: Vec<(u32, i128, usize, usize)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (g, p))| (*g, p.at.as_nanosecond(), p.row, i))
+            .collect();
+        order.sort_unstable();
+        let mut slots: Vec<Option<(u32, Parsed)>> = rows.into_iter().map(Some).collect();
+        let sorted = order
+            .into_iter()
+            .filter_map(move |(_, _, _, i)| slots.get_mut(i).and_then(Option::take));
+        replay_sorted(policy, sorted)
     };
     let results: Vec<Vec<(usize, Outcome)>> = if threads == 1 {
         work.into_iter().map(run).collect()
