@@ -420,9 +420,11 @@ impl Ask {
                 days_past_due,
             })
         };
-        build()
-            .map(|inner| Ask { inner })
-            .map_err(|p| p.into_py(py))
+        guard(py, || {
+            build()
+                .map(|inner| Ask { inner })
+                .map_err(|p| p.into_py(py))
+        })
     }
 
     #[getter]
@@ -538,9 +540,11 @@ impl Attempt {
                 place: opt_str(place, crate::convert::place, "place")?,
             })
         };
-        build()
-            .map(|inner| Attempt { inner })
-            .map_err(|p| p.into_py(py))
+        guard(py, || {
+            build()
+                .map(|inner| Attempt { inner })
+                .map_err(|p| p.into_py(py))
+        })
     }
 
     #[getter]
