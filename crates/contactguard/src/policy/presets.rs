@@ -179,10 +179,14 @@ fn parse_json(text: &str) -> Result<PolicyFile, PolicyError> {
             code,
             clean_message(&strip_json_position(&inner.to_string())),
         );
-        if path != "." {
+        // `.` is the document itself and `?` a place serde could not name
+        // (the end of the input): neither is a field.
+        if path != "." && path != "?" {
             err = err.with_field(path);
         }
-        let (l, c) = (inner.line(), inner.column());
+        // serde_json reports column 0 for an error before a line's first
+        // character (an empty document); columns here are 1-based.
+        let (l, c) = (inner.line(), inner.column().max(1));
         err.at((l > 0).then(|| {
             (
                 u32::try_from(l).unwrap_or(u32::MAX),
@@ -193,7 +197,7 @@ fn parse_json(text: &str) -> Result<PolicyFile, PolicyError> {
     de.end().map_err(|e| {
         PolicyError::new("policy.syntax", strip_json_position(&e.to_string())).at(Some((
             u32::try_from(e.line()).unwrap_or(u32::MAX),
-            u32::try_from(e.column()).unwrap_or(u32::MAX),
+            u32::try_from(e.column().max(1)).unwrap_or(u32::MAX),
         )))
     })?;
     Ok(file)
@@ -207,11 +211,15 @@ fn strip_json_position(s: &str) -> String {
 }
 
 /// Serde's messages, lowercased at the start and without a trailing period.
+/// A leading acronym (`EOF while parsing`) keeps its case.
 fn clean_message(s: &str) -> String {
     let s = s.trim().trim_end_matches('.');
     let mut c = s.chars();
     match c.next() {
-        Some(first) => first.to_lowercase().chain(c).collect(),
+        Some(first) if !c.clone().next().is_some_and(char::is_uppercase) => {
+            first.to_lowercase().chain(c).collect()
+        }
+        Some(_) => s.to_owned(),
         None => String::new(),
     }
 }
