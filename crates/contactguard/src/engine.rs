@@ -79,19 +79,7 @@ pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
 }
 
 fn history_view<'a>(history: &'a History, ask: &Ask) -> View<'a> {
-    let at = ask.at;
-    View {
-        rec: history
-            .for_recipient(&ask.to)
-            .take_while(|e| e.at() <= at)
-            .map(|e| Ev::of(e, ask))
-            .collect(),
-        debt: history
-            .for_debt(&ask.debt)
-            .take_while(|e| e.at() <= at)
-            .map(|e| Ev::of(e, ask))
-            .collect(),
-    }
+    history.view(ask)
 }
 
 /// Decides over a prepared view (the ledger's entry point).

@@ -1,18 +1,26 @@
 //! Contact history: events in time order, indexed by recipient and by debt.
 
-use crate::model::Event;
+use crate::engine::view::{Ev, View};
+use crate::model::{Ask, Event};
 use std::collections::HashMap;
 
 /// The events a decision reads, in time order, with per-recipient and
 /// per-debt indexes so that a decision never scans other people's events.
 ///
 /// Build it from events in any order; [`History::push`] appends one more.
+/// Recipient and debt keys are interned, so a decision compares integers.
 #[derive(Clone, Debug, Default)]
 pub struct History {
     events: Vec<Event>,
-    by_recipient: HashMap<String, Vec<u32>>,
-    by_debt: HashMap<String, Vec<u32>>,
+    /// Interned (recipient, debt) keys of each event; [`NONE`] when absent.
+    ids: Vec<(u32, u32)>,
+    keys: HashMap<String, u32>,
+    /// Per key id: indexes of events naming it as recipient, and as debt.
+    by_recipient: Vec<Vec<u32>>,
+    by_debt: Vec<Vec<u32>>,
 }
+
+const NONE: u32 = u32::MAX;
 
 impl History {
     /// An empty history.
@@ -38,6 +46,7 @@ impl History {
         events.sort_by_key(Event::at);
         let mut h = History::new();
         h.events.reserve(events.len());
+        h.ids.reserve(events.len());
         for e in events {
             h.index_and_push(e);
         }
@@ -60,17 +69,28 @@ impl History {
         }
     }
 
+    fn intern(&mut self, key: &str) -> u32 {
+        if let Some(&id) = self.keys.get(key) {
+            return id;
+        }
+        let id = u32::try_from(self.keys.len()).unwrap_or(NONE - 1);
+        self.keys.insert(key.to_owned(), id);
+        self.by_recipient.push(Vec::new());
+        self.by_debt.push(Vec::new());
+        id
+    }
+
     fn index_and_push(&mut self, e: Event) {
         let idx = u32::try_from(self.events.len()).unwrap_or(u32::MAX);
-        if let Some(to) = e.recipient() {
-            self.by_recipient
-                .entry(to.to_owned())
-                .or_default()
-                .push(idx);
+        let to = e.recipient().map_or(NONE, |k| self.intern(k));
+        let debt = e.debt().map_or(NONE, |k| self.intern(k));
+        if let Some(list) = self.by_recipient.get_mut(to as usize) {
+            list.push(idx);
         }
-        if let Some(debt) = e.debt() {
-            self.by_debt.entry(debt.to_owned()).or_default().push(idx);
+        if let Some(list) = self.by_debt.get_mut(debt as usize) {
+            list.push(idx);
         }
+        self.ids.push((to, debt));
         self.events.push(e);
     }
 
@@ -89,27 +109,56 @@ impl History {
         &self.events
     }
 
+    fn id(&self, key: &str) -> u32 {
+        self.keys.get(key).copied().unwrap_or(NONE)
+    }
+
+    fn list<'a>(lists: &'a [Vec<u32>], id: u32) -> &'a [u32] {
+        lists.get(id as usize).map_or(&[], Vec::as_slice)
+    }
+
     /// Events about this recipient, in time order.
     pub fn for_recipient<'a>(
         &'a self,
         to: &str,
     ) -> impl DoubleEndedIterator<Item = &'a Event> + 'a {
-        self.lookup(self.by_recipient.get(to))
+        let list = History::list(&self.by_recipient, self.id(to));
+        list.iter().filter_map(|&i| self.events.get(i as usize))
     }
 
     /// Events about this debt (any recipient), in time order.
     pub fn for_debt<'a>(&'a self, debt: &str) -> impl DoubleEndedIterator<Item = &'a Event> + 'a {
-        self.lookup(self.by_debt.get(debt))
+        let list = History::list(&self.by_debt, self.id(debt));
+        list.iter().filter_map(|&i| self.events.get(i as usize))
     }
 
-    fn lookup<'a>(
-        &'a self,
-        idx: Option<&'a Vec<u32>>,
-    ) -> impl DoubleEndedIterator<Item = &'a Event> + 'a {
-        idx.map(|v| v.as_slice())
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|&i| self.events.get(i as usize))
+    /// The engine's view for `ask`: the recipient's and the debt's events at
+    /// or before the ask.
+    pub(crate) fn view<'a>(&'a self, ask: &Ask) -> View<'a> {
+        let (to, debt) = (self.id(&ask.to), self.id(&ask.debt));
+        let build = |list: &[u32]| -> Vec<Ev<'a>> {
+            let mut out = Vec::with_capacity(list.len());
+            for &i in list {
+                let (Some(e), Some(&(e_to, e_debt))) =
+                    (self.events.get(i as usize), self.ids.get(i as usize))
+                else {
+                    continue;
+                };
+                if e.at() > ask.at {
+                    break;
+                }
+                out.push(Ev::with_keys(
+                    e,
+                    e_to == to && to != NONE,
+                    e_debt == debt && debt != NONE,
+                ));
+            }
+            out
+        };
+        View {
+            rec: build(History::list(&self.by_recipient, to)),
+            debt: build(History::list(&self.by_debt, debt)),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! so that any storage (a [`History`](crate::History), the ledger's compact
 //! shards) can feed the engine without building `Event`s.
 
-use crate::model::{Ask, AttemptResult, Channel, Event, HoldReason, Inconvenient, Place, Role};
+use crate::model::{AttemptResult, Channel, Event, HoldReason, Inconvenient, Place, Role};
 use jiff::Timestamp;
 
 /// An attempt as the engine reads it.
@@ -62,8 +62,9 @@ pub(crate) enum Ev<'a> {
 }
 
 impl<'a> Ev<'a> {
-    /// The view of a wire event for `ask`.
-    pub(crate) fn of(e: &'a Event, ask: &Ask) -> Ev<'a> {
+    /// The view of a wire event whose recipient and debt were already
+    /// compared with the ask's.
+    pub(crate) fn with_keys(e: &'a Event, same_to: bool, same_debt: bool) -> Ev<'a> {
         match e {
             Event::Attempt(a) => Ev::Attempt(Att {
                 at: a.at,
@@ -71,7 +72,7 @@ impl<'a> Ev<'a> {
                 role: a.role,
                 result: a.result,
                 place: a.place,
-                same_debt: a.debt == ask.debt,
+                same_debt,
             }),
             Event::Consent(c) => Ev::Consent {
                 channel: c.channel,
@@ -85,12 +86,12 @@ impl<'a> Ev<'a> {
             },
             Event::Cease(c) => Ev::Cease {
                 at: c.at,
-                same_debt: c.debt == ask.debt,
+                same_debt,
             },
             Event::Attorney(a) => Ev::Attorney {
                 at: a.at,
-                same_to: a.to == ask.to,
-                same_debt: a.debt == ask.debt,
+                same_to,
+                same_debt,
             },
             Event::Hold(h) => Ev::Hold {
                 at: h.at,
@@ -99,12 +100,12 @@ impl<'a> Ev<'a> {
             },
             Event::PriorConsentToContact(p) => Ev::PriorConsent {
                 at: p.at,
-                same_debt: p.debt == ask.debt,
+                same_debt,
                 until: p.until,
                 granted: p.granted,
             },
             Event::RequestContact(r) => Ev::RequestContact {
-                applies: r.debt.as_deref().is_none_or(|d| d == ask.debt),
+                applies: r.debt.is_none() || same_debt,
             },
             Event::Inconvenient(i) => Ev::Inconvenient(i),
             Event::Unreachable(_) => Ev::Unreachable,
