@@ -337,35 +337,87 @@ pub struct RequestContact {
 /// past midnight when `end <= start`; `weekdays` limit it to those days (all
 /// day when no span is given). `place` makes it a place designated
 /// inconvenient; `channel` limits it to one medium.
+///
+/// On the wire, `from`/`after` are accepted for `start`, `before` for `end`,
+/// `days` for `weekdays` (a list or one name), and an `until` written as a
+/// local time (`"12:00"`) is read as the span's end; an `until` written as
+/// an instant ends the statement.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "InconvenientWire")]
 pub struct Inconvenient {
     /// When it was said.
     pub at: Timestamp,
     /// Who said it.
     pub to: String,
     /// Start of the inconvenient local-time span, `HH:MM[:SS]`.
-    #[serde(
-        default,
-        alias = "from",
-        alias = "after",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
     /// End of the span, exclusive.
-    #[serde(default, alias = "before", skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
     /// Weekdays (`mon`...`sun`) that are inconvenient.
-    #[serde(default, alias = "days", skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub weekdays: Vec<String>,
     /// A place designated inconvenient.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub place: Option<Place>,
     /// The medium the statement is limited to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
     /// When the statement stops applying, if it was limited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<Timestamp>,
+}
+
+#[derive(Deserialize)]
+struct InconvenientWire {
+    at: Timestamp,
+    to: String,
+    #[serde(default, alias = "from", alias = "after")]
+    start: Option<String>,
+    #[serde(default, alias = "before")]
+    end: Option<String>,
+    #[serde(default, alias = "days", deserialize_with = "one_or_many")]
+    weekdays: Vec<String>,
+    #[serde(default)]
+    place: Option<Place>,
+    #[serde(default)]
+    channel: Option<Channel>,
+    #[serde(default)]
+    until: Option<String>,
+}
+
+impl TryFrom<InconvenientWire> for Inconvenient {
+    type Error = String;
+
+    fn try_from(w: InconvenientWire) -> Result<Inconvenient, String> {
+        let mut end = w.end;
+        let until = match w.until {
+            None => None,
+            Some(u) => match u.parse::<Timestamp>() {
+                Ok(t) => Some(t),
+                Err(_) if end.is_none() && crate::policy::format::LocalTime::parse(&u).is_ok() => {
+                    end = Some(u);
+                    None
+                }
+                Err(_) => {
+                    return Err(format!(
+                        "invalid `until` `{u}`: expected an instant (RFC 3339) or, without `end`, a local time `HH:MM`"
+                    ))
+                }
+            },
+        };
+        Ok(Inconvenient {
+            at: w.at,
+            to: w.to,
+            start: w.start,
+            end,
+            weekdays: w.weekdays,
+            place: w.place,
+            channel: w.channel,
+            until,
+        })
+    }
 }
 
 /// The operator marks the debtor out of contact on a debt.

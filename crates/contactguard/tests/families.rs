@@ -535,3 +535,48 @@ unless = { purposes = ["location"], debtor_unreachable = true }
     h.push(attempt("2026-02-28T10:00:00+08:00", "call", "conversation"));
     assert!(!run(&p, h, a).allow);
 }
+
+#[test]
+fn inconvenient_wire_aliases() {
+    let p = policy(
+        r#"
+[[rules]]
+id = "i"
+title = "designated times"
+cite = "t"
+status = "law"
+kind = "inconvenient"
+"#,
+    );
+    // `from`/`until` as local times, `days` as one name: Wednesdays before noon.
+    let e = event(
+        serde_json::json!({"type": "inconvenient", "at": "2026-10-01T10:00:00-04:00", "to": "c1", "from": "00:00", "until": "12:00", "days": "wed"}),
+    );
+    let d = run(
+        &p,
+        vec![e.clone()],
+        r#"{"at": "2026-10-14T11:00:00-04:00"}"#,
+    );
+    assert!(!d.allow);
+    assert_eq!(retry(&d), "2026-10-14T16:00:00Z");
+    // Thursday is not covered.
+    assert!(run(&p, vec![e], r#"{"at": "2026-10-15T11:00:00-04:00"}"#).allow);
+    // `until` as an instant ends the statement.
+    let e = event(
+        serde_json::json!({"type": "inconvenient", "at": "2026-10-01T10:00:00-04:00", "to": "c1", "until": "2026-10-10T00:00:00-04:00"}),
+    );
+    assert!(
+        !run(
+            &p,
+            vec![e.clone()],
+            r#"{"at": "2026-10-09T11:00:00-04:00"}"#
+        )
+        .allow
+    );
+    assert!(run(&p, vec![e], r#"{"at": "2026-10-10T11:00:00-04:00"}"#).allow);
+    // Anything else in `until` is a clear error.
+    let bad: Result<Event, _> = serde_json::from_value(
+        serde_json::json!({"type": "inconvenient", "at": "2026-10-01T10:00:00-04:00", "to": "c1", "until": "soon"}),
+    );
+    assert!(bad.unwrap_err().to_string().contains("invalid `until`"));
+}
