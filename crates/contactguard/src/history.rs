@@ -113,7 +113,7 @@ impl History {
         self.keys.get(key).copied().unwrap_or(NONE)
     }
 
-    fn list<'a>(lists: &'a [Vec<u32>], id: u32) -> &'a [u32] {
+    fn list(lists: &[Vec<u32>], id: u32) -> &[u32] {
         lists.get(id as usize).map_or(&[], Vec::as_slice)
     }
 
