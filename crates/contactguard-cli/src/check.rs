@@ -86,6 +86,120 @@ const NO_ASK: &str =
     "no ask: give a JSON FILE, `-` for standard input, or --at, --channel, --to, --role and --debt";
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    let compact = args.compact;
+    let (policy, input) = load(args)?;
+    let decision = decide(&policy, &input.ask, &History::from_events(input.history));
+    let json = if compact {
+        serde_json::to_string(&decision)
+    } else {
+        serde_json::to_string_pretty(&decision)
+    }
+    .map_err(|e| CliError::new(format!("cannot print the decision: {e}")))?;
+    writeln!(out, "{json}")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `contactguard explain`: the same input as `check`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    check: Args,
+    /// Print the explanation as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+/// Decides the ask and prints every rule's outcome, and the retry time in
+/// each candidate zone.
+pub fn run_explain(args: ExplainArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    let (json, compact) = (args.json, args.check.compact);
+    let (policy, input) = load(args.check)?;
+    let ask = input.ask;
+    let explanation = contactguard::explain(&policy, &ask, &History::from_events(input.history));
+    if json {
+        let text = if compact {
+            serde_json::to_string(&explanation)
+        } else {
+            serde_json::to_string_pretty(&explanation)
+        }
+        .map_err(|e| CliError::new(format!("cannot print the explanation: {e}")))?;
+        writeln!(out, "{text}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let d = &explanation.decision;
+    writeln!(
+        out,
+        "{} {} to {} ({}) about {} at {} under {}",
+        if d.allow { "ALLOW" } else { "DENY" },
+        ask.channel,
+        ask.to,
+        ask.role,
+        ask.debt,
+        ask.at,
+        policy.name()
+    )?;
+    for zone in &ask.timezones {
+        if let Ok(tz) = jiff::tz::TimeZone::get(zone) {
+            writeln!(
+                out,
+                "  local time in {zone}: {}",
+                ask.at
+                    .to_zoned_datetime(tz)
+                    .strftime("%a %Y-%m-%d %H:%M:%S %:z")
+            )?;
+        }
+    }
+    writeln!(out)?;
+    let width = explanation
+        .rules
+        .iter()
+        .map(|r| r.id.len())
+        .max()
+        .unwrap_or(0);
+    for r in &explanation.rules {
+        let mark = match r.outcome {
+            "deny" => "DENY  ",
+            "pass" => "pass  ",
+            "oblige" => "oblige",
+            "lifted" => "lifted",
+            _ => "n/a   ",
+        };
+        writeln!(out, "  {mark} {:width$}  {}", r.id, r.title)?;
+        if let Some(m) = &r.message {
+            writeln!(out, "         {:width$}  {m}", "")?;
+        }
+        if r.outcome == "deny" {
+            writeln!(out, "         {:width$}  cite: {}", "", r.cite)?;
+        }
+    }
+    writeln!(out)?;
+    if !d.obligations.is_empty() {
+        writeln!(out, "obligations: {}", d.obligations.join(", "))?;
+    }
+    match d.retry_at {
+        None if d.allow => {}
+        None => writeln!(
+            out,
+            "retry: no later time helps (within the policy's horizon)"
+        )?,
+        Some(t) => {
+            writeln!(out, "retry at {t}")?;
+            for zone in &ask.timezones {
+                if let Ok(tz) = jiff::tz::TimeZone::get(zone) {
+                    writeln!(
+                        out,
+                        "  in {zone}: {}",
+                        t.to_zoned_datetime(tz).strftime("%a %Y-%m-%d %H:%M:%S %:z")
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the input and resolves the policy.
+fn load(args: Args) -> Result<(Policy, Input), CliError> {
     let (input, source) = match (&args.input, args.ask.any()) {
         (Some(path), _) if path.as_os_str() != "-" => {
             let source = path.display().to_string();
@@ -107,15 +221,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         input.policy.as_ref(),
         &source,
     )?;
-    let decision = decide(&policy, &input.ask, &History::from_events(input.history));
-    let json = if args.compact {
-        serde_json::to_string(&decision)
-    } else {
-        serde_json::to_string_pretty(&decision)
-    }
-    .map_err(|e| CliError::new(format!("cannot print the decision: {e}")))?;
-    writeln!(out, "{json}")?;
-    Ok(ExitCode::SUCCESS)
+    Ok((policy, input))
 }
 
 impl AskFlags {

@@ -33,6 +33,8 @@ enum Command {
     Vectors(vectors::Args),
     /// Decide one ask against a policy and print the decision as JSON
     Check(check::Args),
+    /// Decide one ask and show every rule's outcome and the retry time in each zone
+    Explain(check::ExplainArgs),
     /// Validate policy files (TOML or JSON) and warn about stale calendars
     Lint(lint::Args),
     /// List the bundled presets, show one, or print their reference page
@@ -50,6 +52,7 @@ impl Command {
         match self {
             Command::Vectors(args) => vectors::run(args, out),
             Command::Check(args) => check::run(args, out),
+            Command::Explain(args) => check::run_explain(args, out),
             Command::Lint(args) => lint::run(args, out),
             Command::Presets(args) => presets::run(args, out),
             Command::Demo(args) => demo::run(args, out),

@@ -467,3 +467,68 @@ fn demo_runs() {
     assert!(r.stdout.contains("[1/"), "{}", r.stdout);
     assert!(r.last_line().ends_with("denied"), "{}", r.stdout);
 }
+
+const CONVERSATION_TODAY: &str = r#"{"ask": {"at": "2026-04-08T18:00:00-04:00", "channel": "call",
+  "to": "c1", "role": "debtor", "debt": "d1", "place": "mobile", "purpose": "collection",
+  "timezones": ["America/New_York", "America/Los_Angeles"]},
+ "history": [{"type": "attempt", "at": "2026-04-08T10:00:00-04:00", "channel": "call",
+  "to": "c1", "role": "debtor", "debt": "d1", "result": "conversation"}]}"#;
+
+#[test]
+fn explain_lists_every_rule_and_the_retry_time_in_each_zone() {
+    let r = run_with(
+        &mut contactguard(&["explain", "--policy", "us-reg-f"]),
+        Some(CONVERSATION_TODAY),
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.starts_with("DENY call to c1"), "{}", r.stdout);
+    // Every rule of the preset appears, with its outcome.
+    for id in ["us-reg-f.1", "us-reg-f.10", "us-reg-f.14"] {
+        assert!(r.stdout.contains(id), "{id} missing:\n{}", r.stdout);
+    }
+    assert!(r.stdout.contains("DENY   us-reg-f.11"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("cite: 1006.14(b)(2)(i)(B)"),
+        "{}",
+        r.stdout
+    );
+    // The conversation date is day 1: calls resume on day 8, 2026-04-15, at
+    // 08:00 in Los Angeles, the later of the two zones' morning limits.
+    assert!(
+        r.stdout.contains("retry at 2026-04-15T15:00:00Z"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("in America/New_York: Wed 2026-04-15 11:00:00 -04:00"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("in America/Los_Angeles: Wed 2026-04-15 08:00:00 -07:00"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn explain_json_has_the_decision_and_one_outcome_per_rule() {
+    let r = run_with(
+        &mut contactguard(&["explain", "--policy", "us-reg-f", "--json"]),
+        Some(CONVERSATION_TODAY),
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("explain --json prints JSON");
+    assert_eq!(v["decision"]["allow"], Value::Bool(false));
+    let rules = v["rules"].as_array().expect("rules array");
+    let preset = contactguard::Policy::preset("us-reg-f").expect("preset");
+    assert_eq!(rules.len(), preset.rules().len());
+    let denied: Vec<&str> = rules
+        .iter()
+        .filter(|r| r["outcome"] == "deny")
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(denied, ["us-reg-f.11"]);
+}
