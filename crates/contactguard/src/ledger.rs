@@ -143,6 +143,47 @@ use store::{
     clamp_ns, idx, pending_result, place_byte, to_ns, Entry, Retention, Shard, Side, State,
 };
 
+/// The keyed hash the ledger stores recipient and debt keys under, for
+/// other ledger backends (such as `contactguard-redis`) that must hash keys
+/// the same way. Two hashers made from the same secret give the same
+/// 128-bit hashes as a [`Ledger::with_key`] with that secret.
+#[derive(Clone)]
+pub struct KeyedHash(KeyHasher);
+
+impl fmt::Debug for KeyedHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyedHash { .. }")
+    }
+}
+
+impl KeyedHash {
+    /// The hasher for `secret` (see [`Ledger::with_key`]).
+    pub fn new(secret: &[u8]) -> KeyedHash {
+        KeyedHash(KeyHasher::from_secret(secret))
+    }
+
+    /// The 128-bit keyed hash of a recipient key, little-endian.
+    pub fn recipient(&self, to: &str) -> [u8; 16] {
+        kh_bytes(self.0.recipient(to))
+    }
+
+    /// The 128-bit keyed hash of a debt key, little-endian.
+    pub fn debt(&self, debt: &str) -> [u8; 16] {
+        kh_bytes(self.0.debt(debt))
+    }
+}
+
+fn kh_bytes(k: Kh) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (o, b) in out
+        .iter_mut()
+        .zip(k.0.to_le_bytes().into_iter().chain(k.1.to_le_bytes()))
+    {
+        *o = b;
+    }
+    out
+}
+
 /// Number of shards (a power of two).
 pub(crate) const SHARDS: usize = 64;
 
