@@ -25,7 +25,7 @@ demo:
 	$(CARGO) run --release -q -p contactguard-cli -- audit examples/data/sample-log.csv --policy cn+conduct --out target/audit-report.html
 
 ## test: formatting, lints, docs, unit and integration tests, vectors, docs freshness
-test: toolchain fmt clippy doc unit vectors docs-check ffi-test java-test python-test redis-test
+test: toolchain fmt clippy doc unit vectors docs-check ffi-test java-test python-test panic-test fuzz-smoke redis-test
 	@echo "==> make test: all steps passed"
 
 # rustfmt and clippy are rustup components that a minimal toolchain lacks.
@@ -81,5 +81,7 @@ docs:
 include $(ROOT)/mk/ffi.mk
 # The Python module: wheel, fresh virtual environment, pytest.
 include $(ROOT)/mk/python.mk
+# Fuzzing, the panic boundary, ThreadSanitizer and Miri (SECURITY.md).
+include $(ROOT)/mk/reliability.mk
 # The Redis ledger against a private redis-server on a loopback port.
 include $(ROOT)/mk/redis.mk
