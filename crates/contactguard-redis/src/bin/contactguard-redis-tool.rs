@@ -224,9 +224,11 @@ fn bench(args: &[String]) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
         }
     }
+    let each: Vec<String> = redis_rates.iter().map(|r| format!("{r:.0}")).collect();
     let (r, m) = (median(redis_rates), median(mem_rates));
     println!(
-        "processes={procs} asks_per_process={n} rounds={rounds} redis_asks_per_s={r:.0} in_memory_asks_per_s={m:.0} in_memory_over_redis={:.0}",
+        "processes={procs} asks_per_process={n} rounds={rounds} redis_asks_per_s={r:.0} (rounds: {}) in_memory_asks_per_s={m:.0} in_memory_over_redis={:.0}",
+        each.join(" "),
         m / r
     );
     Ok(())
