@@ -831,6 +831,21 @@ count = { results = ["conversation", "delivered"] }
     assert!(ledger.check(&later_of(&sms)).allow);
 }
 
+#[test]
+fn a_ticket_completes_on_a_restored_ledger() {
+    let p = policy(CN_RULE_2_STYLE);
+    let ledger = Ledger::with_key(p.clone(), b"k");
+    let a = call_ask("c1", "d1");
+    let ticket = ledger.check_and_record(&a).ticket.unwrap();
+    let restarted = Ledger::with_key(p, b"k");
+    restarted.restore(snapshot_of(&ledger).as_slice()).unwrap();
+    assert_eq!(restarted.stats().pending, 1);
+    restarted
+        .complete(&ticket, AttemptResult::NoAnswer)
+        .unwrap();
+    assert_eq!(restarted.stats().pending, 0);
+}
+
 fn later_of(a: &Ask) -> Ask {
     Ask {
         at: a.at + SignedDuration::from_mins(1),
