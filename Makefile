@@ -25,7 +25,7 @@ demo:
 	$(CARGO) run --release -q -p contactguard-cli -- audit examples/data/sample-log.csv --policy cn+conduct --out target/audit-report.html
 
 ## test: formatting, lints, docs, unit and integration tests, vectors, docs freshness
-test: toolchain fmt clippy doc unit vectors docs-check ffi-test java-test python-test panic-test fuzz-smoke redis-test
+test: toolchain fmt clippy doc unit vectors docs-check ffi-test java-test python-test panic-test fuzz-smoke redis-test spark-test
 	@echo "==> make test: all steps passed"
 
 # rustfmt and clippy are rustup components that a minimal toolchain lacks.
@@ -85,3 +85,5 @@ include $(ROOT)/mk/python.mk
 include $(ROOT)/mk/reliability.mk
 # The Redis ledger against a private redis-server on a loopback port.
 include $(ROOT)/mk/redis.mk
+# The PySpark audit recipe in local mode (examples/spark).
+include $(ROOT)/mk/spark.mk
