@@ -17,7 +17,7 @@ CLI := $(CARGO) run -q -p contactguard-cli --
 # runner adds the files named in CONTACTGUARD_VECTORS by itself.
 VECTORS := $(strip $(wildcard $(abspath $(ROOT)/../shared/vectors)) $(wildcard $(ROOT)/tests/vectors))
 
-.PHONY: demo test toolchain fmt clippy doc unit vectors docs-check docs
+.PHONY: demo test toolchain fmt clippy doc unit vectors docs-check docs bench-peers
 
 ## demo: audit the bundled sample contact log against cn+conduct and print what it finds
 demo:
@@ -42,7 +42,7 @@ fmt: toolchain
 
 clippy: toolchain
 	@echo "==> lints"
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --exclude contactguard-peers --all-targets -- -D warnings
 
 doc:
 	@echo "==> API docs"
@@ -50,7 +50,7 @@ doc:
 
 unit:
 	@echo "==> unit, integration and doc tests"
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --exclude contactguard-peers
 
 vectors:
 	@echo "==> conformance vectors: $(or $(VECTORS),none in ../shared/vectors or tests/vectors)$${CONTACTGUARD_VECTORS:+ and CONTACTGUARD_VECTORS=$$CONTACTGUARD_VECTORS}"
@@ -71,6 +71,12 @@ docs-check:
 	else \
 		echo "docs/presets.md has not been generated yet: skipped"; \
 	fi
+
+# The peer comparison (Cedar, regorus) builds two large engines: it is a
+# benchmark run on request, not part of `make test`.
+## bench-peers: the same decision through contactguard, Cedar and regorus, one run
+bench-peers:
+	$(CARGO) run --release -p contactguard-peers
 
 ## docs: regenerate docs/presets.md from the presets
 docs:
