@@ -94,6 +94,171 @@ struct Input {
     json: RawStr,
     cap: u16,
     index: usize,
+    ledger: LedgerOps,
+}
+
+/// The ledger handles: a key, results for the tickets, a snapshot callback
+/// that may abort, and bytes to restore.
+#[derive(Arbitrary, Debug)]
+struct LedgerOps {
+    key: RawStr,
+    results: Vec<u32>,
+    abort_after: Option<u8>,
+    restore: Vec<u8>,
+    prune: RawTime,
+}
+
+/// Collects snapshot chunks into a `Vec<u8>`; aborts after `limit` calls.
+struct Sink {
+    bytes: Vec<u8>,
+    calls: usize,
+    limit: Option<usize>,
+}
+
+unsafe extern "C" fn sink_write(user: *mut std::ffi::c_void, data: *const u8, len: usize) -> i32 {
+    // SAFETY: `user` is the `Sink` passed to cg_ledger_snapshot below, and
+    // `data` holds `len` bytes during the call, per the header.
+    let sink = unsafe { &mut *user.cast::<Sink>() };
+    sink.calls += 1;
+    if sink.limit.is_some_and(|l| sink.calls > l) {
+        return 7;
+    }
+    sink.bytes
+        .extend_from_slice(unsafe { std::slice::from_raw_parts(data, len) });
+    0
+}
+
+fn snapshot(ledger: *const cg_ledger, limit: Option<usize>) -> (cg_result, Vec<u8>) {
+    let mut sink = Sink {
+        bytes: Vec::new(),
+        calls: 0,
+        limit,
+    };
+    let mut len = 0u64;
+    let mut err = ptr::null_mut();
+    let r = settle(
+        cg_ledger_snapshot(
+            ledger,
+            Some(sink_write),
+            (&mut sink as *mut Sink).cast(),
+            &mut len,
+            &mut err,
+        ),
+        err,
+    );
+    if r == cg_result::Ok {
+        assert_eq!(
+            len as usize,
+            sink.bytes.len(),
+            "reported length differs from bytes written"
+        );
+    }
+    (r, sink.bytes)
+}
+
+/// Exercises the ledger handles with the same asks and events.
+fn ledger_ops(policy: *const cg_policy, ops: &LedgerOps, asks: &[cg_ask], events: &[cg_event]) {
+    let key = view(&ops.key);
+    let mut ledger: *mut cg_ledger = ptr::null_mut();
+    let mut err = ptr::null_mut();
+    let r = settle(
+        cg_ledger_new(policy, key.ptr.cast(), key.len, &mut ledger, &mut err),
+        err,
+    );
+    if r != cg_result::Ok {
+        assert!(ledger.is_null());
+        return;
+    }
+    for e in events {
+        let mut err = ptr::null_mut();
+        let _ = settle(cg_ledger_record(ledger, e, &mut err), err);
+    }
+    let mut decision: *mut cg_decision = ptr::null_mut();
+    assert_eq!(
+        cg_decision_new(&mut decision, ptr::null_mut()),
+        cg_result::Ok
+    );
+    let mut tickets = Vec::new();
+    for a in asks {
+        let mut ticket: *mut cg_ticket = ptr::null_mut();
+        let mut err = ptr::null_mut();
+        let r = settle(
+            cg_ledger_check_and_record(ledger, a, decision, &mut ticket, &mut err),
+            err,
+        );
+        if r == cg_result::Ok {
+            // A ticket exactly when admitted.
+            assert_eq!(!ticket.is_null(), cg_decision_allow(decision));
+        } else {
+            assert!(
+                !cg_decision_allow(decision),
+                "a failed check_and_record allows"
+            );
+        }
+        if !ticket.is_null() {
+            let _ = cg_ticket_at(ticket);
+            tickets.push(ticket);
+        }
+    }
+    for (i, t) in tickets.iter().enumerate() {
+        let result = ops.results.get(i).copied().map_or(3, small_enum);
+        let mut err = ptr::null_mut();
+        let _ = settle(cg_ledger_complete(ledger, *t, result, &mut err), err);
+    }
+    // The decisions a failed restore must leave unchanged.
+    let probe = |ledger: *const cg_ledger| -> Vec<bool> {
+        asks.iter()
+            .map(|a| {
+                let r = cg_ledger_check(ledger, a, decision, ptr::null_mut());
+                r == cg_result::Ok && cg_decision_allow(decision)
+            })
+            .collect()
+    };
+    let before = probe(ledger);
+    let (r, full) = snapshot(ledger, None);
+    assert_eq!(r, cg_result::Ok);
+    // A callback that aborts is a ledger error, not a crash.
+    if let Some(n) = ops.abort_after {
+        let (r, _) = snapshot(ledger, Some(usize::from(n % 4)));
+        assert!(r == cg_result::Ok || r == cg_result::Ledger, "{r:?}");
+    }
+    // Arbitrary bytes: refused (ledger unchanged) or restored.
+    let mut err = ptr::null_mut();
+    let r = settle(
+        cg_ledger_restore(ledger, ops.restore.as_ptr(), ops.restore.len(), &mut err),
+        err,
+    );
+    if r != cg_result::Ok {
+        assert_eq!(probe(ledger), before, "a refused restore changed decisions");
+        assert_eq!(
+            snapshot(ledger, None).1,
+            full,
+            "a refused restore changed the ledger"
+        );
+    }
+    // Its own snapshot restores.
+    let mut err = ptr::null_mut();
+    assert_eq!(
+        settle(
+            cg_ledger_restore(ledger, full.as_ptr(), full.len(), &mut err),
+            err
+        ),
+        cg_result::Ok
+    );
+    assert_eq!(probe(ledger), before);
+    let _ = cg_ledger_prune(ledger, ops.prune.c());
+    let mut err = ptr::null_mut();
+    assert_eq!(
+        settle(cg_ledger_restore(ledger, ptr::null(), 1, &mut err), err),
+        cg_result::NullArgument
+    );
+    for t in tickets {
+        cg_ticket_free(t);
+    }
+    cg_decision_free(decision);
+    cg_ledger_free(ledger);
+    cg_ledger_free(ptr::null_mut());
+    cg_ticket_free(ptr::null_mut());
 }
 
 /// Keeps the bytes alive while C views them.
@@ -239,10 +404,14 @@ fuzz_target!(|data: &[u8]| {
 
     let mut history: *mut cg_history = ptr::null_mut();
     assert_eq!(cg_history_new(&mut history, ptr::null_mut()), cg_result::Ok);
-    let mut views = Views { strs: Vec::new() };
     let mut pushed = 0;
+    let mut day_views: Vec<Views> = Vec::new();
+    let mut c_events = Vec::new();
     for e in input.events.iter().take(16) {
+        let mut views = Views { strs: Vec::new() };
         let ev = event_of(e, &mut views);
+        day_views.push(views);
+        c_events.push(ev);
         let mut err = ptr::null_mut();
         let before = cg_history_len(history);
         let r = settle(cg_history_push(history, &ev, &mut err), err);
@@ -394,6 +563,8 @@ fuzz_target!(|data: &[u8]| {
         _ => assert_eq!(len, usize::MAX, "out_len written on failure"),
     }
 
+    ledger_ops(policy, &input.ledger, &c_asks, &c_events);
+
     // NULL everywhere is refused, never dereferenced.
     let mut err = ptr::null_mut();
     assert_eq!(
@@ -417,4 +588,5 @@ fuzz_target!(|data: &[u8]| {
     cg_history_free(ptr::null_mut());
     cg_error_free(ptr::null_mut());
     drop(zone_views);
+    drop(day_views);
 });
