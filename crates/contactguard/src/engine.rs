@@ -1285,7 +1285,19 @@ fn cap(
         }
         Period::Dates(_) | Period::Calendar(_) => {
             if ctx.zones.is_empty() {
-                return no_zone(ctx);
+                // Without a zone the period cannot be placed; deny only if
+                // it could be reached in some zone (local offsets lie within
+                // a day of UTC), so that attempts too old for any period
+                // never matter.
+                let from = t
+                    .checked_sub(SignedDuration::from_hours(24 * (widest_days(period) + 2)))
+                    .ok();
+                let recent = counted().filter(|a| from.is_none_or(|f| a.at > f)).count();
+                return if recent < limit_n {
+                    Verdict::Pass
+                } else {
+                    no_zone(ctx)
+                };
             }
             let mut worst: Option<(usize, &local::Clock, i64, i64)> = None;
             let mut earliest: Option<Timestamp> = Some(t);
@@ -1343,6 +1355,17 @@ fn cap(
                 )
             })
         }
+    }
+}
+
+/// The most local dates a day-based period can span.
+fn widest_days(period: Period) -> i64 {
+    match period {
+        Period::Dates(n) => i64::from(n),
+        Period::Calendar(CalendarPeriod::Day) => 1,
+        Period::Calendar(CalendarPeriod::Week) => 7,
+        Period::Calendar(CalendarPeriod::Month) => 31,
+        Period::Rolling(_) | Period::Lifetime => 0,
     }
 }
 
@@ -1415,7 +1438,15 @@ fn cooldown(
         }
         Period::Dates(n) => {
             if ctx.zones.is_empty() {
-                return no_zone(ctx);
+                // As for caps: only a trigger recent enough for some zone.
+                let from = t
+                    .checked_sub(SignedDuration::from_hours(24 * (i64::from(n) + 2)))
+                    .ok();
+                return if triggers().any(|a| from.is_none_or(|f| a.at > f)) {
+                    no_zone(ctx)
+                } else {
+                    Verdict::Pass
+                };
             }
             let mut earliest: Option<Timestamp> = Some(t);
             let mut hit: Option<(&local::Clock, i64, i64)> = None;

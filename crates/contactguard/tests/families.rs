@@ -580,3 +580,41 @@ kind = "inconvenient"
     );
     assert!(bad.unwrap_err().to_string().contains("invalid `until`"));
 }
+
+#[test]
+fn zoneless_day_caps_deny_only_when_some_zone_could_reach_the_limit() {
+    let p = policy(SEVEN_IN_SEVEN);
+    let calls = |day0: u32| -> Vec<Event> {
+        (0..7)
+            .map(|i| {
+                attempt(
+                    &format!("2026-04-{:02}T10:00:00-04:00", day0 + i),
+                    "call",
+                    "no_answer",
+                )
+            })
+            .collect()
+    };
+    let zoneless = |at: &str| {
+        let mut a = ask(&format!(r#"{{"at": "{at}"}}"#));
+        a.timezones.clear();
+        a
+    };
+    // Seven calls that ended weeks ago: no zone could place them in the
+    // 7 dates ending on the ask's date.
+    let old = decide(
+        &p,
+        &zoneless("2026-04-30T12:00:00Z"),
+        &History::from_events(calls(1)),
+    );
+    assert!(old.allow, "{old:?}");
+    // Seven recent calls: the cap could be reached, and without a zone the
+    // engine cannot tell, so it denies under contactguard.zone.
+    let recent = decide(
+        &p,
+        &zoneless("2026-04-08T20:00:00Z"),
+        &History::from_events(calls(2)),
+    );
+    assert!(!recent.allow);
+    assert_eq!(recent.denials[0].id, "contactguard.zone");
+}
