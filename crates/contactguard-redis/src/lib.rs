@@ -97,8 +97,8 @@ pub enum Error {
     /// The transaction kept conflicting with other clients until the
     /// deadline or the number of tries ran out.
     Contention,
-    /// The outcome of a commit is unknown: the connection failed after
-    /// `EXEC` was sent. The change may or may not have been applied.
+    /// The outcome of a commit is unknown: `EXEC` failed or its reply was
+    /// lost. The change may or may not have been applied.
     Unknown(RedisError),
     /// No pending attempt matches the ticket.
     UnknownTicket,
@@ -116,7 +116,7 @@ impl fmt::Display for Error {
             ),
             Error::Unknown(e) => write!(
                 f,
-                "the connection failed while the transaction was committed, so whether it was applied is unknown: {e}"
+                "the commit failed or its reply was lost, so whether it was applied is unknown: {e}"
             ),
             Error::UnknownTicket => f.write_str("no pending attempt matches the ticket"),
             Error::Invalid(m) => f.write_str(m),
@@ -258,12 +258,9 @@ impl RedisLedger {
                 Err(e) => {
                     if matches!(e, Error::Unknown(_)) {
                         *guard = None;
-                    } else if let Some(c) = guard.as_mut() {
-                        // Nothing was sent after the reads; drop the watch.
-                        if redis::cmd("UNWATCH").exec(c).is_err() {
-                            *guard = None;
-                        }
                     }
+                    // A watch left by an answer without a commit is
+                    // released by the UNWATCH that starts every call.
                     return Err(e);
                 }
             }
@@ -364,7 +361,8 @@ impl RedisLedger {
         let (rk, dk) = (self.rec_key(&to), self.debt_key(&debt));
         let lookback = self.policy.lookback_seconds();
         let r = self.run(|c| {
-            let (_, rec, deb): (Value, Vec<Vec<u8>>, Vec<Vec<u8>>) = redis::pipe()
+            let (_, _, rec, deb): (Value, Value, Vec<Vec<u8>>, Vec<Vec<u8>>) = redis::pipe()
+                .cmd("UNWATCH")
                 .cmd("WATCH")
                 .arg(&rk)
                 .arg(&dk)
@@ -444,7 +442,8 @@ impl RedisLedger {
         let done = codec::completed(&ticket.entry, result)
             .ok_or_else(|| Error::Invalid("not an attempt ticket".to_owned()))?;
         self.run(|c| {
-            let (_, rec, deb): (Value, Vec<Vec<u8>>, Vec<Vec<u8>>) = redis::pipe()
+            let (_, _, rec, deb): (Value, Value, Vec<Vec<u8>>, Vec<Vec<u8>>) = redis::pipe()
+                .cmd("UNWATCH")
                 .cmd("WATCH")
                 .arg(&rk)
                 .arg(&dk)
@@ -500,6 +499,7 @@ impl RedisLedger {
             .collect();
         self.run(|c| {
             let mut read = redis::pipe();
+            read.cmd("UNWATCH").ignore();
             read.cmd("WATCH").arg(&keys).ignore();
             for k in &keys {
                 read.cmd("LRANGE").arg(k).arg(0).arg(-1);
@@ -555,16 +555,15 @@ fn append(
 }
 
 /// Sends a `MULTI`…`EXEC` pipeline. `Ok(None)` when a watched key changed
-/// (nothing applied, safe to retry); [`Error::Unknown`] when the reply was
-/// lost (applied or not, unknown: not retried).
+/// (nothing applied, safe to retry). Any error is [`Error::Unknown`] and
+/// never retried: the reply may have been lost after Redis applied the
+/// transaction, and a command failing inside `EXEC` does not undo the
+/// others.
 fn commit(p: &redis::Pipeline, c: &mut Connection) -> Result<Option<()>, Error> {
     match p.query::<Option<Value>>(c) {
         Ok(Some(_)) => Ok(Some(())),
         Ok(None) => Ok(None),
-        Err(e) if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() => {
-            Err(Error::Unknown(e))
-        }
-        Err(e) => Err(Error::Redis(e)),
+        Err(e) => Err(Error::Unknown(e)),
     }
 }
 
