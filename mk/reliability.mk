@@ -42,7 +42,8 @@ cargo-fuzz:
 		$(CARGO) install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked --root "$(RELIABILITY_TOOLS)"; \
 	fi
 
-fuzz-build: cargo-fuzz
+# libfuzzer-sys compiles libFuzzer with the C++ compiler that ffi-deps installs.
+fuzz-build: cargo-fuzz ffi-deps
 	@echo "==> fuzz targets (sanitizer: $(FUZZ_SANITIZER))"
 	RUSTC_BOOTSTRAP=1 $(CARGO_FUZZ) fuzz build --fuzz-dir $(FUZZ_DIR) --sanitizer $(FUZZ_SANITIZER)
 
@@ -59,12 +60,12 @@ define fuzz_each
 		echo "+ $(FUZZ_RUN) $$t target/fuzz-corpus/$$t fuzz/corpus/$$t -- -max_total_time=$(1) -timeout=$(FUZZ_TIMEOUT)"; \
 		if ! $(FUZZ_RUN) $$t "$(FUZZ_SCRATCH)/$$t" "$(FUZZ_DIR)/corpus/$$t" -- \
 			-max_total_time=$(1) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 $$extra >"$$log" 2>&1; then \
-			grep -E -A12 'panicked|ERROR|SUMMARY|^Error' "$$log" | head -60; \
-			grep -E 'Test unit written' "$$log" || true; \
+			grep -aE -A12 'panicked|ERROR|SUMMARY|^Error' "$$log" | head -60; \
+			grep -aE 'Test unit written' "$$log" || true; \
 			echo "error: fuzz target $$t failed; full log in $$log" >&2; \
 			exit 1; \
 		fi; \
-		grep -E '^stat::number_of_executed_units|^stat::new_units_added|^Done [0-9]+ runs' "$$log" | tr '\n' ' '; echo; \
+		grep -aE '^stat::number_of_executed_units|^stat::new_units_added|^Done [0-9]+ runs' "$$log" | tr '\n' ' '; echo; \
 	done
 endef
 
@@ -82,8 +83,8 @@ fuzz: fuzz-build
 fuzz-merge: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 		mkdir -p "$(FUZZ_SCRATCH)/$$t" "$(FUZZ_DIR)/corpus/$$t"; \
-		echo "+ $(FUZZ_RUN) $$t fuzz/corpus/$$t target/fuzz-corpus/$$t -- -merge=1"; \
-		$(FUZZ_RUN) $$t "$(FUZZ_DIR)/corpus/$$t" "$(FUZZ_SCRATCH)/$$t" -- -merge=1 2>&1 | grep -E '^MERGE-OUTER: [0-9]+ new files' || true; \
+		echo "+ $(FUZZ_RUN) $$t fuzz/corpus/$$t target/fuzz-corpus/$$t -- -set_cover_merge=1"; \
+		$(FUZZ_RUN) $$t "$(FUZZ_DIR)/corpus/$$t" "$(FUZZ_SCRATCH)/$$t" -- -set_cover_merge=1 2>&1 | grep -aE '^MERGE-OUTER: [0-9]+ new files' || true; \
 	done
 	@du -sh $(FUZZ_DIR)/corpus
 
