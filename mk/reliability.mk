@@ -47,18 +47,20 @@ fuzz-build: cargo-fuzz ffi-deps
 	@echo "==> fuzz targets (sanitizer: $(FUZZ_SANITIZER))"
 	RUSTC_BOOTSTRAP=1 $(CARGO_FUZZ) fuzz build --fuzz-dir $(FUZZ_DIR) --sanitizer $(FUZZ_SANITIZER)
 
-# $(1): seconds per target. A crash stops the run and leaves the input in
+# $(1): seconds per target; $(2): the scratch corpus directory (cleared
+# first when $(3) is `fresh`). A crash stops the run and leaves the input in
 # fuzz/artifacts/<target>/; reproduce it with
 #   RUSTC_BOOTSTRAP=1 target/tools/bin/cargo-fuzz fuzz run --fuzz-dir fuzz <target> fuzz/artifacts/<target>/<file>
 # and add it as a regression test (crates/contactguard/tests/fuzz_regressions.rs).
 define fuzz_each
-	@mkdir -p "$(FUZZ_SCRATCH)"
+	@mkdir -p "$(2)"
 	@for t in $(FUZZ_TARGETS); do \
-		mkdir -p "$(FUZZ_SCRATCH)/$$t" "$(FUZZ_DIR)/corpus/$$t"; \
-		log="$(FUZZ_SCRATCH)/$$t.log"; \
+		if [ "$(3)" = fresh ]; then rm -rf "$(2)/$$t"; fi; \
+		mkdir -p "$(2)/$$t" "$(FUZZ_DIR)/corpus/$$t"; \
+		log="$(2)/$$t.log"; \
 		case $$t in $(FUZZ_STRUCTURED)) extra="-max_len=4096 -len_control=0";; *) extra="";; esac; \
-		echo "+ $(FUZZ_RUN) $$t target/fuzz-corpus/$$t fuzz/corpus/$$t -- -max_total_time=$(1) -timeout=$(FUZZ_TIMEOUT)"; \
-		if ! $(FUZZ_RUN) $$t "$(FUZZ_SCRATCH)/$$t" "$(FUZZ_DIR)/corpus/$$t" -- \
+		echo "+ $(FUZZ_RUN) $$t $(2)/$$t fuzz/corpus/$$t -- -max_total_time=$(1) -timeout=$(FUZZ_TIMEOUT)"; \
+		if ! $(FUZZ_RUN) $$t "$(2)/$$t" "$(FUZZ_DIR)/corpus/$$t" -- \
 			-max_total_time=$(1) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 $$extra >"$$log" 2>&1; then \
 			grep -aE -A12 'panicked|ERROR|SUMMARY|^Error' "$$log" | head -60; \
 			grep -aE 'Test unit written' "$$log" || true; \
@@ -70,14 +72,16 @@ define fuzz_each
 endef
 
 ## fuzz-smoke: every fuzz target briefly (FUZZ_SMOKE_SECONDS each), to catch regressions
+# From the committed corpus only (a fresh scratch directory), so that the
+# time goes to new inputs rather than to replaying earlier runs' finds.
 fuzz-smoke: fuzz-build
 	@echo "==> fuzz smoke: $(words $(FUZZ_TARGETS)) targets, $(FUZZ_SMOKE_SECONDS) s each"
-	$(call fuzz_each,$(FUZZ_SMOKE_SECONDS))
+	$(call fuzz_each,$(FUZZ_SMOKE_SECONDS),$(ROOT)/target/fuzz-smoke,fresh)
 
 ## fuzz: every fuzz target for FUZZ_SECONDS (default 300) each
 fuzz: fuzz-build
 	@echo "==> fuzz: $(words $(FUZZ_TARGETS)) targets, $(FUZZ_SECONDS) s each"
-	$(call fuzz_each,$(FUZZ_SECONDS))
+	$(call fuzz_each,$(FUZZ_SECONDS),$(FUZZ_SCRATCH),keep)
 
 ## fuzz-merge: keep the inputs of the scratch corpora that add coverage, in fuzz/corpus (commit them)
 fuzz-merge: fuzz-build
