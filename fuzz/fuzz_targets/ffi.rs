@@ -358,8 +358,17 @@ fn settle(r: cg_result, err: *mut cg_error) -> cg_result {
         assert_ne!(r, cg_result::Panic, "a panic was caught at the boundary");
         let m = cg_error_message(err);
         assert!(m.len > 0 && !m.ptr.is_null(), "an error without a message");
-        let _ = (cg_error_code(err), cg_error_field(err), cg_error_help(err));
-        let _ = (cg_error_line(err), cg_error_column(err));
+        let _ = (cg_error_code(err), cg_error_help(err));
+        // Positions are 1-based; 0 means unknown, for both or neither.
+        if cg_error_line(err) > 0 {
+            assert!(cg_error_column(err) >= 1, "line without a column");
+        }
+        let f = cg_error_field(err);
+        if f.len > 0 {
+            // SAFETY: a string lent by a live error, `len` bytes.
+            let field = unsafe { std::slice::from_raw_parts(f.ptr.cast::<u8>(), f.len) };
+            assert_ne!(field, b"?", "a placeholder reported as the field");
+        }
         cg_error_free(err);
     }
     r

@@ -135,8 +135,17 @@ impl cg_error {
         let mut err = cg_error::new(cg_result::InvalidJson, strip_position(&inner.to_string()));
         err.code = code.to_owned();
         err.line = u32::try_from(inner.line()).unwrap_or(u32::MAX);
-        err.column = u32::try_from(inner.column()).unwrap_or(u32::MAX);
-        if let Some(path) = path.filter(|p| p != ".") {
+        // serde_json counts the position before a line's first character as
+        // column 0; columns here are 1-based (0 means unknown).
+        let column = if inner.line() > 0 {
+            inner.column().max(1)
+        } else {
+            0
+        };
+        err.column = u32::try_from(column).unwrap_or(u32::MAX);
+        // `.` is the document and `?` serde_path_to_error's placeholder for
+        // a place it cannot name (the end of the input): neither is a field.
+        if let Some(path) = path.filter(|p| p != "." && p != "?") {
             err.field = path;
         }
         err

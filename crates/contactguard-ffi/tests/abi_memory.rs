@@ -548,3 +548,32 @@ fn ledgers_tickets_and_snapshots() {
     cg_ledger_free(ledger);
     cg_ledger_free(ptr::null_mut());
 }
+
+/// Found by fuzzing `policy_json`, the same in `cg_decide_json`: an error at
+/// the start of a line (an empty or unfinished document) was reported at
+/// column 0, which the header reserves for "unknown", and the end of the
+/// input was named as the field `?` (serde_path_to_error's placeholder).
+#[test]
+fn json_errors_have_one_based_columns_and_no_placeholder_field() {
+    let policy = load();
+    for (json, line, field) in [("", 1, ""), ("{\n", 2, ""), ("{\"ask\":", 1, "ask")] {
+        let mut len = 0usize;
+        let mut err = ptr::null_mut();
+        let r = cg_decide_json(
+            policy,
+            json.as_ptr().cast(),
+            json.len(),
+            ptr::null_mut(),
+            0,
+            &mut len,
+            &mut err,
+        );
+        assert_eq!(r, cg_result::InvalidJson);
+        assert_eq!(cg_error_line(err), line, "{json:?}");
+        assert!(cg_error_column(err) >= 1, "{json:?}");
+        assert_eq!(read(cg_error_field(err)), field, "{json:?}");
+        assert!(read(cg_error_message(err)).starts_with("EOF while parsing"));
+        cg_error_free(err);
+    }
+    cg_policy_free(policy);
+}
