@@ -118,17 +118,21 @@ pub fn bare_json_message(e: &serde_json::Error) -> String {
 pub fn parse_json<T: DeserializeOwned>(text: &str, source: &str) -> Result<T, CliError> {
     let located = |e: &serde_json::Error, path: Option<String>| {
         let field = path.map_or_else(String::new, |p| format!("`{p}`: "));
+        // serde_json counts the position before a line's first character
+        // as column 0; columns here are 1-based.
         CliError::new(format!(
             "{source}:{}:{}: {field}{}",
             e.line(),
-            e.column(),
+            e.column().max(1),
             bare_json_message(e)
         ))
     };
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        located(e.inner(), (path != ".").then_some(path))
+        // `.` is the document and `?` a place serde could not name (the end
+        // of the input): neither is a field.
+        located(e.inner(), (path != "." && path != "?").then_some(path))
     })?;
     de.end().map_err(|e| located(&e, None))?;
     Ok(value)
