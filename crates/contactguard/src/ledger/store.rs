@@ -139,6 +139,7 @@ impl Entry {
             result,
             place: place_of(self.place()),
             same_debt,
+            pending: self.is_pending(),
         })
     }
 
