@@ -530,9 +530,7 @@ fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
                 ..
             } if until.is_none_or(|u| t < u) => return true,
             Ev::Unreachable => marked = true,
-            Ev::Attempt(a) if a.role == Role::Debtor && (a.pending || reached(a.result)) => {
-                marked = false
-            }
+            Ev::Attempt(a) if a.role == Role::Debtor && reached(a.result) => marked = false,
             _ => {}
         }
     }
@@ -556,7 +554,7 @@ fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
                 if d < first || d > today {
                     continue;
                 }
-                if a.pending || reached(a.result) {
+                if reached(a.result) {
                     return false;
                 }
                 failed += 1;
@@ -1135,7 +1133,7 @@ fn scoped<'a>(ctx: &'a Ctx<'a>, scope: Scope) -> impl Iterator<Item = Att> + 'a 
 
 fn filter_matches(f: &Filter, ask: &Ask, a: &Att) -> bool {
     in_mask(f.channels, a.channel)
-        && (in_mask(f.results, a.result) || (a.pending && f.results != 0))
+        && in_mask(f.results, a.result)
         && in_mask(f.roles, a.role)
         && a.place.is_none_or(|p| in_mask(f.places, p))
         && (!f.same_channel || a.channel == ask.channel)

@@ -22,14 +22,14 @@
 //!
 //! **Pending attempts.** An attempt admitted by `check_and_record` is stored
 //! as *pending* until [`complete`](Ledger::complete) gives its result. While
-//! pending it matches every result filter of every rule: it counts under a
-//! cap of connected calls and under a cap of unanswered ones, starts every
-//! cool-down, and means the debtor was reached (which keeps the
-//! out-of-contact exception closed). Its stored reading is `conversation`
-//! (for `call`, `voicemail_drop`, `visit`) or `delivered` (for `sms`,
-//! `email`, `letter`, `push`). So the ledger never admits more while an
-//! outcome is unknown than it would after any outcome; completing promptly
-//! gives back the capacity the unknown outcome held.
+//! pending it counts as a `conversation` (for `call`, `voicemail_drop`,
+//! `visit`) or as `delivered` (for `sms`, `email`, `letter`, `push`): the
+//! results that count towards the most caps, start cool-downs, and mean the
+//! debtor was reached (which keeps the out-of-contact exception closed). So
+//! the ledger never admits more while an outcome is unknown than it would
+//! after the worst outcome. A pending attempt's result may be counted less
+//! strictly by a cap that counts only unanswered calls; that is the price of
+//! one conservative reading, and completing promptly removes it.
 //!
 //! # Bounded memory
 //!

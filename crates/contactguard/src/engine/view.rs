@@ -15,9 +15,6 @@ pub(crate) struct Att {
     pub(crate) place: Option<Place>,
     /// The attempt is about the ask's debt.
     pub(crate) same_debt: bool,
-    /// Its outcome is not known yet (a ledger admission not completed): it
-    /// matches every result filter, the most restrictive reading.
-    pub(crate) pending: bool,
 }
 
 /// One event, relative to the ask being decided.
@@ -76,7 +73,6 @@ impl<'a> Ev<'a> {
                 result: a.result,
                 place: a.place,
                 same_debt,
-                pending: false,
             }),
             Event::Consent(c) => Ev::Consent {
                 channel: c.channel,

@@ -139,7 +139,6 @@ impl Entry {
             result,
             place: place_of(self.place()),
             same_debt,
-            pending: self.is_pending(),
         })
     }
 
