@@ -361,20 +361,7 @@ impl RedisLedger {
         let (rk, dk) = (self.rec_key(&to), self.debt_key(&debt));
         let lookback = self.policy.lookback_seconds();
         let r = self.run(|c| {
-            let (_, _, rec, deb): (Value, Value, Vec<Vec<u8>>, Vec<Vec<u8>>) = redis::pipe()
-                .cmd("UNWATCH")
-                .cmd("WATCH")
-                .arg(&rk)
-                .arg(&dk)
-                .cmd("LRANGE")
-                .arg(&rk)
-                .arg(0)
-                .arg(-1)
-                .cmd("LRANGE")
-                .arg(&dk)
-                .arg(0)
-                .arg(-1)
-                .query(c)?;
+            let (rec, deb) = watch_and_read(c, &rk, &dk)?;
             let latest = rec
                 .iter()
                 .chain(&deb)
@@ -442,20 +429,7 @@ impl RedisLedger {
         let done = codec::completed(&ticket.entry, result)
             .ok_or_else(|| Error::Invalid("not an attempt ticket".to_owned()))?;
         self.run(|c| {
-            let (_, _, rec, deb): (Value, Value, Vec<Vec<u8>>, Vec<Vec<u8>>) = redis::pipe()
-                .cmd("UNWATCH")
-                .cmd("WATCH")
-                .arg(&rk)
-                .arg(&dk)
-                .cmd("LRANGE")
-                .arg(&rk)
-                .arg(0)
-                .arg(-1)
-                .cmd("LRANGE")
-                .arg(&dk)
-                .arg(0)
-                .arg(-1)
-                .query(c)?;
+            let (rec, deb) = watch_and_read(c, &rk, &dk)?;
             let ri = rec.iter().position(|e| *e == ticket.entry);
             let di = deb.iter().position(|e| *e == ticket.entry);
             if ri.is_none() && di.is_none() {
@@ -600,4 +574,31 @@ fn ledger_denial(message: String) -> Decision {
         retry_at: None,
         obligations: Vec::new(),
     }
+}
+
+/// A Redis list's entries.
+type Entries = Vec<Vec<u8>>;
+
+/// In one round trip: drops any earlier WATCH, watches the recipient's and
+/// the debt's lists, and reads both, so a later EXEC fails if either changed.
+fn watch_and_read(
+    c: &mut Connection,
+    rk: &[u8],
+    dk: &[u8],
+) -> Result<(Entries, Entries), RedisError> {
+    let (_, _, rec, deb): (Value, Value, Entries, Entries) = redis::pipe()
+        .cmd("UNWATCH")
+        .cmd("WATCH")
+        .arg(rk)
+        .arg(dk)
+        .cmd("LRANGE")
+        .arg(rk)
+        .arg(0)
+        .arg(-1)
+        .cmd("LRANGE")
+        .arg(dk)
+        .arg(0)
+        .arg(-1)
+        .query(c)?;
+    Ok((rec, deb))
 }
