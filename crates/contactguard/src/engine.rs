@@ -576,15 +576,22 @@ fn deny(ctx: &Ctx<'_>, earliest: Option<Timestamp>, message: impl FnOnce() -> St
 
 fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
     let ask = ctx.ask;
-    let found = ctx.rec.iter().rev().find_map(|e| match *e {
-        Ev::OptOut { at, channel, place }
-            if (any_channel || channel == ask.channel)
-                && place.is_none_or(|p| ask.place.is_none_or(|a| a == p)) =>
-        {
-            Some((at, channel, place))
-        }
-        _ => None,
-    });
+    // The latest matching opt-out, ties broken by content (the ask's own
+    // channel first), so that the order of same-instant events never
+    // changes the message.
+    let found = ctx
+        .rec
+        .iter()
+        .filter_map(|e| match *e {
+            Ev::OptOut { at, channel, place }
+                if (any_channel || channel == ask.channel)
+                    && place.is_none_or(|p| ask.place.is_none_or(|a| a == p)) =>
+            {
+                Some((at, channel, place))
+            }
+            _ => None,
+        })
+        .max_by_key(|&(at, channel, place)| (at, channel == ask.channel, channel, place));
     match found {
         None => Verdict::Pass,
         Some((at, channel, place)) => deny(ctx, None, || {
@@ -600,12 +607,17 @@ fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
 
 fn cease(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
     let ask = ctx.ask;
-    let found = ctx.rec.iter().find_map(|e| match *e {
-        Ev::Cease { at, same_debt } if scope == Scope::Recipient || same_debt => {
-            Some((at, same_debt))
-        }
-        _ => None,
-    });
+    // The earliest matching cease, one about the ask's debt first.
+    let found = ctx
+        .rec
+        .iter()
+        .filter_map(|e| match *e {
+            Ev::Cease { at, same_debt } if scope == Scope::Recipient || same_debt => {
+                Some((at, same_debt))
+            }
+            _ => None,
+        })
+        .min_by_key(|&(at, same_debt)| (!same_debt, at));
     match found {
         None => Verdict::Pass,
         Some((at, same_debt)) => deny(ctx, None, || {
@@ -630,14 +642,18 @@ fn attorney(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
     } else {
         &ctx.rec
     };
-    let found = events.iter().find_map(|e| match *e {
-        Ev::Attorney {
-            at,
-            same_to,
-            same_debt,
-        } if same_debt && (scope == Scope::Debt || same_to) => Some((at, same_to)),
-        _ => None,
-    });
+    // The earliest notice, one for the ask's recipient first.
+    let found = events
+        .iter()
+        .filter_map(|e| match *e {
+            Ev::Attorney {
+                at,
+                same_to,
+                same_debt,
+            } if same_debt && (scope == Scope::Debt || same_to) => Some((at, same_to)),
+            _ => None,
+        })
+        .min_by_key(|&(at, same_to)| (!same_to, at));
     match found {
         None => Verdict::Pass,
         Some((at, same_to)) => deny(ctx, None, || {
@@ -668,7 +684,11 @@ fn hold(ctx: &Ctx<'_>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
             _ => None,
         })
     };
-    let Some(first) = active(t).next() else {
+    // The earliest active hold, ties broken by content so that the order of
+    // same-instant events never changes the message.
+    let Some(first) =
+        active(t).min_by_key(|&(start, reason, until)| (start, reason, until.is_none(), until))
+    else {
         return Verdict::Pass;
     };
     // The first instant no listed hold is active.
