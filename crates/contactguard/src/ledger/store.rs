@@ -10,8 +10,8 @@
 use super::hash::{Kh, KhMap};
 use crate::engine::view::{Att, Ev};
 use crate::model::{AttemptResult, Channel, HoldReason, Inconvenient, Place, Role};
-use crate::policy::format::{CalendarPeriod, Scope};
-use crate::policy::{Body, Inner, Period};
+use crate::policy::format::Scope;
+use crate::policy::{Body, Inner};
 use jiff::Timestamp;
 
 /// `Entry::kind` of a state event.
@@ -749,15 +749,13 @@ pub(crate) struct Retention {
     pub(crate) lifetime: Vec<LifetimeCap>,
 }
 
-const DAY: i64 = 86_400;
-
 impl Retention {
     pub(crate) fn of(policy: &Inner) -> Retention {
         let mut lifetime = Vec::new();
         let mut never = false;
         // The look-back of every rule but lifetime caps, as the policy
         // compiler computes it (one extra day covers zone offsets).
-        let mut secs = i64::from(policy.unreachable.dates) * DAY + DAY;
+        let mut secs = crate::policy::unreachable_lookback(&policy.unreachable);
         for rule in &policy.rules {
             let (period, filter, limit, scope, excl) = match &rule.body {
                 Body::Cap {
@@ -776,13 +774,9 @@ impl Retention {
                 Body::Cooldown { period, .. } => (*period, None, 0, Scope::Recipient, false),
                 _ => continue,
             };
-            let s = match period {
-                Period::Rolling(s) => s,
-                Period::Dates(n) => i64::from(n) * DAY + DAY,
-                Period::Calendar(CalendarPeriod::Day) => 2 * DAY,
-                Period::Calendar(CalendarPeriod::Week) => 8 * DAY,
-                Period::Calendar(CalendarPeriod::Month) => 32 * DAY,
-                Period::Lifetime => {
+            let s = match period.lookback_seconds() {
+                Some(s) => s,
+                None => {
                     if let Some(f) = filter {
                         if excl {
                             never = true;

@@ -567,23 +567,35 @@ fn window(ctx: &Ctx<'_>, i: usize, w: &WindowSpec, has_calendar: bool) -> Result
 
 const DAY: i64 = 86_400;
 
-fn lookback(rules: &[Rule], unreachable: &UnreachableSpec) -> Option<i64> {
-    // One extra day covers the widest offset between candidate zones.
-    let mut max = i64::from(unreachable.dates) * DAY + DAY;
-    for r in rules {
-        let p = match &r.body {
-            Body::Cap { period, .. } | Body::Cooldown { period, .. } => *period,
-            _ => continue,
-        };
-        let secs = match p {
+impl Period {
+    /// How far back (seconds) a rule with this period reads attempts; one
+    /// extra day covers the widest offset between candidate zones. `None`
+    /// for a lifetime.
+    pub(crate) fn lookback_seconds(self) -> Option<i64> {
+        Some(match self {
             Period::Rolling(s) => s,
             Period::Dates(n) => i64::from(n) * DAY + DAY,
             Period::Calendar(CalendarPeriod::Day) => 2 * DAY,
             Period::Calendar(CalendarPeriod::Week) => 8 * DAY,
             Period::Calendar(CalendarPeriod::Month) => 32 * DAY,
             Period::Lifetime => return None,
+        })
+    }
+}
+
+/// The look-back of the out-of-contact condition, in seconds.
+pub(crate) fn unreachable_lookback(unreachable: &UnreachableSpec) -> i64 {
+    i64::from(unreachable.dates) * DAY + DAY
+}
+
+fn lookback(rules: &[Rule], unreachable: &UnreachableSpec) -> Option<i64> {
+    let mut max = unreachable_lookback(unreachable);
+    for r in rules {
+        let p = match &r.body {
+            Body::Cap { period, .. } | Body::Cooldown { period, .. } => *period,
+            _ => continue,
         };
-        max = max.max(secs);
+        max = max.max(p.lookback_seconds()?);
     }
     Some(max)
 }
