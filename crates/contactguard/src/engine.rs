@@ -944,8 +944,8 @@ fn no_zone(_ctx: &Ctx<'_>) -> Verdict {
 
 fn day_matches(sel: DaySel, date: Date, cal: Option<&crate::policy::Calendar>) -> bool {
     let wd = date.weekday();
-    let holiday = cal.is_some_and(|c| c.holidays.contains(&date));
-    let makeup = cal.is_some_and(|c| c.workdays.contains(&date));
+    let holiday = cal.is_some_and(|c| c.is_holiday(date));
+    let makeup = cal.is_some_and(|c| c.is_makeup_workday(date));
     let weekend_day = matches!(wd, Weekday::Saturday | Weekday::Sunday);
     match sel {
         DaySel::Mon => wd == Weekday::Monday,
@@ -1001,7 +1001,7 @@ fn window_at(
     let date = dt.date();
     let cal = cal.map(|(_, c)| &**c);
     if let Some(c) = cal {
-        if !c.covers.contains(&date.year()) {
+        if !c.covers_year(date.year()) {
             return WinCheck::NoCoverage(date.year());
         }
     }
@@ -1026,7 +1026,7 @@ fn next_permitted(
                 // Before the calendar's data starts, skip to the first
                 // covered year; after it ends, nothing can be classified.
                 let next_year =
-                    cal.and_then(|(_, k)| k.covers.iter().copied().filter(|y| *y > year).min())?;
+                    cal.and_then(|(_, k)| k.next_covered_year(year))?;
                 let jan1 = Date::new(next_year, 1, 1).ok()?;
                 c = start_of_day(z, jan1)?.max(c);
                 continue;

@@ -21,6 +21,29 @@ pub struct Calendar {
     pub(crate) workdays: HashSet<Date>,
 }
 
+impl Calendar {
+    /// Whether the calendar can classify dates of `year`.
+    pub fn covers_year(&self, year: i16) -> bool {
+        self.covers.contains(&year)
+    }
+
+    /// The first covered year after `year`, if any.
+    pub fn next_covered_year(&self, year: i16) -> Option<i16> {
+        self.covers.iter().copied().filter(|y| *y > year).min()
+    }
+
+    /// Whether `date` is a holiday (meaningful only for covered years).
+    pub fn is_holiday(&self, date: Date) -> bool {
+        self.holidays.contains(&date)
+    }
+
+    /// Whether `date` is a make-up working day on a weekend (meaningful
+    /// only for covered years).
+    pub fn is_makeup_workday(&self, date: Date) -> bool {
+        self.workdays.contains(&date)
+    }
+}
+
 /// A calendar's name and the years it covers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CalendarCoverage {
