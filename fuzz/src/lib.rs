@@ -14,7 +14,7 @@ use contactguard::model::{
     Inconvenient, OptOut, Place, PriorConsentToContact, Purpose, RequestContact, Role, Unreachable,
 };
 use contactguard::policy::format::{
-    Bounds, CalendarPeriod, CalendarSpec, ConditionSpec, DaySel, Duration, FilterSpec, LocalTime,
+    Bounds, CalendarPeriod, CalendarRule, CalendarSpec, ConditionSpec, DaySel, Duration, FilterSpec, LocalTime,
     PolicyFile, RangeSpec, RoleSel, RuleKind, RuleSpec, Scope, UnreachableSpec, WindowSpec,
 };
 use contactguard::{Ask, Decision, Event};
@@ -594,10 +594,14 @@ impl PolicyShape {
         file.calendars.insert(
             "c".to_owned(),
             CalendarSpec {
-                source: None,
                 covers: vec![2026],
                 holidays,
                 workdays,
+                // Some inputs also follow the Irish statutory rule, so the
+                // rule's 2026 days must agree with the listed ones or the
+                // policy is refused with an error.
+                rule: (self.holidays.len() % 3 == 2).then_some(CalendarRule::IeOwta1997),
+                ..CalendarSpec::default()
             },
         );
         file

@@ -12,7 +12,7 @@ pub mod replay;
 pub mod report;
 pub mod text;
 
-use crate::common::{load_policy_file, report as stderr_line, CliError};
+use crate::common::{load_policy_arg, report as stderr_line, CliError};
 use contactguard::Policy;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -67,21 +67,6 @@ pub struct AuditArgs {
     timing: bool,
 }
 
-/// Loads `--policy`: a file when it names an existing `.toml`/`.json`
-/// file, else preset names.
-fn load_policy(spec: &str) -> Result<Policy, CliError> {
-    let path = Path::new(spec);
-    let is_file_name = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json"));
-    if is_file_name {
-        load_policy_file(path)
-    } else {
-        Ok(Policy::preset(spec)?)
-    }
-}
-
 fn guess_format(path: &Path, text: &str) -> log::Format {
     match path
         .extension()
@@ -103,7 +88,7 @@ fn guess_format(path: &Path, text: &str) -> log::Format {
 }
 
 pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
-    let policy = load_policy(&args.policy)?;
+    let policy = load_policy_arg(&args.policy)?;
     let started = Instant::now();
     let name = args.log.display().to_string();
     let text = if args.log.as_os_str() == "-" {

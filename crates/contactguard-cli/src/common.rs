@@ -100,6 +100,21 @@ pub fn load_policy_file(path: &Path) -> Result<Policy, CliError> {
     Ok(Policy::parse(&text, syntax, Some(&name))?)
 }
 
+/// Loads a `--policy` argument: a file when it names a `.toml`/`.json`
+/// file, else preset names joined by `+`.
+pub fn load_policy_arg(spec: &str) -> Result<Policy, CliError> {
+    let path = Path::new(spec);
+    let is_file_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json"));
+    if is_file_name {
+        load_policy_file(path)
+    } else {
+        Ok(Policy::preset(spec)?)
+    }
+}
+
 /// Parses a command-line value the way the wire format spells it (channel,
 /// role, instant, date...), so flags accept exactly what JSON accepts.
 pub fn wire<T: DeserializeOwned>(s: &str) -> Result<T, String> {

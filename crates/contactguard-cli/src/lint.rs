@@ -1,6 +1,7 @@
 //! `contactguard lint POLICY_FILE...`: load each policy file, print its
 //! errors as `path:line:column: `field`: message` with a help line, or its
-//! rule count and warnings about holiday calendars that run out soon.
+//! rule count, its holiday calendars' coverage and warnings about those that
+//! run out soon (an error with `--strict`, for a deployment's CI).
 
 use crate::common::{counted, load_policy_file, report, wire, CliError};
 use contactguard::policy::CalendarCoverage;
@@ -9,7 +10,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Warn when a calendar's data ends within this many days.
+/// Warn when a calendar's data ends within this many days, by default.
 const WARN_DAYS: i32 = 60;
 
 #[derive(Debug, clap::Args)]
@@ -20,6 +21,12 @@ pub struct Args {
     /// Check calendar coverage as of this date (YYYY-MM-DD) instead of today
     #[arg(long, value_name = "DATE", value_parser = wire::<Date>)]
     today: Option<Date>,
+    /// Warn when a calendar a rule uses runs out within this many days
+    #[arg(long, value_name = "DAYS", default_value_t = WARN_DAYS)]
+    within: i32,
+    /// Fail (exit 1) when a calendar a rule uses runs out within `--within` days
+    #[arg(long)]
+    strict: bool,
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
@@ -46,8 +53,18 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         let rules = counted(policy.rules().len(), "rule");
         writeln!(out, "{}: ok, {rules}", path.display())?;
         for calendar in policy.calendar_coverage() {
-            if let Some(warning) = coverage_warning(&calendar, today) {
-                writeln!(out, "{}: warning: {warning}", path.display())?;
+            writeln!(
+                out,
+                "{}: {}",
+                path.display(),
+                coverage_line(&calendar, today)
+            )?;
+            if let Some(warning) = coverage_warning(&calendar, today, args.within) {
+                let level = if args.strict { "error" } else { "warning" };
+                writeln!(out, "{}: {level}: {warning}", path.display())?;
+                if args.strict {
+                    errors += 1;
+                }
             }
         }
     }
@@ -58,29 +75,62 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     })
 }
 
-/// A warning when the calendar's data ends within [`WARN_DAYS`] of `today`
-/// or has ended: windows using it deny every date past its last year.
-fn coverage_warning(calendar: &CalendarCoverage, today: Date) -> Option<String> {
-    let name = &calendar.name;
-    let Some(&last) = calendar.years.iter().max() else {
-        return Some(format!(
-            "calendar `{name}` covers no year, so rules using it deny every date"
+/// One line on what a calendar covers: each listed year with its status,
+/// the statutory rule, and the first date it cannot classify.
+fn coverage_line(calendar: &CalendarCoverage, today: Date) -> String {
+    let mut parts: Vec<String> = calendar
+        .listed
+        .iter()
+        .map(|y| format!("{} {}", y.year, y.status))
+        .collect();
+    if let Some(rule) = calendar.rule {
+        parts.push(format!(
+            "every year from {} by statutory rule `{}`",
+            rule.first_year(),
+            rule.as_str()
         ));
-    };
-    let ends = Date::new(last, 12, 31).ok()?;
-    let days_left = today.until(ends).ok()?.get_days();
-    if days_left < 0 {
-        Some(format!(
-            "calendar `{name}` ran out on {ends}: rules using it deny every later date; add {} data",
-            today.year()
-        ))
-    } else if days_left <= WARN_DAYS {
-        Some(format!(
-            "calendar `{name}` runs out on {ends}, in {}: add {} data",
-            counted(days_left, "day"),
-            i32::from(last) + 1
-        ))
-    } else {
-        None
     }
+    let ends = match calendar.first_unclassifiable(today) {
+        Some(d) => format!("cannot classify from {d}"),
+        None => "never runs out".to_owned(),
+    };
+    format!("calendar `{}`: {}; {ends}", calendar.name, parts.join(", "))
+}
+
+/// A warning when a calendar that a rule uses cannot classify a date within
+/// `within` days of `today`: windows using it deny from that date on.
+fn coverage_warning(calendar: &CalendarCoverage, today: Date, within: i32) -> Option<String> {
+    if calendar.used_by.is_empty() {
+        return None;
+    }
+    let name = &calendar.name;
+    let first = calendar.first_unclassifiable(today)?;
+    let rules = calendar.used_by.join(", ");
+    if first == today {
+        let last = calendar
+            .years
+            .iter()
+            .copied()
+            .filter(|y| *y < today.year())
+            .max();
+        return Some(match last.and_then(|y| Date::new(y, 12, 31).ok()) {
+            Some(ended) => format!(
+                "calendar `{name}` ran out on {ended}: {rules} deny every later date; add {} data",
+                today.year()
+            ),
+            None => format!(
+                "calendar `{name}` has no data for {}: {rules} deny every date it cannot classify",
+                today.year()
+            ),
+        });
+    }
+    let ends = first.yesterday().ok()?;
+    let days_left = today.until(ends).ok()?.get_days();
+    (days_left <= within).then(|| {
+        format!(
+            "calendar `{name}` runs out on {ends}, in {}: {rules} deny from {first}; add {} data",
+            counted(days_left, "day"),
+            first.year()
+        )
+    })
 }

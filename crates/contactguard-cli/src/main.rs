@@ -6,6 +6,7 @@
 //! an arm in [`Command::run`].
 
 mod audit;
+mod calendars;
 mod check;
 mod common;
 mod demo;
@@ -37,6 +38,8 @@ enum Command {
     Explain(check::ExplainArgs),
     /// Validate policy files (TOML or JSON) and warn about stale calendars
     Lint(lint::Args),
+    /// List a policy's holiday calendars: coverage, status, source, when each runs out
+    Calendars(calendars::Args),
     /// List the bundled presets, show one, or print their reference page
     Presets(presets::Args),
     /// Decide a few realistic asks against bundled presets and explain them
@@ -54,6 +57,7 @@ impl Command {
             Command::Check(args) => check::run(args, out),
             Command::Explain(args) => check::run_explain(args, out),
             Command::Lint(args) => lint::run(args, out),
+            Command::Calendars(args) => calendars::run(args, out),
             Command::Presets(args) => presets::run(args, out),
             Command::Demo(args) => demo::run(args, out),
             Command::Audit(args) => audit::run(args, out),

@@ -2,7 +2,7 @@
 //! print the reference page (`docs/presets.md`).
 
 use crate::common::{counted, CliError};
-use contactguard::policy::PolicyFile;
+use contactguard::policy::{CalendarCoverage, PolicyFile};
 use contactguard::{preset_names, preset_source, Policy};
 use std::io::Write;
 use std::process::ExitCode;
@@ -52,11 +52,26 @@ fn list(out: &mut dyn Write) -> Result<ExitCode, CliError> {
             format!(" (extends {})", file.extends.join(", "))
         };
         match Policy::preset(name) {
-            Ok(_) => writeln!(
-                out,
-                "{name:width$}  {:>5}  {title}{extends}",
-                file.rules.len()
-            )?,
+            Ok(policy) => {
+                writeln!(
+                    out,
+                    "{name:width$}  {:>5}  {title}{extends}",
+                    file.rules.len()
+                )?;
+                // Only the calendars the preset itself defines.
+                for cal in policy
+                    .calendar_coverage()
+                    .iter()
+                    .filter(|c| file.calendars.contains_key(&c.name))
+                {
+                    writeln!(
+                        out,
+                        "{:width$}         calendar {}",
+                        "",
+                        calendar_summary(cal)
+                    )?;
+                }
+            }
             Err(e) => {
                 broken = true;
                 writeln!(out, "{name:width$}      ?  does not load: {e}")?;
@@ -78,6 +93,9 @@ fn show(names: &str, out: &mut dyn Write) -> Result<ExitCode, CliError> {
             .unwrap_or_else(|| "(untitled)".to_owned());
         writeln!(out, "{name}: {title}")?;
     }
+    for cal in policy.calendar_coverage() {
+        writeln!(out, "calendar {}", calendar_summary(&cal))?;
+    }
     writeln!(out, "{}\n", counted(policy.rules().len(), "rule"))?;
     for rule in policy.rules() {
         writeln!(out, "{}  {}", rule.id, rule.title)?;
@@ -89,6 +107,22 @@ fn show(names: &str, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `id`: 2026 official, 2027 official (`contactguard calendars` has more).
+fn calendar_summary(cal: &CalendarCoverage) -> String {
+    let mut years: Vec<String> = cal
+        .listed
+        .iter()
+        .map(|y| format!("{} {}", y.year, y.status))
+        .collect();
+    if let Some(rule) = cal.rule {
+        years.push(format!(
+            "every year from {} (statutory-rule)",
+            rule.first_year()
+        ));
+    }
+    format!("`{}`: {}", cal.name, years.join(", "))
 }
 
 fn markdown(out: &mut dyn Write) -> Result<ExitCode, CliError> {

@@ -204,7 +204,11 @@ fn lint_good_policy_prints_rule_count() {
         "good-policy.toml",
     ]));
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
-    assert_eq!(r.stdout, "good-policy.toml: ok, 2 rules\n");
+    assert_eq!(
+        r.stdout,
+        "good-policy.toml: ok, 2 rules\n\
+         good-policy.toml: calendar `acme`: 2026 official; cannot classify from 2027-01-01\n"
+    );
 }
 
 #[test]
@@ -252,6 +256,169 @@ fn lint_keeps_going_after_an_error() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn lint_strict_fails_when_a_used_calendar_runs_out_within_the_horizon() {
+    let lint = |extra: &[&str]| {
+        let mut args = vec!["lint", "--today", "2026-11-15"];
+        args.extend_from_slice(extra);
+        args.push("good-policy.toml");
+        run(&mut contactguard(&args))
+    };
+    // 46 days left: a warning, and with --strict an error.
+    let r = lint(&[]);
+    assert_eq!(r.code, Some(0), "{}", r.stdout);
+    let r = lint(&["--strict"]);
+    assert_eq!(r.code, Some(1), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("error: calendar `acme` runs out on 2026-12-31, in 46 days: acme.hours deny from 2027-01-01"),
+        "{}",
+        r.stdout
+    );
+    // A horizon shorter than what is left: clean even with --strict.
+    let r = lint(&["--strict", "--within", "45"]);
+    assert_eq!(r.code, Some(0), "{}", r.stdout);
+    assert!(!r.stdout.contains("error"), "{}", r.stdout);
+    let r = lint(&["--strict", "--within", "46"]);
+    assert_eq!(r.code, Some(1), "{}", r.stdout);
+}
+
+#[test]
+fn lint_accepts_an_operator_year_added_to_a_preset_calendar() {
+    let r = run(&mut contactguard(&[
+        "lint",
+        "--strict",
+        "--today",
+        "2026-12-07",
+        "id-2028.toml",
+    ]));
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "id-2028.toml: calendar `id`: 2026 official, 2027 official, 2028 official; cannot classify from 2029-01-01"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn lint_names_the_line_of_a_year_that_disagrees_with_the_preset() {
+    let r = run(&mut contactguard(&["lint", "id-conflict.toml"]));
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert!(
+        // Line 7 is `[calendars.id]` (the prefix is the file or the policy's name).
+        r.stderr.starts_with("id-conflict")
+            && r.stderr.contains(":7:")
+            && r.stderr.contains("`calendars.id`"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("already lists 2027 with different days"),
+        "{}",
+        r.stderr
+    );
+}
+
+// ---- calendars --------------------------------------------------------
+
+#[test]
+fn calendars_reports_status_and_when_each_runs_out() {
+    let r = run(&mut contactguard(&[
+        "calendars",
+        "--policy",
+        "id-ojk+ie+th",
+        "--today",
+        "2026-12-07",
+    ]));
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    let out = &r.stdout;
+    assert!(out.contains("calendar `id`\n"), "{out}");
+    assert!(out.contains("  2027: official        18 holidays"), "{out}");
+    assert!(out.contains("  2027: computed        22 holidays"), "{out}");
+    assert!(out.contains("  2026: partial          4 holidays"), "{out}");
+    assert!(
+        out.contains("every year from 2023: statutory-rule `ie-owta-1997`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("runs out:  never (computed by rule for every later year)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "runs out:  2028-01-01 is the first date it cannot classify (390 days from 2026-12-07)"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn calendars_of_an_operator_file_include_its_years() {
+    let r = run(&mut contactguard(&[
+        "calendars",
+        "--policy",
+        "id-2028.toml",
+        "--today",
+        "2026-12-07",
+    ]));
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "  2028: official         1 holidays  SKB on 2028 national holidays (test excerpt)"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("2029-01-01 is the first date it cannot classify"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn check_with_an_operator_calendar_file_denies_its_holiday() {
+    let ask = |at: &str| {
+        run(&mut contactguard(&[
+            "check",
+            "--policy-file",
+            "id-2028.toml",
+            "--compact",
+            "--at",
+            at,
+            "--channel",
+            "call",
+            "--to",
+            "d1",
+            "--role",
+            "debtor",
+            "--debt",
+            "L1",
+            "--tz",
+            "Asia/Jakarta",
+            "--place",
+            "mobile",
+            "--purpose",
+            "collection",
+        ]))
+    };
+    let holiday = ask("2028-01-03T10:00:00+07:00");
+    let holiday = decision_of(&holiday.stdout);
+    assert_eq!(holiday["allow"], Value::Bool(false), "{holiday:?}");
+    assert_eq!(holiday["denials"][0]["id"], "id-ojk.1", "{holiday:?}");
+    assert!(
+        !holiday["denials"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no data"),
+        "{holiday:?}"
+    );
+    let working = decision_of(&ask("2028-01-04T10:00:00+07:00").stdout);
+    assert_eq!(working["allow"], Value::Bool(true), "{working:?}");
 }
 
 // ---- check ------------------------------------------------------------

@@ -1025,8 +1025,7 @@ fn next_permitted(
             WinCheck::NoCoverage(year) => {
                 // Before the calendar's data starts, skip to the first
                 // covered year; after it ends, nothing can be classified.
-                let next_year =
-                    cal.and_then(|(_, k)| k.next_covered_year(year))?;
+                let next_year = cal.and_then(|(_, k)| k.next_covered_year(year))?;
                 let jan1 = Date::new(next_year, 1, 1).ok()?;
                 c = start_of_day(z, jan1)?.max(c);
                 continue;

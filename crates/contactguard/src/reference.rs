@@ -8,8 +8,8 @@
 //! does no I/O.
 
 use crate::policy::format::{
-    Bounds, CalendarPeriod, CalendarSpec, ConditionSpec, DaySel, FilterSpec, PolicyFile, RangeSpec,
-    RoleSel, RuleKind, RuleSpec, WindowSpec,
+    Bounds, CalendarPeriod, CalendarSpec, CalendarStatus, ConditionSpec, DaySel, FilterSpec,
+    PolicyFile, RangeSpec, RoleSel, RuleKind, RuleSpec, WindowSpec,
 };
 use crate::{preset_names, preset_source, Policy};
 use std::fmt::Write as _;
@@ -161,30 +161,56 @@ fn render_preset(out: &mut String, name: &str, l: &Loaded) -> std::fmt::Result {
 }
 
 fn render_calendar(out: &mut String, name: &str, cal: &CalendarSpec) -> std::fmt::Result {
-    let covers: Vec<String> = cal.covers.iter().map(i16::to_string).collect();
+    let mut covers: Vec<String> = cal.covers.iter().map(i16::to_string).collect();
+    if let Some(rule) = cal.rule {
+        covers.push(format!("every year from {} by rule", rule.first_year()));
+    }
     write!(out, "Calendar `{name}` (covers {})", covers.join(", "))?;
     if let Some(source) = &cal.source {
         write!(out, ", source: {}", one_line(source))?;
     }
     writeln!(out, ".")?;
     writeln!(out)?;
-    let dates = |v: &[jiff::civil::Date]| {
-        v.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    writeln!(
-        out,
-        "- holidays: {}",
-        if cal.holidays.is_empty() {
-            "none".to_owned()
-        } else {
-            dates(&cal.holidays)
+    if let Some(rule) = cal.rule {
+        writeln!(
+            out,
+            "- statutory rule `{}` (status `statutory-rule`): {}",
+            rule.as_str(),
+            rule.cite()
+        )?;
+    }
+    for year in &cal.covers {
+        let info = cal.years.get(&year.to_string());
+        let status = info
+            .and_then(|i| i.status)
+            .or(cal.status)
+            .unwrap_or(CalendarStatus::Official);
+        let days = |v: &[jiff::civil::Date]| {
+            let listed: Vec<String> = v
+                .iter()
+                .filter(|d| d.year() == *year)
+                .map(ToString::to_string)
+                .collect();
+            if listed.is_empty() {
+                "none".to_owned()
+            } else {
+                listed.join(", ")
+            }
+        };
+        write!(out, "- {year} (status `{status}`")?;
+        if let Some(source) = info.and_then(|i| i.source.as_deref()) {
+            write!(out, ", source: {}", one_line(source))?;
         }
-    )?;
-    if !cal.workdays.is_empty() {
-        writeln!(out, "- make-up working days: {}", dates(&cal.workdays))?;
+        writeln!(out, "): holidays: {}", days(&cal.holidays))?;
+        if cal.workdays.iter().any(|d| d.year() == *year) {
+            writeln!(out, "  make-up working days: {}", days(&cal.workdays))?;
+        }
+        if let Some(note) = info.and_then(|i| i.note.as_deref()) {
+            writeln!(out, "  note: {}", one_line(note))?;
+        }
+    }
+    if let Some(note) = &cal.note {
+        writeln!(out, "- note: {}", one_line(note))?;
     }
     writeln!(out)?;
     Ok(())

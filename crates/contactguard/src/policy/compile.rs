@@ -8,50 +8,10 @@ use super::format::{
 use super::presets::Loaded;
 use super::{Inner, Policy};
 use crate::model::{AttemptResult, Channel, HoldReason, Place, Purpose, Role};
-use jiff::civil::Date;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// A holiday calendar, compiled.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Calendar {
-    /// Years the data covers.
-    pub covers: Vec<i16>,
-    pub(crate) holidays: HashSet<Date>,
-    pub(crate) workdays: HashSet<Date>,
-}
-
-impl Calendar {
-    /// Whether the calendar can classify dates of `year`.
-    pub fn covers_year(&self, year: i16) -> bool {
-        self.covers.contains(&year)
-    }
-
-    /// The first covered year after `year`, if any.
-    pub fn next_covered_year(&self, year: i16) -> Option<i16> {
-        self.covers.iter().copied().filter(|y| *y > year).min()
-    }
-
-    /// Whether `date` is a holiday (meaningful only for covered years).
-    pub fn is_holiday(&self, date: Date) -> bool {
-        self.holidays.contains(&date)
-    }
-
-    /// Whether `date` is a make-up working day on a weekend (meaningful
-    /// only for covered years).
-    pub fn is_makeup_workday(&self, date: Date) -> bool {
-        self.workdays.contains(&date)
-    }
-}
-
-/// A calendar's name and the years it covers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CalendarCoverage {
-    /// The calendar's name.
-    pub name: String,
-    /// Years for which its data is complete.
-    pub years: Vec<i16>,
-}
+pub(crate) use super::calendar::Calendar;
 
 /// A set of enum values as a bitmask; `ALL` when a list was not given.
 pub(crate) type Mask = u32;
@@ -291,33 +251,11 @@ fn compile_calendar(
     name: &str,
     spec: &super::format::CalendarSpec,
 ) -> Result<Calendar, PolicyError> {
-    let field = |f: &str| format!("calendars.{name}.{f}");
-    if spec.covers.is_empty() {
-        return Err(loaded.locate(
-            PolicyError::new(
-                "policy.invalid",
-                "a calendar must say which years it `covers`",
-            )
-            .with_field(field("covers")),
-        ));
-    }
-    for (list, what) in [(&spec.holidays, "holidays"), (&spec.workdays, "workdays")] {
-        for (i, d) in list.iter().enumerate() {
-            if !spec.covers.contains(&d.year()) {
-                return Err(loaded.locate(
-                    PolicyError::new(
-                        "policy.invalid",
-                        format!("date `{d}` lies outside the calendar's `covers` years"),
-                    )
-                    .with_field(format!("{}[{i}]", field(what))),
-                ));
-            }
-        }
-    }
-    Ok(Calendar {
-        covers: spec.covers.clone(),
-        holidays: spec.holidays.iter().copied().collect(),
-        workdays: spec.workdays.iter().copied().collect(),
+    Calendar::from_spec(spec).map_err(|(field, message)| {
+        loaded.locate(
+            PolicyError::new("policy.invalid", message)
+                .with_field(format!("calendars.{name}.{field}")),
+        )
     })
 }
 
@@ -623,6 +561,23 @@ fn lookback(rules: &[Rule], unreachable: &UnreachableSpec) -> Option<i64> {
     Some(max)
 }
 
+/// Points every window rule at the final, merged calendar of its name: a
+/// file that extends a preset may add years to the preset's calendar after
+/// the preset's rules were compiled.
+fn use_merged_calendars(rules: &mut [Rule], calendars: &BTreeMap<String, Arc<Calendar>>) {
+    for rule in rules {
+        if let Body::Window {
+            calendar: Some((name, cal)),
+            ..
+        } = &mut rule.body
+        {
+            if let Some(merged) = calendars.get(name.as_str()) {
+                *cal = Arc::clone(merged);
+            }
+        }
+    }
+}
+
 pub(crate) fn compile(name: &str, files: Vec<Loaded>) -> Result<Policy, PolicyError> {
     let mut calendars: BTreeMap<String, Arc<Calendar>> = BTreeMap::new();
     let mut rules = Vec::new();
@@ -632,18 +587,23 @@ pub(crate) fn compile(name: &str, files: Vec<Loaded>) -> Result<Policy, PolicyEr
         let file = &loaded.file;
         for (cname, spec) in &file.calendars {
             let cal = compile_calendar(loaded, cname, spec)?;
-            if let Some(existing) = calendars.get(cname) {
-                if **existing != cal {
-                    return Err(loaded.locate(
-                        PolicyError::new(
-                            "policy.calendar_conflict",
-                            format!("calendar `{cname}` is already defined differently by an extended policy"),
+            let merged = match calendars.get(cname) {
+                None => cal,
+                Some(existing) => {
+                    let mut merged = Calendar::clone(existing);
+                    merged.merge(&cal).map_err(|conflict| {
+                        loaded.locate(
+                            PolicyError::new("policy.calendar_conflict", conflict.message(cname))
+                                .with_field(format!("calendars.{cname}"))
+                                .with_help(
+                                    "add only years the extended calendar lacks, or list the same days for a year it has",
+                                ),
                         )
-                        .with_field(format!("calendars.{cname}")),
-                    ));
+                    })?;
+                    merged
                 }
-            }
-            calendars.insert(cname.clone(), Arc::new(cal));
+            };
+            calendars.insert(cname.clone(), Arc::new(merged));
         }
         if let Some(u) = &file.unreachable {
             if u.dates == 0 || u.min_failed == 0 {
@@ -675,6 +635,7 @@ pub(crate) fn compile(name: &str, files: Vec<Loaded>) -> Result<Policy, PolicyEr
             specs.push(spec.clone());
         }
     }
+    use_merged_calendars(&mut rules, &calendars);
     let unreachable = unreachable.unwrap_or_default();
     let lookback = lookback(&rules, &unreachable);
     Ok(Policy::from_inner(Inner {
@@ -715,13 +676,18 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
             }
         }
         for (name, cal) in &inner.calendars {
-            if calendars.get(name).is_some_and(|c| c != cal) {
-                return Err(PolicyError::new(
-                    "policy.calendar_conflict",
-                    format!("calendar `{name}` is defined differently in two composed policies"),
-                ));
-            }
-            calendars.insert(name.clone(), Arc::clone(cal));
+            let merged = match calendars.get(name) {
+                None => Arc::clone(cal),
+                Some(existing) if existing == cal => continue,
+                Some(existing) => {
+                    let mut merged = Calendar::clone(existing);
+                    merged.merge(cal).map_err(|conflict| {
+                        PolicyError::new("policy.calendar_conflict", conflict.message(name))
+                    })?;
+                    Arc::new(merged)
+                }
+            };
+            calendars.insert(name.clone(), merged);
         }
         if p.inner().unreachable != UnreachableSpec::default() || unreachable.is_none() {
             if unreachable
@@ -736,6 +702,7 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
             unreachable = Some(inner.unreachable.clone());
         }
     }
+    use_merged_calendars(&mut rules, &calendars);
     let unreachable = unreachable.unwrap_or_default();
     let lookback = lookback(&rules, &unreachable);
     Ok(Policy::from_inner(Inner {

@@ -62,15 +62,24 @@ impl Default for UnreachableSpec {
     }
 }
 
-/// A holiday calendar: days off, make-up working days, and the years the
-/// data covers.
+/// A holiday calendar: days off and make-up working days, either listed per
+/// year (`covers`, `holidays`, `workdays`) or computed for any year by a
+/// statutory `rule`, or both. Every year says where its data comes from and
+/// how sure it is (`status`, `years.YYYY`).
+///
+/// A policy that extends another may define a calendar of the same name:
+/// its years are added to the extended calendar's; a year both define must
+/// list the same days, except that an `official` list replaces a `computed`
+/// or `partial` year.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarSpec {
-    /// Where the dates come from.
+    /// Where the dates come from (for every listed year without its own
+    /// `years.YYYY.source`).
     #[serde(default)]
     pub source: Option<String>,
-    /// Years for which the calendar is complete.
+    /// Years for which the listed dates are the whole calendar.
+    #[serde(default)]
     pub covers: Vec<i16>,
     /// Holidays (`YYYY-MM-DD`).
     #[serde(default)]
@@ -78,6 +87,108 @@ pub struct CalendarSpec {
     /// Make-up working days (`YYYY-MM-DD`), e.g. China's 调休 weekends.
     #[serde(default)]
     pub workdays: Vec<Date>,
+    /// How the listed years were obtained (default `official`), unless a
+    /// year says otherwise under `years`.
+    #[serde(default)]
+    pub status: Option<CalendarStatus>,
+    /// A statutory rule that computes the calendar for any year it applies
+    /// to (years listed in `covers` must agree with it).
+    #[serde(default)]
+    pub rule: Option<CalendarRule>,
+    /// What is known to be missing or uncertain.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Per-year `status`, `source` and `note`, keyed by the year
+    /// (`[calendars.th.years.2027]`); each key must be a covered year.
+    #[serde(default)]
+    pub years: BTreeMap<String, CalendarYearSpec>,
+}
+
+/// What is known about one listed year of a calendar.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarYearSpec {
+    /// How the year's dates were obtained.
+    #[serde(default)]
+    pub status: Option<CalendarStatus>,
+    /// Where they come from.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// What is known to be missing or uncertain.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// How a calendar year's dates were obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CalendarStatus {
+    /// The government's published list for that year.
+    Official,
+    /// Worked out from the usual rules before (or without) an official list;
+    /// it may differ from what is eventually published.
+    Computed,
+    /// Fixed by statute for every year and computed from that rule.
+    StatutoryRule,
+    /// Some of the year's days only: the listed days are holidays, others
+    /// may be missing.
+    Partial,
+}
+
+impl CalendarStatus {
+    /// The wire name: `official`, `computed`, `statutory-rule`, `partial`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CalendarStatus::Official => "official",
+            CalendarStatus::Computed => "computed",
+            CalendarStatus::StatutoryRule => "statutory-rule",
+            CalendarStatus::Partial => "partial",
+        }
+    }
+}
+
+impl fmt::Display for CalendarStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A statutory holiday rule the crate can compute for any year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CalendarRule {
+    /// Ireland's public holidays under the Organisation of Working Time Act
+    /// 1997, Schedule 2, as amended for St Brigid's Day (from 2023): 1
+    /// January; the first Monday in February, or 1 February when that is a
+    /// Friday; 17 March; Easter Monday; the first Monday in May, June and
+    /// August; the last Monday in October; 25 and 26 December. No
+    /// substitute weekday for a holiday on a weekend.
+    #[serde(rename = "ie-owta-1997")]
+    IeOwta1997,
+}
+
+impl CalendarRule {
+    /// The wire name, e.g. `ie-owta-1997`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CalendarRule::IeOwta1997 => "ie-owta-1997",
+        }
+    }
+
+    /// The first year the rule describes (earlier years had other days).
+    pub fn first_year(self) -> i16 {
+        match self {
+            CalendarRule::IeOwta1997 => 2023,
+        }
+    }
+
+    /// The rule's citation.
+    pub fn cite(self) -> &'static str {
+        match self {
+            CalendarRule::IeOwta1997 => {
+                "Organisation of Working Time Act 1997, Schedule 2 (as amended 2022 for St Brigid's Day)"
+            }
+        }
+    }
 }
 
 /// One rule. Which of the optional parameters a rule takes depends on its

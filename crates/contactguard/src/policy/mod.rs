@@ -1,14 +1,15 @@
 //! Policies: loading (TOML, JSON, presets), validation with located errors,
 //! composition, and the compiled form the engine evaluates.
 
+mod calendar;
 mod compile;
 mod error;
 pub mod format;
 mod locate;
 mod presets;
 
+pub use calendar::{Calendar, CalendarCoverage, YearCoverage};
 pub(crate) use compile::{bit, unreachable_lookback, Body, Cond, Filter, Period, Rule, Win, ALL};
-pub use compile::{Calendar, CalendarCoverage};
 pub use error::PolicyError;
 pub use format::{PolicyFile, RuleSpec};
 pub use presets::{preset_names, preset_source};
@@ -140,15 +141,23 @@ impl Policy {
         &self.inner.specs
     }
 
-    /// Each holiday calendar with the years it covers, so operators can see
-    /// when the data runs out.
+    /// Each holiday calendar: the years it lists with their status and
+    /// source, the statutory rule that computes any year, and the rules that
+    /// read it, so operators can see when the data runs out.
     pub fn calendar_coverage(&self) -> Vec<CalendarCoverage> {
         self.inner
             .calendars
             .iter()
-            .map(|(name, c)| CalendarCoverage {
-                name: name.clone(),
-                years: c.covers.clone(),
+            .map(|(name, c)| {
+                let mut cov = c.coverage(name);
+                cov.used_by = self
+                    .inner
+                    .specs
+                    .iter()
+                    .filter(|r| r.calendar.as_deref() == Some(name.as_str()))
+                    .map(|r| r.id.clone())
+                    .collect();
+                cov
             })
             .collect()
     }
