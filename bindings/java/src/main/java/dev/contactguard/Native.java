@@ -21,12 +21,19 @@ final class Native {
     private Native() {}
 
     static final String LIBRARY = "contactguard_ffi";
+    /** The C ABI version this binding is written for (the header's {@code CG_ABI_VERSION}). */
+    static final int ABI_VERSION = 2;
 
     static {
         if (com.sun.jna.Native.POINTER_SIZE != 8 || com.sun.jna.Native.SIZE_T_SIZE != 8) {
             throw new UnsatisfiedLinkError("contactguard's Java binding supports 64-bit JVMs only");
         }
         com.sun.jna.Native.register(Native.class, NativeLibrary.getInstance(LIBRARY));
+        int abi = cg_abi_version();
+        if (abi != ABI_VERSION) {
+            throw new UnsatisfiedLinkError("contactguard: " + LIBRARY + " has ABI version " + abi
+                    + ", this binding needs " + ABI_VERSION);
+        }
         checkLayout(0, new CgStr());
         checkLayout(1, new CgTimestamp());
         checkLayout(2, new CgAsk());
@@ -46,10 +53,13 @@ final class Native {
     // Results (cg_result).
     static final int OK = 0;
     static final int BUFFER_TOO_SMALL = 8;
+    static final int MISSING_FIELD = 10;
     static final int POINTER_SIZE = com.sun.jna.Native.POINTER_SIZE;
     static final int POLICY = 100;
 
     static native String cg_version();
+
+    static native int cg_abi_version();
 
     static native long cg_abi_sizeof(int which);
 
