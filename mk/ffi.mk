@@ -3,7 +3,8 @@
 #
 #   make header      regenerate include/contactguard.h with the pinned cbindgen
 #   make ffi-test    header freshness, C/C++ tests (vectors included), the C
-#                    example and the tests under AddressSanitizer and valgrind
+#                    example and the tests under AddressSanitizer and
+#                    valgrind, and make install-test (mk/install.mk)
 #   make java-test   the Java binding's JUnit tests (vectors included)
 #   make bench-java  per-call and batch timings from Java (not a test)
 
@@ -22,7 +23,7 @@ MVN_FLAGS ?= -B -ntp
 FFI_APT := cmake g++ pkg-config libgtest-dev nlohmann-json3-dev valgrind
 JAVA_APT := openjdk-17-jdk-headless maven
 
-.PHONY: header header-check cbindgen ffi-deps ffi-lib ffi-test java-deps java-test bench-java
+.PHONY: header header-check cbindgen ffi-deps ffi-lib ffi-test ffi-c-test java-deps java-test bench-java
 
 # cbindgen at the pinned version, installed into target/tools.
 cbindgen:
@@ -55,13 +56,15 @@ ffi-lib:
 	@echo "==> C ABI library for the tests"
 	$(CARGO) build -p contactguard-ffi --features test-panic
 	@mkdir -p $(FFI_LIB)/pkgconfig
-	cp -f $(ROOT)/target/debug/libcontactguard_ffi.so $(ROOT)/target/debug/libcontactguard_ffi.a $(FFI_LIB)/
+	cp -f $(CARGO_TARGET)/debug/libcontactguard_ffi.so $(CARGO_TARGET)/debug/libcontactguard_ffi.a $(FFI_LIB)/
 	@version=$$(sed -n 's/^#define CG_VERSION_STRING "\(.*\)"/\1/p' $(FFI_HEADER)); \
 	sed -e "s|@PREFIX@|$(ROOT)|" -e "s|@INCLUDEDIR@|$(ROOT)/include|" -e "s|@LIBDIR@|$(FFI_LIB)|" \
 		-e "s|@VERSION@|$$version|" $(ROOT)/crates/contactguard-ffi/contactguard.pc.in > $(FFI_LIB)/pkgconfig/contactguard.pc
 
-## ffi-test: C ABI header freshness; C and C++ tests and vectors, plain, under valgrind and under ASan
-ffi-test: header-check ffi-deps ffi-lib
+## ffi-test: C ABI header freshness; C and C++ tests and vectors, plain, under valgrind and under ASan; make install-test
+ffi-test: header-check ffi-deps ffi-lib ffi-c-test install-test
+
+ffi-c-test: header-check ffi-deps ffi-lib
 	@echo "==> C and C++ tests, and the same under valgrind"
 	cmake -S $(ROOT)/tests/c -B $(FFI_BUILD) -DCG_LIB_DIR=$(FFI_LIB) -DCG_VALGRIND=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build $(FFI_BUILD) -j2
