@@ -17,6 +17,7 @@ FFI_ASAN_BUILD := $(ROOT)/build/ffi-asan
 FFI_HEADER := $(ROOT)/include/contactguard.h
 CBINDGEN_RUN = $(CBINDGEN) --quiet --config $(ROOT)/crates/contactguard-ffi/cbindgen.toml --crate contactguard-ffi
 JAVA_DIR := $(ROOT)/bindings/java
+JAVA_EXAMPLE := $(ROOT)/examples/java
 MVN ?= mvn
 MVN_FLAGS ?= -B -ntp
 # Debian packages the C/C++ tests need; installed when missing.
@@ -82,14 +83,22 @@ java-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-## java-test: the Java binding's JUnit tests over the C ABI, conformance vectors included
+## java-test: the Java binding's JUnit tests (vectors included), the jar's bundled library with no flags, mvn install, and examples/java against it
+# Unit tests load the debug library with the panic hook (FFI_LIB); the *IT
+# tests run on the packaged jar with no library path, which must load the
+# release library it bundles; `install` puts the jar in the local Maven
+# repository, where examples/java, a project of its own, finds it and runs
+# with a plain `java -cp`.
 java-test: java-deps ffi-lib
-	@echo "==> Java binding"
-	$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml test -Dcontactguard.library.path=$(FFI_LIB)
+	@echo "==> Java binding: unit tests, the packaged jar with no flags, mvn install"
+	$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml install -Dcontactguard.library.path=$(FFI_LIB)
+	@echo "==> Java: examples/java against the installed artifact, no -D flags"
+	$(MVN) $(MVN_FLAGS) -q -f $(JAVA_EXAMPLE)/pom.xml compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+	java -cp "$(JAVA_EXAMPLE)/target/classes:$$(cat $(JAVA_EXAMPLE)/target/classpath.txt)" example.Example | tee $(JAVA_EXAMPLE)/target/out.txt
+	grep -q '^allow: no$$' $(JAVA_EXAMPLE)/target/out.txt
 
 ## bench-java: per-call and batch cost from Java against the release library
 bench-java: java-deps
-	$(CARGO) build --release -p contactguard-ffi
-	$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml -DskipTests package
-	java -Djna.library.path=$(ROOT)/target/release -cp "$(JAVA_DIR)/target/classes:$$(cat $(JAVA_DIR)/target/classpath.txt)" \
+	$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml -DskipTests test-compile
+	java -cp "$(JAVA_DIR)/target/test-classes:$(JAVA_DIR)/target/classes:$$(cat $(JAVA_DIR)/target/classpath.txt)" \
 		dev.contactguard.Bench
