@@ -34,9 +34,11 @@ help:
 		while IFS= read -r line; do printf '  %-14s %s\n' "$${line%%:*}" "$${line#*: }"; done
 
 ## demo: audit the bundled sample contact log against cn+conduct and print what it finds
+# The HTML report goes beside the build, in CARGO_TARGET_DIR when it is set.
 demo:
 	$(CARGO) build --release -p contactguard-cli
-	$(CARGO) run --release -q -p contactguard-cli -- audit examples/data/sample-log.csv --policy cn+conduct --out target/audit-report.html
+	@mkdir -p $(CARGO_TARGET)
+	$(CARGO) run --release -q -p contactguard-cli -- audit examples/data/sample-log.csv --policy cn+conduct --out $(CARGO_TARGET)/audit-report.html
 
 ## test: every check, as CI runs it: Rust, C/C++, install, Java, Python, fuzz smoke, Redis, Spark
 test: toolchain fmt clippy doc unit vectors docs-check ffi-test java-test python-test panic-test fuzz-smoke redis-test spark-test
