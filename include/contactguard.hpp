@@ -222,7 +222,10 @@ struct Event {
     /// Required for attempts; left empty, pushing the event throws
     /// (`ffi.missing_field`).
     std::optional<Role> role;
-    AttemptResult result = AttemptResult::NoAnswer;
+    /// Required for attempts: the C ABI's 0 is `not_connected`, not UNSET,
+    /// so the wrapper refuses an attempt without one (`ffi.missing_field`,
+    /// field `event.result`) rather than guess.
+    std::optional<AttemptResult> result;
     std::optional<Place> place;
     HoldReason reason = HoldReason::Dispute;
     std::optional<Timestamp> until;
@@ -498,7 +501,12 @@ struct CEvent {
             ev.has_channel = 1;
         }
         if (e.role) ev.role = static_cast<uint32_t>(*e.role);
-        ev.result = static_cast<uint32_t>(e.result);
+        if (e.result) {
+            ev.result = static_cast<uint32_t>(*e.result);
+        } else if (e.type == EventType::Attempt) {
+            throw Error(CG_RESULT_MISSING_FIELD, "ffi.missing_field", "`result` is not set", "event.result",
+                        "set every required field: a forgotten one is never read as a default", 0, 0);
+        }
         if (e.place) {
             ev.place = static_cast<uint32_t>(*e.place);
             ev.has_place = 1;

@@ -116,6 +116,18 @@ TEST(Wrapper, AnAskWithoutARoleThrowsMissingField) {
     attempt.role.reset();
     EXPECT_THROW(history.push(attempt), cg::Error);
     EXPECT_EQ(history.size(), 0u);
+    // An attempt without a result is refused by the wrapper (the C ABI
+    // reads 0 as not_connected, which some caps do not count).
+    attempt.role = cg::Role::Debtor;
+    attempt.result.reset();
+    try {
+        history.push(attempt);
+        FAIL() << "expected an Error";
+    } catch (const cg::Error &e) {
+        EXPECT_EQ(e.result(), CG_RESULT_MISSING_FIELD);
+        EXPECT_EQ(e.field(), "event.result");
+    }
+    EXPECT_EQ(history.size(), 0u);
 }
 
 TEST(Wrapper, BatchAndJson) {

@@ -122,6 +122,11 @@ class ContactGuardTest {
                     Event.builder(EventType.ATTEMPT, EIGHT).channel(Channel.CALL).to("c").debt("d")
                             .result(AttemptResult.NO_ANSWER).build()));
             assertEquals("event.role", h.field());
+            ContactGuardException r = assertThrows(ContactGuardException.class, () -> history.push(
+                    Event.builder(EventType.ATTEMPT, EIGHT).channel(Channel.CALL).role(Role.DEBTOR).to("c").debt("d")
+                            .build()));
+            assertEquals("ffi.missing_field", r.code());
+            assertEquals("event.result", r.field());
             assertEquals(0, history.size());
         }
     }
