@@ -1,9 +1,11 @@
-# contactguard: `make demo` shows what it does, `make test` runs every check.
-# Run from the repository root. Each step prints the commands it runs.
+# contactguard: `make demo` shows what it does, `make test` runs every check
+# (what CI runs), `make` alone the fast Rust-only ones, `make help` lists the
+# targets. Run from the repository root. Each step prints the commands it
+# runs.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
-.DEFAULT_GOAL := test
+.DEFAULT_GOAL := check
 
 # rustup installs cargo here; a fresh shell may not have it on PATH yet.
 export PATH := $(PATH):$(HOME)/.cargo/bin
@@ -11,20 +13,34 @@ export PATH := $(PATH):$(HOME)/.cargo/bin
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 CARGO ?= cargo
 CLI := $(CARGO) run -q -p contactguard-cli --
+# Where cargo puts what it builds: CARGO_TARGET_DIR when set, else target/.
+CARGO_TARGET := $(abspath $(or $(CARGO_TARGET_DIR),$(ROOT)/target))
 
 # Conformance vectors: the shared cases beside the repository (CI lays
 # shared/ next to its clone) and the project's own, when they exist. The
 # runner adds the files named in CONTACTGUARD_VECTORS by itself.
 VECTORS := $(strip $(wildcard $(abspath $(ROOT)/../shared/vectors)) $(wildcard $(ROOT)/tests/vectors))
 
-.PHONY: demo test toolchain fmt clippy doc unit vectors docs-check docs bench-peers
+.PHONY: help check demo test toolchain fmt clippy doc unit vectors docs-check docs bench-peers
+
+## check: the fast Rust-only checks (the default): formatting, clippy, unit and integration tests, vectors
+check: toolchain fmt clippy unit vectors
+	@echo "==> make check: all steps passed (make test runs every language and tool)"
+
+## help: list the targets and what they do
+help:
+	@echo "make TARGET, from the repository root; \`make\` alone is \`make check\`."
+	@grep -h -E '^## [a-z0-9-]+:' $(MAKEFILE_LIST) | sed -e 's/^## //' | \
+		while IFS= read -r line; do printf '  %-14s %s\n' "$${line%%:*}" "$${line#*: }"; done
 
 ## demo: audit the bundled sample contact log against cn+conduct and print what it finds
+# The HTML report goes beside the build, in CARGO_TARGET_DIR when it is set.
 demo:
 	$(CARGO) build --release -p contactguard-cli
-	$(CARGO) run --release -q -p contactguard-cli -- audit examples/data/sample-log.csv --policy cn+conduct --out target/audit-report.html
+	@mkdir -p $(CARGO_TARGET)
+	$(CARGO) run --release -q -p contactguard-cli -- audit examples/data/sample-log.csv --policy cn+conduct --out $(CARGO_TARGET)/audit-report.html
 
-## test: formatting, lints, docs, unit and integration tests, vectors, docs freshness
+## test: every check, as CI runs it: Rust, C/C++, install, Java, Python, fuzz smoke, Redis, Spark
 test: toolchain fmt clippy doc unit vectors docs-check ffi-test java-test python-test panic-test fuzz-smoke redis-test spark-test
 	@echo "==> make test: all steps passed"
 
@@ -85,6 +101,8 @@ docs:
 
 # The C ABI, its header, the C/C++ tests and the Java binding.
 include $(ROOT)/mk/ffi.mk
+# `make install` of the C ABI and its test against a temporary prefix.
+include $(ROOT)/mk/install.mk
 # The Python module: wheel, fresh virtual environment, pytest.
 include $(ROOT)/mk/python.mk
 # Fuzzing, the panic boundary, ThreadSanitizer and Miri (SECURITY.md).

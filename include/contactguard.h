@@ -51,6 +51,15 @@
  *   nanoseconds in 0..1000000000. Enum fields are uint32_t holding one of
  *   the named constants (CG_CHANNEL_CALL...); any other value is
  *   CG_RESULT_INVALID_ENUM. Optional fields have a has_ flag (0 or 1).
+ *
+ * Zero means "not given"
+ *   The 0 of cg_channel, cg_role, cg_place and cg_purpose is their UNSET
+ *   constant, so a zero-initialised struct never holds a default that
+ *   widens a decision: a required channel or role left at 0 is
+ *   CG_RESULT_MISSING_FIELD (code `ffi.missing_field`, the field naming
+ *   it), never a call to the debtor; an optional place or purpose left at
+ *   0 is not given, and the rules that need it assume the stricter value.
+ *   CG_ABI_VERSION says which contract a library follows (cg_abi_version).
  */
 
 
@@ -75,6 +84,17 @@
 
 // Patch version.
 #define CG_VERSION_PATCH 0
+
+// The version of the binary interface: the layout of the structs, the
+// values of the enums and result codes and the functions' contracts. It
+// changes whenever a program built against an older header could
+// misbehave with this library; bindings that load the library at run time
+// (Java) refuse one whose `cg_abi_version()` differs from theirs.
+//
+// 2: every enum field of the ask reads 0 as `UNSET` (`CG_CHANNEL_UNSET`,
+// `CG_ROLE_UNSET`, `CG_PLACE_UNSET`, `CG_PURPOSE_UNSET`), the other
+// values moved up by one, and `CG_RESULT_MISSING_FIELD` was added.
+#define CG_ABI_VERSION 2
 
 // The status of a call. Values are fixed and never reused: a code that is
 // retired stays reserved.
@@ -107,6 +127,9 @@ enum cg_result
     CG_RESULT_BUFFER_TOO_SMALL = 8,
     // JSON input could not be parsed or has the wrong shape.
     CG_RESULT_INVALID_JSON = 9,
+    // A required field was left at 0, its enum's `UNSET` (a `cg_ask`'s or
+    // an attempt's `role` or `channel`); the error's field names it.
+    CG_RESULT_MISSING_FIELD = 10,
     // A policy could not be loaded: see the error's code, line, column and
     // field.
     CG_RESULT_POLICY = 100,
@@ -122,26 +145,31 @@ typedef uint32_t cg_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// The medium of a contact (`cg_ask.channel`, `cg_event.channel`).
+// The medium of a contact (`cg_ask.channel`, `cg_event.channel`). 0 is
+// `CG_CHANNEL_UNSET`: a field left zero is "not given", never a call.
 enum cg_channel
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    // Not given: a zero-initialised field. Where a channel is required
+    // (`cg_ask`, attempts, consents, opt-outs) it is
+    // `CG_RESULT_MISSING_FIELD`; for an inconvenient event, no channel.
+    CG_CHANNEL_UNSET = 0,
     // `call`
-    CG_CHANNEL_CALL = 0,
+    CG_CHANNEL_CALL = 1,
     // `sms`
-    CG_CHANNEL_SMS = 1,
+    CG_CHANNEL_SMS = 2,
     // `email`
-    CG_CHANNEL_EMAIL = 2,
+    CG_CHANNEL_EMAIL = 3,
     // `letter`
-    CG_CHANNEL_LETTER = 3,
+    CG_CHANNEL_LETTER = 4,
     // `visit`
-    CG_CHANNEL_VISIT = 4,
+    CG_CHANNEL_VISIT = 5,
     // `push`
-    CG_CHANNEL_PUSH = 5,
+    CG_CHANNEL_PUSH = 6,
     // `voicemail_drop`
-    CG_CHANNEL_VOICEMAIL_DROP = 6,
+    CG_CHANNEL_VOICEMAIL_DROP = 7,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -151,32 +179,36 @@ typedef uint32_t cg_channel;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// The role of the person contacted, relative to the debt.
+// The role of the person contacted, relative to the debt. 0 is
+// `CG_ROLE_UNSET`: a field left zero is an error, never the debtor.
 enum cg_role
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    // Not given: a zero-initialised field. Required (`cg_ask`, attempts):
+    // `CG_RESULT_MISSING_FIELD`, never read as the debtor.
+    CG_ROLE_UNSET = 0,
     // `debtor`
-    CG_ROLE_DEBTOR = 0,
+    CG_ROLE_DEBTOR = 1,
     // `co_debtor`
-    CG_ROLE_CO_DEBTOR = 1,
+    CG_ROLE_CO_DEBTOR = 2,
     // `guarantor`
-    CG_ROLE_GUARANTOR = 2,
+    CG_ROLE_GUARANTOR = 3,
     // `spouse`
-    CG_ROLE_SPOUSE = 3,
+    CG_ROLE_SPOUSE = 4,
     // `estate_representative`
-    CG_ROLE_ESTATE_REPRESENTATIVE = 4,
+    CG_ROLE_ESTATE_REPRESENTATIVE = 5,
     // `attorney` (the debtor's)
-    CG_ROLE_ATTORNEY = 5,
+    CG_ROLE_ATTORNEY = 6,
     // `emergency_contact`
-    CG_ROLE_EMERGENCY_CONTACT = 6,
+    CG_ROLE_EMERGENCY_CONTACT = 7,
     // `reference`
-    CG_ROLE_REFERENCE = 7,
+    CG_ROLE_REFERENCE = 8,
     // `third_party` (anyone else)
-    CG_ROLE_THIRD_PARTY = 8,
+    CG_ROLE_THIRD_PARTY = 9,
     // `employer`
-    CG_ROLE_EMPLOYER = 9,
+    CG_ROLE_EMPLOYER = 10,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -186,18 +218,20 @@ typedef uint32_t cg_role;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// Why a contact is made.
+// Why a contact is made. 0 is `CG_PURPOSE_UNSET` (not given: stricter).
 enum cg_purpose
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    // Not given: rules that need a purpose assume the stricter one, as when `has_purpose` is 0.
+    CG_PURPOSE_UNSET = 0,
     // `collection`
-    CG_PURPOSE_COLLECTION = 0,
+    CG_PURPOSE_COLLECTION = 1,
     // `location`
-    CG_PURPOSE_LOCATION = 1,
+    CG_PURPOSE_LOCATION = 2,
     // `notice`
-    CG_PURPOSE_NOTICE = 2,
+    CG_PURPOSE_NOTICE = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -207,20 +241,22 @@ typedef uint32_t cg_purpose;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// The place reached.
+// The place reached. 0 is `CG_PLACE_UNSET` (not given: stricter).
 enum cg_place
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    // Not given: rules that need a place assume the stricter one, as when `has_place` is 0.
+    CG_PLACE_UNSET = 0,
     // `home`
-    CG_PLACE_HOME = 0,
+    CG_PLACE_HOME = 1,
     // `mobile`
-    CG_PLACE_MOBILE = 1,
+    CG_PLACE_MOBILE = 2,
     // `work`
-    CG_PLACE_WORK = 2,
+    CG_PLACE_WORK = 3,
     // `unknown`
-    CG_PLACE_UNKNOWN = 3,
+    CG_PLACE_UNKNOWN = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -231,6 +267,9 @@ typedef uint32_t cg_place;
 #endif // __cplusplus
 
 // The outcome of a contact attempt.
+//
+// Unlike the enums of the ask, its values kept their numbering in ABI 2
+// (0 is `not_connected`, not UNSET); see CHANGELOG.md.
 enum cg_attempt_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
@@ -408,7 +447,10 @@ typedef struct cg_str {
 //
 // Zero-initialise it (`cg_ask ask = {0};`), then set the required fields
 // (`at`, `channel`, `to`, `role`, `debt`) and any optional ones with their
-// `has_` flag. An optional field left out makes every rule that needs it
+// `has_` flag. Every enum's 0 is its `UNSET` constant: a required `channel`
+// or `role` left at 0 is `CG_RESULT_MISSING_FIELD` (code
+// `ffi.missing_field`, the field naming it), never a call to the debtor;
+// an optional field left out (or `UNSET`) makes every rule that needs it
 // assume the stricter value. Flags are 0 or 1 (any non-zero is 1).
 // Read during the call only.
 typedef struct cg_ask {
@@ -425,13 +467,15 @@ typedef struct cg_ask {
     size_t timezones_len;
     // Days past due (read when `has_days_past_due`).
     int64_t days_past_due;
-    // One of `CG_CHANNEL_*`.
+    // One of `CG_CHANNEL_*`; required (`CG_CHANNEL_UNSET` is an error).
     uint32_t channel;
-    // One of `CG_ROLE_*`.
+    // One of `CG_ROLE_*`; required (`CG_ROLE_UNSET` is an error).
     uint32_t role;
-    // One of `CG_PLACE_*` (read when `has_place`).
+    // One of `CG_PLACE_*` (read when `has_place`; `CG_PLACE_UNSET` is not
+    // given).
     uint32_t place;
-    // One of `CG_PURPOSE_*` (read when `has_purpose`).
+    // One of `CG_PURPOSE_*` (read when `has_purpose`; `CG_PURPOSE_UNSET`
+    // is not given).
     uint32_t purpose;
     // Whether `place` is given.
     uint8_t has_place;
@@ -478,8 +522,9 @@ typedef struct cg_denial {
 typedef struct cg_event {
     // One of `CG_EVENT_TYPE_*`.
     uint32_t type;
-    // One of `CG_CHANNEL_*`: required for attempt, consent and opt-out;
-    // optional for inconvenient (`has_channel`).
+    // One of `CG_CHANNEL_*`: required for attempt, consent and opt-out
+    // (`CG_CHANNEL_UNSET` is `CG_RESULT_MISSING_FIELD`); optional for
+    // inconvenient (`has_channel`; `CG_CHANNEL_UNSET` is not given).
     uint32_t channel;
     // When it happened.
     struct cg_timestamp at;
@@ -488,7 +533,8 @@ typedef struct cg_event {
     // The debt (attempt, cease, attorney, hold, prior consent, unreachable;
     // optional for request-contact with `has_debt`).
     struct cg_str debt;
-    // One of `CG_ROLE_*` (attempt).
+    // One of `CG_ROLE_*` (attempt; `CG_ROLE_UNSET` is
+    // `CG_RESULT_MISSING_FIELD`).
     uint32_t role;
     // One of `CG_ATTEMPT_RESULT_*` (attempt).
     uint32_t result;
@@ -554,7 +600,8 @@ void cg_decision_free(struct cg_decision *decision);
 // zone is a denial with a reason); it fails only on invalid arguments:
 // `CG_RESULT_NULL_ARGUMENT` (every pointer is required: pass an empty
 // history rather than NULL, so that a forgotten history cannot go
-// unnoticed), `CG_RESULT_INVALID_ENUM`, `CG_RESULT_INVALID_TIME`,
+// unnoticed), `CG_RESULT_MISSING_FIELD` (a `channel` or `role` left at
+// 0), `CG_RESULT_INVALID_ENUM`, `CG_RESULT_INVALID_TIME`,
 // `CG_RESULT_INVALID_UTF8`, with the error's field naming the member at
 // fault. On failure `decision` is reset to one that does not allow and has
 // no denials (fail closed), so a caller that ignores the status still
@@ -680,7 +727,8 @@ cg_result cg_history_new(struct cg_history **out_history, struct cg_error **out_
 
 // Appends one event (copied; `event` is read during the call only).
 // Appending in time order is cheap; an older event is inserted at its
-// place. Errors: `CG_RESULT_NULL_ARGUMENT`, `CG_RESULT_INVALID_ENUM`,
+// place. Errors: `CG_RESULT_NULL_ARGUMENT`, `CG_RESULT_MISSING_FIELD`,
+// `CG_RESULT_INVALID_ENUM`,
 // `CG_RESULT_INVALID_TIME`, `CG_RESULT_INVALID_UTF8`, with the error's
 // field naming the member at fault. On failure the history is unchanged.
 cg_result cg_history_push(struct cg_history *history,
@@ -836,6 +884,10 @@ size_t cg_abi_sizeof(uint32_t which);
 // (never freed). Compare it with the header's `CG_VERSION_*` macros to
 // detect a header and library from different builds.
 const char *cg_version(void);
+
+// The library's ABI version (`CG_ABI_VERSION` of the header it was built
+// with). A program compares it with the header's macro at start-up.
+uint32_t cg_abi_version(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -178,11 +178,17 @@ struct DecisionFree {
 }  // namespace detail
 
 /// "May we contact this person, on this channel, right now?"
+///
+/// No field has a default that could widen a decision: `channel` and `role`
+/// are required, and deciding an Ask without them throws Error with code
+/// `ffi.missing_field` naming the field (never a call to the debtor); the
+/// optional fields left empty make the rules that need them assume the
+/// stricter value.
 struct Ask {
     Timestamp at{0, 0};
-    Channel channel = Channel::Call;
+    std::optional<Channel> channel;
     std::string to;
-    Role role = Role::Debtor;
+    std::optional<Role> role;
     std::string debt;
     /// Candidate IANA zones: the contact must be permitted in every one.
     std::vector<std::string> timezones;
@@ -213,8 +219,13 @@ struct Event {
     std::string to;
     std::optional<std::string> debt;
     std::optional<Channel> channel;
-    Role role = Role::Debtor;
-    AttemptResult result = AttemptResult::NoAnswer;
+    /// Required for attempts; left empty, pushing the event throws
+    /// (`ffi.missing_field`).
+    std::optional<Role> role;
+    /// Required for attempts: the C ABI's 0 is `not_connected`, not UNSET,
+    /// so the wrapper refuses an attempt without one (`ffi.missing_field`,
+    /// field `event.result`) rather than guess.
+    std::optional<AttemptResult> result;
     std::optional<Place> place;
     HoldReason reason = HoldReason::Dispute;
     std::optional<Timestamp> until;
@@ -222,7 +233,9 @@ struct Event {
     std::optional<std::string> start;
     std::optional<std::string> end;
     std::vector<std::string> weekdays;
-    bool granted = true;
+    /// Consent and prior consent: false (withdrawn) unless set, so a
+    /// forgotten flag never grants.
+    bool granted = false;
 
     static Event attempt(Timestamp at, Channel channel, std::string to, Role role, std::string debt,
                          AttemptResult result) {
@@ -441,9 +454,10 @@ struct CAsk {
         zones.reserve(a.timezones.size());
         for (const auto &z : a.timezones) zones.push_back(to_c(z));
         ask.at = a.at;
-        ask.channel = static_cast<uint32_t>(a.channel);
+        // An empty channel or role stays 0 (UNSET): the C ABI reports it.
+        if (a.channel) ask.channel = static_cast<uint32_t>(*a.channel);
         ask.to = to_c(a.to);
-        ask.role = static_cast<uint32_t>(a.role);
+        if (a.role) ask.role = static_cast<uint32_t>(*a.role);
         ask.debt = to_c(a.debt);
         ask.timezones = zones.empty() ? nullptr : zones.data();
         ask.timezones_len = zones.size();
@@ -486,8 +500,13 @@ struct CEvent {
             ev.channel = static_cast<uint32_t>(*e.channel);
             ev.has_channel = 1;
         }
-        ev.role = static_cast<uint32_t>(e.role);
-        ev.result = static_cast<uint32_t>(e.result);
+        if (e.role) ev.role = static_cast<uint32_t>(*e.role);
+        if (e.result) {
+            ev.result = static_cast<uint32_t>(*e.result);
+        } else if (e.type == EventType::Attempt) {
+            throw Error(CG_RESULT_MISSING_FIELD, "ffi.missing_field", "`result` is not set", "event.result",
+                        "set every required field: a forgotten one is never read as a default", 0, 0);
+        }
         if (e.place) {
             ev.place = static_cast<uint32_t>(*e.place);
             ev.has_place = 1;

@@ -3,7 +3,8 @@
 #
 #   make header      regenerate include/contactguard.h with the pinned cbindgen
 #   make ffi-test    header freshness, C/C++ tests (vectors included), the C
-#                    example and the tests under AddressSanitizer and valgrind
+#                    example and the tests under AddressSanitizer and
+#                    valgrind, and make install-test (mk/install.mk)
 #   make java-test   the Java binding's JUnit tests (vectors included)
 #   make bench-java  per-call and batch timings from Java (not a test)
 
@@ -16,13 +17,14 @@ FFI_ASAN_BUILD := $(ROOT)/build/ffi-asan
 FFI_HEADER := $(ROOT)/include/contactguard.h
 CBINDGEN_RUN = $(CBINDGEN) --quiet --config $(ROOT)/crates/contactguard-ffi/cbindgen.toml --crate contactguard-ffi
 JAVA_DIR := $(ROOT)/bindings/java
+JAVA_EXAMPLE := $(ROOT)/examples/java
 MVN ?= mvn
 MVN_FLAGS ?= -B -ntp
 # Debian packages the C/C++ tests need; installed when missing.
 FFI_APT := cmake g++ pkg-config libgtest-dev nlohmann-json3-dev valgrind
 JAVA_APT := openjdk-17-jdk-headless maven
 
-.PHONY: header header-check cbindgen ffi-deps ffi-lib ffi-test java-deps java-test bench-java
+.PHONY: header header-check cbindgen ffi-deps ffi-lib ffi-test ffi-c-test java-deps java-test bench-java
 
 # cbindgen at the pinned version, installed into target/tools.
 cbindgen:
@@ -55,13 +57,15 @@ ffi-lib:
 	@echo "==> C ABI library for the tests"
 	$(CARGO) build -p contactguard-ffi --features test-panic
 	@mkdir -p $(FFI_LIB)/pkgconfig
-	cp -f $(ROOT)/target/debug/libcontactguard_ffi.so $(ROOT)/target/debug/libcontactguard_ffi.a $(FFI_LIB)/
+	cp -f $(CARGO_TARGET)/debug/libcontactguard_ffi.so $(CARGO_TARGET)/debug/libcontactguard_ffi.a $(FFI_LIB)/
 	@version=$$(sed -n 's/^#define CG_VERSION_STRING "\(.*\)"/\1/p' $(FFI_HEADER)); \
 	sed -e "s|@PREFIX@|$(ROOT)|" -e "s|@INCLUDEDIR@|$(ROOT)/include|" -e "s|@LIBDIR@|$(FFI_LIB)|" \
 		-e "s|@VERSION@|$$version|" $(ROOT)/crates/contactguard-ffi/contactguard.pc.in > $(FFI_LIB)/pkgconfig/contactguard.pc
 
-## ffi-test: C ABI header freshness; C and C++ tests and vectors, plain, under valgrind and under ASan
-ffi-test: header-check ffi-deps ffi-lib
+## ffi-test: C ABI header freshness; C and C++ tests and vectors, plain, under valgrind and under ASan; make install-test
+ffi-test: header-check ffi-deps ffi-lib ffi-c-test install-test
+
+ffi-c-test: header-check ffi-deps ffi-lib
 	@echo "==> C and C++ tests, and the same under valgrind"
 	cmake -S $(ROOT)/tests/c -B $(FFI_BUILD) -DCG_LIB_DIR=$(FFI_LIB) -DCG_VALGRIND=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build $(FFI_BUILD) -j2
@@ -79,14 +83,22 @@ java-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-## java-test: the Java binding's JUnit tests over the C ABI, conformance vectors included
+## java-test: the Java binding's JUnit tests (vectors included), the jar's bundled library with no flags, mvn install, and examples/java against it
+# Unit tests load the debug library with the panic hook (FFI_LIB); the *IT
+# tests run on the packaged jar with no library path, which must load the
+# release library it bundles; `install` puts the jar in the local Maven
+# repository, where examples/java, a project of its own, finds it and runs
+# with a plain `java -cp`.
 java-test: java-deps ffi-lib
-	@echo "==> Java binding"
-	$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml test -Dcontactguard.library.path=$(FFI_LIB)
+	@echo "==> Java binding: unit tests, the packaged jar with no flags, mvn install"
+	$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml install -Dcontactguard.library.path=$(FFI_LIB)
+	@echo "==> Java: examples/java against the installed artifact, no -D flags"
+	$(MVN) $(MVN_FLAGS) -q -f $(JAVA_EXAMPLE)/pom.xml compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+	java -cp "$(JAVA_EXAMPLE)/target/classes:$$(cat $(JAVA_EXAMPLE)/target/classpath.txt)" example.Example | tee $(JAVA_EXAMPLE)/target/out.txt
+	grep -q '^allow: no$$' $(JAVA_EXAMPLE)/target/out.txt
 
 ## bench-java: per-call and batch cost from Java against the release library
 bench-java: java-deps
-	$(CARGO) build --release -p contactguard-ffi
-	$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml -DskipTests package
-	java -Djna.library.path=$(ROOT)/target/release -cp "$(JAVA_DIR)/target/classes:$$(cat $(JAVA_DIR)/target/classpath.txt)" \
+	$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml -DskipTests test-compile
+	java -cp "$(JAVA_DIR)/target/test-classes:$(JAVA_DIR)/target/classes:$$(cat $(JAVA_DIR)/target/classpath.txt)" \
 		dev.contactguard.Bench

@@ -229,6 +229,64 @@ TEST_F(Fixture, AFailedDecideDoesNotAllow) {
     EXPECT_FALSE(cg_decision_allow(decision)) << "fail closed";
 }
 
+// Zero means "not given": a zero-initialised ask with only at, to, debt and
+// a zone set is an error naming `role` (never a call to the debtor), and
+// fails closed.
+TEST_F(Fixture, AZeroInitialisedAskIsAMissingRole) {
+    const cg_ask ok = ask(kMorning);
+    ASSERT_EQ(cg_decide(policy, history, &ok, decision, nullptr), CG_RESULT_OK);
+    ASSERT_TRUE(cg_decision_allow(decision));
+    cg_ask bare{};
+    bare.at.seconds = kMorning;
+    bare.to = s("c1");
+    bare.debt = s("d1");
+    bare.timezones = zones;
+    bare.timezones_len = 1;
+    cg_error *err = nullptr;
+    EXPECT_EQ(cg_decide(policy, history, &bare, decision, &err), CG_RESULT_MISSING_FIELD);
+    EXPECT_EQ(cg_error_result(err), CG_RESULT_MISSING_FIELD);
+    EXPECT_EQ(str(cg_error_code(err)), "ffi.missing_field");
+    EXPECT_EQ(str(cg_error_field(err)), "ask.role");
+    EXPECT_NE(str(cg_error_message(err)).find("`role`"), std::string::npos);
+    cg_error_free(err);
+    EXPECT_FALSE(cg_decision_allow(decision)) << "fail closed";
+
+    // With the role given, the channel is the one missing.
+    bare.role = CG_ROLE_DEBTOR;
+    EXPECT_EQ(cg_decide(policy, history, &bare, decision, &err), CG_RESULT_MISSING_FIELD);
+    EXPECT_EQ(str(cg_error_field(err)), "ask.channel");
+    cg_error_free(err);
+
+    // Unset place and purpose are "not given" (stricter), not errors.
+    bare.channel = CG_CHANNEL_CALL;
+    bare.has_place = 1;
+    bare.place = CG_PLACE_UNSET;
+    bare.has_purpose = 1;
+    bare.purpose = CG_PURPOSE_UNSET;
+    EXPECT_EQ(cg_decide(policy, history, &bare, decision, nullptr), CG_RESULT_OK);
+
+    // The same in a batch, and for an attempt in the history.
+    cg_ask asks[2] = {ok, ok};
+    asks[1].role = CG_ROLE_UNSET;
+    cg_verdict verdicts[2] = {};
+    EXPECT_EQ(cg_decide_batch(policy, history, asks, 2, verdicts, &err), CG_RESULT_MISSING_FIELD);
+    EXPECT_EQ(str(cg_error_field(err)), "asks[1].role");
+    cg_error_free(err);
+    cg_event attempt{};
+    attempt.type = CG_EVENT_TYPE_ATTEMPT;
+    attempt.at.seconds = kEarly - 86400;
+    attempt.channel = CG_CHANNEL_CALL;
+    attempt.to = s("c1");
+    attempt.debt = s("d1");
+    attempt.result = CG_ATTEMPT_RESULT_NO_ANSWER;
+    EXPECT_EQ(cg_history_push(history, &attempt, &err), CG_RESULT_MISSING_FIELD);
+    EXPECT_EQ(str(cg_error_field(err)), "event.role");
+    cg_error_free(err);
+    EXPECT_EQ(cg_history_len(history), 0u);
+}
+
+TEST(Version, AbiVersionMatchesTheHeader) { EXPECT_EQ(cg_abi_version(), static_cast<uint32_t>(CG_ABI_VERSION)); }
+
 TEST_F(Fixture, InvalidInputsAreNamed) {
     cg_error *err = nullptr;
     cg_ask a = ask(kMorning);
@@ -263,6 +321,8 @@ TEST_F(Fixture, InvalidInputsAreNamed) {
     evs[0].to = s("c1");
     evs[0].debt = s("d1");
     evs[1].type = CG_EVENT_TYPE_ATTEMPT;
+    evs[1].channel = CG_CHANNEL_CALL;
+    evs[1].role = CG_ROLE_DEBTOR;
     evs[1].result = 99;
     EXPECT_EQ(cg_history_push_many(history, evs, 2, &err), CG_RESULT_INVALID_ENUM);
     EXPECT_EQ(str(cg_error_field(err)), "events[1].result");

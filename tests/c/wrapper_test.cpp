@@ -83,6 +83,53 @@ TEST(Wrapper, InvalidArgumentsThrowError) {
     }
 }
 
+// No default widens a decision: an Ask without a role (or channel) throws
+// an Error naming it instead of deciding a call to the debtor.
+TEST(Wrapper, AnAskWithoutARoleThrowsMissingField) {
+    const auto policy = cg::Policy::presets("us-reg-f");
+    cg::History history;
+    cg::Ask ask;
+    ask.at = cg::Timestamp{1792072800, 0};
+    ask.to = "+1-617-555-0100";
+    ask.debt = "loan-42";
+    ask.timezones = {"America/New_York"};
+    try {
+        (void)policy.decide(history, ask);
+        FAIL() << "expected an Error";
+    } catch (const cg::Error &e) {
+        EXPECT_EQ(e.result(), CG_RESULT_MISSING_FIELD);
+        EXPECT_EQ(e.code(), "ffi.missing_field");
+        EXPECT_EQ(e.field(), "ask.role");
+    }
+    ask.role = cg::Role::Debtor;
+    try {
+        (void)policy.decide(history, ask);
+        FAIL() << "expected an Error";
+    } catch (const cg::Error &e) {
+        EXPECT_EQ(e.field(), "ask.channel");
+    }
+    ask.channel = cg::Channel::Call;
+    EXPECT_TRUE(policy.decide(history, ask).allow());
+    // An attempt event without a role is refused too.
+    cg::Event attempt = cg::Event::attempt(cg::Timestamp{1791813600, 0}, cg::Channel::Call, "+1-617-555-0100",
+                                           cg::Role::Debtor, "loan-42", cg::AttemptResult::NoAnswer);
+    attempt.role.reset();
+    EXPECT_THROW(history.push(attempt), cg::Error);
+    EXPECT_EQ(history.size(), 0u);
+    // An attempt without a result is refused by the wrapper (the C ABI
+    // reads 0 as not_connected, which some caps do not count).
+    attempt.role = cg::Role::Debtor;
+    attempt.result.reset();
+    try {
+        history.push(attempt);
+        FAIL() << "expected an Error";
+    } catch (const cg::Error &e) {
+        EXPECT_EQ(e.result(), CG_RESULT_MISSING_FIELD);
+        EXPECT_EQ(e.field(), "event.result");
+    }
+    EXPECT_EQ(history.size(), 0u);
+}
+
 TEST(Wrapper, BatchAndJson) {
     const auto policy = cg::Policy::presets("us-reg-f");
     cg::History history;

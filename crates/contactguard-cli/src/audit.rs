@@ -12,7 +12,7 @@ pub mod replay;
 pub mod report;
 pub mod text;
 
-use crate::common::{load_policy_arg, report as stderr_line, CliError};
+use crate::common::{load_policy, report as stderr_line, CliError};
 use contactguard::Policy;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -88,7 +88,7 @@ fn guess_format(path: &Path, text: &str) -> log::Format {
 }
 
 pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
-    let policy = load_policy_arg(&args.policy)?;
+    let policy = load_policy(&args.policy)?;
     let started = Instant::now();
     let name = args.log.display().to_string();
     let text = if args.log.as_os_str() == "-" {

@@ -3,7 +3,7 @@
 //! it, and the first date it cannot classify (where those rules start
 //! denying, fail closed).
 
-use crate::common::{load_policy_arg, wire, CliError};
+use crate::common::{load_policy, wire, CliError};
 use contactguard::policy::CalendarCoverage;
 use jiff::civil::Date;
 use std::io::Write;
@@ -23,7 +23,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     let today = args
         .today
         .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
-    let policy = load_policy_arg(&args.policy)?;
+    let policy = load_policy(&args.policy)?;
     let calendars = policy.calendar_coverage();
     if calendars.is_empty() {
         writeln!(out, "{}: no holiday calendars", policy.name())?;

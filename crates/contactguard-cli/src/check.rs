@@ -4,7 +4,9 @@
 //! file or standard input (`policy` optional: preset names joined by `+`, or
 //! a policy object), or the ask given as flags.
 
-use crate::common::{load_policy_file, parse_json, read_file, read_stdin, wire, CliError};
+use crate::common::{
+    load_policy, load_policy_file, parse_json, read_file, read_stdin, wire, CliError,
+};
 use contactguard::{decide, Ask, Channel, Event, History, Place, Policy, Purpose, Role};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -15,10 +17,11 @@ use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Preset names joined by `+`, e.g. `us-reg-f+us-ma`
-    #[arg(long, value_name = "NAMES", conflicts_with = "policy_file")]
+    /// Preset names joined by `+` (e.g. `us-reg-f+us-ma`), or a policy file
+    /// (`.toml` or `.json`), as in every command
+    #[arg(long, value_name = "NAMES|FILE", conflicts_with = "policy_file")]
     policy: Option<String>,
-    /// A policy file (`.toml` or `.json`)
+    /// A policy file (`.toml` or `.json`); `--policy FILE` does the same
     #[arg(long, value_name = "PATH")]
     policy_file: Option<PathBuf>,
     /// JSON input `{"ask": {...}, "history": [...]}`; `-` reads standard input
@@ -285,8 +288,8 @@ fn resolve_policy(
             "the policy is given twice: by a flag and by `policy` in the input; drop one",
         ));
     }
-    if let Some(names) = names {
-        Ok(Policy::preset(names)?)
+    if let Some(spec) = names {
+        load_policy(spec)
     } else if let Some(path) = file {
         load_policy_file(path)
     } else if let Some(value) = inline {
@@ -300,7 +303,7 @@ fn resolve_policy(
         })
     } else {
         Err(CliError::new(
-            "no policy: pass --policy NAMES, --policy-file PATH, or put `policy` in the input",
+            "no policy: pass --policy NAMES or --policy FILE, or put `policy` in the input",
         ))
     }
 }

@@ -100,18 +100,37 @@ pub fn load_policy_file(path: &Path) -> Result<Policy, CliError> {
     Ok(Policy::parse(&text, syntax, Some(&name))?)
 }
 
-/// Loads a `--policy` argument: a file when it names a `.toml`/`.json`
-/// file, else preset names joined by `+`.
-pub fn load_policy_arg(spec: &str) -> Result<Policy, CliError> {
-    let path = Path::new(spec);
-    let is_file_name = path
+/// Whether a `--policy` value names a policy file (`*.toml`, `*.json`)
+/// rather than preset names joined by `+`.
+pub fn names_a_policy_file(spec: &str) -> bool {
+    Path::new(spec)
         .extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json"));
-    if is_file_name {
-        load_policy_file(path)
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("json"))
+}
+
+/// Loads a `--policy` value, the same in every command: a policy file when
+/// it ends in `.toml` or `.json` (errors name the file, line, column and
+/// field), else preset names joined by `+`.
+pub fn load_policy(spec: &str) -> Result<Policy, CliError> {
+    if names_a_policy_file(spec) {
+        load_policy_file(Path::new(spec))
     } else {
         Ok(Policy::preset(spec)?)
+    }
+}
+
+/// Creates the directories an output file goes in, so that `--out
+/// reports/today.html` works in a fresh tree; an error names the file.
+pub fn create_parent_dir(path: &Path) -> Result<(), CliError> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|e| {
+            CliError::new(format!(
+                "cannot create the directory of `{}`: {e}",
+                path.display()
+            ))
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -95,6 +95,7 @@ pub fn run(args: SampleArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> 
     match &args.output {
         None => generate(&spec, out)?,
         Some(path) => {
+            crate::common::create_parent_dir(path)?;
             let file = std::fs::File::create(path)
                 .map_err(|e| CliError::new(format!("cannot create `{}`: {e}", path.display())))?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);

@@ -699,3 +699,75 @@ fn explain_json_has_the_decision_and_one_outcome_per_rule() {
         .collect();
     assert_eq!(denied, ["us-reg-f.11"]);
 }
+
+/// `--policy` takes preset names or a policy file in every command that
+/// has it (`check`, `explain`, `audit`): the same flag, the same rule.
+#[test]
+fn policy_flag_takes_a_file_in_check_and_explain() {
+    let ask = [
+        "--at",
+        "2026-04-08T10:00:00-04:00",
+        "--channel",
+        "visit",
+        "--to",
+        "p-1",
+        "--role",
+        "debtor",
+        "--debt",
+        "d-1",
+        "--tz",
+        "America/New_York",
+    ];
+    for command in ["check", "explain"] {
+        let mut args = vec![command, "--policy", "good-policy.toml"];
+        args.extend(ask);
+        let r = run(&mut contactguard(&args));
+        assert_eq!(r.code, Some(0), "{command}: {}", r.stderr);
+        let mut args = vec![command, "--policy", "us-reg-f+us-ma"];
+        args.extend(ask);
+        let r = run(&mut contactguard(&args));
+        assert_eq!(r.code, Some(0), "{command}: {}", r.stderr);
+    }
+    // A file that is not there is named as a file, not as an unknown preset.
+    let mut args = vec!["check", "--policy", "missing-policy.toml"];
+    args.extend(ask);
+    let r = run(&mut contactguard(&args));
+    assert_eq!(r.code, Some(2));
+    assert!(
+        r.stderr.contains("cannot read `missing-policy.toml`") && !r.stderr.contains("preset"),
+        "{}",
+        r.stderr
+    );
+    // A broken file's errors point into it, not at its `name`.
+    let mut args = vec!["check", "--policy", "broken-policy.toml"];
+    args.extend(ask);
+    let r = run(&mut contactguard(&args));
+    assert_eq!(r.code, Some(2));
+    assert!(
+        r.stderr.starts_with("error: broken-policy.toml:"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `sample -o DIR/FILE` creates the directory.
+#[test]
+fn sample_output_creates_its_directory() {
+    let dir = std::env::temp_dir().join(format!("contactguard-sample-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.join("nested/log.csv");
+    let out_arg = out.to_string_lossy().into_owned();
+    let r = run(&mut contactguard(&[
+        "sample",
+        "--debtors",
+        "2",
+        "--days",
+        "1",
+        "-o",
+        &out_arg,
+    ]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(text.lines().count() > 1, "{text}");
+}

@@ -114,7 +114,8 @@ pub extern "C" fn cg_decision_free(decision: *mut cg_decision) {
 /// zone is a denial with a reason); it fails only on invalid arguments:
 /// `CG_RESULT_NULL_ARGUMENT` (every pointer is required: pass an empty
 /// history rather than NULL, so that a forgotten history cannot go
-/// unnoticed), `CG_RESULT_INVALID_ENUM`, `CG_RESULT_INVALID_TIME`,
+/// unnoticed), `CG_RESULT_MISSING_FIELD` (a `channel` or `role` left at
+/// 0), `CG_RESULT_INVALID_ENUM`, `CG_RESULT_INVALID_TIME`,
 /// `CG_RESULT_INVALID_UTF8`, with the error's field naming the member at
 /// fault. On failure `decision` is reset to one that does not allow and has
 /// no denials (fail closed), so a caller that ignores the status still

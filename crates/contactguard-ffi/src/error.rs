@@ -33,6 +33,9 @@ pub enum cg_result {
     BufferTooSmall = 8,
     /// JSON input could not be parsed or has the wrong shape.
     InvalidJson = 9,
+    /// A required field was left at 0, its enum's `UNSET` (a `cg_ask`'s or
+    /// an attempt's `role` or `channel`); the error's field names it.
+    MissingField = 10,
     /// A policy could not be loaded: see the error's code, line, column and
     /// field.
     Policy = 100,
@@ -55,6 +58,7 @@ impl cg_result {
             cg_result::IndexOutOfRange => "ffi.index_out_of_range",
             cg_result::BufferTooSmall => "ffi.buffer_too_small",
             cg_result::InvalidJson => "json.invalid",
+            cg_result::MissingField => "ffi.missing_field",
             cg_result::Policy => "policy.invalid",
             cg_result::Ledger => "ledger.error",
         }

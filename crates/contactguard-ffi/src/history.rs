@@ -35,7 +35,8 @@ pub extern "C" fn cg_history_new(
 
 /// Appends one event (copied; `event` is read during the call only).
 /// Appending in time order is cheap; an older event is inserted at its
-/// place. Errors: `CG_RESULT_NULL_ARGUMENT`, `CG_RESULT_INVALID_ENUM`,
+/// place. Errors: `CG_RESULT_NULL_ARGUMENT`, `CG_RESULT_MISSING_FIELD`,
+/// `CG_RESULT_INVALID_ENUM`,
 /// `CG_RESULT_INVALID_TIME`, `CG_RESULT_INVALID_UTF8`, with the error's
 /// field naming the member at fault. On failure the history is unchanged.
 #[no_mangle]

@@ -63,7 +63,10 @@ pub use types::{
     cg_abi_sizeof, cg_abi_struct, cg_ask, cg_attempt_result, cg_channel, cg_event, cg_event_type,
     cg_hold_reason, cg_place, cg_purpose, cg_role, cg_str, cg_timestamp,
 };
-pub use version::{cg_version, CG_VERSION_MAJOR, CG_VERSION_MINOR, CG_VERSION_PATCH};
+pub use version::{
+    cg_abi_version, cg_version, CG_ABI_VERSION, CG_VERSION_MAJOR, CG_VERSION_MINOR,
+    CG_VERSION_PATCH,
+};
 
 #[cfg(feature = "test-panic")]
 pub use boundary::cg_test_panic;

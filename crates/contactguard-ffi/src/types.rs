@@ -90,79 +90,95 @@ impl cg_timestamp {
     }
 }
 
-/// The medium of a contact (`cg_ask.channel`, `cg_event.channel`).
+/// The medium of a contact (`cg_ask.channel`, `cg_event.channel`). 0 is
+/// `CG_CHANNEL_UNSET`: a field left zero is "not given", never a call.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum cg_channel {
+    /// Not given: a zero-initialised field. Where a channel is required
+    /// (`cg_ask`, attempts, consents, opt-outs) it is
+    /// `CG_RESULT_MISSING_FIELD`; for an inconvenient event, no channel.
+    Unset = 0,
     /// `call`
-    Call = 0,
+    Call = 1,
     /// `sms`
-    Sms = 1,
+    Sms = 2,
     /// `email`
-    Email = 2,
+    Email = 3,
     /// `letter`
-    Letter = 3,
+    Letter = 4,
     /// `visit`
-    Visit = 4,
+    Visit = 5,
     /// `push`
-    Push = 5,
+    Push = 6,
     /// `voicemail_drop`
-    VoicemailDrop = 6,
+    VoicemailDrop = 7,
 }
 
-/// The role of the person contacted, relative to the debt.
+/// The role of the person contacted, relative to the debt. 0 is
+/// `CG_ROLE_UNSET`: a field left zero is an error, never the debtor.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum cg_role {
+    /// Not given: a zero-initialised field. Required (`cg_ask`, attempts):
+    /// `CG_RESULT_MISSING_FIELD`, never read as the debtor.
+    Unset = 0,
     /// `debtor`
-    Debtor = 0,
+    Debtor = 1,
     /// `co_debtor`
-    CoDebtor = 1,
+    CoDebtor = 2,
     /// `guarantor`
-    Guarantor = 2,
+    Guarantor = 3,
     /// `spouse`
-    Spouse = 3,
+    Spouse = 4,
     /// `estate_representative`
-    EstateRepresentative = 4,
+    EstateRepresentative = 5,
     /// `attorney` (the debtor's)
-    Attorney = 5,
+    Attorney = 6,
     /// `emergency_contact`
-    EmergencyContact = 6,
+    EmergencyContact = 7,
     /// `reference`
-    Reference = 7,
+    Reference = 8,
     /// `third_party` (anyone else)
-    ThirdParty = 8,
+    ThirdParty = 9,
     /// `employer`
-    Employer = 9,
+    Employer = 10,
 }
 
-/// Why a contact is made.
+/// Why a contact is made. 0 is `CG_PURPOSE_UNSET` (not given: stricter).
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum cg_purpose {
+    /// Not given: rules that need a purpose assume the stricter one, as when `has_purpose` is 0.
+    Unset = 0,
     /// `collection`
-    Collection = 0,
+    Collection = 1,
     /// `location`
-    Location = 1,
+    Location = 2,
     /// `notice`
-    Notice = 2,
+    Notice = 3,
 }
 
-/// The place reached.
+/// The place reached. 0 is `CG_PLACE_UNSET` (not given: stricter).
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum cg_place {
+    /// Not given: rules that need a place assume the stricter one, as when `has_place` is 0.
+    Unset = 0,
     /// `home`
-    Home = 0,
+    Home = 1,
     /// `mobile`
-    Mobile = 1,
+    Mobile = 2,
     /// `work`
-    Work = 2,
+    Work = 3,
     /// `unknown`
-    Unknown = 3,
+    Unknown = 4,
 }
 
 /// The outcome of a contact attempt.
+///
+/// Unlike the enums of the ask, its values kept their numbering in ABI 2
+/// (0 is `not_connected`, not UNSET); see CHANGELOG.md.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum cg_attempt_result {
@@ -279,6 +295,66 @@ macro_rules! enum_map {
     };
 }
 
+/// The value of an enum field whose 0 is `UNSET`: `None` for 0, the
+/// constant's value otherwise (`CG_RESULT_INVALID_ENUM` for an unknown one).
+fn given<T>(
+    v: u32,
+    name: &str,
+    from: fn(u32, &str) -> Result<T, cg_error>,
+) -> Result<Option<T>, cg_error> {
+    if v == 0 {
+        Ok(None)
+    } else {
+        from(v, name).map(Some)
+    }
+}
+
+/// The error for required fields left at 0 (`UNSET`): the field is the
+/// first of `names`, the message names them all.
+fn missing(names: &[&str]) -> cg_error {
+    let list = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let verb = if names.len() > 1 { "are" } else { "is" };
+    let mut e = cg_error::new(
+        cg_result::MissingField,
+        format!("{list} {verb} not set (0 is UNSET)"),
+    );
+    e.help = "set every required field: a forgotten one is never read as a default".to_owned();
+    match names.first() {
+        Some(first) => e.with_field(*first),
+        None => e,
+    }
+}
+
+/// A required channel and role: `CG_RESULT_MISSING_FIELD` naming each one
+/// left at 0, the role first (a forgotten role must never read as the
+/// debtor).
+fn channel_and_role(channel: u32, role: u32) -> Result<(Channel, Role), cg_error> {
+    let role_v = given(role, "role", role_from)?;
+    let channel_v = given(channel, "channel", channel_from)?;
+    match (channel_v, role_v) {
+        (Some(c), Some(r)) => Ok((c, r)),
+        (c, r) => {
+            let mut names = Vec::new();
+            if r.is_none() {
+                names.push("role");
+            }
+            if c.is_none() {
+                names.push("channel");
+            }
+            Err(missing(&names))
+        }
+    }
+}
+
+/// A required channel (consent, opt-out).
+fn required_channel(channel: u32) -> Result<Channel, cg_error> {
+    given(channel, "channel", channel_from)?.ok_or_else(|| missing(&["channel"]))
+}
+
 enum_map!(cg_channel, Channel, channel_to_ffi, channel_from, {
     Call => Call, Sms => Sms, Email => Email, Letter => Letter, Visit => Visit, Push => Push,
     VoicemailDrop => VoicemailDrop,
@@ -308,7 +384,10 @@ enum_map!(cg_hold_reason, HoldReason, reason_to_ffi, reason_from, {
 ///
 /// Zero-initialise it (`cg_ask ask = {0};`), then set the required fields
 /// (`at`, `channel`, `to`, `role`, `debt`) and any optional ones with their
-/// `has_` flag. An optional field left out makes every rule that needs it
+/// `has_` flag. Every enum's 0 is its `UNSET` constant: a required `channel`
+/// or `role` left at 0 is `CG_RESULT_MISSING_FIELD` (code
+/// `ffi.missing_field`, the field naming it), never a call to the debtor;
+/// an optional field left out (or `UNSET`) makes every rule that needs it
 /// assume the stricter value. Flags are 0 or 1 (any non-zero is 1).
 /// Read during the call only.
 #[repr(C)]
@@ -327,13 +406,15 @@ pub struct cg_ask {
     pub timezones_len: usize,
     /// Days past due (read when `has_days_past_due`).
     pub days_past_due: i64,
-    /// One of `CG_CHANNEL_*`.
+    /// One of `CG_CHANNEL_*`; required (`CG_CHANNEL_UNSET` is an error).
     pub channel: u32,
-    /// One of `CG_ROLE_*`.
+    /// One of `CG_ROLE_*`; required (`CG_ROLE_UNSET` is an error).
     pub role: u32,
-    /// One of `CG_PLACE_*` (read when `has_place`).
+    /// One of `CG_PLACE_*` (read when `has_place`; `CG_PLACE_UNSET` is not
+    /// given).
     pub place: u32,
-    /// One of `CG_PURPOSE_*` (read when `has_purpose`).
+    /// One of `CG_PURPOSE_*` (read when `has_purpose`; `CG_PURPOSE_UNSET`
+    /// is not given).
     pub purpose: u32,
     /// Whether `place` is given.
     pub has_place: u8,
@@ -368,8 +449,7 @@ impl cg_ask {
     /// Every pointer in the struct is NULL or valid as documented.
     pub(crate) unsafe fn fill(&self, ask: &mut Ask) -> Result<(), cg_error> {
         ask.at = self.at.to_core("at")?;
-        ask.channel = channel_from(self.channel, "channel")?;
-        ask.role = role_from(self.role, "role")?;
+        (ask.channel, ask.role) = channel_and_role(self.channel, self.role)?;
         // SAFETY (this and the reads below): the caller's pointers are valid.
         replace(&mut ask.to, unsafe { self.to.read("to") }?);
         replace(&mut ask.debt, unsafe { self.debt.read("debt") }?);
@@ -383,8 +463,11 @@ impl cg_ask {
                 None => ask.timezones.push(z.to_owned()),
             }
         }
-        ask.place = opt(self.has_place, || place_from(self.place, "place"))?;
-        ask.purpose = opt(self.has_purpose, || purpose_from(self.purpose, "purpose"))?;
+        ask.place = opt(self.has_place, || given(self.place, "place", place_from))?.flatten();
+        ask.purpose = opt(self.has_purpose, || {
+            given(self.purpose, "purpose", purpose_from)
+        })?
+        .flatten();
         ask.autodialed = opt(self.has_autodialed, || Ok(self.autodialed != 0))?;
         ask.days_past_due = opt(self.has_days_past_due, || Ok(self.days_past_due))?;
         Ok(())
@@ -416,8 +499,9 @@ pub(crate) fn blank_ask() -> Ask {
 pub struct cg_event {
     /// One of `CG_EVENT_TYPE_*`.
     pub r#type: u32,
-    /// One of `CG_CHANNEL_*`: required for attempt, consent and opt-out;
-    /// optional for inconvenient (`has_channel`).
+    /// One of `CG_CHANNEL_*`: required for attempt, consent and opt-out
+    /// (`CG_CHANNEL_UNSET` is `CG_RESULT_MISSING_FIELD`); optional for
+    /// inconvenient (`has_channel`; `CG_CHANNEL_UNSET` is not given).
     pub channel: u32,
     /// When it happened.
     pub at: cg_timestamp,
@@ -426,7 +510,8 @@ pub struct cg_event {
     /// The debt (attempt, cease, attorney, hold, prior consent, unreachable;
     /// optional for request-contact with `has_debt`).
     pub debt: cg_str,
-    /// One of `CG_ROLE_*` (attempt).
+    /// One of `CG_ROLE_*` (attempt; `CG_ROLE_UNSET` is
+    /// `CG_RESULT_MISSING_FIELD`).
     pub role: u32,
     /// One of `CG_ATTEMPT_RESULT_*` (attempt).
     pub result: u32,
@@ -482,16 +567,18 @@ impl cg_event {
         let text = |s: &cg_str, has: u8, name: &str| {
             opt(has, || unsafe { s.read(name) }.map(str::to_owned))
         };
-        let place = || opt(self.has_place, || place_from(self.place, "place"));
+        let place =
+            || opt(self.has_place, || given(self.place, "place", place_from)).map(Option::flatten);
         let until = || opt(self.has_until, || self.until.to_core("until"));
-        let channel = || channel_from(self.channel, "channel");
+        let channel = || required_channel(self.channel);
         let t = self.r#type;
         let event = if t == cg_event_type::Attempt as u32 {
+            let (channel, role) = channel_and_role(self.channel, self.role)?;
             Event::Attempt(Attempt {
                 at,
-                channel: channel()?,
+                channel,
                 to: to()?,
-                role: role_from(self.role, "role")?,
+                role,
                 debt: debt()?,
                 result: result_from(self.result, "result")?,
                 place: place()?,
@@ -561,7 +648,10 @@ impl cg_event {
                 end: text(&self.end, self.has_end, "end")?,
                 weekdays,
                 place: place()?,
-                channel: opt(self.has_channel, channel)?,
+                channel: opt(self.has_channel, || {
+                    given(self.channel, "channel", channel_from)
+                })?
+                .flatten(),
                 until: until()?,
             })
         } else if t == cg_event_type::Unreachable as u32 {
@@ -609,7 +699,7 @@ mod tests {
                     assert_eq!($from(ffi as u32, "x"), Ok(v));
                 }
                 assert_eq!(
-                    $from($core::ALL.len() as u32, "x").map_err(|e| e.result),
+                    $from(1000, "x").map_err(|e| e.result),
                     Err(cg_result::InvalidEnum)
                 );
             };
@@ -620,6 +710,50 @@ mod tests {
         check!(Place, place_to_ffi, place_from);
         check!(AttemptResult, result_to_ffi, result_from);
         check!(HoldReason, reason_to_ffi, reason_from);
+    }
+
+    /// 0 is UNSET in the ask's enums: no core value maps to it, a required
+    /// channel or role left at 0 is a missing field (the role named first),
+    /// and an optional place or purpose left at 0 is not given.
+    #[test]
+    fn zero_is_unset() {
+        for &c in Channel::ALL {
+            assert_ne!(channel_to_ffi(c) as u32, 0);
+        }
+        for &r in Role::ALL {
+            assert_ne!(role_to_ffi(r) as u32, 0);
+        }
+        for &p in Place::ALL {
+            assert_ne!(place_to_ffi(p) as u32, 0);
+        }
+        for &p in Purpose::ALL {
+            assert_ne!(purpose_to_ffi(p) as u32, 0);
+        }
+        let e = channel_and_role(0, 0).err();
+        assert_eq!(e.as_ref().map(|e| e.result), Some(cg_result::MissingField));
+        assert_eq!(
+            e.as_ref().map(|e| e.code.as_str()),
+            Some("ffi.missing_field")
+        );
+        assert_eq!(e.as_ref().map(|e| e.field.as_str()), Some("role"));
+        assert!(e.is_some_and(|e| e.message.contains("`role` and `channel`")));
+        let e = channel_and_role(cg_channel::Sms as u32, 0).err();
+        assert_eq!(e.map(|e| e.field), Some("role".to_owned()));
+        let e = channel_and_role(0, cg_role::Debtor as u32).err();
+        assert_eq!(e.map(|e| e.field), Some("channel".to_owned()));
+        assert_eq!(
+            channel_and_role(cg_channel::Call as u32, cg_role::ThirdParty as u32),
+            Ok((Channel::Call, Role::ThirdParty))
+        );
+        assert_eq!(
+            channel_and_role(99, cg_role::Debtor as u32).map_err(|e| e.result),
+            Err(cg_result::InvalidEnum)
+        );
+        assert_eq!(given(0, "place", place_from), Ok(None));
+        assert_eq!(
+            given(cg_place::Work as u32, "place", place_from),
+            Ok(Some(Place::Work))
+        );
     }
 
     #[test]

@@ -9,6 +9,17 @@ pub const CG_VERSION_MINOR: u32 = 1;
 /// Patch version.
 pub const CG_VERSION_PATCH: u32 = 0;
 
+/// The version of the binary interface: the layout of the structs, the
+/// values of the enums and result codes and the functions' contracts. It
+/// changes whenever a program built against an older header could
+/// misbehave with this library; bindings that load the library at run time
+/// (Java) refuse one whose `cg_abi_version()` differs from theirs.
+///
+/// 2: every enum field of the ask reads 0 as `UNSET` (`CG_CHANNEL_UNSET`,
+/// `CG_ROLE_UNSET`, `CG_PLACE_UNSET`, `CG_PURPOSE_UNSET`), the other
+/// values moved up by one, and `CG_RESULT_MISSING_FIELD` was added.
+pub const CG_ABI_VERSION: u32 = 2;
+
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 
 /// The library's version, `"MAJOR.MINOR.PATCH"`, NUL-terminated, static
@@ -17,6 +28,13 @@ const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 #[no_mangle]
 pub extern "C" fn cg_version() -> *const c_char {
     VERSION.as_ptr().cast()
+}
+
+/// The library's ABI version (`CG_ABI_VERSION` of the header it was built
+/// with). A program compares it with the header's macro at start-up.
+#[no_mangle]
+pub extern "C" fn cg_abi_version() -> u32 {
+    crate::boundary::value_guard(CG_ABI_VERSION, || CG_ABI_VERSION)
 }
 
 #[cfg(test)]
@@ -78,6 +96,18 @@ mod tests {
                 "include/contactguard.h has no `{want}`"
             );
         }
+    }
+
+    #[test]
+    fn abi_version_is_in_the_header() {
+        let header = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../include/contactguard.h"
+        ))
+        .unwrap_or_default();
+        let want = format!("#define CG_ABI_VERSION {CG_ABI_VERSION}");
+        assert!(header.lines().any(|l| l.trim() == want));
+        assert_eq!(cg_abi_version(), CG_ABI_VERSION);
     }
 
     #[test]

@@ -298,6 +298,25 @@ fn histories_decisions_batches_and_json() {
         err,
         cg_result::NullArgument,
     );
+    // A role or channel left at 0 (UNSET) is a missing field, never a call
+    // to the debtor; the error names the role first.
+    let mut forgot = text;
+    forgot.role = cg_role::Unset as u32;
+    forgot.channel = cg_channel::Unset as u32;
+    let mut err = ptr::null_mut();
+    let r = cg_decide(policy, history, &forgot, decision, &mut err);
+    assert_eq!(read(cg_error_field(err)), "ask.role");
+    assert_eq!(failed(r, err, cg_result::MissingField), "ffi.missing_field");
+    assert!(!cg_decision_allow(decision));
+    // An attempt whose role was forgotten is refused by the history too.
+    let mut no_role = call_event(60);
+    no_role.role = 0;
+    let mut err = ptr::null_mut();
+    failed(
+        cg_history_push(history, &no_role, &mut err),
+        err,
+        cg_result::MissingField,
+    );
     // An unknown zone is a denial, not an error.
     let mars = [s("Mars/Base")];
     let lost = ask(cg_channel::Sms, &mars);

@@ -131,3 +131,37 @@ fn syntax_errors_have_positions() {
     assert_eq!(e.code, "policy.syntax");
     assert_eq!(e.line, Some(2), "{e}");
 }
+
+/// An error found while compiling a policy file is located in the file it
+/// came from, not at the policy's `name` (which names no file).
+#[test]
+fn compile_errors_name_the_source_file_not_the_policy_name() {
+    let text = format!(
+        "{HEAD}name = \"acme-cn\"\nextends = [\"cn\"]\n[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"deny\"\ncalendar = \"atlantis\"\n"
+    );
+    let e = Policy::parse(&text, contactguard::Syntax::Toml, Some("ops/acme.toml"))
+        .expect_err("unknown calendar");
+    assert_eq!(e.source_name.as_deref(), Some("ops/acme.toml"), "{e}");
+    assert_eq!(e.line, Some(10), "{e}");
+    assert!(e.to_string().starts_with("ops/acme.toml:10:"), "{e}");
+    // The compiled policy is still called by its name.
+    let ok = text.replace("calendar = \"atlantis\"\n", "");
+    let p = Policy::parse(&ok, contactguard::Syntax::Toml, Some("ops/acme.toml")).unwrap();
+    assert_eq!(p.name(), "acme-cn");
+}
+
+/// Messages that name a rule kind use the right article.
+#[test]
+fn rule_kinds_take_their_article() {
+    let e = toml_err(&format!(
+        "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"opt_out\"\nlimit = 3\n"
+    ));
+    assert!(
+        e.message.contains("does not apply to an `opt_out` rule"),
+        "{e}"
+    );
+    let e = toml_err(&format!(
+        "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"cap\"\nlimit = 3\nscope = \"recipient\"\n"
+    ));
+    assert!(e.message.contains("a `cap` rule needs a period"), "{e}");
+}

@@ -332,10 +332,19 @@ fn period(ctx: &Ctx<'_>, r: &RuleSpec, allow_calendar: bool) -> Result<Period, P
     match found.as_slice() {
         [p] => Ok(*p),
         [] => Err(ctx
-            .err("", format!("a `{}` rule needs a period", r.kind.as_str()))
+            .err("", format!("{} rule needs a period", kind_article(r.kind.as_str())))
             .with_help("give one of `rolling = \"5m\"`, `dates = 7`, `period = \"day\"`, `lifetime = true`")),
         _ => Err(ctx.err("", "give only one of `rolling`, `dates`, `period`, `lifetime`")),
     }
+}
+
+/// `a `cap`` or `an `oblige``: the kind in backticks with its article.
+fn kind_article(kind: &str) -> String {
+    let an = kind
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} `{kind}`", if an { "an" } else { "a" })
 }
 
 fn compile_rule(
@@ -359,15 +368,22 @@ fn compile_rule(
             return Err(ctx
                 .err(
                     p,
-                    format!("`{p}` does not apply to a `{}` rule", r.kind.as_str()),
+                    format!(
+                        "`{p}` does not apply to {} rule",
+                        kind_article(r.kind.as_str())
+                    ),
                 )
                 .with_help(if allowed.is_empty() {
                     format!(
-                        "a `{}` rule takes only `when`, `unless` and `message`",
-                        r.kind.as_str()
+                        "{} rule takes only `when`, `unless` and `message`",
+                        kind_article(r.kind.as_str())
                     )
                 } else {
-                    format!("a `{}` rule takes: {}", r.kind.as_str(), allowed.join(", "))
+                    format!(
+                        "{} rule takes: {}",
+                        kind_article(r.kind.as_str()),
+                        allowed.join(", ")
+                    )
                 }));
         }
     }

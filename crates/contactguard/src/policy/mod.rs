@@ -112,7 +112,9 @@ impl Policy {
         }
         let own_name = file.name.clone().unwrap_or_else(|| name.to_owned());
         files.push(presets::Loaded {
-            name: own_name.clone(),
+            // Errors point into the source (the file), not at the policy's
+            // `name`, which names no file.
+            name: name.to_owned(),
             file,
             text: text.to_owned(),
             syntax,

@@ -9,12 +9,15 @@ import java.util.Objects;
  *
  * <p>{@code at}, {@code channel}, {@code to}, {@code role} and {@code debt}
  * are required; the others may be null, and a rule that needs an absent one
- * assumes the stricter value.
+ * assumes the stricter value. No field has a default: a null
+ * {@code channel} or {@code role} reaches the C ABI as its UNSET value and
+ * deciding throws a {@link ContactGuardException} with code
+ * {@code ffi.missing_field} naming the field, never a call to the debtor.
  *
  * @param at when the contact would be made
- * @param channel the medium
+ * @param channel the medium (null: deciding fails with {@code ffi.missing_field})
  * @param to the recipient key (phone number, customer id, keyed hash)
- * @param role the recipient's role relative to the debt
+ * @param role the recipient's role relative to the debt (null: deciding fails with {@code ffi.missing_field})
  * @param debt the account key of the debt
  * @param timezones candidate IANA zones: the contact must be permitted in every one
  * @param place the place reached, or null
@@ -27,9 +30,7 @@ public record Ask(Instant at, Channel channel, String to, Role role, String debt
 
     public Ask {
         Objects.requireNonNull(at, "at");
-        Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(to, "to");
-        Objects.requireNonNull(role, "role");
         Objects.requireNonNull(debt, "debt");
         timezones = timezones == null ? List.of() : List.copyOf(timezones);
     }

@@ -1,21 +1,21 @@
 package dev.contactguard;
 
-/** The medium of a contact. The codes are the C ABI's named constants. */
+/** The medium of a contact. The codes are the C ABI's named constants; 0 is the C ABI's UNSET, which Java writes for null. */
 public enum Channel {
     /** {@code call} */
-    CALL(0, "call"),
+    CALL(1, "call"),
     /** {@code sms} */
-    SMS(1, "sms"),
+    SMS(2, "sms"),
     /** {@code email} */
-    EMAIL(2, "email"),
+    EMAIL(3, "email"),
     /** {@code letter} */
-    LETTER(3, "letter"),
+    LETTER(4, "letter"),
     /** {@code visit} */
-    VISIT(4, "visit"),
+    VISIT(5, "visit"),
     /** {@code push} */
-    PUSH(5, "push"),
+    PUSH(6, "push"),
     /** {@code voicemail_drop} */
-    VOICEMAIL_DROP(6, "voicemail_drop");
+    VOICEMAIL_DROP(7, "voicemail_drop");
 
     private final int code;
     private final String wire;

@@ -54,4 +54,35 @@ public class ContactGuardException extends RuntimeException {
     public int column() {
         return column;
     }
+
+    /**
+     * The whole diagnostic on one line, with only the parts that are known:
+     * {@code code: message (line L, column C, field `f`; help: ...)}.
+     */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        b.append(code.isEmpty() ? "contactguard" : code).append(": ").append(getMessage());
+        StringBuilder where = new StringBuilder();
+        if (line > 0) {
+            where.append("line ").append(line);
+            if (column > 0) {
+                where.append(", column ").append(column);
+            }
+        }
+        if (!field.isEmpty()) {
+            where.append(where.length() > 0 ? ", " : "").append("field `").append(field).append('`');
+        }
+        if (!help.isEmpty()) {
+            where.append(where.length() > 0 ? "; " : "").append("help: ").append(help);
+        }
+        if (where.length() > 0) {
+            b.append(" (").append(where).append(')');
+        }
+        return b.toString();
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getName() + ": " + describe();
+    }
 }

@@ -55,6 +55,20 @@ public final class Decision extends Handle {
         return out.getValue();
     }
 
+    /**
+     * After a native decide into this decision: on failure the native
+     * decision was reset to one that does not allow, and so is the summary
+     * here before the exception is thrown (fail closed, as in C); on
+     * success the summary is read.
+     */
+    void settle(int result) {
+        if (result != Native.OK) {
+            verdict = new Verdict(false, null, 0, 0);
+            Native.check(result, errSlot);
+        }
+        refresh();
+    }
+
     /** Reads the summary after a decide; called by {@link Policy}. */
     void refresh() {
         Native.check(Native.cg_decision_verdict(ptr(), verdictMem, errSlot), errSlot);

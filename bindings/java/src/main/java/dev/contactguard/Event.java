@@ -94,7 +94,8 @@ public final class Event {
         private String start;
         private String end;
         private final List<String> weekdays = new ArrayList<>();
-        private boolean granted = true;
+        // Withdrawn unless set: a forgotten flag never grants.
+        private boolean granted = false;
 
         private Builder(EventType type, Instant at) {
             this.type = type;

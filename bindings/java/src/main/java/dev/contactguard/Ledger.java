@@ -41,8 +41,7 @@ public final class Ledger extends Handle {
         out.asks.write(List.of(ask));
         int r = Native.cg_ledger_check(ptr(), out.asks.pointer(), out.ptr(), out.errSlot);
         out.asks.fence();
-        Native.check(r, out.errSlot);
-        out.refresh();
+        out.settle(r);
     }
 
     /**
@@ -55,8 +54,7 @@ public final class Ledger extends Handle {
         PointerByReference ticket = new PointerByReference();
         int r = Native.cg_ledger_check_and_record(ptr(), out.asks.pointer(), out.ptr(), ticket, out.errSlot);
         out.asks.fence();
-        Native.check(r, out.errSlot);
-        out.refresh();
+        out.settle(r);
         Pointer t = ticket.getValue();
         return t == null ? Optional.empty() : Optional.of(new Ticket(t));
     }

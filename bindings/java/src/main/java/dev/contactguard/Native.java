@@ -21,18 +21,54 @@ final class Native {
     private Native() {}
 
     static final String LIBRARY = "contactguard_ffi";
+    /** The C ABI version this binding is written for (the header's {@code CG_ABI_VERSION}). */
+    static final int ABI_VERSION = 2;
 
     static {
         if (com.sun.jna.Native.POINTER_SIZE != 8 || com.sun.jna.Native.SIZE_T_SIZE != 8) {
             throw new UnsatisfiedLinkError("contactguard's Java binding supports 64-bit JVMs only");
         }
-        com.sun.jna.Native.register(Native.class, NativeLibrary.getInstance(LIBRARY));
+        com.sun.jna.Native.register(Native.class, library());
+        int abi = cg_abi_version();
+        if (abi != ABI_VERSION) {
+            throw new UnsatisfiedLinkError("contactguard: " + LIBRARY + " has ABI version " + abi
+                    + ", this binding needs " + ABI_VERSION);
+        }
         checkLayout(0, new CgStr());
         checkLayout(1, new CgTimestamp());
         checkLayout(2, new CgAsk());
         checkLayout(3, new CgEvent());
         checkLayout(4, new CgVerdict());
         checkLayout(5, new CgDenial());
+    }
+
+    /**
+     * The library to bind: with {@code -Djna.library.path} set (the unit
+     * tests do), JNA's search; otherwise the copy bundled in this jar for
+     * this platform ({@code linux-x86-64/libcontactguard_ffi.so}...), so
+     * the Java code and the library always come from one build; with no
+     * bundled copy (a jar built with {@code -Dcontactguard.native.skip}),
+     * JNA's search of the system's library path.
+     */
+    static NativeLibrary library() {
+        if (System.getProperty("jna.library.path") == null && bundledResource() != null) {
+            try {
+                java.io.File file = com.sun.jna.Native.extractFromResourcePath(LIBRARY, Native.class.getClassLoader());
+                return NativeLibrary.getInstance(file.getAbsolutePath());
+            } catch (java.io.IOException e) {
+                UnsatisfiedLinkError err = new UnsatisfiedLinkError(
+                        "contactguard: cannot extract the bundled " + bundledResource() + ": " + e.getMessage());
+                err.initCause(e);
+                throw err;
+            }
+        }
+        return NativeLibrary.getInstance(LIBRARY);
+    }
+
+    /** The resource path of the library bundled for this platform, or null when the jar has none. */
+    static String bundledResource() {
+        String path = com.sun.jna.Platform.RESOURCE_PREFIX + "/" + System.mapLibraryName(LIBRARY);
+        return Native.class.getClassLoader().getResource(path) != null ? path : null;
     }
 
     private static void checkLayout(int which, Structure s) {
@@ -46,10 +82,13 @@ final class Native {
     // Results (cg_result).
     static final int OK = 0;
     static final int BUFFER_TOO_SMALL = 8;
+    static final int MISSING_FIELD = 10;
     static final int POINTER_SIZE = com.sun.jna.Native.POINTER_SIZE;
     static final int POLICY = 100;
 
     static native String cg_version();
+
+    static native int cg_abi_version();
 
     static native long cg_abi_sizeof(int which);
 

@@ -116,8 +116,13 @@ final class NativeAsks {
                 t = str(zones, (zi + z) * STR, b[2 + z], textBase, t);
             }
             zi += nz;
-            structs.setInt(s + CHANNEL, a.channel().code());
-            structs.setInt(s + ROLE, a.role().code());
+            // A null channel or role stays 0 (UNSET): the C ABI reports it.
+            if (a.channel() != null) {
+                structs.setInt(s + CHANNEL, a.channel().code());
+            }
+            if (a.role() != null) {
+                structs.setInt(s + ROLE, a.role().code());
+            }
             if (a.place() != null) {
                 structs.setInt(s + PLACE, a.place().code());
                 structs.setByte(s + HAS_PLACE, (byte) 1);

@@ -1,15 +1,15 @@
 package dev.contactguard;
 
-/** The place reached. The codes are the C ABI's named constants. */
+/** The place reached. The codes are the C ABI's named constants; 0 is the C ABI's UNSET, which Java writes for null. */
 public enum Place {
     /** {@code home} */
-    HOME(0, "home"),
+    HOME(1, "home"),
     /** {@code mobile} */
-    MOBILE(1, "mobile"),
+    MOBILE(2, "mobile"),
     /** {@code work} */
-    WORK(2, "work"),
+    WORK(3, "work"),
     /** {@code unknown} */
-    UNKNOWN(3, "unknown");
+    UNKNOWN(4, "unknown");
 
     private final int code;
     private final String wire;

@@ -81,8 +81,7 @@ public final class Policy extends Handle {
         buf.write(List.of(ask));
         int r = Native.cg_decide(ptr(), history.ptr(), buf.pointer(), out.ptr(), out.errSlot);
         buf.fence();
-        Native.check(r, out.errSlot);
-        out.refresh();
+        out.settle(r);
     }
 
     /**

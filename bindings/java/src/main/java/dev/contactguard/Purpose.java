@@ -1,13 +1,13 @@
 package dev.contactguard;
 
-/** Why a contact is made. The codes are the C ABI's named constants. */
+/** Why a contact is made. The codes are the C ABI's named constants; 0 is the C ABI's UNSET, which Java writes for null. */
 public enum Purpose {
     /** {@code collection} */
-    COLLECTION(0, "collection"),
+    COLLECTION(1, "collection"),
     /** {@code location} */
-    LOCATION(1, "location"),
+    LOCATION(2, "location"),
     /** {@code notice} */
-    NOTICE(2, "notice");
+    NOTICE(3, "notice");
 
     private final int code;
     private final String wire;

@@ -1,27 +1,27 @@
 package dev.contactguard;
 
-/** The role of the person contacted, relative to the debt. The codes are the C ABI's named constants. */
+/** The role of the person contacted, relative to the debt. The codes are the C ABI's named constants; 0 is the C ABI's UNSET, which Java writes for null. */
 public enum Role {
     /** {@code debtor} */
-    DEBTOR(0, "debtor"),
+    DEBTOR(1, "debtor"),
     /** {@code co_debtor} */
-    CO_DEBTOR(1, "co_debtor"),
+    CO_DEBTOR(2, "co_debtor"),
     /** {@code guarantor} */
-    GUARANTOR(2, "guarantor"),
+    GUARANTOR(3, "guarantor"),
     /** {@code spouse} */
-    SPOUSE(3, "spouse"),
+    SPOUSE(4, "spouse"),
     /** {@code estate_representative} */
-    ESTATE_REPRESENTATIVE(4, "estate_representative"),
+    ESTATE_REPRESENTATIVE(5, "estate_representative"),
     /** {@code attorney} */
-    ATTORNEY(5, "attorney"),
+    ATTORNEY(6, "attorney"),
     /** {@code emergency_contact} */
-    EMERGENCY_CONTACT(6, "emergency_contact"),
+    EMERGENCY_CONTACT(7, "emergency_contact"),
     /** {@code reference} */
-    REFERENCE(7, "reference"),
+    REFERENCE(8, "reference"),
     /** {@code third_party} */
-    THIRD_PARTY(8, "third_party"),
+    THIRD_PARTY(9, "third_party"),
     /** {@code employer} */
-    EMPLOYER(9, "employer");
+    EMPLOYER(10, "employer");
 
     private final int code;
     private final String wire;

@@ -92,6 +92,89 @@ class ContactGuardTest {
         }
     }
 
+    /** Zero means "not given": an ask with only at, to, debt and a zone is an error naming {@code role}. */
+    @Test
+    void anAskWithoutARoleIsAMissingField() {
+        try (Policy policy = Policy.presets("us-reg-f"); History history = new History()) {
+            Ask bare = new Ask(EIGHT.plusSeconds(7200), null, "+1-617-555-0100", null, "loan-42",
+                    List.of("America/New_York"), null, null, null, null);
+            ContactGuardException e = assertThrows(ContactGuardException.class, () -> policy.decide(history, bare));
+            assertEquals(Native.MISSING_FIELD, e.result());
+            assertEquals("ffi.missing_field", e.code());
+            assertEquals("ask.role", e.field());
+            assertTrue(e.describe().contains("`role`"), e.describe());
+            // A reused decision fails closed.
+            try (Decision d = policy.decide(history, call(EIGHT.plusSeconds(7200)))) {
+                assertTrue(d.allow());
+                assertThrows(ContactGuardException.class, () -> policy.decide(history, bare, d));
+                assertFalse(d.allow());
+            }
+            // The batch names the ask; the channel is reported once the role is given.
+            ContactGuardException b = assertThrows(ContactGuardException.class,
+                    () -> policy.decideBatch(history, List.of(call(EIGHT), bare)));
+            assertEquals("asks[1].role", b.field());
+            Ask noChannel = new Ask(bare.at(), null, bare.to(), Role.DEBTOR, bare.debt(), bare.timezones(), null,
+                    null, null, null);
+            assertEquals("ask.channel",
+                    assertThrows(ContactGuardException.class, () -> policy.decide(history, noChannel)).field());
+            // An attempt without a role is refused by the history too.
+            ContactGuardException h = assertThrows(ContactGuardException.class, () -> history.push(
+                    Event.builder(EventType.ATTEMPT, EIGHT).channel(Channel.CALL).to("c").debt("d")
+                            .result(AttemptResult.NO_ANSWER).build()));
+            assertEquals("event.role", h.field());
+            ContactGuardException r = assertThrows(ContactGuardException.class, () -> history.push(
+                    Event.builder(EventType.ATTEMPT, EIGHT).channel(Channel.CALL).role(Role.DEBTOR).to("c").debt("d")
+                            .build()));
+            assertEquals("ffi.missing_field", r.code());
+            assertEquals("event.result", r.field());
+            assertEquals(0, history.size());
+        }
+    }
+
+    /** The zero-initialised struct itself, as a C caller would pass it through JNA. */
+    @Test
+    void aZeroInitialisedStructIsAMissingRole() {
+        try (Policy policy = Policy.presets("us-reg-f"); History history = new History();
+                Decision d = new Decision()) {
+            Native.CgAsk raw = new Native.CgAsk();
+            raw.at.seconds = EIGHT.getEpochSecond();
+            com.sun.jna.Memory to = Native.text(Native.utf8("c1"));
+            com.sun.jna.Memory debt = Native.text(Native.utf8("d1"));
+            com.sun.jna.Memory zone = Native.text(Native.utf8("UTC"));
+            raw.to.set(to, 2);
+            raw.debt.set(debt, 2);
+            Native.CgStr zones = new Native.CgStr();
+            zones.set(zone, 3);
+            zones.write();
+            raw.timezones = zones.getPointer();
+            raw.timezones_len = 1;
+            raw.write();
+            com.sun.jna.Memory slot = new com.sun.jna.Memory(8);
+            slot.setPointer(0, null);
+            int r = Native.cg_decide(policy.ptr(), history.ptr(), raw.getPointer(), d.ptr(), slot);
+            ContactGuardException e = assertThrows(ContactGuardException.class, () -> Native.check(r, slot));
+            assertEquals("ffi.missing_field", e.code());
+            assertEquals("ask.role", e.field());
+            java.lang.ref.Reference.reachabilityFence(to);
+            java.lang.ref.Reference.reachabilityFence(debt);
+            java.lang.ref.Reference.reachabilityFence(zone);
+        }
+    }
+
+    @Test
+    void errorsSayWhatWentWrong() {
+        PolicyException unknown = assertThrows(PolicyException.class, () -> Policy.presets("us-nowhere"));
+        String text = unknown.describe();
+        assertTrue(text.startsWith("policy.unknown_preset: "), text);
+        assertTrue(text.contains("us-nowhere"), text);
+        assertFalse(text.contains("0:0") || text.contains("line 0") || text.contains("``"), text);
+        assertTrue(unknown.toString().contains(text), unknown.toString());
+        PolicyException syntax = assertThrows(PolicyException.class,
+                () -> Policy.fromToml("format = \"contactguard-policy/1\"\n[[rules]]\nid = 3\n"));
+        assertTrue(syntax.describe().contains("line 3, column "), syntax.describe());
+        assertTrue(syntax.describe().contains("field `rules[0].id`"), syntax.describe());
+    }
+
     @Test
     void batchAgreesWithSingleCalls() {
         try (Policy policy = Policy.presets("us-reg-f+us-ma"); History history = new History()) {

@@ -1,5 +1,17 @@
-package dev.contactguard;
+package example;
 
+import dev.contactguard.AttemptResult;
+import dev.contactguard.Ask;
+import dev.contactguard.Channel;
+import dev.contactguard.ContactGuardException;
+import dev.contactguard.Decision;
+import dev.contactguard.Denial;
+import dev.contactguard.Event;
+import dev.contactguard.History;
+import dev.contactguard.Place;
+import dev.contactguard.Policy;
+import dev.contactguard.Purpose;
+import dev.contactguard.Role;
 import java.time.Instant;
 
 /**
@@ -7,8 +19,13 @@ import java.time.Instant;
  * Massachusetts rules, after an unanswered call yesterday? Copy this: every
  * native handle is owned by one try-with-resources block.
  *
+ * <p>A project of its own that depends on the installed artifact (see
+ * bindings/java/README.md); the jar carries the native library, so it runs
+ * with no flags:
+ *
  * <pre>
- * java -Djna.library.path=target/release -cp ... dev.contactguard.Example
+ * mvn -f bindings/java/pom.xml install
+ * mvn -f examples/java/pom.xml -q compile exec:java
  * </pre>
  */
 public final class Example {
@@ -32,9 +49,9 @@ public final class Example {
                 }
                 decision.retryAt().ifPresent(t -> System.out.println("retry at: " + t));
             }
-        } catch (PolicyException e) {
-            System.err.println("policy error at " + e.line() + ":" + e.column() + " `" + e.field() + "`: "
-                    + e.getMessage());
+        } catch (ContactGuardException e) {
+            // code: message (line, column and field when known; help)
+            System.err.println("error: " + e.describe());
             System.exit(1);
         }
     }

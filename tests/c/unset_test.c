@@ -1,0 +1,74 @@
+/*
+ * Zero means "not given", in plain C: a zero-initialised cg_ask with only
+ * at, to, debt and a zone set is CG_RESULT_MISSING_FIELD naming `ask.role`
+ * (never a call to the debtor), and the decision fails closed. Exits 0 when
+ * every check holds; prints the first that does not.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "contactguard.h"
+
+static cg_str str(const char *s) {
+    cg_str out = {s, strlen(s)};
+    return out;
+}
+
+static int same(cg_str got, const char *want) {
+    return got.len == strlen(want) && (got.len == 0 || memcmp(got.ptr, want, got.len) == 0);
+}
+
+#define CHECK(cond)                                                 \
+    do {                                                            \
+        if (!(cond)) {                                              \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            goto done;                                              \
+        }                                                           \
+    } while (0)
+
+int main(void) {
+    int status = 1;
+    const char *presets = "us-reg-f";
+    const cg_policy *policy = NULL;
+    cg_history *history = NULL;
+    cg_decision *decision = NULL;
+    cg_error *err = NULL;
+    cg_str zones[1];
+    cg_ask ask = {0};
+
+    zones[0] = str("America/New_York");
+    CHECK(cg_abi_version() == CG_ABI_VERSION);
+    CHECK(CG_CHANNEL_UNSET == 0 && CG_ROLE_UNSET == 0 && CG_PLACE_UNSET == 0 && CG_PURPOSE_UNSET == 0);
+    CHECK(cg_policy_from_presets(presets, strlen(presets), &policy, NULL) == CG_RESULT_OK);
+    CHECK(cg_history_new(&history, NULL) == CG_RESULT_OK);
+    CHECK(cg_decision_new(&decision, NULL) == CG_RESULT_OK);
+
+    ask.at.seconds = INT64_C(1792072800); /* 2026-10-15T10:00:00-04:00 */
+    ask.to = str("+1-617-555-0100");
+    ask.debt = str("loan-42");
+    ask.timezones = zones;
+    ask.timezones_len = 1;
+    CHECK(cg_decide(policy, history, &ask, decision, &err) == CG_RESULT_MISSING_FIELD);
+    CHECK(cg_error_result(err) == CG_RESULT_MISSING_FIELD);
+    CHECK(same(cg_error_code(err), "ffi.missing_field"));
+    CHECK(same(cg_error_field(err), "ask.role"));
+    CHECK(!cg_decision_allow(decision));
+    cg_error_free(err);
+    err = NULL;
+
+    /* Given the role and channel, the same ask is decided (and allowed). */
+    ask.role = CG_ROLE_DEBTOR;
+    ask.channel = CG_CHANNEL_CALL;
+    CHECK(cg_decide(policy, history, &ask, decision, &err) == CG_RESULT_OK);
+    CHECK(cg_decision_allow(decision));
+    printf("zero-initialised ask: missing role, as it should be\n");
+    status = 0;
+
+done:
+    cg_error_free(err);
+    cg_decision_free(decision);
+    cg_history_free(history);
+    cg_policy_free(policy);
+    return status;
+}
