@@ -8,7 +8,7 @@
 
 use crate::model::{Ask, AttemptResult, Decision, Denial, HoldReason, Place, Role};
 use crate::policy::format::{Bounds, CalendarPeriod, DaySel, LocalTime, Scope};
-use crate::policy::{Body, Cond, Filter, Inner, Period, Rule, Win};
+use crate::policy::{Body, Cond, Filter, Inner, Pause, Period, Rule, Win};
 use crate::{History, Policy};
 use jiff::civil::{Date, DateTime, Weekday};
 use jiff::tz::TimeZone;
@@ -18,7 +18,7 @@ mod local;
 pub(crate) mod view;
 
 use local::{next_day_start, start_of_day, Zones};
-use view::{Att, Ev, View};
+use view::{Ev, Rec, Side, View};
 
 /// Id of the denial given when the ask's time zones cannot be resolved.
 pub const ZONE_RULE_ID: &str = "contactguard.zone";
@@ -75,21 +75,21 @@ pub struct Explanation {
 /// assert_eq!(d.retry_at.unwrap().to_string(), "2026-10-14T12:00:00Z");
 /// ```
 pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
-    run(policy.inner(), ask, history_view(history, ask), false).decision
-}
-
-fn history_view<'a>(history: &'a History, ask: &Ask) -> View<'a> {
-    history.view(ask)
+    let (rec, debt) = history.sides(ask);
+    run(policy.inner(), ask, rec, debt, false).decision
 }
 
 /// Decides over a prepared view (the ledger's entry point).
 pub(crate) fn decide_view(policy: &Inner, ask: &Ask, view: View<'_>) -> Decision {
-    run(policy, ask, view, false).decision
+    let rec = Side::from_events(view.rec);
+    let debt = Side::from_events(view.debt);
+    run(policy, ask, rec, debt, false).decision
 }
 
 /// Like [`decide`], and also reports every rule's outcome.
 pub fn explain(policy: &Policy, ask: &Ask, history: &History) -> Explanation {
-    run(policy.inner(), ask, history_view(history, ask), true)
+    let (rec, debt) = history.sides(ask);
+    run(policy.inner(), ask, rec, debt, true)
 }
 
 /// What one rule says at one instant.
@@ -110,10 +110,10 @@ pub(crate) struct Ctx<'a> {
     policy: &'a Inner,
     ask: &'a Ask,
     zones: Zones,
-    /// The recipient's events at or before the ask, in time order.
-    rec: Vec<Ev<'a>>,
-    /// The debt's events at or before the ask, in time order.
-    debt: Vec<Ev<'a>>,
+    /// The recipient's events at or before the ask.
+    rec: Side<'a>,
+    /// The debt's events at or before the ask.
+    debt: Side<'a>,
     want_messages: bool,
 }
 
@@ -198,7 +198,13 @@ fn deny_message(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> String {
     s
 }
 
-fn run<'a>(policy: &'a Inner, ask: &'a Ask, view: View<'a>, explain_all: bool) -> Explanation {
+fn run<'a>(
+    policy: &'a Inner,
+    ask: &'a Ask,
+    rec: Side<'a>,
+    debt: Side<'a>,
+    explain_all: bool,
+) -> Explanation {
     let zones = match Zones::resolve(&ask.timezones, ask.at) {
         Ok(z) => z,
         Err(bad) => {
@@ -225,8 +231,8 @@ fn run<'a>(policy: &'a Inner, ask: &'a Ask, view: View<'a>, explain_all: bool) -
         policy,
         ask,
         zones,
-        rec: view.rec,
-        debt: view.debt,
+        rec,
+        debt,
         want_messages: true,
     };
 
@@ -488,7 +494,7 @@ fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
 /// withdrawal.
 fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
     let ch = ctx.ask.channel;
-    for e in ctx.rec.iter().rev() {
+    for (_, e) in ctx.rec.states.iter().rev() {
         match *e {
             Ev::Consent {
                 channel,
@@ -509,56 +515,82 @@ fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
 
 fn requested_contact(ctx: &Ctx<'_>) -> bool {
     ctx.rec
+        .states
         .iter()
-        .any(|e| matches!(e, Ev::RequestContact { applies: true, .. }))
+        .any(|(_, e)| matches!(e, Ev::RequestContact { applies: true, .. }))
 }
 
+/// Whether an attempt's result is one of `mask`'s. The one place the
+/// engine matches results: counting filters, triggers, "reached" and
+/// "conversation" all ask here.
+fn result_matches(mask: crate::policy::Mask, r: AttemptResult) -> bool {
+    in_mask(mask, r)
+}
+
+/// Whether the attempt reached the person (for the out-of-contact
+/// condition).
 fn reached(r: AttemptResult) -> bool {
-    matches!(r, AttemptResult::Conversation | AttemptResult::Delivered)
+    result_matches(
+        crate::policy::bit(AttemptResult::Conversation)
+            | crate::policy::bit(AttemptResult::Delivered),
+        r,
+    )
+}
+
+/// Whether the attempt was a conversation (it ends prior-consent windows).
+fn conversation(r: AttemptResult) -> bool {
+    result_matches(crate::policy::bit(AttemptResult::Conversation), r)
 }
 
 /// Whether the debtor on the ask's debt is out of contact at `t`: in every
 /// candidate zone (the conservative reading, since the condition lifts
 /// restrictions).
 fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
-    let mut marked = false;
-    for e in &ctx.debt {
+    // Marked out of contact by the latest `unreachable`, unless the debtor
+    // was reached after it.
+    let mut mark: Option<usize> = None;
+    for (before, e) in &ctx.debt.states {
         match *e {
             Ev::Hold {
                 reason: HoldReason::Deceased,
                 until,
                 ..
             } if until.is_none_or(|u| t < u) => return true,
-            Ev::Unreachable => marked = true,
-            Ev::Attempt(a) if a.role == Role::Debtor && reached(a.result) => marked = false,
+            Ev::Unreachable => mark = Some(*before),
             _ => {}
         }
     }
-    if marked {
-        return true;
+    if let Some(k) = mark {
+        let later = ctx.debt.atts.get(k..).unwrap_or(&[]);
+        if !later
+            .iter()
+            .any(|a| a.role == Role::Debtor && reached(a.result))
+        {
+            return true;
+        }
     }
     let spec = &ctx.policy.unreachable;
     if ctx.zones.is_empty() {
         return false;
     }
+    // Attempts older than this lie before the look-back in every zone.
+    let recent = ctx.debt.after(days_before(t, i64::from(spec.dates) + 2));
     ctx.zones.iter().all(|z| {
         let today = z.day(t);
         let first = today - (i64::from(spec.dates) - 1);
         let mut failed = 0u32;
-        for e in &ctx.debt {
-            if let Ev::Attempt(a) = e {
-                if a.role != Role::Debtor {
-                    continue;
-                }
-                let d = z.day(a.at);
-                if d < first || d > today {
-                    continue;
-                }
-                if reached(a.result) {
-                    return false;
-                }
-                failed += 1;
+        for a in recent {
+            if a.role != Role::Debtor {
+                continue;
             }
+            let d = z.day(a.at);
+            if d < first || d > today {
+                continue;
+            }
+            if reached(a.result) {
+                return false;
+            }
+            failed += 1;
         }
         failed >= spec.min_failed
     })
@@ -581,8 +613,9 @@ fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
     // changes the message.
     let found = ctx
         .rec
+        .states
         .iter()
-        .filter_map(|e| match *e {
+        .filter_map(|(_, e)| match *e {
             Ev::OptOut { at, channel, place }
                 if (any_channel || channel == ask.channel)
                     && place.is_none_or(|p| ask.place.is_none_or(|a| a == p)) =>
@@ -610,8 +643,9 @@ fn cease(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
     // The earliest matching cease, one about the ask's debt first.
     let found = ctx
         .rec
+        .states
         .iter()
-        .filter_map(|e| match *e {
+        .filter_map(|(_, e)| match *e {
             Ev::Cease { at, same_debt } if scope == Scope::Recipient || same_debt => {
                 Some((at, same_debt))
             }
@@ -637,15 +671,16 @@ fn cease(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
 
 fn attorney(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
     let ask = ctx.ask;
-    let events: &[Ev<'_>] = if scope == Scope::Debt {
+    let side = if scope == Scope::Debt {
         &ctx.debt
     } else {
         &ctx.rec
     };
     // The earliest notice, one for the ask's recipient first.
-    let found = events
+    let found = side
+        .states
         .iter()
-        .filter_map(|e| match *e {
+        .filter_map(|(_, e)| match *e {
             Ev::Attorney {
                 at,
                 same_to,
@@ -673,7 +708,7 @@ fn attorney(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
 
 fn hold(ctx: &Ctx<'_>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
     let active = |at: Timestamp| {
-        ctx.debt.iter().filter_map(move |e| match *e {
+        ctx.debt.states.iter().filter_map(move |(_, e)| match *e {
             Ev::Hold {
                 at: start,
                 reason,
@@ -843,8 +878,9 @@ fn inconvenient(ctx: &Ctx<'_>, places: Option<&[Place]>, t: Timestamp) -> Verdic
     let ask = ctx.ask;
     let stated: Vec<(Stated, Option<Place>)> = ctx
         .rec
+        .states
         .iter()
-        .filter_map(|e| match e {
+        .filter_map(|(_, e)| match e {
             Ev::Inconvenient(i) => Some(*i),
             _ => None,
         })
@@ -1025,8 +1061,7 @@ fn next_permitted(
             WinCheck::NoCoverage(year) => {
                 // Before the calendar's data starts, skip to the first
                 // covered year; after it ends, nothing can be classified.
-                let next_year =
-                    cal.and_then(|(_, k)| k.next_covered_year(year))?;
+                let next_year = cal.and_then(|(_, k)| k.next_covered_year(year))?;
                 let jan1 = Date::new(next_year, 1, 1).ok()?;
                 c = start_of_day(z, jan1)?.max(c);
                 continue;
@@ -1139,21 +1174,32 @@ fn window(
 // ---------------------------------------------------------------------------
 // Caps and cool-downs
 
-fn scoped<'a>(ctx: &'a Ctx<'a>, scope: Scope) -> impl Iterator<Item = Att> + 'a {
-    let events: &[Ev<'_>] = if scope == Scope::Debt {
+/// The instant `days` days before `t`; `None` (no cut) when that is out of
+/// range.
+fn days_before(t: Timestamp, days: i64) -> Option<Timestamp> {
+    t.checked_sub(SignedDuration::from_hours(24 * days)).ok()
+}
+
+/// The attempts in `scope` after `from` (all of them for `None`), in time
+/// order.
+fn scoped<'a>(
+    ctx: &'a Ctx<'a>,
+    scope: Scope,
+    from: Option<Timestamp>,
+) -> impl DoubleEndedIterator<Item = &'a Rec> + 'a {
+    let side = if scope == Scope::Debt {
         &ctx.debt
     } else {
         &ctx.rec
     };
-    events.iter().filter_map(move |e| match e {
-        Ev::Attempt(a) if scope != Scope::RecipientDebt || a.same_debt => Some(*a),
-        _ => None,
-    })
+    side.after(from)
+        .iter()
+        .filter(move |a| scope != Scope::RecipientDebt || side.same_debt(a))
 }
 
-fn filter_matches(f: &Filter, ask: &Ask, a: &Att) -> bool {
+fn filter_matches(f: &Filter, ask: &Ask, a: &Rec) -> bool {
     in_mask(f.channels, a.channel)
-        && in_mask(f.results, a.result)
+        && result_matches(f.results, a.result)
         && in_mask(f.roles, a.role)
         && a.place.is_none_or(|p| in_mask(f.places, p))
         && (!f.same_channel || a.channel == ask.channel)
@@ -1163,7 +1209,7 @@ fn filter_matches(f: &Filter, ask: &Ask, a: &Att) -> bool {
 /// `[start, end)` instants.
 fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
     let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
-    for e in &ctx.rec {
+    for (_, e) in &ctx.rec.states {
         let Ev::PriorConsent {
             at: p_at,
             same_debt,
@@ -1203,14 +1249,13 @@ fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
             end = end.min(u);
         }
         // A later conversation with the person about the debt ends it.
-        if let Some(conv) = ctx.rec.iter().find_map(|e| match e {
-            Ev::Attempt(a)
-                if a.same_debt && a.result == AttemptResult::Conversation && a.at > p_at =>
-            {
-                Some(a.at)
-            }
-            _ => None,
-        }) {
+        if let Some(conv) = ctx
+            .rec
+            .after(Some(p_at))
+            .iter()
+            .find(|a| ctx.rec.same_debt(a) && conversation(a.result))
+            .map(|a| a.at)
+        {
             end = end.min(conv);
         }
         if p_at < end {
@@ -1258,61 +1303,60 @@ fn cap(
     if exclude_prior_consent && in_windows(&consent, t) {
         return Verdict::Pass;
     }
-    let counts = |a: &Att| filter_matches(filter, ctx.ask, a) && !in_windows(&consent, a.at);
-    let counted = || scoped(ctx, scope).filter(counts);
+    let counts = |a: &&Rec| filter_matches(filter, ctx.ask, a) && !in_windows(&consent, a.at);
+    // Only the attempts after `from` can be in the period: each period
+    // binary-searches to its own look-back.
+    let counted = |from: Option<Timestamp>| scoped(ctx, scope, from).filter(counts);
     let limit_n = limit as usize;
-    // Most asks stay under the cap: count without allocating first.
-    let total = counted().count();
-    if total < limit_n {
-        return Verdict::Pass;
-    }
-    let what = if ctx.want_messages {
-        describe_scope(ctx, scope)
-    } else {
-        String::new()
-    };
+    let what = || describe_scope(ctx, scope);
     match period {
-        Period::Lifetime => deny(ctx, None, || {
-            format!(
-                "{} {what} already (lifetime limit {limit})",
-                plural(total, "counted attempt")
-            )
-        }),
+        Period::Lifetime => {
+            let total = counted(None).count();
+            if total < limit_n {
+                return Verdict::Pass;
+            }
+            deny(ctx, None, || {
+                format!(
+                    "{} {} already (lifetime limit {limit})",
+                    plural(total, "counted attempt"),
+                    what()
+                )
+            })
+        }
         Period::Rolling(secs) => {
             let d = SignedDuration::from_secs(secs);
             let Some(from) = t.checked_sub(d).ok() else {
                 return Verdict::Pass;
             };
-            let n = counted().filter(|a| a.at > from).count();
+            let n = counted(Some(from)).count();
             if n < limit_n {
                 return Verdict::Pass;
             }
             // Events are in time order: the (n - limit + 1)-th oldest in the
             // window leaving it brings the count under the limit.
-            let earliest = counted()
+            let earliest = counted(Some(from))
                 .map(|a| a.at)
-                .filter(|&at| at > from)
                 .nth(n - limit_n)
                 .and_then(|at| at.checked_add(d).ok());
             deny(ctx, earliest, || {
                 format!(
-                    "{} {what} in the {} before {} (limit {limit})",
+                    "{} {} in the {} before {} (limit {limit})",
                     plural(n, "counted attempt"),
+                    what(),
                     crate::policy::format::Duration { seconds: secs },
                     ctx.local(t)
                 )
             })
         }
         Period::Dates(_) | Period::Calendar(_) => {
+            // Local offsets lie within a day of UTC: attempts older than
+            // this fall before the period in every zone.
+            let from = days_before(t, widest_days(period) + 2);
             if ctx.zones.is_empty() {
                 // Without a zone the period cannot be placed; deny only if
-                // it could be reached in some zone (local offsets lie within
-                // a day of UTC), so that attempts too old for any period
-                // never matter.
-                let from = t
-                    .checked_sub(SignedDuration::from_hours(24 * (widest_days(period) + 2)))
-                    .ok();
-                let recent = counted().filter(|a| from.is_none_or(|f| a.at > f)).count();
+                // it could be reached in some zone, so that attempts too
+                // old for any period never matter.
+                let recent = counted(from).count();
                 return if recent < limit_n {
                     Verdict::Pass
                 } else {
@@ -1326,8 +1370,8 @@ fn cap(
                 let Some(first) = period_start(period, today) else {
                     continue;
                 };
-                let in_period = |a: &Att| (first..=today).contains(&z.day(a.at));
-                let n = counted().filter(in_period).count();
+                let in_period = |a: &&Rec| (first..=today).contains(&z.day(a.at));
+                let n = counted(from).filter(in_period).count();
                 if n < limit_n {
                     continue;
                 }
@@ -1335,8 +1379,10 @@ fn cap(
                 // leaves the period.
                 let leave_day = match period {
                     Period::Dates(days) => {
-                        let mut dates: Vec<i64> =
-                            counted().filter(in_period).map(|a| z.day(a.at)).collect();
+                        let mut dates: Vec<i64> = counted(from)
+                            .filter(in_period)
+                            .map(|a| z.day(a.at))
+                            .collect();
                         dates.sort_unstable();
                         dates.get(n - limit_n).map(|d| d + i64::from(days))
                     }
@@ -1369,8 +1415,9 @@ fn cap(
                     _ => format!("in the local month of {today}"),
                 };
                 format!(
-                    "{} {what} {span} in {} (limit {limit})",
+                    "{} {} {span} in {} (limit {limit})",
                     plural(n, "counted attempt"),
+                    what(),
                     local::zone_name(z)
                 )
             })
@@ -1419,7 +1466,7 @@ fn period_end(period: Period, today: i64) -> Option<i64> {
 fn cooldown(
     ctx: &Ctx<'_>,
     scope: Scope,
-    period: Period,
+    period: Pause,
     filter: &Filter,
     exclude_prior_consent: bool,
     t: Timestamp,
@@ -1427,17 +1474,19 @@ fn cooldown(
     if exclude_prior_consent && in_windows(&consent_windows(ctx), t) {
         return Verdict::Pass;
     }
-    let triggers = || scoped(ctx, scope).filter(|a| filter_matches(filter, ctx.ask, a));
-    let Some(last) = triggers().last() else {
+    // Only a trigger after `from` can still hold the pause (and the latest
+    // trigger, when there is one after it, is the latest of all).
+    let from = match period {
+        Pause::Rolling(secs) => t.checked_sub(SignedDuration::from_secs(secs)).ok(),
+        Pause::Dates(n) => days_before(t, i64::from(n) + 2),
+    };
+    let triggers = || scoped(ctx, scope, from).filter(|a| filter_matches(filter, ctx.ask, a));
+    let Some(last) = triggers().next_back() else {
         return Verdict::Pass;
     };
-    let what = if ctx.want_messages {
-        describe_scope(ctx, scope)
-    } else {
-        String::new()
-    };
+    let what = || describe_scope(ctx, scope);
     match period {
-        Period::Rolling(secs) => {
+        Pause::Rolling(secs) => {
             let d = SignedDuration::from_secs(secs);
             let Some(end) = last.at.checked_add(d).ok() else {
                 return deny(ctx, None, || "cool-down end overflows".to_owned());
@@ -1447,26 +1496,20 @@ fn cooldown(
             }
             deny(ctx, Some(end), || {
                 format!(
-                    "a {} {} attempt {what} at {} starts a {} pause, until {}",
+                    "a {} {} attempt {} at {} starts a {} pause, until {}",
                     last.result,
                     last.channel,
+                    what(),
                     ctx.local(last.at),
                     crate::policy::format::Duration { seconds: secs },
                     ctx.local(end)
                 )
             })
         }
-        Period::Dates(n) => {
+        Pause::Dates(n) => {
             if ctx.zones.is_empty() {
                 // As for caps: only a trigger recent enough for some zone.
-                let from = t
-                    .checked_sub(SignedDuration::from_hours(24 * (i64::from(n) + 2)))
-                    .ok();
-                return if triggers().any(|a| from.is_none_or(|f| a.at > f)) {
-                    no_zone(ctx)
-                } else {
-                    Verdict::Pass
-                };
+                return no_zone(ctx);
             }
             let mut earliest: Option<Timestamp> = Some(t);
             let mut hit: Option<(&local::Clock, i64, i64)> = None;
@@ -1495,15 +1538,15 @@ fn cooldown(
                 let show =
                     |d: i64| local::date_of(d).map_or_else(|| d.to_string(), |d| d.to_string());
                 format!(
-                    "a {} {} attempt {what} on {} starts {n} local dates without contact; {} is day {day} in {}",
+                    "a {} {} attempt {} on {} starts {n} local dates without contact; {} is day {day} in {}",
                     last.result,
                     last.channel,
+                    what(),
                     show(c),
                     show(today),
                     local::zone_name(z)
                 )
             })
         }
-        Period::Calendar(_) | Period::Lifetime => Verdict::Pass,
     }
 }

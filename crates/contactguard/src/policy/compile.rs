@@ -61,11 +61,14 @@ pub(crate) fn bit<T: Copy + Into<u32>>(v: T) -> Mask {
     1u32 << v.into()
 }
 
+// A value's index in its type's `ALL` list: the declaration order, which
+// is the discriminant of these field-less enums (a test checks the two
+// agree), so a mask test is one shift rather than a search of `ALL`.
 macro_rules! index_of {
     ($t:ty) => {
         impl From<$t> for u32 {
             fn from(v: $t) -> u32 {
-                <$t>::ALL.iter().position(|x| *x == v).unwrap_or(31) as u32
+                v as u32
             }
         }
     };
@@ -127,6 +130,24 @@ pub(crate) enum Period {
     Lifetime,
 }
 
+/// How long a cool-down lasts: only a rolling duration or a number of
+/// local dates (a calendar period or a lifetime is not a pause, and cannot
+/// be written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pause {
+    Rolling(i64),
+    Dates(u32),
+}
+
+impl Pause {
+    pub(crate) fn period(self) -> Period {
+        match self {
+            Pause::Rolling(s) => Period::Rolling(s),
+            Pause::Dates(n) => Period::Dates(n),
+        }
+    }
+}
+
 /// One entry of a window rule.
 #[derive(Clone, Debug)]
 pub(crate) struct Win {
@@ -167,7 +188,7 @@ pub(crate) enum Body {
     },
     Cooldown {
         scope: Scope,
-        period: Period,
+        period: Pause,
         filter: Filter,
         exclude_prior_consent: bool,
     },
@@ -522,7 +543,13 @@ fn compile_rule(
                 ctx.err("scope", "a `cooldown` rule needs a `scope`")
                     .with_help("one of `recipient`, `recipient_debt`, `debt`")
             })?,
-            period: period(ctx, r, false)?,
+            period: match period(ctx, r, false)? {
+                Period::Rolling(s) => Pause::Rolling(s),
+                Period::Dates(n) => Pause::Dates(n),
+                Period::Calendar(_) | Period::Lifetime => {
+                    return Err(ctx.err("", "a cool-down runs for `rolling` or `dates`"))
+                }
+            },
             filter: filter(&r.after),
             exclude_prior_consent: r.exclude_prior_consent.unwrap_or(false),
         },
@@ -615,7 +642,8 @@ fn lookback(rules: &[Rule], unreachable: &UnreachableSpec) -> Option<i64> {
     let mut max = unreachable_lookback(unreachable);
     for r in rules {
         let p = match &r.body {
-            Body::Cap { period, .. } | Body::Cooldown { period, .. } => *period,
+            Body::Cap { period, .. } => *period,
+            Body::Cooldown { period, .. } => period.period(),
             _ => continue,
         };
         max = max.max(p.lookback_seconds()?);
@@ -746,4 +774,24 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
         unreachable,
         lookback,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `bit` relies on each enum's discriminant being its index in `ALL`.
+    #[test]
+    fn discriminants_are_positions_in_all() {
+        fn check<T: Copy + PartialEq + Into<u32>>(all: &[T]) {
+            for (i, v) in all.iter().enumerate() {
+                assert_eq!(u32::try_from(i).ok(), Some((*v).into()));
+            }
+        }
+        check(Channel::ALL);
+        check(Role::ALL);
+        check(Purpose::ALL);
+        check(Place::ALL);
+        check(AttemptResult::ALL);
+    }
 }

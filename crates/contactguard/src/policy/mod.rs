@@ -7,7 +7,9 @@ pub mod format;
 mod locate;
 mod presets;
 
-pub(crate) use compile::{bit, unreachable_lookback, Body, Cond, Filter, Period, Rule, Win, ALL};
+pub(crate) use compile::{
+    bit, unreachable_lookback, Body, Cond, Filter, Mask, Pause, Period, Rule, Win, ALL,
+};
 pub use compile::{Calendar, CalendarCoverage};
 pub use error::PolicyError;
 pub use format::{PolicyFile, RuleSpec};
