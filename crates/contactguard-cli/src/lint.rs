@@ -1,6 +1,7 @@
 //! `contactguard lint POLICY_FILE...`: load each policy file, print its
 //! errors as `path:line:column: `field`: message` with a help line, or its
-//! rule count and warnings about holiday calendars that run out soon.
+//! rule count and warnings: holiday calendars that run out soon, window
+//! entries that can never be used.
 
 use crate::common::{counted, load_policy_file, report, wire, CliError};
 use contactguard::policy::CalendarCoverage;
@@ -45,6 +46,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         };
         let rules = counted(policy.rules().len(), "rule");
         writeln!(out, "{}: ok, {rules}", path.display())?;
+        for warning in policy.warnings() {
+            writeln!(out, "{}: warning: {warning}", path.display())?;
+        }
         for calendar in policy.calendar_coverage() {
             if let Some(warning) = coverage_warning(&calendar, today) {
                 writeln!(out, "{}: warning: {warning}", path.display())?;

@@ -978,35 +978,53 @@ fn no_zone(_ctx: &Ctx<'_>) -> Verdict {
 // ---------------------------------------------------------------------------
 // Windows
 
-fn day_matches(sel: DaySel, date: Date, cal: Option<&crate::policy::Calendar>) -> bool {
-    let wd = date.weekday();
-    let holiday = cal.is_some_and(|c| c.is_holiday(date));
-    let makeup = cal.is_some_and(|c| c.is_makeup_workday(date));
-    let weekend_day = matches!(wd, Weekday::Saturday | Weekday::Sunday);
+/// Whether a day selector matches a local date of weekday `wd` (0 is
+/// Monday), given whether it is a holiday and whether it is a make-up
+/// workday (asked only when the selector needs to know).
+pub(crate) fn sel_matches(
+    sel: DaySel,
+    wd: i64,
+    holiday: impl Fn() -> bool,
+    makeup: impl Fn() -> bool,
+) -> bool {
+    let weekend_day = wd >= 5;
     match sel {
-        DaySel::Mon => wd == Weekday::Monday,
-        DaySel::Tue => wd == Weekday::Tuesday,
-        DaySel::Wed => wd == Weekday::Wednesday,
-        DaySel::Thu => wd == Weekday::Thursday,
-        DaySel::Fri => wd == Weekday::Friday,
-        DaySel::Sat => wd == Weekday::Saturday,
-        DaySel::Sun => wd == Weekday::Sunday,
+        DaySel::Mon => wd == 0,
+        DaySel::Tue => wd == 1,
+        DaySel::Wed => wd == 2,
+        DaySel::Thu => wd == 3,
+        DaySel::Fri => wd == 4,
+        DaySel::Sat => wd == 5,
+        DaySel::Sun => wd == 6,
         DaySel::Weekday => !weekend_day,
-        DaySel::Weekend => weekend_day && !holiday && !makeup,
-        DaySel::Workday => !holiday && (!weekend_day || makeup),
-        DaySel::Holiday => holiday,
+        DaySel::Weekend => weekend_day && !holiday() && !makeup(),
+        DaySel::Workday => !holiday() && (!weekend_day || makeup()),
+        DaySel::Holiday => holiday(),
         DaySel::Any => true,
     }
 }
 
+/// Whether a day selector matches local day number `day`.
+fn day_matches(sel: DaySel, day: i64, cal: Option<&crate::policy::Calendar>) -> bool {
+    let date = || local::date_of(day);
+    sel_matches(
+        sel,
+        local::monday_offset(day),
+        || cal.is_some_and(|c| date().is_some_and(|d| c.is_holiday(d))),
+        || cal.is_some_and(|c| date().is_some_and(|d| c.is_makeup_workday(d))),
+    )
+}
+
+/// The entry that governs local day number `day`: the first whose days
+/// match it.
 fn governing<'w>(
     windows: &'w [Win],
-    date: Date,
+    day: i64,
     cal: Option<&crate::policy::Calendar>,
 ) -> Option<&'w Win> {
     windows
         .iter()
-        .find(|w| w.days.iter().any(|d| day_matches(*d, date, cal)))
+        .find(|w| w.days.iter().any(|d| day_matches(*d, day, cal)))
 }
 
 const NS: u64 = 1_000_000_000;
@@ -1027,30 +1045,33 @@ enum WinCheck {
     NoCoverage(i16),
 }
 
+type NamedCalendar = (String, std::sync::Arc<crate::policy::Calendar>);
+
 fn window_at(
-    z: &TimeZone,
-    cal: Option<&(String, std::sync::Arc<crate::policy::Calendar>)>,
+    z: &local::Clock,
+    cal: Option<&NamedCalendar>,
     windows: &[Win],
     t: Timestamp,
 ) -> WinCheck {
-    let dt = local::datetime(z, t);
-    let date = dt.date();
+    let (day, ns) = z.local(t);
     let cal = cal.map(|(_, c)| &**c);
     if let Some(c) = cal {
-        if !c.covers_year(date.year()) {
-            return WinCheck::NoCoverage(date.year());
+        let year = local::date_of(day).map_or(i16::MIN, |d| d.year());
+        if !c.covers_year(year) {
+            return WinCheck::NoCoverage(year);
         }
     }
-    match governing(windows, date, cal).and_then(|w| w.span) {
-        Some(span) if span_contains(span, local::secs_of_day(dt)) => WinCheck::Permitted,
+    // The permitted time is the union of the governing entry's spans.
+    match governing(windows, day, cal) {
+        Some(w) if w.spans.iter().any(|sp| span_contains(*sp, ns)) => WinCheck::Permitted,
         _ => WinCheck::Outside,
     }
 }
 
 /// The first instant `>= t` at which the window permits contact in zone `z`.
 fn next_permitted(
-    z: &TimeZone,
-    cal: Option<&(String, std::sync::Arc<crate::policy::Calendar>)>,
+    z: &local::Clock,
+    cal: Option<&NamedCalendar>,
     windows: &[Win],
     t: Timestamp,
 ) -> Option<Timestamp> {
@@ -1068,38 +1089,46 @@ fn next_permitted(
             }
             WinCheck::Outside => {}
         }
-        let dt = local::datetime(z, c);
-        let date = dt.date();
+        let (day, now_ns) = z.local(c);
         let calendar = cal.map(|(_, k)| &**k);
-        let now_ns = local::secs_of_day(dt);
-        // Try today's window start if it is still ahead.
-        if let Some((s, _, b)) = governing(windows, date, calendar).and_then(|w| w.span) {
-            let start_ns = u64::from(s) * NS;
-            if now_ns < start_ns || (b == Bounds::Open && now_ns == start_ns) {
-                if let Some(ts) = local::instant_at(z, date, s) {
-                    let candidate = if b == Bounds::Open {
-                        ts.checked_add(SignedDuration::from_nanos(1)).ok()?
-                    } else {
-                        ts
-                    };
-                    if candidate > c {
-                        c = candidate;
-                        continue;
+        // The earliest of today's span starts still ahead, if any.
+        let mut ahead: Option<Timestamp> = None;
+        if let Some(w) = governing(windows, day, calendar) {
+            for &(s, _, b) in &w.spans {
+                let start_ns = u64::from(s) * NS;
+                if now_ns < start_ns || (b == Bounds::Open && now_ns == start_ns) {
+                    if let Some(ts) = z.instant_at_day(day, s) {
+                        let candidate = if b == Bounds::Open {
+                            ts.checked_add(SignedDuration::from_nanos(1)).ok()?
+                        } else {
+                            ts
+                        };
+                        if candidate > c && ahead.is_none_or(|a| candidate < a) {
+                            ahead = Some(candidate);
+                        }
                     }
                 }
             }
         }
-        c = next_day_start(z, c)?;
+        c = match ahead {
+            Some(a) => a,
+            None => z.start_of_day_n(day.checked_add(1)?)?,
+        };
     }
     None
 }
 
-fn window(
-    ctx: &Ctx<'_>,
-    cal: Option<&(String, std::sync::Arc<crate::policy::Calendar>)>,
-    windows: &[Win],
-    t: Timestamp,
-) -> Verdict {
+fn show_span((s, e, b): (u32, u32, Bounds)) -> String {
+    format!(
+        "{}{}–{}{}",
+        if b == Bounds::Open { "(" } else { "[" },
+        LocalTime { seconds: s },
+        LocalTime { seconds: e },
+        if b == Bounds::Closed { "]" } else { ")" }
+    )
+}
+
+fn window(ctx: &Ctx<'_>, cal: Option<&NamedCalendar>, windows: &[Win], t: Timestamp) -> Verdict {
     if ctx.zones.is_empty() {
         return no_zone(ctx);
     }
@@ -1151,15 +1180,15 @@ fn window(
     deny(ctx, earliest, || {
         let dt = local::datetime(z, t);
         let calendar = cal.map(|(_, k)| &**k);
-        let allowed = match governing(windows, dt.date(), calendar).and_then(|w| w.span) {
-            Some((s, e, b)) => format!(
-                "the permitted window {}{}–{}{}",
-                if b == Bounds::Open { "(" } else { "[" },
-                LocalTime { seconds: s },
-                LocalTime { seconds: e },
-                if b == Bounds::Closed { "]" } else { ")" }
-            ),
-            None => "the permitted days (no contact that day)".to_owned(),
+        let spans = governing(windows, local::day_number(dt.date()), calendar)
+            .map_or(&[][..], |w| w.spans.as_slice());
+        let allowed = match spans {
+            [] => "the permitted days (no contact that day)".to_owned(),
+            [one] => format!("the permitted window {}", show_span(*one)),
+            many => {
+                let all: Vec<String> = many.iter().map(|s| show_span(*s)).collect();
+                format!("the permitted windows {}", all.join(", "))
+            }
         };
         format!(
             "local time {} {:?} {} in {} is outside {allowed}",

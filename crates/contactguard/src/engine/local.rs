@@ -66,6 +66,66 @@ impl Clock {
     }
 }
 
+impl Clock {
+    /// Whether `s` (Unix seconds) lies at least a day inside the interval
+    /// where the offset is constant, so that local times around it map to
+    /// instants by plain arithmetic: no transition's gap or fold (each
+    /// shorter than a day) can reach it.
+    fn inside(&self, s: i64) -> bool {
+        self.lo.checked_add(SECS_PER_DAY).is_some_and(|lo| s >= lo) && s < self.hi
+    }
+
+    /// The local date of `t` as a day number, and nanoseconds since local
+    /// midnight.
+    pub(crate) fn local(&self, t: Timestamp) -> (i64, u64) {
+        let s = t.as_second();
+        let nanos = t.subsec_nanosecond();
+        if (self.lo..self.hi).contains(&s) && nanos >= 0 {
+            if let Some(l) = s.checked_add(self.off) {
+                let secs = u64::try_from(l.rem_euclid(SECS_PER_DAY)).unwrap_or(0);
+                let ns = secs * 1_000_000_000 + u64::try_from(nanos).unwrap_or(0);
+                return (l.div_euclid(SECS_PER_DAY), ns);
+            }
+        }
+        let dt = self.tz.to_datetime(t);
+        (day_number(dt.date()), secs_of_day(dt))
+    }
+
+    /// The instant at `secs` seconds past local midnight of day number
+    /// `day`, as [`instant_at`] computes it.
+    pub(crate) fn instant_at_day(&self, day: i64, secs: u32) -> Option<Timestamp> {
+        let fast = day
+            .checked_mul(SECS_PER_DAY)
+            .and_then(|m| m.checked_add(i64::from(secs)))
+            .and_then(|l| l.checked_sub(self.off));
+        // Midnight of `day` must be inside too: `instant_at` never returns
+        // an instant before the start of the day.
+        let midnight = day
+            .checked_mul(SECS_PER_DAY)
+            .and_then(|m| m.checked_sub(self.off));
+        if let (Some(s), Some(m)) = (fast, midnight) {
+            if secs < 86_400 && self.inside(s) && self.inside(m) {
+                return Timestamp::from_second(s).ok();
+            }
+        }
+        instant_at(&self.tz, date_of(day)?, secs)
+    }
+
+    /// The first instant of day number `day`, as [`start_of_day`] computes
+    /// it.
+    pub(crate) fn start_of_day_n(&self, day: i64) -> Option<Timestamp> {
+        let fast = day
+            .checked_mul(SECS_PER_DAY)
+            .and_then(|m| m.checked_sub(self.off));
+        if let Some(s) = fast {
+            if self.inside(s) {
+                return Timestamp::from_second(s).ok();
+            }
+        }
+        start_of_day(&self.tz, date_of(day)?)
+    }
+}
+
 /// Days since 1970-01-01 of a civil date.
 pub(crate) fn day_number(d: Date) -> i64 {
     let epoch = Date::constant(1970, 1, 1);

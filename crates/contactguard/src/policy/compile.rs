@@ -2,8 +2,8 @@
 
 use super::error::PolicyError;
 use super::format::{
-    Bounds, CalendarPeriod, ConditionSpec, DaySel, FilterSpec, RangeSpec, RuleKind, RuleSpec,
-    Scope, UnreachableSpec, WindowSpec,
+    Bounds, CalendarPeriod, ConditionSpec, DaySel, FilterSpec, LocalTime, RangeSpec, RuleKind,
+    RuleSpec, Scope, UnreachableSpec, WindowSpec,
 };
 use super::presets::Loaded;
 use super::{Inner, Policy};
@@ -152,8 +152,9 @@ impl Pause {
 #[derive(Clone, Debug)]
 pub(crate) struct Win {
     pub(crate) days: Vec<DaySel>,
-    /// `None` when the entry closes those days.
-    pub(crate) span: Option<(u32, u32, Bounds)>,
+    /// The permitted spans (their union); none when the entry closes
+    /// those days.
+    pub(crate) spans: Vec<(u32, u32, Bounds)>,
 }
 
 #[derive(Clone, Debug)]
@@ -580,15 +581,45 @@ fn window(ctx: &Ctx<'_>, i: usize, w: &WindowSpec, has_calendar: bool) -> Result
             .with_help("set `calendar = \"NAME\"` on the rule"));
     }
     if w.closed {
-        if w.start.is_some() || w.end.is_some() || w.bounds.is_some() {
+        if w.start.is_some() || w.end.is_some() || w.bounds.is_some() || w.intervals.is_some() {
             return Err(ctx.err(
                 &f("closed"),
-                "a closed entry takes no `start`, `end` or `bounds`",
+                "a closed entry takes no `start`, `end`, `bounds` or `intervals`",
             ));
         }
         return Ok(Win {
             days: w.days.clone(),
-            span: None,
+            spans: Vec::new(),
+        });
+    }
+    if let Some(list) = &w.intervals {
+        if w.start.is_some() || w.end.is_some() || w.bounds.is_some() {
+            return Err(ctx
+                .err(
+                    &f("intervals"),
+                    "an entry with `intervals` takes no `start`, `end` or `bounds` of its own",
+                )
+                .with_help("give each interval its own `start`, `end` and `bounds`"));
+        }
+        if list.is_empty() {
+            return Err(ctx
+                .err(&f("intervals"), "`intervals` must list at least one span")
+                .with_help("or `closed = true` for no contact on those days"));
+        }
+        let mut spans = Vec::with_capacity(list.len());
+        for (k, iv) in list.iter().enumerate() {
+            let field = f(&format!("intervals[{k}].end"));
+            spans.push(span(
+                ctx,
+                &field,
+                iv.start,
+                iv.end,
+                iv.bounds.unwrap_or_default(),
+            )?);
+        }
+        return Ok(Win {
+            days: w.days.clone(),
+            spans,
         });
     }
     let (Some(start), Some(end)) = (w.start, w.end) else {
@@ -597,22 +628,34 @@ fn window(ctx: &Ctx<'_>, i: usize, w: &WindowSpec, has_calendar: bool) -> Result
                 &f(if w.start.is_none() { "start" } else { "end" }),
                 "an entry needs both `start` and `end`",
             )
-            .with_help("or `closed = true` for no contact on those days"));
+            .with_help(
+                "or `closed = true` for no contact on those days, or `intervals` for several spans",
+            ));
     };
-    let bounds = w.bounds.unwrap_or_default();
+    let span = span(ctx, &f("end"), start, end, w.bounds.unwrap_or_default())?;
+    Ok(Win {
+        days: w.days.clone(),
+        spans: vec![span],
+    })
+}
+
+fn span(
+    ctx: &Ctx<'_>,
+    field: &str,
+    start: LocalTime,
+    end: LocalTime,
+    bounds: Bounds,
+) -> Result<(u32, u32, Bounds), PolicyError> {
     let empty = match bounds {
         Bounds::Closed => start.seconds > end.seconds,
         Bounds::HalfOpen | Bounds::Open => start.seconds >= end.seconds,
     };
     if empty || start.seconds >= 86_400 {
         return Err(ctx
-            .err(&f("end"), format!("empty window: `{start}` to `{end}` permits nothing"))
-            .with_help("windows run forward within one local day; write a ban such as 22:00-08:00 as the permitted span 08:00-22:00"));
+            .err(field, format!("empty window: `{start}` to `{end}` permits nothing"))
+            .with_help("windows run forward within one local day; write a ban such as 22:00-08:00 as the permitted span 08:00-22:00, and a midday ban such as 12:00-14:00 as two `intervals`"));
     }
-    Ok(Win {
-        days: w.days.clone(),
-        span: Some((start.seconds, end.seconds, bounds)),
-    })
+    Ok((start.seconds, end.seconds, bounds))
 }
 
 const DAY: i64 = 86_400;
