@@ -115,9 +115,43 @@ pub(crate) struct Ctx<'a> {
     /// The debt's events at or before the ask.
     debt: Side<'a>,
     want_messages: bool,
+    /// For the first 64 rules: whether the parts of `when` (bit set) and
+    /// of `unless` that do not change with time hold, decided once per ask
+    /// rather than at every instant the `retry_at` search tries.
+    fixed_when: u64,
+    fixed_unless: u64,
 }
 
 impl Ctx<'_> {
+    /// Decides the time-independent conditions of the first 64 rules.
+    fn fix_conditions(&mut self) {
+        let (mut w, mut u) = (0u64, 0u64);
+        for (i, rule) in self.policy.rules.iter().enumerate().take(64) {
+            if fixed_when(self, &rule.when) {
+                w |= 1 << i;
+                if rule.unless.as_ref().is_some_and(|c| fixed_unless(self, c)) {
+                    u |= 1 << i;
+                }
+            }
+        }
+        self.fixed_when = w;
+        self.fixed_unless = u;
+    }
+
+    /// Whether rule `i`'s time-independent `when` and `unless` parts hold
+    /// (`unless` is only decided when `when` holds).
+    fn fixed(&self, i: usize, rule: &Rule) -> (bool, bool) {
+        if i < 64 {
+            (
+                self.fixed_when >> i & 1 == 1,
+                self.fixed_unless >> i & 1 == 1,
+            )
+        } else {
+            let when = fixed_when(self, &rule.when);
+            let unless = when && rule.unless.as_ref().is_some_and(|c| fixed_unless(self, c));
+            (when, unless)
+        }
+    }
     /// An instant as local time in the first candidate zone, for messages.
     fn local(&self, t: Timestamp) -> String {
         match self.zones.iter().next() {
@@ -227,21 +261,24 @@ fn run<'a>(
         }
     };
     let at = ask.at;
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         policy,
         ask,
         zones,
         rec,
         debt,
         want_messages: true,
+        fixed_when: 0,
+        fixed_unless: 0,
     };
+    ctx.fix_conditions();
 
     let mut denials = Vec::new();
     let mut obligations: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
     let mut next: Option<Timestamp> = Some(at);
-    for rule in &policy.rules {
-        let verdict = evaluate(&ctx, rule, at);
+    for (i, rule) in policy.rules.iter().enumerate() {
+        let verdict = evaluate(&ctx, i, rule, at);
         let (outcome, message, earliest) = match verdict {
             Verdict::NoZone => {
                 next = None;
@@ -333,8 +370,8 @@ fn retry(ctx: &Ctx<'_>, mut t: Timestamp) -> Option<Timestamp> {
         }
         let mut next = t;
         let mut denied = false;
-        for rule in &ctx.policy.rules {
-            match evaluate(ctx, rule, t) {
+        for (i, rule) in ctx.policy.rules.iter().enumerate() {
+            match evaluate(ctx, i, rule, t) {
                 Verdict::Deny { earliest, .. } => {
                     denied = true;
                     next = next.max(earliest?);
@@ -355,12 +392,13 @@ fn retry(ctx: &Ctx<'_>, mut t: Timestamp) -> Option<Timestamp> {
     None
 }
 
-fn evaluate(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> Verdict {
-    if !cond_when(ctx, &rule.when, t) {
+fn evaluate(ctx: &Ctx<'_>, i: usize, rule: &Rule, t: Timestamp) -> Verdict {
+    let (when, unless) = ctx.fixed(i, rule);
+    if !(when && when_at(ctx, &rule.when, t)) {
         return Verdict::NotApplicable;
     }
     if let Some(u) = &rule.unless {
-        if cond_unless(ctx, u, t) {
+        if unless && when_at(ctx, u, t) {
             return Verdict::Lifted;
         }
     }
@@ -446,6 +484,17 @@ fn in_mask<T: Copy + Into<u32>>(mask: u32, v: T) -> bool {
 
 /// `when`: an absent ask field satisfies the condition (the rule applies).
 fn cond_when(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+    fixed_when(ctx, c) && when_at(ctx, c, t)
+}
+
+/// The part of `when` that changes with time.
+fn when_at(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+    c.debtor_unreachable
+        .is_none_or(|want| debtor_unreachable(ctx, t) == want)
+}
+
+/// The part of `when` that depends on the ask and the history only.
+fn fixed_when(ctx: &Ctx<'_>, c: &Cond) -> bool {
     let ask = ctx.ask;
     in_mask(c.channels, ask.channel)
         && in_mask(c.roles, ask.role)
@@ -456,13 +505,16 @@ fn cond_when(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
         && c.dpd
             .as_ref()
             .is_none_or(|r| ask.days_past_due.is_none_or(|d| in_range(r, d)))
-        && c.debtor_unreachable
-            .is_none_or(|want| debtor_unreachable(ctx, t) == want)
 }
 
 /// `unless`: an absent ask field does not satisfy the condition (the
 /// exception is not met).
 fn cond_unless(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+    fixed_unless(ctx, c) && when_at(ctx, c, t)
+}
+
+/// The part of `unless` that depends on the ask and the history only.
+fn fixed_unless(ctx: &Ctx<'_>, c: &Cond) -> bool {
     let ask = ctx.ask;
     let full = crate::policy::ALL;
     in_mask(c.channels, ask.channel)
@@ -478,8 +530,6 @@ fn cond_unless(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
             .is_none_or(|kind| consent_granted(ctx, kind))
         && c.requested_contact
             .is_none_or(|want| requested_contact(ctx) == want)
-        && c.debtor_unreachable
-            .is_none_or(|want| debtor_unreachable(ctx, t) == want)
 }
 
 fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
@@ -1417,9 +1467,7 @@ fn cap(
                     }
                     _ => period_end(period, today),
                 };
-                let leave = leave_day
-                    .and_then(local::date_of)
-                    .and_then(|d| start_of_day(z, d));
+                let leave = leave_day.and_then(|d| z.start_of_day_n(d));
                 earliest = match (earliest, leave) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,
@@ -1552,7 +1600,7 @@ fn cooldown(
                 if today >= end {
                     continue;
                 }
-                let leave = local::date_of(end).and_then(|d| start_of_day(z, d));
+                let leave = z.start_of_day_n(end);
                 earliest = match (earliest, leave) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,

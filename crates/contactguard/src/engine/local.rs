@@ -246,3 +246,61 @@ pub(crate) fn instant_at(z: &TimeZone, d: Date, secs: u32) -> Option<Timestamp> 
     let ts = z.to_ambiguous_timestamp(dt).compatible().ok()?;
     Some(ts.max(base))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The constant-offset fast paths give exactly what jiff gives, around
+    /// ordinary DST changes, 30-minute ones, transitions at local midnight
+    /// (a gap at 00:00 and a fold across midnight in São Paulo) and a
+    /// skipped day (Apia, 2011-12-30).
+    #[test]
+    fn fast_local_time_equals_jiff() {
+        let cases = [
+            ("America/New_York", "2026-03-08T06:00:00Z"),
+            ("America/New_York", "2026-11-01T06:00:00Z"),
+            ("Europe/London", "2026-03-29T01:00:00Z"),
+            ("Australia/Lord_Howe", "2026-04-05T15:00:00Z"),
+            ("America/Sao_Paulo", "2018-11-04T03:00:00Z"),
+            ("America/Sao_Paulo", "2019-02-17T02:00:00Z"),
+            ("Pacific/Apia", "2011-12-30T10:00:00Z"),
+            ("Asia/Shanghai", "2026-06-10T00:00:00Z"),
+        ];
+        for (name, around) in cases {
+            let tz = TimeZone::get(name).expect("zone");
+            let around: Timestamp = around.parse().expect("instant");
+            // Clocks built at several instants around the transition, so
+            // that the fast interval starts or ends near it.
+            for h in (-80..=80).step_by(7) {
+                let at = around + SignedDuration::from_hours(h);
+                let clock = Clock::new(tz.clone(), at);
+                for m in (-4 * 24 * 60..=4 * 24 * 60).step_by(17) {
+                    let t = at + SignedDuration::from_mins(m);
+                    let dt = tz.to_datetime(t);
+                    assert_eq!(
+                        clock.local(t),
+                        (day_number(dt.date()), secs_of_day(dt)),
+                        "{name} local({t}) clock at {at}"
+                    );
+                }
+                let d0 = clock.day(at);
+                for day in d0 - 4..=d0 + 4 {
+                    let date = date_of(day).expect("date");
+                    assert_eq!(
+                        clock.start_of_day_n(day),
+                        start_of_day(&tz, date),
+                        "{name} start of {date} clock at {at}"
+                    );
+                    for secs in [0, 1, 1_800, 3_600, 5_400, 7_200, 43_200, 86_399, 86_400] {
+                        assert_eq!(
+                            clock.instant_at_day(day, secs),
+                            instant_at(&tz, date, secs),
+                            "{name} {date} +{secs}s clock at {at}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
