@@ -110,7 +110,8 @@ enum Verdict {
     NotApplicable,
     Lifted,
     Pass,
-    Oblige(Vec<String>),
+    /// The rule's obligations (its `Body::Oblige` list) apply.
+    Oblige,
     Deny {
         earliest: Option<Timestamp>,
         message: Option<String>,
@@ -133,6 +134,10 @@ pub(crate) struct Ctx<'a> {
     /// rather than at every instant the `retry_at` search tries.
     fixed_when: u64,
     fixed_unless: u64,
+    /// For the first 64 rules: the rule passed at the ask's time and can
+    /// only keep passing later (see [`monotone`]), so the `retry_at`
+    /// search need not evaluate it again while local dates run forward.
+    settled: u64,
 }
 
 impl Ctx<'_> {
@@ -215,6 +220,7 @@ fn run<'a>(
         want_messages: true,
         fixed_when: 0,
         fixed_unless: 0,
+        settled: 0,
     };
     ctx.fix_conditions();
 
@@ -222,8 +228,18 @@ fn run<'a>(
     let mut obligations: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
     let mut next: Option<Timestamp> = Some(at);
+    let mut settled = 0u64;
     for (i, rule) in policy.rules.iter().enumerate() {
         let verdict = evaluate(&ctx, i, rule, at);
+        if i < 64
+            && matches!(
+                verdict,
+                Verdict::NotApplicable | Verdict::Lifted | Verdict::Pass | Verdict::Oblige
+            )
+            && monotone(rule)
+        {
+            settled |= 1 << i;
+        }
         let (outcome, message, earliest) = match verdict {
             Verdict::NoZone => {
                 next = None;
@@ -246,14 +262,17 @@ fn run<'a>(
             Verdict::NotApplicable => ("not_applicable", None, None),
             Verdict::Lifted => ("lifted", None, None),
             Verdict::Pass => ("pass", None, None),
-            Verdict::Oblige(obs) => {
-                let msg = obs.join(", ");
+            Verdict::Oblige => {
+                let obs = match &rule.body {
+                    Body::Oblige(obs) => obs.as_slice(),
+                    _ => &[],
+                };
                 for o in obs {
-                    if !obligations.contains(&o) {
-                        obligations.push(o);
+                    if !obligations.contains(o) {
+                        obligations.push(o.clone());
                     }
                 }
-                ("oblige", Some(msg), None)
+                ("oblige", explain_all.then(|| obs.join(", ")), None)
             }
             Verdict::Deny { earliest, message } => {
                 let message = message.unwrap_or_else(|| rule.title.clone());
@@ -261,12 +280,17 @@ fn run<'a>(
                     (Some(n), Some(e)) => Some(n.max(e)),
                     _ => None,
                 };
+                let (for_denial, for_outcome) = match &rule.message {
+                    Some(own) => (own.clone(), Some(message)),
+                    None if explain_all => (message.clone(), Some(message)),
+                    None => (message, None),
+                };
                 denials.push(Denial {
                     id: rule.id.clone(),
                     cite: rule.cite.clone(),
-                    message: rule.message.clone().unwrap_or_else(|| message.clone()),
+                    message: for_denial,
                 });
-                ("deny", Some(message), earliest)
+                ("deny", for_outcome, earliest)
             }
         };
         if explain_all {
@@ -286,6 +310,7 @@ fn run<'a>(
     } else {
         let ctx = Ctx {
             want_messages: false,
+            settled,
             ..ctx
         };
         next.and_then(|n| retry(&ctx, n))
@@ -315,7 +340,13 @@ fn retry(ctx: &Ctx<'_>, mut t: Timestamp) -> Option<Timestamp> {
         }
         let mut next = t;
         let mut denied = false;
+        // Until the first offset change in a candidate zone, local dates
+        // only run forward, and a settled rule still passes.
+        let steady = ctx.zones.steady_until().is_none_or(|hi| t.as_second() < hi);
         for (i, rule) in ctx.policy.rules.iter().enumerate() {
+            if steady && i < 64 && ctx.settled >> i & 1 == 1 {
+                continue;
+            }
             match evaluate(ctx, i, rule, t) {
                 Verdict::Deny { earliest, .. } => {
                     denied = true;
@@ -349,7 +380,7 @@ fn evaluate(ctx: &Ctx<'_>, i: usize, rule: &Rule, t: Timestamp) -> Verdict {
     }
     let verdict = match &rule.body {
         Body::Deny => deny(ctx, None, || deny_message(ctx, rule, t)),
-        Body::Oblige(obs) => return Verdict::Oblige(obs.clone()),
+        Body::Oblige(_) => return Verdict::Oblige,
         Body::OptOut { any_channel } => opt_out(ctx, *any_channel),
         Body::Cease { scope } => cease(ctx, *scope),
         Body::Attorney { scope } => attorney(ctx, *scope),
@@ -391,6 +422,33 @@ fn evaluate(ctx: &Ctx<'_>, i: usize, rule: &Rule, t: Timestamp) -> Verdict {
         },
         v => v,
     }
+}
+
+/// Whether a rule that passes at the ask's time passes at every later
+/// instant, as long as local dates run forward: its conditions do not change
+/// with time, and its body only relaxes as time passes over a fixed history
+/// (a count over a period that moves forward, a pause that ends, a hold that
+/// expires, an objection that stays absent). Windows and inconvenient times
+/// come and go; `exclude_prior_consent` windows close.
+fn monotone(rule: &Rule) -> bool {
+    !depends_on_time(rule)
+        && match &rule.body {
+            Body::Deny
+            | Body::Oblige(_)
+            | Body::OptOut { .. }
+            | Body::Cease { .. }
+            | Body::Attorney { .. }
+            | Body::Hold { .. } => true,
+            Body::Cap {
+                exclude_prior_consent,
+                ..
+            }
+            | Body::Cooldown {
+                exclude_prior_consent,
+                ..
+            } => !exclude_prior_consent,
+            Body::Inconvenient { .. } | Body::Window { .. } => false,
+        }
 }
 
 fn depends_on_time(rule: &Rule) -> bool {

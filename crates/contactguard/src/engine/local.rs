@@ -173,6 +173,13 @@ impl Zones {
     pub(crate) fn is_empty(&self) -> bool {
         self.zones.is_empty()
     }
+
+    /// The first instant (Unix seconds) after the ask at which the offset
+    /// of some candidate zone changes; `None` without zones. Before it,
+    /// every zone's local time runs forward with the instant.
+    pub(crate) fn steady_until(&self) -> Option<i64> {
+        self.zones.iter().map(|c| c.hi).min()
+    }
 }
 
 fn clock(name: &str, at: Timestamp) -> Option<Clock> {
