@@ -390,6 +390,7 @@ impl WinShape {
             end,
             bounds,
             closed: self.closed || self.span.is_none(),
+            intervals: None,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `contactguard lint POLICY_FILE...`: load each policy file, print its
 //! errors as `path:line:column: `field`: message` with a help line, or its
-//! rule count, its holiday calendars' coverage and warnings about those that
-//! run out soon (an error with `--strict`, for a deployment's CI).
+//! rule count, its holiday calendars' coverage and warnings: calendars that
+//! run out soon (an error with `--strict`, for a deployment's CI), window
+//! entries that can never be used.
 
 use crate::common::{counted, load_policy_file, report, wire, CliError};
 use contactguard::policy::CalendarCoverage;
@@ -52,6 +53,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         };
         let rules = counted(policy.rules().len(), "rule");
         writeln!(out, "{}: ok, {rules}", path.display())?;
+        for warning in policy.warnings() {
+            writeln!(out, "{}: warning: {warning}", path.display())?;
+        }
         for calendar in policy.calendar_coverage() {
             writeln!(
                 out,

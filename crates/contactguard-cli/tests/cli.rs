@@ -240,6 +240,33 @@ fn lint_warns_when_a_calendar_runs_out_within_60_days() {
 }
 
 #[test]
+fn lint_warns_about_a_window_entry_that_is_never_used() {
+    let r = run(&mut contactguard(&[
+        "lint",
+        "--today",
+        "2026-06-01",
+        "midday-two-entries.toml",
+    ]));
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "midday-two-entries.toml: warning: rule `acme.midday`: `windows[1]` is never used"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("`intervals`"), "{}", r.stdout);
+    // The good policy has no such warning.
+    let r = run(&mut contactguard(&[
+        "lint",
+        "--today",
+        "2026-06-01",
+        "good-policy.toml",
+    ]));
+    assert!(!r.stdout.contains("never used"), "{}", r.stdout);
+}
+
+#[test]
 fn lint_keeps_going_after_an_error() {
     let r = run(&mut contactguard(&[
         "lint",

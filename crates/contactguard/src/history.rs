@@ -1,7 +1,8 @@
 //! Contact history: events in time order, indexed by recipient and by debt.
 
-use crate::engine::view::{Ev, View};
+use crate::engine::view::{Ev, Rec, Side};
 use crate::model::{Ask, Event};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The events a decision reads, in time order, with per-recipient and
@@ -18,6 +19,38 @@ pub struct History {
     /// Per key id: indexes of events naming it as recipient, and as debt.
     by_recipient: Vec<Vec<u32>>,
     by_debt: Vec<Vec<u32>>,
+    /// Per key id: what the engine reads of the events naming it as
+    /// recipient, and as debt.
+    rec_ix: Vec<Index>,
+    debt_ix: Vec<Index>,
+}
+
+/// The engine's index of one key's events: attempts as compact records in
+/// time order (binary-searched, never copied), state events by position.
+#[derive(Clone, Debug, Default)]
+struct Index {
+    atts: Vec<Rec>,
+    /// (attempts before it in time order, index of the event).
+    states: Vec<(u32, u32)>,
+}
+
+impl Index {
+    fn push(&mut self, e: &Event, idx: u32, debt: u32) {
+        match e {
+            Event::Attempt(a) => self.atts.push(Rec {
+                at: a.at,
+                debt,
+                channel: a.channel,
+                role: a.role,
+                result: a.result,
+                place: a.place,
+            }),
+            _ => {
+                let before = u32::try_from(self.atts.len()).unwrap_or(u32::MAX);
+                self.states.push((before, idx));
+            }
+        }
+    }
 }
 
 const NONE: u32 = u32::MAX;
@@ -77,6 +110,8 @@ impl History {
         self.keys.insert(key.to_owned(), id);
         self.by_recipient.push(Vec::new());
         self.by_debt.push(Vec::new());
+        self.rec_ix.push(Index::default());
+        self.debt_ix.push(Index::default());
         id
     }
 
@@ -89,6 +124,12 @@ impl History {
         }
         if let Some(list) = self.by_debt.get_mut(debt as usize) {
             list.push(idx);
+        }
+        if let Some(ix) = self.rec_ix.get_mut(to as usize) {
+            ix.push(&e, idx, debt);
+        }
+        if let Some(ix) = self.debt_ix.get_mut(debt as usize) {
+            ix.push(&e, idx, debt);
         }
         self.ids.push((to, debt));
         self.events.push(e);
@@ -132,13 +173,22 @@ impl History {
         list.iter().filter_map(|&i| self.events.get(i as usize))
     }
 
-    /// The engine's view for `ask`: the recipient's and the debt's events at
-    /// or before the ask.
-    pub(crate) fn view<'a>(&'a self, ask: &Ask) -> View<'a> {
+    /// What the engine reads for `ask`: the recipient's and the debt's
+    /// events at or before the ask. Attempts are borrowed from the index,
+    /// not copied; only state events are made relative to the ask.
+    pub(crate) fn sides<'a>(&'a self, ask: &Ask) -> (Side<'a>, Side<'a>) {
         let (to, debt) = (self.id(&ask.to), self.id(&ask.debt));
-        let build = |list: &[u32]| -> Vec<Ev<'a>> {
-            let mut out = Vec::with_capacity(list.len());
-            for &i in list {
+        let side = |ix: Option<&'a Index>, ask_debt: u32| -> Side<'a> {
+            let Some(ix) = ix else {
+                return Side {
+                    atts: Cow::Borrowed(&[]),
+                    ask_debt,
+                    states: Vec::new(),
+                };
+            };
+            let n = ix.atts.partition_point(|a| a.at <= ask.at);
+            let mut states = Vec::new();
+            for &(before, i) in &ix.states {
                 let (Some(e), Some(&(e_to, e_debt))) =
                     (self.events.get(i as usize), self.ids.get(i as usize))
                 else {
@@ -147,18 +197,21 @@ impl History {
                 if e.at() > ask.at {
                     break;
                 }
-                out.push(Ev::with_keys(
-                    e,
-                    e_to == to && to != NONE,
-                    e_debt == debt && debt != NONE,
+                states.push((
+                    before as usize,
+                    Ev::with_keys(e, e_to == to && to != NONE, e_debt == debt && debt != NONE),
                 ));
             }
-            out
+            Side {
+                atts: Cow::Borrowed(ix.atts.get(..n).unwrap_or(&[])),
+                ask_debt,
+                states,
+            }
         };
-        View {
-            rec: build(History::list(&self.by_recipient, to)),
-            debt: build(History::list(&self.by_debt, debt)),
-        }
+        (
+            side(self.rec_ix.get(to as usize), debt),
+            side(self.debt_ix.get(debt as usize), debt),
+        )
     }
 }
 

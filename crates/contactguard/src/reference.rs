@@ -9,7 +9,7 @@
 
 use crate::policy::format::{
     Bounds, CalendarPeriod, CalendarSpec, CalendarStatus, ConditionSpec, DaySel, FilterSpec,
-    PolicyFile, RangeSpec, RoleSel, RuleKind, RuleSpec, WindowSpec,
+    LocalTime, PolicyFile, RangeSpec, RoleSel, RuleKind, RuleSpec, WindowSpec,
 };
 use crate::{preset_names, preset_source, Policy};
 use std::fmt::Write as _;
@@ -353,17 +353,26 @@ fn window(w: &WindowSpec) -> String {
     if w.closed {
         return format!("{days}: closed");
     }
+    if let Some(list) = &w.intervals {
+        let spans: Vec<String> = list
+            .iter()
+            .map(|iv| span(iv.start, iv.end, iv.bounds))
+            .collect();
+        return format!("{days} {}", spans.join(" ∪ "));
+    }
     match (w.start, w.end) {
-        (Some(s), Some(e)) => {
-            let (open, close) = match w.bounds.unwrap_or_default() {
-                Bounds::Closed => ("[", "]"),
-                Bounds::HalfOpen => ("[", ")"),
-                Bounds::Open => ("(", ")"),
-            };
-            format!("{days} {open}{s}, {e}{close}")
-        }
+        (Some(s), Some(e)) => format!("{days} {}", span(s, e, w.bounds)),
         _ => format!("{days}: incomplete entry"),
     }
+}
+
+fn span(s: LocalTime, e: LocalTime, bounds: Option<Bounds>) -> String {
+    let (open, close) = match bounds.unwrap_or_default() {
+        Bounds::Closed => ("[", "]"),
+        Bounds::HalfOpen => ("[", ")"),
+        Bounds::Open => ("(", ")"),
+    };
+    format!("{open}{s}, {e}{close}")
 }
 
 fn day(d: DaySel) -> &'static str {

@@ -66,6 +66,66 @@ impl Clock {
     }
 }
 
+impl Clock {
+    /// Whether `s` (Unix seconds) lies at least a day inside the interval
+    /// where the offset is constant, so that local times around it map to
+    /// instants by plain arithmetic: no transition's gap or fold (each
+    /// shorter than a day) can reach it.
+    fn inside(&self, s: i64) -> bool {
+        self.lo.checked_add(SECS_PER_DAY).is_some_and(|lo| s >= lo) && s < self.hi
+    }
+
+    /// The local date of `t` as a day number, and nanoseconds since local
+    /// midnight.
+    pub(crate) fn local(&self, t: Timestamp) -> (i64, u64) {
+        let s = t.as_second();
+        let nanos = t.subsec_nanosecond();
+        if (self.lo..self.hi).contains(&s) && nanos >= 0 {
+            if let Some(l) = s.checked_add(self.off) {
+                let secs = u64::try_from(l.rem_euclid(SECS_PER_DAY)).unwrap_or(0);
+                let ns = secs * 1_000_000_000 + u64::try_from(nanos).unwrap_or(0);
+                return (l.div_euclid(SECS_PER_DAY), ns);
+            }
+        }
+        let dt = self.tz.to_datetime(t);
+        (day_number(dt.date()), secs_of_day(dt))
+    }
+
+    /// The instant at `secs` seconds past local midnight of day number
+    /// `day`, as [`instant_at`] computes it.
+    pub(crate) fn instant_at_day(&self, day: i64, secs: u32) -> Option<Timestamp> {
+        let fast = day
+            .checked_mul(SECS_PER_DAY)
+            .and_then(|m| m.checked_add(i64::from(secs)))
+            .and_then(|l| l.checked_sub(self.off));
+        // Midnight of `day` must be inside too: `instant_at` never returns
+        // an instant before the start of the day.
+        let midnight = day
+            .checked_mul(SECS_PER_DAY)
+            .and_then(|m| m.checked_sub(self.off));
+        if let (Some(s), Some(m)) = (fast, midnight) {
+            if secs < 86_400 && self.inside(s) && self.inside(m) {
+                return Timestamp::from_second(s).ok();
+            }
+        }
+        instant_at(&self.tz, date_of(day)?, secs)
+    }
+
+    /// The first instant of day number `day`, as [`start_of_day`] computes
+    /// it.
+    pub(crate) fn start_of_day_n(&self, day: i64) -> Option<Timestamp> {
+        let fast = day
+            .checked_mul(SECS_PER_DAY)
+            .and_then(|m| m.checked_sub(self.off));
+        if let Some(s) = fast {
+            if self.inside(s) {
+                return Timestamp::from_second(s).ok();
+            }
+        }
+        start_of_day(&self.tz, date_of(day)?)
+    }
+}
+
 /// Days since 1970-01-01 of a civil date.
 pub(crate) fn day_number(d: Date) -> i64 {
     let epoch = Date::constant(1970, 1, 1);
@@ -112,6 +172,13 @@ impl Zones {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.zones.is_empty()
+    }
+
+    /// The first instant (Unix seconds) after the ask at which the offset
+    /// of some candidate zone changes; `None` without zones. Before it,
+    /// every zone's local time runs forward with the instant.
+    pub(crate) fn steady_until(&self) -> Option<i64> {
+        self.zones.iter().map(|c| c.hi).min()
     }
 }
 
@@ -185,4 +252,62 @@ pub(crate) fn instant_at(z: &TimeZone, d: Date, secs: u32) -> Option<Timestamp> 
         .ok()?;
     let ts = z.to_ambiguous_timestamp(dt).compatible().ok()?;
     Some(ts.max(base))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The constant-offset fast paths give exactly what jiff gives, around
+    /// ordinary DST changes, 30-minute ones, transitions at local midnight
+    /// (a gap at 00:00 and a fold across midnight in São Paulo) and a
+    /// skipped day (Apia, 2011-12-30).
+    #[test]
+    fn fast_local_time_equals_jiff() {
+        let cases = [
+            ("America/New_York", "2026-03-08T06:00:00Z"),
+            ("America/New_York", "2026-11-01T06:00:00Z"),
+            ("Europe/London", "2026-03-29T01:00:00Z"),
+            ("Australia/Lord_Howe", "2026-04-05T15:00:00Z"),
+            ("America/Sao_Paulo", "2018-11-04T03:00:00Z"),
+            ("America/Sao_Paulo", "2019-02-17T02:00:00Z"),
+            ("Pacific/Apia", "2011-12-30T10:00:00Z"),
+            ("Asia/Shanghai", "2026-06-10T00:00:00Z"),
+        ];
+        for (name, around) in cases {
+            let tz = TimeZone::get(name).expect("zone");
+            let around: Timestamp = around.parse().expect("instant");
+            // Clocks built at several instants around the transition, so
+            // that the fast interval starts or ends near it.
+            for h in (-80..=80).step_by(7) {
+                let at = around + SignedDuration::from_hours(h);
+                let clock = Clock::new(tz.clone(), at);
+                for m in (-4 * 24 * 60..=4 * 24 * 60).step_by(17) {
+                    let t = at + SignedDuration::from_mins(m);
+                    let dt = tz.to_datetime(t);
+                    assert_eq!(
+                        clock.local(t),
+                        (day_number(dt.date()), secs_of_day(dt)),
+                        "{name} local({t}) clock at {at}"
+                    );
+                }
+                let d0 = clock.day(at);
+                for day in d0 - 4..=d0 + 4 {
+                    let date = date_of(day).expect("date");
+                    assert_eq!(
+                        clock.start_of_day_n(day),
+                        start_of_day(&tz, date),
+                        "{name} start of {date} clock at {at}"
+                    );
+                    for secs in [0, 1, 1_800, 3_600, 5_400, 7_200, 43_200, 86_399, 86_400] {
+                        assert_eq!(
+                            clock.instant_at_day(day, secs),
+                            instant_at(&tz, date, secs),
+                            "{name} {date} +{secs}s clock at {at}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

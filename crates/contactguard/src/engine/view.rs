@@ -114,9 +114,77 @@ impl<'a> Ev<'a> {
 }
 
 /// The events one decision reads: the recipient's and the debt's, each in
-/// time order and at or before the ask.
+/// time order and at or before the ask (the ledger's interface; the engine
+/// splits it into [`Side`]s).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct View<'a> {
     pub(crate) rec: Vec<Ev<'a>>,
     pub(crate) debt: Vec<Ev<'a>>,
+}
+
+/// An attempt as stored in an index: `debt` is a key id that the engine
+/// compares with the ask's (see [`Side::ask_debt`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Rec {
+    pub(crate) at: Timestamp,
+    pub(crate) debt: u32,
+    pub(crate) channel: Channel,
+    pub(crate) role: Role,
+    pub(crate) result: AttemptResult,
+    pub(crate) place: Option<Place>,
+}
+
+/// One side (the recipient's or the debt's events) of what a decision
+/// reads, without copying the attempts: attempts in time order, at or
+/// before the ask, so that a rule binary-searches to its own look-back;
+/// state events (consent, opt-out, cease, holds…) apart, each with the
+/// number of attempts that precede it in time order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Side<'a> {
+    pub(crate) atts: std::borrow::Cow<'a, [Rec]>,
+    /// The key id an attempt's `debt` has when it is about the ask's debt.
+    pub(crate) ask_debt: u32,
+    pub(crate) states: Vec<(usize, Ev<'a>)>,
+}
+
+impl<'a> Side<'a> {
+    /// Splits a list of events relative to the ask (the ledger's view).
+    pub(crate) fn from_events(events: Vec<Ev<'a>>) -> Side<'a> {
+        let mut atts = Vec::with_capacity(events.len());
+        let mut states = Vec::new();
+        for e in events {
+            match e {
+                Ev::Attempt(a) => atts.push(Rec {
+                    at: a.at,
+                    debt: u32::from(a.same_debt),
+                    channel: a.channel,
+                    role: a.role,
+                    result: a.result,
+                    place: a.place,
+                }),
+                other => states.push((atts.len(), other)),
+            }
+        }
+        Side {
+            atts: std::borrow::Cow::Owned(atts),
+            ask_debt: 1,
+            states,
+        }
+    }
+
+    /// Whether an attempt is about the ask's debt.
+    pub(crate) fn same_debt(&self, a: &Rec) -> bool {
+        a.debt == self.ask_debt
+    }
+
+    /// The attempts after `from` (all of them when `from` is `None`).
+    pub(crate) fn after(&self, from: Option<Timestamp>) -> &[Rec] {
+        let atts: &[Rec] = &self.atts;
+        match from {
+            None => atts,
+            Some(f) => atts
+                .get(atts.partition_point(|a| a.at <= f)..)
+                .unwrap_or(&[]),
+        }
+    }
 }

@@ -771,7 +771,9 @@ impl Retention {
                     *scope,
                     *exclude_prior_consent,
                 ),
-                Body::Cooldown { period, .. } => (*period, None, 0, Scope::Recipient, false),
+                Body::Cooldown { period, .. } => {
+                    (period.period(), None, 0, Scope::Recipient, false)
+                }
                 _ => continue,
             };
             let s = match period.lookback_seconds() {

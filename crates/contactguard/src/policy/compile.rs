@@ -2,8 +2,8 @@
 
 use super::error::PolicyError;
 use super::format::{
-    Bounds, CalendarPeriod, ConditionSpec, DaySel, FilterSpec, RangeSpec, RuleKind, RuleSpec,
-    Scope, UnreachableSpec, WindowSpec,
+    Bounds, CalendarPeriod, ConditionSpec, DaySel, FilterSpec, LocalTime, RangeSpec, RuleKind,
+    RuleSpec, Scope, UnreachableSpec, WindowSpec,
 };
 use super::presets::Loaded;
 use super::{Inner, Policy};
@@ -21,11 +21,14 @@ pub(crate) fn bit<T: Copy + Into<u32>>(v: T) -> Mask {
     1u32 << v.into()
 }
 
+// A value's index in its type's `ALL` list: the declaration order, which
+// is the discriminant of these field-less enums (a test checks the two
+// agree), so a mask test is one shift rather than a search of `ALL`.
 macro_rules! index_of {
     ($t:ty) => {
         impl From<$t> for u32 {
             fn from(v: $t) -> u32 {
-                <$t>::ALL.iter().position(|x| *x == v).unwrap_or(31) as u32
+                v as u32
             }
         }
     };
@@ -87,12 +90,31 @@ pub(crate) enum Period {
     Lifetime,
 }
 
+/// How long a cool-down lasts: only a rolling duration or a number of
+/// local dates (a calendar period or a lifetime is not a pause, and cannot
+/// be written).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pause {
+    Rolling(i64),
+    Dates(u32),
+}
+
+impl Pause {
+    pub(crate) fn period(self) -> Period {
+        match self {
+            Pause::Rolling(s) => Period::Rolling(s),
+            Pause::Dates(n) => Period::Dates(n),
+        }
+    }
+}
+
 /// One entry of a window rule.
 #[derive(Clone, Debug)]
 pub(crate) struct Win {
     pub(crate) days: Vec<DaySel>,
-    /// `None` when the entry closes those days.
-    pub(crate) span: Option<(u32, u32, Bounds)>,
+    /// The permitted spans (their union); none when the entry closes
+    /// those days.
+    pub(crate) spans: Vec<(u32, u32, Bounds)>,
 }
 
 #[derive(Clone, Debug)]
@@ -127,7 +149,7 @@ pub(crate) enum Body {
     },
     Cooldown {
         scope: Scope,
-        period: Period,
+        period: Pause,
         filter: Filter,
         exclude_prior_consent: bool,
     },
@@ -476,7 +498,13 @@ fn compile_rule(
                 ctx.err("scope", "a `cooldown` rule needs a `scope`")
                     .with_help("one of `recipient`, `recipient_debt`, `debt`")
             })?,
-            period: period(ctx, r, false)?,
+            period: match period(ctx, r, false)? {
+                Period::Rolling(s) => Pause::Rolling(s),
+                Period::Dates(n) => Pause::Dates(n),
+                Period::Calendar(_) | Period::Lifetime => {
+                    return Err(ctx.err("", "a cool-down runs for `rolling` or `dates`"))
+                }
+            },
             filter: filter(&r.after),
             exclude_prior_consent: r.exclude_prior_consent.unwrap_or(false),
         },
@@ -507,15 +535,45 @@ fn window(ctx: &Ctx<'_>, i: usize, w: &WindowSpec, has_calendar: bool) -> Result
             .with_help("set `calendar = \"NAME\"` on the rule"));
     }
     if w.closed {
-        if w.start.is_some() || w.end.is_some() || w.bounds.is_some() {
+        if w.start.is_some() || w.end.is_some() || w.bounds.is_some() || w.intervals.is_some() {
             return Err(ctx.err(
                 &f("closed"),
-                "a closed entry takes no `start`, `end` or `bounds`",
+                "a closed entry takes no `start`, `end`, `bounds` or `intervals`",
             ));
         }
         return Ok(Win {
             days: w.days.clone(),
-            span: None,
+            spans: Vec::new(),
+        });
+    }
+    if let Some(list) = &w.intervals {
+        if w.start.is_some() || w.end.is_some() || w.bounds.is_some() {
+            return Err(ctx
+                .err(
+                    &f("intervals"),
+                    "an entry with `intervals` takes no `start`, `end` or `bounds` of its own",
+                )
+                .with_help("give each interval its own `start`, `end` and `bounds`"));
+        }
+        if list.is_empty() {
+            return Err(ctx
+                .err(&f("intervals"), "`intervals` must list at least one span")
+                .with_help("or `closed = true` for no contact on those days"));
+        }
+        let mut spans = Vec::with_capacity(list.len());
+        for (k, iv) in list.iter().enumerate() {
+            let field = f(&format!("intervals[{k}].end"));
+            spans.push(span(
+                ctx,
+                &field,
+                iv.start,
+                iv.end,
+                iv.bounds.unwrap_or_default(),
+            )?);
+        }
+        return Ok(Win {
+            days: w.days.clone(),
+            spans,
         });
     }
     let (Some(start), Some(end)) = (w.start, w.end) else {
@@ -524,22 +582,34 @@ fn window(ctx: &Ctx<'_>, i: usize, w: &WindowSpec, has_calendar: bool) -> Result
                 &f(if w.start.is_none() { "start" } else { "end" }),
                 "an entry needs both `start` and `end`",
             )
-            .with_help("or `closed = true` for no contact on those days"));
+            .with_help(
+                "or `closed = true` for no contact on those days, or `intervals` for several spans",
+            ));
     };
-    let bounds = w.bounds.unwrap_or_default();
+    let span = span(ctx, &f("end"), start, end, w.bounds.unwrap_or_default())?;
+    Ok(Win {
+        days: w.days.clone(),
+        spans: vec![span],
+    })
+}
+
+fn span(
+    ctx: &Ctx<'_>,
+    field: &str,
+    start: LocalTime,
+    end: LocalTime,
+    bounds: Bounds,
+) -> Result<(u32, u32, Bounds), PolicyError> {
     let empty = match bounds {
         Bounds::Closed => start.seconds > end.seconds,
         Bounds::HalfOpen | Bounds::Open => start.seconds >= end.seconds,
     };
     if empty || start.seconds >= 86_400 {
         return Err(ctx
-            .err(&f("end"), format!("empty window: `{start}` to `{end}` permits nothing"))
-            .with_help("windows run forward within one local day; write a ban such as 22:00-08:00 as the permitted span 08:00-22:00"));
+            .err(field, format!("empty window: `{start}` to `{end}` permits nothing"))
+            .with_help("windows run forward within one local day; write a ban such as 22:00-08:00 as the permitted span 08:00-22:00, and a midday ban such as 12:00-14:00 as two `intervals`"));
     }
-    Ok(Win {
-        days: w.days.clone(),
-        span: Some((start.seconds, end.seconds, bounds)),
-    })
+    Ok((start.seconds, end.seconds, bounds))
 }
 
 const DAY: i64 = 86_400;
@@ -569,7 +639,8 @@ fn lookback(rules: &[Rule], unreachable: &UnreachableSpec) -> Option<i64> {
     let mut max = unreachable_lookback(unreachable);
     for r in rules {
         let p = match &r.body {
-            Body::Cap { period, .. } | Body::Cooldown { period, .. } => *period,
+            Body::Cap { period, .. } => *period,
+            Body::Cooldown { period, .. } => period.period(),
             _ => continue,
         };
         max = max.max(p.lookback_seconds()?);
@@ -729,4 +800,24 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
         unreachable,
         lookback,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `bit` relies on each enum's discriminant being its index in `ALL`.
+    #[test]
+    fn discriminants_are_positions_in_all() {
+        fn check<T: Copy + PartialEq + Into<u32>>(all: &[T]) {
+            for (i, v) in all.iter().enumerate() {
+                assert_eq!(u32::try_from(i).ok(), Some((*v).into()));
+            }
+        }
+        check(Channel::ALL);
+        check(Role::ALL);
+        check(Purpose::ALL);
+        check(Place::ALL);
+        check(AttemptResult::ALL);
+    }
 }

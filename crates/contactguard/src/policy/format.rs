@@ -378,6 +378,23 @@ pub struct WindowSpec {
     /// No contact at all on these days.
     #[serde(default)]
     pub closed: bool,
+    /// Several permitted spans on these days (their union), instead of
+    /// `start`/`end`: a lunch break, a split shift, a midday ban.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intervals: Option<Vec<IntervalSpec>>,
+}
+
+/// One permitted span of a window entry with several `intervals`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntervalSpec {
+    /// Permitted from (local `HH:MM[:SS]`).
+    pub start: LocalTime,
+    /// Permitted until (local `HH:MM[:SS]`, `24:00` for end of day).
+    pub end: LocalTime,
+    /// Which ends are permitted; `closed` (both) by default.
+    #[serde(default)]
+    pub bounds: Option<Bounds>,
 }
 
 /// Whose events a rule reads.

@@ -5,11 +5,14 @@ mod calendar;
 mod compile;
 mod error;
 pub mod format;
+mod lint;
 mod locate;
 mod presets;
 
 pub use calendar::{Calendar, CalendarCoverage, YearCoverage};
-pub(crate) use compile::{bit, unreachable_lookback, Body, Cond, Filter, Period, Rule, Win, ALL};
+pub(crate) use compile::{
+    bit, unreachable_lookback, Body, Cond, Filter, Mask, Pause, Period, Rule, Win, ALL,
+};
 pub use error::PolicyError;
 pub use format::{PolicyFile, RuleSpec};
 pub use presets::{preset_names, preset_source};
@@ -169,6 +172,34 @@ impl Policy {
     /// change a decision.
     pub fn lookback_seconds(&self) -> Option<i64> {
         self.inner.lookback
+    }
+
+    /// Warnings about rules that load but cannot work as written, for
+    /// `contactguard lint`: today, window entries that can never be used
+    /// because an earlier entry of the same rule governs every day they
+    /// name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let policy = contactguard::Policy::from_toml(r#"
+    /// format = "contactguard-policy/1"
+    /// [[rules]]
+    /// id = "no-midday"
+    /// title = "No calls 12:00-14:00"
+    /// cite = "example"
+    /// status = "convention"
+    /// kind = "window"
+    /// windows = [
+    ///   { days = ["any"], start = "00:00", end = "12:00", bounds = "half_open" },
+    ///   { days = ["any"], start = "14:00", end = "24:00" },
+    /// ]
+    /// "#).unwrap();
+    /// assert_eq!(policy.warnings().len(), 1);
+    /// assert!(policy.warnings()[0].contains("`windows[1]` is never used"));
+    /// ```
+    pub fn warnings(&self) -> Vec<String> {
+        lint::warnings(&self.inner)
     }
 
     pub(crate) fn inner(&self) -> &Inner {

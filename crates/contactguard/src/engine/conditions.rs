@@ -1,0 +1,243 @@
+//! Conditions: a rule's `when` and `unless`, consent, the out-of-contact
+//! condition, and why a `deny` rule selected an ask.
+
+use super::*;
+
+pub(super) fn names<T: Copy + Into<u32> + std::fmt::Display>(all: &[T], mask: u32) -> String {
+    let v: Vec<String> = all
+        .iter()
+        .filter(|x| in_mask(mask, **x))
+        .map(|x| x.to_string())
+        .collect();
+    v.join("/")
+}
+
+/// Why a `deny` rule selected this ask: what the ask is, and which
+/// exception it did not meet.
+pub(super) fn deny_message(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> String {
+    let ask = ctx.ask;
+    let purpose = ask
+        .purpose
+        .map_or("no purpose given".to_owned(), |p| format!("for {p}"));
+    let mut s = format!(
+        "{}: {} to {} ({}, {purpose}",
+        rule.title, ask.channel, ask.to, ask.role
+    );
+    if let Some(p) = ask.place {
+        s.push_str(&format!(", at {p}"));
+    }
+    s.push(')');
+    let Some(u) = &rule.unless else { return s };
+    let mut unmet = Vec::new();
+    let full = crate::policy::ALL;
+    if u.purposes != full && !ask.purpose.is_some_and(|p| in_mask(u.purposes, p)) {
+        unmet.push(format!(
+            "only {} is allowed",
+            names(crate::model::Purpose::ALL, u.purposes)
+        ));
+    }
+    if u.places != full && !ask.place.is_some_and(|p| in_mask(u.places, p)) {
+        unmet.push(format!(
+            "only at {}",
+            names(crate::model::Place::ALL, u.places)
+        ));
+    }
+    if let Some(kind) = &u.consent {
+        if !consent_granted(ctx, kind) {
+            unmet.push(format!(
+                "no granted `{kind}` consent for {} on record",
+                ask.channel
+            ));
+        }
+    }
+    if u.requested_contact == Some(true) && !requested_contact(ctx) {
+        unmet.push(format!("{} has not asked to be contacted again", ask.to));
+    }
+    if u.debtor_unreachable == Some(true) && !debtor_unreachable(ctx, t) {
+        unmet.push(format!("the debtor on {} is not out of contact", ask.debt));
+    }
+    if let Some(r) = &u.dpd {
+        if !ask.days_past_due.is_some_and(|d| in_range(r, d)) {
+            let dpd = ask
+                .days_past_due
+                .map_or("not given".to_owned(), |d| d.to_string());
+            unmet.push(format!("days past due ({dpd}) meets no exception"));
+        }
+    }
+    if !unmet.is_empty() {
+        s.push_str(": ");
+        s.push_str(&unmet.join("; "));
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
+// Conditions
+
+pub(super) fn in_mask<T: Copy + Into<u32>>(mask: u32, v: T) -> bool {
+    mask & crate::policy::bit(v) != 0
+}
+
+/// `when`: an absent ask field satisfies the condition (the rule applies).
+pub(super) fn cond_when(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+    fixed_when(ctx, c) && when_at(ctx, c, t)
+}
+
+/// The part of `when` that changes with time.
+pub(super) fn when_at(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+    c.debtor_unreachable
+        .is_none_or(|want| debtor_unreachable(ctx, t) == want)
+}
+
+/// The part of `when` that depends on the ask and the history only.
+pub(super) fn fixed_when(ctx: &Ctx<'_>, c: &Cond) -> bool {
+    let ask = ctx.ask;
+    in_mask(c.channels, ask.channel)
+        && in_mask(c.roles, ask.role)
+        && ask.purpose.is_none_or(|p| in_mask(c.purposes, p))
+        && ask.place.is_none_or(|p| in_mask(c.places, p))
+        && c.autodialed
+            .is_none_or(|want| ask.autodialed.is_none_or(|a| a == want))
+        && c.dpd
+            .as_ref()
+            .is_none_or(|r| ask.days_past_due.is_none_or(|d| in_range(r, d)))
+}
+
+/// `unless`: an absent ask field does not satisfy the condition (the
+/// exception is not met).
+pub(super) fn cond_unless(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+    fixed_unless(ctx, c) && when_at(ctx, c, t)
+}
+
+/// The part of `unless` that depends on the ask and the history only.
+pub(super) fn fixed_unless(ctx: &Ctx<'_>, c: &Cond) -> bool {
+    let ask = ctx.ask;
+    let full = crate::policy::ALL;
+    in_mask(c.channels, ask.channel)
+        && in_mask(c.roles, ask.role)
+        && (c.purposes == full || ask.purpose.is_some_and(|p| in_mask(c.purposes, p)))
+        && (c.places == full || ask.place.is_some_and(|p| in_mask(c.places, p)))
+        && c.autodialed.is_none_or(|want| ask.autodialed == Some(want))
+        && c.dpd
+            .as_ref()
+            .is_none_or(|r| ask.days_past_due.is_some_and(|d| in_range(r, d)))
+        && c.consent
+            .as_deref()
+            .is_none_or(|kind| consent_granted(ctx, kind))
+        && c.requested_contact
+            .is_none_or(|want| requested_contact(ctx) == want)
+}
+
+pub(super) fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
+    r.gt.is_none_or(|g| d > g)
+        && r.gte.is_none_or(|g| d >= g)
+        && r.lt.is_none_or(|l| d < l)
+        && r.lte.is_none_or(|l| d <= l)
+}
+
+/// The recipient's latest consent of `kind` (or without a kind) for the
+/// ask's channel is granted. An opt-out on the channel counts as a
+/// withdrawal.
+pub(super) fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
+    let ch = ctx.ask.channel;
+    for (_, e) in ctx.rec.states.iter().rev() {
+        match *e {
+            Ev::Consent {
+                channel,
+                granted,
+                kind: k,
+                ..
+            } if channel == ch && k.is_none_or(|k| k == kind) => return granted,
+            Ev::OptOut { channel, place, .. }
+                if channel == ch && place.is_none_or(|p| ctx.ask.place.is_none_or(|a| a == p)) =>
+            {
+                return false
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+pub(super) fn requested_contact(ctx: &Ctx<'_>) -> bool {
+    ctx.rec
+        .states
+        .iter()
+        .any(|(_, e)| matches!(e, Ev::RequestContact { applies: true, .. }))
+}
+
+/// Whether an attempt's result is one of `mask`'s. The one place the
+/// engine matches results: counting filters, triggers, "reached" and
+/// "conversation" all ask here.
+pub(super) fn result_matches(mask: crate::policy::Mask, r: AttemptResult) -> bool {
+    in_mask(mask, r)
+}
+
+/// Whether the attempt reached the person (for the out-of-contact
+/// condition).
+pub(super) fn reached(r: AttemptResult) -> bool {
+    result_matches(
+        crate::policy::bit(AttemptResult::Conversation)
+            | crate::policy::bit(AttemptResult::Delivered),
+        r,
+    )
+}
+
+/// Whether the attempt was a conversation (it ends prior-consent windows).
+pub(super) fn conversation(r: AttemptResult) -> bool {
+    result_matches(crate::policy::bit(AttemptResult::Conversation), r)
+}
+
+/// Whether the debtor on the ask's debt is out of contact at `t`: in every
+/// candidate zone (the conservative reading, since the condition lifts
+/// restrictions).
+pub(super) fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
+    // Marked out of contact by the latest `unreachable`, unless the debtor
+    // was reached after it.
+    let mut mark: Option<usize> = None;
+    for (before, e) in &ctx.debt.states {
+        match *e {
+            Ev::Hold {
+                reason: HoldReason::Deceased,
+                until,
+                ..
+            } if until.is_none_or(|u| t < u) => return true,
+            Ev::Unreachable => mark = Some(*before),
+            _ => {}
+        }
+    }
+    if let Some(k) = mark {
+        let later = ctx.debt.atts.get(k..).unwrap_or(&[]);
+        if !later
+            .iter()
+            .any(|a| a.role == Role::Debtor && reached(a.result))
+        {
+            return true;
+        }
+    }
+    let spec = &ctx.policy.unreachable;
+    if ctx.zones.is_empty() {
+        return false;
+    }
+    // Attempts older than this lie before the look-back in every zone.
+    let recent = ctx.debt.after(days_before(t, i64::from(spec.dates) + 2));
+    ctx.zones.iter().all(|z| {
+        let today = z.day(t);
+        let first = today - (i64::from(spec.dates) - 1);
+        let mut failed = 0u32;
+        for a in recent {
+            if a.role != Role::Debtor {
+                continue;
+            }
+            let d = z.day(a.at);
+            if d < first || d > today {
+                continue;
+            }
+            if reached(a.result) {
+                return false;
+            }
+            failed += 1;
+        }
+        failed >= spec.min_failed
+    })
+}

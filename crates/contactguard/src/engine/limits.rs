@@ -1,0 +1,379 @@
+//! Caps and cool-downs: counts over a period, pauses after a trigger, and
+//! when each clears.
+
+use super::*;
+
+/// The instant `days` days before `t`; `None` (no cut) when that is out of
+/// range.
+pub(super) fn days_before(t: Timestamp, days: i64) -> Option<Timestamp> {
+    t.checked_sub(SignedDuration::from_hours(24 * days)).ok()
+}
+
+/// The attempts in `scope` after `from` (all of them for `None`), in time
+/// order.
+pub(super) fn scoped<'a>(
+    ctx: &'a Ctx<'a>,
+    scope: Scope,
+    from: Option<Timestamp>,
+) -> impl DoubleEndedIterator<Item = &'a Rec> + 'a {
+    let side = if scope == Scope::Debt {
+        &ctx.debt
+    } else {
+        &ctx.rec
+    };
+    side.after(from)
+        .iter()
+        .filter(move |a| scope != Scope::RecipientDebt || side.same_debt(a))
+}
+
+pub(super) fn filter_matches(f: &Filter, ask: &Ask, a: &Rec) -> bool {
+    in_mask(f.channels, a.channel)
+        && result_matches(f.results, a.result)
+        && in_mask(f.roles, a.role)
+        && a.place.is_none_or(|p| in_mask(f.places, p))
+        && (!f.same_channel || a.channel == ask.channel)
+}
+
+/// Live Reg F prior-consent windows for the recipient and debt, as
+/// `[start, end)` instants.
+pub(super) fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
+    let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
+    for (_, e) in &ctx.rec.states {
+        let Ev::PriorConsent {
+            at: p_at,
+            same_debt,
+            until: p_until,
+            granted,
+        } = *e
+        else {
+            continue;
+        };
+        if !same_debt {
+            continue;
+        }
+        if !granted {
+            // A revocation ends every window open at that moment.
+            for w in &mut out {
+                if w.0 <= p_at && p_at < w.1 {
+                    w.1 = p_at;
+                }
+            }
+            continue;
+        }
+        // Local date K is day 1; the window ends at the start of K+7 (the
+        // earliest such midnight among the candidate zones).
+        let mut end = None::<Timestamp>;
+        for z in ctx.zones.iter() {
+            let k = local::date(z, p_at);
+            if let Some(e) = k
+                .checked_add(7.days())
+                .ok()
+                .and_then(|d| start_of_day(z, d))
+            {
+                end = Some(end.map_or(e, |x| x.min(e)));
+            }
+        }
+        let Some(mut end) = end else { continue };
+        if let Some(u) = p_until {
+            end = end.min(u);
+        }
+        // A later conversation with the person about the debt ends it.
+        if let Some(conv) = ctx
+            .rec
+            .after(Some(p_at))
+            .iter()
+            .find(|a| ctx.rec.same_debt(a) && conversation(a.result))
+            .map(|a| a.at)
+        {
+            end = end.min(conv);
+        }
+        if p_at < end {
+            out.push((p_at, end));
+        }
+    }
+    out
+}
+
+pub(super) fn in_windows(windows: &[(Timestamp, Timestamp)], t: Timestamp) -> bool {
+    windows.iter().any(|(s, e)| *s <= t && t < *e)
+}
+
+pub(super) fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+pub(super) fn describe_scope(ctx: &Ctx<'_>, scope: Scope) -> String {
+    match scope {
+        Scope::Recipient => format!("to {}", ctx.ask.to),
+        Scope::RecipientDebt => format!("to {} about {}", ctx.ask.to, ctx.ask.debt),
+        Scope::Debt => format!("about {} (anyone)", ctx.ask.debt),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn cap(
+    ctx: &Ctx<'_>,
+    limit: u32,
+    scope: Scope,
+    period: Period,
+    filter: &Filter,
+    exclude_prior_consent: bool,
+    t: Timestamp,
+) -> Verdict {
+    let consent = if exclude_prior_consent {
+        consent_windows(ctx)
+    } else {
+        Vec::new()
+    };
+    if exclude_prior_consent && in_windows(&consent, t) {
+        return Verdict::Pass;
+    }
+    let counts = |a: &&Rec| filter_matches(filter, ctx.ask, a) && !in_windows(&consent, a.at);
+    // Only the attempts after `from` can be in the period: each period
+    // binary-searches to its own look-back.
+    let counted = |from: Option<Timestamp>| scoped(ctx, scope, from).filter(counts);
+    let limit_n = limit as usize;
+    let what = || describe_scope(ctx, scope);
+    match period {
+        Period::Lifetime => {
+            let total = counted(None).count();
+            if total < limit_n {
+                return Verdict::Pass;
+            }
+            deny(ctx, None, || {
+                format!(
+                    "{} {} already (lifetime limit {limit})",
+                    plural(total, "counted attempt"),
+                    what()
+                )
+            })
+        }
+        Period::Rolling(secs) => {
+            let d = SignedDuration::from_secs(secs);
+            let Some(from) = t.checked_sub(d).ok() else {
+                return Verdict::Pass;
+            };
+            let n = counted(Some(from)).count();
+            if n < limit_n {
+                return Verdict::Pass;
+            }
+            // Events are in time order: the (n - limit + 1)-th oldest in the
+            // window leaving it brings the count under the limit.
+            let earliest = counted(Some(from))
+                .map(|a| a.at)
+                .nth(n - limit_n)
+                .and_then(|at| at.checked_add(d).ok());
+            deny(ctx, earliest, || {
+                format!(
+                    "{} {} in the {} before {} (limit {limit})",
+                    plural(n, "counted attempt"),
+                    what(),
+                    crate::policy::format::Duration { seconds: secs },
+                    ctx.local(t)
+                )
+            })
+        }
+        Period::Dates(_) | Period::Calendar(_) => {
+            // Local offsets lie within a day of UTC: attempts older than
+            // this fall before the period in every zone.
+            let from = days_before(t, widest_days(period) + 2);
+            if ctx.zones.is_empty() {
+                // Without a zone the period cannot be placed; deny only if
+                // it could be reached in some zone, so that attempts too
+                // old for any period never matter.
+                let recent = counted(from).count();
+                return if recent < limit_n {
+                    Verdict::Pass
+                } else {
+                    no_zone(ctx)
+                };
+            }
+            let mut worst: Option<(usize, &local::Clock, i64, i64)> = None;
+            let mut earliest: Option<Timestamp> = Some(t);
+            for z in ctx.zones.iter() {
+                let today = z.day(t);
+                let Some(first) = period_start(period, today) else {
+                    continue;
+                };
+                let in_period = |a: &&Rec| (first..=today).contains(&z.day(a.at));
+                let n = counted(from).filter(in_period).count();
+                if n < limit_n {
+                    continue;
+                }
+                // The instant the (n - limit + 1)-th oldest counted date
+                // leaves the period.
+                let leave_day = match period {
+                    Period::Dates(days) => {
+                        let mut dates: Vec<i64> = counted(from)
+                            .filter(in_period)
+                            .map(|a| z.day(a.at))
+                            .collect();
+                        dates.sort_unstable();
+                        dates.get(n - limit_n).map(|d| d + i64::from(days))
+                    }
+                    _ => period_end(period, today),
+                };
+                let leave = leave_day.and_then(|d| z.start_of_day_n(d));
+                earliest = match (earliest, leave) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                if worst.is_none_or(|w| n > w.0) {
+                    worst = Some((n, z, first, today));
+                }
+            }
+            let Some((n, z, first, today)) = worst else {
+                return Verdict::Pass;
+            };
+            deny(ctx, earliest, || {
+                let show =
+                    |d: i64| local::date_of(d).map_or_else(|| d.to_string(), |d| d.to_string());
+                let (first, today) = (show(first), show(today));
+                let span = match period {
+                    Period::Dates(days) => format!("on the {days} local dates {first}..{today}"),
+                    Period::Calendar(CalendarPeriod::Day) => format!("on the local day {today}"),
+                    Period::Calendar(CalendarPeriod::Week) => {
+                        format!("in the local week {first}..{today}")
+                    }
+                    _ => format!("in the local month of {today}"),
+                };
+                format!(
+                    "{} {} {span} in {} (limit {limit})",
+                    plural(n, "counted attempt"),
+                    what(),
+                    local::zone_name(z)
+                )
+            })
+        }
+    }
+}
+
+/// The most local dates a day-based period can span.
+pub(super) fn widest_days(period: Period) -> i64 {
+    match period {
+        Period::Dates(n) => i64::from(n),
+        Period::Calendar(CalendarPeriod::Day) => 1,
+        Period::Calendar(CalendarPeriod::Week) => 7,
+        Period::Calendar(CalendarPeriod::Month) => 31,
+        Period::Rolling(_) | Period::Lifetime => 0,
+    }
+}
+
+/// First local day number of the period that contains day `today`.
+pub(super) fn period_start(period: Period, today: i64) -> Option<i64> {
+    match period {
+        Period::Dates(n) => Some(today - (i64::from(n) - 1)),
+        Period::Calendar(CalendarPeriod::Day) => Some(today),
+        Period::Calendar(CalendarPeriod::Week) => Some(today - local::monday_offset(today)),
+        Period::Calendar(CalendarPeriod::Month) => {
+            Some(local::day_number(local::date_of(today)?.first_of_month()))
+        }
+        Period::Rolling(_) | Period::Lifetime => None,
+    }
+}
+
+/// First local day number after the calendar period that contains `today`.
+pub(super) fn period_end(period: Period, today: i64) -> Option<i64> {
+    let start = period_start(period, today)?;
+    match period {
+        Period::Calendar(CalendarPeriod::Day) => Some(start + 1),
+        Period::Calendar(CalendarPeriod::Week) => Some(start + 7),
+        Period::Calendar(CalendarPeriod::Month) => {
+            let next = local::date_of(start)?.checked_add(1.month()).ok()?;
+            Some(local::day_number(next))
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn cooldown(
+    ctx: &Ctx<'_>,
+    scope: Scope,
+    period: Pause,
+    filter: &Filter,
+    exclude_prior_consent: bool,
+    t: Timestamp,
+) -> Verdict {
+    if exclude_prior_consent && in_windows(&consent_windows(ctx), t) {
+        return Verdict::Pass;
+    }
+    // Only a trigger after `from` can still hold the pause (and the latest
+    // trigger, when there is one after it, is the latest of all).
+    let from = match period {
+        Pause::Rolling(secs) => t.checked_sub(SignedDuration::from_secs(secs)).ok(),
+        Pause::Dates(n) => days_before(t, i64::from(n) + 2),
+    };
+    let triggers = || scoped(ctx, scope, from).filter(|a| filter_matches(filter, ctx.ask, a));
+    let Some(last) = triggers().next_back() else {
+        return Verdict::Pass;
+    };
+    let what = || describe_scope(ctx, scope);
+    match period {
+        Pause::Rolling(secs) => {
+            let d = SignedDuration::from_secs(secs);
+            let Some(end) = last.at.checked_add(d).ok() else {
+                return deny(ctx, None, || "cool-down end overflows".to_owned());
+            };
+            if t >= end {
+                return Verdict::Pass;
+            }
+            deny(ctx, Some(end), || {
+                format!(
+                    "a {} {} attempt {} at {} starts a {} pause, until {}",
+                    last.result,
+                    last.channel,
+                    what(),
+                    ctx.local(last.at),
+                    crate::policy::format::Duration { seconds: secs },
+                    ctx.local(end)
+                )
+            })
+        }
+        Pause::Dates(n) => {
+            if ctx.zones.is_empty() {
+                // As for caps: only a trigger recent enough for some zone.
+                return no_zone(ctx);
+            }
+            let mut earliest: Option<Timestamp> = Some(t);
+            let mut hit: Option<(&local::Clock, i64, i64)> = None;
+            for z in ctx.zones.iter() {
+                let today = z.day(t);
+                // The latest trigger date in this zone.
+                let Some(c) = triggers().map(|a| z.day(a.at)).max() else {
+                    continue;
+                };
+                let end = c + i64::from(n);
+                if today >= end {
+                    continue;
+                }
+                let leave = z.start_of_day_n(end);
+                earliest = match (earliest, leave) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                hit.get_or_insert((z, c, today));
+            }
+            let Some((z, c, today)) = hit else {
+                return Verdict::Pass;
+            };
+            deny(ctx, earliest, || {
+                let day = today - c + 1;
+                let show =
+                    |d: i64| local::date_of(d).map_or_else(|| d.to_string(), |d| d.to_string());
+                format!(
+                    "a {} {} attempt {} on {} starts {n} local dates without contact; {} is day {day} in {}",
+                    last.result,
+                    last.channel,
+                    what(),
+                    show(c),
+                    show(today),
+                    local::zone_name(z)
+                )
+            })
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Consent and objections: opt-outs, cease, attorney representation, holds.
+
+use super::*;
+
+pub(super) fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
+    let ask = ctx.ask;
+    // The latest matching opt-out, ties broken by content (the ask's own
+    // channel first), so that the order of same-instant events never
+    // changes the message.
+    let found = ctx
+        .rec
+        .states
+        .iter()
+        .filter_map(|(_, e)| match *e {
+            Ev::OptOut { at, channel, place }
+                if (any_channel || channel == ask.channel)
+                    && place.is_none_or(|p| ask.place.is_none_or(|a| a == p)) =>
+            {
+                Some((at, channel, place))
+            }
+            _ => None,
+        })
+        .max_by_key(|&(at, channel, place)| (at, channel == ask.channel, channel, place));
+    match found {
+        None => Verdict::Pass,
+        Some((at, channel, place)) => deny(ctx, None, || {
+            let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
+            format!(
+                "{} asked on {} not to be contacted by {channel}{place}",
+                ask.to,
+                ctx.local(at)
+            )
+        }),
+    }
+}
+
+pub(super) fn cease(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
+    let ask = ctx.ask;
+    // The earliest matching cease, one about the ask's debt first.
+    let found = ctx
+        .rec
+        .states
+        .iter()
+        .filter_map(|(_, e)| match *e {
+            Ev::Cease { at, same_debt } if scope == Scope::Recipient || same_debt => {
+                Some((at, same_debt))
+            }
+            _ => None,
+        })
+        .min_by_key(|&(at, same_debt)| (!same_debt, at));
+    match found {
+        None => Verdict::Pass,
+        Some((at, same_debt)) => deny(ctx, None, || {
+            let what = if same_debt {
+                format!("about {}", ask.debt)
+            } else {
+                "about another debt".to_owned()
+            };
+            format!(
+                "{} asked on {} that contact {what} cease",
+                ask.to,
+                ctx.local(at)
+            )
+        }),
+    }
+}
+
+pub(super) fn attorney(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
+    let ask = ctx.ask;
+    let side = if scope == Scope::Debt {
+        &ctx.debt
+    } else {
+        &ctx.rec
+    };
+    // The earliest notice, one for the ask's recipient first.
+    let found = side
+        .states
+        .iter()
+        .filter_map(|(_, e)| match *e {
+            Ev::Attorney {
+                at,
+                same_to,
+                same_debt,
+            } if same_debt && (scope == Scope::Debt || same_to) => Some((at, same_to)),
+            _ => None,
+        })
+        .min_by_key(|&(at, same_to)| (!same_to, at));
+    match found {
+        None => Verdict::Pass,
+        Some((at, same_to)) => deny(ctx, None, || {
+            let who = if same_to {
+                ask.to.as_str()
+            } else {
+                "the consumer"
+            };
+            format!(
+                "{who} is represented by an attorney on {} (notice of {}): contact the attorney",
+                ask.debt,
+                ctx.local(at)
+            )
+        }),
+    }
+}
+
+pub(super) fn hold(ctx: &Ctx<'_>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
+    let active = |at: Timestamp| {
+        ctx.debt.states.iter().filter_map(move |(_, e)| match *e {
+            Ev::Hold {
+                at: start,
+                reason,
+                until,
+            } if reasons.contains(&reason) && until.is_none_or(|u| at < u) => {
+                Some((start, reason, until))
+            }
+            _ => None,
+        })
+    };
+    // The earliest active hold, ties broken by content so that the order of
+    // same-instant events never changes the message.
+    let Some(first) =
+        active(t).min_by_key(|&(start, reason, until)| (start, reason, until.is_none(), until))
+    else {
+        return Verdict::Pass;
+    };
+    // The first instant no listed hold is active.
+    let mut c = t;
+    let mut earliest = None;
+    for _ in 0..64 {
+        let mut any = false;
+        let mut open = false;
+        for (_, _, until) in active(c) {
+            any = true;
+            match until {
+                Some(u) => c = c.max(u),
+                None => open = true,
+            }
+        }
+        if open {
+            break;
+        }
+        if !any {
+            earliest = Some(c);
+            break;
+        }
+    }
+    let (start, reason, until) = first;
+    deny(ctx, earliest, || match until {
+        Some(u) => format!(
+            "collection on {} is held ({reason}) from {} until {}",
+            ctx.ask.debt,
+            ctx.local(start),
+            ctx.local(u)
+        ),
+        None => format!(
+            "collection on {} is held ({reason}) since {}, open-ended",
+            ctx.ask.debt,
+            ctx.local(start)
+        ),
+    })
+}

@@ -1,0 +1,231 @@
+//! Windows: permitted local times per day, holiday calendars, and the next
+//! permitted instant.
+
+use super::*;
+
+/// Whether a day selector matches a local date of weekday `wd` (0 is
+/// Monday), given whether it is a holiday and whether it is a make-up
+/// workday (asked only when the selector needs to know).
+pub(crate) fn sel_matches(
+    sel: DaySel,
+    wd: i64,
+    holiday: impl Fn() -> bool,
+    makeup: impl Fn() -> bool,
+) -> bool {
+    let weekend_day = wd >= 5;
+    match sel {
+        DaySel::Mon => wd == 0,
+        DaySel::Tue => wd == 1,
+        DaySel::Wed => wd == 2,
+        DaySel::Thu => wd == 3,
+        DaySel::Fri => wd == 4,
+        DaySel::Sat => wd == 5,
+        DaySel::Sun => wd == 6,
+        DaySel::Weekday => !weekend_day,
+        DaySel::Weekend => weekend_day && !holiday() && !makeup(),
+        DaySel::Workday => !holiday() && (!weekend_day || makeup()),
+        DaySel::Holiday => holiday(),
+        DaySel::Any => true,
+    }
+}
+
+/// Whether a day selector matches local day number `day`.
+pub(super) fn day_matches(sel: DaySel, day: i64, cal: Option<&crate::policy::Calendar>) -> bool {
+    let date = || local::date_of(day);
+    sel_matches(
+        sel,
+        local::monday_offset(day),
+        || cal.is_some_and(|c| date().is_some_and(|d| c.is_holiday(d))),
+        || cal.is_some_and(|c| date().is_some_and(|d| c.is_makeup_workday(d))),
+    )
+}
+
+/// The entry that governs local day number `day`: the first whose days
+/// match it.
+pub(super) fn governing<'w>(
+    windows: &'w [Win],
+    day: i64,
+    cal: Option<&crate::policy::Calendar>,
+) -> Option<&'w Win> {
+    windows
+        .iter()
+        .find(|w| w.days.iter().any(|d| day_matches(*d, day, cal)))
+}
+
+pub(super) const NS: u64 = 1_000_000_000;
+
+pub(super) fn span_contains(span: (u32, u32, Bounds), ns: u64) -> bool {
+    let (s, e, b) = span;
+    let (s, e) = (u64::from(s) * NS, u64::from(e) * NS);
+    match b {
+        Bounds::Closed => s <= ns && ns <= e,
+        Bounds::HalfOpen => s <= ns && ns < e,
+        Bounds::Open => s < ns && ns < e,
+    }
+}
+
+pub(super) enum WinCheck {
+    Permitted,
+    Outside,
+    NoCoverage(i16),
+}
+
+pub(super) type NamedCalendar = (String, std::sync::Arc<crate::policy::Calendar>);
+
+pub(super) fn window_at(
+    z: &local::Clock,
+    cal: Option<&NamedCalendar>,
+    windows: &[Win],
+    t: Timestamp,
+) -> WinCheck {
+    let (day, ns) = z.local(t);
+    let cal = cal.map(|(_, c)| &**c);
+    if let Some(c) = cal {
+        let year = local::date_of(day).map_or(i16::MIN, |d| d.year());
+        if !c.covers_year(year) {
+            return WinCheck::NoCoverage(year);
+        }
+    }
+    // The permitted time is the union of the governing entry's spans.
+    match governing(windows, day, cal) {
+        Some(w) if w.spans.iter().any(|sp| span_contains(*sp, ns)) => WinCheck::Permitted,
+        _ => WinCheck::Outside,
+    }
+}
+
+/// The first instant `>= t` at which the window permits contact in zone `z`.
+pub(super) fn next_permitted(
+    z: &local::Clock,
+    cal: Option<&NamedCalendar>,
+    windows: &[Win],
+    t: Timestamp,
+) -> Option<Timestamp> {
+    let mut c = t;
+    for _ in 0..(RETRY_HORIZON_DAYS + 2) {
+        match window_at(z, cal, windows, c) {
+            WinCheck::Permitted => return Some(c),
+            WinCheck::NoCoverage(year) => {
+                // Before the calendar's data starts, skip to the first
+                // covered year; after it ends, nothing can be classified.
+                let next_year = cal.and_then(|(_, k)| k.next_covered_year(year))?;
+                let jan1 = Date::new(next_year, 1, 1).ok()?;
+                c = start_of_day(z, jan1)?.max(c);
+                continue;
+            }
+            WinCheck::Outside => {}
+        }
+        let (day, now_ns) = z.local(c);
+        let calendar = cal.map(|(_, k)| &**k);
+        // The earliest of today's span starts still ahead, if any.
+        let mut ahead: Option<Timestamp> = None;
+        if let Some(w) = governing(windows, day, calendar) {
+            for &(s, _, b) in &w.spans {
+                let start_ns = u64::from(s) * NS;
+                if now_ns < start_ns || (b == Bounds::Open && now_ns == start_ns) {
+                    if let Some(ts) = z.instant_at_day(day, s) {
+                        let candidate = if b == Bounds::Open {
+                            ts.checked_add(SignedDuration::from_nanos(1)).ok()?
+                        } else {
+                            ts
+                        };
+                        if candidate > c && ahead.is_none_or(|a| candidate < a) {
+                            ahead = Some(candidate);
+                        }
+                    }
+                }
+            }
+        }
+        c = match ahead {
+            Some(a) => a,
+            None => z.start_of_day_n(day.checked_add(1)?)?,
+        };
+    }
+    None
+}
+
+pub(super) fn show_span((s, e, b): (u32, u32, Bounds)) -> String {
+    format!(
+        "{}{}–{}{}",
+        if b == Bounds::Open { "(" } else { "[" },
+        LocalTime { seconds: s },
+        LocalTime { seconds: e },
+        if b == Bounds::Closed { "]" } else { ")" }
+    )
+}
+
+pub(super) fn window(
+    ctx: &Ctx<'_>,
+    cal: Option<&NamedCalendar>,
+    windows: &[Win],
+    t: Timestamp,
+) -> Verdict {
+    if ctx.zones.is_empty() {
+        return no_zone(ctx);
+    }
+    let mut failing = None;
+    let mut uncovered = None;
+    for z in ctx.zones.iter() {
+        match window_at(z, cal, windows, t) {
+            WinCheck::Permitted => {}
+            WinCheck::NoCoverage(year) => {
+                uncovered.get_or_insert((z, year));
+            }
+            WinCheck::Outside => {
+                failing.get_or_insert(z);
+            }
+        }
+    }
+    let Some(z) = uncovered.map(|(z, _)| z).or(failing) else {
+        return Verdict::Pass;
+    };
+    // Earliest instant permitted in every zone at once.
+    let mut c = t;
+    let mut earliest = None;
+    'search: for _ in 0..(2 * RETRY_HORIZON_DAYS) {
+        let mut moved = false;
+        for zone in ctx.zones.iter() {
+            match next_permitted(zone, cal, windows, c) {
+                None => break 'search,
+                Some(n) if n > c => {
+                    c = n;
+                    moved = true;
+                }
+                Some(_) => {}
+            }
+        }
+        if !moved {
+            earliest = Some(c);
+            break;
+        }
+    }
+    if let Some((z, year)) = uncovered {
+        return deny(ctx, earliest, || {
+            let name = cal.map_or("?", |(n, _)| n.as_str());
+            format!(
+                "holiday calendar `{name}` has no data for {year}: the local date in {} cannot be classified (fail closed)",
+                local::zone_name(z)
+            )
+        });
+    }
+    deny(ctx, earliest, || {
+        let dt = local::datetime(z, t);
+        let calendar = cal.map(|(_, k)| &**k);
+        let spans = governing(windows, local::day_number(dt.date()), calendar)
+            .map_or(&[][..], |w| w.spans.as_slice());
+        let allowed = match spans {
+            [] => "the permitted days (no contact that day)".to_owned(),
+            [one] => format!("the permitted window {}", show_span(*one)),
+            many => {
+                let all: Vec<String> = many.iter().map(|s| show_span(*s)).collect();
+                format!("the permitted windows {}", all.join(", "))
+            }
+        };
+        format!(
+            "local time {} {:?} {} in {} is outside {allowed}",
+            dt.time().strftime("%H:%M:%S"),
+            dt.date().weekday(),
+            dt.date(),
+            local::zone_name(z),
+        )
+    })
+}
