@@ -119,6 +119,57 @@ impl Policy {
         self.inner.lookback_seconds()
     }
 
+    /// Each holiday calendar: its listed years with status and source, the
+    /// statutory rule that computes any year, the rules that read it, and
+    /// `runs_out`, the first date on or after `as_of` (ISO text or a
+    /// `datetime.date`; today by default) it cannot classify (`None` when it
+    /// never runs out).
+    #[pyo3(signature = (as_of = None))]
+    fn calendar_coverage<'py>(
+        &self,
+        py: Python<'py>,
+        as_of: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let as_of: jiff::civil::Date = match as_of {
+            None => jiff::ZonedDateTime::now().date(),
+            Some(obj) => {
+                let text = obj.str()?.to_string();
+                text.parse().map_err(|_| {
+                    pyo3::exceptions::PyValueError::new_err(format!(
+                        "as_of: `{text}` is not a date (YYYY-MM-DD)"
+                    ))
+                })?
+            }
+        };
+        let out = PyList::empty(py);
+        for cal in self.inner.calendar_coverage() {
+            let d = PyDict::new(py);
+            d.set_item("name", &cal.name)?;
+            d.set_item("source", &cal.source)?;
+            d.set_item("note", &cal.note)?;
+            d.set_item("rule", cal.rule.map(|r| r.as_str()))?;
+            d.set_item("rule_from", cal.rule.map(|r| r.first_year()))?;
+            d.set_item("used_by", &cal.used_by)?;
+            let years = PyList::empty(py);
+            for y in &cal.listed {
+                let yd = PyDict::new(py);
+                yd.set_item("year", y.year)?;
+                yd.set_item("status", y.status.as_str())?;
+                yd.set_item("source", &y.source)?;
+                yd.set_item("note", &y.note)?;
+                yd.set_item("holidays", y.holidays)?;
+                years.append(yd)?;
+            }
+            d.set_item("years", years)?;
+            d.set_item(
+                "runs_out",
+                cal.first_unclassifiable(as_of).map(|d| d.to_string()),
+            )?;
+            out.append(d)?;
+        }
+        Ok(out)
+    }
+
     /// Decides whether `ask` may go ahead given `history`.
     #[pyo3(signature = (ask, history = None))]
     fn decide(

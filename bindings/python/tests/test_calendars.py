@@ -3,6 +3,7 @@ an operator's policy file that adds a year to a preset's calendar."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Dict
 
@@ -80,3 +81,17 @@ def test_a_year_that_disagrees_with_the_preset_is_an_error() -> None:
         cg.Policy.from_toml(conflicting, "conflict.toml")
     assert e.value.code == "policy.calendar_conflict"
     assert e.value.field == "calendars.id" and e.value.line == 5
+
+
+def test_calendar_coverage_reports_status_and_when_it_runs_out() -> None:
+    cov = {c["name"]: c for c in cg.Policy.preset("id-ojk+th+ie").calendar_coverage("2026-12-07")}
+    assert [(y["year"], y["status"]) for y in cov["id"]["years"]] == [(2026, "official"), (2027, "official")]
+    assert cov["id"]["runs_out"] == "2028-01-01" and cov["id"]["used_by"] == ["id-ojk.1"]
+    assert [(y["year"], y["status"]) for y in cov["th"]["years"]] == [(2026, "partial"), (2027, "computed")]
+    assert cov["ie"]["rule"] == "ie-owta-1997" and cov["ie"]["rule_from"] == 2023
+    assert cov["ie"]["runs_out"] is None and cov["ie"]["years"] == []
+    operator = cg.Policy.from_toml(OPERATOR_2028).calendar_coverage(date(2026, 12, 7))
+    assert operator[0]["runs_out"] == "2029-01-01"
+    assert operator[0]["years"][-1]["source"] == "SKB on 2028 national holidays (excerpt)"
+    with pytest.raises(ValueError):
+        cg.Policy.preset("id-ojk").calendar_coverage("next week")

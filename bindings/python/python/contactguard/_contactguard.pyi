@@ -1,8 +1,8 @@
 """Type stubs for the compiled module ``contactguard._contactguard``."""
 
-from datetime import datetime
+from datetime import date, datetime
 from os import PathLike
-from typing import Any, ClassVar, final, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, ClassVar, Dict, final, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 __all__ = [
     "__version__",
@@ -177,6 +177,7 @@ class Policy:
     def rules(self) -> List[Rule]: ...
     @property
     def lookback_seconds(self) -> Optional[int]: ...
+    def calendar_coverage(self, as_of: Union[str, date, None] = None) -> List[Dict[str, Any]]: ...
     def decide(self, ask: _AskLike, history: Optional[_HistoryLike] = None) -> Decision: ...
 
 @final
