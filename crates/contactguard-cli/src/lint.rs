@@ -82,23 +82,15 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
 /// One line on what a calendar covers: each listed year with its status,
 /// the statutory rule, and the first date it cannot classify.
 fn coverage_line(calendar: &CalendarCoverage, today: Date) -> String {
-    let mut parts: Vec<String> = calendar
-        .listed
-        .iter()
-        .map(|y| format!("{} {}", y.year, y.status))
-        .collect();
-    if let Some(rule) = calendar.rule {
-        parts.push(format!(
-            "every year from {} by statutory rule `{}`",
-            rule.first_year(),
-            rule.as_str()
-        ));
-    }
     let ends = match calendar.first_unclassifiable(today) {
         Some(d) => format!("cannot classify from {d}"),
         None => "never runs out".to_owned(),
     };
-    format!("calendar `{}`: {}; {ends}", calendar.name, parts.join(", "))
+    format!(
+        "calendar `{}`: {}; {ends}",
+        calendar.name,
+        calendar.years_summary()
+    )
 }
 
 /// A warning when a calendar that a rule uses cannot classify a date within

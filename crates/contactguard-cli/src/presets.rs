@@ -2,7 +2,7 @@
 //! print the reference page (`docs/presets.md`).
 
 use crate::common::{counted, CliError};
-use contactguard::policy::{CalendarCoverage, PolicyFile};
+use contactguard::policy::PolicyFile;
 use contactguard::{preset_names, preset_source, Policy};
 use std::io::Write;
 use std::process::ExitCode;
@@ -66,9 +66,10 @@ fn list(out: &mut dyn Write) -> Result<ExitCode, CliError> {
                 {
                     writeln!(
                         out,
-                        "{:width$}         calendar {}",
+                        "{:width$}         calendar `{}`: {}",
                         "",
-                        calendar_summary(cal)
+                        cal.name,
+                        cal.years_summary()
                     )?;
                 }
             }
@@ -94,7 +95,7 @@ fn show(names: &str, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         writeln!(out, "{name}: {title}")?;
     }
     for cal in policy.calendar_coverage() {
-        writeln!(out, "calendar {}", calendar_summary(&cal))?;
+        writeln!(out, "calendar `{}`: {}", cal.name, cal.years_summary())?;
     }
     writeln!(out, "{}\n", counted(policy.rules().len(), "rule"))?;
     for rule in policy.rules() {
@@ -107,22 +108,6 @@ fn show(names: &str, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `id`: 2026 official, 2027 official (`contactguard calendars` has more).
-fn calendar_summary(cal: &CalendarCoverage) -> String {
-    let mut years: Vec<String> = cal
-        .listed
-        .iter()
-        .map(|y| format!("{} {}", y.year, y.status))
-        .collect();
-    if let Some(rule) = cal.rule {
-        years.push(format!(
-            "every year from {} (statutory-rule)",
-            rule.first_year()
-        ));
-    }
-    format!("`{}`: {}", cal.name, years.join(", "))
 }
 
 fn markdown(out: &mut dyn Write) -> Result<ExitCode, CliError> {

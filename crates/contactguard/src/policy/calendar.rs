@@ -274,6 +274,25 @@ impl CalendarCoverage {
         self.years.contains(&year) || self.rule.is_some_and(|r| year >= r.first_year())
     }
 
+    /// The years in one phrase: `2026 official, 2027 computed`, then the
+    /// statutory rule if any (`every year from 2023 by statutory rule
+    /// \`ie-owta-1997\``).
+    pub fn years_summary(&self) -> String {
+        let mut parts: Vec<String> = self
+            .listed
+            .iter()
+            .map(|y| format!("{} {}", y.year, y.status))
+            .collect();
+        if let Some(rule) = self.rule {
+            parts.push(format!(
+                "every year from {} by statutory rule `{}`",
+                rule.first_year(),
+                rule.as_str()
+            ));
+        }
+        parts.join(", ")
+    }
+
     /// The status of `year`, if covered.
     pub fn status(&self, year: i16) -> Option<CalendarStatus> {
         match self.listed.iter().find(|l| l.year == year) {
