@@ -52,22 +52,27 @@ toolchain:
 	@$(CARGO) clippy --version >/dev/null 2>&1 || { echo "+ rustup component add clippy"; rustup component add clippy; }
 	$(CARGO) --version
 
+## fmt: cargo fmt --check over the workspace
 fmt: toolchain
 	@echo "==> formatting"
 	$(CARGO) fmt --all -- --check
 
+## clippy: clippy with warnings denied, every target of the workspace
 clippy: toolchain
 	@echo "==> lints"
 	$(CARGO) clippy --workspace --exclude contactguard-peers --all-targets -- -D warnings
 
+## doc: the core crate's API docs with warnings denied
 doc:
 	@echo "==> API docs"
 	RUSTDOCFLAGS=-Dwarnings $(CARGO) doc --no-deps -p contactguard
 
+## unit: every Rust unit, integration and doc test
 unit:
 	@echo "==> unit, integration and doc tests"
 	$(CARGO) test --workspace --exclude contactguard-peers
 
+## vectors: the conformance vectors through the command (and CONTACTGUARD_VECTORS)
 vectors:
 	@echo "==> conformance vectors: $(or $(VECTORS),none in ../shared/vectors or tests/vectors)$${CONTACTGUARD_VECTORS:+ and CONTACTGUARD_VECTORS=$$CONTACTGUARD_VECTORS}"
 	@if [ -n "$(VECTORS)" ] || [ -n "$${CONTACTGUARD_VECTORS:-}" ]; then \
@@ -79,6 +84,7 @@ vectors:
 
 # Until docs/presets.md has been generated once (`make docs`, which needs
 # contactguard::reference::presets_markdown), there is nothing to compare.
+## docs-check: docs/presets.md matches the presets
 docs-check:
 	@echo "==> docs/presets.md is fresh (regenerate with: make docs)"
 	@if [ -f docs/presets.md ]; then \

@@ -60,7 +60,9 @@ install-test: ffi-deps
 	libdir=$$(pkg-config --variable=libdir contactguard); \
 	echo "+ pkg-config --modversion contactguard: $$(pkg-config --modversion contactguard)"; \
 	run $(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror $(ROOT)/examples/c/decide.c \
-		$$(pkg-config --cflags --libs contactguard) -Wl,-rpath,"$$libdir" -o "$$dir/decide-shared"; \
+		$$(pkg-config --cflags --libs contactguard) -o "$$dir/decide-shared"; \
+	readelf -d "$$dir/decide-shared" | grep -qE "(RPATH|RUNPATH).*\[$$libdir\]" \
+		|| { echo "error: decide-shared has no rpath to $$libdir" >&2; exit 1; }; \
 	readelf -d "$$dir/decide-shared" | grep -q 'NEEDED.*\[libcontactguard_ffi.so\]' \
 		|| { echo "error: decide-shared does not load libcontactguard_ffi.so by its soname" >&2; exit 1; }; \
 	expect_denied "$$dir/decide-shared"; \

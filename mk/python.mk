@@ -14,7 +14,8 @@ PY_DIR := $(ROOT)/bindings/python
 PYTHON ?= python3
 PY_VENV := $(ROOT)/target/py-venv
 PY_WHEELS := $(ROOT)/target/wheels
-PY_DEPS := maturin pytest hypothesis pandas polars pyarrow mypy
+# The build and test dependencies, pinned (with what they pull in).
+PY_REQUIREMENTS := $(PY_DIR)/requirements-test.txt
 PIP_QUIET := --quiet --disable-pip-version-check
 
 .PHONY: python-venv python-wheel python-test python-dev bench-python
@@ -26,7 +27,7 @@ python-venv:
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found" >&2; exit 1; }
 	rm -rf $(PY_VENV)
 	$(PYTHON) -m venv $(PY_VENV)
-	$(PY_VENV)/bin/pip install $(PIP_QUIET) $(PY_DEPS)
+	$(PY_VENV)/bin/pip install $(PIP_QUIET) -r $(PY_REQUIREMENTS)
 
 python-wheel: python-venv
 	@echo "==> Python: release abi3 wheel, installed into the environment"
@@ -34,6 +35,7 @@ python-wheel: python-venv
 	cd $(PY_DIR) && $(PY_VENV)/bin/maturin build --release --out $(PY_WHEELS)
 	$(PY_VENV)/bin/pip install $(PIP_QUIET) --no-deps --force-reinstall $(PY_WHEELS)/contactguard-*.whl
 
+## python-test: the Python module's wheel in a fresh virtual environment, pytest (vectors, audit properties, stubtest)
 python-test: python-wheel
 	@echo "==> Python: pytest (vectors from ../shared/vectors, tests/vectors and CONTACTGUARD_VECTORS)"
 	cd $(PY_DIR) && $(PY_VENV)/bin/python -m pytest -p no:cacheprovider

@@ -258,8 +258,16 @@ def test_load_by_extension(tmp_path: Path) -> None:
     with pytest.raises(cg.PolicyError) as e:
         cg.Policy.load(tmp_path / "p.yaml")
     assert e.value.code == "policy.file_type"
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(cg.PolicyError) as e:
         cg.Policy.load(tmp_path / "missing.toml")
+    assert e.value.code == "policy.io" and isinstance(e.value, ValueError)
+    assert e.value.filename is not None and e.value.filename.endswith("missing.toml")
+    assert "missing.toml" in str(e.value) and "no such file" in str(e.value)
+    (tmp_path / "binary.toml").write_bytes(b"format = \"x\"\n\xff\xfe\x00")
+    with pytest.raises(cg.PolicyError) as e:
+        cg.Policy.load(tmp_path / "binary.toml")
+    assert e.value.code == "policy.encoding" and e.value.filename == str(tmp_path / "binary.toml")
+    assert "not UTF-8" in str(e.value)
     (tmp_path / "bad.toml").write_text(CAP_TOML.replace("scope = ", "scop = "))
     with pytest.raises(cg.PolicyError) as e:
         cg.Policy.load(tmp_path / "bad.toml")

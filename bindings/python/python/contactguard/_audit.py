@@ -145,15 +145,27 @@ def audit(log: T, policy: Union[Policy, str], *, threads: Optional[int] = None) 
 
     ``log`` is a pandas DataFrame, a polars DataFrame or a pyarrow Table
     (or RecordBatch; any object exporting ``__arrow_c_stream__`` gives a
-    pyarrow Table back). ``policy`` is a :class:`Policy` or preset names
-    such as ``"cn+conduct"``. ``threads`` defaults to every core; groups of
-    rows that share no recipient and no debt run in parallel.
+    pyarrow Table back). ``policy`` is a :class:`Policy`, preset names such
+    as ``"cn+conduct"``, or the path of a policy file (``*.toml``,
+    ``*.json``). ``threads`` defaults to every core (at least 1 when
+    given); groups of rows that share no recipient and no debt run in
+    parallel.
 
     Raises :class:`InputError` naming the row and column of a malformed
-    value, and for naive (zone-less) timestamps.
+    value, for naive (zone-less) timestamps and for ``threads`` below 1.
     """
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise InputError(
+            f"`threads` is {threads!r}: give a whole number of at least 1, or None for every core",
+            code="input.invalid",
+            field="threads",
+        )
     if isinstance(policy, str):
-        policy = Policy.preset(policy)
+        # As the command's --policy: a policy file by its extension, else presets.
+        if policy.lower().endswith((".toml", ".json")):
+            policy = Policy.load(policy)
+        else:
+            policy = Policy.preset(policy)
     kind, table = _to_arrow(log)
     cols = _contactguard.audit_stream(table, policy, threads)
     result: T = _attach(kind, log, table, cols)

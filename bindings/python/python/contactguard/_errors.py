@@ -48,6 +48,11 @@ class ContactGuardError(ValueError):
         self.source_name = source_name
         self.row = row
 
+    @property
+    def filename(self) -> Optional[str]:
+        """The file the error is about (``source_name``), as on ``OSError``."""
+        return self.source_name
+
     def __str__(self) -> str:
         where = ""
         if self.source_name is not None or self.line is not None:

@@ -23,12 +23,14 @@ final class Native {
     static final String LIBRARY = "contactguard_ffi";
     /** The C ABI version this binding is written for (the header's {@code CG_ABI_VERSION}). */
     static final int ABI_VERSION = 2;
+    /** The loaded library (see {@link #library()}). */
+    static final NativeLibrary LIB = library();
 
     static {
         if (com.sun.jna.Native.POINTER_SIZE != 8 || com.sun.jna.Native.SIZE_T_SIZE != 8) {
             throw new UnsatisfiedLinkError("contactguard's Java binding supports 64-bit JVMs only");
         }
-        com.sun.jna.Native.register(Native.class, library());
+        com.sun.jna.Native.register(Native.class, LIB);
         int abi = cg_abi_version();
         if (abi != ABI_VERSION) {
             throw new UnsatisfiedLinkError("contactguard: " + LIBRARY + " has ABI version " + abi
