@@ -6,6 +6,16 @@ use super::*;
 /// The instant `days` days before `t`; `None` (no cut) when that is out of
 /// range.
 pub(super) fn days_before(t: Timestamp, days: i64) -> Option<Timestamp> {
+    // Whole seconds off a positive instant: plain arithmetic, the same
+    // instant as jiff's subtraction.
+    let (secs, nanos) = (t.as_second(), t.subsec_nanosecond());
+    if let Some(s) = days.checked_mul(86_400).and_then(|d| secs.checked_sub(d)) {
+        if s > 0 && nanos >= 0 {
+            if let Ok(ts) = Timestamp::new(s, nanos) {
+                return Some(ts);
+            }
+        }
+    }
     t.checked_sub(SignedDuration::from_hours(24 * days)).ok()
 }
 
@@ -375,5 +385,32 @@ pub(super) fn cooldown(
                 )
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_before_equals_jiff_subtraction() {
+        for (s, n) in [
+            (1_792_074_600, 0),
+            (1_792_074_600, 999_999_999),
+            (86_400 * 9, 1),
+            (86_400 * 9 - 1, 5),
+            (-86_400 * 3, -7),
+            (0, 0),
+        ] {
+            let t = Timestamp::new(s, n).expect("instant");
+            for days in [0, 1, 7, 9, 33, 400] {
+                assert_eq!(
+                    days_before(t, days),
+                    t.checked_sub(SignedDuration::from_hours(24 * days)).ok(),
+                    "{t} - {days} days"
+                );
+            }
+        }
+        assert_eq!(days_before(Timestamp::MIN, 1), None);
     }
 }
