@@ -109,19 +109,75 @@ pub(super) fn in_windows(windows: &[(Timestamp, Timestamp)], t: Timestamp) -> bo
 }
 
 pub(super) fn plural(n: usize, one: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {one}s")
+    let mut m = String::new();
+    push_count(&mut m, n, one);
+    m
+}
+
+/// Appends `n one(s)`, as [`plural`] writes it.
+fn push_count(m: &mut String, n: usize, one: &str) {
+    push_display(m, format_args!("{n} "));
+    m.push_str(one);
+    if n != 1 {
+        m.push('s');
+    }
+}
+
+/// Appends the scope, as [`describe_scope`] writes it.
+fn push_scope(m: &mut String, ctx: &Ctx<'_>, scope: Scope) {
+    match scope {
+        Scope::Recipient => {
+            m.push_str("to ");
+            m.push_str(&ctx.ask.to);
+        }
+        Scope::RecipientDebt => {
+            m.push_str("to ");
+            m.push_str(&ctx.ask.to);
+            m.push_str(" about ");
+            m.push_str(&ctx.ask.debt);
+        }
+        Scope::Debt => {
+            m.push_str("about ");
+            m.push_str(&ctx.ask.debt);
+            m.push_str(" (anyone)");
+        }
+    }
+}
+
+fn push_display(m: &mut String, args: std::fmt::Arguments<'_>) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = m.write_fmt(args);
+}
+
+/// Appends a local day number as its date, `YYYY-MM-DD` as jiff prints
+/// it (jiff itself for years outside 1..=9999).
+fn push_day(m: &mut String, day: i64) {
+    match local::date_of(day) {
+        Some(d) if (1..=9999).contains(&d.year()) => {
+            // Zero-padded decimal digits of a value that fits the width.
+            let digits = |m: &mut String, v: u32, width: u32| {
+                for p in (0..width).rev() {
+                    let d = (v / 10u32.pow(p)) % 10;
+                    m.push(char::from_digit(d, 10).unwrap_or('0'));
+                }
+            };
+            let (y, mo, dd) = (d.year(), d.month(), d.day());
+            digits(m, u32::try_from(y).unwrap_or(0), 4);
+            m.push('-');
+            digits(m, u32::try_from(mo).unwrap_or(0), 2);
+            m.push('-');
+            digits(m, u32::try_from(dd).unwrap_or(0), 2);
+        }
+        Some(d) => push_display(m, format_args!("{d}")),
+        None => push_display(m, format_args!("{day}")),
     }
 }
 
 pub(super) fn describe_scope(ctx: &Ctx<'_>, scope: Scope) -> String {
-    match scope {
-        Scope::Recipient => format!("to {}", ctx.ask.to),
-        Scope::RecipientDebt => format!("to {} about {}", ctx.ask.to, ctx.ask.debt),
-        Scope::Debt => format!("about {} (anyone)", ctx.ask.debt),
-    }
+    let mut m = String::new();
+    push_scope(&mut m, ctx, scope);
+    m
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -240,23 +296,38 @@ pub(super) fn cap(
                 return Verdict::Pass;
             };
             deny(ctx, earliest, || {
-                let show =
-                    |d: i64| local::date_of(d).map_or_else(|| d.to_string(), |d| d.to_string());
-                let (first, today) = (show(first), show(today));
-                let span = match period {
-                    Period::Dates(days) => format!("on the {days} local dates {first}..{today}"),
-                    Period::Calendar(CalendarPeriod::Day) => format!("on the local day {today}"),
-                    Period::Calendar(CalendarPeriod::Week) => {
-                        format!("in the local week {first}..{today}")
+                // One buffer, no intermediate strings: this message is
+                // the one most denials carry.
+                let mut m = String::with_capacity(128);
+                push_count(&mut m, n, "counted attempt");
+                m.push(' ');
+                push_scope(&mut m, ctx, scope);
+                match period {
+                    Period::Dates(days) => {
+                        push_display(&mut m, format_args!(" on the {days} local dates "));
+                        push_day(&mut m, first);
+                        m.push_str("..");
+                        push_day(&mut m, today);
                     }
-                    _ => format!("in the local month of {today}"),
-                };
-                format!(
-                    "{} {} {span} in {} (limit {limit})",
-                    plural(n, "counted attempt"),
-                    what(),
-                    local::zone_name(z)
-                )
+                    Period::Calendar(CalendarPeriod::Day) => {
+                        m.push_str(" on the local day ");
+                        push_day(&mut m, today);
+                    }
+                    Period::Calendar(CalendarPeriod::Week) => {
+                        m.push_str(" in the local week ");
+                        push_day(&mut m, first);
+                        m.push_str("..");
+                        push_day(&mut m, today);
+                    }
+                    _ => {
+                        m.push_str(" in the local month of ");
+                        push_day(&mut m, today);
+                    }
+                }
+                m.push_str(" in ");
+                m.push_str(local::zone_name(z));
+                push_display(&mut m, format_args!(" (limit {limit})"));
+                m
             })
         }
     }
@@ -412,5 +483,27 @@ mod tests {
             }
         }
         assert_eq!(days_before(Timestamp::MIN, 1), None);
+    }
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::*;
+
+    #[test]
+    fn push_day_prints_as_jiff() {
+        for day in [-719_162, -1, 0, 1, 10_957, 20_000, 2_932_896] {
+            let mut m = String::new();
+            push_day(&mut m, day);
+            let expected = local::date_of(day).map_or_else(|| day.to_string(), |d| d.to_string());
+            assert_eq!(m, expected, "day {day}");
+        }
+    }
+
+    #[test]
+    fn counts_are_plural() {
+        assert_eq!(plural(0, "counted attempt"), "0 counted attempts");
+        assert_eq!(plural(1, "counted attempt"), "1 counted attempt");
+        assert_eq!(plural(11, "counted attempt"), "11 counted attempts");
     }
 }
