@@ -36,6 +36,24 @@ pub(super) fn scoped<'a>(
         .filter(move |a| scope != Scope::RecipientDebt || side.same_debt(a))
 }
 
+/// The attempts in `scope` at or after `since`, in time order.
+fn scoped_since<'a>(
+    ctx: &'a Ctx<'a>,
+    scope: Scope,
+    since: Timestamp,
+) -> impl DoubleEndedIterator<Item = &'a Rec> + 'a {
+    let side = if scope == Scope::Debt {
+        &ctx.debt
+    } else {
+        &ctx.rec
+    };
+    let atts: &[Rec] = &side.atts;
+    atts.get(atts.partition_point(|a| a.at < since)..)
+        .unwrap_or(&[])
+        .iter()
+        .filter(move |a| scope != Scope::RecipientDebt || side.same_debt(a))
+}
+
 pub(super) fn filter_matches(f: &Filter, ask: &Ask, a: &Rec) -> bool {
     in_mask(f.channels, a.channel)
         && result_matches(f.results, a.result)
@@ -265,22 +283,44 @@ pub(super) fn cap(
                 let Some(first) = period_start(period, today) else {
                     continue;
                 };
-                let in_period = |a: &&Rec| (first..=today).contains(&z.day(a.at));
-                let n = counted(from).filter(in_period).count();
+                // Where the zone's offset holds from the look-back to `t`,
+                // local dates run forward with time: the period is the
+                // attempts since its first midnight, found by binary search,
+                // and its k-th oldest counted date is the k-th counted
+                // attempt's, with no date conversion per attempt.
+                let (n, kth_day) = match z.steady_day_start(first, from, t) {
+                    Some(since) => {
+                        let in_period = || scoped_since(ctx, scope, since).filter(counts);
+                        let n = in_period().count();
+                        let kth = n
+                            .checked_sub(limit_n)
+                            .and_then(|k| in_period().nth(k))
+                            .map(|a| z.day(a.at));
+                        (n, kth)
+                    }
+                    None => {
+                        let in_period = |a: &&Rec| (first..=today).contains(&z.day(a.at));
+                        let n = counted(from).filter(in_period).count();
+                        let kth = if n < limit_n || !matches!(period, Period::Dates(_)) {
+                            None
+                        } else {
+                            let mut dates: Vec<i64> = counted(from)
+                                .filter(in_period)
+                                .map(|a| z.day(a.at))
+                                .collect();
+                            dates.sort_unstable();
+                            dates.get(n - limit_n).copied()
+                        };
+                        (n, kth)
+                    }
+                };
                 if n < limit_n {
                     continue;
                 }
                 // The instant the (n - limit + 1)-th oldest counted date
                 // leaves the period.
                 let leave_day = match period {
-                    Period::Dates(days) => {
-                        let mut dates: Vec<i64> = counted(from)
-                            .filter(in_period)
-                            .map(|a| z.day(a.at))
-                            .collect();
-                        dates.sort_unstable();
-                        dates.get(n - limit_n).map(|d| d + i64::from(days))
-                    }
+                    Period::Dates(days) => kth_day.map(|d| d + i64::from(days)),
                     _ => period_end(period, today),
                 };
                 let leave = leave_day.and_then(|d| z.start_of_day_n(d));

@@ -56,6 +56,28 @@ impl Clock {
         (self.lo..self.hi).contains(&at.as_second())
     }
 
+    /// The instant local day number `day` starts, when every instant from
+    /// `from` to `t` lies where the offset holds: then [`Clock::day`] of an
+    /// instant in that range is at least `day` exactly when the instant is
+    /// at or after it. `None` otherwise (and for instants before 1970,
+    /// where whole seconds round differently).
+    pub(crate) fn steady_day_start(
+        &self,
+        day: i64,
+        from: Option<Timestamp>,
+        t: Timestamp,
+    ) -> Option<Timestamp> {
+        let from = from?.as_second();
+        if from < self.lo || from <= 0 || t.as_second() >= self.hi {
+            return None;
+        }
+        let s = day.checked_mul(SECS_PER_DAY)?.checked_sub(self.off)?;
+        if s <= 0 || s < from {
+            return None;
+        }
+        Timestamp::from_second(s).ok()
+    }
+
     /// The local date of `t` as a day number (days since 1970-01-01).
     pub(crate) fn day(&self, t: Timestamp) -> i64 {
         let s = t.as_second();
