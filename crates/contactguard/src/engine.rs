@@ -6,13 +6,10 @@
 //! the ask's time. A denying rule also reports the earliest instant `>= t` at
 //! which it would pass, or `None` when no future instant helps.
 
-use crate::model::{Ask, AttemptResult, Decision, Denial, HoldReason, Place, Role};
-use crate::policy::format::{Bounds, CalendarPeriod, DaySel, LocalTime, Scope};
-use crate::policy::{Body, Cond, Filter, Inner, Pause, Period, Rule, Win};
+use crate::model::{Ask, Decision, Denial};
+use crate::policy::{Body, Inner, Rule};
 use crate::{History, Policy};
-use jiff::civil::{Date, DateTime, Weekday};
-use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{SignedDuration, Timestamp};
 
 mod conditions;
 mod inconvenient;
@@ -22,16 +19,16 @@ mod objections;
 pub(crate) mod view;
 mod window;
 
-use conditions::*;
-use inconvenient::*;
-use limits::*;
-use objections::*;
-use window::*;
+use conditions::{cond_unless, cond_when, deny_message, fixed_unless, fixed_when, when_at};
+use inconvenient::inconvenient;
+use limits::{cap, cooldown};
+use objections::{attorney, cease, hold, opt_out};
+use window::window;
 
 pub(crate) use window::sel_matches;
 
-use local::{next_day_start, start_of_day, Zones};
-use view::{Ev, Rec, Side, View};
+use local::{next_day_start, Zones};
+use view::{Side, View};
 
 /// Id of the denial given when the ask's time zones cannot be resolved.
 pub const ZONE_RULE_ID: &str = "contactguard.zone";

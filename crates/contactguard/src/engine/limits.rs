@@ -1,7 +1,14 @@
 //! Caps and cool-downs: counts over a period, pauses after a trigger, and
 //! when each clears.
 
-use super::*;
+use super::conditions::{conversation, in_mask, result_matches};
+use super::local::start_of_day;
+use super::view::{Ev, Rec};
+use super::{deny, local, no_zone, Ctx, Verdict};
+use crate::model::Ask;
+use crate::policy::format::{CalendarPeriod, Scope};
+use crate::policy::{Filter, Pause, Period};
+use jiff::{SignedDuration, Timestamp, ToSpan};
 
 /// The instant `days` days before `t`; `None` (no cut) when that is out of
 /// range.
@@ -21,7 +28,7 @@ pub(super) fn days_before(t: Timestamp, days: i64) -> Option<Timestamp> {
 
 /// The attempts in `scope` after `from` (all of them for `None`), in time
 /// order.
-pub(super) fn scoped<'a>(
+fn scoped<'a>(
     ctx: &'a Ctx<'a>,
     scope: Scope,
     from: Option<Timestamp>,
@@ -54,7 +61,7 @@ fn scoped_since<'a>(
         .filter(move |a| scope != Scope::RecipientDebt || side.same_debt(a))
 }
 
-pub(super) fn filter_matches(f: &Filter, ask: &Ask, a: &Rec) -> bool {
+fn filter_matches(f: &Filter, ask: &Ask, a: &Rec) -> bool {
     in_mask(f.channels, a.channel)
         && result_matches(f.results, a.result)
         && in_mask(f.roles, a.role)
@@ -64,7 +71,7 @@ pub(super) fn filter_matches(f: &Filter, ask: &Ask, a: &Rec) -> bool {
 
 /// Live Reg F prior-consent windows for the recipient and debt, as
 /// `[start, end)` instants.
-pub(super) fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
+fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
     let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
     for (_, e) in &ctx.rec.states {
         let Ev::PriorConsent {
@@ -122,11 +129,11 @@ pub(super) fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
     out
 }
 
-pub(super) fn in_windows(windows: &[(Timestamp, Timestamp)], t: Timestamp) -> bool {
+fn in_windows(windows: &[(Timestamp, Timestamp)], t: Timestamp) -> bool {
     windows.iter().any(|(s, e)| *s <= t && t < *e)
 }
 
-pub(super) fn plural(n: usize, one: &str) -> String {
+fn plural(n: usize, one: &str) -> String {
     let mut m = String::new();
     push_count(&mut m, n, one);
     m
@@ -192,7 +199,7 @@ fn push_day(m: &mut String, day: i64) {
     }
 }
 
-pub(super) fn describe_scope(ctx: &Ctx<'_>, scope: Scope) -> String {
+fn describe_scope(ctx: &Ctx<'_>, scope: Scope) -> String {
     let mut m = String::new();
     push_scope(&mut m, ctx, scope);
     m
@@ -374,7 +381,7 @@ pub(super) fn cap(
 }
 
 /// The most local dates a day-based period can span.
-pub(super) fn widest_days(period: Period) -> i64 {
+fn widest_days(period: Period) -> i64 {
     match period {
         Period::Dates(n) => i64::from(n),
         Period::Calendar(CalendarPeriod::Day) => 1,
@@ -385,7 +392,7 @@ pub(super) fn widest_days(period: Period) -> i64 {
 }
 
 /// First local day number of the period that contains day `today`.
-pub(super) fn period_start(period: Period, today: i64) -> Option<i64> {
+fn period_start(period: Period, today: i64) -> Option<i64> {
     match period {
         Period::Dates(n) => Some(today - (i64::from(n) - 1)),
         Period::Calendar(CalendarPeriod::Day) => Some(today),
@@ -398,7 +405,7 @@ pub(super) fn period_start(period: Period, today: i64) -> Option<i64> {
 }
 
 /// First local day number after the calendar period that contains `today`.
-pub(super) fn period_end(period: Period, today: i64) -> Option<i64> {
+fn period_end(period: Period, today: i64) -> Option<i64> {
     let start = period_start(period, today)?;
     match period {
         Period::Calendar(CalendarPeriod::Day) => Some(start + 1),
