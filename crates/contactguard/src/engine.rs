@@ -6,13 +6,10 @@
 //! the ask's time. A denying rule also reports the earliest instant `>= t` at
 //! which it would pass, or `None` when no future instant helps.
 
-use crate::model::{Ask, AttemptResult, Decision, Denial, HoldReason, Place, Role};
-use crate::policy::format::{Bounds, CalendarPeriod, DaySel, LocalTime, Scope};
-use crate::policy::{Body, Cond, Filter, Inner, Pause, Period, Rule, Win};
+use crate::model::{Ask, Decision, Denial};
+use crate::policy::{Body, Inner, Rule};
 use crate::{History, Policy};
-use jiff::civil::{Date, DateTime, Weekday};
-use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{SignedDuration, Timestamp};
 
 mod conditions;
 mod inconvenient;
@@ -22,16 +19,16 @@ mod objections;
 pub(crate) mod view;
 mod window;
 
-use conditions::*;
-use inconvenient::*;
-use limits::*;
-use objections::*;
-use window::*;
+use conditions::{cond_unless, cond_when, deny_message, fixed_unless, fixed_when, when_at};
+use inconvenient::inconvenient;
+use limits::{cap, cooldown};
+use objections::{attorney, cease, hold, opt_out};
+use window::window;
 
 pub(crate) use window::sel_matches;
 
-use local::{next_day_start, start_of_day, Zones};
-use view::{Ev, Rec, Side, View};
+use local::{next_day_start, Zones};
+use view::{Side, View};
 
 /// Id of the denial given when the ask's time zones cannot be resolved.
 pub const ZONE_RULE_ID: &str = "contactguard.zone";
@@ -129,9 +126,11 @@ pub(crate) struct Ctx<'a> {
     /// The debt's events at or before the ask.
     debt: Side<'a>,
     want_messages: bool,
-    /// For the first 64 rules: whether the parts of `when` (bit set) and
-    /// of `unless` that do not change with time hold, decided once per ask
-    /// rather than at every instant the `retry_at` search tries.
+    /// For the first 64 rules, once `fixed_ready`: whether the parts of
+    /// `when` (bit set) and of `unless` that do not change with time hold,
+    /// decided once for the `retry_at` search rather than at every instant
+    /// it tries.
+    fixed_ready: bool,
     fixed_when: u64,
     fixed_unless: u64,
     /// For the first 64 rules: the rule passed at the ask's time and can
@@ -141,25 +140,27 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Decides the time-independent conditions of the first 64 rules.
+    /// Decides the time-independent conditions of the first 64 rules, for
+    /// the `retry_at` search.
     fn fix_conditions(&mut self) {
         let (mut w, mut u) = (0u64, 0u64);
-        for (i, rule) in self.policy.rules.iter().enumerate().take(64) {
-            if fixed_when(self, &rule.when) {
-                w |= 1 << i;
-                if rule.unless.as_ref().is_some_and(|c| fixed_unless(self, c)) {
-                    u |= 1 << i;
-                }
+        for (i, rule) in self.policy.rules.iter().enumerate() {
+            if i >= 64 {
+                break;
             }
+            let (when, unless) = self.fixed(i, rule);
+            w |= u64::from(when) << i;
+            u |= u64::from(unless) << i;
         }
         self.fixed_when = w;
         self.fixed_unless = u;
+        self.fixed_ready = true;
     }
 
     /// Whether rule `i`'s time-independent `when` and `unless` parts hold
     /// (`unless` is only decided when `when` holds).
     fn fixed(&self, i: usize, rule: &Rule) -> (bool, bool) {
-        if i < 64 {
+        if self.fixed_ready && i < 64 {
             (
                 self.fixed_when >> i & 1 == 1,
                 self.fixed_unless >> i & 1 == 1,
@@ -211,24 +212,25 @@ fn run<'a>(
         }
     };
     let at = ask.at;
-    let mut ctx = Ctx {
+    let ctx = Ctx {
         policy,
         ask,
         zones,
         rec,
         debt,
         want_messages: true,
+        fixed_ready: false,
         fixed_when: 0,
         fixed_unless: 0,
         settled: 0,
     };
-    ctx.fix_conditions();
 
     let mut denials = Vec::new();
     let mut obligations: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
     let mut next: Option<Timestamp> = Some(at);
-    let mut settled = 0u64;
+    // The first 64 rules that did not deny at the ask's time.
+    let mut passed = 0u64;
     for (i, rule) in policy.rules.iter().enumerate() {
         let verdict = evaluate(&ctx, i, rule, at);
         if i < 64
@@ -236,9 +238,8 @@ fn run<'a>(
                 verdict,
                 Verdict::NotApplicable | Verdict::Lifted | Verdict::Pass | Verdict::Oblige
             )
-            && monotone(rule)
         {
-            settled |= 1 << i;
+            passed |= 1 << i;
         }
         let (outcome, message, earliest) = match verdict {
             Verdict::NoZone => {
@@ -308,11 +309,16 @@ fn run<'a>(
     let retry_at = if allow {
         None
     } else {
-        let ctx = Ctx {
+        let mut ctx = Ctx {
             want_messages: false,
-            settled,
             ..ctx
         };
+        ctx.fix_conditions();
+        for (i, rule) in policy.rules.iter().enumerate() {
+            if i < 64 && passed >> i & 1 == 1 && monotone(rule) {
+                ctx.settled |= 1 << i;
+            }
+        }
         next.and_then(|n| retry(&ctx, n))
     };
     Explanation {

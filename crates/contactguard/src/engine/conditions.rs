@@ -1,9 +1,14 @@
 //! Conditions: a rule's `when` and `unless`, consent, the out-of-contact
 //! condition, and why a `deny` rule selected an ask.
 
-use super::*;
+use super::limits::days_before;
+use super::view::Ev;
+use super::Ctx;
+use crate::model::{AttemptResult, HoldReason, Role};
+use crate::policy::{Cond, Rule};
+use jiff::Timestamp;
 
-pub(super) fn names<T: Copy + Into<u32> + std::fmt::Display>(all: &[T], mask: u32) -> String {
+fn names<T: Copy + Into<u32> + std::fmt::Display>(all: &[T], mask: u32) -> String {
     let v: Vec<String> = all
         .iter()
         .filter(|x| in_mask(mask, **x))
@@ -128,7 +133,7 @@ pub(super) fn fixed_unless(ctx: &Ctx<'_>, c: &Cond) -> bool {
             .is_none_or(|want| requested_contact(ctx) == want)
 }
 
-pub(super) fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
+fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
     r.gt.is_none_or(|g| d > g)
         && r.gte.is_none_or(|g| d >= g)
         && r.lt.is_none_or(|l| d < l)
@@ -138,7 +143,7 @@ pub(super) fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
 /// The recipient's latest consent of `kind` (or without a kind) for the
 /// ask's channel is granted. An opt-out on the channel counts as a
 /// withdrawal.
-pub(super) fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
+fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
     let ch = ctx.ask.channel;
     for (_, e) in ctx.rec.states.iter().rev() {
         match *e {
@@ -159,7 +164,7 @@ pub(super) fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
     false
 }
 
-pub(super) fn requested_contact(ctx: &Ctx<'_>) -> bool {
+fn requested_contact(ctx: &Ctx<'_>) -> bool {
     ctx.rec
         .states
         .iter()
@@ -175,7 +180,7 @@ pub(super) fn result_matches(mask: crate::policy::Mask, r: AttemptResult) -> boo
 
 /// Whether the attempt reached the person (for the out-of-contact
 /// condition).
-pub(super) fn reached(r: AttemptResult) -> bool {
+fn reached(r: AttemptResult) -> bool {
     result_matches(
         crate::policy::bit(AttemptResult::Conversation)
             | crate::policy::bit(AttemptResult::Delivered),

@@ -1,8 +1,15 @@
 //! Recipient-stated inconvenient times.
 
-use super::*;
+use super::local::start_of_day;
+use super::view::Ev;
+use super::{deny, local, no_zone, Ctx, Verdict};
+use crate::model::Place;
+use crate::policy::format::LocalTime;
+use jiff::civil::{Date, DateTime, Weekday};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
 
-pub(super) fn parse_weekday(s: &str) -> Option<Weekday> {
+fn parse_weekday(s: &str) -> Option<Weekday> {
     let s = s.trim().to_ascii_lowercase();
     Some(match s.get(..3)? {
         "mon" => Weekday::Monday,
@@ -18,7 +25,7 @@ pub(super) fn parse_weekday(s: &str) -> Option<Weekday> {
 
 /// A statement, parsed. Unparseable spans or weekdays make the statement
 /// cover the whole day (fail closed).
-pub(super) struct Stated {
+struct Stated {
     span: Option<(u32, u32)>,
     weekdays: Vec<Weekday>,
     until: Option<Timestamp>,
@@ -90,7 +97,7 @@ impl Stated {
 
 /// The first boundary after `c` (a span end or a local midnight, over the
 /// next week) at which the statement no longer covers local time in `z`.
-pub(super) fn exit_of(z: &TimeZone, c: Timestamp, s: &Stated) -> Option<Timestamp> {
+fn exit_of(z: &TimeZone, c: Timestamp, s: &Stated) -> Option<Timestamp> {
     let d0 = local::date(z, c);
     for i in 0..9 {
         let d = d0.checked_add(i64::from(i).days()).ok()?;

@@ -1,17 +1,34 @@
 //! Caps and cool-downs: counts over a period, pauses after a trigger, and
 //! when each clears.
 
-use super::*;
+use super::conditions::{conversation, in_mask, result_matches};
+use super::local::start_of_day;
+use super::view::{Ev, Rec};
+use super::{deny, local, no_zone, Ctx, Verdict};
+use crate::model::Ask;
+use crate::policy::format::{CalendarPeriod, Scope};
+use crate::policy::{Filter, Pause, Period};
+use jiff::{SignedDuration, Timestamp, ToSpan};
 
 /// The instant `days` days before `t`; `None` (no cut) when that is out of
 /// range.
 pub(super) fn days_before(t: Timestamp, days: i64) -> Option<Timestamp> {
+    // Whole seconds off a positive instant: plain arithmetic, the same
+    // instant as jiff's subtraction.
+    let (secs, nanos) = (t.as_second(), t.subsec_nanosecond());
+    if let Some(s) = days.checked_mul(86_400).and_then(|d| secs.checked_sub(d)) {
+        if s > 0 && nanos >= 0 {
+            if let Ok(ts) = Timestamp::new(s, nanos) {
+                return Some(ts);
+            }
+        }
+    }
     t.checked_sub(SignedDuration::from_hours(24 * days)).ok()
 }
 
 /// The attempts in `scope` after `from` (all of them for `None`), in time
 /// order.
-pub(super) fn scoped<'a>(
+fn scoped<'a>(
     ctx: &'a Ctx<'a>,
     scope: Scope,
     from: Option<Timestamp>,
@@ -26,7 +43,25 @@ pub(super) fn scoped<'a>(
         .filter(move |a| scope != Scope::RecipientDebt || side.same_debt(a))
 }
 
-pub(super) fn filter_matches(f: &Filter, ask: &Ask, a: &Rec) -> bool {
+/// The attempts in `scope` at or after `since`, in time order.
+fn scoped_since<'a>(
+    ctx: &'a Ctx<'a>,
+    scope: Scope,
+    since: Timestamp,
+) -> impl DoubleEndedIterator<Item = &'a Rec> + 'a {
+    let side = if scope == Scope::Debt {
+        &ctx.debt
+    } else {
+        &ctx.rec
+    };
+    let atts: &[Rec] = &side.atts;
+    atts.get(atts.partition_point(|a| a.at < since)..)
+        .unwrap_or(&[])
+        .iter()
+        .filter(move |a| scope != Scope::RecipientDebt || side.same_debt(a))
+}
+
+fn filter_matches(f: &Filter, ask: &Ask, a: &Rec) -> bool {
     in_mask(f.channels, a.channel)
         && result_matches(f.results, a.result)
         && in_mask(f.roles, a.role)
@@ -36,7 +71,7 @@ pub(super) fn filter_matches(f: &Filter, ask: &Ask, a: &Rec) -> bool {
 
 /// Live Reg F prior-consent windows for the recipient and debt, as
 /// `[start, end)` instants.
-pub(super) fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
+fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
     let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
     for (_, e) in &ctx.rec.states {
         let Ev::PriorConsent {
@@ -94,24 +129,80 @@ pub(super) fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
     out
 }
 
-pub(super) fn in_windows(windows: &[(Timestamp, Timestamp)], t: Timestamp) -> bool {
+fn in_windows(windows: &[(Timestamp, Timestamp)], t: Timestamp) -> bool {
     windows.iter().any(|(s, e)| *s <= t && t < *e)
 }
 
-pub(super) fn plural(n: usize, one: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {one}s")
+fn plural(n: usize, one: &str) -> String {
+    let mut m = String::new();
+    push_count(&mut m, n, one);
+    m
+}
+
+/// Appends `n one(s)`, as [`plural`] writes it.
+fn push_count(m: &mut String, n: usize, one: &str) {
+    push_display(m, format_args!("{n} "));
+    m.push_str(one);
+    if n != 1 {
+        m.push('s');
     }
 }
 
-pub(super) fn describe_scope(ctx: &Ctx<'_>, scope: Scope) -> String {
+/// Appends the scope, as [`describe_scope`] writes it.
+fn push_scope(m: &mut String, ctx: &Ctx<'_>, scope: Scope) {
     match scope {
-        Scope::Recipient => format!("to {}", ctx.ask.to),
-        Scope::RecipientDebt => format!("to {} about {}", ctx.ask.to, ctx.ask.debt),
-        Scope::Debt => format!("about {} (anyone)", ctx.ask.debt),
+        Scope::Recipient => {
+            m.push_str("to ");
+            m.push_str(&ctx.ask.to);
+        }
+        Scope::RecipientDebt => {
+            m.push_str("to ");
+            m.push_str(&ctx.ask.to);
+            m.push_str(" about ");
+            m.push_str(&ctx.ask.debt);
+        }
+        Scope::Debt => {
+            m.push_str("about ");
+            m.push_str(&ctx.ask.debt);
+            m.push_str(" (anyone)");
+        }
     }
+}
+
+fn push_display(m: &mut String, args: std::fmt::Arguments<'_>) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = m.write_fmt(args);
+}
+
+/// Appends a local day number as its date, `YYYY-MM-DD` as jiff prints
+/// it (jiff itself for years outside 1..=9999).
+fn push_day(m: &mut String, day: i64) {
+    match local::date_of(day) {
+        Some(d) if (1..=9999).contains(&d.year()) => {
+            // Zero-padded decimal digits of a value that fits the width.
+            let digits = |m: &mut String, v: u32, width: u32| {
+                for p in (0..width).rev() {
+                    let d = (v / 10u32.pow(p)) % 10;
+                    m.push(char::from_digit(d, 10).unwrap_or('0'));
+                }
+            };
+            let (y, mo, dd) = (d.year(), d.month(), d.day());
+            digits(m, u32::try_from(y).unwrap_or(0), 4);
+            m.push('-');
+            digits(m, u32::try_from(mo).unwrap_or(0), 2);
+            m.push('-');
+            digits(m, u32::try_from(dd).unwrap_or(0), 2);
+        }
+        Some(d) => push_display(m, format_args!("{d}")),
+        None => push_display(m, format_args!("{day}")),
+    }
+}
+
+fn describe_scope(ctx: &Ctx<'_>, scope: Scope) -> String {
+    let mut m = String::new();
+    push_scope(&mut m, ctx, scope);
+    m
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -199,22 +290,44 @@ pub(super) fn cap(
                 let Some(first) = period_start(period, today) else {
                     continue;
                 };
-                let in_period = |a: &&Rec| (first..=today).contains(&z.day(a.at));
-                let n = counted(from).filter(in_period).count();
+                // Where the zone's offset holds from the look-back to `t`,
+                // local dates run forward with time: the period is the
+                // attempts since its first midnight, found by binary search,
+                // and its k-th oldest counted date is the k-th counted
+                // attempt's, with no date conversion per attempt.
+                let (n, kth_day) = match z.steady_day_start(first, from, t) {
+                    Some(since) => {
+                        let in_period = || scoped_since(ctx, scope, since).filter(counts);
+                        let n = in_period().count();
+                        let kth = n
+                            .checked_sub(limit_n)
+                            .and_then(|k| in_period().nth(k))
+                            .map(|a| z.day(a.at));
+                        (n, kth)
+                    }
+                    None => {
+                        let in_period = |a: &&Rec| (first..=today).contains(&z.day(a.at));
+                        let n = counted(from).filter(in_period).count();
+                        let kth = if n < limit_n || !matches!(period, Period::Dates(_)) {
+                            None
+                        } else {
+                            let mut dates: Vec<i64> = counted(from)
+                                .filter(in_period)
+                                .map(|a| z.day(a.at))
+                                .collect();
+                            dates.sort_unstable();
+                            dates.get(n - limit_n).copied()
+                        };
+                        (n, kth)
+                    }
+                };
                 if n < limit_n {
                     continue;
                 }
                 // The instant the (n - limit + 1)-th oldest counted date
                 // leaves the period.
                 let leave_day = match period {
-                    Period::Dates(days) => {
-                        let mut dates: Vec<i64> = counted(from)
-                            .filter(in_period)
-                            .map(|a| z.day(a.at))
-                            .collect();
-                        dates.sort_unstable();
-                        dates.get(n - limit_n).map(|d| d + i64::from(days))
-                    }
+                    Period::Dates(days) => kth_day.map(|d| d + i64::from(days)),
                     _ => period_end(period, today),
                 };
                 let leave = leave_day.and_then(|d| z.start_of_day_n(d));
@@ -230,30 +343,45 @@ pub(super) fn cap(
                 return Verdict::Pass;
             };
             deny(ctx, earliest, || {
-                let show =
-                    |d: i64| local::date_of(d).map_or_else(|| d.to_string(), |d| d.to_string());
-                let (first, today) = (show(first), show(today));
-                let span = match period {
-                    Period::Dates(days) => format!("on the {days} local dates {first}..{today}"),
-                    Period::Calendar(CalendarPeriod::Day) => format!("on the local day {today}"),
-                    Period::Calendar(CalendarPeriod::Week) => {
-                        format!("in the local week {first}..{today}")
+                // One buffer, no intermediate strings: this message is
+                // the one most denials carry.
+                let mut m = String::with_capacity(128);
+                push_count(&mut m, n, "counted attempt");
+                m.push(' ');
+                push_scope(&mut m, ctx, scope);
+                match period {
+                    Period::Dates(days) => {
+                        push_display(&mut m, format_args!(" on the {days} local dates "));
+                        push_day(&mut m, first);
+                        m.push_str("..");
+                        push_day(&mut m, today);
                     }
-                    _ => format!("in the local month of {today}"),
-                };
-                format!(
-                    "{} {} {span} in {} (limit {limit})",
-                    plural(n, "counted attempt"),
-                    what(),
-                    local::zone_name(z)
-                )
+                    Period::Calendar(CalendarPeriod::Day) => {
+                        m.push_str(" on the local day ");
+                        push_day(&mut m, today);
+                    }
+                    Period::Calendar(CalendarPeriod::Week) => {
+                        m.push_str(" in the local week ");
+                        push_day(&mut m, first);
+                        m.push_str("..");
+                        push_day(&mut m, today);
+                    }
+                    _ => {
+                        m.push_str(" in the local month of ");
+                        push_day(&mut m, today);
+                    }
+                }
+                m.push_str(" in ");
+                m.push_str(local::zone_name(z));
+                push_display(&mut m, format_args!(" (limit {limit})"));
+                m
             })
         }
     }
 }
 
 /// The most local dates a day-based period can span.
-pub(super) fn widest_days(period: Period) -> i64 {
+fn widest_days(period: Period) -> i64 {
     match period {
         Period::Dates(n) => i64::from(n),
         Period::Calendar(CalendarPeriod::Day) => 1,
@@ -264,7 +392,7 @@ pub(super) fn widest_days(period: Period) -> i64 {
 }
 
 /// First local day number of the period that contains day `today`.
-pub(super) fn period_start(period: Period, today: i64) -> Option<i64> {
+fn period_start(period: Period, today: i64) -> Option<i64> {
     match period {
         Period::Dates(n) => Some(today - (i64::from(n) - 1)),
         Period::Calendar(CalendarPeriod::Day) => Some(today),
@@ -277,7 +405,7 @@ pub(super) fn period_start(period: Period, today: i64) -> Option<i64> {
 }
 
 /// First local day number after the calendar period that contains `today`.
-pub(super) fn period_end(period: Period, today: i64) -> Option<i64> {
+fn period_end(period: Period, today: i64) -> Option<i64> {
     let start = period_start(period, today)?;
     match period {
         Period::Calendar(CalendarPeriod::Day) => Some(start + 1),
@@ -375,5 +503,54 @@ pub(super) fn cooldown(
                 )
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_before_equals_jiff_subtraction() {
+        for (s, n) in [
+            (1_792_074_600, 0),
+            (1_792_074_600, 999_999_999),
+            (86_400 * 9, 1),
+            (86_400 * 9 - 1, 5),
+            (-86_400 * 3, -7),
+            (0, 0),
+        ] {
+            let t = Timestamp::new(s, n).expect("instant");
+            for days in [0, 1, 7, 9, 33, 400] {
+                assert_eq!(
+                    days_before(t, days),
+                    t.checked_sub(SignedDuration::from_hours(24 * days)).ok(),
+                    "{t} - {days} days"
+                );
+            }
+        }
+        assert_eq!(days_before(Timestamp::MIN, 1), None);
+    }
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::*;
+
+    #[test]
+    fn push_day_prints_as_jiff() {
+        for day in [-719_162, -1, 0, 1, 10_957, 20_000, 2_932_896] {
+            let mut m = String::new();
+            push_day(&mut m, day);
+            let expected = local::date_of(day).map_or_else(|| day.to_string(), |d| d.to_string());
+            assert_eq!(m, expected, "day {day}");
+        }
+    }
+
+    #[test]
+    fn counts_are_plural() {
+        assert_eq!(plural(0, "counted attempt"), "0 counted attempts");
+        assert_eq!(plural(1, "counted attempt"), "1 counted attempt");
+        assert_eq!(plural(11, "counted attempt"), "11 counted attempts");
     }
 }

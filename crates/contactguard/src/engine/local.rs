@@ -56,6 +56,28 @@ impl Clock {
         (self.lo..self.hi).contains(&at.as_second())
     }
 
+    /// The instant local day number `day` starts, when every instant from
+    /// `from` to `t` lies where the offset holds: then [`Clock::day`] of an
+    /// instant in that range is at least `day` exactly when the instant is
+    /// at or after it. `None` otherwise (and for instants before 1970,
+    /// where whole seconds round differently).
+    pub(crate) fn steady_day_start(
+        &self,
+        day: i64,
+        from: Option<Timestamp>,
+        t: Timestamp,
+    ) -> Option<Timestamp> {
+        let from = from?.as_second();
+        if from < self.lo || from <= 0 || t.as_second() >= self.hi {
+            return None;
+        }
+        let s = day.checked_mul(SECS_PER_DAY)?.checked_sub(self.off)?;
+        if s <= 0 || s < from {
+            return None;
+        }
+        Timestamp::from_second(s).ok()
+    }
+
     /// The local date of `t` as a day number (days since 1970-01-01).
     pub(crate) fn day(&self, t: Timestamp) -> i64 {
         let s = t.as_second();
@@ -126,15 +148,40 @@ impl Clock {
     }
 }
 
-/// Days since 1970-01-01 of a civil date.
+/// Days since 1970-01-01 of a civil date (the proleptic Gregorian
+/// calendar's day count, as jiff counts it; a test checks the two agree).
 pub(crate) fn day_number(d: Date) -> i64 {
-    let epoch = Date::constant(1970, 1, 1);
-    d.since(epoch).map_or(0, |s| i64::from(s.get_days()))
+    let (y, m, dd) = (
+        i64::from(d.year()),
+        i64::from(d.month()),
+        i64::from(d.day()),
+    );
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + dd - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
-/// The civil date of a day number.
+/// The civil date of a day number; `None` outside jiff's range of dates.
 pub(crate) fn date_of(day: i64) -> Option<Date> {
-    Date::constant(1970, 1, 1).checked_add(day.days()).ok()
+    let z = day.checked_add(719_468)?;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()
 }
 
 /// Monday-zero weekday offset of a day number (1970-01-01 was a Thursday).
@@ -153,32 +200,44 @@ const RECENT_MAX: usize = 16;
 
 /// The ask's candidate zones, resolved.
 pub(crate) struct Zones {
-    zones: Vec<Clock>,
+    /// The first zone, kept inline: most asks name one, and resolving it
+    /// then allocates nothing.
+    first: Option<Clock>,
+    rest: Vec<Clock>,
 }
 
 impl Zones {
     /// Resolves IANA names; the first unknown name is the error.
     pub(crate) fn resolve(names: &[String], at: Timestamp) -> Result<Zones, String> {
-        let mut zones = Vec::with_capacity(names.len());
+        let mut zones = Zones {
+            first: None,
+            rest: Vec::new(),
+        };
         for n in names {
-            zones.push(clock(n, at).ok_or_else(|| n.clone())?);
+            let c = clock(n, at).ok_or_else(|| n.clone())?;
+            if zones.first.is_none() {
+                zones.first = Some(c);
+            } else {
+                zones.rest.push(c);
+            }
         }
-        Ok(Zones { zones })
+        Ok(zones)
     }
 
+    /// The zones, in the ask's order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Clock> {
-        self.zones.iter()
+        self.first.iter().chain(self.rest.iter())
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.zones.is_empty()
+        self.first.is_none()
     }
 
     /// The first instant (Unix seconds) after the ask at which the offset
     /// of some candidate zone changes; `None` without zones. Before it,
     /// every zone's local time runs forward with the instant.
     pub(crate) fn steady_until(&self) -> Option<i64> {
-        self.zones.iter().map(|c| c.hi).min()
+        self.iter().map(|c| c.hi).min()
     }
 }
 
@@ -257,6 +316,36 @@ pub(crate) fn instant_at(z: &TimeZone, d: Date, secs: u32) -> Option<Timestamp> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Day numbers and dates agree with jiff's own arithmetic over its
+    /// whole range of dates, and outside it there is no date.
+    #[test]
+    fn day_numbers_equal_jiff() {
+        let epoch = Date::constant(1970, 1, 1);
+        let jiff_date_of = |day: i64| {
+            jiff::Span::new()
+                .try_days(day)
+                .ok()
+                .and_then(|s| epoch.checked_add(s).ok())
+        };
+        let min = day_number(Date::MIN);
+        let max = day_number(Date::MAX);
+        assert_eq!(jiff_date_of(min), Some(Date::MIN));
+        assert_eq!(jiff_date_of(max), Some(Date::MAX));
+        let mut days: Vec<i64> = (min..=max).step_by(13).collect();
+        days.extend(min - 3..min + 800);
+        days.extend(max - 800..=max + 3);
+        days.extend(-800..800);
+        days.extend([i64::MIN, i64::MAX, min - 400_000, max + 400_000]);
+        for day in days {
+            let expected = jiff_date_of(day);
+            assert_eq!(date_of(day), expected, "day {day}");
+            if let Some(d) = expected {
+                let since = d.since(epoch).ok().map(|s| i64::from(s.get_days()));
+                assert_eq!(Some(day_number(d)), since, "{d}");
+            }
+        }
+    }
 
     /// The constant-offset fast paths give exactly what jiff gives, around
     /// ordinary DST changes, 30-minute ones, transitions at local midnight

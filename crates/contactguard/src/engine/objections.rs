@@ -1,6 +1,10 @@
 //! Consent and objections: opt-outs, cease, attorney representation, holds.
 
-use super::*;
+use super::view::Ev;
+use super::{deny, Ctx, Verdict};
+use crate::model::HoldReason;
+use crate::policy::format::Scope;
+use jiff::Timestamp;
 
 pub(super) fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
     let ask = ctx.ask;

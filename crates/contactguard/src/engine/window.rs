@@ -1,7 +1,12 @@
 //! Windows: permitted local times per day, holiday calendars, and the next
 //! permitted instant.
 
-use super::*;
+use super::local::start_of_day;
+use super::{deny, local, no_zone, Ctx, Verdict, RETRY_HORIZON_DAYS};
+use crate::policy::format::{Bounds, DaySel, LocalTime};
+use crate::policy::Win;
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
 
 /// Whether a day selector matches a local date of weekday `wd` (0 is
 /// Monday), given whether it is a holiday and whether it is a make-up
@@ -30,7 +35,7 @@ pub(crate) fn sel_matches(
 }
 
 /// Whether a day selector matches local day number `day`.
-pub(super) fn day_matches(sel: DaySel, day: i64, cal: Option<&crate::policy::Calendar>) -> bool {
+fn day_matches(sel: DaySel, day: i64, cal: Option<&crate::policy::Calendar>) -> bool {
     let date = || local::date_of(day);
     sel_matches(
         sel,
@@ -42,7 +47,7 @@ pub(super) fn day_matches(sel: DaySel, day: i64, cal: Option<&crate::policy::Cal
 
 /// The entry that governs local day number `day`: the first whose days
 /// match it.
-pub(super) fn governing<'w>(
+fn governing<'w>(
     windows: &'w [Win],
     day: i64,
     cal: Option<&crate::policy::Calendar>,
@@ -52,9 +57,9 @@ pub(super) fn governing<'w>(
         .find(|w| w.days.iter().any(|d| day_matches(*d, day, cal)))
 }
 
-pub(super) const NS: u64 = 1_000_000_000;
+const NS: u64 = 1_000_000_000;
 
-pub(super) fn span_contains(span: (u32, u32, Bounds), ns: u64) -> bool {
+fn span_contains(span: (u32, u32, Bounds), ns: u64) -> bool {
     let (s, e, b) = span;
     let (s, e) = (u64::from(s) * NS, u64::from(e) * NS);
     match b {
@@ -64,15 +69,15 @@ pub(super) fn span_contains(span: (u32, u32, Bounds), ns: u64) -> bool {
     }
 }
 
-pub(super) enum WinCheck {
+enum WinCheck {
     Permitted,
     Outside,
     NoCoverage(i16),
 }
 
-pub(super) type NamedCalendar = (String, std::sync::Arc<crate::policy::Calendar>);
+type NamedCalendar = (String, std::sync::Arc<crate::policy::Calendar>);
 
-pub(super) fn window_at(
+fn window_at(
     z: &local::Clock,
     cal: Option<&NamedCalendar>,
     windows: &[Win],
@@ -94,7 +99,7 @@ pub(super) fn window_at(
 }
 
 /// The first instant `>= t` at which the window permits contact in zone `z`.
-pub(super) fn next_permitted(
+fn next_permitted(
     z: &local::Clock,
     cal: Option<&NamedCalendar>,
     windows: &[Win],
@@ -143,7 +148,7 @@ pub(super) fn next_permitted(
     None
 }
 
-pub(super) fn show_span((s, e, b): (u32, u32, Bounds)) -> String {
+fn show_span((s, e, b): (u32, u32, Bounds)) -> String {
     format!(
         "{}{}–{}{}",
         if b == Bounds::Open { "(" } else { "[" },
