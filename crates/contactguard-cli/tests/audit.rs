@@ -293,7 +293,7 @@ fn bad_rows_are_reported_and_skipped() {
         "bad-rows.csv:3: bad row skipped: `channel`: unknown value `fax`",
         "bad-rows.csv:4: bad row skipped: `at`: `2026-03-02 09:20` is not an RFC 3339 instant",
         "bad-rows.csv:5: bad row skipped: expected 7 fields as in the header, found 5",
-        "bad-rows.csv:7: bad row skipped: `timezone`: unknown time zone `Mars/Olympus_Mons`",
+        "bad-rows.csv:7: recorded with a cell that could not be used: `timezone`: unknown time zone `Mars/Olympus_Mons`",
     ] {
         assert!(
             run.stderr.contains(needle),
@@ -302,15 +302,87 @@ fn bad_rows_are_reported_and_skipped() {
         );
     }
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(report["totals"]["bad_rows"], 4);
-    assert_eq!(report["totals"]["attempts"], 2);
+    assert_eq!(report["totals"]["bad_rows"], 3);
+    assert_eq!(report["totals"]["flawed_rows"], 1);
+    assert_eq!(
+        report["totals"]["attempts"], 3,
+        "the unknown zone's attempt is recorded"
+    );
+    assert_eq!(report["totals"]["could_not_evaluate"], 1);
     let lines: Vec<u64> = report["bad_rows"]
         .as_array()
         .unwrap()
         .iter()
         .map(|b| b["line"].as_u64().unwrap())
         .collect();
-    assert_eq!(lines, [3, 4, 5, 7]);
+    assert_eq!(lines, [3, 4, 5]);
+    assert_eq!(report["flawed_rows"][0]["line"], 7);
+    let unevaluated = &report["could_not_evaluate"];
+    assert_eq!(unevaluated["count"], 1);
+    assert_eq!(unevaluated["first_rows"][0]["line"], 7);
+    assert_eq!(
+        unevaluated["reasons"][0]["reason"],
+        "unknown time zone `Mars/Olympus_Mons`"
+    );
+    assert!(rule_counts(&report)
+        .iter()
+        .all(|(id, _)| id != "contactguard.zone"));
+    // The log is not clean: --fail-on-violation says so with its own status.
+    let run = contactguard(&[
+        "audit",
+        "bad-rows.csv",
+        "--policy",
+        "cn+conduct",
+        "--fail-on-violation",
+    ]);
+    assert_eq!(run.code, Some(3), "stderr: {}", run.stderr);
+    assert!(
+        run.stdout.contains("Could not evaluate: 1 attempt"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Four texts to one debtor on one day under cn+conduct, the first with
+/// its zone misspelled: a contact that happened is never dropped.
+#[test]
+fn a_misspelled_zone_still_counts() {
+    let report = json_report(&[
+        "audit",
+        "misspelled-zone.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    assert_eq!(report["totals"]["attempts"], 4);
+    assert_eq!(report["totals"]["denied"], 2);
+    assert_eq!(report["totals"]["could_not_evaluate"], 1);
+    assert_eq!(report["could_not_evaluate"]["first_rows"][0]["line"], 2);
+    assert_eq!(rule_counts(&report), [("conduct.1".to_owned(), 1)]);
+    assert_eq!(sample_lines_for(&report, "conduct.1"), [5]);
+    let run = contactguard(&[
+        "audit",
+        "misspelled-zone.csv",
+        "--policy",
+        "cn+conduct",
+        "--fail-on-violation",
+        "--verdicts",
+        "/dev/stdout",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(3), "stderr: {}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("2,2026-03-02T02:00:00Z,sms,c1,debtor,L1,false,contactguard.zone,"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("5,2026-03-02T05:00:00Z,sms,c1,debtor,L1,false,conduct.1,"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
