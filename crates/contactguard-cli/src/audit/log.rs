@@ -76,10 +76,9 @@ impl<R: Read> Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let start = self.read;
-        for (i, b) in buf.iter().take(n).enumerate() {
-            if *b == b'\n' {
-                self.newlines.push_back(start + i as u64);
-            }
+        if let Some(read) = buf.get(..n) {
+            self.newlines
+                .extend(memchr::memchr_iter(b'\n', read).map(|i| start + i as u64));
         }
         self.read += n as u64;
         Ok(n)
@@ -104,10 +103,7 @@ impl<R> Lines<R> {
 /// skipped, so its own line count can fall short.)
 fn line_of<R: Read>(reader: &mut csv::Reader<Lines<R>>, record: &csv::StringRecord) -> u64 {
     let end = reader.position().byte();
-    let inside: u64 = record
-        .iter()
-        .map(|f| f.bytes().filter(|b| *b == b'\n').count() as u64)
-        .sum();
+    let inside = memchr::memchr_iter(b'\n', record.as_slice().as_bytes()).count() as u64;
     reader
         .get_mut()
         .line_of(end.saturating_sub(1))

@@ -330,6 +330,8 @@ pub struct Aggregator {
     display: Option<(Timestamp, u64, TimeZone)>,
     /// Known zones by name (`None` for a name that is not a zone).
     zone_cache: HashMap<String, Option<TimeZone>>,
+    /// The last first zone name that is a zone, and its zone.
+    last_zone: Option<(String, TimeZone)>,
     unevaluated: u64,
     unevaluated_reasons: HashMap<String, u64>,
     unevaluated_rows: Vec<UnevaluatedRow>,
@@ -392,6 +394,21 @@ impl Aggregator {
 
     /// The ask's first candidate zone that is a zone.
     fn zone(&mut self, ask: &Ask) -> Option<TimeZone> {
+        // Most logs name one zone over and over.
+        let first = ask.timezones.first()?;
+        if let Some((last, tz)) = &self.last_zone {
+            if last == first {
+                return Some(tz.clone());
+            }
+        }
+        let tz = self.zone_lookup(ask);
+        if let Some(Some(known)) = self.zone_cache.get(first) {
+            self.last_zone = Some((first.clone(), known.clone()));
+        }
+        tz
+    }
+
+    fn zone_lookup(&mut self, ask: &Ask) -> Option<TimeZone> {
         for name in &ask.timezones {
             let tz = match self.zone_cache.get(name) {
                 Some(tz) => tz.clone(),

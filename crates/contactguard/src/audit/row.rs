@@ -426,6 +426,7 @@ pub fn result_when_unknown(channel: Channel) -> AttemptResult {
 pub struct RowReader {
     default_zones: Vec<String>,
     zone_known: HashMap<String, bool>,
+    last_zone: Option<(String, bool)>,
 }
 
 impl RowReader {
@@ -434,10 +435,23 @@ impl RowReader {
         RowReader {
             default_zones,
             zone_known: HashMap::new(),
+            last_zone: None,
         }
     }
 
     fn zone_known(&mut self, name: &str) -> bool {
+        // Most logs name one zone over and over.
+        if let Some((last, k)) = &self.last_zone {
+            if last == name {
+                return *k;
+            }
+        }
+        let known = self.zone_lookup(name);
+        self.last_zone = Some((name.to_owned(), known));
+        known
+    }
+
+    fn zone_lookup(&mut self, name: &str) -> bool {
         if let Some(&k) = self.zone_known.get(name) {
             return k;
         }
