@@ -711,3 +711,72 @@ fn bundled_sample_log_is_fresh_and_shows_each_abuse() {
         "SMS bombing"
     );
 }
+
+/// A log out of time order is read again into memory and sorted: the same
+/// report as the sorted log, with a note on standard error.
+#[test]
+fn an_unordered_log_falls_back_to_sorting() {
+    let dir = std::env::temp_dir().join(format!("cg-audit-unordered-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(data_dir().join("violations.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    let reversed = dir.join("reversed.csv");
+    std::fs::write(&reversed, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+    let reversed = reversed.to_str().unwrap();
+    let run = contactguard(&["audit", reversed, "--policy", "cn+conduct", "--json"]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(
+        run.stderr.contains("is not in time order"),
+        "{}",
+        run.stderr
+    );
+    let unordered: Value = serde_json::from_str(&run.stdout).unwrap();
+    let sorted = json_report(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    assert_eq!(unordered["totals"], sorted["totals"]);
+    assert_eq!(unordered["by_rule"], sorted["by_rule"]);
+    assert_eq!(unordered["by_day"], sorted["by_day"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A GBK log (what Excel on Chinese Windows saves) stops with a hint, and
+/// reads with `--encoding gbk`.
+#[test]
+fn gbk_logs_need_and_accept_an_encoding() {
+    let dir = std::env::temp_dir().join(format!("cg-audit-gbk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = "at,channel,to,role,debt,result,timezone\n\
+                2026-03-02T10:00:00+08:00,sms,张三,debtor,贷款-1,delivered,Asia/Shanghai\n";
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    assert!(!unmappable);
+    let path = dir.join("gbk.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    let path = path.to_str().unwrap();
+    let run = contactguard(&["audit", path, "--policy", "cn"]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("line 2 is not UTF-8 text") && run.stderr.contains("--encoding gbk"),
+        "{}",
+        run.stderr
+    );
+    let run = contactguard(&[
+        "audit",
+        path,
+        "--policy",
+        "cn",
+        "--encoding",
+        "gbk",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["totals"]["attempts"], 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

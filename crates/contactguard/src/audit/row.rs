@@ -143,7 +143,14 @@ pub trait Cells {
     /// split by [`split_list`].
     fn names(&self, column: Column, out: &mut Vec<String>) {
         if let Some(s) = self.text(column) {
-            out.extend(split_list(&s).map(str::to_owned));
+            let t = s.trim();
+            if single_name(t) {
+                if !t.is_empty() {
+                    out.push(t.to_owned());
+                }
+            } else {
+                out.extend(split_list(t).map(str::to_owned));
+            }
         }
     }
 }
@@ -156,6 +163,13 @@ fn nonblank(s: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
 pub fn split_list(s: &str) -> impl Iterator<Item = &str> {
     s.split(|c: char| c == '|' || c == ';' || c == ',' || c.is_whitespace())
         .filter(|p| !p.is_empty())
+}
+
+/// Whether a cell holds one name only (no separator of [`split_list`]).
+fn single_name(s: &str) -> bool {
+    !s.bytes()
+        .any(|b| matches!(b, b'|' | b';' | b',') || b.is_ascii_whitespace())
+        && s.is_ascii()
 }
 
 /// A flag: `true`/`false`, `yes`/`no`, `1`/`0`, `t`/`f`, `y`/`n`, in any
@@ -228,6 +242,8 @@ pub trait Wire: Sized + Copy + 'static {
     const ALL: &'static [Self];
     /// The wire name.
     fn wire(self) -> &'static str;
+    /// The value whose wire name is exactly `s`.
+    fn exact(s: &str) -> Option<Self>;
 }
 
 macro_rules! wire {
@@ -235,6 +251,7 @@ macro_rules! wire {
         impl Wire for $t {
             const ALL: &'static [Self] = <$t>::ALL;
             fn wire(self) -> &'static str { <$t>::as_str(self) }
+            fn exact(s: &str) -> Option<Self> { <$t>::from_wire(s) }
         }
     )+};
 }
@@ -247,6 +264,9 @@ wire!(Channel, Role, Purpose, Place, AttemptResult, HoldReason);
 /// A reason naming the value and listing the expected ones.
 pub fn parse_wire<T: Wire>(s: &str) -> Result<T, String> {
     let t = s.trim();
+    if let Some(v) = T::exact(t) {
+        return Ok(v);
+    }
     T::ALL
         .iter()
         .copied()
