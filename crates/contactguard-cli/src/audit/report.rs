@@ -294,13 +294,26 @@ struct RecAgg {
     attempts: u64,
     denied: u64,
     violations: u64,
-    rules: HashMap<u16, u64>,
+    /// Rules broken (index, count): few per recipient.
+    rules: Vec<(u16, u64)>,
     text_day: Option<Date>,
     texts_today: u64,
     max_texts: u64,
     max_texts_date: Option<Date>,
-    points: Vec<(i64, Option<TimeZone>, Channel, Option<u16>)>,
+    points: Vec<Pt>,
     omitted: u64,
+}
+
+/// One attempt on a recipient's timeline, in 16 bytes: a long log has
+/// millions of them.
+#[derive(Clone, Copy)]
+struct Pt {
+    at: i64,
+    /// Index in the aggregator's zone table plus one; 0 for UTC.
+    zone: u16,
+    /// The first evaluable rule that denied it; `u16::MAX` for none.
+    rule: u16,
+    channel: Channel,
 }
 
 #[derive(Default)]
@@ -330,8 +343,10 @@ pub struct Aggregator {
     display: Option<(Timestamp, u64, TimeZone)>,
     /// Known zones by name (`None` for a name that is not a zone).
     zone_cache: HashMap<String, Option<TimeZone>>,
-    /// The last first zone name that is a zone, and its zone.
-    last_zone: Option<(String, TimeZone)>,
+    /// The last first zone name that is a zone, its zone and its id.
+    last_zone: Option<(String, TimeZone, u16)>,
+    /// The zones timeline points refer to (id = index + 1).
+    zones: Vec<TimeZone>,
     unevaluated: u64,
     unevaluated_reasons: HashMap<String, u64>,
     unevaluated_rows: Vec<UnevaluatedRow>,
@@ -393,19 +408,39 @@ impl Aggregator {
     }
 
     /// The ask's first candidate zone that is a zone.
-    fn zone(&mut self, ask: &Ask) -> Option<TimeZone> {
+    fn zone(&mut self, ask: &Ask) -> (Option<TimeZone>, u16) {
         // Most logs name one zone over and over.
-        let first = ask.timezones.first()?;
-        if let Some((last, tz)) = &self.last_zone {
+        let Some(first) = ask.timezones.first() else {
+            return (None, 0);
+        };
+        if let Some((last, tz, id)) = &self.last_zone {
             if last == first {
-                return Some(tz.clone());
+                return (Some(tz.clone()), *id);
             }
         }
         let tz = self.zone_lookup(ask);
+        let id = tz.as_ref().map_or(0, |tz| self.zone_id(tz));
         if let Some(Some(known)) = self.zone_cache.get(first) {
-            self.last_zone = Some((first.clone(), known.clone()));
+            self.last_zone = Some((first.clone(), known.clone(), id));
         }
-        tz
+        (tz, id)
+    }
+
+    /// The id of a zone in this aggregator's table (0 when it is full).
+    fn zone_id(&mut self, tz: &TimeZone) -> u16 {
+        let pos = self
+            .zones
+            .iter()
+            .position(|z| z.iana_name() == tz.iana_name())
+            .unwrap_or_else(|| {
+                self.zones.push(tz.clone());
+                self.zones.len() - 1
+            });
+        u16::try_from(pos + 1).unwrap_or(0)
+    }
+
+    fn zone_of(&self, id: u16) -> Option<&TimeZone> {
+        self.zones.get(usize::from(id).checked_sub(1)?)
     }
 
     fn zone_lookup(&mut self, ask: &Ask) -> Option<TimeZone> {
@@ -426,7 +461,7 @@ impl Aggregator {
     }
 
     fn attempt(&mut self, line: u64, ask: &Ask, decision: &Decision) {
-        let zone = self.zone(ask);
+        let (zone, zone_id) = self.zone(ask);
         self.span(ask.at);
         if let Some(tz) = &zone {
             if self
@@ -530,7 +565,10 @@ impl Aggregator {
             rec.violations += violations;
             for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
                 if let Some(&i) = self.rule_index.get(&denial.id) {
-                    *rec.rules.entry(i).or_default() += 1;
+                    match rec.rules.iter_mut().find(|(r, _)| *r == i) {
+                        Some((_, n)) => *n += 1,
+                        None => rec.rules.push((i, 1)),
+                    }
                 }
             }
         }
@@ -547,8 +585,12 @@ impl Aggregator {
             }
         }
         if rec.points.len() < MAX_POINTS {
-            rec.points
-                .push((ask.at.as_second(), zone, ask.channel, first_rule));
+            rec.points.push(Pt {
+                at: ask.at.as_second(),
+                zone: zone_id,
+                rule: first_rule.unwrap_or(u16::MAX),
+                channel: ask.channel,
+            });
         } else {
             rec.omitted += 1;
         }
@@ -665,10 +707,17 @@ impl Aggregator {
             e.2 += v;
         }
         self.zoned_attempts += other.zoned_attempts;
+        let zone_map: Vec<u16> = other.zones.iter().map(|tz| self.zone_id(tz)).collect();
         for (to, mut rec) in other.recipients {
             rec.rules = rec.rules.into_iter().map(|(i, n)| (map(i), n)).collect();
             for p in &mut rec.points {
-                p.3 = p.3.map(map);
+                if p.rule != u16::MAX {
+                    p.rule = map(p.rule);
+                }
+                p.zone = usize::from(p.zone)
+                    .checked_sub(1)
+                    .and_then(|i| zone_map.get(i).copied())
+                    .unwrap_or(0);
             }
             // Partitions keep each recipient whole, so keys do not collide;
             // if they did, the later partition's record would win.
@@ -783,12 +832,16 @@ impl Aggregator {
                 points: r
                     .points
                     .iter()
-                    .map(|(at, zone, channel, rule)| Point {
-                        at: *at,
-                        local: Timestamp::from_second(*at)
-                            .map_or_else(|_| at.to_string(), |t| local_string(zone.as_ref(), t)),
-                        channel: channel.as_str(),
-                        rule: rule.and_then(|i| rule_ids.get(usize::from(i)).cloned()),
+                    .map(|p| Point {
+                        at: p.at,
+                        local: Timestamp::from_second(p.at).map_or_else(
+                            |_| p.at.to_string(),
+                            |t| local_string(self.zone_of(p.zone), t),
+                        ),
+                        channel: p.channel.as_str(),
+                        rule: (p.rule != u16::MAX)
+                            .then(|| rule_ids.get(usize::from(p.rule)).cloned())
+                            .flatten(),
                     })
                     .collect(),
                 omitted: r.omitted,
