@@ -395,6 +395,7 @@ fn log_error(args: &AuditArgs, e: &log::LogError) -> CliError {
 fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass, CliError> {
     let (mut reader, size) = reader(args, zones)?;
     let mut o = Outcome {
+        agg: Aggregator::without_points(),
         threads: 1,
         streamed: true,
         ..Outcome::default()
@@ -433,7 +434,68 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
     if let Some(v) = verdicts {
         v.finish()?;
     }
+    timelines(args, policy, zones, &mut o.agg)?;
     Ok(Pass::Done(Box::new(o)))
+}
+
+/// Fills in the timelines of the report's worst recipients after a
+/// streamed replay, which kept no per-attempt points: one pass over the
+/// log collects the debts those recipients were contacted about, and a
+/// second replays only the rows about those recipients or debts. A
+/// decision reads only its recipient's and its debt's events, so these
+/// rows give the worst recipients' attempts the decisions of the full
+/// replay, in a few rows' memory.
+fn timelines(
+    args: &AuditArgs,
+    policy: &Policy,
+    zones: &[String],
+    agg: &mut Aggregator,
+) -> Result<(), CliError> {
+    let worst: std::collections::HashSet<String> = agg.timeline_recipients().into_iter().collect();
+    if worst.is_empty() {
+        return Ok(());
+    }
+    let mut debts = std::collections::HashSet::new();
+    let (mut rows, _) = reader(args, zones)?;
+    let about_worst = |to: Option<&str>, _: Option<&str>| to.is_some_and(|t| worst.contains(t));
+    while let Some(next) = rows
+        .next_row_where(&about_worst)
+        .map_err(|e| log_error(args, &e))?
+    {
+        if let Next::Row(row, _) = next {
+            if let (Some(to), Some(debt)) = row.item.keys() {
+                if worst.contains(to) {
+                    debts.insert(debt.to_owned());
+                }
+            }
+        }
+    }
+    let (mut rows, _) = reader(args, zones)?;
+    let mut replayer = Replayer::new(policy);
+    let related = |to: Option<&str>, debt: Option<&str>| {
+        to.is_some_and(|t| worst.contains(t)) || debt.is_some_and(|d| debts.contains(d))
+    };
+    while let Some(next) = rows
+        .next_row_where(&related)
+        .map_err(|e| log_error(args, &e))?
+    {
+        let Next::Row(row, _) = next else {
+            continue;
+        };
+        let (to, debt) = row.item.keys();
+        if !(to.is_some_and(|t| worst.contains(t)) || debt.is_some_and(|d| debts.contains(d))) {
+            continue;
+        }
+        let decision = replayer
+            .step(row.pos, &row.item)
+            .map_err(|e| CliError::new(format!("`{}`: {e}", args.log.display())))?;
+        if let (Item::Attempt { ask, .. }, Some(d)) = (&row.item, &decision) {
+            if worst.contains(&ask.to) {
+                agg.point(ask, d);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the whole log, sorts it by time and replays its independent

@@ -780,3 +780,30 @@ fn gbk_logs_need_and_accept_an_encoding() {
     assert_eq!(report["totals"]["attempts"], 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A streamed replay (which fills in the worst recipients' timelines by a
+/// second pass) and the in-memory replay on two threads give the same
+/// report.
+#[test]
+fn streamed_and_in_memory_reports_are_the_same() {
+    let streamed = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    let threads = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(streamed.code, Some(0), "{}", streamed.stderr);
+    assert_eq!(streamed.stdout, threads.stdout);
+    let report: Value = serde_json::from_str(&streamed.stdout).unwrap();
+    assert!(!report["timelines"].as_array().unwrap().is_empty());
+}

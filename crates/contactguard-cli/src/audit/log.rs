@@ -258,6 +258,28 @@ impl<R: Read> LogReader<R> {
     ///
     /// A [`LogError`] for text that is not UTF-8 or a read that fails.
     pub fn next_row(&mut self) -> Result<Option<Next>, LogError> {
+        self.next_row_where(&|_, _| true)
+    }
+
+    /// The next row whose `to` or `debt` cell `keep` accepts (trimmed;
+    /// `None` when empty), skipping the others before they are read into
+    /// rows; rows of the wrong width and invalid JSON are skipped too
+    /// unless `keep` accepts a row with neither key.
+    ///
+    /// # Errors
+    ///
+    /// As [`next_row`](LogReader::next_row).
+    pub fn next_row_where(
+        &mut self,
+        keep: &dyn Fn(Option<&str>, Option<&str>) -> bool,
+    ) -> Result<Option<Next>, LogError> {
+        fn key(cells: &impl Cells, c: Column) -> Option<Cow<'_, str>> {
+            cells.text(c).filter(|s| !s.trim().is_empty())
+        }
+        fn kept(cells: &impl Cells, keep: &dyn Fn(Option<&str>, Option<&str>) -> bool) -> bool {
+            let (to, debt) = (key(cells, Column::To), key(cells, Column::Debt));
+            keep(to.as_deref().map(str::trim), debt.as_deref().map(str::trim))
+        }
         loop {
             let (line, parsed) = match &mut self.inner {
                 Inner::Csv {
@@ -277,7 +299,13 @@ impl<R: Read> LogReader<R> {
                         continue;
                     }
                     let parsed = if record.len() == *width {
-                        self.rows.read(&CsvCells { record, position })
+                        let cells = CsvCells { record, position };
+                        if !kept(&cells, keep) {
+                            continue;
+                        }
+                        self.rows.read(&cells)
+                    } else if !keep(None, None) {
+                        continue;
                     } else {
                         return Ok(Some(Next::Bad(BadRow {
                             line,
@@ -313,7 +341,9 @@ impl<R: Read> LogReader<R> {
                         continue;
                     }
                     let parsed = match json_cells(text) {
+                        Ok(cells) if !kept(&cells, keep) => continue,
                         Ok(cells) => self.rows.read(&cells),
+                        Err(_) if !keep(None, None) => continue,
                         Err(message) => {
                             return Ok(Some(Next::Bad(BadRow {
                                 line: *line,

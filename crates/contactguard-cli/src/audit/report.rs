@@ -347,6 +347,8 @@ pub struct Aggregator {
     last_zone: Option<(String, TimeZone, u16)>,
     /// The zones timeline points refer to (id = index + 1).
     zones: Vec<TimeZone>,
+    /// Keep no timeline points while observing.
+    no_points: bool,
     unevaluated: u64,
     unevaluated_reasons: HashMap<String, u64>,
     unevaluated_rows: Vec<UnevaluatedRow>,
@@ -384,6 +386,59 @@ impl Aggregator {
     /// An empty aggregator.
     pub fn new() -> Aggregator {
         Aggregator::default()
+    }
+
+    /// An aggregator that keeps no timeline points: a streamed replay
+    /// fills in the timelines of the worst recipients afterwards
+    /// ([`timeline_recipients`](Aggregator::timeline_recipients),
+    /// [`point`](Aggregator::point)), so that its memory does not grow
+    /// with every attempt.
+    pub fn without_points() -> Aggregator {
+        Aggregator {
+            no_points: true,
+            ..Aggregator::default()
+        }
+    }
+
+    /// The recipients whose timelines the report shows, in order.
+    pub fn timeline_recipients(&self) -> Vec<String> {
+        self.worst()
+            .into_iter()
+            .take(TIMELINES)
+            .map(|(to, _)| to.clone())
+            .collect()
+    }
+
+    fn worst(&self) -> Vec<(&String, &RecAgg)> {
+        let mut worst: Vec<(&String, &RecAgg)> = self
+            .recipients
+            .iter()
+            .filter(|(_, r)| r.violations > 0)
+            .collect();
+        worst.sort_by(|a, b| {
+            b.1.violations
+                .cmp(&a.1.violations)
+                .then_with(|| b.1.attempts.cmp(&a.1.attempts))
+                .then_with(|| a.0.cmp(b.0))
+        });
+        worst.truncate(WORST);
+        worst
+    }
+
+    /// Adds an attempt to its recipient's timeline (after a replay made
+    /// [`without_points`](Aggregator::without_points)): the same point
+    /// [`observe`](Aggregator::observe) would have kept.
+    pub fn point(&mut self, ask: &Ask, decision: &Decision) {
+        let (_, zone) = self.zone(ask);
+        let rule = decision
+            .denials
+            .iter()
+            .find(|d| !is_unevaluable(d))
+            .and_then(|d| self.rule_index.get(&d.id).copied())
+            .unwrap_or(u16::MAX);
+        if let Some(rec) = self.recipients.get_mut(ask.to.as_str()) {
+            push_point(rec, ask, zone, rule);
+        }
     }
 
     /// Takes one row of the replay and, for an attempt, its decision.
@@ -584,15 +639,8 @@ impl Aggregator {
                 rec.max_texts_date = Some(date);
             }
         }
-        if rec.points.len() < MAX_POINTS {
-            rec.points.push(Pt {
-                at: ask.at.as_second(),
-                zone: zone_id,
-                rule: first_rule.unwrap_or(u16::MAX),
-                channel: ask.channel,
-            });
-        } else {
-            rec.omitted += 1;
+        if !self.no_points {
+            push_point(rec, ask, zone_id, first_rule.unwrap_or(u16::MAX));
         }
     }
 
@@ -782,18 +830,7 @@ impl Aggregator {
         }
         samples.sort_by_key(|s| s.order);
 
-        let mut worst: Vec<(&String, &RecAgg)> = self
-            .recipients
-            .iter()
-            .filter(|(_, r)| r.violations > 0)
-            .collect();
-        worst.sort_by(|a, b| {
-            b.1.violations
-                .cmp(&a.1.violations)
-                .then_with(|| b.1.attempts.cmp(&a.1.attempts))
-                .then_with(|| a.0.cmp(b.0))
-        });
-        worst.truncate(WORST);
+        let worst = self.worst();
         let worst_recipients = worst
             .iter()
             .map(|(to, r)| {
@@ -976,6 +1013,19 @@ impl Listed {
                 message: b.message.clone(),
             })
             .collect()
+    }
+}
+
+fn push_point(rec: &mut RecAgg, ask: &Ask, zone: u16, rule: u16) {
+    if rec.points.len() < MAX_POINTS {
+        rec.points.push(Pt {
+            at: ask.at.as_second(),
+            zone,
+            rule,
+            channel: ask.channel,
+        });
+    } else {
+        rec.omitted += 1;
     }
 }
 
