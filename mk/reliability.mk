@@ -15,7 +15,7 @@ CARGO_FUZZ_VERSION := 0.13.2
 RELIABILITY_TOOLS := $(ROOT)/target/tools
 CARGO_FUZZ := $(RELIABILITY_TOOLS)/bin/cargo-fuzz
 FUZZ_DIR := $(ROOT)/fuzz
-FUZZ_TARGETS := policy_toml policy_json decode vectors decide ffi ledger_restore
+FUZZ_TARGETS := policy_toml policy_json decode vectors decide ffi ledger_restore audit_log
 # Targets that build structured inputs with `arbitrary`: longer inputs mean
 # more rules, events and asks, so they start at full length.
 FUZZ_STRUCTURED := decide|ffi|ledger_restore

@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
+import random
+import warnings
+
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -21,7 +24,7 @@ from hypothesis import strategies as st
 import contactguard as cg
 
 BASE = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)  # a Monday
-ZONES = ["Asia/Shanghai", "America/New_York", "America/New_York|America/Chicago", None]
+ZONES = ["Asia/Shanghai", "America/New_York", "America/New_York|America/Chicago", None, "Asia/Shangai"]
 COLUMNS = [
     "at", "type", "channel", "to", "role", "debt", "result", "timezones", "place", "purpose",
     "autodialed", "days_past_due", "granted", "reason", "until",
@@ -164,23 +167,31 @@ def test_audit_equals_replaying_decide(rows: List[Row], policy_name: str, thread
     want = replay(rows, policy)
     df = frame(rows)
     for log in (df, pl.from_pandas(df), pa.Table.from_pandas(df, preserve_index=False)):
-        assert verdicts(cg.audit(log, policy, threads=threads)) == want
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cg.AuditWarning)  # the misspelled zone
+            assert verdicts(cg.audit(log, policy, threads=threads)) == want
 
 
 def test_kinds_are_preserved() -> None:
     rows = [attempt(m) for m in range(0, 300, 60)]
     df = frame(rows)
     out = cg.audit(df, "cn+conduct")
-    assert isinstance(out, pd.DataFrame) and list(out.columns) == [*df.columns, "allow", "rules", "retry_at"]
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == [
+        *df.columns, "allow", "rules", "retry_at", "could_not_evaluate"
+    ]
     assert out.index.equals(df.index)
     assert str(out["allow"].dtype) == "boolean"
     assert str(out["retry_at"].dtype) == "datetime64[us, UTC]"
     assert "allow" not in df.columns  # the input is not modified
     pl_out = cg.audit(pl.from_pandas(df), "cn+conduct")
-    assert isinstance(pl_out, pl.DataFrame) and pl_out.columns[-3:] == ["allow", "rules", "retry_at"]
+    assert isinstance(pl_out, pl.DataFrame) and pl_out.columns[-4:] == [
+        "allow", "rules", "retry_at", "could_not_evaluate"
+    ]
     table = pa.Table.from_pandas(df, preserve_index=False)
     pa_out = cg.audit(table, "cn+conduct")
-    assert isinstance(pa_out, pa.Table) and pa_out.column_names[-3:] == ["allow", "rules", "retry_at"]
+    assert isinstance(pa_out, pa.Table) and pa_out.column_names[-4:] == [
+        "allow", "rules", "retry_at", "could_not_evaluate"
+    ]
     assert pa_out.schema.field("retry_at").type == pa.timestamp("us", tz="UTC")
     batch_out = cg.audit(table.to_batches()[0], "cn+conduct")
     assert isinstance(batch_out, pa.RecordBatch)
@@ -261,7 +272,7 @@ def test_naive_timestamps_are_rejected() -> None:
     ("change", "code", "field"),
     [
         ({"channel": "fax"}, "input.invalid", "channel"),
-        ({"result": None}, "input.missing", "result"),
+        ({"to": None}, "input.missing", "to"),
         ({"type": "telegram"}, "input.invalid", "type"),
         ({"role": "cousin"}, "input.invalid", "role"),
         ({"at": "yesterday"}, "input.invalid", "at"),
@@ -293,3 +304,66 @@ def test_empty_log() -> None:
     empty = frame([attempt(0)]).iloc[0:0]
     out = cg.audit(empty, "cn")
     assert len(out) == 0 and "allow" in out.columns
+
+
+def test_a_misspelled_zone_is_recorded_and_counted() -> None:
+    # Four texts to one debtor on one day under cn+conduct, the first with
+    # its zone misspelled: the same verdicts as `contactguard audit`.
+    rows = [attempt(m * 60, timezones="Asia/Shanghai") for m in range(4)]
+    rows[0]["timezones"] = "Asia/Shangai"
+    with pytest.warns(cg.AuditWarning, match="Asia/Shangai"):
+        out = cg.audit(frame(rows), "cn+conduct")
+    assert out["rules"].tolist() == [["contactguard.zone"], [], [], ["conduct.1"]]
+    assert out["could_not_evaluate"].tolist() == [True, False, False, False]
+    with pytest.raises(cg.InputError) as e:
+        cg.audit(frame(rows), "cn+conduct", strict=True)
+    assert (e.value.field, e.value.row) == ("timezone", 0)
+
+
+def test_a_missing_result_is_recorded() -> None:
+    rows = [attempt(m) for m in range(5)]
+    rows[3]["result"] = None
+    with pytest.warns(cg.AuditWarning, match="result"):
+        out = cg.audit(frame(rows), "cn+conduct")
+    assert out["allow"].tolist() == [True, True, True, False, False]
+
+
+def test_column_names_and_spellings_in_any_case() -> None:
+    rows = [attempt(m) for m in range(0, 300, 60)]
+    want = verdicts(cg.audit(frame(rows), "cn+conduct"))
+    shouting = frame(rows).rename(columns=str.upper)
+    shouting["CHANNEL"] = "SMS"
+    assert verdicts(cg.audit(shouting, "cn+conduct")) == want
+    with pytest.raises(cg.InputError) as e:
+        cg.audit(frame(rows).assign(TIMEZONE="Asia/Shanghai"), "cn")
+    assert e.value.field == "timezone"
+
+
+def test_large_components_with_misspelled_zones_equal_decide() -> None:
+    # One component of more than 300 events (the ledger's retention is
+    # exercised) with misspelled zones, checked against decide row by row.
+    rng = random.Random(13)
+    people = [("p1", "debtor", "d1"), ("p2", "emergency_contact", "d1"), ("p1", "debtor", "d2"),
+              ("p3", "guarantor", "d2")]
+    rows: List[Row] = []
+    for _ in range(420):
+        to, role, debt = rng.choice(people)
+        at = (BASE + timedelta(minutes=rng.randrange(0, 30 * 24 * 60))).isoformat()
+        kind = rng.choice(["attempt"] * 10 + ["opt_out", "hold", "cease"])
+        if kind == "attempt":
+            rows.append(attempt(0, to=to, debt=debt, at=at, role=role,
+                                channel=rng.choice(["call", "sms", "email"]),
+                                result=rng.choice(["no_answer", "conversation", "delivered", "voicemail"]),
+                                timezones=rng.choice(ZONES)))
+        elif kind == "opt_out":
+            rows.append({"at": at, "type": "opt_out", "to": to, "channel": rng.choice(["call", "sms"])})
+        elif kind == "hold":
+            rows.append({"at": at, "type": "hold", "debt": debt, "reason": "promise_to_pay",
+                         "until": (BASE + timedelta(days=rng.randrange(1, 40))).isoformat()})
+        else:
+            rows.append({"at": at, "type": "cease", "to": to, "debt": debt})
+    for name in ("cn+conduct", "us-reg-f+conduct"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", cg.AuditWarning)
+            got = verdicts(cg.audit(frame(rows), name, threads=2))
+        assert got == replay(rows, POLICIES[name])

@@ -8,20 +8,31 @@
 
 pub mod html;
 pub mod log;
-pub mod replay;
 pub mod report;
 pub mod text;
 
-use crate::common::{load_policy, report as stderr_line, CliError};
-use contactguard::Policy;
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use crate::common::{create_parent_dir, load_policy, report as stderr_line, CliError};
+use contactguard::audit::{self, Item, Replayer, Row};
+use contactguard::{Decision, Policy};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use log::{BadRow, Format, LogReader, Next};
+use report::{Aggregator, Listed};
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Bad rows printed on standard error before the rest are only counted.
 const BAD_PRINTED: usize = 200;
+/// Exit status of `--fail-on-violation` when an attempt was denied.
+const EXIT_DENIED: u8 = 1;
+/// Exit status of `--fail-on-violation` when rows were skipped or recorded
+/// with a cell that could not be used: the log itself is not clean.
+const EXIT_BAD_ROWS: u8 = 3;
+/// Logs (in bytes) from which a progress bar is drawn on a terminal.
+const PROGRESS_BYTES: u64 = 16 << 20;
 
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
@@ -43,9 +54,14 @@ pub struct AuditArgs {
     /// Stop at the first bad row (exit status 2) instead of skipping it
     #[arg(long)]
     strict: bool,
-    /// Exit with status 1 when any attempt would have been denied
+    /// Exit with status 1 when any attempt would have been denied, and 3
+    /// when rows were skipped or recorded with a cell that could not be
+    /// used (the log is not clean)
     #[arg(long)]
     fail_on_violation: bool,
+    /// The log's text encoding (Excel on Chinese Windows saves GBK)
+    #[arg(long, value_name = "utf-8|gbk|gb18030", value_parser = ["utf-8", "utf8", "gbk", "gb18030"])]
+    encoding: Option<String>,
     /// Time zone(s) for attempts whose row gives none (`|`-separated IANA
     /// names)
     #[arg(long = "tz", value_name = "ZONE")]
@@ -57,9 +73,10 @@ pub struct AuditArgs {
     /// channel, to, role, debt, allow, rules, retry_at)
     #[arg(long, value_name = "FILE")]
     verdicts: Option<PathBuf>,
-    /// Replay threads (default: the available cores). The log is split
-    /// into partitions that keep every recipient and every debt whole, so
-    /// the report is the same with any number of threads
+    /// Replay on N threads: the log is read into memory and split into
+    /// parts that keep every recipient and every debt whole, so the report
+    /// is the same with any number of threads. Without it (or with 1) a
+    /// time-ordered log file is replayed as it streams, in bounded memory
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
     /// Print timing (rows per second) on standard error
@@ -67,134 +84,148 @@ pub struct AuditArgs {
     timing: bool,
 }
 
-fn guess_format(path: &Path, text: &str) -> log::Format {
-    match path
+fn format_of(args: &AuditArgs, input: &mut dyn BufRead) -> Result<Format, CliError> {
+    match args.format.as_deref() {
+        Some("jsonl") => return Ok(Format::Jsonl),
+        Some(_) => return Ok(Format::Csv),
+        None => {}
+    }
+    match args
+        .log
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
-        Some("csv") => log::Format::Csv,
-        Some("jsonl" | "ndjson") => log::Format::Jsonl,
-        _ if text
-            .trim_start_matches('\u{feff}')
-            .trim_start()
-            .starts_with('{') =>
-        {
-            log::Format::Jsonl
+        Some("csv") => Ok(Format::Csv),
+        Some("jsonl" | "ndjson") => Ok(Format::Jsonl),
+        _ => {
+            // Look at the first character without consuming it.
+            let head = input
+                .fill_buf()
+                .map_err(|e| CliError::new(format!("cannot read `{}`: {e}", args.log.display())))?;
+            let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head);
+            let first = head.iter().find(|b| !b.is_ascii_whitespace());
+            Ok(if first == Some(&b'{') {
+                Format::Jsonl
+            } else {
+                Format::Csv
+            })
         }
-        _ => log::Format::Csv,
     }
+}
+
+/// The log as a reader of UTF-8 text, and its size in bytes when known.
+fn open_log(args: &AuditArgs) -> Result<(Box<dyn BufRead + Send>, Option<u64>), CliError> {
+    let name = args.log.display();
+    let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if args.log.as_os_str() == "-" {
+        (Box::new(std::io::stdin()), None)
+    } else {
+        let file = File::open(&args.log)
+            .map_err(|e| CliError::new(format!("cannot read `{name}`: {e}")))?;
+        let size = file.metadata().ok().map(|m| m.len());
+        (Box::new(file), size)
+    };
+    let decoded: Box<dyn Read + Send> = match args.encoding.as_deref() {
+        Some("gbk") => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::GBK))
+                .build(raw),
+        ),
+        Some("gb18030") => Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::GB18030))
+                .build(raw),
+        ),
+        _ => raw,
+    };
+    Ok((Box::new(BufReader::with_capacity(1 << 16, decoded)), size))
+}
+
+/// The `--tz` zones, each checked.
+fn default_zones(spec: Option<&str>) -> Result<Vec<String>, CliError> {
+    let names: Vec<String> = spec
+        .map(|s| audit::split_list(s).map(str::to_owned).collect())
+        .unwrap_or_default();
+    for name in &names {
+        if jiff::tz::TimeZone::get(name).is_err() {
+            return Err(CliError::new(format!("--tz: unknown time zone `{name}`")));
+        }
+    }
+    Ok(names)
+}
+
+/// What reading and replaying the log gathered, whichever way it ran.
+#[derive(Default)]
+struct Outcome {
+    agg: Aggregator,
+    bad: Listed,
+    flawed: Listed,
+    rows: u64,
+    attempts_without_zone: u64,
+    ignored_columns: Vec<String>,
+    threads: usize,
+    streamed: bool,
+    read_time: std::time::Duration,
+}
+
+/// How a pass ended.
+enum Pass {
+    Done(Box<Outcome>),
+    /// Streaming found a row earlier than the one before it: read the log
+    /// again into memory and sort it.
+    Unordered {
+        line: u64,
+    },
 }
 
 pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     let policy = load_policy(&args.policy)?;
-    let started = Instant::now();
     let name = args.log.display().to_string();
-    let text = if args.log.as_os_str() == "-" {
-        crate::common::read_stdin()?
+    let zones = default_zones(args.default_timezone.as_deref())?;
+    let started = Instant::now();
+    let threads = match (args.verdicts.is_some(), args.threads) {
+        // Verdicts are written in replay order, which needs one thread.
+        (true, _) | (false, None | Some(0 | 1)) => 1,
+        (false, Some(n)) => n,
+    };
+    let stream = threads == 1 && args.log.as_os_str() != "-";
+    let outcome = if stream {
+        match streamed(&args, &policy, &zones)? {
+            Pass::Done(o) => *o,
+            Pass::Unordered { line } => {
+                stderr_line(format_args!(
+                    "note: `{name}` is not in time order (line {line} is earlier than the row before it): reading it into memory to sort it"
+                ));
+                in_memory(&args, &policy, &zones, 1)?
+            }
+        }
     } else {
-        let bytes = std::fs::read(&args.log)
-            .map_err(|e| CliError::new(format!("cannot read `{name}`: {e}")))?;
-        String::from_utf8(bytes).map_err(|e| {
-            let at = e.utf8_error().valid_up_to();
-            let line = e
-                .as_bytes()
-                .get(..at)
-                .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
-                + 1;
-            CliError::new(format!("`{name}`: line {line} is not UTF-8 text"))
-        })?
+        in_memory(&args, &policy, &zones, threads)?
     };
-    let format = match args.format.as_deref() {
-        Some("jsonl") => log::Format::Jsonl,
-        Some(_) => log::Format::Csv,
-        None => guess_format(&args.log, &text),
-    };
-    let opts = log::Options {
-        default_timezone: args.default_timezone.clone(),
-        strict: args.strict,
-    };
-    let parsed =
-        log::read(&text, format, &opts).map_err(|e| CliError::new(format!("`{name}`: {}", e.0)))?;
-    drop(text);
-    let read_time = started.elapsed();
-    for column in &parsed.ignored_columns {
+    let elapsed = started.elapsed();
+
+    for column in &outcome.ignored_columns {
         stderr_line(format_args!(
             "warning: `{name}`: ignoring unknown column `{column}`"
         ));
     }
-    for bad in parsed.bad.iter().take(BAD_PRINTED) {
-        stderr_line(format_args!(
-            "{name}:{}: bad row skipped: {}",
-            bad.line, bad.message
-        ));
-    }
-    if parsed.bad.len() > BAD_PRINTED {
-        stderr_line(format_args!(
-            "{name}: ... and {} more bad rows skipped",
-            parsed.bad.len() - BAD_PRINTED
-        ));
-    }
-    if parsed.attempts_without_zone > 0 {
+    print_rows(&name, &outcome.bad, "bad row skipped", "bad rows skipped");
+    print_rows(
+        &name,
+        &outcome.flawed,
+        "recorded with a cell that could not be used",
+        "rows recorded with a cell that could not be used",
+    );
+    if outcome.attempts_without_zone > 0 {
         stderr_line(format_args!(
             "warning: `{name}`: {} attempts give no time zone: rules that need local time deny them (fail closed); add a `timezone` column or pass --tz",
-            parsed.attempts_without_zone
+            outcome.attempts_without_zone
         ));
     }
-
-    let log::Log {
-        rows, zones, bad, ..
-    } = parsed;
-    let total = rows.len();
-    let show_progress = std::io::stderr().is_terminal() && total >= 200_000;
-    let progress = Progress::new(total, show_progress);
-    let replay_start = Instant::now();
-    // Verdicts are written in replay order, which needs one thread.
-    let threads = if args.verdicts.is_some() {
-        1
-    } else {
-        args.threads.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        })
-    };
-    // Small logs replay faster than threads start, unless asked.
-    let agg = if threads <= 1 || (total < 50_000 && args.threads.is_none()) {
-        replay_one(&args, &policy, rows, &zones, &progress, &name)?
-    } else {
-        let parts = replay::partition(rows, threads);
-        let results: Vec<Result<report::Aggregator, String>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .into_iter()
-                .map(|part| {
-                    let (policy, zones, progress) = (&policy, &zones, &progress);
-                    scope.spawn(move || {
-                        let mut agg = report::Aggregator::new();
-                        replay::replay(policy, part, zones, |step| {
-                            agg.observe(&step, zones);
-                            progress.tick();
-                        })
-                        .map(|()| agg)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err("a replay thread panicked".to_owned()))
-                })
-                .collect()
-        });
-        let mut merged = report::Aggregator::new();
-        for r in results {
-            merged.merge(r.map_err(|e| CliError::new(format!("`{name}`: {e}")))?);
-        }
-        merged
-    };
-    progress.finish();
-    let replay_time = replay_start.elapsed();
-    let report = agg.finish(&name, &policy, &bad, &zones);
+    let report = outcome
+        .agg
+        .finish(&name, &policy, &outcome.bad, &outcome.flawed);
 
     if args.json {
         let json = serde_json::to_string_pretty(&report)
@@ -204,6 +235,7 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         out.write_all(text::render(&report).as_bytes())?;
     }
     if let Some(path) = &args.out {
+        create_parent_dir(path)?;
         std::fs::write(path, html::render(&report))
             .map_err(|e| CliError::new(format!("cannot write `{}`: {e}", path.display())))?;
         if !args.json {
@@ -211,64 +243,312 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         }
     }
     if args.timing {
-        let secs = replay_time.as_secs_f64().max(1e-9);
+        let total = outcome.rows;
         #[expect(clippy::cast_precision_loss, reason = "a rate for display")]
-        let rate = total as f64 / secs;
-        stderr_line(format_args!(
-            "timing: read+parse {:.2}s, replay {:.2}s for {total} rows on {threads} thread(s) = {rate:.0} rows/s",
-            read_time.as_secs_f64(),
-            replay_time.as_secs_f64()
-        ));
+        let rate = total as f64 / elapsed.as_secs_f64().max(1e-9);
+        if outcome.streamed {
+            stderr_line(format_args!(
+                "timing: read+replay {:.2}s for {total} rows, streamed on 1 thread = {rate:.0} rows/s",
+                elapsed.as_secs_f64()
+            ));
+        } else {
+            stderr_line(format_args!(
+                "timing: read+parse {:.2}s, replay {:.2}s for {total} rows on {} thread(s) = {rate:.0} rows/s",
+                outcome.read_time.as_secs_f64(),
+                (elapsed.saturating_sub(outcome.read_time)).as_secs_f64(),
+                outcome.threads
+            ));
+        }
     }
-    if args.fail_on_violation && report.totals.denied > 0 {
-        return Ok(ExitCode::from(1));
+    if args.fail_on_violation {
+        if report.totals.bad_rows > 0 || report.totals.flawed_rows > 0 {
+            return Ok(ExitCode::from(EXIT_BAD_ROWS));
+        }
+        if report.totals.denied > 0 {
+            return Ok(ExitCode::from(EXIT_DENIED));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Replays on this thread, writing `--verdicts` when asked.
-fn replay_one(
+fn print_rows(name: &str, rows: &Listed, what: &str, many: &str) {
+    for row in rows.first.iter().take(BAD_PRINTED) {
+        stderr_line(format_args!("{name}:{}: {what}: {}", row.line, row.message));
+    }
+    let printed = u64::try_from(rows.first.len().min(BAD_PRINTED)).unwrap_or(u64::MAX);
+    if rows.count > printed {
+        stderr_line(format_args!(
+            "{name}: ... and {} more {many}",
+            rows.count - printed
+        ));
+    }
+}
+
+/// A progress bar on standard error, drawn only when it is a terminal and
+/// the work is large.
+fn progress(len: u64, unit: &str, large: bool) -> ProgressBar {
+    if !large || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    let template = format!("  replaying [{{bar:40}}] {{percent:>3}}% {{human_pos}}/{{human_len}} {unit}, {{per_sec}}, {{eta}} left");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("#>-"));
+    }
+    bar
+}
+
+/// Opens the `--verdicts` file and writes its header.
+fn verdicts_writer(args: &AuditArgs) -> Result<Option<Verdicts>, CliError> {
+    let Some(path) = &args.verdicts else {
+        return Ok(None);
+    };
+    create_parent_dir(path)?;
+    let file = File::create(path)
+        .map_err(|e| CliError::new(format!("cannot create `{}`: {e}", path.display())))?;
+    let mut w = std::io::BufWriter::new(file);
+    let status = w.write_all(b"line,at,channel,to,role,debt,allow,rules,retry_at\n");
+    Ok(Some(Verdicts {
+        path: path.clone(),
+        w,
+        status,
+    }))
+}
+
+struct Verdicts {
+    path: PathBuf,
+    w: std::io::BufWriter<File>,
+    status: std::io::Result<()>,
+}
+
+impl Verdicts {
+    fn write(&mut self, row: &Row, decision: &Decision) {
+        if let (Ok(()), Item::Attempt { ask, .. }) = (&self.status, &row.item) {
+            self.status = write_verdict(&mut self.w, row.pos, ask, decision);
+        }
+    }
+
+    fn finish(mut self) -> Result<(), CliError> {
+        self.status
+            .and_then(|()| self.w.flush())
+            .map_err(|e| CliError::new(format!("cannot write `{}`: {e}", self.path.display())))
+    }
+}
+
+/// Counts a row read: its flaws, and an attempt without a zone.
+fn tally(o: &mut Outcome, row: &Row, flaws: Vec<contactguard::audit::RowError>) {
+    o.rows += 1;
+    for f in flaws {
+        o.flawed.push(BadRow {
+            line: row.pos,
+            message: f.to_string(),
+        });
+    }
+    if let Item::Attempt { ask, .. } = &row.item {
+        if ask.timezones.is_empty() {
+            o.attempts_without_zone += 1;
+        }
+    }
+}
+
+fn bad_row(args: &AuditArgs, o: &mut Outcome, bad: BadRow) -> Result<(), CliError> {
+    if args.strict {
+        return Err(CliError::new(format!(
+            "`{}`: {bad} (--strict stops at the first bad row)",
+            args.log.display()
+        )));
+    }
+    o.bad.push(bad);
+    Ok(())
+}
+
+/// A reader of the log's rows.
+type Rows = LogReader<Box<dyn BufRead + Send>>;
+
+fn reader(args: &AuditArgs, zones: &[String]) -> Result<(Rows, Option<u64>), CliError> {
+    let (mut input, size) = open_log(args)?;
+    let format = format_of(args, &mut input)?;
+    let reader = LogReader::new(input, format, zones.to_vec())
+        .map_err(|e| CliError::new(format!("`{}`: {}", args.log.display(), e.0)))?;
+    Ok((reader, size))
+}
+
+fn log_error(args: &AuditArgs, e: &log::LogError) -> CliError {
+    CliError::new(format!("`{}`: {}", args.log.display(), e.0))
+}
+
+/// Replays the log as it is read: one thread, memory bounded by the
+/// policy's look-back and the report's aggregates.
+fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass, CliError> {
+    let (mut reader, size) = reader(args, zones)?;
+    let mut o = Outcome {
+        agg: Aggregator::without_points(),
+        threads: 1,
+        streamed: true,
+        ..Outcome::default()
+    };
+    o.ignored_columns = std::mem::take(&mut reader.ignored_columns);
+    let mut verdicts = verdicts_writer(args)?;
+    let mut replayer = Replayer::new(policy);
+    let bar = progress(
+        size.unwrap_or(0),
+        "bytes",
+        size.is_some_and(|s| s >= PROGRESS_BYTES),
+    );
+    while let Some(next) = reader.next_row().map_err(|e| log_error(args, &e))? {
+        match next {
+            Next::Bad(bad) => bad_row(args, &mut o, bad)?,
+            Next::Row(row, flaws) => {
+                if !replayer.in_order(row.at()) {
+                    bar.finish_and_clear();
+                    return Ok(Pass::Unordered { line: row.pos });
+                }
+                let decision = replayer
+                    .step(row.pos, &row.item)
+                    .map_err(|e| CliError::new(format!("`{}`: {e}", args.log.display())))?;
+                o.agg.observe(&row, decision.as_ref());
+                if let (Some(v), Some(d)) = (&mut verdicts, &decision) {
+                    v.write(&row, d);
+                }
+                tally(&mut o, &row, flaws);
+                if o.rows % 4096 == 0 {
+                    bar.set_position(reader.bytes_read());
+                }
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if let Some(v) = verdicts {
+        v.finish()?;
+    }
+    timelines(args, policy, zones, &mut o.agg)?;
+    Ok(Pass::Done(Box::new(o)))
+}
+
+/// Fills in the timelines of the report's worst recipients after a
+/// streamed replay, which kept no per-attempt points: one pass over the
+/// log collects the debts those recipients were contacted about, and a
+/// second replays only the rows about those recipients or debts. A
+/// decision reads only its recipient's and its debt's events, so these
+/// rows give the worst recipients' attempts the decisions of the full
+/// replay, in a few rows' memory.
+fn timelines(
     args: &AuditArgs,
     policy: &Policy,
-    rows: Vec<log::Row>,
-    zones: &log::Zones,
-    progress: &Progress,
-    name: &str,
-) -> Result<report::Aggregator, CliError> {
-    let mut agg = report::Aggregator::new();
-    let mut verdicts = match &args.verdicts {
-        None => None,
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .map_err(|e| CliError::new(format!("cannot create `{}`: {e}", path.display())))?;
-            let mut w = std::io::BufWriter::new(file);
-            let header = w.write_all(b"line,at,channel,to,role,debt,allow,rules,retry_at\n");
-            Some((path, w, header))
-        }
-    };
-    let replayed = replay::replay(policy, rows, zones, |step| {
-        agg.observe(&step, zones);
-        if let (
-            Some((_, w, status @ Ok(()))),
-            replay::Step::Attempt {
-                line,
-                ask,
-                decision,
-                ..
-            },
-        ) = (&mut verdicts, &step)
-        {
-            *status = write_verdict(w, *line, ask, decision);
-        }
-        progress.tick();
-    });
-    replayed.map_err(|e| CliError::new(format!("`{name}`: {e}")))?;
-    if let Some((path, mut w, status)) = verdicts {
-        status
-            .and_then(|()| w.flush())
-            .map_err(|e| CliError::new(format!("cannot write `{}`: {e}", path.display())))?;
+    zones: &[String],
+    agg: &mut Aggregator,
+) -> Result<(), CliError> {
+    let worst: std::collections::HashSet<String> = agg.timeline_recipients().into_iter().collect();
+    if worst.is_empty() {
+        return Ok(());
     }
-    Ok(agg)
+    let mut debts = std::collections::HashSet::new();
+    let (mut rows, _) = reader(args, zones)?;
+    let about_worst = |to: Option<&str>, _: Option<&str>| to.is_some_and(|t| worst.contains(t));
+    while let Some(next) = rows
+        .next_row_where(&about_worst)
+        .map_err(|e| log_error(args, &e))?
+    {
+        if let Next::Row(row, _) = next {
+            if let (Some(to), Some(debt)) = row.item.keys() {
+                if worst.contains(to) {
+                    debts.insert(debt.to_owned());
+                }
+            }
+        }
+    }
+    let (mut rows, _) = reader(args, zones)?;
+    let mut replayer = Replayer::new(policy);
+    let related = |to: Option<&str>, debt: Option<&str>| {
+        to.is_some_and(|t| worst.contains(t)) || debt.is_some_and(|d| debts.contains(d))
+    };
+    while let Some(next) = rows
+        .next_row_where(&related)
+        .map_err(|e| log_error(args, &e))?
+    {
+        let Next::Row(row, _) = next else {
+            continue;
+        };
+        let (to, debt) = row.item.keys();
+        if !(to.is_some_and(|t| worst.contains(t)) || debt.is_some_and(|d| debts.contains(d))) {
+            continue;
+        }
+        let decision = replayer
+            .step(row.pos, &row.item)
+            .map_err(|e| CliError::new(format!("`{}`: {e}", args.log.display())))?;
+        if let (Item::Attempt { ask, .. }, Some(d)) = (&row.item, &decision) {
+            if worst.contains(&ask.to) {
+                agg.point(ask, d);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the whole log, sorts it by time and replays its independent
+/// parts on `threads` threads (rayon).
+fn in_memory(
+    args: &AuditArgs,
+    policy: &Policy,
+    zones: &[String],
+    threads: usize,
+) -> Result<Outcome, CliError> {
+    let started = Instant::now();
+    let (mut reader, _) = reader(args, zones)?;
+    let mut o = Outcome {
+        threads,
+        ..Outcome::default()
+    };
+    o.ignored_columns = std::mem::take(&mut reader.ignored_columns);
+    let mut rows = Vec::new();
+    while let Some(next) = reader.next_row().map_err(|e| log_error(args, &e))? {
+        match next {
+            Next::Bad(bad) => bad_row(args, &mut o, bad)?,
+            Next::Row(row, flaws) => {
+                tally(&mut o, &row, flaws);
+                rows.push(row);
+            }
+        }
+    }
+    drop(reader);
+    o.read_time = started.elapsed();
+    let total = rows.len() as u64;
+    let bar = progress(total, "rows", total >= 200_000);
+    let verdicts = Mutex::new(verdicts_writer(args)?);
+    // More parts than threads, so that rayon can balance uneven parts.
+    let parts = if threads <= 1 { 1 } else { threads * 4 };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| CliError::new(format!("cannot start replay threads: {e}")))?;
+    let replayed = pool.install(|| {
+        audit::replay_all(
+            policy,
+            rows,
+            parts,
+            Aggregator::new,
+            |agg, row, decision| {
+                agg.observe(row, decision);
+                if let Some(d) = decision {
+                    if let Ok(mut guard) = verdicts.lock() {
+                        if let Some(v) = guard.as_mut() {
+                            v.write(row, d);
+                        }
+                    }
+                }
+                bar.inc(1);
+            },
+        )
+    });
+    bar.finish_and_clear();
+    let aggs = replayed.map_err(|e| CliError::new(format!("`{}`: {e}", args.log.display())))?;
+    for agg in aggs {
+        o.agg.merge(agg);
+    }
+    if let Some(v) = verdicts.into_inner().ok().flatten() {
+        v.finish()?;
+    }
+    Ok(o)
 }
 
 /// One attempt's verdict as a CSV row.
@@ -299,78 +579,5 @@ fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
         s.into()
-    }
-}
-
-/// A progress bar on standard error, drawn only when it is a terminal.
-/// Replay threads share it: they count rows in an atomic, and whichever
-/// thread passes a mark draws when the last drawing is old enough.
-struct Progress {
-    total: usize,
-    done: AtomicUsize,
-    enabled: bool,
-    start: Instant,
-    /// Milliseconds since `start` of the last drawing.
-    last_ms: AtomicU64,
-}
-
-impl Progress {
-    fn new(total: usize, enabled: bool) -> Progress {
-        Progress {
-            total,
-            done: AtomicUsize::new(0),
-            enabled,
-            start: Instant::now(),
-            last_ms: AtomicU64::new(0),
-        }
-    }
-
-    fn tick(&self) {
-        if !self.enabled {
-            return;
-        }
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if done % 4096 != 0 {
-            return;
-        }
-        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let last = self.last_ms.load(Ordering::Relaxed);
-        if now.saturating_sub(last) >= 100
-            && self
-                .last_ms
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            self.draw(done);
-        }
-    }
-
-    fn draw(&self, done: usize) {
-        const WIDTH: usize = 40;
-        let filled = (done * WIDTH)
-            .checked_div(self.total)
-            .unwrap_or(WIDTH)
-            .min(WIDTH);
-        let pct = (done * 100).checked_div(self.total).unwrap_or(100);
-        let secs = self.start.elapsed().as_secs_f64().max(1e-9);
-        #[expect(clippy::cast_precision_loss, reason = "a rate for display")]
-        let rate = done as f64 / secs;
-        let bar: String = "#".repeat(filled) + &"-".repeat(WIDTH - filled);
-        let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r  replaying [{bar}] {pct:>3}% {done}/{} rows, {:.0}k rows/s ",
-            self.total,
-            rate / 1000.0
-        );
-        let _ = err.flush();
-    }
-
-    fn finish(&self) {
-        if self.enabled {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r{:width$}\r", "", width = 100);
-            let _ = err.flush();
-        }
     }
 }

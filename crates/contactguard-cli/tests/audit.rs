@@ -293,7 +293,7 @@ fn bad_rows_are_reported_and_skipped() {
         "bad-rows.csv:3: bad row skipped: `channel`: unknown value `fax`",
         "bad-rows.csv:4: bad row skipped: `at`: `2026-03-02 09:20` is not an RFC 3339 instant",
         "bad-rows.csv:5: bad row skipped: expected 7 fields as in the header, found 5",
-        "bad-rows.csv:7: bad row skipped: `timezone`: unknown time zone `Mars/Olympus_Mons`",
+        "bad-rows.csv:7: recorded with a cell that could not be used: `timezone`: unknown time zone `Mars/Olympus_Mons`",
     ] {
         assert!(
             run.stderr.contains(needle),
@@ -302,15 +302,87 @@ fn bad_rows_are_reported_and_skipped() {
         );
     }
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(report["totals"]["bad_rows"], 4);
-    assert_eq!(report["totals"]["attempts"], 2);
+    assert_eq!(report["totals"]["bad_rows"], 3);
+    assert_eq!(report["totals"]["flawed_rows"], 1);
+    assert_eq!(
+        report["totals"]["attempts"], 3,
+        "the unknown zone's attempt is recorded"
+    );
+    assert_eq!(report["totals"]["could_not_evaluate"], 1);
     let lines: Vec<u64> = report["bad_rows"]
         .as_array()
         .unwrap()
         .iter()
         .map(|b| b["line"].as_u64().unwrap())
         .collect();
-    assert_eq!(lines, [3, 4, 5, 7]);
+    assert_eq!(lines, [3, 4, 5]);
+    assert_eq!(report["flawed_rows"][0]["line"], 7);
+    let unevaluated = &report["could_not_evaluate"];
+    assert_eq!(unevaluated["count"], 1);
+    assert_eq!(unevaluated["first_rows"][0]["line"], 7);
+    assert_eq!(
+        unevaluated["reasons"][0]["reason"],
+        "unknown time zone `Mars/Olympus_Mons`"
+    );
+    assert!(rule_counts(&report)
+        .iter()
+        .all(|(id, _)| id != "contactguard.zone"));
+    // The log is not clean: --fail-on-violation says so with its own status.
+    let run = contactguard(&[
+        "audit",
+        "bad-rows.csv",
+        "--policy",
+        "cn+conduct",
+        "--fail-on-violation",
+    ]);
+    assert_eq!(run.code, Some(3), "stderr: {}", run.stderr);
+    assert!(
+        run.stdout.contains("Could not evaluate: 1 attempt"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Four texts to one debtor on one day under cn+conduct, the first with
+/// its zone misspelled: a contact that happened is never dropped.
+#[test]
+fn a_misspelled_zone_still_counts() {
+    let report = json_report(&[
+        "audit",
+        "misspelled-zone.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    assert_eq!(report["totals"]["attempts"], 4);
+    assert_eq!(report["totals"]["denied"], 2);
+    assert_eq!(report["totals"]["could_not_evaluate"], 1);
+    assert_eq!(report["could_not_evaluate"]["first_rows"][0]["line"], 2);
+    assert_eq!(rule_counts(&report), [("conduct.1".to_owned(), 1)]);
+    assert_eq!(sample_lines_for(&report, "conduct.1"), [5]);
+    let run = contactguard(&[
+        "audit",
+        "misspelled-zone.csv",
+        "--policy",
+        "cn+conduct",
+        "--fail-on-violation",
+        "--verdicts",
+        "/dev/stdout",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(3), "stderr: {}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("2,2026-03-02T02:00:00Z,sms,c1,debtor,L1,false,contactguard.zone,"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("5,2026-03-02T05:00:00Z,sms,c1,debtor,L1,false,conduct.1,"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -460,6 +532,28 @@ fn check_attrs(attrs: &str) {
         assert!(!value[1..end].contains('<'), "`<` in attribute {name}");
         rest = value[end + 1..].trim_start();
     }
+}
+
+#[test]
+fn out_and_verdicts_create_their_directories() {
+    let dir = std::env::temp_dir().join(format!("contactguard-audit-dirs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.join("reports/today/report.html");
+    let verdicts = dir.join("verdicts/all.csv");
+    let run = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--out",
+        out.to_str().unwrap(),
+        "--verdicts",
+        verdicts.to_str().unwrap(),
+    ]);
+    let (html, csv) = (std::fs::metadata(&out), std::fs::metadata(&verdicts));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(html.unwrap().len() > 0 && csv.unwrap().len() > 0);
 }
 
 #[test]
@@ -638,4 +732,100 @@ fn bundled_sample_log_is_fresh_and_shows_each_abuse() {
         report["most_texts_in_a_day"][0]["texts"].as_u64().unwrap() >= 20,
         "SMS bombing"
     );
+}
+
+/// A log out of time order is read again into memory and sorted: the same
+/// report as the sorted log, with a note on standard error.
+#[test]
+fn an_unordered_log_falls_back_to_sorting() {
+    let dir = std::env::temp_dir().join(format!("cg-audit-unordered-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(data_dir().join("violations.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    let reversed = dir.join("reversed.csv");
+    std::fs::write(&reversed, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+    let reversed = reversed.to_str().unwrap();
+    let run = contactguard(&["audit", reversed, "--policy", "cn+conduct", "--json"]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(
+        run.stderr.contains("is not in time order"),
+        "{}",
+        run.stderr
+    );
+    let unordered: Value = serde_json::from_str(&run.stdout).unwrap();
+    let sorted = json_report(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    assert_eq!(unordered["totals"], sorted["totals"]);
+    assert_eq!(unordered["by_rule"], sorted["by_rule"]);
+    assert_eq!(unordered["by_day"], sorted["by_day"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A GBK log (what Excel on Chinese Windows saves) stops with a hint, and
+/// reads with `--encoding gbk`.
+#[test]
+fn gbk_logs_need_and_accept_an_encoding() {
+    let dir = std::env::temp_dir().join(format!("cg-audit-gbk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = "at,channel,to,role,debt,result,timezone\n\
+                2026-03-02T10:00:00+08:00,sms,张三,debtor,贷款-1,delivered,Asia/Shanghai\n";
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    assert!(!unmappable);
+    let path = dir.join("gbk.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    let path = path.to_str().unwrap();
+    let run = contactguard(&["audit", path, "--policy", "cn"]);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("line 2 is not UTF-8 text") && run.stderr.contains("--encoding gbk"),
+        "{}",
+        run.stderr
+    );
+    let run = contactguard(&[
+        "audit",
+        path,
+        "--policy",
+        "cn",
+        "--encoding",
+        "gbk",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["totals"]["attempts"], 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A streamed replay (which fills in the worst recipients' timelines by a
+/// second pass) and the in-memory replay on two threads give the same
+/// report.
+#[test]
+fn streamed_and_in_memory_reports_are_the_same() {
+    let streamed = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    let threads = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(streamed.code, Some(0), "{}", streamed.stderr);
+    assert_eq!(streamed.stdout, threads.stdout);
+    let report: Value = serde_json::from_str(&streamed.stdout).unwrap();
+    assert!(!report["timelines"].as_array().unwrap().is_empty());
 }

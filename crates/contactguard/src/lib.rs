@@ -13,6 +13,7 @@
 #![doc = ""]
 #![doc = include_str!("../../../README.md")]
 
+pub mod audit;
 mod engine;
 pub mod history;
 pub mod ledger;

@@ -18,7 +18,7 @@ adds ``allow``, ``rules`` and ``retry_at`` to every attempt row;
 
 from __future__ import annotations
 
-from ._audit import AUDIT_COLUMNS, RESULT_COLUMNS, audit
+from ._audit import AUDIT_COLUMNS, RESULT_COLUMNS, AuditWarning, audit
 from ._contactguard import (
     Admission,
     Ask,
@@ -40,6 +40,7 @@ from ._vectors import VectorFailure, vectors
 __all__ = [
     "AUDIT_COLUMNS",
     "Admission",
+    "AuditWarning",
     "Ask",
     "Attempt",
     "ContactGuardError",

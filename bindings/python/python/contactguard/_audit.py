@@ -10,17 +10,26 @@ core. The answer is the same kind of table with three columns added.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple, TypeVar, Union
+import warnings
+from typing import Any, Dict, List, Optional, Tuple, TypeVar, Union
 
 from . import _contactguard
 from ._contactguard import Policy
 from ._errors import InputError
 
-__all__ = ["audit", "AUDIT_COLUMNS", "RESULT_COLUMNS"]
+__all__ = ["audit", "AuditWarning", "AUDIT_COLUMNS", "RESULT_COLUMNS"]
 
-#: The columns the audit reads, by name. Only ``at`` is required; which
-#: others a row needs depends on its ``type``. Other columns are ignored
-#: and kept in the result.
+
+class AuditWarning(UserWarning):
+    """Rows were recorded although a cell could not be used (an unknown
+    time zone, place, purpose, flag, number or result): the row still
+    counts, the cell was read the stricter way. ``strict=True`` raises
+    :class:`InputError` instead."""
+
+
+#: The columns the audit reads, by name (any case; ``timezones`` is
+#: ``timezone``). Only ``at`` is required; which others a row needs depends
+#: on its ``type``. Other columns are ignored and kept in the result.
 AUDIT_COLUMNS: Dict[str, str] = {
     "at": "the instant of the event: a timezone-aware timestamp, or RFC 3339 text with an offset",
     "type": "attempt (default when absent or null), consent, opt_out, cease, attorney, hold, "
@@ -51,6 +60,8 @@ RESULT_COLUMNS: Dict[str, str] = {
     "allow": "whether the engine would have allowed the attempt at that moment",
     "rules": "ids of the rules that denied it (empty when allowed)",
     "retry_at": "earliest instant (UTC) the same attempt would have passed, or null",
+    "could_not_evaluate": "denied only because a time zone or a holiday calendar year is missing "
+    "(fail closed): not a violation; fix the data",
 }
 
 T = TypeVar("T")
@@ -101,8 +112,11 @@ def _without(table: Any, names: Tuple[str, ...]) -> Any:
     return table.drop_columns(present) if present else table
 
 
-def _attach(kind: str, log: Any, table: Any, cols: Tuple[Any, Any, Any]) -> Any:
-    names = ("allow", "rules", "retry_at")
+_NAMES = ("allow", "rules", "retry_at", "could_not_evaluate")
+
+
+def _attach(kind: str, log: Any, table: Any, cols: Tuple[Any, ...]) -> Any:
+    names = _NAMES
     if kind == "polars":
         import polars as pl
 
@@ -121,6 +135,9 @@ def _attach(kind: str, log: Any, table: Any, cols: Tuple[Any, Any, Any]) -> Any:
         )
         out["rules"] = pd.Series(pd.arrays.ArrowExtensionArray(arrays[1]), index=log.index)
         out["retry_at"] = pd.Series(arrays[2].to_pandas(), index=log.index)
+        out["could_not_evaluate"] = pd.Series(
+            arrays[3].to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get), index=log.index
+        )
         return out
     out_table = _without(table, names)
     for name, arr in zip(names, arrays):
@@ -133,15 +150,47 @@ def _attach(kind: str, log: Any, table: Any, cols: Tuple[Any, Any, Any]) -> Any:
     return out_table
 
 
-def audit(log: T, policy: Union[Policy, str], *, threads: Optional[int] = None) -> T:
-    """Replays ``log`` through ``policy`` and returns it with ``allow``,
-    ``rules`` and ``retry_at`` added (see :data:`RESULT_COLUMNS`).
+def _flaws(flaws: List[Tuple[int, Optional[str], str]], count: int, strict: bool) -> None:
+    if not flaws:
+        return
+    row, field, message = flaws[0]
+    if strict:
+        raise InputError(
+            message,
+            code="input.invalid",
+            field=field,
+            row=row,
+            help="strict=True refuses rows recorded with a cell that could not be used; "
+            f"{count} such cell(s) in the log",
+        )
+    shown = "; ".join((f"`{f}`: " if f else "") + m for _, f, m in flaws[:5])
+    more = f"; and {count - 5} more" if count > 5 else ""
+    warnings.warn(
+        f"{count} cell(s) could not be used; the rows were recorded and read the stricter way: {shown}{more}",
+        AuditWarning,
+        stacklevel=3,
+    )
 
-    Rows are replayed in time order (ties in table order). Each attempt row
-    is decided against every earlier row about the same recipient or debt,
-    then recorded whether or not it was allowed, so a violation still counts
-    towards later limits. Other event rows (consent, opt_out, hold, ...) are
+
+def audit(
+    log: T, policy: Union[Policy, str], *, threads: Optional[int] = None, strict: bool = False
+) -> T:
+    """Replays ``log`` through ``policy`` and returns it with ``allow``,
+    ``rules``, ``retry_at`` and ``could_not_evaluate`` added (see
+    :data:`RESULT_COLUMNS`).
+
+    Rows are replayed in time order (ties in table order), by the same
+    replay as ``contactguard audit``. Each attempt row is decided against
+    every earlier row about the same recipient or debt, then recorded
+    whether or not it was allowed, so a violation still counts towards
+    later limits. Other event rows (consent, opt_out, hold, ...) are
     recorded only; their result columns are null.
+
+    A contact that happened is never dropped: an attempt row naming its
+    ``at``, ``channel``, ``to``, ``role`` and ``debt`` is recorded even when
+    another cell cannot be used (an unknown time zone makes it a
+    ``contactguard.zone`` denial, as ``decide`` does); such cells raise an
+    :class:`AuditWarning`, or with ``strict=True`` an :class:`InputError`.
 
     ``log`` is a pandas DataFrame, a polars DataFrame or a pyarrow Table
     (or RecordBatch; any object exporting ``__arrow_c_stream__`` gives a
@@ -151,8 +200,9 @@ def audit(log: T, policy: Union[Policy, str], *, threads: Optional[int] = None) 
     given); groups of rows that share no recipient and no debt run in
     parallel.
 
-    Raises :class:`InputError` naming the row and column of a malformed
-    value, for naive (zone-less) timestamps and for ``threads`` below 1.
+    Raises :class:`InputError` naming the row and column of a row that
+    cannot be an event at all, for naive (zone-less) timestamps and for
+    ``threads`` below 1.
     """
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise InputError(
@@ -167,6 +217,7 @@ def audit(log: T, policy: Union[Policy, str], *, threads: Optional[int] = None) 
         else:
             policy = Policy.preset(policy)
     kind, table = _to_arrow(log)
-    cols = _contactguard.audit_stream(table, policy, threads)
-    result: T = _attach(kind, log, table, cols)
+    allow, rules, retry, unevaluated, flaws, count = _contactguard.audit_stream(table, policy, threads)
+    _flaws(flaws, count, strict)
+    result: T = _attach(kind, log, table, (allow, rules, retry, unevaluated))
     return result

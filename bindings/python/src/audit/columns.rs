@@ -15,71 +15,51 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Schema, TimeUnit};
+use contactguard::audit::{parse_flag, parse_instant, split_list, Column};
 use jiff::Timestamp;
 use std::borrow::Cow;
 
-/// Where each documented column is, by index in the schema.
+/// Where each column of the log format is, by index in the schema. Names
+/// are matched as the command line matches a CSV header: any ASCII case,
+/// `timezones` for `timezone` ([`Column::from_name`]).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Layout {
-    pub(crate) at: usize,
-    pub(crate) ty: Option<usize>,
-    pub(crate) channel: Option<usize>,
-    pub(crate) to: Option<usize>,
-    pub(crate) role: Option<usize>,
-    pub(crate) debt: Option<usize>,
-    pub(crate) result: Option<usize>,
-    pub(crate) place: Option<usize>,
-    pub(crate) purpose: Option<usize>,
-    pub(crate) timezones: Option<(usize, &'static str)>,
-    pub(crate) days_past_due: Option<usize>,
-    pub(crate) autodialed: Option<usize>,
-    pub(crate) granted: Option<usize>,
-    pub(crate) kind: Option<usize>,
-    pub(crate) reason: Option<usize>,
-    pub(crate) until: Option<usize>,
-    pub(crate) start: Option<(usize, &'static str)>,
-    pub(crate) end: Option<(usize, &'static str)>,
-    pub(crate) weekdays: Option<(usize, &'static str)>,
-}
-
-fn find(schema: &Schema, names: &[&'static str]) -> Option<(usize, &'static str)> {
-    names
-        .iter()
-        .find_map(|n| schema.index_of(n).ok().map(|i| (i, *n)))
+    pub(crate) index: [Option<usize>; Column::ALL.len()],
 }
 
 impl Layout {
-    /// Locates the documented columns; `at` is required.
+    /// Locates the columns; `at` is required, a column named twice (in
+    /// any case) is an error.
     pub(crate) fn of(schema: &Schema) -> Result<Layout, InputProblem> {
-        let one = |n: &'static str| find(schema, &[n]).map(|(i, _)| i);
-        let at = one("at").ok_or_else(|| {
-            InputProblem::new("input.missing", "the log has no `at` column")
+        let mut index = [None; Column::ALL.len()];
+        for (i, field) in schema.fields().iter().enumerate() {
+            let Some(c) = Column::from_name(field.name()) else {
+                continue;
+            };
+            if let Some(slot) = index.get_mut(c as usize) {
+                if slot.is_some() {
+                    return Err(InputProblem::new(
+                        "input.invalid",
+                        format!("column `{}` appears twice (names are matched in any case; `timezones` is `timezone`)", c.name()),
+                    )
+                    .field(c.name()));
+                }
+                *slot = Some(i);
+            }
+        }
+        if index.get(Column::At as usize).copied().flatten().is_none() {
+            return Err(InputProblem::new("input.missing", "the log has no `at` column")
                 .field("at")
                 .help(
                     "every row needs `at`, the instant of the event, as a timezone-aware timestamp",
-                )
-        })?;
-        Ok(Layout {
-            at,
-            ty: one("type"),
-            channel: one("channel"),
-            to: one("to"),
-            role: one("role"),
-            debt: one("debt"),
-            result: one("result"),
-            place: one("place"),
-            purpose: one("purpose"),
-            timezones: find(schema, &["timezones", "timezone"]),
-            days_past_due: one("days_past_due"),
-            autodialed: one("autodialed"),
-            granted: one("granted"),
-            kind: one("kind"),
-            reason: one("reason"),
-            until: one("until"),
-            start: find(schema, &["start", "from", "after"]),
-            end: find(schema, &["end", "before"]),
-            weekdays: find(schema, &["weekdays", "days"]),
-        })
+                ));
+        }
+        Ok(Layout { index })
+    }
+
+    /// The schema index of a column.
+    pub(crate) fn get(&self, c: Column) -> Option<usize> {
+        self.index.get(c as usize).copied().flatten()
     }
 }
 
@@ -290,13 +270,8 @@ impl<'a> Flags<'a> {
             Flags::Int(a) => a.get(i).map(|v| v != 0),
             Flags::Null => None,
             Flags::Text(t) => match t.get(i) {
-                None => None,
-                Some(s) => match s.trim().to_ascii_lowercase().as_str() {
-                    "" => None,
-                    "true" | "t" | "yes" | "y" | "1" => Some(true),
-                    "false" | "f" | "no" | "n" | "0" => Some(false),
-                    _ => return Err(format!("`{s}` is not a boolean")),
-                },
+                Some(s) if !s.trim().is_empty() => Some(parse_flag(&s)?),
+                _ => None,
             },
         })
     }
@@ -386,11 +361,7 @@ impl<'a> Instants<'a> {
             Instants::Text(t) => match t.get(i) {
                 None => Ok(None),
                 Some(s) if s.trim().is_empty() => Ok(None),
-                Some(s) => s
-                    .trim()
-                    .parse::<Timestamp>()
-                    .map(Some)
-                    .map_err(|e| format!("`{s}` is not an instant with an offset: {e}")),
+                Some(s) => parse_instant(&s).map(Some),
             },
             Instants::Null => Ok(None),
         }
@@ -442,9 +413,8 @@ impl<'a> Names<'a> {
         }
     }
 
-    /// Replaces `out` with the names in the cell at `i` (none when null).
+    /// Appends the names in the cell at `i` to `out` (none when null).
     pub(crate) fn fill(&self, i: usize, out: &mut Vec<String>) {
-        out.clear();
         match self {
             Names::List {
                 array,
@@ -465,11 +435,7 @@ impl<'a> Names<'a> {
             }
             Names::Text(t) => {
                 if let Some(s) = t.get(i) {
-                    out.extend(
-                        s.split(|c: char| c == '|' || c == ';' || c == ',' || c.is_whitespace())
-                            .filter(|p| !p.is_empty())
-                            .map(str::to_owned),
-                    );
+                    out.extend(split_list(&s).map(str::to_owned));
                 }
             }
         }

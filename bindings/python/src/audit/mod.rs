@@ -33,7 +33,8 @@ pub(crate) struct ArrowColumn {
 
 #[pymethods]
 impl ArrowColumn {
-    /// The column's name: `allow`, `rules` or `retry_at`.
+    /// The column's name: `allow`, `rules`, `retry_at` or
+    /// `could_not_evaluate`.
     #[getter]
     fn name(&self) -> &'static str {
         self.name
@@ -96,8 +97,25 @@ fn take_stream(
     unsafe { ArrowArrayStreamReader::from_raw(ptr) }
 }
 
+/// Cells of recorded rows that could not be used, listed (the first
+/// [`FLAWS_LISTED`]) as `(row, field, message)`.
+const FLAWS_LISTED: usize = 100;
+
+/// What `audit_stream` returns: the `allow`, `rules`, `retry_at` and
+/// `could_not_evaluate` columns, then the first flaws and their count.
+type Audited = (
+    ArrowColumn,
+    ArrowColumn,
+    ArrowColumn,
+    ArrowColumn,
+    Vec<(usize, Option<String>, String)>,
+    usize,
+);
+
 /// Audits an object exporting `__arrow_c_stream__` against `policy`.
-/// Returns the `allow`, `rules` and `retry_at` columns, one value per row.
+/// Returns the `allow`, `rules`, `retry_at` and `could_not_evaluate`
+/// columns (one value per row), then the first cells of recorded rows that
+/// could not be used, as `(row, field, message)`, and how many there were.
 #[pyfunction]
 #[pyo3(signature = (table, policy, threads = None))]
 pub(crate) fn audit_stream(
@@ -105,7 +123,7 @@ pub(crate) fn audit_stream(
     table: &Bound<'_, PyAny>,
     policy: &Policy,
     threads: Option<usize>,
-) -> PyResult<(ArrowColumn, ArrowColumn, ArrowColumn)> {
+) -> PyResult<Audited> {
     guard(py, || {
         let capsule = table.call_method0("__arrow_c_stream__")?;
         let capsule = capsule.cast::<PyCapsule>().map_err(PyErr::from)?;
@@ -144,48 +162,77 @@ fn run(
     batches: &[RecordBatch],
     layout: &Layout,
     threads: usize,
-) -> Result<(ArrowColumn, ArrowColumn, ArrowColumn), crate::errors::InputProblem> {
-    let cols = batches
-        .iter()
-        .map(|b| replay::Cols::of(b, layout))
-        .collect::<Result<Vec<_>, _>>()?;
-    let rows = replay::parse_all(&cols, threads)?;
-    let n = rows.len();
-    let outcomes = replay::replay(policy, rows, threads)?;
+) -> Result<Audited, crate::errors::InputProblem> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| {
+            crate::errors::InputProblem::new(
+                "internal.threads",
+                format!("cannot start audit threads: {e}"),
+            )
+        })?;
+    pool.install(|| {
+        let cols = batches
+            .iter()
+            .map(|b| replay::Cols::of(b, layout))
+            .collect::<Result<Vec<_>, _>>()?;
+        let parsed = replay::parse_all(&cols)?;
+        let n = parsed.rows.len();
+        // More parts than threads, so that rayon can balance uneven parts.
+        let parts = if threads <= 1 { 1 } else { threads * 4 };
+        let outcomes = replay::replay(policy, parsed.rows, parts)?;
+        let flaw_count = parsed.flaws.len();
+        let flaws = parsed
+            .flaws
+            .into_iter()
+            .take(FLAWS_LISTED)
+            .map(|p| (p.row.unwrap_or(0), p.field, p.message))
+            .collect();
 
-    let mut allow = BooleanBuilder::with_capacity(n);
-    let mut rules = ListBuilder::with_capacity(StringBuilder::new(), n);
-    let mut retry = TimestampMicrosecondBuilder::with_capacity(n);
-    for o in &outcomes {
-        match o {
-            None => {
-                allow.append_null();
-                rules.append_null();
-                retry.append_null();
-            }
-            Some(o) => {
-                allow.append_value(o.allow);
-                for id in &o.rules {
-                    rules.values().append_value(id);
+        let mut allow = BooleanBuilder::with_capacity(n);
+        let mut unevaluated = BooleanBuilder::with_capacity(n);
+        let mut rules = ListBuilder::with_capacity(StringBuilder::new(), n);
+        let mut retry = TimestampMicrosecondBuilder::with_capacity(n);
+        for o in &outcomes {
+            match o {
+                None => {
+                    allow.append_null();
+                    unevaluated.append_null();
+                    rules.append_null();
+                    retry.append_null();
                 }
-                rules.append(true);
-                retry.append_option(o.retry_at.map(|t| t.as_microsecond()));
+                Some(o) => {
+                    allow.append_value(o.allow);
+                    unevaluated.append_value(o.could_not_evaluate);
+                    for id in &o.rules {
+                        rules.values().append_value(id);
+                    }
+                    rules.append(true);
+                    retry.append_option(o.retry_at.map(|t| t.as_microsecond()));
+                }
             }
         }
-    }
-    let retry = retry.finish().with_timezone("UTC");
-    Ok((
-        ArrowColumn {
-            array: Arc::new(allow.finish()),
-            name: "allow",
-        },
-        ArrowColumn {
-            array: Arc::new(rules.finish()),
-            name: "rules",
-        },
-        ArrowColumn {
-            array: Arc::new(retry),
-            name: "retry_at",
-        },
-    ))
+        let retry = retry.finish().with_timezone("UTC");
+        Ok((
+            ArrowColumn {
+                array: Arc::new(allow.finish()),
+                name: "allow",
+            },
+            ArrowColumn {
+                array: Arc::new(rules.finish()),
+                name: "rules",
+            },
+            ArrowColumn {
+                array: Arc::new(retry),
+                name: "retry_at",
+            },
+            ArrowColumn {
+                array: Arc::new(unevaluated.finish()),
+                name: "could_not_evaluate",
+            },
+            flaws,
+            flaw_count,
+        ))
+    })
 }

@@ -145,12 +145,25 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(o, "</section>");
 
+    unevaluated(&mut o, r);
     legend_and_hours(&mut o, r);
     days_chart(&mut o, r);
     channel_role_tables(&mut o, r);
     worst(&mut o, r);
     timelines(&mut o, &r.timelines);
     samples(&mut o, r);
+    if !r.flawed_rows.is_empty() {
+        let _ = writeln!(o, "<section id=\"flawed-rows\">\n<h2>Rows recorded with a cell that could not be used</h2>\n<table>\n<thead><tr><th>line</th><th>reason</th></tr></thead>\n<tbody>");
+        for b in &r.flawed_rows {
+            let _ = writeln!(
+                o,
+                "<tr><td class=\"num\">{}</td><td>{}</td></tr>",
+                b.line,
+                esc(&b.message)
+            );
+        }
+        let _ = writeln!(o, "</tbody>\n</table>\n</section>");
+    }
     if !r.bad_rows.is_empty() {
         let _ = writeln!(o, "<section id=\"bad-rows\">\n<h2>Bad rows skipped</h2>\n<table>\n<thead><tr><th>line</th><th>reason</th></tr></thead>\n<tbody>");
         for b in &r.bad_rows {
@@ -178,6 +191,42 @@ pub fn render(r: &Report) -> String {
         env!("CARGO_PKG_VERSION")
     );
     o
+}
+
+/// Attempts denied only because a zone or a calendar year is missing.
+fn unevaluated(o: &mut String, r: &Report) {
+    let u = &r.could_not_evaluate;
+    if u.count == 0 {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "<section id=\"could-not-evaluate\">\n<h2>Could not evaluate</h2>\n<p>{} denied because the engine could not evaluate them (fail closed): a time zone or a holiday calendar year is missing. They are not counted as violations; fix the data and audit again.</p>\n<table>\n<thead><tr><th>reason</th><th>attempts</th><th>how to fix</th></tr></thead>\n<tbody>",
+        esc(&super::text::counted(u.count, "attempt"))
+    );
+    for reason in &u.reasons {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            esc(&reason.reason),
+            thousands(reason.count),
+            esc(&reason.help)
+        );
+    }
+    let _ = writeln!(o, "</tbody>\n</table>\n<table>\n<thead><tr><th>line</th><th>when</th><th>channel</th><th>to</th><th>debt</th><th>reason</th></tr></thead>\n<tbody>");
+    for row in &u.first_rows {
+        let _ = writeln!(
+            o,
+            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            row.line,
+            esc(&row.at),
+            row.channel,
+            esc(&row.to),
+            esc(&row.debt),
+            esc(&row.message)
+        );
+    }
+    let _ = writeln!(o, "</tbody>\n</table>\n</section>");
 }
 
 fn legend(o: &mut String) {

@@ -3,9 +3,9 @@
 //! and sample violations. The terminal, JSON and HTML outputs all render
 //! this one struct.
 
-use super::log::{BadRow, Zones};
-use super::replay::Step;
-use contactguard::{Ask, Channel, Decision, Policy, Role};
+use super::log::BadRow;
+use contactguard::audit::{could_not_evaluate, is_unevaluable, Item, Row};
+use contactguard::{Ask, Channel, Decision, Denial, Policy, Role};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -26,6 +26,8 @@ const TIMELINES: usize = 5;
 const MAX_POINTS: usize = 2_000;
 /// Bad rows listed in the report (all are counted).
 const BAD_LISTED: usize = 100;
+/// Attempts that could not be evaluated listed in the report.
+const UNEVALUATED_LISTED: usize = 10;
 
 /// The audit report.
 #[derive(Clone, Debug, Serialize)]
@@ -63,6 +65,53 @@ pub struct Report {
     pub timelines: Vec<Timeline>,
     /// The first rows that could not be used.
     pub bad_rows: Vec<BadRowOut>,
+    /// Attempts denied only because the engine could not evaluate them (a
+    /// zone or a holiday calendar year is missing): not violations.
+    pub could_not_evaluate: Unevaluated,
+    /// The first recorded rows with a cell that could not be used (an
+    /// unknown zone, place, purpose...), read the stricter way.
+    pub flawed_rows: Vec<BadRowOut>,
+}
+
+/// Attempts that could not be evaluated.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Unevaluated {
+    /// How many.
+    pub count: u64,
+    /// Why, most frequent first, each with how to fix it.
+    pub reasons: Vec<UnevaluatedReason>,
+    /// The first of them, in replay order.
+    pub first_rows: Vec<UnevaluatedRow>,
+}
+
+/// One reason attempts could not be evaluated.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnevaluatedReason {
+    /// What is missing.
+    pub reason: String,
+    /// Attempts it affected.
+    pub count: u64,
+    /// How to fix it.
+    pub help: String,
+}
+
+/// An attempt that could not be evaluated.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnevaluatedRow {
+    /// The row's line in the log.
+    pub line: u64,
+    /// When (UTC offset as given by the first known zone).
+    pub at: String,
+    /// The channel.
+    pub channel: &'static str,
+    /// The recipient key.
+    pub to: String,
+    /// The debt.
+    pub debt: String,
+    /// The engine's reason.
+    pub message: String,
+    #[serde(skip)]
+    order: (Timestamp, u64),
 }
 
 /// Counts.
@@ -78,10 +127,15 @@ pub struct Totals {
     pub allowed: u64,
     /// Attempts the policy would have denied.
     pub denied: u64,
-    /// Denials (one attempt may break several rules).
+    /// Denials that are violations (one attempt may break several rules;
+    /// a zone or calendar year missing is not counted here).
     pub violations: u64,
     /// Rows that could not be used.
     pub bad_rows: u64,
+    /// Recorded rows with a cell that could not be used.
+    pub flawed_rows: u64,
+    /// Denied attempts that could not be evaluated (a subset of `denied`).
+    pub could_not_evaluate: u64,
     /// Recipients seen in attempts.
     pub recipients: u64,
     /// Recipients with at least one denied attempt.
@@ -240,13 +294,26 @@ struct RecAgg {
     attempts: u64,
     denied: u64,
     violations: u64,
-    rules: HashMap<u16, u64>,
+    /// Rules broken (index, count): few per recipient.
+    rules: Vec<(u16, u64)>,
     text_day: Option<Date>,
     texts_today: u64,
     max_texts: u64,
     max_texts_date: Option<Date>,
-    points: Vec<(i64, u32, Channel, Option<u16>)>,
+    points: Vec<Pt>,
     omitted: u64,
+}
+
+/// One attempt on a recipient's timeline, in 16 bytes: a long log has
+/// millions of them.
+#[derive(Clone, Copy)]
+struct Pt {
+    at: i64,
+    /// Index in the aggregator's zone table plus one; 0 for UTC.
+    zone: u16,
+    /// The first evaluable rule that denied it; `u16::MAX` for none.
+    rule: u16,
+    channel: Channel,
 }
 
 #[derive(Default)]
@@ -261,8 +328,8 @@ struct RuleAgg {
 #[derive(Default)]
 pub struct Aggregator {
     totals: Totals,
-    first: Option<(Timestamp, u32)>,
-    last: Option<(Timestamp, u32)>,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
     rules: Vec<RuleAgg>,
     rule_index: HashMap<String, u16>,
     channels: BTreeMap<Channel, (u64, u64)>,
@@ -273,19 +340,30 @@ pub struct Aggregator {
     zoned_attempts: u64,
     /// The zone of the first attempt that has one (time, line, zone): the
     /// span is shown in it.
-    display: Option<(Timestamp, u64, u32)>,
+    display: Option<(Timestamp, u64, TimeZone)>,
+    /// Known zones by name (`None` for a name that is not a zone).
+    zone_cache: HashMap<String, Option<TimeZone>>,
+    /// The last first zone name that is a zone, its zone and its id.
+    last_zone: Option<(String, TimeZone, u16)>,
+    /// The zones timeline points refer to (id = index + 1).
+    zones: Vec<TimeZone>,
+    /// Keep no timeline points while observing.
+    no_points: bool,
+    unevaluated: u64,
+    unevaluated_reasons: HashMap<String, u64>,
+    unevaluated_rows: Vec<UnevaluatedRow>,
 }
 
-fn local(zones: &Zones, zi: u32, at: Timestamp) -> jiff::civil::DateTime {
-    match zones.first(zi) {
+fn local(zone: Option<&TimeZone>, at: Timestamp) -> jiff::civil::DateTime {
+    match zone {
         Some(tz) => tz.to_datetime(at),
         None => TimeZone::UTC.to_datetime(at),
     }
 }
 
-fn local_string(zones: &Zones, zi: u32, at: Timestamp) -> String {
+fn local_string(zone: Option<&TimeZone>, at: Timestamp) -> String {
     let utc = TimeZone::UTC;
-    let tz = zones.first(zi).unwrap_or(&utc);
+    let tz = zone.unwrap_or(&utc);
     let secs = tz.to_offset(at).seconds();
     let sign = if secs < 0 { '-' } else { '+' };
     format!(
@@ -310,52 +388,171 @@ impl Aggregator {
         Aggregator::default()
     }
 
-    /// Takes one step of the replay.
-    pub fn observe(&mut self, step: &Step<'_>, zones: &Zones) {
+    /// An aggregator that keeps no timeline points: a streamed replay
+    /// fills in the timelines of the worst recipients afterwards
+    /// ([`timeline_recipients`](Aggregator::timeline_recipients),
+    /// [`point`](Aggregator::point)), so that its memory does not grow
+    /// with every attempt.
+    pub fn without_points() -> Aggregator {
+        Aggregator {
+            no_points: true,
+            ..Aggregator::default()
+        }
+    }
+
+    /// The recipients whose timelines the report shows, in order.
+    pub fn timeline_recipients(&self) -> Vec<String> {
+        self.worst()
+            .into_iter()
+            .take(TIMELINES)
+            .map(|(to, _)| to.clone())
+            .collect()
+    }
+
+    fn worst(&self) -> Vec<(&String, &RecAgg)> {
+        let mut worst: Vec<(&String, &RecAgg)> = self
+            .recipients
+            .iter()
+            .filter(|(_, r)| r.violations > 0)
+            .collect();
+        worst.sort_by(|a, b| {
+            b.1.violations
+                .cmp(&a.1.violations)
+                .then_with(|| b.1.attempts.cmp(&a.1.attempts))
+                .then_with(|| a.0.cmp(b.0))
+        });
+        worst.truncate(WORST);
+        worst
+    }
+
+    /// Adds an attempt to its recipient's timeline (after a replay made
+    /// [`without_points`](Aggregator::without_points)): the same point
+    /// [`observe`](Aggregator::observe) would have kept.
+    pub fn point(&mut self, ask: &Ask, decision: &Decision) {
+        let (_, zone) = self.zone(ask);
+        let rule = decision
+            .denials
+            .iter()
+            .find(|d| !is_unevaluable(d))
+            .and_then(|d| self.rule_index.get(&d.id).copied())
+            .unwrap_or(u16::MAX);
+        if let Some(rec) = self.recipients.get_mut(ask.to.as_str()) {
+            push_point(rec, ask, zone, rule);
+        }
+    }
+
+    /// Takes one row of the replay and, for an attempt, its decision.
+    pub fn observe(&mut self, row: &Row, decision: Option<&Decision>) {
         self.totals.rows += 1;
-        match *step {
-            Step::Event { event, .. } => {
+        match (&row.item, decision) {
+            (Item::Attempt { ask, .. }, Some(decision)) => self.attempt(row.pos, ask, decision),
+            (item, _) => {
                 self.totals.events += 1;
-                self.span(event.at(), 0);
+                self.span(item.at());
             }
-            Step::Attempt {
-                line,
-                ask,
-                zones: zi,
-                decision,
-                ..
-            } => self.attempt(line, ask, zi, decision, zones),
         }
     }
 
-    fn span(&mut self, at: Timestamp, zi: u32) {
-        if self.first.is_none_or(|(f, _)| at < f) {
-            self.first = Some((at, zi));
+    fn span(&mut self, at: Timestamp) {
+        if self.first.is_none_or(|f| at < f) {
+            self.first = Some(at);
         }
-        if self.last.is_none_or(|(l, _)| at >= l) {
-            self.last = Some((at, zi));
+        if self.last.is_none_or(|l| at >= l) {
+            self.last = Some(at);
         }
     }
 
-    fn attempt(&mut self, line: u64, ask: &Ask, zi: u32, decision: &Decision, zones: &Zones) {
-        self.span(ask.at, zi);
-        if zi != 0 && self.display.is_none_or(|(t, l, _)| (ask.at, line) < (t, l)) {
-            self.display = Some((ask.at, line, zi));
+    /// The ask's first candidate zone that is a zone.
+    fn zone(&mut self, ask: &Ask) -> (Option<TimeZone>, u16) {
+        // Most logs name one zone over and over.
+        let Some(first) = ask.timezones.first() else {
+            return (None, 0);
+        };
+        if let Some((last, tz, id)) = &self.last_zone {
+            if last == first {
+                return (Some(tz.clone()), *id);
+            }
+        }
+        let tz = self.zone_lookup(ask);
+        let id = tz.as_ref().map_or(0, |tz| self.zone_id(tz));
+        if let Some(Some(known)) = self.zone_cache.get(first) {
+            self.last_zone = Some((first.clone(), known.clone(), id));
+        }
+        (tz, id)
+    }
+
+    /// The id of a zone in this aggregator's table (0 when it is full).
+    fn zone_id(&mut self, tz: &TimeZone) -> u16 {
+        let pos = self
+            .zones
+            .iter()
+            .position(|z| z.iana_name() == tz.iana_name())
+            .unwrap_or_else(|| {
+                self.zones.push(tz.clone());
+                self.zones.len() - 1
+            });
+        u16::try_from(pos + 1).unwrap_or(0)
+    }
+
+    fn zone_of(&self, id: u16) -> Option<&TimeZone> {
+        self.zones.get(usize::from(id).checked_sub(1)?)
+    }
+
+    fn zone_lookup(&mut self, ask: &Ask) -> Option<TimeZone> {
+        for name in &ask.timezones {
+            let tz = match self.zone_cache.get(name) {
+                Some(tz) => tz.clone(),
+                None => {
+                    let tz = TimeZone::get(name).ok();
+                    self.zone_cache.insert(name.clone(), tz.clone());
+                    tz
+                }
+            };
+            if tz.is_some() {
+                return tz;
+            }
+        }
+        None
+    }
+
+    fn attempt(&mut self, line: u64, ask: &Ask, decision: &Decision) {
+        let (zone, zone_id) = self.zone(ask);
+        self.span(ask.at);
+        if let Some(tz) = &zone {
+            if self
+                .display
+                .as_ref()
+                .is_none_or(|(t, l, _)| (ask.at, line) < (*t, *l))
+            {
+                self.display = Some((ask.at, line, tz.clone()));
+            }
         }
         let t = &mut self.totals;
         t.attempts += 1;
         let denied = !decision.allow;
-        let violations = u64::try_from(decision.denials.len()).unwrap_or(u64::MAX);
+        let unevaluated = could_not_evaluate(decision);
+        let violations = u64::try_from(
+            decision
+                .denials
+                .iter()
+                .filter(|d| !is_unevaluable(d))
+                .count(),
+        )
+        .unwrap_or(u64::MAX);
         if denied {
             t.denied += 1;
             t.violations += violations;
         } else {
             t.allowed += 1;
         }
-        if zi != 0 {
+        if unevaluated {
+            t.could_not_evaluate += 1;
+            self.unevaluated(line, ask, zone.as_ref(), decision);
+        }
+        if zone.is_some() {
             self.zoned_attempts += 1;
         }
-        let dt = local(zones, zi, ask.at);
+        let dt = local(zone.as_ref(), ask.at);
         let date = dt.date();
         let d = u64::from(denied);
         let ch = self.channels.entry(ask.channel).or_default();
@@ -378,7 +575,7 @@ impl Aggregator {
 
         // Rules, with a few samples each.
         let mut first_rule = None;
-        for denial in &decision.denials {
+        for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
             let idx = match self.rule_index.get(&denial.id) {
                 Some(&i) => i,
                 None => {
@@ -398,7 +595,7 @@ impl Aggregator {
                 if rule.samples.len() < SAMPLES_PER_RULE {
                     rule.samples.push(Sample {
                         line,
-                        at: local_string(zones, zi, ask.at),
+                        at: local_string(zone.as_ref(), ask.at),
                         channel: ask.channel.as_str(),
                         to: ask.to.clone(),
                         role: ask.role.as_str(),
@@ -421,9 +618,12 @@ impl Aggregator {
         if denied {
             rec.denied += 1;
             rec.violations += violations;
-            for denial in &decision.denials {
+            for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
                 if let Some(&i) = self.rule_index.get(&denial.id) {
-                    *rec.rules.entry(i).or_default() += 1;
+                    match rec.rules.iter_mut().find(|(r, _)| *r == i) {
+                        Some((_, n)) => *n += 1,
+                        None => rec.rules.push((i, 1)),
+                    }
                 }
             }
         }
@@ -439,11 +639,38 @@ impl Aggregator {
                 rec.max_texts_date = Some(date);
             }
         }
-        if rec.points.len() < MAX_POINTS {
-            rec.points
-                .push((ask.at.as_second(), zi, ask.channel, first_rule));
-        } else {
-            rec.omitted += 1;
+        if !self.no_points {
+            push_point(rec, ask, zone_id, first_rule.unwrap_or(u16::MAX));
+        }
+    }
+
+    fn unevaluated(&mut self, line: u64, ask: &Ask, zone: Option<&TimeZone>, decision: &Decision) {
+        self.unevaluated += 1;
+        let first = decision.denials.first();
+        for denial in &decision.denials {
+            *self
+                .unevaluated_reasons
+                .entry(reason_of(denial))
+                .or_default() += 1;
+        }
+        let order = (ask.at, line);
+        if self.unevaluated_rows.len() < UNEVALUATED_LISTED
+            || self
+                .unevaluated_rows
+                .last()
+                .is_some_and(|r| order < r.order)
+        {
+            self.unevaluated_rows.push(UnevaluatedRow {
+                line,
+                at: local_string(zone, ask.at),
+                channel: ask.channel.as_str(),
+                to: ask.to.clone(),
+                debt: ask.debt.clone(),
+                message: first.map(|d| d.message.clone()).unwrap_or_default(),
+                order,
+            });
+            self.unevaluated_rows.sort_by_key(|r| r.order);
+            self.unevaluated_rows.truncate(UNEVALUATED_LISTED);
         }
     }
 
@@ -459,17 +686,29 @@ impl Aggregator {
         t.allowed += o.allowed;
         t.denied += o.denied;
         t.violations += o.violations;
-        if let Some((at, zi)) = other.first {
-            self.span(at, zi);
+        t.could_not_evaluate += o.could_not_evaluate;
+        if let Some(at) = other.first {
+            self.span(at);
         }
-        if let Some((at, zi)) = other.last {
-            self.span(at, zi);
+        if let Some(at) = other.last {
+            self.span(at);
         }
         if let Some((t, l, zi)) = other.display {
-            if self.display.is_none_or(|(st, sl, _)| (t, l) < (st, sl)) {
+            if self
+                .display
+                .as_ref()
+                .is_none_or(|(st, sl, _)| (t, l) < (*st, *sl))
+            {
                 self.display = Some((t, l, zi));
             }
         }
+        self.unevaluated += other.unevaluated;
+        for (k, n) in other.unevaluated_reasons {
+            *self.unevaluated_reasons.entry(k).or_default() += n;
+        }
+        self.unevaluated_rows.extend(other.unevaluated_rows);
+        self.unevaluated_rows.sort_by_key(|r| r.order);
+        self.unevaluated_rows.truncate(UNEVALUATED_LISTED);
         // Rule indexes of `other` in this aggregator.
         let mut remap: Vec<u16> = Vec::with_capacity(other.rules.len());
         for rule in other.rules {
@@ -516,10 +755,17 @@ impl Aggregator {
             e.2 += v;
         }
         self.zoned_attempts += other.zoned_attempts;
+        let zone_map: Vec<u16> = other.zones.iter().map(|tz| self.zone_id(tz)).collect();
         for (to, mut rec) in other.recipients {
             rec.rules = rec.rules.into_iter().map(|(i, n)| (map(i), n)).collect();
             for p in &mut rec.points {
-                p.3 = p.3.map(map);
+                if p.rule != u16::MAX {
+                    p.rule = map(p.rule);
+                }
+                p.zone = usize::from(p.zone)
+                    .checked_sub(1)
+                    .and_then(|i| zone_map.get(i).copied())
+                    .unwrap_or(0);
             }
             // Partitions keep each recipient whole, so keys do not collide;
             // if they did, the later partition's record would win.
@@ -532,10 +778,11 @@ impl Aggregator {
         mut self,
         log_name: &str,
         policy: &Policy,
-        bad: &[BadRow],
-        zones: &Zones,
+        bad: &Listed,
+        flawed: &Listed,
     ) -> Report {
-        self.totals.bad_rows = u64::try_from(bad.len()).unwrap_or(u64::MAX);
+        self.totals.bad_rows = bad.count;
+        self.totals.flawed_rows = flawed.count;
         self.totals.recipients = u64::try_from(self.recipients.len()).unwrap_or(u64::MAX);
         self.totals.recipients_with_violations =
             u64::try_from(self.recipients.values().filter(|r| r.denied > 0).count())
@@ -583,18 +830,7 @@ impl Aggregator {
         }
         samples.sort_by_key(|s| s.order);
 
-        let mut worst: Vec<(&String, &RecAgg)> = self
-            .recipients
-            .iter()
-            .filter(|(_, r)| r.denied > 0)
-            .collect();
-        worst.sort_by(|a, b| {
-            b.1.violations
-                .cmp(&a.1.violations)
-                .then_with(|| b.1.attempts.cmp(&a.1.attempts))
-                .then_with(|| a.0.cmp(b.0))
-        });
-        worst.truncate(WORST);
+        let worst = self.worst();
         let worst_recipients = worst
             .iter()
             .map(|(to, r)| {
@@ -633,12 +869,16 @@ impl Aggregator {
                 points: r
                     .points
                     .iter()
-                    .map(|&(at, zi, channel, rule)| Point {
-                        at,
-                        local: Timestamp::from_second(at)
-                            .map_or_else(|_| at.to_string(), |t| local_string(zones, zi, t)),
-                        channel: channel.as_str(),
-                        rule: rule.and_then(|i| rule_ids.get(usize::from(i)).cloned()),
+                    .map(|p| Point {
+                        at: p.at,
+                        local: Timestamp::from_second(p.at).map_or_else(
+                            |_| p.at.to_string(),
+                            |t| local_string(self.zone_of(p.zone), t),
+                        ),
+                        channel: p.channel.as_str(),
+                        rule: (p.rule != u16::MAX)
+                            .then(|| rule_ids.get(usize::from(p.rule)).cloned())
+                            .flatten(),
                     })
                     .collect(),
                 omitted: r.omitted,
@@ -661,8 +901,8 @@ impl Aggregator {
             })
             .collect();
 
-        let shown = self.display.map_or(0, |(_, _, zi)| zi);
-        let span_of = |p: Option<(Timestamp, u32)>| p.map(|(t, _)| local_string(zones, shown, t));
+        let shown = self.display.as_ref().map(|(_, _, tz)| tz.clone());
+        let span_of = |p: Option<Timestamp>| p.map(|t| local_string(shown.as_ref(), t));
         let span = match (span_of(self.first), span_of(self.last)) {
             (Some(first), Some(last)) => Some(Span { first, last }),
             _ => None,
@@ -724,14 +964,92 @@ impl Aggregator {
             most_texts_in_a_day,
             samples,
             timelines,
-            bad_rows: bad
-                .iter()
-                .take(BAD_LISTED)
-                .map(|b| BadRowOut {
-                    line: b.line,
-                    message: b.message.clone(),
-                })
-                .collect(),
+            bad_rows: bad.listed(),
+            could_not_evaluate: {
+                let mut reasons: Vec<UnevaluatedReason> = self
+                    .unevaluated_reasons
+                    .into_iter()
+                    .map(|(reason, count)| UnevaluatedReason {
+                        help: help_for(&reason),
+                        reason,
+                        count,
+                    })
+                    .collect();
+                reasons.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.cmp(&b.reason)));
+                Unevaluated {
+                    count: self.unevaluated,
+                    reasons,
+                    first_rows: self.unevaluated_rows,
+                }
+            },
+            flawed_rows: flawed.listed(),
         }
+    }
+}
+
+/// Rows of one kind (bad, or flawed): all counted, the first listed.
+#[derive(Debug, Default)]
+pub struct Listed {
+    /// How many.
+    pub count: u64,
+    /// The first [`BAD_LISTED`].
+    pub first: Vec<BadRow>,
+}
+
+impl Listed {
+    /// Counts a row, keeping it when the list is not full.
+    pub fn push(&mut self, row: BadRow) {
+        self.count += 1;
+        if self.first.len() < BAD_LISTED {
+            self.first.push(row);
+        }
+    }
+
+    fn listed(&self) -> Vec<BadRowOut> {
+        self.first
+            .iter()
+            .map(|b| BadRowOut {
+                line: b.line,
+                message: b.message.clone(),
+            })
+            .collect()
+    }
+}
+
+fn push_point(rec: &mut RecAgg, ask: &Ask, zone: u16, rule: u16) {
+    if rec.points.len() < MAX_POINTS {
+        rec.points.push(Pt {
+            at: ask.at.as_second(),
+            zone,
+            rule,
+            channel: ask.channel,
+        });
+    } else {
+        rec.omitted += 1;
+    }
+}
+
+/// What is missing, from an unevaluable denial's message: the message up
+/// to its first colon (`unknown time zone `X``, `holiday calendar `id` has
+/// no data for 2027`), or that no zone was given.
+fn reason_of(denial: &Denial) -> String {
+    let m = denial.message.as_str();
+    if m.starts_with("the ask has no `timezones`") {
+        return "no time zone given".to_owned();
+    }
+    m.split_once(": ").map_or(m, |(head, _)| head).to_owned()
+}
+
+/// How to fix a reason of [`reason_of`].
+fn help_for(reason: &str) -> String {
+    if reason.starts_with("no time zone") {
+        "add a `timezone` column (IANA names such as Asia/Shanghai) or pass --tz".to_owned()
+    } else if reason.starts_with("unknown time zone") {
+        "correct the zone in the log: an IANA name such as Asia/Shanghai or America/New_York"
+            .to_owned()
+    } else if reason.starts_with("holiday calendar") {
+        "add that year's holidays in a policy file that extends the preset ([calendars.NAME], docs/policy-format.md), or use a release that has them".to_owned()
+    } else {
+        String::new()
     }
 }

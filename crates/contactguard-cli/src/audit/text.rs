@@ -133,6 +133,7 @@ pub fn render(r: &Report) -> String {
         }
         table(&mut out, &rows, &[1]);
     }
+    unevaluated(&mut out, r);
     key_table(&mut out, "By channel", "channel", &r.by_channel);
     key_table(&mut out, "By role", "role", &r.by_role);
 
@@ -192,7 +193,41 @@ pub fn render(r: &Report) -> String {
             counted(t.bad_rows, "bad row")
         );
     }
+    if t.flawed_rows > 0 {
+        let _ = writeln!(
+            out,
+            "{} recorded with a cell that could not be used (listed on standard error)",
+            counted(t.flawed_rows, "row")
+        );
+    }
     out
+}
+
+/// "Could not evaluate": attempts denied only because a zone or a
+/// calendar year is missing, apart from the violations.
+fn unevaluated(out: &mut String, r: &Report) {
+    let u = &r.could_not_evaluate;
+    if u.count == 0 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nCould not evaluate: {} denied because the engine could not evaluate them (fail closed); not counted as violations",
+        counted(u.count, "attempt")
+    );
+    for reason in &u.reasons {
+        let _ = writeln!(out, "  {} × {}", thousands(reason.count), reason.reason);
+        if !reason.help.is_empty() {
+            let _ = writeln!(out, "    help: {}", reason.help);
+        }
+    }
+    for row in &u.first_rows {
+        let _ = writeln!(
+            out,
+            "  line {}: {} {} to {} about {}: {}",
+            row.line, row.at, row.channel, row.to, row.debt, row.message
+        );
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,727 @@
+//! The row model of a contact log: named cells in, an [`Item`] (the ask an
+//! attempt made, or another event) out, under one set of rules for column
+//! names, enum spellings, booleans, instants, zones, weekdays and lists.
+
+use crate::model::{
+    Ask, Attempt, AttemptResult, AttorneyNotice, Cease, Channel, Consent, Event, Hold, HoldReason,
+    Inconvenient, OptOut, Place, PriorConsentToContact, Purpose, RequestContact, Role, Unreachable,
+};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+macro_rules! columns {
+    ($($variant:ident = $name:literal),+ $(,)?) => {
+        /// A column of a contact log (docs/log-format.md).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Column {
+            $(
+                #[doc = concat!("`", $name, "`")]
+                $variant,
+            )+
+        }
+
+        impl Column {
+            /// Every column, in the documented order.
+            pub const ALL: &'static [Column] = &[$(Column::$variant),+];
+
+            /// The column's name.
+            pub fn name(self) -> &'static str {
+                match self { $(Column::$variant => $name,)+ }
+            }
+        }
+    };
+}
+
+columns! {
+    At = "at",
+    Type = "type",
+    Channel = "channel",
+    To = "to",
+    Role = "role",
+    Debt = "debt",
+    Result = "result",
+    Timezones = "timezone",
+    Place = "place",
+    Purpose = "purpose",
+    DaysPastDue = "days_past_due",
+    Autodialed = "autodialed",
+    Reason = "reason",
+    Until = "until",
+    Granted = "granted",
+    Kind = "kind",
+    Start = "start",
+    End = "end",
+    Weekdays = "weekdays",
+}
+
+impl Column {
+    /// The columns an attempt needs: a log without one of them cannot hold
+    /// an attempt.
+    pub const FOR_ATTEMPTS: &'static [Column] = &[
+        Column::At,
+        Column::Channel,
+        Column::To,
+        Column::Role,
+        Column::Debt,
+        Column::Result,
+    ];
+
+    /// The column a header name means: names are trimmed and compared
+    /// without regard to ASCII case; `timezones` is another name of
+    /// `timezone`. `None` for a column the audit does not read.
+    pub fn from_name(name: &str) -> Option<Column> {
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("timezones") {
+            return Some(Column::Timezones);
+        }
+        Column::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for Column {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One row of a log as cells by column. A reader implements
+/// [`text`](Cells::text); the typed accessors parse that text by the
+/// audit's rules unless the reader holds typed values (an Arrow timestamp
+/// or boolean column), and then it overrides them.
+///
+/// Typed accessors return `Err` with a reason (lowercase, the value in
+/// backticks, no column name) for a value that is present but unusable.
+pub trait Cells {
+    /// The cell's text, or `None` when the column is absent or the cell is
+    /// empty or null. Whitespace around it does not matter.
+    fn text(&self, column: Column) -> Option<Cow<'_, str>>;
+
+    /// The cell as an instant.
+    ///
+    /// # Errors
+    ///
+    /// A reason when the text is not an RFC 3339 instant with an offset.
+    fn instant(&self, column: Column) -> Result<Option<Timestamp>, String> {
+        nonblank(self.text(column))
+            .map(|s| parse_instant(&s))
+            .transpose()
+    }
+
+    /// The cell as a flag.
+    ///
+    /// # Errors
+    ///
+    /// A reason when the text is not a boolean ([`parse_flag`]).
+    fn flag(&self, column: Column) -> Result<Option<bool>, String> {
+        nonblank(self.text(column))
+            .map(|s| parse_flag(&s))
+            .transpose()
+    }
+
+    /// The cell as a whole number.
+    ///
+    /// # Errors
+    ///
+    /// A reason when the text is not a whole number.
+    fn whole(&self, column: Column) -> Result<Option<i64>, String> {
+        nonblank(self.text(column))
+            .map(|s| {
+                s.trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("`{}` is not a whole number", s.trim()))
+            })
+            .transpose()
+    }
+
+    /// Appends the names in the cell (zones, weekdays) to `out`; text is
+    /// split by [`split_list`].
+    fn names(&self, column: Column, out: &mut Vec<String>) {
+        if let Some(s) = self.text(column) {
+            let t = s.trim();
+            if single_name(t) {
+                if !t.is_empty() {
+                    out.push(t.to_owned());
+                }
+            } else {
+                out.extend(split_list(t).map(str::to_owned));
+            }
+        }
+    }
+}
+
+fn nonblank(s: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+/// Splits a cell that lists several names: by `|`, `;`, `,` or whitespace.
+pub fn split_list(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| c == '|' || c == ';' || c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+}
+
+/// Whether a cell holds one name only (no separator of [`split_list`]).
+fn single_name(s: &str) -> bool {
+    !s.bytes()
+        .any(|b| matches!(b, b'|' | b';' | b',') || b.is_ascii_whitespace())
+        && s.is_ascii()
+}
+
+/// A flag: `true`/`false`, `yes`/`no`, `1`/`0`, `t`/`f`, `y`/`n`, in any
+/// ASCII case.
+///
+/// # Errors
+///
+/// A reason naming the value when it is none of those.
+pub fn parse_flag(s: &str) -> Result<bool, String> {
+    let s = s.trim();
+    const TRUE: &[&str] = &["true", "yes", "1", "y", "t"];
+    const FALSE: &[&str] = &["false", "no", "0", "n", "f"];
+    if TRUE.iter().any(|t| t.eq_ignore_ascii_case(s)) {
+        Ok(true)
+    } else if FALSE.iter().any(|f| f.eq_ignore_ascii_case(s)) {
+        Ok(false)
+    } else {
+        Err(format!("`{s}` is not true or false"))
+    }
+}
+
+/// An RFC 3339 instant with an offset.
+///
+/// # Errors
+///
+/// A reason naming the value when it is not one.
+pub fn parse_instant(s: &str) -> Result<Timestamp, String> {
+    let s = s.trim();
+    s.parse::<Timestamp>().map_err(|_| {
+        format!("`{s}` is not an RFC 3339 instant with an offset (e.g. 2026-03-01T09:30:00+08:00)")
+    })
+}
+
+/// Whether the ledger can record the instant: it keeps nanoseconds in an
+/// i64, 1677-09-21 to 2262-04-11. The audit accepts the whole years inside.
+pub fn storable(t: Timestamp) -> bool {
+    (1678..=2261).contains(&TimeZone::UTC.to_datetime(t).year())
+}
+
+/// A weekday: `mon`…`sun` or the full English name, in any ASCII case;
+/// returns the three-letter wire name.
+///
+/// # Errors
+///
+/// A reason naming the value when it is not a weekday.
+pub fn parse_weekday(s: &str) -> Result<&'static str, String> {
+    const DAYS: &[(&str, &str)] = &[
+        ("mon", "monday"),
+        ("tue", "tuesday"),
+        ("wed", "wednesday"),
+        ("thu", "thursday"),
+        ("fri", "friday"),
+        ("sat", "saturday"),
+        ("sun", "sunday"),
+    ];
+    let t = s.trim();
+    DAYS.iter()
+        .find(|(short, long)| short.eq_ignore_ascii_case(t) || long.eq_ignore_ascii_case(t))
+        .map(|(short, _)| *short)
+        .ok_or_else(|| {
+            format!(
+                "unknown day `{t}` (expected mon, tue, wed, thu, fri, sat, sun separated by `|`)"
+            )
+        })
+}
+
+/// A wire enum, parsed by the audit's rule: trimmed, any ASCII case.
+pub trait Wire: Sized + Copy + 'static {
+    /// Every value.
+    const ALL: &'static [Self];
+    /// The wire name.
+    fn wire(self) -> &'static str;
+    /// The value whose wire name is exactly `s`.
+    fn exact(s: &str) -> Option<Self>;
+}
+
+macro_rules! wire {
+    ($($t:ty),+) => {$(
+        impl Wire for $t {
+            const ALL: &'static [Self] = <$t>::ALL;
+            fn wire(self) -> &'static str { <$t>::as_str(self) }
+            fn exact(s: &str) -> Option<Self> { <$t>::from_wire(s) }
+        }
+    )+};
+}
+wire!(Channel, Role, Purpose, Place, AttemptResult, HoldReason);
+
+/// Parses a wire value by the audit's rule.
+///
+/// # Errors
+///
+/// A reason naming the value and listing the expected ones.
+pub fn parse_wire<T: Wire>(s: &str) -> Result<T, String> {
+    let t = s.trim();
+    if let Some(v) = T::exact(t) {
+        return Ok(v);
+    }
+    T::ALL
+        .iter()
+        .copied()
+        .find(|v| v.wire().eq_ignore_ascii_case(t))
+        .ok_or_else(|| {
+            let all: Vec<&str> = T::ALL.iter().map(|v| v.wire()).collect();
+            format!("unknown value `{t}` (expected {})", all.join(", "))
+        })
+}
+
+/// The event types a row may name, with the phrase used in messages.
+const TYPES: &[(&str, &str)] = &[
+    ("attempt", "an attempt"),
+    ("consent", "a consent"),
+    ("opt_out", "an opt_out"),
+    ("cease", "a cease"),
+    ("attorney", "an attorney notice"),
+    ("hold", "a hold"),
+    ("prior_consent_to_contact", "a prior_consent_to_contact"),
+    ("request_contact", "a request_contact"),
+    ("inconvenient", "an inconvenient"),
+    ("unreachable", "an unreachable"),
+];
+
+/// Why a cell could not be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// A value the row's type needs is absent.
+    Missing,
+    /// A value is present but unusable.
+    Invalid,
+}
+
+impl Problem {
+    /// The diagnostic code: `input.missing` or `input.invalid`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Problem::Missing => "input.missing",
+            Problem::Invalid => "input.invalid",
+        }
+    }
+}
+
+/// A cell that could not be used: either the whole row is unusable (a
+/// bad row), or the row was still recorded and the cell read the stricter
+/// way (see [`Parsed::flaws`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    /// Missing or invalid.
+    pub problem: Problem,
+    /// The column, when one is at fault.
+    pub column: Option<Column>,
+    /// The reason, lowercase, the value in backticks; without the column.
+    pub detail: String,
+}
+
+impl RowError {
+    fn missing(column: Column, what: &str) -> RowError {
+        RowError {
+            problem: Problem::Missing,
+            column: Some(column),
+            detail: format!("missing `{column}` for {what}"),
+        }
+    }
+
+    fn invalid(column: Column, detail: String) -> RowError {
+        RowError {
+            problem: Problem::Invalid,
+            column: Some(column),
+            detail,
+        }
+    }
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.problem, self.column) {
+            (Problem::Invalid, Some(c)) => write!(f, "`{c}`: {}", self.detail),
+            _ => f.write_str(&self.detail),
+        }
+    }
+}
+
+/// What a row records.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// A contact attempt: the ask it made (decided, then recorded) and
+    /// what happened.
+    Attempt {
+        /// The ask, with every field the row gave.
+        ask: Ask,
+        /// The outcome.
+        result: AttemptResult,
+    },
+    /// Any other event, recorded only.
+    Event(Event),
+}
+
+impl Item {
+    /// When it happened.
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Item::Attempt { ask, .. } => ask.at,
+            Item::Event(e) => e.at(),
+        }
+    }
+
+    /// The recipient and the debt it is about, when it names them.
+    pub fn keys(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Item::Attempt { ask, .. } => (Some(&ask.to), Some(&ask.debt)),
+            Item::Event(e) => (e.recipient(), e.debt()),
+        }
+    }
+
+    /// The event recorded in the history for this item.
+    pub fn to_event(&self) -> Event {
+        match self {
+            Item::Attempt { ask, result } => Event::Attempt(Attempt {
+                at: ask.at,
+                channel: ask.channel,
+                to: ask.to.clone(),
+                role: ask.role,
+                debt: ask.debt.clone(),
+                result: *result,
+                place: ask.place,
+            }),
+            Item::Event(e) => e.clone(),
+        }
+    }
+}
+
+/// A row of a log, read: its position in the log and what it records.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Where the row is: a 1-based line of a file, or a 0-based row of a
+    /// table. Ties in time replay in this order.
+    pub pos: u64,
+    /// What it records.
+    pub item: Item,
+}
+
+impl Row {
+    /// When it happened.
+    pub fn at(&self) -> Timestamp {
+        self.item.at()
+    }
+}
+
+/// A row that was read, with the cells that could not be used but did not
+/// stop it being recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parsed {
+    /// What the row records.
+    pub item: Item,
+    /// Cells of an attempt that were unusable: an unknown time zone (the
+    /// engine then denies the attempt with `contactguard.zone`, as
+    /// `decide` does), an unknown place, purpose, flag or number (read as
+    /// absent, the stricter reading) or result (read as the result that
+    /// counts under the most rules, as for a pending attempt).
+    pub flaws: Vec<RowError>,
+}
+
+/// The result recorded for an attempt whose result is missing or unknown:
+/// the one that counts under the most caps and cool-downs, and means the
+/// recipient was reached (as the ledger reads a pending attempt).
+pub fn result_when_unknown(channel: Channel) -> AttemptResult {
+    match channel {
+        Channel::Call | Channel::VoicemailDrop | Channel::Visit => AttemptResult::Conversation,
+        Channel::Sms | Channel::Email | Channel::Letter | Channel::Push => AttemptResult::Delivered,
+    }
+}
+
+/// Turns cells into rows by the audit's one set of rules. Keeps a cache
+/// of the zone names it has checked, so use one reader per thread.
+#[derive(Debug, Default)]
+pub struct RowReader {
+    default_zones: Vec<String>,
+    zone_known: HashMap<String, bool>,
+    last_zone: Option<(String, bool)>,
+}
+
+impl RowReader {
+    /// A reader; attempts whose row gives no zone get `default_zones`.
+    pub fn new(default_zones: Vec<String>) -> RowReader {
+        RowReader {
+            default_zones,
+            zone_known: HashMap::new(),
+            last_zone: None,
+        }
+    }
+
+    fn zone_known(&mut self, name: &str) -> bool {
+        // Most logs name one zone over and over.
+        if let Some((last, k)) = &self.last_zone {
+            if last == name {
+                return *k;
+            }
+        }
+        let known = self.zone_lookup(name);
+        self.last_zone = Some((name.to_owned(), known));
+        known
+    }
+
+    fn zone_lookup(&mut self, name: &str) -> bool {
+        if let Some(&k) = self.zone_known.get(name) {
+            return k;
+        }
+        let known = TimeZone::get(name).is_ok();
+        self.zone_known.insert(name.to_owned(), known);
+        known
+    }
+
+    /// Reads one row.
+    ///
+    /// An attempt that names its instant, channel, recipient, role and
+    /// debt is always an item: its other cells, when unusable, are listed
+    /// in [`Parsed::flaws`] and read the stricter way. Any other row is
+    /// an item only when every cell its type reads is usable.
+    ///
+    /// # Errors
+    ///
+    /// A [`RowError`] when the row cannot be an event at all.
+    pub fn read(&mut self, cells: &impl Cells) -> Result<Parsed, RowError> {
+        let kind = cells.text(Column::Type);
+        let kind = kind.as_deref().map(str::trim).filter(|k| !k.is_empty());
+        let (kind, what) = match kind {
+            None => ("attempt", "an attempt"),
+            Some(k) => TYPES
+                .iter()
+                .copied()
+                .find(|(t, _)| t.eq_ignore_ascii_case(k))
+                .ok_or_else(|| {
+                    let all: Vec<&str> = TYPES.iter().map(|(t, _)| *t).collect();
+                    RowError::invalid(
+                        Column::Type,
+                        format!("unknown value `{k}` (expected {})", all.join(", ")),
+                    )
+                })?,
+        };
+        let at =
+            instant(cells, Column::At)?.ok_or_else(|| RowError::missing(Column::At, "a row"))?;
+        let r = Reader { cells, what };
+        let mut flaws = Vec::new();
+        let item = match kind {
+            "attempt" => {
+                let channel = r.need_wire::<Channel>(Column::Channel)?;
+                let to = r.need(Column::To)?;
+                let role = r.need_wire::<Role>(Column::Role)?;
+                let debt = r.need(Column::Debt)?;
+                let mut flaw = |e: RowError| flaws.push(e);
+                let result = match r.need_wire::<AttemptResult>(Column::Result) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        flaw(RowError {
+                            detail: format!(
+                                "{}; recorded as `{}`",
+                                e.detail,
+                                result_when_unknown(channel).as_str()
+                            ),
+                            ..e
+                        });
+                        result_when_unknown(channel)
+                    }
+                };
+                let place = r.opt_wire::<Place>(Column::Place).unwrap_or_else(|e| {
+                    flaw(absent(e));
+                    None
+                });
+                let purpose = r.opt_wire::<Purpose>(Column::Purpose).unwrap_or_else(|e| {
+                    flaw(absent(e));
+                    None
+                });
+                let autodialed = cells
+                    .flag(Column::Autodialed)
+                    .map_err(|e| RowError::invalid(Column::Autodialed, e))
+                    .unwrap_or_else(|e| {
+                        flaw(absent(e));
+                        None
+                    });
+                let days_past_due = cells
+                    .whole(Column::DaysPastDue)
+                    .map_err(|e| RowError::invalid(Column::DaysPastDue, format!("{e} of days")))
+                    .unwrap_or_else(|e| {
+                        flaw(absent(e));
+                        None
+                    });
+                let mut timezones = Vec::new();
+                cells.names(Column::Timezones, &mut timezones);
+                if timezones.is_empty() {
+                    timezones.clone_from(&self.default_zones);
+                }
+                for name in &timezones {
+                    if !self.zone_known(name) {
+                        flaws.push(RowError::invalid(
+                            Column::Timezones,
+                            format!(
+                                "unknown time zone `{name}`: recorded, and denied by `contactguard.zone` (local time cannot be evaluated)"
+                            ),
+                        ));
+                    }
+                }
+                Item::Attempt {
+                    ask: Ask {
+                        at,
+                        channel,
+                        to,
+                        role,
+                        debt,
+                        timezones,
+                        place,
+                        autodialed,
+                        purpose,
+                        days_past_due,
+                    },
+                    result,
+                }
+            }
+            "consent" => Item::Event(Event::Consent(Consent {
+                at,
+                to: r.need(Column::To)?,
+                channel: r.need_wire(Column::Channel)?,
+                granted: r
+                    .flag(Column::Granted)?
+                    .ok_or_else(|| RowError::missing(Column::Granted, what))?,
+                kind: r.opt(Column::Kind),
+            })),
+            "opt_out" => Item::Event(Event::OptOut(OptOut {
+                at,
+                to: r.need(Column::To)?,
+                channel: r.need_wire(Column::Channel)?,
+                place: r.opt_wire(Column::Place)?,
+            })),
+            "cease" => Item::Event(Event::Cease(Cease {
+                at,
+                to: r.need(Column::To)?,
+                debt: r.need(Column::Debt)?,
+            })),
+            "attorney" => Item::Event(Event::Attorney(AttorneyNotice {
+                at,
+                to: r.need(Column::To)?,
+                debt: r.need(Column::Debt)?,
+            })),
+            "unreachable" => Item::Event(Event::Unreachable(Unreachable {
+                at,
+                to: r.need(Column::To)?,
+                debt: r.need(Column::Debt)?,
+            })),
+            "hold" => Item::Event(Event::Hold(Hold {
+                at,
+                debt: r.need(Column::Debt)?,
+                reason: r.need_wire(Column::Reason)?,
+                until: instant(cells, Column::Until)?,
+            })),
+            "prior_consent_to_contact" => {
+                Item::Event(Event::PriorConsentToContact(PriorConsentToContact {
+                    at,
+                    to: r.need(Column::To)?,
+                    debt: r.need(Column::Debt)?,
+                    until: instant(cells, Column::Until)?,
+                    granted: r.flag(Column::Granted)?.unwrap_or(true),
+                }))
+            }
+            "request_contact" => Item::Event(Event::RequestContact(RequestContact {
+                at,
+                to: r.need(Column::To)?,
+                debt: r.opt(Column::Debt),
+            })),
+            _ => {
+                let mut days = Vec::new();
+                cells.names(Column::Weekdays, &mut days);
+                let weekdays = days
+                    .iter()
+                    .map(|d| parse_weekday(d).map(str::to_owned))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| RowError::invalid(Column::Weekdays, e))?;
+                Item::Event(Event::Inconvenient(Inconvenient {
+                    at,
+                    to: r.need(Column::To)?,
+                    start: r.local_time(Column::Start)?,
+                    end: r.local_time(Column::End)?,
+                    weekdays,
+                    place: r.opt_wire(Column::Place)?,
+                    channel: r.opt_wire(Column::Channel)?,
+                    until: instant(cells, Column::Until)?,
+                }))
+            }
+        };
+        Ok(Parsed { item, flaws })
+    }
+}
+
+/// A flaw read as an absent value.
+fn absent(e: RowError) -> RowError {
+    RowError {
+        detail: format!("{}; read as absent (the stricter reading)", e.detail),
+        ..e
+    }
+}
+
+fn instant(cells: &impl Cells, column: Column) -> Result<Option<Timestamp>, RowError> {
+    match cells.instant(column) {
+        Err(e) => Err(RowError::invalid(column, e)),
+        Ok(Some(t)) if !storable(t) => Err(RowError::invalid(
+            column,
+            format!("`{t}` is outside the years 1678 to 2261"),
+        )),
+        Ok(t) => Ok(t),
+    }
+}
+
+struct Reader<'c, C> {
+    cells: &'c C,
+    what: &'static str,
+}
+
+impl<C: Cells> Reader<'_, C> {
+    fn opt(&self, column: Column) -> Option<String> {
+        self.cells
+            .text(column)
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    }
+
+    fn need(&self, column: Column) -> Result<String, RowError> {
+        self.opt(column)
+            .ok_or_else(|| RowError::missing(column, self.what))
+    }
+
+    fn opt_wire<T: Wire>(&self, column: Column) -> Result<Option<T>, RowError> {
+        nonblank(self.cells.text(column))
+            .map(|s| parse_wire::<T>(&s).map_err(|e| RowError::invalid(column, e)))
+            .transpose()
+    }
+
+    fn need_wire<T: Wire>(&self, column: Column) -> Result<T, RowError> {
+        self.opt_wire(column)?
+            .ok_or_else(|| RowError::missing(column, self.what))
+    }
+
+    fn flag(&self, column: Column) -> Result<Option<bool>, RowError> {
+        self.cells
+            .flag(column)
+            .map_err(|e| RowError::invalid(column, e))
+    }
+
+    fn local_time(&self, column: Column) -> Result<Option<String>, RowError> {
+        self.opt(column)
+            .map(|s| {
+                s.parse::<jiff::civil::Time>()
+                    .map(|_| s.clone())
+                    .map_err(|_| {
+                        RowError::invalid(column, format!("`{s}` is not a local time HH:MM[:SS]"))
+                    })
+            })
+            .transpose()
+    }
+}
