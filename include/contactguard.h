@@ -248,6 +248,10 @@ enum cg_attempt_result
     CG_ATTEMPT_RESULT_DELIVERED = 4,
     // `failed`
     CG_ATTEMPT_RESULT_FAILED = 5,
+    // `pending`: admitted, outcome not reported yet (counts under every
+    // cap and cool-down it could fall under; not a value for
+    // `cg_ledger_complete`).
+    CG_ATTEMPT_RESULT_PENDING = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -744,7 +748,9 @@ cg_result cg_ledger_check_and_record(const struct cg_ledger *ledger,
 
 // Sets the result (`CG_ATTEMPT_RESULT_*`) of a pending attempt. The ticket
 // stays owned by the caller. `CG_RESULT_LEDGER` with code
-// `ledger.unknown_ticket` when it was already completed or pruned.
+// `ledger.unknown_ticket` when it was already completed or pruned, and
+// with `ledger.pending_outcome` for `CG_ATTEMPT_RESULT_PENDING` (not an
+// outcome).
 cg_result cg_ledger_complete(const struct cg_ledger *ledger,
                              const struct cg_ticket *ticket,
                              uint32_t result,

@@ -151,7 +151,9 @@ pub extern "C" fn cg_ledger_check_and_record(
 
 /// Sets the result (`CG_ATTEMPT_RESULT_*`) of a pending attempt. The ticket
 /// stays owned by the caller. `CG_RESULT_LEDGER` with code
-/// `ledger.unknown_ticket` when it was already completed or pruned.
+/// `ledger.unknown_ticket` when it was already completed or pruned, and
+/// with `ledger.pending_outcome` for `CG_ATTEMPT_RESULT_PENDING` (not an
+/// outcome).
 #[no_mangle]
 pub extern "C" fn cg_ledger_complete(
     ledger: *const cg_ledger,

@@ -425,6 +425,11 @@ impl RedisLedger {
     /// [`Error::Unknown`] when Redis fails. Until it succeeds the attempt
     /// stays pending, which counts it at its strictest.
     pub fn complete(&self, ticket: &Ticket, result: AttemptResult) -> Result<(), Error> {
+        if result == AttemptResult::Pending {
+            return Err(Error::Invalid(
+                "`pending` is not an outcome: complete an attempt with what happened".to_owned(),
+            ));
+        }
         let (rk, dk) = (self.rec_key(&ticket.to), self.debt_key(&ticket.debt));
         let done = codec::completed(&ticket.entry, result)
             .ok_or_else(|| Error::Invalid("not an attempt ticket".to_owned()))?;

@@ -180,7 +180,7 @@ fn deny_message(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> String {
     if u.requested_contact == Some(true) && !requested_contact(ctx) {
         unmet.push(format!("{} has not asked to be contacted again", ask.to));
     }
-    if u.debtor_unreachable == Some(true) && !debtor_unreachable(ctx, t) {
+    if u.debtor_unreachable == Some(true) && !debtor_unreachable(ctx, t, true) {
         unmet.push(format!("the debtor on {} is not out of contact", ask.debt));
     }
     if let Some(r) = &u.dpd {
@@ -450,8 +450,10 @@ fn cond_when(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
         && c.dpd
             .as_ref()
             .is_none_or(|r| ask.days_past_due.is_none_or(|d| in_range(r, d)))
+        // The rule applies when some outcome of a pending attempt makes
+        // the condition hold.
         && c.debtor_unreachable
-            .is_none_or(|want| debtor_unreachable(ctx, t) == want)
+            .is_none_or(|want| debtor_unreachable(ctx, t, !want) == want)
 }
 
 /// `unless`: an absent ask field does not satisfy the condition (the
@@ -472,8 +474,10 @@ fn cond_unless(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
             .is_none_or(|kind| consent_granted(ctx, kind))
         && c.requested_contact
             .is_none_or(|want| requested_contact(ctx) == want)
+        // The exception is met only when every outcome of a pending
+        // attempt meets it.
         && c.debtor_unreachable
-            .is_none_or(|want| debtor_unreachable(ctx, t) == want)
+            .is_none_or(|want| debtor_unreachable(ctx, t, want) == want)
 }
 
 fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
@@ -513,14 +517,43 @@ fn requested_contact(ctx: &Ctx<'_>) -> bool {
         .any(|e| matches!(e, Ev::RequestContact { applies: true, .. }))
 }
 
-fn reached(r: AttemptResult) -> bool {
-    matches!(r, AttemptResult::Conversation | AttemptResult::Delivered)
+/// Whether an attempt's result is one of `mask`'s. A `pending` attempt
+/// (admitted by a ledger, outcome not reported yet) may still turn out to
+/// be any result, so it answers `if_pending`: the caller passes whichever
+/// answer is stricter for the rule asking. This is the only place the
+/// engine reads a result, so the pending reading is decided here:
+///
+/// - result filters of caps and cool-downs: a pending attempt matches any
+///   filter that admits some result (counted, and a trigger);
+/// - "a conversation ends a prior-consent window": it ends it (fewer
+///   attempts excluded from caps);
+/// - "the debtor was reached" for the out-of-contact condition: reached or
+///   not, whichever keeps the condition's rule applying or its exception
+///   unmet (see [`debtor_unreachable`]).
+fn result_in(r: AttemptResult, mask: u32, if_pending: bool) -> bool {
+    if r == AttemptResult::Pending {
+        if_pending
+    } else {
+        in_mask(mask, r)
+    }
+}
+
+/// Whether the attempt reached the person; `if_pending` for one whose
+/// outcome is not known yet.
+fn reached(r: AttemptResult, if_pending: bool) -> bool {
+    use crate::policy::bit;
+    let mask = bit(AttemptResult::Conversation) | bit(AttemptResult::Delivered);
+    result_in(r, mask, if_pending)
 }
 
 /// Whether the debtor on the ask's debt is out of contact at `t`: in every
 /// candidate zone (the conservative reading, since the condition lifts
-/// restrictions).
-fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
+/// restrictions). A pending attempt reads as having reached the debtor
+/// when `pending_reached`; the answer is monotone in it (reading more
+/// attempts as reached can only clear the condition), so a caller that
+/// needs the condition false where unknown passes `true`, and one that
+/// needs it true passes `false`.
+fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp, pending_reached: bool) -> bool {
     let mut marked = false;
     for e in &ctx.debt {
         match *e {
@@ -530,7 +563,9 @@ fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
                 ..
             } if until.is_none_or(|u| t < u) => return true,
             Ev::Unreachable => marked = true,
-            Ev::Attempt(a) if a.role == Role::Debtor && reached(a.result) => marked = false,
+            Ev::Attempt(a) if a.role == Role::Debtor && reached(a.result, pending_reached) => {
+                marked = false
+            }
             _ => {}
         }
     }
@@ -554,7 +589,7 @@ fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
                 if d < first || d > today {
                     continue;
                 }
-                if reached(a.result) {
+                if reached(a.result, pending_reached) {
                     return false;
                 }
                 failed += 1;
@@ -1025,8 +1060,7 @@ fn next_permitted(
             WinCheck::NoCoverage(year) => {
                 // Before the calendar's data starts, skip to the first
                 // covered year; after it ends, nothing can be classified.
-                let next_year =
-                    cal.and_then(|(_, k)| k.next_covered_year(year))?;
+                let next_year = cal.and_then(|(_, k)| k.next_covered_year(year))?;
                 let jan1 = Date::new(next_year, 1, 1).ok()?;
                 c = start_of_day(z, jan1)?.max(c);
                 continue;
@@ -1153,7 +1187,7 @@ fn scoped<'a>(ctx: &'a Ctx<'a>, scope: Scope) -> impl Iterator<Item = Att> + 'a 
 
 fn filter_matches(f: &Filter, ask: &Ask, a: &Att) -> bool {
     in_mask(f.channels, a.channel)
-        && in_mask(f.results, a.result)
+        && result_in(a.result, f.results, f.results != 0)
         && in_mask(f.roles, a.role)
         && a.place.is_none_or(|p| in_mask(f.places, p))
         && (!f.same_channel || a.channel == ask.channel)
@@ -1205,7 +1239,13 @@ fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
         // A later conversation with the person about the debt ends it.
         if let Some(conv) = ctx.rec.iter().find_map(|e| match e {
             Ev::Attempt(a)
-                if a.same_debt && a.result == AttemptResult::Conversation && a.at > p_at =>
+                if a.same_debt
+                    && result_in(
+                        a.result,
+                        crate::policy::bit(AttemptResult::Conversation),
+                        true,
+                    )
+                    && a.at > p_at =>
             {
                 Some(a.at)
             }

@@ -21,15 +21,20 @@
 //! `decide` ignores them.
 //!
 //! **Pending attempts.** An attempt admitted by `check_and_record` is stored
-//! as *pending* until [`complete`](Ledger::complete) gives its result. While
-//! pending it counts as a `conversation` (for `call`, `voicemail_drop`,
-//! `visit`) or as `delivered` (for `sms`, `email`, `letter`, `push`): the
-//! results that count towards the most caps, start cool-downs, and mean the
-//! debtor was reached (which keeps the out-of-contact exception closed). So
-//! the ledger never admits more while an outcome is unknown than it would
-//! after the worst outcome. A pending attempt's result may be counted less
-//! strictly by a cap that counts only unanswered calls; that is the price of
-//! one conservative reading, and completing promptly removes it.
+//! with result [`AttemptResult::Pending`] until [`complete`](Ledger::complete)
+//! gives its result (an attempt never completed stays pending until pruning
+//! drops it). The engine reads a pending attempt as whichever outcome is
+//! stricter for each rule, since it may still become any of them: it counts
+//! under every cap and starts every cool-down whatever their result filters
+//! (a cap of unanswered calls and a cap of conversations both count it), it
+//! ends a prior-consent window as a conversation would, and for the
+//! out-of-contact condition it reads as reached where that keeps an
+//! exception closed and as not reached where that makes a rule apply. So
+//! with N calls in flight and any outcomes, no cap ends the day past its
+//! limit; the price is capacity held by outcomes not reported yet, which
+//! completing promptly gives back. `decide` over a
+//! [`History`](crate::History) with `pending` attempts reads them the same
+//! way, so every backend and binding agrees.
 //!
 //! # Bounded memory
 //!
@@ -139,9 +144,7 @@ use hash::{KeyHasher, Kh};
 use jiff::Timestamp;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::fmt;
-use store::{
-    clamp_ns, idx, pending_result, place_byte, to_ns, Entry, Retention, Shard, Side, State,
-};
+use store::{clamp_ns, idx, place_byte, to_ns, Entry, Retention, Shard, Side, State};
 
 /// The keyed hash the ledger stores recipient and debt keys under, for
 /// other ledger backends (such as `contactguard-redis`) that must hash keys
@@ -417,6 +420,13 @@ impl Ledger {
     /// in one atomic step: no other operation on the recipient or the debt
     /// runs in between. Report the outcome with [`complete`](Ledger::complete).
     ///
+    /// **Pending.** Until completed, the attempt is
+    /// [`AttemptResult::Pending`] and counts under every cap and cool-down
+    /// it could fall under once its result is known (see the [module
+    /// documentation](self)): with a cap of N unanswered calls, N - 1
+    /// recorded and several asks racing, one is admitted, and the day ends
+    /// with at most N whatever the outcomes.
+    ///
     /// **Time order.** Admission is exact when attempts are admitted in
     /// time order: an ask never sees attempts recorded after its own time,
     /// so a worker whose clock is behind could otherwise slip past a cap
@@ -491,8 +501,7 @@ impl Ledger {
             at,
             idx(ask.channel),
             idx(ask.role),
-            idx(pending_result(ask.channel)),
-            true,
+            AttemptResult::Pending,
             place_byte(ask.place),
         );
         if self.insert_attempt(&mut g, to, debt, entry).is_err() {
@@ -517,10 +526,14 @@ impl Ledger {
     /// # Errors
     ///
     /// [`LedgerError::UnknownTicket`] when no pending attempt matches: it
-    /// was already completed or pruned.
+    /// was already completed or pruned. [`LedgerError::PendingOutcome`]
+    /// when `result` is [`AttemptResult::Pending`].
     pub fn complete(&self, ticket: &Ticket, result: AttemptResult) -> Result<(), LedgerError> {
+        if result == AttemptResult::Pending {
+            return Err(LedgerError::PendingOutcome);
+        }
         let mut g = self.write_pair(ticket.to, ticket.debt);
-        let r = idx(result);
+        let r = result;
         let a = g
             .rec_mut()
             .recipients
@@ -557,8 +570,7 @@ impl Ledger {
                     at,
                     idx(a.channel),
                     idx(a.role),
-                    idx(a.result),
-                    false,
+                    a.result,
                     place_byte(a.place),
                 );
                 let mut g = self.write_pair(to, debt);
