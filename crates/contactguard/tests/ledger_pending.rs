@@ -124,3 +124,19 @@ fn a_connected_outcome_gives_back_the_capacity() {
     ledger.complete(&t, AttemptResult::Conversation).unwrap();
     assert!(ledger.check(&call(at("2026-03-03T03:01:00Z"))).allow);
 }
+
+/// A snapshot written before `pending` was a result and before the CRC came
+/// from `crc32fast` (commit 0d3d7f3: the hand-written CRC table, pending
+/// attempts stored as `conversation`/`delivered` with the pending bit):
+/// it restores with its two pending attempts, and writes back byte for byte.
+#[test]
+fn an_earlier_snapshot_restores_byte_identically_with_its_pending_attempts() {
+    let old = include_bytes!("data/ledger-v1.snapshot");
+    let ledger = Ledger::with_key(Policy::preset("cn+conduct").unwrap(), b"fixture secret");
+    ledger.restore(old.as_slice()).unwrap();
+    assert_eq!(ledger.stats().pending, 2);
+    assert_eq!(ledger.stats().attempts, 4);
+    let mut again = Vec::new();
+    ledger.snapshot(&mut again).unwrap();
+    assert_eq!(again.as_slice(), old.as_slice());
+}
