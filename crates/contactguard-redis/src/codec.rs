@@ -13,7 +13,8 @@
 //! keyed hashes. No key is stored in the clear.
 
 use crate::Error;
-use contactguard::{Ask, Attempt, AttemptResult, Channel, Event, Place, Role};
+use contactguard::ledger::Ticket;
+use contactguard::{Attempt, AttemptResult, Channel, Event, Place, Role};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -65,17 +66,23 @@ fn attempt_bytes(
     v
 }
 
-/// The pending attempt `ask` records at `at`.
-pub(crate) fn encode_attempt(at: i64, ask: &Ask, to: &[u8; 16], debt: &[u8; 16]) -> Vec<u8> {
-    attempt_bytes(
+/// The stored form of the pending attempt `t` names.
+pub(crate) fn encode_pending(t: &Ticket) -> Result<Vec<u8>, Error> {
+    let at = to_ns(t.at()).ok_or_else(|| {
+        Error::Invalid(format!(
+            "the attempt's time `{}` is outside the range the ledger can record",
+            t.at()
+        ))
+    })?;
+    Ok(attempt_bytes(
         at,
-        ask.channel,
-        ask.role,
+        t.channel(),
+        t.role(),
         AttemptResult::Pending,
-        ask.place,
-        to,
-        debt,
-    )
+        t.place(),
+        t.recipient(),
+        t.debt(),
+    ))
 }
 
 /// The stored form of `event`, whose recipient and debt hash to `to` and
