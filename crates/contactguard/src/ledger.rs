@@ -144,6 +144,7 @@ mod contract;
 mod crc;
 mod error;
 mod hash;
+mod journal;
 mod snapshot;
 mod store;
 
@@ -152,6 +153,7 @@ pub use contract::{
     AdmitStep, Entries, KeyHash, Storage, Ticket, GRACE, LEDGER_RULE_ID, MAX_SKEW,
 };
 pub use error::LedgerError;
+pub use journal::{Fsync, Journaled, Replayed};
 
 use crate::engine::decide_view;
 use crate::engine::view::View;
@@ -389,6 +391,78 @@ impl Ledger<MemoryStore> {
     /// [`LedgerError::Corrupt`], or [`LedgerError::Io`].
     pub fn restore<R: std::io::Read>(&self, r: R) -> Result<(), LedgerError> {
         self.store.restore(self.keys.0.fingerprint(), r)
+    }
+}
+
+impl Ledger<Journaled<MemoryStore>> {
+    /// An in-memory ledger whose every write is journaled to `journal`
+    /// before it is acknowledged (see [`Journaled`]): restored from
+    /// `snapshot` (the last [`checkpoint`](Ledger::checkpoint), if any),
+    /// then from the journal written since, whose torn tail, if any, is
+    /// truncated. Returns what the replay found. The ledger does no other
+    /// I/O than on the readers and files it is given.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`restore`](Ledger::restore) for the snapshot, and
+    /// for the journal: [`LedgerError::Io`], [`LedgerError::NotASnapshot`]
+    /// (not a journal), [`LedgerError::KeyMismatch`],
+    /// [`LedgerError::Corrupt`] (damaged before its end).
+    pub fn with_journal<R: std::io::Read>(
+        policy: Policy,
+        secret: &[u8],
+        snapshot: Option<R>,
+        journal: std::fs::File,
+        fsync: Fsync,
+    ) -> Result<(Self, Replayed), LedgerError> {
+        let keys = KeyedHash::new(secret);
+        let fingerprint = keys.0.fingerprint();
+        let store = MemoryStore::new(&policy);
+        if let Some(r) = snapshot {
+            store.restore(fingerprint, r)?;
+        }
+        let (store, replayed) = Journaled::open(store, journal, fsync, fingerprint)?;
+        Ok((
+            Ledger {
+                policy,
+                keys,
+                store,
+            },
+            replayed,
+        ))
+    }
+
+    /// Writes a snapshot to `w`, calls `durable` (make the snapshot
+    /// durable and current: sync it, rename it over the previous one), and
+    /// only when that succeeds empties the journal. Writes wait meanwhile;
+    /// checks continue. Returns the snapshot's size.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Io`] when writing, `durable` or emptying the journal
+    /// fails; the journal is then kept.
+    pub fn checkpoint<W: std::io::Write>(
+        &self,
+        w: W,
+        durable: impl FnOnce() -> std::io::Result<()>,
+    ) -> Result<u64, LedgerError> {
+        let fingerprint = self.keys.0.fingerprint();
+        self.store.checkpoint(|s| {
+            let n = s.snapshot(fingerprint, w)?;
+            durable()?;
+            Ok(n)
+        })
+    }
+
+    /// What the ledger holds.
+    pub fn stats(&self) -> LedgerStats {
+        self.store.inner().stats()
+    }
+
+    /// As [`Ledger::prune`] (pruning is not journaled: it drops only what
+    /// no decision reads, and a replay prunes again).
+    pub fn prune(&self, now: Timestamp) -> usize {
+        self.store.inner().prune(now)
     }
 }
 
