@@ -459,6 +459,16 @@ impl Ledger<Journaled<MemoryStore>> {
         self.store.inner().stats()
     }
 
+    /// As [`Ledger::snapshot`]; the journal is kept (see
+    /// [`checkpoint`](Ledger::checkpoint) to empty it).
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Io`] when writing fails.
+    pub fn snapshot<W: std::io::Write>(&self, w: W) -> Result<u64, LedgerError> {
+        self.store.inner().snapshot(self.keys.0.fingerprint(), w)
+    }
+
     /// As [`Ledger::prune`] (pruning is not journaled: it drops only what
     /// no decision reads, and a replay prunes again).
     pub fn prune(&self, now: Timestamp) -> usize {
