@@ -287,6 +287,10 @@ enum cg_attempt_result
     CG_ATTEMPT_RESULT_DELIVERED = 4,
     // `failed`
     CG_ATTEMPT_RESULT_FAILED = 5,
+    // `pending`: admitted, outcome not reported yet (counts under every
+    // cap and cool-down it could fall under; not a value for
+    // `cg_ledger_complete`).
+    CG_ATTEMPT_RESULT_PENDING = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -383,6 +387,28 @@ enum cg_abi_struct
 typedef enum cg_abi_struct cg_abi_struct;
 #else
 typedef uint32_t cg_abi_struct;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// When a journaled ledger's writes are made durable.
+enum cg_journal_sync
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // Synced (`fdatasync`) before every write returns: survives a crash of
+    // the machine.
+    CG_JOURNAL_SYNC_ALWAYS = 1,
+    // Written to the operating system before every write returns, never
+    // synced: survives a crash of the process (`kill -9`), not of the
+    // machine.
+    CG_JOURNAL_SYNC_NEVER = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum cg_journal_sync cg_journal_sync;
+#else
+typedef uint32_t cg_journal_sync;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -792,7 +818,9 @@ cg_result cg_ledger_check_and_record(const struct cg_ledger *ledger,
 
 // Sets the result (`CG_ATTEMPT_RESULT_*`) of a pending attempt. The ticket
 // stays owned by the caller. `CG_RESULT_LEDGER` with code
-// `ledger.unknown_ticket` when it was already completed or pruned.
+// `ledger.unknown_ticket` when it was already completed or pruned, and
+// with `ledger.pending_outcome` for `CG_ATTEMPT_RESULT_PENDING` (not an
+// outcome).
 cg_result cg_ledger_complete(const struct cg_ledger *ledger,
                              const struct cg_ticket *ticket,
                              uint32_t result,
@@ -829,6 +857,33 @@ cg_result cg_ledger_restore(const struct cg_ledger *ledger,
 
 // When the admitted attempt was made (the ask's time). Zero for NULL.
 struct cg_timestamp cg_ticket_at(const struct cg_ticket *ticket);
+
+// Opens (creating it when missing) a ledger journaled to the directory
+// `dir` (UTF-8, `dir_len` bytes): restored from `dir/snapshot` (the last
+// `cg_ledger_checkpoint`, if any) and the journal `dir/journal` written
+// since, a torn tail of which is truncated. Every admission, completion
+// and recorded event is then appended to the journal before the call
+// returns, synced as `sync` says (`CG_JOURNAL_SYNC_ALWAYS` or
+// `CG_JOURNAL_SYNC_NEVER`). Keys as `cg_ledger_new`; the files hold hashed
+// keys only. Use one process per directory. `CG_RESULT_LEDGER` with
+// `ledger.io`, `ledger.key_mismatch`, `ledger.corrupt`... when the files
+// cannot be used.
+cg_result cg_ledger_open_journaled(const struct cg_policy *policy,
+                                   const uint8_t *key,
+                                   size_t key_len,
+                                   const char *dir,
+                                   size_t dir_len,
+                                   uint32_t sync,
+                                   struct cg_ledger **out_ledger,
+                                   struct cg_error **out_error);
+
+// Writes a journaled ledger's snapshot to `dir/snapshot` (through a
+// synced temporary file renamed over it), then empties its journal, so
+// the journal does not grow without bound. Writes wait meanwhile; checks
+// continue. `CG_RESULT_LEDGER` (`ledger.io`) when a file cannot be
+// written (the journal is then kept), and (`ledger.not_journaled`) for a
+// ledger made by `cg_ledger_new`.
+cg_result cg_ledger_checkpoint(const struct cg_ledger *ledger, struct cg_error **out_error);
 
 // Loads presets by name, joined by `+`: `"us-reg-f+us-ma"`, `"cn+conduct"`.
 //

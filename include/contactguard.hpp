@@ -83,6 +83,7 @@ enum class AttemptResult : uint32_t {
     Conversation = CG_ATTEMPT_RESULT_CONVERSATION,
     Delivered = CG_ATTEMPT_RESULT_DELIVERED,
     Failed = CG_ATTEMPT_RESULT_FAILED,
+    Pending = CG_ATTEMPT_RESULT_PENDING,
 };
 
 enum class HoldReason : uint32_t {

@@ -2,8 +2,12 @@
 // snapshot through a callback and restore from a buffer.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+
+#include <unistd.h>
 #include <vector>
 
 #include "contactguard.h"
@@ -158,6 +162,170 @@ TEST_F(Ledger, SnapshotAndRestore) {
     cg_ledger_free(copy);
 }
 
+// Issue 13: cn allows 6 unanswered calls to a debtor a local day (cn.3).
+// With 5 recorded and 3 calls asked while none has ended, one is admitted:
+// a pending call counts under every cap it could fall under, so when it
+// ends unanswered the day has 6.
+TEST(LedgerPending, CallsInFlightNeverEndTheDayPastCn3) {
+    const cg_policy *policy = nullptr;
+    cg_ledger *ledger = nullptr;
+    cg_decision *decision = nullptr;
+    ASSERT_EQ(cg_policy_from_presets("cn", 2, &policy, nullptr), CG_RESULT_OK);
+    ASSERT_EQ(cg_ledger_new(policy, nullptr, 0, &ledger, nullptr), CG_RESULT_OK);
+    ASSERT_EQ(cg_decision_new(&decision, nullptr), CG_RESULT_OK);
+    const int64_t morning = 1772499600;  // 2026-03-03T09:00:00+08:00, a Tuesday
+    cg_str zone = s("Asia/Shanghai");
+    for (int i = 0; i < 5; i++) {
+        cg_event e{};
+        e.type = CG_EVENT_TYPE_ATTEMPT;
+        e.at.seconds = morning + i * 600;
+        e.channel = CG_CHANNEL_CALL;
+        e.to = s("+8613800000000");
+        e.role = CG_ROLE_DEBTOR;
+        e.debt = s("loan-1");
+        e.result = CG_ATTEMPT_RESULT_NO_ANSWER;
+        ASSERT_EQ(cg_ledger_record(ledger, &e, nullptr), CG_RESULT_OK);
+    }
+    std::vector<cg_ticket *> in_flight;
+    for (int i = 0; i < 3; i++) {
+        cg_ask a{};
+        a.at.seconds = morning + 7200 + i;
+        a.channel = CG_CHANNEL_CALL;
+        a.to = s("+8613800000000");
+        a.role = CG_ROLE_DEBTOR;
+        a.debt = s("loan-1");
+        a.timezones = &zone;
+        a.timezones_len = 1;
+        cg_ticket *ticket = nullptr;
+        ASSERT_EQ(cg_ledger_check_and_record(ledger, &a, decision, &ticket, nullptr), CG_RESULT_OK);
+        if (ticket != nullptr) {
+            in_flight.push_back(ticket);
+        }
+    }
+    ASSERT_EQ(in_flight.size(), 1u);
+    cg_error *err = nullptr;
+    EXPECT_EQ(cg_ledger_complete(ledger, in_flight[0], CG_ATTEMPT_RESULT_PENDING, &err), CG_RESULT_LEDGER);
+    EXPECT_EQ(str(cg_error_code(err)), "ledger.pending_outcome");
+    cg_error_free(err);
+    ASSERT_EQ(cg_ledger_complete(ledger, in_flight[0], CG_ATTEMPT_RESULT_NO_ANSWER, nullptr), CG_RESULT_OK);
+    cg_ticket_free(in_flight[0]);
+
+    // A pending call recorded from elsewhere counts too.
+    cg_ask next{};
+    next.at.seconds = morning + 3 * 3600;
+    next.channel = CG_CHANNEL_CALL;
+    next.to = s("+8613800000001");
+    next.role = CG_ROLE_DEBTOR;
+    next.debt = s("loan-2");
+    next.timezones = &zone;
+    next.timezones_len = 1;
+    cg_event pending{};
+    pending.type = CG_EVENT_TYPE_ATTEMPT;
+    pending.at.seconds = morning;
+    pending.channel = CG_CHANNEL_CALL;
+    pending.to = next.to;
+    pending.role = CG_ROLE_DEBTOR;
+    pending.debt = next.debt;
+    pending.result = CG_ATTEMPT_RESULT_CONVERSATION;
+    for (int i = 0; i < 2; i++) {
+        ASSERT_EQ(cg_ledger_record(ledger, &pending, nullptr), CG_RESULT_OK);
+    }
+    ASSERT_EQ(cg_ledger_check(ledger, &next, decision, nullptr), CG_RESULT_OK);
+    EXPECT_TRUE(cg_decision_allow(decision));
+    pending.result = CG_ATTEMPT_RESULT_PENDING;
+    ASSERT_EQ(cg_ledger_record(ledger, &pending, nullptr), CG_RESULT_OK);
+    ASSERT_EQ(cg_ledger_check(ledger, &next, decision, nullptr), CG_RESULT_OK);
+    EXPECT_FALSE(cg_decision_allow(decision)) << "2 conversations and 1 pending call reach cn.2's 3";
+
+    cg_decision_free(decision);
+    cg_ledger_free(ledger);
+    cg_policy_free(policy);
+}
+
+// A journaled ledger comes back from its directory with every acknowledged
+// write: the snapshot of the last checkpoint plus the journal since.
+TEST(LedgerJournal, ReopensWithEveryAcknowledgedWrite) {
+    char tmpl[] = "/tmp/cg-journal-test-XXXXXX";
+    const char *dir = mkdtemp(tmpl);
+    ASSERT_NE(dir, nullptr);
+    const cg_policy *policy = nullptr;
+    ASSERT_EQ(cg_policy_from_presets("cn", 2, &policy, nullptr), CG_RESULT_OK);
+    cg_decision *decision = nullptr;
+    ASSERT_EQ(cg_decision_new(&decision, nullptr), CG_RESULT_OK);
+    const uint8_t key[] = "journal test key";
+    auto open = [&](cg_ledger **out) {
+        return cg_ledger_open_journaled(policy, key, 16, dir, std::strlen(dir), CG_JOURNAL_SYNC_ALWAYS, out,
+                                        nullptr);
+    };
+    const int64_t morning = 1772499600;  // 2026-03-03T09:00:00+08:00
+    cg_str zone = s("Asia/Shanghai");
+    cg_ask a{};
+    a.at.seconds = morning + 7200;
+    a.channel = CG_CHANNEL_CALL;
+    a.to = s("+8613800000000");
+    a.role = CG_ROLE_DEBTOR;
+    a.debt = s("loan-1");
+    a.timezones = &zone;
+    a.timezones_len = 1;
+
+    cg_ledger *ledger = nullptr;
+    ASSERT_EQ(open(&ledger), CG_RESULT_OK);
+    for (int i = 0; i < 5; i++) {
+        cg_event e{};
+        e.type = CG_EVENT_TYPE_ATTEMPT;
+        e.at.seconds = morning + i * 600;
+        e.channel = CG_CHANNEL_CALL;
+        e.to = a.to;
+        e.role = CG_ROLE_DEBTOR;
+        e.debt = a.debt;
+        e.result = CG_ATTEMPT_RESULT_NO_ANSWER;
+        ASSERT_EQ(cg_ledger_record(ledger, &e, nullptr), CG_RESULT_OK);
+        if (i == 2) {
+            ASSERT_EQ(cg_ledger_checkpoint(ledger, nullptr), CG_RESULT_OK);
+        }
+    }
+    cg_ticket *ticket = nullptr;
+    ASSERT_EQ(cg_ledger_check_and_record(ledger, &a, decision, &ticket, nullptr), CG_RESULT_OK);
+    ASSERT_NE(ticket, nullptr);
+    cg_error *err = nullptr;
+    EXPECT_EQ(cg_ledger_restore(ledger, nullptr, 0, &err), CG_RESULT_LEDGER);
+    EXPECT_EQ(str(cg_error_code(err)), "ledger.journaled");
+    cg_error_free(err);
+    cg_ledger_free(ledger);  // as good as a crash: nothing is flushed at free
+
+    // Reopened: 5 unanswered and 1 pending call, so cn.3 denies; the ticket
+    // from before completes.
+    ASSERT_EQ(open(&ledger), CG_RESULT_OK);
+    a.at.seconds += 60;
+    ASSERT_EQ(cg_ledger_check(ledger, &a, decision, nullptr), CG_RESULT_OK);
+    EXPECT_FALSE(cg_decision_allow(decision));
+    ASSERT_EQ(cg_ledger_complete(ledger, ticket, CG_ATTEMPT_RESULT_CONVERSATION, nullptr), CG_RESULT_OK);
+    cg_ticket_free(ticket);
+    ASSERT_EQ(cg_ledger_check(ledger, &a, decision, nullptr), CG_RESULT_OK);
+    EXPECT_TRUE(cg_decision_allow(decision)) << "the call connected: 5 unanswered";
+    cg_ledger_free(ledger);
+    ASSERT_EQ(open(&ledger), CG_RESULT_OK);
+    ASSERT_EQ(cg_ledger_check(ledger, &a, decision, nullptr), CG_RESULT_OK);
+    EXPECT_TRUE(cg_decision_allow(decision)) << "the completion was journaled";
+    cg_ledger_free(ledger);
+
+    // Bad sync constant; a ledger without a journal cannot checkpoint.
+    EXPECT_EQ(cg_ledger_open_journaled(policy, key, 16, dir, std::strlen(dir), 0, &ledger, &err),
+              CG_RESULT_INVALID_ENUM);
+    cg_error_free(err);
+    ASSERT_EQ(cg_ledger_new(policy, nullptr, 0, &ledger, nullptr), CG_RESULT_OK);
+    EXPECT_EQ(cg_ledger_checkpoint(ledger, &err), CG_RESULT_LEDGER);
+    EXPECT_EQ(str(cg_error_code(err)), "ledger.not_journaled");
+    cg_error_free(err);
+    cg_ledger_free(ledger);
+
+    cg_decision_free(decision);
+    cg_policy_free(policy);
+    std::remove((std::string(dir) + "/snapshot").c_str());
+    std::remove((std::string(dir) + "/journal").c_str());
+    rmdir(dir);
+}
+
 TEST(LedgerNull, EveryPointerIsChecked) {
     cg_error *err = nullptr;
     cg_ledger *l = nullptr;
@@ -170,6 +338,11 @@ TEST(LedgerNull, EveryPointerIsChecked) {
     EXPECT_EQ(cg_ledger_complete(nullptr, nullptr, 0, &err), CG_RESULT_NULL_ARGUMENT);
     cg_error_free(err);
     EXPECT_EQ(cg_ledger_restore(nullptr, nullptr, 0, &err), CG_RESULT_NULL_ARGUMENT);
+    cg_error_free(err);
+    EXPECT_EQ(cg_ledger_checkpoint(nullptr, &err), CG_RESULT_NULL_ARGUMENT);
+    cg_error_free(err);
+    EXPECT_EQ(cg_ledger_open_journaled(nullptr, nullptr, 0, nullptr, 0, CG_JOURNAL_SYNC_ALWAYS, &l, &err),
+              CG_RESULT_NULL_ARGUMENT);
     cg_error_free(err);
     EXPECT_EQ(cg_ledger_prune(nullptr, cg_timestamp{0, 0}), 0u);
     EXPECT_EQ(cg_ticket_at(nullptr).seconds, 0);

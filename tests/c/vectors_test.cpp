@@ -140,7 +140,8 @@ const std::map<std::string, uint32_t> kPlaces = {
 const std::map<std::string, uint32_t> kResults = {
     {"not_connected", CG_ATTEMPT_RESULT_NOT_CONNECTED}, {"no_answer", CG_ATTEMPT_RESULT_NO_ANSWER},
     {"voicemail", CG_ATTEMPT_RESULT_VOICEMAIL},         {"conversation", CG_ATTEMPT_RESULT_CONVERSATION},
-    {"delivered", CG_ATTEMPT_RESULT_DELIVERED},         {"failed", CG_ATTEMPT_RESULT_FAILED}};
+    {"delivered", CG_ATTEMPT_RESULT_DELIVERED},         {"failed", CG_ATTEMPT_RESULT_FAILED},
+    {"pending", CG_ATTEMPT_RESULT_PENDING}};
 const std::map<std::string, uint32_t> kReasons = {
     {"dispute", CG_HOLD_REASON_DISPUTE},       {"promise_to_pay", CG_HOLD_REASON_PROMISE_TO_PAY},
     {"repayment_plan", CG_HOLD_REASON_REPAYMENT_PLAN}, {"complaint", CG_HOLD_REASON_COMPLAINT},

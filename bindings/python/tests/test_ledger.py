@@ -124,3 +124,31 @@ def test_prune(policy: cg.Policy) -> None:
     assert ledger.stats()["attempts"] == 0
     with pytest.raises(cg.InputError):
         ledger.prune(datetime(2026, 6, 1))
+
+
+def test_calls_in_flight_never_end_the_day_past_cn_3() -> None:
+    """Issue 13: cn allows 6 unanswered calls a local day (cn.3). With 5
+    recorded and 3 calls asked on 3 threads before any ends, one is
+    admitted: a pending call counts under every cap it could fall under."""
+    ledger = cg.Ledger(cg.Policy.preset("cn"))
+    for i in range(5):
+        ledger.record({"type": "attempt", "at": f"2026-03-03T09:{i}0:00+08:00", "channel": "call",
+                       "to": "+8613800000000", "role": "debtor", "debt": "loan-1", "result": "no_answer"})
+    asks = [dict(ask(11), at=f"2026-03-03T11:00:0{i}+08:00") for i in range(3)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        admissions = list(pool.map(ledger.check_and_record, asks))
+    tickets = [a.ticket for a in admissions if a.ticket is not None]
+    assert len(tickets) == 1
+    assert ledger.stats()["pending"] == 1
+    denied = [a for a in admissions if a.ticket is None]
+    assert all("cn.3" in [d.id for d in a.decision.denials] for a in denied)
+    with pytest.raises(cg.LedgerError) as e:
+        ledger.complete(tickets[0], "pending")
+    assert e.value.code == "ledger.pending_outcome"
+    ledger.complete(tickets[0], "no_answer")
+    assert not ledger.check(dict(ask(13), at="2026-03-03T13:00:00+08:00")).allow
+    # Decided the same way by `decide` over a history with a pending call.
+    history = [{"type": "attempt", "at": f"2026-03-03T09:{i}0:00+08:00", "channel": "call",
+                "to": "+8613800000000", "role": "debtor", "debt": "loan-1",
+                "result": "pending" if i == 5 else "no_answer"} for i in range(6)]
+    assert not cg.Policy.preset("cn").decide(dict(ask(13), at="2026-03-03T13:00:00+08:00"), history).allow

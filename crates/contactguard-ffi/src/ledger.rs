@@ -6,15 +6,85 @@ use crate::decide::{cg_decision, decision_slot};
 use crate::error::{cg_error, cg_result};
 use crate::policy::cg_policy;
 use crate::types::{cg_ask, cg_timestamp, result_from};
-use contactguard::ledger::{Ledger, LedgerError, Ticket};
+use contactguard::ledger::{Fsync, Journaled, Ledger, LedgerError, MemoryStore, Ticket};
+use contactguard::{Ask, AttemptResult, Decision, Event};
+use jiff::Timestamp;
 use std::ffi::c_void;
+use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// A ledger over a compiled policy. Internally synchronised: every function
 /// takes `const cg_ledger*`, and any number of threads may use one ledger at
 /// once. Free with `cg_ledger_free` once no thread uses it.
 pub struct cg_ledger {
-    ledger: Ledger,
+    ledger: Backend,
+}
+
+/// The in-memory ledger, or one journaled to a directory.
+enum Backend {
+    Memory(Ledger),
+    Journaled {
+        ledger: Ledger<Journaled<MemoryStore>>,
+        dir: PathBuf,
+    },
+}
+
+impl Backend {
+    fn check(&self, ask: &Ask) -> Decision {
+        match self {
+            Backend::Memory(l) => l.check(ask),
+            Backend::Journaled { ledger, .. } => ledger.check(ask),
+        }
+    }
+
+    fn check_and_record(&self, ask: &Ask) -> contactguard::Admission {
+        match self {
+            Backend::Memory(l) => l.check_and_record(ask),
+            Backend::Journaled { ledger, .. } => ledger.check_and_record(ask),
+        }
+    }
+
+    fn complete(&self, t: &Ticket, r: AttemptResult) -> Result<(), LedgerError> {
+        match self {
+            Backend::Memory(l) => l.complete(t, r),
+            Backend::Journaled { ledger, .. } => ledger.complete(t, r),
+        }
+    }
+
+    fn record(&self, e: &Event) -> Result<(), LedgerError> {
+        match self {
+            Backend::Memory(l) => l.record(e),
+            Backend::Journaled { ledger, .. } => ledger.record(e),
+        }
+    }
+
+    fn prune(&self, now: Timestamp) -> usize {
+        match self {
+            Backend::Memory(l) => l.prune(now),
+            Backend::Journaled { ledger, .. } => ledger.prune(now),
+        }
+    }
+
+    fn snapshot(&self, w: impl Write) -> Result<u64, LedgerError> {
+        match self {
+            Backend::Memory(l) => l.snapshot(w),
+            Backend::Journaled { ledger, .. } => ledger.snapshot(w),
+        }
+    }
+}
+
+/// When a journaled ledger's writes are made durable.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum cg_journal_sync {
+    /// Synced (`fdatasync`) before every write returns: survives a crash of
+    /// the machine.
+    Always = 1,
+    /// Written to the operating system before every write returns, never
+    /// synced: survives a crash of the process (`kill -9`), not of the
+    /// machine.
+    Never = 2,
 }
 
 /// A pending attempt admitted by `cg_ledger_check_and_record`; report its
@@ -56,7 +126,7 @@ pub extern "C" fn cg_ledger_new(
         if out_ledger.is_null() {
             return Err(cg_error::null("out_ledger"));
         }
-        let ledger = Ledger::with_key(policy.policy.clone(), key);
+        let ledger = Backend::Memory(Ledger::with_key(policy.policy.clone(), key));
         // SAFETY: checked not NULL.
         unsafe { write_out(out_ledger, Box::into_raw(Box::new(cg_ledger { ledger }))) };
         Ok(())
@@ -151,7 +221,9 @@ pub extern "C" fn cg_ledger_check_and_record(
 
 /// Sets the result (`CG_ATTEMPT_RESULT_*`) of a pending attempt. The ticket
 /// stays owned by the caller. `CG_RESULT_LEDGER` with code
-/// `ledger.unknown_ticket` when it was already completed or pruned.
+/// `ledger.unknown_ticket` when it was already completed or pruned, and
+/// with `ledger.pending_outcome` for `CG_ATTEMPT_RESULT_PENDING` (not an
+/// outcome).
 #[no_mangle]
 pub extern "C" fn cg_ledger_complete(
     ledger: *const cg_ledger,
@@ -264,7 +336,13 @@ pub extern "C" fn cg_ledger_restore(
         // SAFETY: NULL or a live ledger; `len` readable bytes.
         let ledger = unsafe { arg(ledger, "ledger") }?;
         let bytes = unsafe { slice_arg(data, len, "data") }?;
-        ledger.ledger.restore(bytes).map_err(ledger_error)
+        match &ledger.ledger {
+            Backend::Memory(l) => l.restore(bytes).map_err(ledger_error),
+            Backend::Journaled { .. } => Err(coded(
+                "a journaled ledger is restored from its directory when it is opened",
+                "ledger.journaled",
+            )),
+        }
     })
 }
 
@@ -275,5 +353,116 @@ pub extern "C" fn cg_ticket_at(ticket: *const cg_ticket) -> cg_timestamp {
         // SAFETY: NULL or a live ticket.
         unsafe { ticket.as_ref() }
             .map_or(cg_timestamp::default(), |t| cg_timestamp::of(t.ticket.at()))
+    })
+}
+
+fn coded(message: impl Into<String>, code: &str) -> cg_error {
+    let mut err = cg_error::new(cg_result::Ledger, message.into());
+    code.clone_into(&mut err.code);
+    err
+}
+
+fn io_error(what: &str, path: &Path, e: &std::io::Error) -> cg_error {
+    coded(format!("{what} `{}`: {e}", path.display()), "ledger.io")
+}
+
+/// Opens (creating it when missing) a ledger journaled to the directory
+/// `dir` (UTF-8, `dir_len` bytes): restored from `dir/snapshot` (the last
+/// `cg_ledger_checkpoint`, if any) and the journal `dir/journal` written
+/// since, a torn tail of which is truncated. Every admission, completion
+/// and recorded event is then appended to the journal before the call
+/// returns, synced as `sync` says (`CG_JOURNAL_SYNC_ALWAYS` or
+/// `CG_JOURNAL_SYNC_NEVER`). Keys as `cg_ledger_new`; the files hold hashed
+/// keys only. Use one process per directory. `CG_RESULT_LEDGER` with
+/// `ledger.io`, `ledger.key_mismatch`, `ledger.corrupt`... when the files
+/// cannot be used.
+#[no_mangle]
+pub extern "C" fn cg_ledger_open_journaled(
+    policy: *const cg_policy,
+    key: *const u8,
+    key_len: usize,
+    dir: *const std::ffi::c_char,
+    dir_len: usize,
+    sync: u32,
+    out_ledger: *mut *mut cg_ledger,
+    out_error: *mut *mut cg_error,
+) -> cg_result {
+    guard(out_error, || {
+        // SAFETY: NULL or a live policy; readable bytes as stated.
+        let policy = unsafe { arg(policy, "policy") }?;
+        let key = unsafe { slice_arg(key, key_len, "key") }?;
+        let dir = unsafe { crate::boundary::text_arg(dir, dir_len, "dir") }?;
+        if out_ledger.is_null() {
+            return Err(cg_error::null("out_ledger"));
+        }
+        let fsync = match sync {
+            x if x == cg_journal_sync::Always as u32 => Fsync::Always,
+            x if x == cg_journal_sync::Never as u32 => Fsync::Never,
+            v => {
+                return Err(cg_error::new(
+                    cg_result::InvalidEnum,
+                    format!("`sync` is {v}, not one of the cg_journal_sync constants"),
+                )
+                .with_field("sync"))
+            }
+        };
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).map_err(|e| io_error("cannot create", &dir, &e))?;
+        let snapshot = match File::open(dir.join("snapshot")) {
+            Ok(f) => Some(std::io::BufReader::new(f)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io_error("cannot read", &dir.join("snapshot"), &e)),
+        };
+        let path = dir.join("journal");
+        let journal = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| io_error("cannot open", &path, &e))?;
+        let (ledger, _) =
+            Ledger::with_journal(policy.policy.clone(), key, snapshot, journal, fsync)
+                .map_err(ledger_error)?;
+        let handle = cg_ledger {
+            ledger: Backend::Journaled { ledger, dir },
+        };
+        // SAFETY: checked not NULL.
+        unsafe { write_out(out_ledger, Box::into_raw(Box::new(handle))) };
+        Ok(())
+    })
+}
+
+/// Writes a journaled ledger's snapshot to `dir/snapshot` (through a
+/// synced temporary file renamed over it), then empties its journal, so
+/// the journal does not grow without bound. Writes wait meanwhile; checks
+/// continue. `CG_RESULT_LEDGER` (`ledger.io`) when a file cannot be
+/// written (the journal is then kept), and (`ledger.not_journaled`) for a
+/// ledger made by `cg_ledger_new`.
+#[no_mangle]
+pub extern "C" fn cg_ledger_checkpoint(
+    ledger: *const cg_ledger,
+    out_error: *mut *mut cg_error,
+) -> cg_result {
+    guard(out_error, || {
+        // SAFETY: NULL or a live ledger.
+        let ledger = unsafe { arg(ledger, "ledger") }?;
+        let Backend::Journaled { ledger, dir } = &ledger.ledger else {
+            return Err(coded(
+                "this ledger has no journal (made by cg_ledger_new)",
+                "ledger.not_journaled",
+            ));
+        };
+        let tmp = dir.join("snapshot.tmp");
+        let file = File::create(&tmp).map_err(|e| io_error("cannot create", &tmp, &e))?;
+        ledger
+            .checkpoint(&file, || {
+                file.sync_all()?;
+                std::fs::rename(&tmp, dir.join("snapshot"))?;
+                // The rename itself is durable once the directory is synced.
+                File::open(dir)?.sync_all()
+            })
+            .map(|_| ())
+            .map_err(ledger_error)
     })
 }

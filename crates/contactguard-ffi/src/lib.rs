@@ -51,9 +51,10 @@ pub use history::{
     cg_history_push_many,
 };
 pub use ledger::{
-    cg_ledger, cg_ledger_check, cg_ledger_check_and_record, cg_ledger_complete, cg_ledger_free,
-    cg_ledger_new, cg_ledger_prune, cg_ledger_record, cg_ledger_restore, cg_ledger_snapshot,
-    cg_ticket, cg_ticket_at, cg_ticket_free, cg_write_fn,
+    cg_journal_sync, cg_ledger, cg_ledger_check, cg_ledger_check_and_record, cg_ledger_checkpoint,
+    cg_ledger_complete, cg_ledger_free, cg_ledger_new, cg_ledger_open_journaled, cg_ledger_prune,
+    cg_ledger_record, cg_ledger_restore, cg_ledger_snapshot, cg_ticket, cg_ticket_at,
+    cg_ticket_free, cg_write_fn,
 };
 pub use policy::{
     cg_policy, cg_policy_clone, cg_policy_free, cg_policy_from_json, cg_policy_from_presets,

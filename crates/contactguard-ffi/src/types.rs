@@ -194,6 +194,10 @@ pub enum cg_attempt_result {
     Delivered = 4,
     /// `failed`
     Failed = 5,
+    /// `pending`: admitted, outcome not reported yet (counts under every
+    /// cap and cool-down it could fall under; not a value for
+    /// `cg_ledger_complete`).
+    Pending = 6,
 }
 
 /// Why collection on a debt is held.
@@ -373,7 +377,7 @@ enum_map!(cg_place, Place, place_to_ffi, place_from, {
 });
 enum_map!(cg_attempt_result, AttemptResult, result_to_ffi, result_from, {
     NotConnected => NotConnected, NoAnswer => NoAnswer, Voicemail => Voicemail,
-    Conversation => Conversation, Delivered => Delivered, Failed => Failed,
+    Conversation => Conversation, Delivered => Delivered, Failed => Failed, Pending => Pending,
 });
 enum_map!(cg_hold_reason, HoldReason, reason_to_ffi, reason_from, {
     Dispute => Dispute, PromiseToPay => PromiseToPay, RepaymentPlan => RepaymentPlan,

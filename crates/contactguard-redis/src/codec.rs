@@ -4,12 +4,17 @@
 //! little-endian), channel, role and result (indexes into the model's
 //! `ALL` arrays), a flag byte (bit 0: pending), the place (index, or 255
 //! for none), then the recipient's and the debt's 128-bit keyed hashes.
+//! A pending attempt has the flag set and reads as
+//! [`AttemptResult::Pending`] whatever its result byte (this version writes
+//! `pending`'s index there; earlier ones wrote `conversation` or
+//! `delivered`, and their entries read the same).
 //! Any other event (rare: consents, opt-outs, holds, …) is `S` followed by
 //! the event's JSON with its `to` and `debt` replaced by the hex of their
 //! keyed hashes. No key is stored in the clear.
 
 use crate::Error;
-use contactguard::{Ask, Attempt, AttemptResult, Channel, Event, Place, Role};
+use contactguard::ledger::Ticket;
+use contactguard::{Attempt, AttemptResult, Channel, Event, Place, Role};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -34,22 +39,12 @@ fn index<T: PartialEq>(all: &[T], v: &T) -> u8 {
         .unwrap_or(u8::MAX)
 }
 
-/// What a pending attempt counts as until it is completed: the result that
-/// counts towards the most caps (as the in-memory ledger).
-pub(crate) fn pending_result(channel: Channel) -> AttemptResult {
-    match channel {
-        Channel::Call | Channel::VoicemailDrop | Channel::Visit => AttemptResult::Conversation,
-        Channel::Sms | Channel::Email | Channel::Letter | Channel::Push => AttemptResult::Delivered,
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn attempt_bytes(
     at: i64,
     channel: Channel,
     role: Role,
     result: AttemptResult,
-    pending: bool,
     place: Option<Place>,
     to: &[u8; 16],
     debt: &[u8; 16],
@@ -60,25 +55,34 @@ fn attempt_bytes(
     v.push(index(Channel::ALL, &channel));
     v.push(index(Role::ALL, &role));
     v.push(index(AttemptResult::ALL, &result));
-    v.push(if pending { PENDING } else { 0 });
+    v.push(if result == AttemptResult::Pending {
+        PENDING
+    } else {
+        0
+    });
     v.push(place.map_or(NO_PLACE, |p| index(Place::ALL, &p)));
     v.extend_from_slice(to);
     v.extend_from_slice(debt);
     v
 }
 
-/// The pending attempt `ask` records at `at`.
-pub(crate) fn encode_attempt(at: i64, ask: &Ask, to: &[u8; 16], debt: &[u8; 16]) -> Vec<u8> {
-    attempt_bytes(
+/// The stored form of the pending attempt `t` names.
+pub(crate) fn encode_pending(t: &Ticket) -> Result<Vec<u8>, Error> {
+    let at = to_ns(t.at()).ok_or_else(|| {
+        Error::Invalid(format!(
+            "the attempt's time `{}` is outside the range the ledger can record",
+            t.at()
+        ))
+    })?;
+    Ok(attempt_bytes(
         at,
-        ask.channel,
-        ask.role,
-        pending_result(ask.channel),
-        true,
-        ask.place,
-        to,
-        debt,
-    )
+        t.channel(),
+        t.role(),
+        AttemptResult::Pending,
+        t.place(),
+        t.recipient(),
+        t.debt(),
+    ))
 }
 
 /// The stored form of `event`, whose recipient and debt hash to `to` and
@@ -96,7 +100,7 @@ pub(crate) fn encode_event(
     })?;
     if let (Event::Attempt(a), Some(to), Some(debt)) = (event, to, debt) {
         return Ok(attempt_bytes(
-            at, a.channel, a.role, a.result, false, a.place, to, debt,
+            at, a.channel, a.role, a.result, a.place, to, debt,
         ));
     }
     let mut v = serde_json::to_value(event).map_err(|e| Error::Invalid(e.to_string()))?;
@@ -192,7 +196,11 @@ fn decode_attempt(e: &[u8], n: &Names<'_>) -> Option<Decoded> {
     let at = attempt_time(e)?;
     let channel = *Channel::ALL.get(usize::from(*e.get(9)?))?;
     let role = *Role::ALL.get(usize::from(*e.get(10)?))?;
-    let result = *AttemptResult::ALL.get(usize::from(*e.get(11)?))?;
+    let result = match *e.get(12)? {
+        PENDING => AttemptResult::Pending,
+        0 => *AttemptResult::ALL.get(usize::from(*e.get(11)?))?,
+        _ => return None,
+    };
     let place = match *e.get(13)? {
         NO_PLACE => None,
         p => Some(*Place::ALL.get(usize::from(p))?),

@@ -5,9 +5,14 @@
 //! with an optimistic transaction (`WATCH` / `MULTI` / `EXEC`), so that a
 //! cap of N holds across the whole fleet.
 //!
-//! Redis only stores and orders events; every decision is made in Rust by
-//! the same code as [`contactguard::Ledger`]. Keys are stored as the same
-//! 128-bit keyed hashes ([`contactguard::ledger::KeyedHash`]).
+//! Redis only stores and orders entries: [`RedisStore`] implements the
+//! core's [`Storage`] trait, and what is admitted, as what (a pending
+//! attempt counts under every cap it could fall under), in which order
+//! (within [`MAX_SKEW`]), the [`Admission`] and [`Ticket`], and how long
+//! attempts are kept ([`contactguard::ledger::trim_before`]) are the core's
+//! one ledger contract, the same as [`contactguard::Ledger`]'s. Keys are
+//! stored as the same 128-bit keyed hashes
+//! ([`contactguard::ledger::KeyedHash`]).
 //!
 //! Failure is closed: when Redis cannot be reached, answers too slowly,
 //! keeps conflicting, or fails while the transaction is committed, the ask
@@ -36,9 +41,9 @@
 mod codec;
 
 use codec::ATTEMPT_TAG;
-use contactguard::ledger::{KeyedHash, MAX_SKEW};
+pub use contactguard::ledger::{Admission, Ticket, MAX_SKEW};
+use contactguard::ledger::{AdmitStep, Entries, KeyHash, KeyedHash, LedgerError, Storage, GRACE};
 use contactguard::{Ask, AttemptResult, Decision, Denial, Event, History, Policy};
-use jiff::Timestamp;
 use redis::{Client, Connection, RedisError, Value};
 use std::fmt;
 use std::sync::Mutex;
@@ -49,9 +54,8 @@ use std::time::{Duration, Instant};
 pub const REDIS_RULE_ID: &str = "contactguard.redis";
 
 /// Kept beyond the policy's look-back before attempts are trimmed and keys
-/// expire (one hour), as in the in-memory ledger, for clocks that differ
-/// between dialers.
-pub const GRACE_SECONDS: i64 = 3_600;
+/// expire: the core's [`GRACE`], in seconds.
+pub const GRACE_SECONDS: i64 = GRACE.as_secs();
 
 /// How to reach Redis and how long to try.
 #[derive(Clone, Debug)]
@@ -132,27 +136,13 @@ impl From<RedisError> for Error {
     }
 }
 
-/// The outcome of [`RedisLedger::check_and_record`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[must_use = "an admitted attempt is pending until its ticket is completed"]
-pub struct Admission {
-    /// The decision; a denial with id [`REDIS_RULE_ID`] when Redis could
-    /// not be used safely.
-    pub decision: Decision,
-    /// The time the ask was decided and recorded at (the ask's own, or up
-    /// to [`MAX_SKEW`] later, as [`contactguard::Ledger::check_and_record`]).
-    pub at: Timestamp,
-    /// Present when the attempt was admitted and recorded as pending.
-    pub ticket: Option<Ticket>,
-}
-
-/// A pending attempt recorded by [`RedisLedger::check_and_record`]. Holds
-/// hashed keys only.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ticket {
-    to: [u8; 16],
-    debt: [u8; 16],
-    entry: Vec<u8>,
+impl From<LedgerError> for Error {
+    fn from(e: LedgerError) -> Error {
+        match e {
+            LedgerError::UnknownTicket => Error::UnknownTicket,
+            e => Error::Invalid(e.to_string()),
+        }
+    }
 }
 
 /// A ledger in Redis over a compiled policy. One value holds one
@@ -161,6 +151,15 @@ pub struct Ticket {
 pub struct RedisLedger {
     policy: Policy,
     keys: KeyedHash,
+    store: RedisStore,
+}
+
+/// The Redis backend of the ledger contract: each recipient's and each
+/// debt's entries in one Redis list, read and appended in optimistic
+/// transactions (`WATCH` / `MULTI` / `EXEC`). One value holds one
+/// connection.
+pub struct RedisStore {
+    policy: Policy,
     client: Client,
     config: Config,
     conn: Mutex<Option<Connection>>,
@@ -170,6 +169,14 @@ impl fmt::Debug for RedisLedger {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisLedger")
             .field("policy", &self.policy.name())
+            .field("url", &self.store.config.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisStore")
             .field("url", &self.config.url)
             .finish_non_exhaustive()
     }
@@ -192,17 +199,126 @@ impl RedisLedger {
     /// [`Error::Redis`] when the URL is malformed.
     pub fn new(policy: Policy, secret: &[u8], config: Config) -> Result<RedisLedger, Error> {
         Ok(RedisLedger {
-            policy,
             keys: KeyedHash::new(secret),
-            client: Client::open(config.url.as_str())?,
-            config,
-            conn: Mutex::new(None),
+            store: RedisStore::new(policy.clone(), config)?,
+            policy,
         })
     }
 
     /// The policy the ledger decides with.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// Decides `ask` against the history in Redis without recording it;
+    /// denied with id [`REDIS_RULE_ID`] when Redis cannot be read.
+    pub fn check(&self, ask: &Ask) -> Decision {
+        contactguard::ledger::check(&self.store, &self.policy, &self.keys, ask)
+            .unwrap_or_else(|e| redis_denial(&e))
+    }
+
+    /// Decides `ask` and, if allowed, records the attempt as pending in
+    /// one optimistic transaction on the recipient's and the debt's keys:
+    /// the core's contract ([`contactguard::ledger::check_and_record`]:
+    /// pending attempts, time order within [`MAX_SKEW`]) across every
+    /// process using the same Redis. Denied with id [`REDIS_RULE_ID`] when
+    /// Redis fails; then nothing was recorded, or (when the connection
+    /// failed during `EXEC`) possibly a pending attempt that was never
+    /// admitted, which can only make later asks stricter.
+    pub fn check_and_record(&self, ask: &Ask) -> Admission {
+        contactguard::ledger::check_and_record(&self.store, &self.policy, &self.keys, ask)
+            .unwrap_or_else(|e| Admission {
+                decision: redis_denial(&e),
+                at: ask.at,
+                ticket: None,
+            })
+    }
+
+    /// Sets the result of a pending attempt admitted by
+    /// [`check_and_record`](RedisLedger::check_and_record).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownTicket`] when no pending attempt matches (already
+    /// completed or trimmed); [`Error::Invalid`] for `pending`, which is
+    /// not an outcome; [`Error::Redis`], [`Error::Contention`] or
+    /// [`Error::Unknown`] when Redis fails. Until it succeeds the attempt
+    /// stays pending, which counts it at its strictest.
+    pub fn complete(&self, ticket: &Ticket, result: AttemptResult) -> Result<(), Error> {
+        contactguard::ledger::complete(&self.store, ticket, result)
+    }
+
+    /// Records an event: an attempt made elsewhere, a consent, an opt-out,
+    /// a hold, … (as [`contactguard::Ledger::record`]). State events make
+    /// the keys they are stored under persistent (they never expire).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] for a time the ledger cannot store; the Redis
+    /// errors of [`complete`](RedisLedger::complete).
+    pub fn record(&self, event: &Event) -> Result<(), Error> {
+        contactguard::ledger::record(&self.store, &self.keys, event)
+    }
+}
+
+/// A recipient's and a debt's lists as read from Redis.
+struct Lists<'a> {
+    to: &'a KeyHash,
+    debt: &'a KeyHash,
+    rec: &'a [Vec<u8>],
+    deb: &'a [Vec<u8>],
+}
+
+impl Entries for Lists<'_> {
+    fn latest_attempt(&self) -> Option<jiff::Timestamp> {
+        self.rec
+            .iter()
+            .chain(self.deb)
+            .filter_map(|e| codec::attempt_time(e))
+            .max()
+            .map(codec::from_ns)
+    }
+
+    fn decide(&self, policy: &Policy, ask: &Ask) -> Decision {
+        let mut events = Vec::with_capacity(self.rec.len() + self.deb.len());
+        let names = codec::Names {
+            to: self.to,
+            debt: self.debt,
+            ask_to: &ask.to,
+            ask_debt: &ask.debt,
+        };
+        for e in self.rec {
+            match codec::decode(e, &names) {
+                Ok(d) => events.push(d.event),
+                Err(e) => return redis_denial(&e),
+            }
+        }
+        for e in self.deb {
+            match codec::decode(e, &names) {
+                // Events naming this recipient are in the recipient's list too.
+                Ok(d) if d.same_recipient => {}
+                Ok(d) => events.push(d.event),
+                Err(e) => return redis_denial(&e),
+            }
+        }
+        contactguard::decide(policy, ask, &History::from_events(events))
+    }
+}
+
+impl RedisStore {
+    /// A store in the Redis at `config.url`, trimming and expiring lists by
+    /// `policy`'s look-back (the core's retention). Does not connect yet.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Redis`] when the URL is malformed.
+    pub fn new(policy: Policy, config: Config) -> Result<RedisStore, Error> {
+        Ok(RedisStore {
+            policy,
+            client: Client::open(config.url.as_str())?,
+            config,
+            conn: Mutex::new(None),
+        })
     }
 
     fn rec_key(&self, h: &[u8; 16]) -> Vec<u8> {
@@ -275,15 +391,20 @@ impl RedisLedger {
         c.set_write_timeout(Some(self.config.io_timeout))?;
         Ok(c)
     }
+}
 
-    /// Decides `ask` against the history in Redis without recording it;
-    /// denied with id [`REDIS_RULE_ID`] when Redis cannot be read.
-    pub fn check(&self, ask: &Ask) -> Decision {
-        let to = self.keys.recipient(&ask.to);
-        let debt = self.keys.debt(&ask.debt);
-        let (rk, dk) = (self.rec_key(&to), self.debt_key(&debt));
-        let r = self.run(|c| {
-            let (rec, deb): (Vec<Vec<u8>>, Vec<Vec<u8>>) = redis::pipe()
+impl Storage for RedisStore {
+    type Error = Error;
+
+    fn read<T>(
+        &self,
+        to: &KeyHash,
+        debt: &KeyHash,
+        f: &mut dyn FnMut(&dyn Entries) -> T,
+    ) -> Result<T, Error> {
+        let (rk, dk) = (self.rec_key(to), self.debt_key(debt));
+        let (rec, deb) = self.run(|c| {
+            let (rec, deb): (Entries_, Entries_) = redis::pipe()
                 .cmd("LRANGE")
                 .arg(&rk)
                 .arg(0)
@@ -294,146 +415,60 @@ impl RedisLedger {
                 .arg(-1)
                 .query(c)?;
             Ok(Try::Done((rec, deb)))
-        });
-        match r {
-            Ok((rec, deb)) => match self.decide_over(ask, &to, &debt, &rec, &deb) {
-                Ok(d) => d,
-                Err(e) => redis_denial(&e),
-            },
-            Err(e) => redis_denial(&e),
-        }
-    }
-
-    fn decide_over(
-        &self,
-        ask: &Ask,
-        to: &[u8; 16],
-        debt: &[u8; 16],
-        rec: &[Vec<u8>],
-        deb: &[Vec<u8>],
-    ) -> Result<Decision, Error> {
-        let mut events = Vec::with_capacity(rec.len() + deb.len());
-        let names = codec::Names {
+        })?;
+        Ok(f(&Lists {
             to,
             debt,
-            ask_to: &ask.to,
-            ask_debt: &ask.debt,
-        };
-        for e in rec {
-            events.push(codec::decode(e, &names)?.event);
-        }
-        for e in deb {
-            let d = codec::decode(e, &names)?;
-            // Events naming this recipient are in the recipient's list too.
-            if !d.same_recipient {
-                events.push(d.event);
-            }
-        }
-        Ok(contactguard::decide(
-            &self.policy,
-            ask,
-            &History::from_events(events),
-        ))
+            rec: &rec,
+            deb: &deb,
+        }))
     }
 
-    /// Decides `ask` and, if allowed, records the attempt as pending in
-    /// one optimistic transaction on the recipient's and the debt's keys.
-    /// Same contract as [`contactguard::Ledger::check_and_record`] (pending
-    /// attempts, time order within [`MAX_SKEW`]), across every process
-    /// using the same Redis. Denied with id [`REDIS_RULE_ID`] when Redis
-    /// fails; then nothing was recorded, or (when the connection failed
-    /// during `EXEC`) possibly a pending attempt that was never admitted,
-    /// which can only make later asks stricter.
-    pub fn check_and_record(&self, ask: &Ask) -> Admission {
-        let deny = |decision| Admission {
-            decision,
-            at: ask.at,
-            ticket: None,
-        };
-        let Some(asked) = codec::to_ns(ask.at) else {
-            return deny(ledger_denial(format!(
-                "the ask's time `{}` is outside the range the ledger can record, 1677-09-21 to 2262-04-11 (fail closed)",
-                ask.at
-            )));
-        };
-        let to = self.keys.recipient(&ask.to);
-        let debt = self.keys.debt(&ask.debt);
-        let (rk, dk) = (self.rec_key(&to), self.debt_key(&debt));
-        let lookback = self.policy.lookback_seconds();
-        let r = self.run(|c| {
+    fn admit<T>(
+        &self,
+        to: &KeyHash,
+        debt: &KeyHash,
+        step: &mut AdmitStep<'_, T>,
+    ) -> Result<T, Error> {
+        let (rk, dk) = (self.rec_key(to), self.debt_key(debt));
+        let expire = contactguard::ledger::expire_after(&self.policy);
+        self.run(|c| {
             let (rec, deb) = watch_and_read(c, &rk, &dk)?;
-            let latest = rec
-                .iter()
-                .chain(&deb)
-                .filter_map(|e| codec::attempt_time(e))
-                .max();
-            let at = match latest {
-                Some(l) if l > asked => {
-                    if l - asked > MAX_SKEW.as_nanos() as i64 {
-                        return Ok(Try::Done(Err(ledger_denial(format!(
-                            "an attempt for this recipient or debt is already recorded at {}, more than a minute after this ask; check_and_record admits in time order (fail closed)",
-                            codec::from_ns(l)
-                        )))));
-                    }
-                    l
-                }
-                _ => asked,
+            let (out, ticket) = step(&Lists {
+                to,
+                debt,
+                rec: &rec,
+                deb: &deb,
+            });
+            let Some(ticket) = ticket else {
+                return Ok(Try::Done(out));
             };
-            let moved;
-            let ask = if at == asked {
-                ask
-            } else {
-                moved = Ask {
-                    at: codec::from_ns(at),
-                    ..ask.clone()
-                };
-                &moved
-            };
-            let decision = self.decide_over(ask, &to, &debt, &rec, &deb)?;
-            if !decision.allow {
-                return Ok(Try::Done(Err(decision)));
-            }
-            let entry = codec::encode_attempt(at, ask, &to, &debt);
+            let entry = codec::encode_pending(&ticket)?;
+            let cutoff =
+                contactguard::ledger::trim_before(&self.policy, ticket.at()).and_then(codec::to_ns);
             let mut p = redis::pipe();
             p.atomic();
-            let cutoff = lookback.map(|l| at.saturating_sub((l + GRACE_SECONDS) * 1_000_000_000));
             for (k, list) in [(&rk, &rec), (&dk, &deb)] {
-                append(&mut p, k, list, &entry, cutoff, lookback);
+                append(&mut p, k, list, &entry, cutoff, expire);
             }
-            commit(&p, c)?.map_or(Ok(Try::Conflict), |()| {
-                Ok(Try::Done(Ok((decision, ask.at, entry))))
-            })
-        });
-        match r {
-            Ok(Ok((decision, at, entry))) => Admission {
-                decision,
-                at,
-                ticket: Some(Ticket { to, debt, entry }),
-            },
-            Ok(Err(decision)) => deny(decision),
-            Err(e) => deny(redis_denial(&e)),
-        }
+            Ok(commit(&p, c)?.map_or(Try::Conflict, |()| Try::Done(out)))
+        })
     }
 
-    /// Sets the result of a pending attempt admitted by
-    /// [`check_and_record`](RedisLedger::check_and_record).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::UnknownTicket`] when no pending attempt matches (already
-    /// completed or trimmed); [`Error::Redis`], [`Error::Contention`] or
-    /// [`Error::Unknown`] when Redis fails. Until it succeeds the attempt
-    /// stays pending, which counts it at its strictest.
-    pub fn complete(&self, ticket: &Ticket, result: AttemptResult) -> Result<(), Error> {
-        let (rk, dk) = (self.rec_key(&ticket.to), self.debt_key(&ticket.debt));
-        let done = codec::completed(&ticket.entry, result)
+    fn complete(&self, ticket: &Ticket, result: AttemptResult) -> Result<bool, Error> {
+        let (rk, dk) = (
+            self.rec_key(ticket.recipient()),
+            self.debt_key(ticket.debt()),
+        );
+        let pending = codec::encode_pending(ticket)?;
+        let done = codec::completed(&pending, result)
             .ok_or_else(|| Error::Invalid("not an attempt ticket".to_owned()))?;
         self.run(|c| {
             let (rec, deb) = watch_and_read(c, &rk, &dk)?;
-            let ri = rec.iter().position(|e| *e == ticket.entry);
-            let di = deb.iter().position(|e| *e == ticket.entry);
+            let ri = rec.iter().position(|e| *e == pending);
+            let di = deb.iter().position(|e| *e == pending);
             if ri.is_none() && di.is_none() {
-                return Err(Error::UnknownTicket);
+                return Ok(Try::Done(false));
             }
             let mut p = redis::pipe();
             p.atomic();
@@ -442,30 +477,20 @@ impl RedisLedger {
                     p.cmd("LSET").arg(k).arg(i).arg(&done).ignore();
                 }
             }
-            Ok(commit(&p, c)?.map_or(Try::Conflict, Try::Done))
+            Ok(commit(&p, c)?.map_or(Try::Conflict, |()| Try::Done(true)))
         })
     }
 
-    /// Records an event: an attempt made elsewhere, a consent, an opt-out,
-    /// a hold, … (as [`contactguard::Ledger::record`]). State events make
-    /// the keys they are stored under persistent (they never expire).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Invalid`] for a time the ledger cannot store; the Redis
-    /// errors of [`complete`](RedisLedger::complete).
-    pub fn record(&self, event: &Event) -> Result<(), Error> {
-        let to = event.recipient().map(|t| self.keys.recipient(t));
-        let debt = event.debt().map(|d| self.keys.debt(d));
-        let entry = codec::encode_event(event, to.as_ref(), debt.as_ref())?;
-        let at = codec::to_ns(event.at()).ok_or_else(|| {
-            Error::Invalid(format!(
-                "the event's time `{}` is outside the range the ledger can record, 1677-09-21 to 2262-04-11",
-                event.at()
-            ))
-        })?;
-        let lookback = self.policy.lookback_seconds();
-        let cutoff = lookback.map(|l| at.saturating_sub((l + GRACE_SECONDS) * 1_000_000_000));
+    fn record(
+        &self,
+        event: &Event,
+        to: Option<&KeyHash>,
+        debt: Option<&KeyHash>,
+    ) -> Result<(), Error> {
+        let entry = codec::encode_event(event, to, debt)?;
+        let expire = contactguard::ledger::expire_after(&self.policy);
+        let cutoff =
+            contactguard::ledger::trim_before(&self.policy, event.at()).and_then(codec::to_ns);
         let keys: Vec<Vec<u8>> = to
             .iter()
             .map(|h| self.rec_key(h))
@@ -482,7 +507,7 @@ impl RedisLedger {
             let mut p = redis::pipe();
             p.atomic();
             for (k, list) in keys.iter().zip(&lists) {
-                append(&mut p, k, list, &entry, cutoff, lookback);
+                append(&mut p, k, list, &entry, cutoff, expire);
             }
             Ok(commit(&p, c)?.map_or(Try::Conflict, Try::Done))
         })
@@ -492,7 +517,8 @@ impl RedisLedger {
 /// Adds to `p` the commands appending `entry` to the list at `k` whose
 /// current contents are `list`: attempts older than `cutoff` are dropped
 /// (the list is rewritten) when the list holds no state event, and such a
-/// list expires `lookback + GRACE_SECONDS` after its last write; a list
+/// list expires `expire` (the policy's look-back and [`GRACE`]) after its
+/// last write; a list
 /// with a state event never expires.
 fn append(
     p: &mut redis::Pipeline,
@@ -500,7 +526,7 @@ fn append(
     list: &[Vec<u8>],
     entry: &[u8],
     cutoff: Option<i64>,
-    lookback: Option<i64>,
+    expire: Option<jiff::SignedDuration>,
 ) {
     let only_attempts = list
         .iter()
@@ -518,9 +544,9 @@ fn append(
         }
     }
     p.cmd("RPUSH").arg(k).arg(entry).ignore();
-    match lookback {
-        Some(l) if only_attempts => {
-            p.cmd("EXPIRE").arg(k).arg(l + GRACE_SECONDS).ignore();
+    match expire {
+        Some(e) if only_attempts => {
+            p.cmd("EXPIRE").arg(k).arg(e.as_secs()).ignore();
         }
         _ => {
             p.cmd("PERSIST").arg(k).ignore();
@@ -563,21 +589,8 @@ fn redis_denial(e: &Error) -> Decision {
     }
 }
 
-fn ledger_denial(message: String) -> Decision {
-    Decision {
-        allow: false,
-        denials: vec![Denial {
-            id: contactguard::ledger::LEDGER_RULE_ID.to_owned(),
-            cite: "contactguard ledger: what it can record; fail closed".to_owned(),
-            message,
-        }],
-        retry_at: None,
-        obligations: Vec::new(),
-    }
-}
-
 /// A Redis list's entries.
-type Entries = Vec<Vec<u8>>;
+type Entries_ = Vec<Vec<u8>>;
 
 /// In one round trip: drops any earlier WATCH, watches the recipient's and
 /// the debt's lists, and reads both, so a later EXEC fails if either changed.
@@ -585,8 +598,8 @@ fn watch_and_read(
     c: &mut Connection,
     rk: &[u8],
     dk: &[u8],
-) -> Result<(Entries, Entries), RedisError> {
-    let (_, _, rec, deb): (Value, Value, Entries, Entries) = redis::pipe()
+) -> Result<(Entries_, Entries_), RedisError> {
+    let (_, _, rec, deb): (Value, Value, Entries_, Entries_) = redis::pipe()
         .cmd("UNWATCH")
         .cmd("WATCH")
         .arg(rk)

@@ -14,7 +14,7 @@ use contactguard::ledger::{KeyedHash, Ledger};
 use contactguard::{
     Ask, AttemptResult, Channel, Consent, Event, Hold, HoldReason, OptOut, Place, Policy, Role,
 };
-use contactguard_redis::{Config, RedisLedger, REDIS_RULE_ID};
+use contactguard_redis::{Config, RedisLedger, GRACE_SECONDS, REDIS_RULE_ID};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -209,9 +209,15 @@ fn decisions_equal_the_in_memory_ledger() {
                         reason: HoldReason::PromiseToPay,
                         until: t.checked_add(jiff::SignedDuration::from_hours(30)).ok(),
                     }),
-                    _ => Event::attempt_from(&ask(&to, &debt, &t.to_string()), {
-                        AttemptResult::Conversation
-                    }),
+                    // An attempt made elsewhere, its outcome known or not.
+                    _ => Event::attempt_from(
+                        &ask(&to, &debt, &t.to_string()),
+                        if rng.below(2) == 0 {
+                            AttemptResult::Conversation
+                        } else {
+                            AttemptResult::Pending
+                        },
+                    ),
                 };
                 mem.record(&event).unwrap();
                 redis_ledger.record(&event).unwrap();
@@ -241,21 +247,88 @@ fn decisions_equal_the_in_memory_ledger() {
             if tickets.len() > 2 && rng.below(3) > 0 {
                 let i = usize::try_from(rng.below(tickets.len() as u64)).unwrap();
                 let (g, w) = tickets.swap_remove(i);
+                // Any outcome; `pending` is refused by both.
                 let result = AttemptResult::ALL
                     [usize::try_from(rng.below(AttemptResult::ALL.len() as u64)).unwrap()];
-                let want = mem.complete(&w, result);
-                let got = redis_ledger.complete(&g, result);
-                // The in-memory ledger may already have pruned an attempt
-                // Redis still keeps (lists with state events are not
-                // trimmed); pruned attempts no longer change decisions.
-                if want.is_ok() {
-                    assert!(got.is_ok(), "{name}, step {step}: {got:?}");
+                if result == AttemptResult::Pending {
+                    assert!(mem.complete(&w, result).is_err());
+                    assert!(redis_ledger.complete(&g, result).is_err());
+                    tickets.push((g, w));
+                } else {
+                    let want = mem.complete(&w, result);
+                    let got = redis_ledger.complete(&g, result);
+                    // Either ledger may already have dropped an attempt
+                    // older than the look-back that the other keeps (Redis
+                    // does not trim lists with state events; the in-memory
+                    // ledger prunes only when a list is full); such
+                    // attempts no longer change decisions.
+                    let old = mem.policy().lookback_seconds().is_some_and(|l| {
+                        w.at() < t - jiff::SignedDuration::from_secs(l + GRACE_SECONDS)
+                    });
+                    if !old {
+                        assert!(want.is_ok(), "{name}, step {step}: {want:?}");
+                        assert!(got.is_ok(), "{name}, step {step}: {got:?}");
+                    }
                 }
             }
             let check = ask(&to, &debt, &t.to_string());
             assert_eq!(redis_ledger.check(&check), mem.check(&check), "{name}");
         }
         assert!(allowed > 20, "{name}: only {allowed} admitted");
+    }
+}
+
+/// Issue 13's scenario: `cn` allows 6 unanswered calls a day (`cn.3`); with
+/// 5 recorded, three dialers racing `check_and_record` get one admission,
+/// so when every call in flight ends unanswered the day has 6.
+#[test]
+fn cn_calls_in_flight_never_end_the_day_past_cn_3() {
+    let Some(url) = url() else { return };
+    let policy = Policy::preset("cn").unwrap();
+    for round in 0..10 {
+        let cfg = config(&url, "cn3");
+        let first = RedisLedger::new(policy.clone(), SECRET, cfg.clone()).unwrap();
+        for i in 0..5 {
+            let a = ask(
+                "+8613800000000",
+                "loan-1",
+                &format!("2026-03-03T01:{i}0:00Z"),
+            );
+            first
+                .record(&Event::attempt_from(&a, AttemptResult::NoAnswer))
+                .unwrap();
+        }
+        let barrier = std::sync::Barrier::new(3);
+        let admitted: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..3)
+                .map(|i| {
+                    let (policy, cfg, barrier) = (policy.clone(), cfg.clone(), &barrier);
+                    s.spawn(move || {
+                        let dialer = RedisLedger::new(policy, SECRET, cfg).unwrap();
+                        let a = ask(
+                            "+8613800000000",
+                            "loan-1",
+                            &format!("2026-03-03T03:00:0{i}.{round}Z"),
+                        );
+                        barrier.wait();
+                        let got = dialer.check_and_record(&a);
+                        assert!(!is_redis_denial(&got.decision), "{:?}", got.decision);
+                        got.ticket.map(|t| (dialer, t))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().unwrap())
+                .collect()
+        });
+        assert_eq!(admitted.len(), 1, "round {round}");
+        for (dialer, t) in &admitted {
+            dialer.complete(t, AttemptResult::NoAnswer).unwrap();
+        }
+        // Six unanswered now: cn.3 denies the next call.
+        let next = first.check(&ask("+8613800000000", "loan-1", "2026-03-03T05:00:00Z"));
+        assert!(next.denials.iter().any(|d| d.id == "cn.3"), "{next:?}");
     }
 }
 

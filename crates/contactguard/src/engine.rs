@@ -19,7 +19,9 @@ mod objections;
 pub(crate) mod view;
 mod window;
 
-use conditions::{cond_unless, cond_when, deny_message, fixed_unless, fixed_when, when_at};
+use conditions::{
+    cond_unless, cond_when, deny_message, fixed_unless, fixed_when, unless_at, when_at,
+};
 use inconvenient::inconvenient;
 use limits::{cap, cooldown};
 use objections::{attorney, cease, hold, opt_out};
@@ -380,7 +382,7 @@ fn evaluate(ctx: &Ctx<'_>, i: usize, rule: &Rule, t: Timestamp) -> Verdict {
         return Verdict::NotApplicable;
     }
     if let Some(u) = &rule.unless {
-        if unless && when_at(ctx, u, t) {
+        if unless && unless_at(ctx, u, t) {
             return Verdict::Lifted;
         }
     }

@@ -21,15 +21,20 @@
 //! `decide` ignores them.
 //!
 //! **Pending attempts.** An attempt admitted by `check_and_record` is stored
-//! as *pending* until [`complete`](Ledger::complete) gives its result. While
-//! pending it counts as a `conversation` (for `call`, `voicemail_drop`,
-//! `visit`) or as `delivered` (for `sms`, `email`, `letter`, `push`): the
-//! results that count towards the most caps, start cool-downs, and mean the
-//! debtor was reached (which keeps the out-of-contact exception closed). So
-//! the ledger never admits more while an outcome is unknown than it would
-//! after the worst outcome. A pending attempt's result may be counted less
-//! strictly by a cap that counts only unanswered calls; that is the price of
-//! one conservative reading, and completing promptly removes it.
+//! with result [`AttemptResult::Pending`] until [`complete`](Ledger::complete)
+//! gives its result (an attempt never completed stays pending until pruning
+//! drops it). The engine reads a pending attempt as whichever outcome is
+//! stricter for each rule, since it may still become any of them: it counts
+//! under every cap and starts every cool-down whatever their result filters
+//! (a cap of unanswered calls and a cap of conversations both count it), it
+//! ends a prior-consent window as a conversation would, and for the
+//! out-of-contact condition it reads as reached where that keeps an
+//! exception closed and as not reached where that makes a rule apply. So
+//! with N calls in flight and any outcomes, no cap ends the day past its
+//! limit; the price is capacity held by outcomes not reported yet, which
+//! completing promptly gives back. `decide` over a
+//! [`History`](crate::History) with `pending` attempts reads them the same
+//! way, so every backend and binding agrees.
 //!
 //! # Bounded memory
 //!
@@ -85,6 +90,18 @@
 //! cut (checks continue, writes wait); [`restore`](Ledger::restore) builds
 //! the new state aside and swaps it in under every shard's write lock.
 //!
+//! # Backends: one contract
+//!
+//! What is admitted and as what, time order within [`MAX_SKEW`], the
+//! [`Admission`] and [`Ticket`], what [`complete`] accepts and the
+//! retention ([`GRACE`], [`trim_before`]) are this module's functions
+//! ([`check_and_record`], [`complete`], [`record`], [`check`]), written
+//! once. A backend implements [`Storage`]: read a recipient's and a debt's
+//! entries, append a pending attempt to both atomically with that read,
+//! complete it, record an event. [`MemoryStore`] (the default of
+//! [`Ledger`]) is one; `contactguard-redis` is another, and
+//! [`Ledger::over`] runs the contract over any.
+//!
 //! # Examples
 //!
 //! ```
@@ -123,25 +140,30 @@
 //! assert!(!restarted.check(&ask).allow);
 //! ```
 
+mod contract;
 mod crc;
 mod error;
 mod hash;
+mod journal;
 mod snapshot;
 mod store;
 
+pub use contract::{
+    check, check_and_record, complete, expire_after, ledger_denial, record, trim_before, Admission,
+    AdmitStep, Entries, KeyHash, Storage, Ticket, GRACE, LEDGER_RULE_ID, MAX_SKEW,
+};
 pub use error::LedgerError;
+pub use journal::{Fsync, Journaled, Replayed};
 
 use crate::engine::decide_view;
 use crate::engine::view::View;
-use crate::model::{Ask, AttemptResult, Decision, Denial, Event, Inconvenient};
+use crate::model::{Ask, AttemptResult, Decision, Event, Inconvenient};
 use crate::Policy;
 use hash::{KeyHasher, Kh};
 use jiff::Timestamp;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::fmt;
-use store::{
-    clamp_ns, idx, pending_result, place_byte, to_ns, Entry, Retention, Shard, Side, State,
-};
+use store::{clamp_ns, idx, place_byte, Entry, Retention, Shard, Side, State};
 
 /// The keyed hash the ledger stores recipient and debt keys under, for
 /// other ledger backends (such as `contactguard-redis`) that must hash keys
@@ -163,17 +185,17 @@ impl KeyedHash {
     }
 
     /// The 128-bit keyed hash of a recipient key, little-endian.
-    pub fn recipient(&self, to: &str) -> [u8; 16] {
+    pub fn recipient(&self, to: &str) -> KeyHash {
         kh_bytes(self.0.recipient(to))
     }
 
     /// The 128-bit keyed hash of a debt key, little-endian.
-    pub fn debt(&self, debt: &str) -> [u8; 16] {
+    pub fn debt(&self, debt: &str) -> KeyHash {
         kh_bytes(self.0.debt(debt))
     }
 }
 
-fn kh_bytes(k: Kh) -> [u8; 16] {
+fn kh_bytes(k: Kh) -> KeyHash {
     let mut out = [0u8; 16];
     for (o, b) in out
         .iter_mut()
@@ -184,21 +206,18 @@ fn kh_bytes(k: Kh) -> [u8; 16] {
     out
 }
 
+fn kh(b: &KeyHash) -> Kh {
+    let mut lo = [0u8; 8];
+    let mut hi = [0u8; 8];
+    lo.iter_mut()
+        .chain(hi.iter_mut())
+        .zip(b)
+        .for_each(|(o, i)| *o = *i);
+    Kh(u64::from_le_bytes(lo), u64::from_le_bytes(hi))
+}
+
 /// Number of shards (a power of two).
 pub(crate) const SHARDS: usize = 64;
-
-/// Opportunistic pruning keeps this much more than the look-back (one hour,
-/// in nanoseconds), for workers whose clocks differ slightly.
-const GRACE_NS: i64 = 3_600 * 1_000_000_000;
-
-/// How much older than the latest attempt recorded for its recipient or
-/// debt an ask to [`Ledger::check_and_record`] may be and still be decided
-/// as of that attempt's time (one minute).
-pub const MAX_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(60);
-const MAX_SKEW_NS: i64 = 60 * 1_000_000_000;
-
-/// Id of the denial given when an ask's time cannot be stored.
-pub const LEDGER_RULE_ID: &str = "contactguard.ledger";
 
 /// A shard on its own cache line, so that workers on different shards do
 /// not contend for one.
@@ -207,44 +226,27 @@ pub const LEDGER_RULE_ID: &str = "contactguard.ledger";
 pub(crate) struct Padded(pub(crate) RwLock<Shard>);
 
 /// Thread-safe contact history over a compiled policy, with atomic
-/// check-and-record. See the [module documentation](self).
-pub struct Ledger {
+/// check-and-record, over a [`Storage`] backend: the in-memory
+/// [`MemoryStore`] by default. See the [module documentation](self).
+pub struct Ledger<S = MemoryStore> {
     policy: Policy,
+    keys: KeyedHash,
+    store: S,
+}
+
+/// The in-memory backend: 64 shards of compact per-key lists behind
+/// `parking_lot` locks, pruned by the policy's retention (see the [module
+/// documentation](self#bounded-memory)).
+pub struct MemoryStore {
     retention: Retention,
-    keys: KeyHasher,
     shards: Box<[Padded]>,
 }
 
-/// The outcome of [`Ledger::check_and_record`]: the decision and, when the
-/// ask was allowed and recorded, the ticket that completes the attempt.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[must_use = "an admitted attempt is pending until its ticket is completed"]
-pub struct Admission {
-    /// The decision, as [`Ledger::check`] would have returned it for the
-    /// ask at [`at`](Admission::at).
-    pub decision: Decision,
-    /// The time the ask was decided at (and the attempt recorded at): the
-    /// ask's own time, or slightly later when another worker already
-    /// recorded a later attempt for the recipient or debt (see
-    /// [`Ledger::check_and_record`]).
-    pub at: Timestamp,
-    /// Present when the attempt was admitted and recorded as pending.
-    pub ticket: Option<Ticket>,
-}
-
-/// Identifies a pending attempt recorded by [`Ledger::check_and_record`],
-/// to report its result with [`Ledger::complete`]. Holds hashed keys only.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ticket {
-    to: Kh,
-    debt: Kh,
-    entry: Entry,
-}
-
-impl Ticket {
-    /// When the attempt was admitted (the ask's `at`).
-    pub fn at(&self) -> Timestamp {
-        store::from_ns(self.entry.at())
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("shards", &self.shards.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -268,11 +270,10 @@ pub struct LedgerStats {
     pub reserved_bytes: usize,
 }
 
-impl fmt::Debug for Ledger {
+impl<S> fmt::Debug for Ledger<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Ledger")
             .field("policy", &self.policy.name())
-            .field("shards", &self.shards.len())
             .finish_non_exhaustive()
     }
 }
@@ -330,30 +331,294 @@ impl<'a> Pair<RwLockWriteGuard<'a, Shard>> {
     }
 }
 
-impl Ledger {
-    /// An empty ledger over `policy`, hashing keys with a public default
-    /// key (see the [module documentation](self#keys)).
+impl Ledger<MemoryStore> {
+    /// An empty in-memory ledger over `policy`, hashing keys with a public
+    /// default key (see the [module documentation](self#keys)).
     pub fn new(policy: Policy) -> Ledger {
         Ledger::with_key(policy, b"")
     }
 
-    /// An empty ledger over `policy` that stores recipient and debt keys
-    /// hashed with a key derived from `secret`. Use at least 16 random
-    /// bytes, kept outside the snapshots; a snapshot restores only into a
-    /// ledger with the same secret.
+    /// An empty in-memory ledger over `policy` that stores recipient and
+    /// debt keys hashed with a key derived from `secret`. Use at least 16
+    /// random bytes, kept outside the snapshots; a snapshot restores only
+    /// into a ledger with the same secret.
     pub fn with_key(policy: Policy, secret: &[u8]) -> Ledger {
-        let retention = Retention::of(policy.inner());
+        let store = MemoryStore::new(&policy);
+        Ledger::over(policy, secret, store)
+    }
+
+    /// Drops attempts that can no longer change a decision for an ask at or
+    /// after `now`, and forgets recipients and debts left with no events.
+    /// Returns the number of attempts dropped. Call it periodically (say
+    /// every few minutes) with the current time; it takes each shard's
+    /// write lock in turn, never all at once.
+    pub fn prune(&self, now: Timestamp) -> usize {
+        self.store.prune(now)
+    }
+
+    /// What the ledger holds.
+    pub fn stats(&self) -> LedgerStats {
+        self.store.stats()
+    }
+
+    /// Writes the whole ledger to `w` as a versioned, checksummed binary
+    /// stream, incrementally (no copy of the ledger is built in memory).
+    /// Every shard is read-locked for the duration, so the snapshot is one
+    /// consistent cut: checks continue, writes wait. Pass a fast sink (a
+    /// buffered file, a `Vec`), not a slow network stream.
+    ///
+    /// The stream holds hashed keys only. Returns the number of bytes
+    /// written.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Io`] when writing fails.
+    pub fn snapshot<W: std::io::Write>(&self, w: W) -> Result<u64, LedgerError> {
+        self.store.snapshot(self.keys.0.fingerprint(), w)
+    }
+
+    /// Replaces the ledger's contents with a snapshot read from `r`.
+    ///
+    /// The new state is built aside and swapped in only once the whole
+    /// stream has been read and verified; on any error the ledger is left
+    /// exactly as it was.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::NotASnapshot`], [`LedgerError::UnsupportedVersion`],
+    /// [`LedgerError::KeyMismatch`] (written under another secret),
+    /// [`LedgerError::Truncated`], [`LedgerError::ChecksumMismatch`],
+    /// [`LedgerError::Corrupt`], or [`LedgerError::Io`].
+    pub fn restore<R: std::io::Read>(&self, r: R) -> Result<(), LedgerError> {
+        self.store.restore(self.keys.0.fingerprint(), r)
+    }
+}
+
+impl Ledger<Journaled<MemoryStore>> {
+    /// An in-memory ledger whose every write is journaled to `journal`
+    /// before it is acknowledged (see [`Journaled`]): restored from
+    /// `snapshot` (the last [`checkpoint`](Ledger::checkpoint), if any),
+    /// then from the journal written since, whose torn tail, if any, is
+    /// truncated. Returns what the replay found. The ledger does no other
+    /// I/O than on the readers and files it is given.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`restore`](Ledger::restore) for the snapshot, and
+    /// for the journal: [`LedgerError::Io`], [`LedgerError::NotASnapshot`]
+    /// (not a journal), [`LedgerError::KeyMismatch`],
+    /// [`LedgerError::Corrupt`] (damaged before its end).
+    pub fn with_journal<R: std::io::Read>(
+        policy: Policy,
+        secret: &[u8],
+        snapshot: Option<R>,
+        journal: std::fs::File,
+        fsync: Fsync,
+    ) -> Result<(Self, Replayed), LedgerError> {
+        let keys = KeyedHash::new(secret);
+        let fingerprint = keys.0.fingerprint();
+        let store = MemoryStore::new(&policy);
+        if let Some(r) = snapshot {
+            store.restore(fingerprint, r)?;
+        }
+        let (store, replayed) = Journaled::open(store, journal, fsync, fingerprint)?;
+        Ok((
+            Ledger {
+                policy,
+                keys,
+                store,
+            },
+            replayed,
+        ))
+    }
+
+    /// Writes a snapshot to `w`, calls `durable` (make the snapshot
+    /// durable and current: sync it, rename it over the previous one), and
+    /// only when that succeeds empties the journal. Writes wait meanwhile;
+    /// checks continue. Returns the snapshot's size.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Io`] when writing, `durable` or emptying the journal
+    /// fails; the journal is then kept.
+    pub fn checkpoint<W: std::io::Write>(
+        &self,
+        w: W,
+        durable: impl FnOnce() -> std::io::Result<()>,
+    ) -> Result<u64, LedgerError> {
+        let fingerprint = self.keys.0.fingerprint();
+        self.store.checkpoint(|s| {
+            let n = s.snapshot(fingerprint, w)?;
+            durable()?;
+            Ok(n)
+        })
+    }
+
+    /// What the ledger holds.
+    pub fn stats(&self) -> LedgerStats {
+        self.store.inner().stats()
+    }
+
+    /// As [`Ledger::snapshot`]; the journal is kept (see
+    /// [`checkpoint`](Ledger::checkpoint) to empty it).
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Io`] when writing fails.
+    pub fn snapshot<W: std::io::Write>(&self, w: W) -> Result<u64, LedgerError> {
+        self.store.inner().snapshot(self.keys.0.fingerprint(), w)
+    }
+
+    /// As [`Ledger::prune`] (pruning is not journaled: it drops only what
+    /// no decision reads, and a replay prunes again).
+    pub fn prune(&self, now: Timestamp) -> usize {
+        self.store.inner().prune(now)
+    }
+}
+
+impl<S: Storage> Ledger<S> {
+    /// A ledger over `policy` on any backend, hashing keys with a key
+    /// derived from `secret` (as [`Ledger::with_key`]).
+    pub fn over(policy: Policy, secret: &[u8], store: S) -> Ledger<S> {
         Ledger {
             policy,
-            retention,
-            keys: KeyHasher::from_secret(secret),
-            shards: (0..SHARDS).map(|_| Padded::default()).collect(),
+            keys: KeyedHash::new(secret),
+            store,
         }
     }
 
     /// The policy the ledger decides with.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The backend.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Decides `ask` against the recorded history, without recording it.
+    ///
+    /// Never fails: like [`decide`](crate::decide), anything that cannot be
+    /// evaluated (the backend failing included) is a denial with a reason.
+    pub fn check(&self, ask: &Ask) -> Decision {
+        check(&self.store, &self.policy, &self.keys, ask).unwrap_or_else(|e| store_denial(&e))
+    }
+
+    /// Decides `ask` and, if it is allowed, records the attempt as pending,
+    /// in one atomic step: no other operation on the recipient or the debt
+    /// runs in between. Report the outcome with [`complete`](Ledger::complete).
+    ///
+    /// **Pending.** Until completed, the attempt is
+    /// [`AttemptResult::Pending`] and counts under every cap and cool-down
+    /// it could fall under once its result is known (see the [module
+    /// documentation](self)): with a cap of N unanswered calls, N - 1
+    /// recorded and several asks racing, one is admitted, and the day ends
+    /// with at most N whatever the outcomes.
+    ///
+    /// **Time order.** Admission is exact when attempts are admitted in
+    /// time order: an ask never sees attempts recorded after its own time,
+    /// so a worker whose clock is behind could otherwise slip past a cap
+    /// another worker just filled. An ask up to [`MAX_SKEW`] older than the
+    /// latest attempt recorded for its recipient or debt is therefore
+    /// decided and recorded as of that attempt's time ([`Admission::at`]);
+    /// an ask older than that is denied with rule id [`LEDGER_RULE_ID`]
+    /// (fail closed: a clock is wrong, or the attempt belongs in
+    /// [`record`](Ledger::record)).
+    ///
+    /// An ask whose time the ledger cannot store (before 1677 or after
+    /// 2262), or that the backend cannot record (a full table), is denied
+    /// with rule id [`LEDGER_RULE_ID`]. The contract is the module's
+    /// function [`check_and_record`], shared by every backend.
+    pub fn check_and_record(&self, ask: &Ask) -> Admission {
+        check_and_record(&self.store, &self.policy, &self.keys, ask).unwrap_or_else(|e| Admission {
+            decision: store_denial(&e),
+            at: ask.at,
+            ticket: None,
+        })
+    }
+
+    /// Sets the result of a pending attempt admitted by
+    /// [`check_and_record`](Ledger::check_and_record).
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::UnknownTicket`] when no pending attempt matches: it
+    /// was already completed or pruned. [`LedgerError::PendingOutcome`]
+    /// when `result` is [`AttemptResult::Pending`].
+    pub fn complete(&self, ticket: &Ticket, result: AttemptResult) -> Result<(), S::Error> {
+        complete(&self.store, ticket, result)
+    }
+
+    /// Records an event: an attempt made (for instance through another
+    /// system; `pending` when its outcome is not known yet), or a consent,
+    /// opt-out, cease, hold, … Events may arrive in any order; same-instant
+    /// events keep the order recorded.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::TimeOutOfRange`] for an event before 1677-09-21 or
+    /// after 2262-04-11, which the ledger cannot store;
+    /// [`LedgerError::Capacity`] when the in-memory store is full. Nothing
+    /// is recorded.
+    pub fn record(&self, event: &Event) -> Result<(), S::Error> {
+        record(&self.store, &self.keys, event)
+    }
+}
+
+fn store_denial(e: &impl fmt::Display) -> Decision {
+    ledger_denial(format!("{e} (fail closed)"))
+}
+
+/// One decision's view of the in-memory store: the locked shards of the
+/// recipient and the debt.
+struct MemEntries<'a> {
+    rec: &'a Shard,
+    debt_shard: &'a Shard,
+    to: Kh,
+    debt: Kh,
+}
+
+impl Entries for MemEntries<'_> {
+    fn latest_attempt(&self) -> Option<Timestamp> {
+        [
+            self.rec
+                .recipients
+                .get(&self.to)
+                .and_then(store::Slot::latest_attempt),
+            self.debt_shard
+                .debts
+                .get(&self.debt)
+                .and_then(store::Slot::latest_attempt),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .map(store::from_ns)
+    }
+
+    fn decide(&self, policy: &Policy, ask: &Ask) -> Decision {
+        decide_in(policy, ask, self.rec, self.debt_shard, self.to, self.debt)
+    }
+}
+
+fn attempt_entry(t: &Ticket) -> Option<Entry> {
+    Some(Entry::attempt(
+        contract::to_ns(t.at())?,
+        idx(t.channel()),
+        idx(t.role()),
+        AttemptResult::Pending,
+        place_byte(t.place()),
+    ))
+}
+
+impl MemoryStore {
+    /// An empty store keeping what `policy`'s rules can read.
+    pub fn new(policy: &Policy) -> MemoryStore {
+        MemoryStore {
+            retention: Retention::of(policy.inner()),
+            shards: (0..SHARDS).map(|_| Padded::default()).collect(),
+        }
     }
 
     #[expect(
@@ -402,238 +667,6 @@ impl Ledger {
         }
     }
 
-    /// Decides `ask` against the recorded history, without recording it.
-    ///
-    /// Never fails: like [`decide`](crate::decide), anything that cannot be
-    /// evaluated is a denial with a reason.
-    pub fn check(&self, ask: &Ask) -> Decision {
-        let to = self.keys.recipient(&ask.to);
-        let debt = self.keys.debt(&ask.debt);
-        let g = self.read_pair(to, debt);
-        decide_in(&self.policy, ask, g.rec(), g.debt(), to, debt)
-    }
-
-    /// Decides `ask` and, if it is allowed, records the attempt as pending,
-    /// in one atomic step: no other operation on the recipient or the debt
-    /// runs in between. Report the outcome with [`complete`](Ledger::complete).
-    ///
-    /// **Time order.** Admission is exact when attempts are admitted in
-    /// time order: an ask never sees attempts recorded after its own time,
-    /// so a worker whose clock is behind could otherwise slip past a cap
-    /// another worker just filled. An ask up to [`MAX_SKEW`] older than the
-    /// latest attempt recorded for its recipient or debt is therefore
-    /// decided and recorded as of that attempt's time ([`Admission::at`]);
-    /// an ask older than that is denied with rule id [`LEDGER_RULE_ID`]
-    /// (fail closed: a clock is wrong, or the attempt belongs in
-    /// [`record`](Ledger::record)).
-    ///
-    /// An ask whose time the ledger cannot store (before 1677 or after
-    /// 2262) is denied with rule id [`LEDGER_RULE_ID`].
-    pub fn check_and_record(&self, ask: &Ask) -> Admission {
-        let Some(asked) = to_ns(ask.at) else {
-            return Admission {
-                decision: out_of_range(ask.at),
-                at: ask.at,
-                ticket: None,
-            };
-        };
-        let to = self.keys.recipient(&ask.to);
-        let debt = self.keys.debt(&ask.debt);
-        let mut g = self.write_pair(to, debt);
-        let latest = [
-            g.rec()
-                .recipients
-                .get(&to)
-                .and_then(store::Slot::latest_attempt),
-            g.debt()
-                .debts
-                .get(&debt)
-                .and_then(store::Slot::latest_attempt),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
-        let at = match latest {
-            Some(l) if l > asked => {
-                if l - asked > MAX_SKEW_NS {
-                    return Admission {
-                        decision: ledger_denial(format!(
-                            "an attempt for this recipient or debt is already recorded at {}, more than a minute after this ask; check_and_record admits in time order (fail closed)",
-                            store::from_ns(l),
-                        )),
-                        at: ask.at,
-                        ticket: None,
-                    };
-                }
-                l
-            }
-            _ => asked,
-        };
-        let moved;
-        let ask = if at == asked {
-            ask
-        } else {
-            moved = Ask {
-                at: store::from_ns(at),
-                ..ask.clone()
-            };
-            &moved
-        };
-        let decision = decide_in(&self.policy, ask, g.rec(), g.debt(), to, debt);
-        if !decision.allow {
-            return Admission {
-                decision,
-                at: ask.at,
-                ticket: None,
-            };
-        }
-        let entry = Entry::attempt(
-            at,
-            idx(ask.channel),
-            idx(ask.role),
-            idx(pending_result(ask.channel)),
-            true,
-            place_byte(ask.place),
-        );
-        if self.insert_attempt(&mut g, to, debt, entry).is_err() {
-            return Admission {
-                decision: ledger_denial(
-                    "the recipient already has 65,536 debts with retained attempts, the most the ledger stores (fail closed)".to_owned(),
-                ),
-                at: ask.at,
-                ticket: None,
-            };
-        }
-        Admission {
-            decision,
-            at: ask.at,
-            ticket: Some(Ticket { to, debt, entry }),
-        }
-    }
-
-    /// Sets the result of a pending attempt admitted by
-    /// [`check_and_record`](Ledger::check_and_record).
-    ///
-    /// # Errors
-    ///
-    /// [`LedgerError::UnknownTicket`] when no pending attempt matches: it
-    /// was already completed or pruned.
-    pub fn complete(&self, ticket: &Ticket, result: AttemptResult) -> Result<(), LedgerError> {
-        let mut g = self.write_pair(ticket.to, ticket.debt);
-        let r = idx(result);
-        let a = g
-            .rec_mut()
-            .recipients
-            .get_mut(&ticket.to)
-            .is_some_and(|s| s.complete(&ticket.entry, Some(ticket.debt), r));
-        let b = g
-            .debt_mut()
-            .debts
-            .get_mut(&ticket.debt)
-            .is_some_and(|s| s.complete(&ticket.entry, None, r));
-        if a || b {
-            Ok(())
-        } else {
-            Err(LedgerError::UnknownTicket)
-        }
-    }
-
-    /// Records an event: an attempt made (for instance through another
-    /// system), or a consent, opt-out, cease, hold, … Events may arrive in
-    /// any order; same-instant events keep the order recorded.
-    ///
-    /// # Errors
-    ///
-    /// [`LedgerError::TimeOutOfRange`] for an event before 1677-09-21 or
-    /// after 2262-04-11, which the ledger cannot store; nothing is recorded.
-    pub fn record(&self, event: &Event) -> Result<(), LedgerError> {
-        let at = to_ns(event.at()).ok_or(LedgerError::TimeOutOfRange(event.at()))?;
-        let k = &self.keys;
-        let (to, debt, state) = match event {
-            Event::Attempt(a) => {
-                let to = k.recipient(&a.to);
-                let debt = k.debt(&a.debt);
-                let entry = Entry::attempt(
-                    at,
-                    idx(a.channel),
-                    idx(a.role),
-                    idx(a.result),
-                    false,
-                    place_byte(a.place),
-                );
-                let mut g = self.write_pair(to, debt);
-                return self.insert_attempt(&mut g, to, debt, entry);
-            }
-            Event::Consent(c) => (
-                Some(k.recipient(&c.to)),
-                None,
-                State::Consent {
-                    channel: c.channel,
-                    granted: c.granted,
-                    kind: c.kind.as_deref().map(Box::from),
-                },
-            ),
-            Event::OptOut(o) => (
-                Some(k.recipient(&o.to)),
-                None,
-                State::OptOut {
-                    channel: o.channel,
-                    place: o.place,
-                },
-            ),
-            Event::Cease(c) => {
-                let debt = k.debt(&c.debt);
-                (Some(k.recipient(&c.to)), Some(debt), State::Cease { debt })
-            }
-            Event::Attorney(a) => {
-                let (to, debt) = (k.recipient(&a.to), k.debt(&a.debt));
-                (Some(to), Some(debt), State::Attorney { to, debt })
-            }
-            Event::Hold(h) => (
-                None,
-                Some(k.debt(&h.debt)),
-                State::Hold {
-                    reason: h.reason,
-                    until: h.until,
-                },
-            ),
-            Event::PriorConsentToContact(p) => {
-                let debt = k.debt(&p.debt);
-                (
-                    Some(k.recipient(&p.to)),
-                    Some(debt),
-                    State::PriorConsent {
-                        debt,
-                        until: p.until,
-                        granted: p.granted,
-                    },
-                )
-            }
-            Event::RequestContact(r) => {
-                let debt = r.debt.as_deref().map(|d| k.debt(d));
-                (
-                    Some(k.recipient(&r.to)),
-                    debt,
-                    State::RequestContact { debt },
-                )
-            }
-            Event::Inconvenient(i) => (
-                Some(k.recipient(&i.to)),
-                None,
-                State::Inconvenient(Box::new(Inconvenient {
-                    to: String::new(),
-                    ..i.clone()
-                })),
-            ),
-            Event::Unreachable(u) => (
-                Some(k.recipient(&u.to)),
-                Some(k.debt(&u.debt)),
-                State::Unreachable,
-            ),
-        };
-        self.insert_state(to, debt, at, state)
-    }
-
     fn insert_attempt(
         &self,
         g: &mut Pair<RwLockWriteGuard<'_, Shard>>,
@@ -641,25 +674,24 @@ impl Ledger {
         debt: Kh,
         entry: Entry,
     ) -> Result<(), LedgerError> {
+        const FULL: LedgerError =
+            LedgerError::Capacity("65,536 debts with retained attempts for one recipient");
         if g.rec()
             .recipients
             .get(&to)
             .is_some_and(|s| !s.has_room_for_debt(debt))
         {
-            return Err(LedgerError::Capacity(
-                "65,536 debts with retained attempts for one recipient",
-            ));
+            return Err(FULL);
         }
-        let cutoff = self.retention.cutoff(entry.at().saturating_sub(GRACE_NS));
+        let grace = GRACE.as_secs() * 1_000_000_000;
+        let cutoff = self.retention.cutoff(entry.at().saturating_sub(grace));
         let ret = &self.retention;
         g.rec_mut()
             .recipients
             .entry(to)
             .or_default()
             .insert_attempt(entry, debt, cutoff.map(|c| (c, ret)))
-            .ok_or(LedgerError::Capacity(
-                "65,536 debts with retained attempts for one recipient",
-            ))?;
+            .ok_or(FULL)?;
         g.debt_mut()
             .debts
             .entry(debt)
@@ -716,12 +748,7 @@ impl Ledger {
         Ok(())
     }
 
-    /// Drops attempts that can no longer change a decision for an ask at or
-    /// after `now`, and forgets recipients and debts left with no events.
-    /// Returns the number of attempts dropped. Call it periodically (say
-    /// every few minutes) with the current time; it takes each shard's
-    /// write lock in turn, never all at once.
-    pub fn prune(&self, now: Timestamp) -> usize {
+    fn prune(&self, now: Timestamp) -> usize {
         let Some(cutoff) = self.retention.cutoff(clamp_ns(now)) else {
             return 0;
         };
@@ -747,8 +774,7 @@ impl Ledger {
         removed
     }
 
-    /// What the ledger holds.
-    pub fn stats(&self) -> LedgerStats {
+    fn stats(&self) -> LedgerStats {
         let mut s = LedgerStats::default();
         for p in self.shards.iter() {
             let g = p.0.read();
@@ -773,39 +799,15 @@ impl Ledger {
         s
     }
 
-    /// Writes the whole ledger to `w` as a versioned, checksummed binary
-    /// stream, incrementally (no copy of the ledger is built in memory).
-    /// Every shard is read-locked for the duration, so the snapshot is one
-    /// consistent cut: checks continue, writes wait. Pass a fast sink (a
-    /// buffered file, a `Vec`), not a slow network stream.
-    ///
-    /// The stream holds hashed keys only. Returns the number of bytes
-    /// written.
-    ///
-    /// # Errors
-    ///
-    /// [`LedgerError::Io`] when writing fails.
-    pub fn snapshot<W: std::io::Write>(&self, w: W) -> Result<u64, LedgerError> {
+    fn snapshot<W: std::io::Write>(&self, fingerprint: u64, w: W) -> Result<u64, LedgerError> {
         let guards: Vec<RwLockReadGuard<'_, Shard>> =
             self.shards.iter().map(|p| p.0.read()).collect();
         let shards: Vec<&Shard> = guards.iter().map(|g| &**g).collect();
-        snapshot::write(&shards, self.keys.fingerprint(), w)
+        snapshot::write(&shards, fingerprint, w)
     }
 
-    /// Replaces the ledger's contents with a snapshot read from `r`.
-    ///
-    /// The new state is built aside and swapped in only once the whole
-    /// stream has been read and verified; on any error the ledger is left
-    /// exactly as it was.
-    ///
-    /// # Errors
-    ///
-    /// [`LedgerError::NotASnapshot`], [`LedgerError::UnsupportedVersion`],
-    /// [`LedgerError::KeyMismatch`] (written under another secret),
-    /// [`LedgerError::Truncated`], [`LedgerError::ChecksumMismatch`],
-    /// [`LedgerError::Corrupt`], or [`LedgerError::Io`].
-    pub fn restore<R: std::io::Read>(&self, r: R) -> Result<(), LedgerError> {
-        let mut fresh = snapshot::read(r, self.keys.fingerprint())?;
+    fn restore<R: std::io::Read>(&self, fingerprint: u64, r: R) -> Result<(), LedgerError> {
+        let mut fresh = snapshot::read(r, fingerprint)?;
         let mut guards: Vec<RwLockWriteGuard<'_, Shard>> =
             self.shards.iter().map(|p| p.0.write()).collect();
         for (g, new) in guards.iter_mut().zip(fresh.iter_mut()) {
@@ -815,6 +817,128 @@ impl Ledger {
         // The old state is freed here, outside the locks.
         drop(fresh);
         Ok(())
+    }
+}
+
+impl Storage for MemoryStore {
+    type Error = LedgerError;
+
+    fn read<T>(
+        &self,
+        to: &KeyHash,
+        debt: &KeyHash,
+        f: &mut dyn FnMut(&dyn Entries) -> T,
+    ) -> Result<T, LedgerError> {
+        let (to, debt) = (kh(to), kh(debt));
+        let g = self.read_pair(to, debt);
+        Ok(f(&MemEntries {
+            rec: g.rec(),
+            debt_shard: g.debt(),
+            to,
+            debt,
+        }))
+    }
+
+    fn admit<T>(
+        &self,
+        to: &KeyHash,
+        debt: &KeyHash,
+        step: &mut AdmitStep<'_, T>,
+    ) -> Result<T, LedgerError> {
+        let (to, debt) = (kh(to), kh(debt));
+        let mut g = self.write_pair(to, debt);
+        let (out, ticket) = step(&MemEntries {
+            rec: g.rec(),
+            debt_shard: g.debt(),
+            to,
+            debt,
+        });
+        if let Some(t) = ticket {
+            let entry = attempt_entry(&t).ok_or(LedgerError::TimeOutOfRange(t.at()))?;
+            self.insert_attempt(&mut g, to, debt, entry)?;
+        }
+        Ok(out)
+    }
+
+    fn complete(&self, ticket: &Ticket, result: AttemptResult) -> Result<bool, LedgerError> {
+        let Some(want) = attempt_entry(ticket) else {
+            return Ok(false);
+        };
+        let (to, debt) = (kh(ticket.recipient()), kh(ticket.debt()));
+        let mut g = self.write_pair(to, debt);
+        let a = g
+            .rec_mut()
+            .recipients
+            .get_mut(&to)
+            .is_some_and(|s| s.complete(&want, Some(debt), result));
+        let b = g
+            .debt_mut()
+            .debts
+            .get_mut(&debt)
+            .is_some_and(|s| s.complete(&want, None, result));
+        Ok(a || b)
+    }
+
+    fn record(
+        &self,
+        event: &Event,
+        to: Option<&KeyHash>,
+        debt: Option<&KeyHash>,
+    ) -> Result<(), LedgerError> {
+        let at = contract::to_ns(event.at()).ok_or(LedgerError::TimeOutOfRange(event.at()))?;
+        let (to, debt) = (to.map(kh), debt.map(kh));
+        let state = match event {
+            Event::Attempt(a) => {
+                let (Some(to), Some(debt)) = (to, debt) else {
+                    return Ok(());
+                };
+                let entry = Entry::attempt(
+                    at,
+                    idx(a.channel),
+                    idx(a.role),
+                    a.result,
+                    place_byte(a.place),
+                );
+                let mut g = self.write_pair(to, debt);
+                return self.insert_attempt(&mut g, to, debt, entry);
+            }
+            Event::Consent(c) => State::Consent {
+                channel: c.channel,
+                granted: c.granted,
+                kind: c.kind.as_deref().map(Box::from),
+            },
+            Event::OptOut(o) => State::OptOut {
+                channel: o.channel,
+                place: o.place,
+            },
+            Event::Cease(_) => match debt {
+                Some(debt) => State::Cease { debt },
+                None => return Ok(()),
+            },
+            Event::Attorney(_) => match (to, debt) {
+                (Some(to), Some(debt)) => State::Attorney { to, debt },
+                _ => return Ok(()),
+            },
+            Event::Hold(h) => State::Hold {
+                reason: h.reason,
+                until: h.until,
+            },
+            Event::PriorConsentToContact(p) => match debt {
+                Some(debt) => State::PriorConsent {
+                    debt,
+                    until: p.until,
+                    granted: p.granted,
+                },
+                None => return Ok(()),
+            },
+            Event::RequestContact(_) => State::RequestContact { debt },
+            Event::Inconvenient(i) => State::Inconvenient(Box::new(Inconvenient {
+                to: String::new(),
+                ..i.clone()
+            })),
+            Event::Unreachable(_) => State::Unreachable,
+        };
+        self.insert_state(to, debt, at, state)
     }
 }
 
@@ -835,23 +959,4 @@ fn decide_in(
         s.view(Side::Debt, cut, to, debt, &mut view.debt);
     }
     decide_view(policy.inner(), ask, view)
-}
-
-fn out_of_range(at: Timestamp) -> Decision {
-    ledger_denial(format!(
-        "the ask's time `{at}` is outside the range the ledger can record, 1677-09-21 to 2262-04-11 (fail closed)"
-    ))
-}
-
-fn ledger_denial(message: String) -> Decision {
-    Decision {
-        allow: false,
-        denials: vec![Denial {
-            id: LEDGER_RULE_ID.to_owned(),
-            cite: "contactguard ledger: what it can record; fail closed".to_owned(),
-            message,
-        }],
-        retry_at: None,
-        obligations: Vec::new(),
-    }
 }

@@ -139,6 +139,13 @@ wire_enum! {
         Delivered = "delivered",
         /// Sending or dialling failed.
         Failed = "failed",
+        /// Admitted, outcome not reported yet (a ledger's attempt between
+        /// `check_and_record` and `complete`). It may still turn out to be
+        /// any other result, so every rule reads it as whichever result is
+        /// stricter for that rule: it counts under every cap and starts
+        /// every cool-down, whatever their result filters (see
+        /// `docs/DESIGN.md`, "Why does a pending attempt count everywhere?").
+        Pending = "pending",
     }
 }
 

@@ -36,6 +36,18 @@ const RESULTS: &[&str] = &[
     "delivered",
     "failed",
 ];
+/// Results of history attempts: a policy's filters name real outcomes,
+/// and a history may also hold `pending` attempts (admitted, outcome not
+/// reported yet), which match every result filter.
+const EVENT_RESULTS: &[&str] = &[
+    "not_connected",
+    "no_answer",
+    "voicemail",
+    "conversation",
+    "delivered",
+    "failed",
+    "pending",
+];
 const ROLES: &[&str] = &["debtor", "spouse", "third_party"];
 const REASONS: &[&str] = &["dispute", "repayment_plan", "complaint"];
 /// Around the US and UK DST changes of 2026, and an ordinary month.
@@ -282,6 +294,12 @@ fn in_scope(scope: &str, ask: &RefAsk, to: &str, debt: &str) -> bool {
     }
 }
 
+/// A pending attempt may still turn out to be any result: it matches every
+/// (non-empty) result filter.
+fn result_matches(results: &[&str], result: &str) -> bool {
+    result == "pending" || results.contains(&result)
+}
+
 /// Whether one rule denies the ask at instant `t`, reading `events`
 /// (already limited to those at or before the ask).
 fn ref_denies(rule: &RuleGen, ask: &RefAsk, events: &[Ev], t: Timestamp) -> bool {
@@ -314,7 +332,7 @@ fn ref_denies(rule: &RuleGen, ask: &RefAsk, events: &[Ev], t: Timestamp) -> bool
                 .iter()
                 .filter_map(|e| match e {
                     Ev::Attempt { at, channel, to, debt, result, .. }
-                        if in_scope(scope, ask, to, debt) && channels.contains(channel) && results.contains(result) =>
+                        if in_scope(scope, ask, to, debt) && channels.contains(channel) && result_matches(results, result) =>
                     {
                         Some(*at)
                     }
@@ -349,7 +367,7 @@ fn ref_denies(rule: &RuleGen, ask: &RefAsk, events: &[Ev], t: Timestamp) -> bool
         }
         Shape::Cooldown { scope, period, channels, results } => events.iter().any(|e| match e {
             Ev::Attempt { at, channel, to, debt, result, .. }
-                if in_scope(scope, ask, to, debt) && channels.contains(channel) && results.contains(result) =>
+                if in_scope(scope, ask, to, debt) && channels.contains(channel) && result_matches(results, result) =>
             {
                 match period {
                     Period::Rolling(m) => t < *at + SignedDuration::from_mins(*m),
@@ -526,7 +544,7 @@ fn event(ask_at: Timestamp) -> impl Strategy<Value = Ev> {
             proptest::sample::select(vec!["c1", "c2"]),
             proptest::sample::select(ROLES),
             proptest::sample::select(vec!["d1", "d2"]),
-            proptest::sample::select(RESULTS)
+            proptest::sample::select(EVENT_RESULTS)
         )
             .prop_map(move |(m, channel, to, role, debt, result)| Ev::Attempt {
                 at: ask_at - SignedDuration::from_mins(m),
@@ -683,7 +701,7 @@ proptest! {
     }
 
     #[test]
-    fn events_older_than_the_horizon_never_change_a_decision(c in case(), extra in proptest::collection::vec((0i64..1000, 0usize..4, 0usize..6), 1..10)) {
+    fn events_older_than_the_horizon_never_change_a_decision(c in case(), extra in proptest::collection::vec((0i64..1000, 0usize..4, 0usize..7), 1..10)) {
         let policy = c.policy();
         let Some(lookback) = policy.lookback_seconds() else { return Ok(()) };
         let ask = c.ask_at(c.ask_at);
@@ -691,7 +709,7 @@ proptest! {
         let before = decide(&policy, &ask, &History::from_events(events.clone()));
         for (minutes, ch, res) in extra {
             let at = c.ask_at - SignedDuration::from_secs(lookback) - SignedDuration::from_mins(minutes + 1);
-            events.push(Ev::Attempt { at, channel: CHANNELS[ch], to: "c1", role: "debtor", debt: "d1", result: RESULTS[res] }.to_event());
+            events.push(Ev::Attempt { at, channel: CHANNELS[ch], to: "c1", role: "debtor", debt: "d1", result: EVENT_RESULTS[res] }.to_event());
         }
         prop_assert_eq!(before, decide(&policy, &ask, &History::from_events(events)));
     }

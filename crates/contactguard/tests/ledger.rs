@@ -772,7 +772,7 @@ period = "day"
 // Pending attempts
 
 #[test]
-fn pending_counts_as_reached_until_completed() {
+fn pending_counts_under_every_result_filter_until_completed() {
     let p = policy(
         r#"
 [[rules]]
@@ -794,12 +794,13 @@ count = { results = ["conversation", "delivered"] }
     let ticket = first.ticket.unwrap();
     assert_eq!(ticket.at(), a.at);
 
-    // While pending the call counts as a conversation.
+    // While pending the call counts under a cap of conversations, as
+    // `decide` counts a `pending` attempt.
     let later = Ask {
         at: a.at + SignedDuration::from_mins(10),
         ..a.clone()
     };
-    let pending = History::from_events(vec![Event::attempt_from(&a, AttemptResult::Conversation)]);
+    let pending = History::from_events(vec![Event::attempt_from(&a, AttemptResult::Pending)]);
     assert!(!ledger.check(&later).allow);
     assert_eq!(ledger.check(&later), decide(&p, &later, &pending));
     assert!(ledger.check_and_record(&later).ticket.is_none());
@@ -817,8 +818,15 @@ count = { results = ["conversation", "delivered"] }
         .unwrap_err();
     assert!(matches!(err, LedgerError::UnknownTicket));
     assert_eq!(err.code(), "ledger.unknown_ticket");
+    // `pending` is not an outcome.
+    let again = ledger.check_and_record(&later_of(&later));
+    let t = again.ticket.unwrap();
+    let err = ledger.complete(&t, AttemptResult::Pending).unwrap_err();
+    assert_eq!(err.code(), "ledger.pending_outcome");
+    assert_eq!(ledger.stats().pending, 1);
+    ledger.complete(&t, AttemptResult::NoAnswer).unwrap();
 
-    // A text is pending as delivered.
+    // A pending text counts too.
     let sms = Ask {
         channel: Channel::Sms,
         at: a.at + SignedDuration::from_mins(20),

@@ -18,7 +18,7 @@
 //!   reaches the limit, so the check could have failed;
 //! - **the admitted attempts replay**: taken in time order, each admitted
 //!   ask is allowed by `decide` over the attempts admitted before it (read
-//!   as the ledger read them: pending ones as `conversation`/`delivered`);
+//!   as the ledger read them: pending ones as `pending`);
 //! - **the final ledger equals the replay**: `check` on probe asks gives
 //!   what `decide` gives over a `History` of every admitted attempt with its
 //!   final result, and the ledger holds no pending attempt.
@@ -63,15 +63,6 @@ struct Admitted {
     round: usize,
     /// Order in which admissions returned (breaks ties of equal times).
     seq: usize,
-}
-
-/// What a pending attempt counts as in the ledger (module docs of
-/// `contactguard::ledger`).
-fn pending_reading(channel: Channel) -> AttemptResult {
-    match channel {
-        Channel::Call | Channel::VoicemailDrop | Channel::Visit => AttemptResult::Conversation,
-        _ => AttemptResult::Delivered,
-    }
 }
 
 fn attempt(ask: &Ask, result: AttemptResult) -> Event {
@@ -354,8 +345,8 @@ fn check_once(s: &Scenario, seed: u64) {
 
     // 2. Replayed in time order, each admitted ask is allowed over the
     // attempts admitted before it, read as the ledger read them: with their
-    // final result once completed, as pending (`conversation`/`delivered`)
-    // while its round's completions had not yet run.
+    // final result once completed, as `pending` while its round's
+    // completions had not yet run.
     if s.replay {
         for (i, a) in admitted.iter().enumerate() {
             let history: History = admitted[..i]
@@ -363,7 +354,7 @@ fn check_once(s: &Scenario, seed: u64) {
                 .map(|b| {
                     let pending = s.completion == Completion::EndOfRound && b.round == a.round;
                     let r = if pending {
-                        pending_reading(b.ask.channel)
+                        AttemptResult::Pending
                     } else {
                         b.result
                     };
@@ -480,7 +471,7 @@ fn cn_calls(ask_debtor: fn(&mut Rng) -> Ask, completion: Completion) -> Scenario
         },
         completion,
         // With racing completions an attempt one thread still holds pending
-        // is read as a conversation by another: the replay, which sees final
+        // is read as pending by another: the replay, which sees final
         // results, is exact only when completions wait for the round's end.
         replay: completion == Completion::EndOfRound,
         caps: vec![
@@ -492,15 +483,14 @@ fn cn_calls(ask_debtor: fn(&mut Rng) -> Ask, completion: Completion) -> Scenario
                 counts: |a| is_call(a) && a.result == AttemptResult::Conversation,
                 must_fill: true,
             },
-            // cn.3 counts completed unanswered calls; attempts still pending
-            // count as conversations (the ledger's conservative reading), so
-            // up to the two pending beside the one completing at the limit
-            // may still end unanswered: six plus two.
+            // cn.3 counts unanswered calls; a pending attempt counts under
+            // it as well as under cn.2 (it may end either way), so the limit
+            // holds exactly whatever the outcomes.
             Cap {
-                rule: "cn.3 (unanswered calls a day, with the pending allowance)",
+                rule: "cn.3 (unanswered calls a day)",
                 key: Key::Recipient,
                 period: Period::Day,
-                limit: 6 + 2,
+                limit: 6,
                 counts: |a| is_call(a) && a.result != AttemptResult::Conversation,
                 must_fill: false,
             },
@@ -664,8 +654,13 @@ period = "day"
                 format!("debt-{}", rng.below(3)),
             )
         },
-        // The pending reading: conversation for calls, delivered otherwise.
-        result: |a, _| pending_reading(a.channel),
+        // Reached: conversation for calls, delivered otherwise (these caps
+        // count every result, so a pending attempt counts as its outcome
+        // will, and the replay is exact with racing completions).
+        result: |a, _| match a.channel {
+            Channel::Call => AttemptResult::Conversation,
+            _ => AttemptResult::Delivered,
+        },
         completion: Completion::Immediate,
         replay: true,
         caps: vec![

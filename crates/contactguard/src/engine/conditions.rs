@@ -58,7 +58,7 @@ pub(super) fn deny_message(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> String {
     if u.requested_contact == Some(true) && !requested_contact(ctx) {
         unmet.push(format!("{} has not asked to be contacted again", ask.to));
     }
-    if u.debtor_unreachable == Some(true) && !debtor_unreachable(ctx, t) {
+    if u.debtor_unreachable == Some(true) && !debtor_unreachable(ctx, t, true) {
         unmet.push(format!("the debtor on {} is not out of contact", ask.debt));
     }
     if let Some(r) = &u.dpd {
@@ -88,10 +88,18 @@ pub(super) fn cond_when(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
     fixed_when(ctx, c) && when_at(ctx, c, t)
 }
 
-/// The part of `when` that changes with time.
+/// The part of `when` that changes with time. The rule applies when some
+/// outcome of a pending attempt makes the condition hold.
 pub(super) fn when_at(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
     c.debtor_unreachable
-        .is_none_or(|want| debtor_unreachable(ctx, t) == want)
+        .is_none_or(|want| debtor_unreachable(ctx, t, !want) == want)
+}
+
+/// The part of `unless` that changes with time. The exception is met only
+/// when every outcome of a pending attempt meets it.
+pub(super) fn unless_at(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+    c.debtor_unreachable
+        .is_none_or(|want| debtor_unreachable(ctx, t, want) == want)
 }
 
 /// The part of `when` that depends on the ask and the history only.
@@ -111,7 +119,7 @@ pub(super) fn fixed_when(ctx: &Ctx<'_>, c: &Cond) -> bool {
 /// `unless`: an absent ask field does not satisfy the condition (the
 /// exception is not met).
 pub(super) fn cond_unless(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
-    fixed_unless(ctx, c) && when_at(ctx, c, t)
+    fixed_unless(ctx, c) && unless_at(ctx, c, t)
 }
 
 /// The part of `unless` that depends on the ask and the history only.
@@ -173,14 +181,27 @@ fn requested_contact(ctx: &Ctx<'_>) -> bool {
 
 /// Whether an attempt's result is one of `mask`'s. The one place the
 /// engine matches results: counting filters, triggers, "reached" and
-/// "conversation" all ask here.
+/// "conversation" all ask here, so the reading of a `pending` attempt
+/// (admitted by a ledger, outcome not reported yet) is decided here: it may
+/// still turn out to be any result, so it matches every filter that admits
+/// some result — it is counted by caps and triggers cool-downs, and a
+/// pending attempt ends a prior-consent window (fewer attempts excluded
+/// from caps). "Reached" for the out-of-contact condition takes whichever
+/// answer is stricter for the rule asking ([`debtor_unreachable`]).
 pub(super) fn result_matches(mask: crate::policy::Mask, r: AttemptResult) -> bool {
-    in_mask(mask, r)
+    if r == AttemptResult::Pending {
+        mask != 0
+    } else {
+        in_mask(mask, r)
+    }
 }
 
 /// Whether the attempt reached the person (for the out-of-contact
-/// condition).
-fn reached(r: AttemptResult) -> bool {
+/// condition); `if_pending` for one whose outcome is not known yet.
+fn reached(r: AttemptResult, if_pending: bool) -> bool {
+    if r == AttemptResult::Pending {
+        return if_pending;
+    }
     result_matches(
         crate::policy::bit(AttemptResult::Conversation)
             | crate::policy::bit(AttemptResult::Delivered),
@@ -188,15 +209,20 @@ fn reached(r: AttemptResult) -> bool {
     )
 }
 
-/// Whether the attempt was a conversation (it ends prior-consent windows).
+/// Whether the attempt was (or, pending, may become) a conversation: it
+/// ends prior-consent windows.
 pub(super) fn conversation(r: AttemptResult) -> bool {
     result_matches(crate::policy::bit(AttemptResult::Conversation), r)
 }
 
 /// Whether the debtor on the ask's debt is out of contact at `t`: in every
 /// candidate zone (the conservative reading, since the condition lifts
-/// restrictions).
-pub(super) fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
+/// restrictions). A pending attempt reads as having reached the debtor
+/// when `pending_reached`; the answer is monotone in it (reading more
+/// attempts as reached can only clear the condition), so a caller that
+/// needs the condition false where unknown passes `true`, and one that
+/// needs it true passes `false`.
+pub(super) fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp, pending_reached: bool) -> bool {
     // Marked out of contact by the latest `unreachable`, unless the debtor
     // was reached after it.
     let mut mark: Option<usize> = None;
@@ -215,7 +241,7 @@ pub(super) fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
         let later = ctx.debt.atts.get(k..).unwrap_or(&[]);
         if !later
             .iter()
-            .any(|a| a.role == Role::Debtor && reached(a.result))
+            .any(|a| a.role == Role::Debtor && reached(a.result, pending_reached))
         {
             return true;
         }
@@ -238,7 +264,7 @@ pub(super) fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp) -> bool {
             if d < first || d > today {
                 continue;
             }
-            if reached(a.result) {
+            if reached(a.result, pending_reached) {
                 return false;
             }
             failed += 1;

@@ -44,6 +44,9 @@ pub enum LedgerError {
     /// No pending attempt matches the ticket: it was already completed, or
     /// pruned, or the ledger was restored from a snapshot without it.
     UnknownTicket,
+    /// `complete` was given `pending` as the outcome: an attempt is
+    /// completed with what happened.
+    PendingOutcome,
 }
 
 impl LedgerError {
@@ -51,7 +54,7 @@ impl LedgerError {
     /// `ledger.unsupported_version`, `ledger.key_mismatch`,
     /// `ledger.truncated`, `ledger.checksum`, `ledger.corrupt`,
     /// `ledger.time_out_of_range`, `ledger.capacity`,
-    /// `ledger.unknown_ticket`.
+    /// `ledger.unknown_ticket`, `ledger.pending_outcome`.
     pub fn code(&self) -> &'static str {
         match self {
             LedgerError::Io(_) => "ledger.io",
@@ -64,6 +67,7 @@ impl LedgerError {
             LedgerError::TimeOutOfRange(_) => "ledger.time_out_of_range",
             LedgerError::Capacity(_) => "ledger.capacity",
             LedgerError::UnknownTicket => "ledger.unknown_ticket",
+            LedgerError::PendingOutcome => "ledger.pending_outcome",
         }
     }
 }
@@ -98,6 +102,9 @@ impl fmt::Display for LedgerError {
             }
             LedgerError::UnknownTicket => f.write_str(
                 "no pending attempt matches this ticket (already completed, pruned, or not in a restored snapshot)",
+            ),
+            LedgerError::PendingOutcome => f.write_str(
+                "`pending` is not an outcome: complete an attempt with what happened (`no_answer`, `conversation`, ...)",
             ),
         }
     }

@@ -28,6 +28,11 @@ const PENDING_BIT: u16 = 1 << 10;
 /// alignment), a 16-bit reference, and the attempt's enums packed in 16
 /// bits: channel (3 bits, [`STATE`] for a state event), role (4), result
 /// (3), pending (1), place (3, [`NO_PLACE`] for none).
+///
+/// A pending attempt ([`AttemptResult::Pending`]) is the pending bit with
+/// result bits 0; the result bits of a pending entry are never read (the
+/// snapshots of earlier versions stored `conversation` or `delivered`
+/// there, and restore unchanged).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Entry {
     lo: u32,
@@ -40,20 +45,22 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    /// An attempt. `channel`, `role`, `result` and `place` are indexes into
-    /// the enums' `ALL` lists (`place` [`NO_PLACE`] for none).
+    /// An attempt. `channel`, `role` and `place` are indexes into the
+    /// enums' `ALL` lists (`place` [`NO_PLACE`] for none).
     pub(crate) fn attempt(
         at: i64,
         channel: u8,
         role: u8,
-        result: u8,
-        pending: bool,
+        result: AttemptResult,
         place: u8,
     ) -> Entry {
+        let result = match result {
+            AttemptResult::Pending => PENDING_BIT,
+            r => u16::from(idx(r) & 7) << 7,
+        };
         let bits = u16::from(channel & 7)
             | (u16::from(role & 15) << 3)
-            | (u16::from(result & 7) << 7)
-            | if pending { PENDING_BIT } else { 0 }
+            | result
             | (u16::from(place & 7) << 11);
         Entry::raw(at, 0, bits)
     }
@@ -89,8 +96,13 @@ impl Entry {
         ((self.bits >> 3) & 15) as u8
     }
 
-    pub(crate) fn result(&self) -> u8 {
-        ((self.bits >> 7) & 7) as u8
+    /// The attempt's result: [`AttemptResult::Pending`] until completed.
+    pub(crate) fn result(&self) -> Option<AttemptResult> {
+        if self.is_pending() {
+            Some(AttemptResult::Pending)
+        } else {
+            result_of(((self.bits >> 7) & 7) as u8)
+        }
     }
 
     pub(crate) fn place(&self) -> u8 {
@@ -105,9 +117,9 @@ impl Entry {
         self.bits & PENDING_BIT != 0
     }
 
-    /// Sets the result and clears the pending mark.
-    fn set_result(&mut self, result: u8) {
-        self.bits = (self.bits & !(PENDING_BIT | (7 << 7))) | (u16::from(result & 7) << 7);
+    /// Sets the result (not `pending`) and clears the pending mark.
+    fn set_result(&mut self, result: AttemptResult) {
+        self.bits = (self.bits & !(PENDING_BIT | (7 << 7))) | (u16::from(idx(result) & 7) << 7);
     }
 
     /// Whether the bits describe a valid entry.
@@ -120,35 +132,22 @@ impl Entry {
         }
         channel_of(self.kind()).is_some()
             && role_of(self.role()).is_some()
-            && result_of(self.result()).is_some()
+            && (self.is_pending()
+                || result_of(((self.bits >> 7) & 7) as u8)
+                    .is_some_and(|r| r != AttemptResult::Pending))
             && (self.place() == NO_PLACE || place_of(self.place()).is_some())
     }
 
-    /// The attempt as the engine reads it (a pending one conservatively).
+    /// The attempt as the engine reads it.
     fn att(&self, same_debt: bool) -> Option<Att> {
-        let channel = channel_of(self.kind())?;
-        let result = if self.is_pending() {
-            pending_result(channel)
-        } else {
-            result_of(self.result())?
-        };
         Some(Att {
             at: from_ns(self.at()),
-            channel,
+            channel: channel_of(self.kind())?,
             role: role_of(self.role())?,
-            result,
+            result: self.result()?,
             place: place_of(self.place()),
             same_debt,
         })
-    }
-
-    /// The attempt's result with pending ones read conservatively.
-    fn effective_result(&self) -> Option<AttemptResult> {
-        if self.is_pending() {
-            channel_of(self.kind()).map(pending_result)
-        } else {
-            result_of(self.result())
-        }
     }
 }
 
@@ -259,15 +258,6 @@ pub(crate) fn clamp_ns(t: Timestamp) -> i64 {
 pub(crate) fn from_ns(ns: i64) -> Timestamp {
     let nanos = ns.rem_euclid(NS) as i32;
     Timestamp::new(ns.div_euclid(NS), nanos).unwrap_or(Timestamp::UNIX_EPOCH)
-}
-
-/// What a pending attempt counts as: the outcome that restricts the most
-/// rules — a conversation for live channels, delivered for the others.
-pub(crate) fn pending_result(channel: Channel) -> AttemptResult {
-    match channel {
-        Channel::Call | Channel::VoicemailDrop | Channel::Visit => AttemptResult::Conversation,
-        Channel::Sms | Channel::Email | Channel::Letter | Channel::Push => AttemptResult::Delivered,
-    }
 }
 
 impl State {
@@ -568,7 +558,7 @@ impl Slot {
                 }
                 continue;
             }
-            if result_of(e.result()).is_some_and(reached) {
+            if e.result().is_some_and(reached) {
                 if let Some(k) = keep.get_mut(i) {
                     *k = true;
                 }
@@ -674,7 +664,12 @@ impl Slot {
     /// Sets the outcome of the first pending attempt at the same instant
     /// with the same channel, role and place as `want` (and, when `debt` is
     /// given, about that debt). Returns whether one was found.
-    pub(crate) fn complete(&mut self, want: &Entry, debt: Option<Kh>, result: u8) -> bool {
+    pub(crate) fn complete(
+        &mut self,
+        want: &Entry,
+        debt: Option<Kh>,
+        result: AttemptResult,
+    ) -> bool {
         let other = match debt {
             Some(d) => match self.debts.iter().position(|x| *x == d) {
                 Some(i) => Some(i),
@@ -731,9 +726,16 @@ pub(crate) struct LifetimeCap {
 impl LifetimeCap {
     fn matches(&self, e: &Entry) -> bool {
         let bit = |mask: u32, i: u8| mask & (1u32 << u32::from(i & 31)) != 0;
+        // A pending attempt matches as the engine reads it: any filter that
+        // admits some result.
         bit(self.channels, e.kind())
-            && e.effective_result()
-                .is_some_and(|r| bit(self.results, idx(r)))
+            && e.result().is_some_and(|r| {
+                if r == AttemptResult::Pending {
+                    self.results != 0
+                } else {
+                    bit(self.results, idx(r))
+                }
+            })
             && bit(self.roles, e.role())
             && (e.place() == NO_PLACE || bit(self.places, e.place()))
     }

@@ -13,7 +13,12 @@ public enum AttemptResult {
     /** {@code delivered} */
     DELIVERED(4, "delivered"),
     /** {@code failed} */
-    FAILED(5, "failed");
+    FAILED(5, "failed"),
+    /**
+     * {@code pending}: admitted, outcome not reported yet. It counts under every cap and
+     * cool-down it could fall under; not an outcome for {@link Ledger#complete}.
+     */
+    PENDING(6, "pending");
 
     private final int code;
     private final String wire;

@@ -29,6 +29,48 @@ public final class Ledger extends Handle {
         super(create(policy, key), Native::cg_ledger_free);
     }
 
+    private Ledger(Pointer p) {
+        super(p, Native::cg_ledger_free);
+    }
+
+    /** When a journaled ledger's writes are made durable ({@code cg_journal_sync}). */
+    public enum JournalSync {
+        /** Synced before every write returns: survives a crash of the machine. */
+        ALWAYS(1),
+        /** Written to the operating system before every write returns: survives a crash of the process only. */
+        NEVER(2);
+
+        private final int code;
+
+        JournalSync(int code) {
+            this.code = code;
+        }
+    }
+
+    /**
+     * Opens (creating it when missing) a ledger journaled to {@code dir}: restored from the
+     * snapshot of the last {@link #checkpoint} and the journal written since (a torn tail is
+     * truncated); every admission, completion and event is then in the journal before the call
+     * returns. Keys as {@link #Ledger(Policy, byte[])}. Use one process per directory.
+     */
+    public static Ledger openJournaled(Policy policy, byte[] key, java.nio.file.Path dir, JournalSync sync) {
+        byte[] d = dir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        PointerByReference out = new PointerByReference();
+        PointerByReference err = new PointerByReference();
+        Native.check(Native.cg_ledger_open_journaled(policy.ptr(), key, key.length, d, d.length, sync.code, out, err),
+                err);
+        return new Ledger(out.getValue());
+    }
+
+    /**
+     * Writes a journaled ledger's snapshot to its directory and empties its journal
+     * ({@code ledger.not_journaled} for a ledger without one).
+     */
+    public void checkpoint() {
+        PointerByReference err = new PointerByReference();
+        Native.check(Native.cg_ledger_checkpoint(ptr(), err), err);
+    }
+
     private static Pointer create(Policy policy, byte[] key) {
         PointerByReference out = new PointerByReference();
         PointerByReference err = new PointerByReference();

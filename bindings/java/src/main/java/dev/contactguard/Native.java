@@ -156,6 +156,11 @@ final class Native {
 
     static native void cg_ledger_free(Pointer ledger);
 
+    static native int cg_ledger_open_journaled(Pointer policy, byte[] key, long keyLen, byte[] dir, long dirLen,
+            int sync, PointerByReference out, PointerByReference err);
+
+    static native int cg_ledger_checkpoint(Pointer ledger, PointerByReference err);
+
     static native void cg_ticket_free(Pointer ticket);
 
     static native int cg_ledger_check(Pointer ledger, Pointer ask, Pointer decision, Pointer errSlot);

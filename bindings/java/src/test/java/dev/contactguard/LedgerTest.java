@@ -7,7 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class LedgerTest {
@@ -64,6 +70,78 @@ class LedgerTest {
                 snapshot[snapshot.length / 2] ^= 0x5a;
                 ContactGuardException c = assertThrows(ContactGuardException.class, () -> other.restore(snapshot));
                 assertTrue(c.code().startsWith("ledger."), c.code());
+            }
+        }
+    }
+
+    /**
+     * Issue 13: cn allows 6 unanswered calls to a debtor a local day (cn.3). With 5 recorded and 3
+     * calls asked on 3 threads before any ends, one is admitted: a pending call counts under every
+     * cap it could fall under, so the day ends with at most 6 unanswered calls.
+     */
+    @Test
+    void callsInFlightNeverEndTheDayPastCn3() throws Exception {
+        Instant morning = Instant.parse("2026-03-03T01:00:00Z");
+        try (Policy policy = Policy.presets("cn"); Ledger ledger = new Ledger(policy, KEY)) {
+            for (int i = 0; i < 5; i++) {
+                ledger.record(Event.attempt(morning.plusSeconds(600L * i), Channel.CALL, "+8613800000000",
+                        Role.DEBTOR, "loan-1", AttemptResult.NO_ANSWER));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Optional<Ticket>>> asks = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Instant at = morning.plusSeconds(7200 + i);
+                asks.add(pool.submit(() -> {
+                    start.await();
+                    try (Decision d = new Decision()) {
+                        Ask a = Ask.of(at, Channel.CALL, "+8613800000000", Role.DEBTOR, "loan-1", "Asia/Shanghai");
+                        return ledger.checkAndRecord(a, d);
+                    }
+                }));
+            }
+            start.countDown();
+            List<Ticket> admitted = new ArrayList<>();
+            for (Future<Optional<Ticket>> f : asks) {
+                f.get().ifPresent(admitted::add);
+            }
+            pool.shutdown();
+            assertEquals(1, admitted.size());
+            try (Ticket t = admitted.get(0); Decision d = new Decision()) {
+                ContactGuardException e = assertThrows(ContactGuardException.class,
+                        () -> ledger.complete(t, AttemptResult.PENDING));
+                assertEquals("ledger.pending_outcome", e.code());
+                ledger.complete(t, AttemptResult.NO_ANSWER);
+                ledger.check(Ask.of(morning.plusSeconds(4 * 3600), Channel.CALL, "+8613800000000", Role.DEBTOR,
+                        "loan-1", "Asia/Shanghai"), d);
+                assertFalse(d.allow(), "6 unanswered calls: cn.3 denies the seventh");
+            }
+        }
+    }
+
+    /** A journaled ledger comes back from its directory with every acknowledged write. */
+    @Test
+    void journaledLedgerReopensWithItsWrites(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Instant morning = Instant.parse("2026-03-03T01:00:00Z");
+        Ask next = Ask.of(morning.plusSeconds(7200), Channel.CALL, "+8613800000000", Role.DEBTOR, "loan-1",
+                "Asia/Shanghai");
+        try (Policy policy = Policy.presets("cn"); Decision d = new Decision()) {
+            try (Ledger ledger = Ledger.openJournaled(policy, KEY, dir, Ledger.JournalSync.ALWAYS)) {
+                for (int i = 0; i < 6; i++) {
+                    ledger.record(Event.attempt(morning.plusSeconds(600L * i), Channel.CALL, "+8613800000000",
+                            Role.DEBTOR, "loan-1", AttemptResult.NO_ANSWER));
+                    if (i == 2) {
+                        ledger.checkpoint();
+                    }
+                }
+            }
+            try (Ledger again = Ledger.openJournaled(policy, KEY, dir, Ledger.JournalSync.ALWAYS)) {
+                again.check(next, d);
+                assertFalse(d.allow(), "6 unanswered calls came back: cn.3 denies");
+            }
+            try (Ledger plain = new Ledger(policy, KEY)) {
+                ContactGuardException e = assertThrows(ContactGuardException.class, plain::checkpoint);
+                assertEquals("ledger.not_journaled", e.code());
             }
         }
     }
