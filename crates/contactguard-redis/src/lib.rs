@@ -45,7 +45,9 @@ pub use contactguard::ledger::{Admission, Ticket, MAX_SKEW};
 use contactguard::ledger::{AdmitStep, Entries, KeyHash, KeyedHash, LedgerError, Storage, GRACE};
 use contactguard::{Ask, AttemptResult, Decision, Denial, Event, History, Policy};
 use redis::{Client, Connection, RedisError, Value};
+use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -58,13 +60,33 @@ pub const REDIS_RULE_ID: &str = "contactguard.redis";
 pub const GRACE_SECONDS: i64 = GRACE.as_secs();
 
 /// How to reach Redis and how long to try.
-#[derive(Clone, Debug)]
+///
+/// The URL carries the ACL user and password (`redis://user:password@host:port/db`,
+/// percent-encoded) and the scheme chooses TLS (`rediss://`). [`Config`]'s
+/// `Debug` and every [`Error`] show the URL with the password replaced by
+/// `***`; the password is sent only in Redis' `AUTH`.
+///
+/// ```
+/// use contactguard_redis::Config;
+/// use std::time::Duration;
+///
+/// let config = Config::new("rediss://dialer:s3cret@redis.bank.internal:6380/")
+///     .with_ca_file("/etc/contactguard/redis-ca.pem")
+///     .with_client_cert("/etc/contactguard/dialer.pem", "/etc/contactguard/dialer.key")
+///     .with_timeouts(Duration::from_millis(300), Duration::from_millis(200));
+/// assert!(!format!("{config:?}").contains("s3cret"));
+/// ```
+#[derive(Clone)]
 pub struct Config {
-    /// A `redis://host:port/db` URL.
+    /// A `redis://[user:password@]host:port/db` or
+    /// `rediss://[user:password@]host:port/db` URL. The `#insecure`
+    /// fragment (no certificate check) is refused.
     pub url: String,
-    /// Prefix of every key the ledger writes (default `cg:`).
+    /// Prefix of every key the ledger writes (default `cg:`). A restricted
+    /// ACL user needs `~{prefix}*` (see the crate's README).
     pub prefix: String,
-    /// Timeout for opening a connection.
+    /// Timeout for opening a connection (TCP and, with `rediss://`, the
+    /// TLS handshake).
     pub connect_timeout: Duration,
     /// Timeout for each read from and write to the socket.
     pub io_timeout: Duration,
@@ -74,11 +96,29 @@ pub struct Config {
     /// Total time one call may spend, reconnecting and retrying, before it
     /// gives up (fail closed). A call can overrun it by one `io_timeout`.
     pub deadline: Duration,
+    /// With `rediss://`: a PEM file of the certificate authorities trusted
+    /// for the server's certificate, instead of the bundled Mozilla roots
+    /// (`webpki-roots`). The server's certificate must name the URL's host.
+    pub ca_file: Option<PathBuf>,
+    /// With `rediss://`: a PEM client certificate (chain) and its PEM
+    /// private key, for servers that require client certificates
+    /// (`tls-auth-clients yes`).
+    pub client_cert: Option<ClientCert>,
+}
+
+/// A client certificate for mutual TLS: two PEM files, read when the
+/// ledger is created.
+#[derive(Clone, Debug)]
+pub struct ClientCert {
+    /// The certificate, then any intermediates.
+    pub cert_file: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
 }
 
 impl Config {
     /// Defaults: prefix `cg:`, 200 ms connect and I/O timeouts, 64 tries,
-    /// 1 s per call.
+    /// 1 s per call, no CA file (Mozilla's roots) and no client certificate.
     pub fn new(url: &str) -> Config {
         Config {
             url: url.to_owned(),
@@ -87,7 +127,88 @@ impl Config {
             io_timeout: Duration::from_millis(200),
             max_attempts: 64,
             deadline: Duration::from_secs(1),
+            ca_file: None,
+            client_cert: None,
         }
+    }
+
+    /// Trusts the certificate authorities in the PEM file `path` (and only
+    /// them) for the server's certificate. Needs a `rediss://` URL.
+    #[must_use]
+    pub fn with_ca_file(mut self, path: impl Into<PathBuf>) -> Config {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Presents the PEM certificate in `cert_file` with the PEM private key
+    /// in `key_file` to the server. Needs a `rediss://` URL.
+    #[must_use]
+    pub fn with_client_cert(
+        mut self,
+        cert_file: impl Into<PathBuf>,
+        key_file: impl Into<PathBuf>,
+    ) -> Config {
+        self.client_cert = Some(ClientCert {
+            cert_file: cert_file.into(),
+            key_file: key_file.into(),
+        });
+        self
+    }
+
+    /// Sets the connect timeout and the timeout of each socket read and
+    /// write.
+    #[must_use]
+    pub fn with_timeouts(mut self, connect: Duration, io: Duration) -> Config {
+        self.connect_timeout = connect;
+        self.io_timeout = io;
+        self
+    }
+
+    /// Sets the prefix of every key the ledger writes.
+    #[must_use]
+    pub fn with_prefix(mut self, prefix: &str) -> Config {
+        prefix.clone_into(&mut self.prefix);
+        self
+    }
+
+    /// Sets the time one call may spend before it gives up (fail closed).
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> Config {
+        self.deadline = deadline;
+        self
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("url", &redacted(&self.url))
+            .field("prefix", &self.prefix)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("io_timeout", &self.io_timeout)
+            .field("max_attempts", &self.max_attempts)
+            .field("deadline", &self.deadline)
+            .field("ca_file", &self.ca_file)
+            .field("client_cert", &self.client_cert)
+            .finish()
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages and `Debug`:
+/// everything between the first `:` after the scheme and the last `@` of
+/// the URL is hidden (so a password with an unencoded `/` or `@` is hidden
+/// too).
+fn redacted(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}{user}:***@{host}"),
+            None => format!("{scheme}{userinfo}@{host}"),
+        },
+        None => url.to_owned(),
     }
 }
 
@@ -109,6 +230,15 @@ pub enum Error {
     /// An event the ledger cannot store (a time outside 1677–2262, or data
     /// in Redis this version cannot read).
     Invalid(String),
+    /// The [`Config`] cannot be used: a malformed URL, an unreadable or
+    /// malformed CA or client certificate file, TLS files with a
+    /// `redis://` URL, or `#insecure`. The message names files and the
+    /// URL without its password, never their contents.
+    Config(String),
+    /// The server is not a standalone Redis primary this ledger can use:
+    /// a Redis Cluster node or a Sentinel (see the crate's README for
+    /// why Cluster is refused). Never retried.
+    Unsupported(String),
 }
 
 impl fmt::Display for Error {
@@ -123,7 +253,7 @@ impl fmt::Display for Error {
                 "the commit failed or its reply was lost, so whether it was applied is unknown: {e}"
             ),
             Error::UnknownTicket => f.write_str("no pending attempt matches the ticket"),
-            Error::Invalid(m) => f.write_str(m),
+            Error::Invalid(m) | Error::Config(m) | Error::Unsupported(m) => f.write_str(m),
         }
     }
 }
@@ -169,7 +299,7 @@ impl fmt::Debug for RedisLedger {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisLedger")
             .field("policy", &self.policy.name())
-            .field("url", &self.store.config.url)
+            .field("url", &redacted(&self.store.config.url))
             .finish_non_exhaustive()
     }
 }
@@ -177,7 +307,7 @@ impl fmt::Debug for RedisLedger {
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisStore")
-            .field("url", &self.config.url)
+            .field("url", &redacted(&self.config.url))
             .finish_non_exhaustive()
     }
 }
@@ -196,13 +326,29 @@ impl RedisLedger {
     ///
     /// # Errors
     ///
-    /// [`Error::Redis`] when the URL is malformed.
+    /// [`Error::Config`] when the URL is malformed, a CA or client
+    /// certificate file cannot be read or parsed, TLS files are given with
+    /// a `redis://` URL, or the URL asks for `#insecure`.
     pub fn new(policy: Policy, secret: &[u8], config: Config) -> Result<RedisLedger, Error> {
         Ok(RedisLedger {
             keys: KeyedHash::new(secret),
             store: RedisStore::new(policy.clone(), config)?,
             policy,
         })
+    }
+
+    /// Connects now (TCP, TLS handshake, `AUTH`, the standalone check)
+    /// instead of at the first call, to report a bad configuration at
+    /// start-up. Retries like any call until [`Config::deadline`]; a
+    /// server that is a Cluster node or a Sentinel is refused at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Redis`] when Redis cannot be reached or refuses the
+    /// credentials or the certificate (the message names the cause, never
+    /// the password); [`Error::Unsupported`] for Redis Cluster or Sentinel.
+    pub fn connect(&self) -> Result<(), Error> {
+        self.store.ensure_connected()
     }
 
     /// The policy the ledger decides with.
@@ -311,11 +457,13 @@ impl RedisStore {
     ///
     /// # Errors
     ///
-    /// [`Error::Redis`] when the URL is malformed.
+    /// [`Error::Config`] when the URL is malformed, a CA or client
+    /// certificate file cannot be read or parsed, TLS files are given with
+    /// a `redis://` URL, or the URL asks for `#insecure`.
     pub fn new(policy: Policy, config: Config) -> Result<RedisStore, Error> {
         Ok(RedisStore {
             policy,
-            client: Client::open(config.url.as_str())?,
+            client: client(&config)?,
             config,
             conn: Mutex::new(None),
         })
@@ -349,7 +497,7 @@ impl RedisStore {
                 Some(c) => f(c),
                 None => match self.connect() {
                     Ok(c) => f(guard.insert(c)),
-                    Err(e) => Err(Error::Redis(e)),
+                    Err(e) => Err(e),
                 },
             };
             let out_of_time = start.elapsed() >= self.config.deadline;
@@ -365,7 +513,7 @@ impl RedisStore {
                     // A connection that failed may hold half a reply or a
                     // WATCH: start again on a new one.
                     *guard = None;
-                    if out_of_time || tries >= self.config.max_attempts {
+                    if out_of_time || tries >= self.config.max_attempts || refused(&e) {
                         return Err(Error::Redis(e));
                     }
                     std::thread::sleep(backoff);
@@ -383,13 +531,26 @@ impl RedisStore {
         }
     }
 
-    fn connect(&self) -> Result<Connection, RedisError> {
-        let c = self
+    /// Opens a connection (TCP, TLS, `AUTH`), sets its timeouts and checks
+    /// that the server is a standalone Redis ([`standalone`]).
+    fn connect(&self) -> Result<Connection, Error> {
+        let mut c = self
             .client
             .get_connection_with_timeout(self.config.connect_timeout)?;
         c.set_read_timeout(Some(self.config.io_timeout))?;
         c.set_write_timeout(Some(self.config.io_timeout))?;
+        standalone(&mut c, &self.config.url)?;
         Ok(c)
+    }
+
+    /// Connects now if not connected, within the deadline (see
+    /// [`RedisLedger::connect`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`RedisLedger::connect`].
+    pub fn ensure_connected(&self) -> Result<(), Error> {
+        self.run(|_| Ok(Try::Done(())))
     }
 }
 
@@ -614,4 +775,144 @@ fn watch_and_read(
         .arg(-1)
         .query(c)?;
     Ok((rec, deb))
+}
+
+/// Whether `e` is a refusal that trying again cannot change: wrong
+/// credentials, a configuration the client cannot use, or an ACL that does
+/// not allow a command or key.
+fn refused(e: &RedisError) -> bool {
+    use redis::{ErrorKind, ServerErrorKind};
+    matches!(
+        e.kind(),
+        ErrorKind::AuthenticationFailed
+            | ErrorKind::InvalidClientConfig
+            | ErrorKind::Server(ServerErrorKind::NoPerm)
+    )
+}
+
+/// The client for `config`: plain TCP for `redis://`, TLS through rustls
+/// (the ring provider) for `rediss://`, trusting `config.ca_file` when set
+/// and presenting `config.client_cert` when set.
+fn client(config: &Config) -> Result<Client, Error> {
+    let bad_url = |e: RedisError| {
+        Error::Config(format!(
+            "invalid Redis URL `{}`: {e}",
+            redacted(&config.url)
+        ))
+    };
+    let tls = config.url.starts_with("rediss://");
+    if config.url.contains('#') {
+        return Err(Error::Config(format!(
+            "the Redis URL `{}` has a fragment; `#insecure` (no certificate check) is not supported",
+            redacted(&config.url)
+        )));
+    }
+    if !tls {
+        if config.ca_file.is_some() || config.client_cert.is_some() {
+            return Err(Error::Config(format!(
+                "a CA file or a client certificate is set but the Redis URL `{}` is not `rediss://`: \
+                 refusing to connect without TLS",
+                redacted(&config.url)
+            )));
+        }
+        return Client::open(config.url.as_str()).map_err(bad_url);
+    }
+    // rustls needs a process-wide crypto provider; install ring's unless
+    // the application installed one (then that one is used).
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        #[expect(
+            deprecated,
+            reason = "ring has no post-quantum key exchange; an application that wants it installs \
+                      aws-lc-rs first (README), ring keeps this crate free of a C build"
+        )]
+        let ring = rustls::crypto::ring::default_provider();
+        // Err only when another thread installed one first: fine.
+        let _ = ring.install_default();
+    }
+    let read = |what: &str, path: &std::path::Path| {
+        std::fs::read(path)
+            .map_err(|e| Error::Config(format!("cannot read the {what} `{}`: {e}", path.display())))
+    };
+    let root_cert = match &config.ca_file {
+        Some(p) => Some(read("CA file", p)?),
+        None => None,
+    };
+    let client_tls = match &config.client_cert {
+        Some(c) => Some(redis::ClientTlsConfig {
+            client_cert: read("client certificate file", &c.cert_file)?,
+            client_key: read("client key file", &c.key_file)?,
+        }),
+        None => None,
+    };
+    let info =
+        redis::IntoConnectionInfo::into_connection_info(config.url.as_str()).map_err(bad_url)?;
+    Client::build_with_tls(
+        info,
+        redis::TlsCertificates {
+            client_tls,
+            root_cert,
+        },
+    )
+    .map_err(|e| {
+        Error::Config(format!(
+            "cannot set up TLS for `{}` (CA file {:?}, client certificate {:?}): {e}",
+            redacted(&config.url),
+            config.ca_file,
+            config.client_cert.as_ref().map(|c| &c.cert_file),
+        ))
+    })
+}
+
+/// Refuses a server that is not a standalone Redis: `HELLO` (Redis 6 and
+/// later) reports `mode` `standalone`, `cluster` or `sentinel`. A server
+/// without `HELLO` (Redis 5) is accepted: on a cluster node its keys would
+/// fail with `MOVED` or `CROSSSLOT`, which denies (fail closed).
+fn standalone(c: &mut Connection, url: &str) -> Result<(), Error> {
+    let hello: Result<HashMap<String, Value>, RedisError> = redis::cmd("HELLO").arg(2).query(c);
+    let mode = match hello {
+        Ok(fields) => match fields.get("mode") {
+            Some(Value::BulkString(m)) => String::from_utf8_lossy(m).into_owned(),
+            Some(Value::SimpleString(m)) => m.clone(),
+            _ => String::new(),
+        },
+        Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError) => {
+            return Ok(());
+        }
+        Err(e) => return Err(Error::Redis(e)),
+    };
+    match mode.as_str() {
+        "standalone" => Ok(()),
+        "cluster" => Err(Error::Unsupported(format!(
+            "`{}` is a Redis Cluster node, which this ledger refuses: one decision reads a \
+             recipient's and a debt's keys in one transaction, and Cluster keeps keys in \
+             different slots on different nodes (see the contactguard-redis README); use a \
+             standalone primary",
+            redacted(url)
+        ))),
+        other => Err(Error::Unsupported(format!(
+            "`{}` is a Redis in `{other}` mode, not a standalone primary; the ledger needs the \
+             primary's own address",
+            redacted(url)
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn redacted_hides_the_password_and_only_it() {
+        for (url, want) in [
+            ("redis://127.0.0.1:6379/", "redis://127.0.0.1:6379/"),
+            ("rediss://u:pw@h:6380/0", "rediss://u:***@h:6380/0"),
+            ("rediss://:pw@h/", "rediss://:***@h/"),
+            ("redis://user@h/", "redis://user@h/"),
+            // Unencoded `/` and `@` in the password: hidden all the same.
+            ("redis://u:p/w@x@h:1/", "redis://u:***@h:1/"),
+            ("u:pw@h:1", "u:***@h:1"),
+        ] {
+            assert_eq!(redacted(url), want, "{url}");
+        }
+    }
 }
