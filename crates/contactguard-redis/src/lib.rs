@@ -104,6 +104,22 @@ pub struct Config {
     /// private key, for servers that require client certificates
     /// (`tls-auth-clients yes`).
     pub client_cert: Option<ClientCert>,
+    /// After each admission and each recorded event, wait for this many
+    /// replicas to acknowledge the write (`WAIT`); an ask is admitted only
+    /// if they do. `None` (the default): the primary's acknowledgement is
+    /// enough. See the crate's README for what this does and does not
+    /// guarantee on a failover.
+    pub wait: Option<Wait>,
+}
+
+/// `WAIT numreplicas timeout` after each write: see [`Config::wait`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wait {
+    /// How many replicas must acknowledge the write (at least 1).
+    pub replicas: u32,
+    /// How long to wait for them (at least 1 ms; Redis' `WAIT … 0` would
+    /// block for ever, so 0 is taken as 1 ms).
+    pub timeout: Duration,
 }
 
 /// A client certificate for mutual TLS: two PEM files, read when the
@@ -129,6 +145,7 @@ impl Config {
             deadline: Duration::from_secs(1),
             ca_file: None,
             client_cert: None,
+            wait: None,
         }
     }
 
@@ -171,6 +188,15 @@ impl Config {
         self
     }
 
+    /// Admits an ask only after `replicas` replicas acknowledged its
+    /// pending attempt within `timeout` (`WAIT`); the same for recorded
+    /// events. The ACL user then needs `+wait`.
+    #[must_use]
+    pub fn with_wait(mut self, replicas: u32, timeout: Duration) -> Config {
+        self.wait = Some(Wait { replicas, timeout });
+        self
+    }
+
     /// Sets the time one call may spend before it gives up (fail closed).
     #[must_use]
     pub fn with_deadline(mut self, deadline: Duration) -> Config {
@@ -190,6 +216,7 @@ impl fmt::Debug for Config {
             .field("deadline", &self.deadline)
             .field("ca_file", &self.ca_file)
             .field("client_cert", &self.client_cert)
+            .field("wait", &self.wait)
             .finish()
     }
 }
@@ -239,6 +266,18 @@ pub enum Error {
     /// a Redis Cluster node or a Sentinel (see the crate's README for
     /// why Cluster is refused). Never retried.
     Unsupported(String),
+    /// The write was applied on the primary, but fewer replicas than
+    /// [`Config::wait`] asks for acknowledged it in time: a failover now
+    /// could lose it. An ask is then denied (its pending attempt stays
+    /// recorded on the primary, which can only make later asks stricter).
+    NotReplicated {
+        /// Replicas that acknowledged the write.
+        acknowledged: u32,
+        /// Replicas [`Config::wait`] asks for.
+        wanted: u32,
+        /// How long the ledger waited.
+        timeout: Duration,
+    },
 }
 
 impl fmt::Display for Error {
@@ -254,6 +293,15 @@ impl fmt::Display for Error {
             ),
             Error::UnknownTicket => f.write_str("no pending attempt matches the ticket"),
             Error::Invalid(m) | Error::Config(m) | Error::Unsupported(m) => f.write_str(m),
+            Error::NotReplicated {
+                acknowledged,
+                wanted,
+                timeout,
+            } => write!(
+                f,
+                "the write is on the primary but only {acknowledged} of {wanted} replicas \
+                 acknowledged it within {timeout:?}, so a failover could lose it"
+            ),
         }
     }
 }
@@ -543,6 +591,32 @@ impl RedisStore {
         Ok(c)
     }
 
+    /// With [`Config::wait`], waits for the replicas to acknowledge the
+    /// write just committed on `c`. Completions do not wait: losing one
+    /// leaves the attempt pending, which counts it at its strictest.
+    fn replicated(&self, c: &mut Connection) -> Result<(), Error> {
+        let Some(w) = self.config.wait else {
+            return Ok(());
+        };
+        let timeout = w.timeout.max(Duration::from_millis(1));
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        // The reply comes after up to `timeout`: read with that much more.
+        let waited = c
+            .set_read_timeout(Some(self.config.io_timeout.saturating_add(timeout)))
+            .and_then(|()| redis::cmd("WAIT").arg(w.replicas).arg(ms).query::<u64>(c))
+            .and_then(|n| c.set_read_timeout(Some(self.config.io_timeout)).map(|()| n));
+        match waited {
+            Ok(n) if n >= u64::from(w.replicas) => Ok(()),
+            Ok(n) => Err(Error::NotReplicated {
+                acknowledged: u32::try_from(n).unwrap_or(u32::MAX),
+                wanted: w.replicas,
+                timeout,
+            }),
+            // Applied on the primary; whether replicas have it is unknown.
+            Err(e) => Err(Error::Unknown(e)),
+        }
+    }
+
     /// Connects now if not connected, within the deadline (see
     /// [`RedisLedger::connect`]).
     ///
@@ -612,7 +686,11 @@ impl Storage for RedisStore {
             for (k, list) in [(&rk, &rec), (&dk, &deb)] {
                 append(&mut p, k, list, &entry, cutoff, expire);
             }
-            Ok(commit(&p, c)?.map_or(Try::Conflict, |()| Try::Done(out)))
+            if commit(&p, c)?.is_none() {
+                return Ok(Try::Conflict);
+            }
+            self.replicated(c)?;
+            Ok(Try::Done(out))
         })
     }
 
@@ -670,7 +748,11 @@ impl Storage for RedisStore {
             for (k, list) in keys.iter().zip(&lists) {
                 append(&mut p, k, list, &entry, cutoff, expire);
             }
-            Ok(commit(&p, c)?.map_or(Try::Conflict, Try::Done))
+            if commit(&p, c)?.is_none() {
+                return Ok(Try::Conflict);
+            }
+            self.replicated(c)?;
+            Ok(Try::Done(()))
         })
     }
 }
