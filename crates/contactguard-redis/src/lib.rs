@@ -44,7 +44,7 @@ use codec::ATTEMPT_TAG;
 pub use contactguard::ledger::{Admission, Ticket, MAX_SKEW};
 use contactguard::ledger::{AdmitStep, Entries, KeyHash, KeyedHash, LedgerError, Storage, GRACE};
 use contactguard::{Ask, AttemptResult, Decision, Denial, Event, History, Policy};
-use redis::{Client, Connection, RedisError, Value};
+use redis::{Client, Connection, ConnectionInfo, RedisError, Value};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -110,6 +110,35 @@ pub struct Config {
     /// enough. See the crate's README for what this does and does not
     /// guarantee on a failover.
     pub wait: Option<Wait>,
+    /// Find the primary through Redis Sentinel instead of the URL's host
+    /// and port (the URL still gives the scheme, user, password and
+    /// database of the primary).
+    pub sentinel: Option<Sentinel>,
+}
+
+/// Redis Sentinel: where the Sentinels are and the name of the primary
+/// they watch. On each new connection (the first, and after any failure)
+/// the ledger asks them in turn `SENTINEL get-master-addr-by-name` and
+/// connects to the address the first one that answers gives, checking that
+/// it is a primary.
+#[derive(Clone)]
+pub struct Sentinel {
+    /// The name the Sentinels know the primary by (`sentinel monitor NAME …`).
+    pub master: String,
+    /// `redis://[user:password@]host:port` or `rediss://…` URL of each
+    /// Sentinel (with `rediss://`, the same CA file and client certificate
+    /// as the primary).
+    pub urls: Vec<String>,
+}
+
+impl fmt::Debug for Sentinel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let urls: Vec<String> = self.urls.iter().map(|u| redacted(u)).collect();
+        f.debug_struct("Sentinel")
+            .field("master", &self.master)
+            .field("urls", &urls)
+            .finish()
+    }
 }
 
 /// `WAIT numreplicas timeout` after each write: see [`Config::wait`].
@@ -146,6 +175,7 @@ impl Config {
             ca_file: None,
             client_cert: None,
             wait: None,
+            sentinel: None,
         }
     }
 
@@ -197,6 +227,17 @@ impl Config {
         self
     }
 
+    /// Finds the primary named `master` through the Sentinels at `urls`
+    /// (see [`Sentinel`]).
+    #[must_use]
+    pub fn with_sentinel(mut self, master: &str, urls: &[&str]) -> Config {
+        self.sentinel = Some(Sentinel {
+            master: master.to_owned(),
+            urls: urls.iter().map(|u| (*u).to_owned()).collect(),
+        });
+        self
+    }
+
     /// Sets the time one call may spend before it gives up (fail closed).
     #[must_use]
     pub fn with_deadline(mut self, deadline: Duration) -> Config {
@@ -217,6 +258,7 @@ impl fmt::Debug for Config {
             .field("ca_file", &self.ca_file)
             .field("client_cert", &self.client_cert)
             .field("wait", &self.wait)
+            .field("sentinel", &self.sentinel)
             .finish()
     }
 }
@@ -338,7 +380,13 @@ pub struct RedisLedger {
 /// connection.
 pub struct RedisStore {
     policy: Policy,
+    /// The primary's client; with Sentinel, a template whose address is
+    /// replaced by the one discovered.
     client: Client,
+    /// With Sentinel: the primary's URL parsed, the Sentinels' clients.
+    primary: ConnectionInfo,
+    sentinels: Vec<Client>,
+    certs: Option<redis::TlsCertificates>,
     config: Config,
     conn: Mutex<Option<Connection>>,
 }
@@ -509,9 +557,26 @@ impl RedisStore {
     /// certificate file cannot be read or parsed, TLS files are given with
     /// a `redis://` URL, or the URL asks for `#insecure`.
     pub fn new(policy: Policy, config: Config) -> Result<RedisStore, Error> {
+        let certs = tls_certs(&config)?;
+        let primary = connection_info(&config.url)?;
+        let client = build(primary.clone(), certs.as_ref(), &redacted(&config.url))?;
+        let sentinels = match &config.sentinel {
+            Some(s) if s.urls.is_empty() => {
+                return Err(Error::Config("no Sentinel URL is given".to_owned()));
+            }
+            Some(s) => s
+                .urls
+                .iter()
+                .map(|u| build(connection_info(u)?, certs.as_ref(), &redacted(u)))
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
         Ok(RedisStore {
             policy,
-            client: client(&config)?,
+            client,
+            primary,
+            sentinels,
+            certs,
             config,
             conn: Mutex::new(None),
         })
@@ -582,13 +647,61 @@ impl RedisStore {
     /// Opens a connection (TCP, TLS, `AUTH`), sets its timeouts and checks
     /// that the server is a standalone Redis ([`standalone`]).
     fn connect(&self) -> Result<Connection, Error> {
-        let mut c = self
-            .client
-            .get_connection_with_timeout(self.config.connect_timeout)?;
+        let (client, shown) = match &self.config.sentinel {
+            Some(s) => self.discover(s)?,
+            None => (self.client.clone(), self.config.url.clone()),
+        };
+        let mut c = self.open(&client)?;
+        standalone(&mut c, &shown)?;
+        Ok(c)
+    }
+
+    /// A connection with the configured timeouts.
+    fn open(&self, client: &Client) -> Result<Connection, RedisError> {
+        let c = client.get_connection_with_timeout(self.config.connect_timeout)?;
         c.set_read_timeout(Some(self.config.io_timeout))?;
         c.set_write_timeout(Some(self.config.io_timeout))?;
-        standalone(&mut c, &self.config.url)?;
         Ok(c)
+    }
+
+    /// Asks the Sentinels in turn for the primary's address; a client for
+    /// it and its name for messages (`host:port`).
+    fn discover(&self, sentinel: &Sentinel) -> Result<(Client, String), Error> {
+        let mut why = Vec::new();
+        for (url, client) in sentinel.urls.iter().zip(&self.sentinels) {
+            let addr = self.open(client).and_then(|mut c| {
+                redis::cmd("SENTINEL")
+                    .arg("get-master-addr-by-name")
+                    .arg(&sentinel.master)
+                    .query::<Option<(String, u16)>>(&mut c)
+            });
+            match addr {
+                Ok(Some((host, port))) => {
+                    let shown = format!("{host}:{port} (primary `{}`)", sentinel.master);
+                    let addr = match self.primary.addr() {
+                        redis::ConnectionAddr::TcpTls { .. } => redis::ConnectionAddr::TcpTls {
+                            host,
+                            port,
+                            insecure: false,
+                            tls_params: None,
+                        },
+                        _ => redis::ConnectionAddr::Tcp(host, port),
+                    };
+                    let info = self.primary.clone().set_addr(addr);
+                    return Ok((build(info, self.certs.as_ref(), &shown)?, shown));
+                }
+                Ok(None) => why.push(format!(
+                    "`{}` knows no primary named `{}`",
+                    redacted(url),
+                    sentinel.master
+                )),
+                Err(e) => why.push(format!("`{}`: {e}", redacted(url))),
+            }
+        }
+        Err(Error::Redis(transient(format!(
+            "no Sentinel gave the address of the primary: {}",
+            why.join("; ")
+        ))))
     }
 
     /// With [`Config::wait`], waits for the replicas to acknowledge the
@@ -872,44 +985,31 @@ fn refused(e: &RedisError) -> bool {
     )
 }
 
-/// The client for `config`: plain TCP for `redis://`, TLS through rustls
-/// (the ring provider) for `rediss://`, trusting `config.ca_file` when set
-/// and presenting `config.client_cert` when set.
-fn client(config: &Config) -> Result<Client, Error> {
-    let bad_url = |e: RedisError| {
-        Error::Config(format!(
-            "invalid Redis URL `{}`: {e}",
-            redacted(&config.url)
-        ))
-    };
-    let tls = config.url.starts_with("rediss://");
-    if config.url.contains('#') {
-        return Err(Error::Config(format!(
-            "the Redis URL `{}` has a fragment; `#insecure` (no certificate check) is not supported",
-            redacted(&config.url)
-        )));
-    }
-    if !tls {
-        if config.ca_file.is_some() || config.client_cert.is_some() {
+/// The TLS material of `config` (read from its files), or `None` when
+/// none is set. Checks that no TLS file comes with a `redis://` URL (the
+/// primary's or a Sentinel's) and that no URL asks for `#insecure`.
+fn tls_certs(config: &Config) -> Result<Option<redis::TlsCertificates>, Error> {
+    let urls = std::iter::once(&config.url).chain(config.sentinel.iter().flat_map(|s| &s.urls));
+    for url in urls {
+        if url.contains('#') {
             return Err(Error::Config(format!(
-                "a CA file or a client certificate is set but the Redis URL `{}` is not `rediss://`: \
-                 refusing to connect without TLS",
-                redacted(&config.url)
+                "the Redis URL `{}` has a fragment; `#insecure` (no certificate check) is not \
+                 supported",
+                redacted(url)
             )));
         }
-        return Client::open(config.url.as_str()).map_err(bad_url);
+        if !url.starts_with("rediss://")
+            && (config.ca_file.is_some() || config.client_cert.is_some())
+        {
+            return Err(Error::Config(format!(
+                "a CA file or a client certificate is set but the Redis URL `{}` is not \
+                 `rediss://`: refusing to connect without TLS",
+                redacted(url)
+            )));
+        }
     }
-    // rustls needs a process-wide crypto provider; install ring's unless
-    // the application installed one (then that one is used).
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        #[expect(
-            deprecated,
-            reason = "ring has no post-quantum key exchange; an application that wants it installs \
-                      aws-lc-rs first (README), ring keeps this crate free of a C build"
-        )]
-        let ring = rustls::crypto::ring::default_provider();
-        // Err only when another thread installed one first: fine.
-        let _ = ring.install_default();
+    if config.ca_file.is_none() && config.client_cert.is_none() {
+        return Ok(None);
     }
     let read = |what: &str, path: &std::path::Path| {
         std::fs::read(path)
@@ -926,44 +1026,81 @@ fn client(config: &Config) -> Result<Client, Error> {
         }),
         None => None,
     };
-    let info =
-        redis::IntoConnectionInfo::into_connection_info(config.url.as_str()).map_err(bad_url)?;
-    Client::build_with_tls(
-        info,
-        redis::TlsCertificates {
-            client_tls,
-            root_cert,
-        },
-    )
-    .map_err(|e| {
-        Error::Config(format!(
-            "cannot set up TLS for `{}` (CA file {:?}, client certificate {:?}): {e}",
-            redacted(&config.url),
-            config.ca_file,
-            config.client_cert.as_ref().map(|c| &c.cert_file),
-        ))
-    })
+    Ok(Some(redis::TlsCertificates {
+        client_tls,
+        root_cert,
+    }))
+}
+
+/// Parses `url` (named in errors without its password).
+fn connection_info(url: &str) -> Result<ConnectionInfo, Error> {
+    redis::IntoConnectionInfo::into_connection_info(url)
+        .map_err(|e| Error::Config(format!("invalid Redis URL `{}`: {e}", redacted(url))))
+}
+
+/// A client for `info`: plain TCP, or TLS through rustls (the ring
+/// provider) with `certs` when given.
+fn build(
+    info: ConnectionInfo,
+    certs: Option<&redis::TlsCertificates>,
+    shown: &str,
+) -> Result<Client, Error> {
+    let tls = matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. });
+    if tls {
+        // rustls needs a process-wide crypto provider; install ring's unless
+        // the application installed one (then that one is used).
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            #[expect(
+                deprecated,
+                reason = "ring has no post-quantum key exchange; an application that wants it \
+                          installs aws-lc-rs first (README), ring keeps this crate free of a C \
+                          build"
+            )]
+            let ring = rustls::crypto::ring::default_provider();
+            // Err only when another thread installed one first: fine.
+            let _ = ring.install_default();
+        }
+    }
+    let client = match certs {
+        Some(certs) if tls => Client::build_with_tls(info, certs.clone()),
+        _ => Client::open(info),
+    };
+    client.map_err(|e| Error::Config(format!("cannot set up a client for `{shown}`: {e}")))
+}
+
+/// An I/O-kind error (retried within the deadline) with `message`.
+fn transient(message: String) -> RedisError {
+    RedisError::from(std::io::Error::other(message))
 }
 
 /// Refuses a server that is not a standalone Redis: `HELLO` (Redis 6 and
 /// later) reports `mode` `standalone`, `cluster` or `sentinel`. A server
 /// without `HELLO` (Redis 5) is accepted: on a cluster node its keys would
 /// fail with `MOVED` or `CROSSSLOT`, which denies (fail closed).
+///
+/// A server whose `role` is not `master` (a replica: after a failover, or
+/// while one is under way) is a transient error, retried within the
+/// deadline (with Sentinel, on the primary it names then).
 fn standalone(c: &mut Connection, url: &str) -> Result<(), Error> {
     let hello: Result<HashMap<String, Value>, RedisError> = redis::cmd("HELLO").arg(2).query(c);
-    let mode = match hello {
-        Ok(fields) => match fields.get("mode") {
-            Some(Value::BulkString(m)) => String::from_utf8_lossy(m).into_owned(),
-            Some(Value::SimpleString(m)) => m.clone(),
-            _ => String::new(),
-        },
+    let field = |fields: &HashMap<String, Value>, name: &str| match fields.get(name) {
+        Some(Value::BulkString(m)) => String::from_utf8_lossy(m).into_owned(),
+        Some(Value::SimpleString(m)) => m.clone(),
+        _ => String::new(),
+    };
+    let (mode, role) = match hello {
+        Ok(fields) => (field(&fields, "mode"), field(&fields, "role")),
         Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError) => {
             return Ok(());
         }
         Err(e) => return Err(Error::Redis(e)),
     };
     match mode.as_str() {
-        "standalone" => Ok(()),
+        "standalone" if role == "master" || role.is_empty() => Ok(()),
+        "standalone" => Err(Error::Redis(transient(format!(
+            "`{}` is a {role}, not the primary: writes would be refused",
+            redacted(url)
+        )))),
         "cluster" => Err(Error::Unsupported(format!(
             "`{}` is a Redis Cluster node, which this ledger refuses: one decision reads a \
              recipient's and a debt's keys in one transaction, and Cluster keeps keys in \
@@ -972,8 +1109,8 @@ fn standalone(c: &mut Connection, url: &str) -> Result<(), Error> {
             redacted(url)
         ))),
         other => Err(Error::Unsupported(format!(
-            "`{}` is a Redis in `{other}` mode, not a standalone primary; the ledger needs the \
-             primary's own address",
+            "`{}` is a Redis in `{other}` mode, not a standalone primary; give the primary's \
+             address, or the Sentinels' with `Config::with_sentinel`",
             redacted(url)
         ))),
     }

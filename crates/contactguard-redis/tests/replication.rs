@@ -77,12 +77,18 @@ fn signal(server: &Server, sig: &str) {
 /// A primary and a replica in sync with it.
 fn primary_and_replica(dir: &TempDir) -> (Server, Server) {
     let (p, r) = (free_port(), free_port());
-    let primary = Server::start(dir, "primary", p, &[format!("port {p}")]);
+    // No 5 s wait for more replicas before a full sync (the default).
+    let quick = "repl-diskless-sync-delay 0".to_owned();
+    let primary = Server::start(dir, "primary", p, &[format!("port {p}"), quick.clone()]);
     let replica = Server::start(
         dir,
         "replica",
         r,
-        &[format!("port {r}"), format!("replicaof 127.0.0.1 {p}")],
+        &[
+            format!("port {r}"),
+            format!("replicaof 127.0.0.1 {p}"),
+            quick,
+        ],
     );
     let start = Instant::now();
     loop {
@@ -171,4 +177,119 @@ fn with_wait_an_ask_is_admitted_only_once_a_replica_has_it() {
         .count();
     assert_eq!(admitted, 2);
     assert_eq!(len(replica.port, "cg:wait:", "s"), 3);
+}
+
+/// A primary, two replicas and a Sentinel (quorum 1) watching them as `m`.
+/// The primary is killed mid-run: every ask until the Sentinel has
+/// promoted a replica is denied, and no attempt admitted before (with
+/// `wait(1, …)`) is lost.
+#[test]
+fn a_sentinel_failover_loses_no_admitted_attempt_and_denies_during_the_outage() {
+    if !enabled() {
+        return;
+    }
+    let dir = TempDir::new("sentinel");
+    let (primary, replica) = primary_and_replica(&dir);
+    let r2 = free_port();
+    let replica2 = Server::start(
+        &dir,
+        "replica2",
+        r2,
+        &[
+            format!("port {r2}"),
+            format!("replicaof 127.0.0.1 {}", primary.port),
+        ],
+    );
+    let s = free_port();
+    let sentinel = Server::start_with(
+        &dir,
+        "sentinel",
+        s,
+        &[
+            format!("port {s}"),
+            format!("sentinel monitor m 127.0.0.1 {} 1", primary.port),
+            "sentinel down-after-milliseconds m 400".to_owned(),
+            "sentinel failover-timeout m 4000".to_owned(),
+            "sentinel parallel-syncs m 2".to_owned(),
+        ],
+        &["--sentinel"],
+    );
+    // The Sentinel knows both replicas, and both are in sync.
+    let start = Instant::now();
+    loop {
+        let replicas: Vec<redis::Value> = redis::cmd("SENTINEL")
+            .arg("replicas")
+            .arg("m")
+            .query(&mut conn(s))
+            .unwrap();
+        let info: String = redis::cmd("INFO")
+            .arg("replication")
+            .query(&mut conn(r2))
+            .unwrap();
+        if replicas.len() == 2 && info.contains("master_link_status:up") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "{replicas:?} {info}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The URL's host and port are not used: the Sentinel names the primary.
+    let cfg = Config::new("redis://127.0.0.1:1/")
+        .with_sentinel("m", &[&format!("redis://127.0.0.1:{s}/")])
+        .with_prefix("cg:sentinel:")
+        .with_wait(1, Duration::from_millis(300))
+        .with_deadline(Duration::from_millis(500));
+    let ledger = RedisLedger::new(Policy::from_toml(CAP_POLICY).unwrap(), SECRET, cfg).unwrap();
+    ledger.connect().unwrap();
+    for _ in 0..2 {
+        assert!(ledger.check_and_record(&ask("r")).decision.allow);
+    }
+
+    // kill -9 the primary: asks are denied until a replica is promoted.
+    let old = primary.port;
+    drop(primary);
+    let start = Instant::now();
+    let mut denied = 0;
+    let third = loop {
+        let a = ledger.check_and_record(&ask("r"));
+        if a.decision.allow {
+            break a;
+        }
+        assert_eq!(a.decision.denials[0].id, REDIS_RULE_ID, "{:?}", a.decision);
+        denied += 1;
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no failover: {:?}",
+            a.decision
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(third.ticket.is_some());
+    assert!(denied > 0, "the outage was not seen");
+    let (_, port): (String, u16) = redis::cmd("SENTINEL")
+        .arg("get-master-addr-by-name")
+        .arg("m")
+        .query(&mut conn(s))
+        .unwrap();
+    assert!(
+        port == replica.port || port == replica2.port,
+        "{port} (was {old})"
+    );
+    // Both attempts admitted before the kill survived: the cap of 3 is
+    // reached with the one admitted after the failover.
+    let fourth = ledger.check_and_record(&ask("r"));
+    assert_eq!(
+        fourth.decision.denials[0].id, "wait.calls",
+        "{:?}",
+        fourth.decision
+    );
+    assert_eq!(len(port, "cg:sentinel:", "r"), 3);
+    eprintln!(
+        "failover: {denied} asks denied over {:?}, new primary on port {port}",
+        start.elapsed()
+    );
+    drop(sentinel);
 }
