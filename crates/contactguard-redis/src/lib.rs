@@ -1134,4 +1134,21 @@ mod tests {
             assert_eq!(redacted(url), want, "{url}");
         }
     }
+
+    #[test]
+    fn config_debug_hides_every_password() {
+        let config = super::Config::new("rediss://dialer:pw-one@h:6380/")
+            .with_sentinel(
+                "m",
+                &["rediss://sentinel:pw-two@s1:26379", "redis://s2:26379"],
+            )
+            .with_wait(1, std::time::Duration::from_millis(100));
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("pw-one") && !shown.contains("pw-two"),
+            "{shown}"
+        );
+        assert!(shown.contains("rediss://sentinel:***@s1:26379"), "{shown}");
+        assert!(shown.contains("redis://s2:26379"), "{shown}");
+    }
 }
