@@ -14,6 +14,12 @@
 //! stored as the same 128-bit keyed hashes
 //! ([`contactguard::ledger::KeyedHash`]).
 //!
+//! For a bank's shared Redis, [`Config`] takes an ACL user and password in
+//! the URL, TLS (`rediss://`) with a CA file and a client certificate,
+//! Redis Sentinel to find the primary and follow a failover, and a `WAIT`
+//! for replicas before an ask is admitted; a Redis Cluster is refused at
+//! connect. The crate's README says what each guarantees.
+//!
 //! Failure is closed: when Redis cannot be reached, answers too slowly,
 //! keeps conflicting, or fails while the transaction is committed, the ask
 //! is denied with rule id [`REDIS_RULE_ID`] and a message saying why. An
@@ -1073,16 +1079,18 @@ fn transient(message: String) -> RedisError {
     RedisError::from(std::io::Error::other(message))
 }
 
-/// Refuses a server that is not a standalone Redis: `HELLO` (Redis 6 and
+/// Refuses a server that is not a standalone Redis: `HELLO` (Redis 6.2 and
 /// later) reports `mode` `standalone`, `cluster` or `sentinel`. A server
-/// without `HELLO` (Redis 5) is accepted: on a cluster node its keys would
+/// without it (Redis 5, or 6.0, which needs a protocol version) is accepted: on a cluster node its keys would
 /// fail with `MOVED` or `CROSSSLOT`, which denies (fail closed).
 ///
 /// A server whose `role` is not `master` (a replica: after a failover, or
 /// while one is under way) is a transient error, retried within the
 /// deadline (with Sentinel, on the primary it names then).
 fn standalone(c: &mut Connection, url: &str) -> Result<(), Error> {
-    let hello: Result<HashMap<String, Value>, RedisError> = redis::cmd("HELLO").arg(2).query(c);
+    // Without a protocol version, HELLO (Redis 6.2 and later) reports
+    // without switching the connection's protocol.
+    let hello: Result<HashMap<String, Value>, RedisError> = redis::cmd("HELLO").query(c);
     let field = |fields: &HashMap<String, Value>, name: &str| match fields.get(name) {
         Some(Value::BulkString(m)) => String::from_utf8_lossy(m).into_owned(),
         Some(Value::SimpleString(m)) => m.clone(),
