@@ -100,7 +100,8 @@ pub struct Config {
     /// denied (each try after another client changed the same keys).
     pub max_attempts: u32,
     /// Total time one call may spend, reconnecting and retrying, before it
-    /// gives up (fail closed). A call can overrun it by one `io_timeout`.
+    /// gives up (fail closed). A call can overrun it by one `io_timeout`
+    /// (and, with [`Config::wait`], by the wait's timeout).
     pub deadline: Duration,
     /// With `rediss://`: a PEM file of the certificate authorities trusted
     /// for the server's certificate, instead of the bundled Mozilla roots
