@@ -556,3 +556,63 @@ fn a_cluster_node_or_a_sentinel_is_refused_at_connect() {
         );
     }
 }
+
+/// Sentinel over TLS: the ledger asks a TLS-only Sentinel for the primary
+/// and reaches the address it gives over TLS, as the restricted user.
+#[test]
+fn the_primary_is_found_through_a_sentinel_over_tls() {
+    if !enabled() {
+        return;
+    }
+    let dir = TempDir::new("tls-sentinel");
+    let server = tls_server(&dir);
+    let s = free_port();
+    let f = |n: &str| dir.path(n).display().to_string();
+    let _sentinel = Server::start_with(
+        &dir,
+        "sentinel",
+        s,
+        &[
+            "port 0".to_owned(),
+            format!("tls-port {s}"),
+            format!("tls-cert-file {}", f("server.pem")),
+            format!("tls-key-file {}", f("server.key")),
+            format!("tls-ca-cert-file {}", f("ca.pem")),
+            // The Sentinel's own connections to the primary use TLS too.
+            "tls-replication yes".to_owned(),
+            format!("sentinel monitor m 127.0.0.1 {} 1", server.port),
+            format!("sentinel auth-pass m {ADMIN_PASSWORD}"),
+        ],
+        &["--sentinel"],
+    );
+    let cfg = Config {
+        url: format!("rediss://dialer:{PASSWORD}@localhost:1/"),
+        ..dialer_config(&dir, server.port, PASSWORD, "sentinel")
+    }
+    .with_sentinel("m", &[&format!("rediss://127.0.0.1:{s}/")]);
+    secret_free("Config's Debug", &format!("{cfg:?}"));
+    let ledger = RedisLedger::new(Policy::from_toml(CAP_POLICY).unwrap(), SECRET, cfg).unwrap();
+    ledger.connect().unwrap();
+    let at: jiff::Timestamp = "2026-03-02T02:00:00Z".parse().unwrap();
+    let admitted = (0..5)
+        .filter(|_| ledger.check_and_record(&ask("r", "d", at)).decision.allow)
+        .count();
+    assert_eq!(admitted, 3);
+
+    // A Sentinel that knows no such primary: a clear, secret-free denial.
+    let cfg = Config {
+        url: format!("rediss://dialer:{PASSWORD}@localhost:1/"),
+        ..dialer_config(&dir, server.port, PASSWORD, "sentinel")
+    }
+    .with_sentinel("nope", &[&format!("rediss://127.0.0.1:{s}/")])
+    .with_deadline(Duration::from_millis(300));
+    let ledger = RedisLedger::new(Policy::from_toml(CAP_POLICY).unwrap(), SECRET, cfg).unwrap();
+    let err = ledger.connect().unwrap_err();
+    assert!(
+        err.to_string().contains("knows no primary named `nope`"),
+        "{err}"
+    );
+    secret_free("the Sentinel error", &format!("{err} {err:?}"));
+    let denied = ledger.check_and_record(&ask("r", "d", at));
+    assert!(is_redis_denial(&denied.decision));
+}
