@@ -6,7 +6,11 @@
 #                      6390 or the next free one) in a temporary directory,
 #                      run the crate's tests against it (multi-process race,
 #                      kill and restart, pauses, equality with the in-memory
-#                      ledger), and stop the server, on failure too
+#                      ledger), and stop the server, on failure too; the
+#                      TLS tests (tests/tls.rs) start their own servers
+#                      (TLS with a CA, server and client certificates made
+#                      by openssl at test time, a restricted ACL user; a
+#                      Cluster node and a Sentinel to be refused)
 #   make bench-redis   asks/s with 1, 2 and 8 client processes against the
 #                      same kind of server, beside the in-memory ledger
 #                      (REDIS_APPENDFSYNC=everysec to leave out the fsync)
@@ -23,10 +27,11 @@ REDIS_APPENDFSYNC ?= always
 
 .PHONY: redis-deps redis-test bench-redis
 
+# openssl makes the throwaway CA and certificates of the TLS tests.
 redis-deps:
-	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null || { \
-		echo "+ apt-get install -y redis-server"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
+	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null && command -v openssl >/dev/null || { \
+		echo "+ apt-get install -y redis-server openssl"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server openssl; }
 
 # $(1): the command to run with CONTACTGUARD_REDIS_URL, _CONF and _PIDFILE
 # set; $(2): the server's appendfsync. The server and its directory go

@@ -14,6 +14,12 @@
 //! stored as the same 128-bit keyed hashes
 //! ([`contactguard::ledger::KeyedHash`]).
 //!
+//! For a bank's shared Redis, [`Config`] takes an ACL user and password in
+//! the URL, TLS (`rediss://`) with a CA file and a client certificate,
+//! Redis Sentinel to find the primary and follow a failover, and a `WAIT`
+//! for replicas before an ask is admitted; a Redis Cluster is refused at
+//! connect. The crate's README says what each guarantees.
+//!
 //! Failure is closed: when Redis cannot be reached, answers too slowly,
 //! keeps conflicting, or fails while the transaction is committed, the ask
 //! is denied with rule id [`REDIS_RULE_ID`] and a message saying why. An
@@ -44,8 +50,10 @@ use codec::ATTEMPT_TAG;
 pub use contactguard::ledger::{Admission, Ticket, MAX_SKEW};
 use contactguard::ledger::{AdmitStep, Entries, KeyHash, KeyedHash, LedgerError, Storage, GRACE};
 use contactguard::{Ask, AttemptResult, Decision, Denial, Event, History, Policy};
-use redis::{Client, Connection, RedisError, Value};
+use redis::{Client, Connection, ConnectionInfo, RedisError, Value};
+use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -58,13 +66,33 @@ pub const REDIS_RULE_ID: &str = "contactguard.redis";
 pub const GRACE_SECONDS: i64 = GRACE.as_secs();
 
 /// How to reach Redis and how long to try.
-#[derive(Clone, Debug)]
+///
+/// The URL carries the ACL user and password (`redis://user:password@host:port/db`,
+/// percent-encoded) and the scheme chooses TLS (`rediss://`). [`Config`]'s
+/// `Debug` and every [`Error`] show the URL with the password replaced by
+/// `***`; the password is sent only in Redis' `AUTH`.
+///
+/// ```
+/// use contactguard_redis::Config;
+/// use std::time::Duration;
+///
+/// let config = Config::new("rediss://dialer:s3cret@redis.bank.internal:6380/")
+///     .with_ca_file("/etc/contactguard/redis-ca.pem")
+///     .with_client_cert("/etc/contactguard/dialer.pem", "/etc/contactguard/dialer.key")
+///     .with_timeouts(Duration::from_millis(300), Duration::from_millis(200));
+/// assert!(!format!("{config:?}").contains("s3cret"));
+/// ```
+#[derive(Clone)]
 pub struct Config {
-    /// A `redis://host:port/db` URL.
+    /// A `redis://[user:password@]host:port/db` or
+    /// `rediss://[user:password@]host:port/db` URL. The `#insecure`
+    /// fragment (no certificate check) is refused.
     pub url: String,
-    /// Prefix of every key the ledger writes (default `cg:`).
+    /// Prefix of every key the ledger writes (default `cg:`). A restricted
+    /// ACL user needs `~{prefix}*` (see the crate's README).
     pub prefix: String,
-    /// Timeout for opening a connection.
+    /// Timeout for opening a connection (TCP and, with `rediss://`, the
+    /// TLS handshake).
     pub connect_timeout: Duration,
     /// Timeout for each read from and write to the socket.
     pub io_timeout: Duration,
@@ -72,13 +100,77 @@ pub struct Config {
     /// denied (each try after another client changed the same keys).
     pub max_attempts: u32,
     /// Total time one call may spend, reconnecting and retrying, before it
-    /// gives up (fail closed). A call can overrun it by one `io_timeout`.
+    /// gives up (fail closed). A call can overrun it by one `io_timeout`
+    /// (and, with [`Config::wait`], by the wait's timeout).
     pub deadline: Duration,
+    /// With `rediss://`: a PEM file of the certificate authorities trusted
+    /// for the server's certificate, instead of the bundled Mozilla roots
+    /// (`webpki-roots`). The server's certificate must name the URL's host.
+    pub ca_file: Option<PathBuf>,
+    /// With `rediss://`: a PEM client certificate (chain) and its PEM
+    /// private key, for servers that require client certificates
+    /// (`tls-auth-clients yes`).
+    pub client_cert: Option<ClientCert>,
+    /// After each admission and each recorded event, wait for this many
+    /// replicas to acknowledge the write (`WAIT`); an ask is admitted only
+    /// if they do. `None` (the default): the primary's acknowledgement is
+    /// enough. See the crate's README for what this does and does not
+    /// guarantee on a failover.
+    pub wait: Option<Wait>,
+    /// Find the primary through Redis Sentinel instead of the URL's host
+    /// and port (the URL still gives the scheme, user, password and
+    /// database of the primary).
+    pub sentinel: Option<Sentinel>,
+}
+
+/// Redis Sentinel: where the Sentinels are and the name of the primary
+/// they watch. On each new connection (the first, and after any failure)
+/// the ledger asks them in turn `SENTINEL get-master-addr-by-name` and
+/// connects to the address the first one that answers gives, checking that
+/// it is a primary.
+#[derive(Clone)]
+pub struct Sentinel {
+    /// The name the Sentinels know the primary by (`sentinel monitor NAME …`).
+    pub master: String,
+    /// `redis://[user:password@]host:port` or `rediss://…` URL of each
+    /// Sentinel (with `rediss://`, the same CA file and client certificate
+    /// as the primary).
+    pub urls: Vec<String>,
+}
+
+impl fmt::Debug for Sentinel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let urls: Vec<String> = self.urls.iter().map(|u| redacted(u)).collect();
+        f.debug_struct("Sentinel")
+            .field("master", &self.master)
+            .field("urls", &urls)
+            .finish()
+    }
+}
+
+/// `WAIT numreplicas timeout` after each write: see [`Config::wait`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wait {
+    /// How many replicas must acknowledge the write (at least 1).
+    pub replicas: u32,
+    /// How long to wait for them (at least 1 ms; Redis' `WAIT … 0` would
+    /// block for ever, so 0 is taken as 1 ms).
+    pub timeout: Duration,
+}
+
+/// A client certificate for mutual TLS: two PEM files, read when the
+/// ledger is created.
+#[derive(Clone, Debug)]
+pub struct ClientCert {
+    /// The certificate, then any intermediates.
+    pub cert_file: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
 }
 
 impl Config {
     /// Defaults: prefix `cg:`, 200 ms connect and I/O timeouts, 64 tries,
-    /// 1 s per call.
+    /// 1 s per call, no CA file (Mozilla's roots) and no client certificate.
     pub fn new(url: &str) -> Config {
         Config {
             url: url.to_owned(),
@@ -87,7 +179,112 @@ impl Config {
             io_timeout: Duration::from_millis(200),
             max_attempts: 64,
             deadline: Duration::from_secs(1),
+            ca_file: None,
+            client_cert: None,
+            wait: None,
+            sentinel: None,
         }
+    }
+
+    /// Trusts the certificate authorities in the PEM file `path` (and only
+    /// them) for the server's certificate. Needs a `rediss://` URL.
+    #[must_use]
+    pub fn with_ca_file(mut self, path: impl Into<PathBuf>) -> Config {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Presents the PEM certificate in `cert_file` with the PEM private key
+    /// in `key_file` to the server. Needs a `rediss://` URL.
+    #[must_use]
+    pub fn with_client_cert(
+        mut self,
+        cert_file: impl Into<PathBuf>,
+        key_file: impl Into<PathBuf>,
+    ) -> Config {
+        self.client_cert = Some(ClientCert {
+            cert_file: cert_file.into(),
+            key_file: key_file.into(),
+        });
+        self
+    }
+
+    /// Sets the connect timeout and the timeout of each socket read and
+    /// write.
+    #[must_use]
+    pub fn with_timeouts(mut self, connect: Duration, io: Duration) -> Config {
+        self.connect_timeout = connect;
+        self.io_timeout = io;
+        self
+    }
+
+    /// Sets the prefix of every key the ledger writes.
+    #[must_use]
+    pub fn with_prefix(mut self, prefix: &str) -> Config {
+        prefix.clone_into(&mut self.prefix);
+        self
+    }
+
+    /// Admits an ask only after `replicas` replicas acknowledged its
+    /// pending attempt within `timeout` (`WAIT`); the same for recorded
+    /// events. The ACL user then needs `+wait`.
+    #[must_use]
+    pub fn with_wait(mut self, replicas: u32, timeout: Duration) -> Config {
+        self.wait = Some(Wait { replicas, timeout });
+        self
+    }
+
+    /// Finds the primary named `master` through the Sentinels at `urls`
+    /// (see [`Sentinel`]).
+    #[must_use]
+    pub fn with_sentinel(mut self, master: &str, urls: &[&str]) -> Config {
+        self.sentinel = Some(Sentinel {
+            master: master.to_owned(),
+            urls: urls.iter().map(|u| (*u).to_owned()).collect(),
+        });
+        self
+    }
+
+    /// Sets the time one call may spend before it gives up (fail closed).
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> Config {
+        self.deadline = deadline;
+        self
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("url", &redacted(&self.url))
+            .field("prefix", &self.prefix)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("io_timeout", &self.io_timeout)
+            .field("max_attempts", &self.max_attempts)
+            .field("deadline", &self.deadline)
+            .field("ca_file", &self.ca_file)
+            .field("client_cert", &self.client_cert)
+            .field("wait", &self.wait)
+            .field("sentinel", &self.sentinel)
+            .finish()
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages and `Debug`:
+/// everything between the first `:` after the scheme and the last `@` of
+/// the URL is hidden (so a password with an unencoded `/` or `@` is hidden
+/// too).
+fn redacted(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}{user}:***@{host}"),
+            None => format!("{scheme}{userinfo}@{host}"),
+        },
+        None => url.to_owned(),
     }
 }
 
@@ -109,6 +306,27 @@ pub enum Error {
     /// An event the ledger cannot store (a time outside 1677–2262, or data
     /// in Redis this version cannot read).
     Invalid(String),
+    /// The [`Config`] cannot be used: a malformed URL, an unreadable or
+    /// malformed CA or client certificate file, TLS files with a
+    /// `redis://` URL, or `#insecure`. The message names files and the
+    /// URL without its password, never their contents.
+    Config(String),
+    /// The server is not a standalone Redis primary this ledger can use:
+    /// a Redis Cluster node or a Sentinel (see the crate's README for
+    /// why Cluster is refused). Never retried.
+    Unsupported(String),
+    /// The write was applied on the primary, but fewer replicas than
+    /// [`Config::wait`] asks for acknowledged it in time: a failover now
+    /// could lose it. An ask is then denied (its pending attempt stays
+    /// recorded on the primary, which can only make later asks stricter).
+    NotReplicated {
+        /// Replicas that acknowledged the write.
+        acknowledged: u32,
+        /// Replicas [`Config::wait`] asks for.
+        wanted: u32,
+        /// How long the ledger waited.
+        timeout: Duration,
+    },
 }
 
 impl fmt::Display for Error {
@@ -123,7 +341,16 @@ impl fmt::Display for Error {
                 "the commit failed or its reply was lost, so whether it was applied is unknown: {e}"
             ),
             Error::UnknownTicket => f.write_str("no pending attempt matches the ticket"),
-            Error::Invalid(m) => f.write_str(m),
+            Error::Invalid(m) | Error::Config(m) | Error::Unsupported(m) => f.write_str(m),
+            Error::NotReplicated {
+                acknowledged,
+                wanted,
+                timeout,
+            } => write!(
+                f,
+                "the write is on the primary but only {acknowledged} of {wanted} replicas \
+                 acknowledged it within {timeout:?}, so a failover could lose it"
+            ),
         }
     }
 }
@@ -160,7 +387,13 @@ pub struct RedisLedger {
 /// connection.
 pub struct RedisStore {
     policy: Policy,
+    /// The primary's client; with Sentinel, a template whose address is
+    /// replaced by the one discovered.
     client: Client,
+    /// With Sentinel: the primary's URL parsed, the Sentinels' clients.
+    primary: ConnectionInfo,
+    sentinels: Vec<Client>,
+    certs: Option<redis::TlsCertificates>,
     config: Config,
     conn: Mutex<Option<Connection>>,
 }
@@ -169,7 +402,7 @@ impl fmt::Debug for RedisLedger {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisLedger")
             .field("policy", &self.policy.name())
-            .field("url", &self.store.config.url)
+            .field("url", &redacted(&self.store.config.url))
             .finish_non_exhaustive()
     }
 }
@@ -177,7 +410,7 @@ impl fmt::Debug for RedisLedger {
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisStore")
-            .field("url", &self.config.url)
+            .field("url", &redacted(&self.config.url))
             .finish_non_exhaustive()
     }
 }
@@ -196,13 +429,29 @@ impl RedisLedger {
     ///
     /// # Errors
     ///
-    /// [`Error::Redis`] when the URL is malformed.
+    /// [`Error::Config`] when the URL is malformed, a CA or client
+    /// certificate file cannot be read or parsed, TLS files are given with
+    /// a `redis://` URL, or the URL asks for `#insecure`.
     pub fn new(policy: Policy, secret: &[u8], config: Config) -> Result<RedisLedger, Error> {
         Ok(RedisLedger {
             keys: KeyedHash::new(secret),
             store: RedisStore::new(policy.clone(), config)?,
             policy,
         })
+    }
+
+    /// Connects now (TCP, TLS handshake, `AUTH`, the standalone check)
+    /// instead of at the first call, to report a bad configuration at
+    /// start-up. Retries like any call until [`Config::deadline`]; a
+    /// server that is a Cluster node or a Sentinel is refused at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Redis`] when Redis cannot be reached or refuses the
+    /// credentials or the certificate (the message names the cause, never
+    /// the password); [`Error::Unsupported`] for Redis Cluster or Sentinel.
+    pub fn connect(&self) -> Result<(), Error> {
+        self.store.ensure_connected()
     }
 
     /// The policy the ledger decides with.
@@ -311,11 +560,30 @@ impl RedisStore {
     ///
     /// # Errors
     ///
-    /// [`Error::Redis`] when the URL is malformed.
+    /// [`Error::Config`] when the URL is malformed, a CA or client
+    /// certificate file cannot be read or parsed, TLS files are given with
+    /// a `redis://` URL, or the URL asks for `#insecure`.
     pub fn new(policy: Policy, config: Config) -> Result<RedisStore, Error> {
+        let certs = tls_certs(&config)?;
+        let primary = connection_info(&config.url)?;
+        let client = build(primary.clone(), certs.as_ref(), &redacted(&config.url))?;
+        let sentinels = match &config.sentinel {
+            Some(s) if s.urls.is_empty() => {
+                return Err(Error::Config("no Sentinel URL is given".to_owned()));
+            }
+            Some(s) => s
+                .urls
+                .iter()
+                .map(|u| build(connection_info(u)?, certs.as_ref(), &redacted(u)))
+                .collect::<Result<_, _>>()?,
+            None => Vec::new(),
+        };
         Ok(RedisStore {
             policy,
-            client: Client::open(config.url.as_str())?,
+            client,
+            primary,
+            sentinels,
+            certs,
             config,
             conn: Mutex::new(None),
         })
@@ -349,7 +617,7 @@ impl RedisStore {
                 Some(c) => f(c),
                 None => match self.connect() {
                     Ok(c) => f(guard.insert(c)),
-                    Err(e) => Err(Error::Redis(e)),
+                    Err(e) => Err(e),
                 },
             };
             let out_of_time = start.elapsed() >= self.config.deadline;
@@ -365,7 +633,7 @@ impl RedisStore {
                     // A connection that failed may hold half a reply or a
                     // WATCH: start again on a new one.
                     *guard = None;
-                    if out_of_time || tries >= self.config.max_attempts {
+                    if out_of_time || tries >= self.config.max_attempts || refused(&e) {
                         return Err(Error::Redis(e));
                     }
                     std::thread::sleep(backoff);
@@ -383,13 +651,100 @@ impl RedisStore {
         }
     }
 
-    fn connect(&self) -> Result<Connection, RedisError> {
-        let c = self
-            .client
-            .get_connection_with_timeout(self.config.connect_timeout)?;
+    /// Opens a connection (TCP, TLS, `AUTH`), sets its timeouts and checks
+    /// that the server is a standalone Redis ([`standalone`]).
+    fn connect(&self) -> Result<Connection, Error> {
+        let (client, shown) = match &self.config.sentinel {
+            Some(s) => self.discover(s)?,
+            None => (self.client.clone(), self.config.url.clone()),
+        };
+        let mut c = self.open(&client)?;
+        standalone(&mut c, &shown)?;
+        Ok(c)
+    }
+
+    /// A connection with the configured timeouts.
+    fn open(&self, client: &Client) -> Result<Connection, RedisError> {
+        let c = client.get_connection_with_timeout(self.config.connect_timeout)?;
         c.set_read_timeout(Some(self.config.io_timeout))?;
         c.set_write_timeout(Some(self.config.io_timeout))?;
         Ok(c)
+    }
+
+    /// Asks the Sentinels in turn for the primary's address; a client for
+    /// it and its name for messages (`host:port`).
+    fn discover(&self, sentinel: &Sentinel) -> Result<(Client, String), Error> {
+        let mut why = Vec::new();
+        for (url, client) in sentinel.urls.iter().zip(&self.sentinels) {
+            let addr = self.open(client).and_then(|mut c| {
+                redis::cmd("SENTINEL")
+                    .arg("get-master-addr-by-name")
+                    .arg(&sentinel.master)
+                    .query::<Option<(String, u16)>>(&mut c)
+            });
+            match addr {
+                Ok(Some((host, port))) => {
+                    let shown = format!("{host}:{port} (primary `{}`)", sentinel.master);
+                    let addr = match self.primary.addr() {
+                        redis::ConnectionAddr::TcpTls { .. } => redis::ConnectionAddr::TcpTls {
+                            host,
+                            port,
+                            insecure: false,
+                            tls_params: None,
+                        },
+                        _ => redis::ConnectionAddr::Tcp(host, port),
+                    };
+                    let info = self.primary.clone().set_addr(addr);
+                    return Ok((build(info, self.certs.as_ref(), &shown)?, shown));
+                }
+                Ok(None) => why.push(format!(
+                    "`{}` knows no primary named `{}`",
+                    redacted(url),
+                    sentinel.master
+                )),
+                Err(e) => why.push(format!("`{}`: {e}", redacted(url))),
+            }
+        }
+        Err(Error::Redis(transient(format!(
+            "no Sentinel gave the address of the primary: {}",
+            why.join("; ")
+        ))))
+    }
+
+    /// With [`Config::wait`], waits for the replicas to acknowledge the
+    /// write just committed on `c`. Completions do not wait: losing one
+    /// leaves the attempt pending, which counts it at its strictest.
+    fn replicated(&self, c: &mut Connection) -> Result<(), Error> {
+        let Some(w) = self.config.wait else {
+            return Ok(());
+        };
+        let timeout = w.timeout.max(Duration::from_millis(1));
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        // The reply comes after up to `timeout`: read with that much more.
+        let waited = c
+            .set_read_timeout(Some(self.config.io_timeout.saturating_add(timeout)))
+            .and_then(|()| redis::cmd("WAIT").arg(w.replicas).arg(ms).query::<u64>(c))
+            .and_then(|n| c.set_read_timeout(Some(self.config.io_timeout)).map(|()| n));
+        match waited {
+            Ok(n) if n >= u64::from(w.replicas) => Ok(()),
+            Ok(n) => Err(Error::NotReplicated {
+                acknowledged: u32::try_from(n).unwrap_or(u32::MAX),
+                wanted: w.replicas,
+                timeout,
+            }),
+            // Applied on the primary; whether replicas have it is unknown.
+            Err(e) => Err(Error::Unknown(e)),
+        }
+    }
+
+    /// Connects now if not connected, within the deadline (see
+    /// [`RedisLedger::connect`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`RedisLedger::connect`].
+    pub fn ensure_connected(&self) -> Result<(), Error> {
+        self.run(|_| Ok(Try::Done(())))
     }
 }
 
@@ -451,7 +806,11 @@ impl Storage for RedisStore {
             for (k, list) in [(&rk, &rec), (&dk, &deb)] {
                 append(&mut p, k, list, &entry, cutoff, expire);
             }
-            Ok(commit(&p, c)?.map_or(Try::Conflict, |()| Try::Done(out)))
+            if commit(&p, c)?.is_none() {
+                return Ok(Try::Conflict);
+            }
+            self.replicated(c)?;
+            Ok(Try::Done(out))
         })
     }
 
@@ -509,7 +868,11 @@ impl Storage for RedisStore {
             for (k, list) in keys.iter().zip(&lists) {
                 append(&mut p, k, list, &entry, cutoff, expire);
             }
-            Ok(commit(&p, c)?.map_or(Try::Conflict, Try::Done))
+            if commit(&p, c)?.is_none() {
+                return Ok(Try::Conflict);
+            }
+            self.replicated(c)?;
+            Ok(Try::Done(()))
         })
     }
 }
@@ -614,4 +977,187 @@ fn watch_and_read(
         .arg(-1)
         .query(c)?;
     Ok((rec, deb))
+}
+
+/// Whether `e` is a refusal that trying again cannot change: wrong
+/// credentials, a configuration the client cannot use, or an ACL that does
+/// not allow a command or key.
+fn refused(e: &RedisError) -> bool {
+    use redis::{ErrorKind, ServerErrorKind};
+    matches!(
+        e.kind(),
+        ErrorKind::AuthenticationFailed
+            | ErrorKind::InvalidClientConfig
+            | ErrorKind::Server(ServerErrorKind::NoPerm)
+    )
+}
+
+/// The TLS material of `config` (read from its files), or `None` when
+/// none is set. Checks that no TLS file comes with a `redis://` URL (the
+/// primary's or a Sentinel's) and that no URL asks for `#insecure`.
+fn tls_certs(config: &Config) -> Result<Option<redis::TlsCertificates>, Error> {
+    let urls = std::iter::once(&config.url).chain(config.sentinel.iter().flat_map(|s| &s.urls));
+    for url in urls {
+        if url.contains('#') {
+            return Err(Error::Config(format!(
+                "the Redis URL `{}` has a fragment; `#insecure` (no certificate check) is not \
+                 supported",
+                redacted(url)
+            )));
+        }
+        if !url.starts_with("rediss://")
+            && (config.ca_file.is_some() || config.client_cert.is_some())
+        {
+            return Err(Error::Config(format!(
+                "a CA file or a client certificate is set but the Redis URL `{}` is not \
+                 `rediss://`: refusing to connect without TLS",
+                redacted(url)
+            )));
+        }
+    }
+    if config.ca_file.is_none() && config.client_cert.is_none() {
+        return Ok(None);
+    }
+    let read = |what: &str, path: &std::path::Path| {
+        std::fs::read(path)
+            .map_err(|e| Error::Config(format!("cannot read the {what} `{}`: {e}", path.display())))
+    };
+    let root_cert = match &config.ca_file {
+        Some(p) => Some(read("CA file", p)?),
+        None => None,
+    };
+    let client_tls = match &config.client_cert {
+        Some(c) => Some(redis::ClientTlsConfig {
+            client_cert: read("client certificate file", &c.cert_file)?,
+            client_key: read("client key file", &c.key_file)?,
+        }),
+        None => None,
+    };
+    Ok(Some(redis::TlsCertificates {
+        client_tls,
+        root_cert,
+    }))
+}
+
+/// Parses `url` (named in errors without its password).
+fn connection_info(url: &str) -> Result<ConnectionInfo, Error> {
+    redis::IntoConnectionInfo::into_connection_info(url)
+        .map_err(|e| Error::Config(format!("invalid Redis URL `{}`: {e}", redacted(url))))
+}
+
+/// A client for `info`: plain TCP, or TLS through rustls (the ring
+/// provider) with `certs` when given.
+fn build(
+    info: ConnectionInfo,
+    certs: Option<&redis::TlsCertificates>,
+    shown: &str,
+) -> Result<Client, Error> {
+    let tls = matches!(info.addr(), redis::ConnectionAddr::TcpTls { .. });
+    if tls {
+        // rustls needs a process-wide crypto provider; install ring's unless
+        // the application installed one (then that one is used).
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            #[expect(
+                deprecated,
+                reason = "ring has no post-quantum key exchange; an application that wants it \
+                          installs aws-lc-rs first (README), ring keeps this crate free of a C \
+                          build"
+            )]
+            let ring = rustls::crypto::ring::default_provider();
+            // Err only when another thread installed one first: fine.
+            let _ = ring.install_default();
+        }
+    }
+    let client = match certs {
+        Some(certs) if tls => Client::build_with_tls(info, certs.clone()),
+        _ => Client::open(info),
+    };
+    client.map_err(|e| Error::Config(format!("cannot set up a client for `{shown}`: {e}")))
+}
+
+/// An I/O-kind error (retried within the deadline) with `message`.
+fn transient(message: String) -> RedisError {
+    RedisError::from(std::io::Error::other(message))
+}
+
+/// Refuses a server that is not a standalone Redis: `HELLO` (Redis 6.2 and
+/// later) reports `mode` `standalone`, `cluster` or `sentinel`. A server
+/// without it (Redis 5, or 6.0, which needs a protocol version) is accepted: on a cluster node its keys would
+/// fail with `MOVED` or `CROSSSLOT`, which denies (fail closed).
+///
+/// A server whose `role` is not `master` (a replica: after a failover, or
+/// while one is under way) is a transient error, retried within the
+/// deadline (with Sentinel, on the primary it names then).
+fn standalone(c: &mut Connection, url: &str) -> Result<(), Error> {
+    // Without a protocol version, HELLO (Redis 6.2 and later) reports
+    // without switching the connection's protocol.
+    let hello: Result<HashMap<String, Value>, RedisError> = redis::cmd("HELLO").query(c);
+    let field = |fields: &HashMap<String, Value>, name: &str| match fields.get(name) {
+        Some(Value::BulkString(m)) => String::from_utf8_lossy(m).into_owned(),
+        Some(Value::SimpleString(m)) => m.clone(),
+        _ => String::new(),
+    };
+    let (mode, role) = match hello {
+        Ok(fields) => (field(&fields, "mode"), field(&fields, "role")),
+        Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError) => {
+            return Ok(());
+        }
+        Err(e) => return Err(Error::Redis(e)),
+    };
+    match mode.as_str() {
+        "standalone" if role == "master" || role.is_empty() => Ok(()),
+        "standalone" => Err(Error::Redis(transient(format!(
+            "`{}` is a {role}, not the primary: writes would be refused",
+            redacted(url)
+        )))),
+        "cluster" => Err(Error::Unsupported(format!(
+            "`{}` is a Redis Cluster node, which this ledger refuses: one decision reads a \
+             recipient's and a debt's keys in one transaction, and Cluster keeps keys in \
+             different slots on different nodes (see the contactguard-redis README); use a \
+             standalone primary",
+            redacted(url)
+        ))),
+        other => Err(Error::Unsupported(format!(
+            "`{}` is a Redis in `{other}` mode, not a standalone primary; give the primary's \
+             address, or the Sentinels' with `Config::with_sentinel`",
+            redacted(url)
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn redacted_hides_the_password_and_only_it() {
+        for (url, want) in [
+            ("redis://127.0.0.1:6379/", "redis://127.0.0.1:6379/"),
+            ("rediss://u:pw@h:6380/0", "rediss://u:***@h:6380/0"),
+            ("rediss://:pw@h/", "rediss://:***@h/"),
+            ("redis://user@h/", "redis://user@h/"),
+            // Unencoded `/` and `@` in the password: hidden all the same.
+            ("redis://u:p/w@x@h:1/", "redis://u:***@h:1/"),
+            ("u:pw@h:1", "u:***@h:1"),
+        ] {
+            assert_eq!(redacted(url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn config_debug_hides_every_password() {
+        let config = super::Config::new("rediss://dialer:pw-one@h:6380/")
+            .with_sentinel(
+                "m",
+                &["rediss://sentinel:pw-two@s1:26379", "redis://s2:26379"],
+            )
+            .with_wait(1, std::time::Duration::from_millis(100));
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("pw-one") && !shown.contains("pw-two"),
+            "{shown}"
+        );
+        assert!(shown.contains("rediss://sentinel:***@s1:26379"), "{shown}");
+        assert!(shown.contains("redis://s2:26379"), "{shown}");
+    }
 }
