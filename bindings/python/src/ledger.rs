@@ -4,10 +4,11 @@
 use crate::convert::{timestamp_from_py, timestamp_to_py};
 use crate::errors::{guard, InputProblem};
 use crate::objects::{ask_arg, event_arg, events_arg, Decision, Policy};
-use contactguard::ledger::LedgerError;
+use contactguard::ledger::{Fsync, LedgerError, LocalLedger};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyModule};
+use std::path::PathBuf;
 
 static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
@@ -32,7 +33,9 @@ fn ledger_error(py: Python<'_>, e: &LedgerError) -> PyErr {
 /// Thread-safe contact history over a policy.
 #[pyclass(frozen, module = "contactguard")]
 pub(crate) struct Ledger {
-    inner: contactguard::ledger::Ledger,
+    inner: LocalLedger,
+    /// The directory of a journaled ledger.
+    dir: Option<PathBuf>,
 }
 
 /// A pending attempt admitted by `check_and_record`, to complete with its
@@ -125,11 +128,90 @@ impl Ledger {
         let secret = secret(key)?;
         guard(py, || {
             Ok(Ledger {
-                inner: match secret {
+                inner: LocalLedger::Memory(match secret {
                     None => contactguard::ledger::Ledger::new(policy),
                     Some(s) => contactguard::ledger::Ledger::with_key(policy, &s),
-                },
+                }),
+                dir: None,
             })
+        })
+    }
+
+    /// Opens (creating it when missing) a ledger journaled to `directory`:
+    /// restored from the snapshot of the last `checkpoint()` and the
+    /// journal written since (a torn tail is truncated). Every admission,
+    /// completion and event is then in the journal before the call returns;
+    /// `sync="always"` syncs it to disk each time (survives a machine
+    /// crash), `"never"` leaves it to the operating system (survives a
+    /// process crash only). Keys as for `Ledger(policy, key)`. Use one
+    /// process per directory.
+    #[staticmethod]
+    #[pyo3(signature = (policy, directory, key = None, sync = "always"))]
+    fn open_journaled(
+        py: Python<'_>,
+        policy: &Policy,
+        directory: PathBuf,
+        key: Option<&Bound<'_, PyAny>>,
+        sync: &str,
+    ) -> PyResult<Ledger> {
+        let policy = policy.inner.clone();
+        let secret = secret(key)?.unwrap_or_default();
+        let fsync = match sync {
+            "always" => Fsync::Always,
+            "never" => Fsync::Never,
+            _ => {
+                return Err(InputProblem::new(
+                    "input.invalid",
+                    format!("`sync` is `{sync}`, not `always` or `never`"),
+                )
+                .field("sync")
+                .into_py(py))
+            }
+        };
+        guard(py, || {
+            let open = || -> Result<LocalLedger, LedgerError> {
+                std::fs::create_dir_all(&directory)?;
+                let snapshot = match std::fs::File::open(directory.join("snapshot")) {
+                    Ok(f) => Some(std::io::BufReader::new(f)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                    Err(e) => return Err(e.into()),
+                };
+                let journal = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(directory.join("journal"))?;
+                contactguard::ledger::Ledger::with_journal(
+                    policy, &secret, snapshot, journal, fsync,
+                )
+                .map(|(l, _)| LocalLedger::Journaled(l))
+            };
+            let inner = py.detach(open).map_err(|e| ledger_error(py, &e))?;
+            Ok(Ledger {
+                inner,
+                dir: Some(directory.clone()),
+            })
+        })
+    }
+
+    /// Writes a journaled ledger's snapshot to its directory (a synced
+    /// temporary file renamed over the last one) and empties its journal.
+    fn checkpoint(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            let Some(dir) = &self.dir else {
+                return Err(ledger_error(py, &LedgerError::NotJournaled));
+            };
+            let run = || -> Result<u64, LedgerError> {
+                let tmp = dir.join("snapshot.tmp");
+                let file = std::fs::File::create(&tmp)?;
+                self.inner.checkpoint(&file, || {
+                    file.sync_all()?;
+                    std::fs::rename(&tmp, dir.join("snapshot"))?;
+                    std::fs::File::open(dir)?.sync_all()
+                })
+            };
+            py.detach(run).map(|_| ()).map_err(|e| ledger_error(py, &e))
         })
     }
 

@@ -152,3 +152,31 @@ def test_calls_in_flight_never_end_the_day_past_cn_3() -> None:
                 "to": "+8613800000000", "role": "debtor", "debt": "loan-1",
                 "result": "pending" if i == 5 else "no_answer"} for i in range(6)]
     assert not cg.Policy.preset("cn").decide(dict(ask(13), at="2026-03-03T13:00:00+08:00"), history).allow
+
+
+def test_a_journaled_ledger_reopens_with_every_write(tmp_path: Any) -> None:
+    policy = cg.Policy.preset("cn")
+    key = b"a secret from the operator's vault"
+    ledger = cg.Ledger.open_journaled(policy, tmp_path, key=key)
+    for i in range(5):
+        ledger.record({"type": "attempt", "at": f"2026-03-03T09:{i}0:00+08:00", "channel": "call",
+                       "to": "+8613800000000", "role": "debtor", "debt": "loan-1", "result": "no_answer"})
+        if i == 2:
+            ledger.checkpoint()
+    sixth = ledger.check_and_record(dict(ask(11), at="2026-03-03T11:00:00+08:00"))
+    assert sixth.ticket is not None
+    del ledger
+
+    again = cg.Ledger.open_journaled(policy, str(tmp_path), key=key, sync="never")
+    assert again.stats()["attempts"] == 6 and again.stats()["pending"] == 1
+    assert not again.check(dict(ask(12), at="2026-03-03T12:00:00+08:00")).allow
+    again.complete(sixth.ticket, "conversation")
+    assert again.check(dict(ask(12), at="2026-03-03T12:00:00+08:00")).allow
+    with pytest.raises(cg.LedgerError) as e:
+        again.restore(b"")
+    assert e.value.code == "ledger.journaled"
+    with pytest.raises(cg.LedgerError) as e:
+        cg.Ledger(policy).checkpoint()
+    assert e.value.code == "ledger.not_journaled"
+    with pytest.raises(cg.InputError):
+        cg.Ledger.open_journaled(policy, tmp_path, sync="sometimes")

@@ -6,9 +6,7 @@ use crate::decide::{cg_decision, decision_slot};
 use crate::error::{cg_error, cg_result};
 use crate::policy::cg_policy;
 use crate::types::{cg_ask, cg_timestamp, result_from};
-use contactguard::ledger::{Fsync, Journaled, Ledger, LedgerError, MemoryStore, Ticket};
-use contactguard::{Ask, AttemptResult, Decision, Event};
-use jiff::Timestamp;
+use contactguard::ledger::{Fsync, Ledger, LedgerError, LocalLedger, Ticket};
 use std::ffi::c_void;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -18,60 +16,9 @@ use std::path::{Path, PathBuf};
 /// takes `const cg_ledger*`, and any number of threads may use one ledger at
 /// once. Free with `cg_ledger_free` once no thread uses it.
 pub struct cg_ledger {
-    ledger: Backend,
-}
-
-/// The in-memory ledger, or one journaled to a directory.
-enum Backend {
-    Memory(Ledger),
-    Journaled {
-        ledger: Ledger<Journaled<MemoryStore>>,
-        dir: PathBuf,
-    },
-}
-
-impl Backend {
-    fn check(&self, ask: &Ask) -> Decision {
-        match self {
-            Backend::Memory(l) => l.check(ask),
-            Backend::Journaled { ledger, .. } => ledger.check(ask),
-        }
-    }
-
-    fn check_and_record(&self, ask: &Ask) -> contactguard::Admission {
-        match self {
-            Backend::Memory(l) => l.check_and_record(ask),
-            Backend::Journaled { ledger, .. } => ledger.check_and_record(ask),
-        }
-    }
-
-    fn complete(&self, t: &Ticket, r: AttemptResult) -> Result<(), LedgerError> {
-        match self {
-            Backend::Memory(l) => l.complete(t, r),
-            Backend::Journaled { ledger, .. } => ledger.complete(t, r),
-        }
-    }
-
-    fn record(&self, e: &Event) -> Result<(), LedgerError> {
-        match self {
-            Backend::Memory(l) => l.record(e),
-            Backend::Journaled { ledger, .. } => ledger.record(e),
-        }
-    }
-
-    fn prune(&self, now: Timestamp) -> usize {
-        match self {
-            Backend::Memory(l) => l.prune(now),
-            Backend::Journaled { ledger, .. } => ledger.prune(now),
-        }
-    }
-
-    fn snapshot(&self, w: impl Write) -> Result<u64, LedgerError> {
-        match self {
-            Backend::Memory(l) => l.snapshot(w),
-            Backend::Journaled { ledger, .. } => ledger.snapshot(w),
-        }
-    }
+    ledger: LocalLedger,
+    /// The directory of a journaled ledger.
+    dir: Option<PathBuf>,
 }
 
 /// When a journaled ledger's writes are made durable.
@@ -126,9 +73,14 @@ pub extern "C" fn cg_ledger_new(
         if out_ledger.is_null() {
             return Err(cg_error::null("out_ledger"));
         }
-        let ledger = Backend::Memory(Ledger::with_key(policy.policy.clone(), key));
+        let ledger = LocalLedger::Memory(Ledger::with_key(policy.policy.clone(), key));
         // SAFETY: checked not NULL.
-        unsafe { write_out(out_ledger, Box::into_raw(Box::new(cg_ledger { ledger }))) };
+        unsafe {
+            write_out(
+                out_ledger,
+                Box::into_raw(Box::new(cg_ledger { ledger, dir: None })),
+            )
+        };
         Ok(())
     })
 }
@@ -336,13 +288,7 @@ pub extern "C" fn cg_ledger_restore(
         // SAFETY: NULL or a live ledger; `len` readable bytes.
         let ledger = unsafe { arg(ledger, "ledger") }?;
         let bytes = unsafe { slice_arg(data, len, "data") }?;
-        match &ledger.ledger {
-            Backend::Memory(l) => l.restore(bytes).map_err(ledger_error),
-            Backend::Journaled { .. } => Err(coded(
-                "a journaled ledger is restored from its directory when it is opened",
-                "ledger.journaled",
-            )),
-        }
+        ledger.ledger.restore(bytes).map_err(ledger_error)
     })
 }
 
@@ -425,7 +371,8 @@ pub extern "C" fn cg_ledger_open_journaled(
             Ledger::with_journal(policy.policy.clone(), key, snapshot, journal, fsync)
                 .map_err(ledger_error)?;
         let handle = cg_ledger {
-            ledger: Backend::Journaled { ledger, dir },
+            ledger: LocalLedger::Journaled(ledger),
+            dir: Some(dir),
         };
         // SAFETY: checked not NULL.
         unsafe { write_out(out_ledger, Box::into_raw(Box::new(handle))) };
@@ -447,12 +394,10 @@ pub extern "C" fn cg_ledger_checkpoint(
     guard(out_error, || {
         // SAFETY: NULL or a live ledger.
         let ledger = unsafe { arg(ledger, "ledger") }?;
-        let Backend::Journaled { ledger, dir } = &ledger.ledger else {
-            return Err(coded(
-                "this ledger has no journal (made by cg_ledger_new)",
-                "ledger.not_journaled",
-            ));
+        let Some(dir) = &ledger.dir else {
+            return Err(ledger_error(LedgerError::NotJournaled));
         };
+        let ledger = &ledger.ledger;
         let tmp = dir.join("snapshot.tmp");
         let file = File::create(&tmp).map_err(|e| io_error("cannot create", &tmp, &e))?;
         ledger

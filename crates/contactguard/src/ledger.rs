@@ -476,6 +476,124 @@ impl Ledger<Journaled<MemoryStore>> {
     }
 }
 
+/// The in-memory ledger, journaled or not: one type for bindings that
+/// offer both (the C ABI's `cg_ledger`, Python's `Ledger`).
+#[derive(Debug)]
+pub enum LocalLedger {
+    /// [`Ledger::new`] or [`Ledger::with_key`].
+    Memory(Ledger),
+    /// [`Ledger::with_journal`].
+    Journaled(Ledger<Journaled<MemoryStore>>),
+}
+
+impl LocalLedger {
+    /// The policy the ledger decides with.
+    pub fn policy(&self) -> &Policy {
+        match self {
+            LocalLedger::Memory(l) => l.policy(),
+            LocalLedger::Journaled(l) => l.policy(),
+        }
+    }
+
+    /// [`Ledger::check`].
+    pub fn check(&self, ask: &Ask) -> Decision {
+        match self {
+            LocalLedger::Memory(l) => l.check(ask),
+            LocalLedger::Journaled(l) => l.check(ask),
+        }
+    }
+
+    /// [`Ledger::check_and_record`].
+    pub fn check_and_record(&self, ask: &Ask) -> Admission {
+        match self {
+            LocalLedger::Memory(l) => l.check_and_record(ask),
+            LocalLedger::Journaled(l) => l.check_and_record(ask),
+        }
+    }
+
+    /// [`Ledger::complete`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Ledger::complete`].
+    pub fn complete(&self, ticket: &Ticket, result: AttemptResult) -> Result<(), LedgerError> {
+        match self {
+            LocalLedger::Memory(l) => l.complete(ticket, result),
+            LocalLedger::Journaled(l) => l.complete(ticket, result),
+        }
+    }
+
+    /// [`Ledger::record`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Ledger::record`].
+    pub fn record(&self, event: &Event) -> Result<(), LedgerError> {
+        match self {
+            LocalLedger::Memory(l) => l.record(event),
+            LocalLedger::Journaled(l) => l.record(event),
+        }
+    }
+
+    /// [`Ledger::prune`].
+    pub fn prune(&self, now: Timestamp) -> usize {
+        match self {
+            LocalLedger::Memory(l) => l.prune(now),
+            LocalLedger::Journaled(l) => l.prune(now),
+        }
+    }
+
+    /// [`Ledger::stats`].
+    pub fn stats(&self) -> LedgerStats {
+        match self {
+            LocalLedger::Memory(l) => l.stats(),
+            LocalLedger::Journaled(l) => l.stats(),
+        }
+    }
+
+    /// [`Ledger::snapshot`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Ledger::snapshot`].
+    pub fn snapshot<W: std::io::Write>(&self, w: W) -> Result<u64, LedgerError> {
+        match self {
+            LocalLedger::Memory(l) => l.snapshot(w),
+            LocalLedger::Journaled(l) => l.snapshot(w),
+        }
+    }
+
+    /// [`Ledger::restore`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Ledger::restore`]; [`LedgerError::Journaled`] for a journaled
+    /// ledger.
+    pub fn restore<R: std::io::Read>(&self, r: R) -> Result<(), LedgerError> {
+        match self {
+            LocalLedger::Memory(l) => l.restore(r),
+            LocalLedger::Journaled(_) => Err(LedgerError::Journaled),
+        }
+    }
+
+    /// [`Ledger::checkpoint`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Ledger::checkpoint`]; [`LedgerError::NotJournaled`] for a
+    /// ledger without a journal.
+    pub fn checkpoint<W: std::io::Write>(
+        &self,
+        w: W,
+        durable: impl FnOnce() -> std::io::Result<()>,
+    ) -> Result<u64, LedgerError> {
+        match self {
+            LocalLedger::Memory(_) => Err(LedgerError::NotJournaled),
+            LocalLedger::Journaled(l) => l.checkpoint(w, durable),
+        }
+    }
+}
+
 impl<S: Storage> Ledger<S> {
     /// A ledger over `policy` on any backend, hashing keys with a key
     /// derived from `secret` (as [`Ledger::with_key`]).

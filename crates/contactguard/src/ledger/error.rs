@@ -47,6 +47,11 @@ pub enum LedgerError {
     /// `complete` was given `pending` as the outcome: an attempt is
     /// completed with what happened.
     PendingOutcome,
+    /// A journaled ledger is restored from its snapshot and journal when
+    /// it is opened, not from a snapshot afterwards.
+    Journaled,
+    /// A checkpoint was asked of a ledger without a journal.
+    NotJournaled,
 }
 
 impl LedgerError {
@@ -54,7 +59,8 @@ impl LedgerError {
     /// `ledger.unsupported_version`, `ledger.key_mismatch`,
     /// `ledger.truncated`, `ledger.checksum`, `ledger.corrupt`,
     /// `ledger.time_out_of_range`, `ledger.capacity`,
-    /// `ledger.unknown_ticket`, `ledger.pending_outcome`.
+    /// `ledger.unknown_ticket`, `ledger.pending_outcome`, `ledger.journaled`,
+    /// `ledger.not_journaled`.
     pub fn code(&self) -> &'static str {
         match self {
             LedgerError::Io(_) => "ledger.io",
@@ -68,6 +74,8 @@ impl LedgerError {
             LedgerError::Capacity(_) => "ledger.capacity",
             LedgerError::UnknownTicket => "ledger.unknown_ticket",
             LedgerError::PendingOutcome => "ledger.pending_outcome",
+            LedgerError::Journaled => "ledger.journaled",
+            LedgerError::NotJournaled => "ledger.not_journaled",
         }
     }
 }
@@ -106,6 +114,10 @@ impl fmt::Display for LedgerError {
             LedgerError::PendingOutcome => f.write_str(
                 "`pending` is not an outcome: complete an attempt with what happened (`no_answer`, `conversation`, ...)",
             ),
+            LedgerError::Journaled => f.write_str(
+                "a journaled ledger is restored from its snapshot and journal when it is opened",
+            ),
+            LedgerError::NotJournaled => f.write_str("this ledger has no journal to checkpoint"),
         }
     }
 }
