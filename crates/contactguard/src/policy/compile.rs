@@ -748,6 +748,7 @@ pub(crate) fn compile(name: &str, files: Vec<Loaded>) -> Result<Policy, PolicyEr
     }
     let unreachable = unreachable.unwrap_or_default();
     let lookback = lookback(&rules, &unreachable);
+    let plan = crate::engine::Plan::new(&rules);
     Ok(Policy::from_inner(Inner {
         name: name.to_owned(),
         rules,
@@ -755,6 +756,7 @@ pub(crate) fn compile(name: &str, files: Vec<Loaded>) -> Result<Policy, PolicyEr
         calendars,
         unreachable,
         lookback,
+        plan,
     }))
 }
 
@@ -809,6 +811,7 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
     }
     let unreachable = unreachable.unwrap_or_default();
     let lookback = lookback(&rules, &unreachable);
+    let plan = crate::engine::Plan::new(&rules);
     Ok(Policy::from_inner(Inner {
         name: names.join("+"),
         rules,
@@ -816,6 +819,7 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
         calendars,
         unreachable,
         lookback,
+        plan,
     }))
 }
 
