@@ -210,6 +210,7 @@ impl Ctx<'_> {
             (when, unless)
         }
     }
+
     /// An instant as local time in the first candidate zone, for messages.
     fn local(&self, t: Timestamp) -> String {
         match self.zones.iter().next() {
