@@ -6,7 +6,7 @@
 //! the ask's time. A denying rule also reports the earliest instant `>= t` at
 //! which it would pass, or `None` when no future instant helps.
 
-use crate::model::{Ask, Decision, Denial};
+use crate::model::{Ask, Channel, Decision, Denial, Role};
 use crate::policy::{Body, Inner, Rule};
 use crate::{History, Policy};
 use jiff::{SignedDuration, Timestamp};
@@ -39,6 +39,45 @@ const ZONE_CITE: &str = "regulations.md §1.4: local time at the recipient's loc
 /// How far ahead `retry_at` is searched.
 const RETRY_HORIZON_DAYS: i64 = 400;
 const MAX_ITERATIONS: usize = 256;
+
+/// What a compiled policy knows before any ask: for each channel and each
+/// role, which of its first 64 rules can apply (their `when` names it).
+/// A rule outside an ask's set is not applicable and is never evaluated.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Plan {
+    by_channel: Vec<u64>,
+    by_role: Vec<u64>,
+}
+
+impl Plan {
+    pub(crate) fn new(rules: &[Rule]) -> Plan {
+        let sets = |all: &[u32], mask: fn(&Rule) -> crate::policy::Mask| -> Vec<u64> {
+            all.iter()
+                .map(|&v| {
+                    rules
+                        .iter()
+                        .take(64)
+                        .enumerate()
+                        .filter(|(_, r)| mask(r) & (1u32 << v) != 0)
+                        .fold(0u64, |m, (i, _)| m | 1 << i)
+                })
+                .collect()
+        };
+        let channels: Vec<u32> = Channel::ALL.iter().map(|c| u32::from(*c)).collect();
+        let roles: Vec<u32> = Role::ALL.iter().map(|r| u32::from(*r)).collect();
+        Plan {
+            by_channel: sets(&channels, |r| r.when.channels),
+            by_role: sets(&roles, |r| r.when.roles),
+        }
+    }
+
+    /// The first 64 rules that can apply to an ask on `channel` to `role`
+    /// (all of them when the plan does not know the value).
+    fn visit(&self, channel: Channel, role: Role) -> u64 {
+        let get = |sets: &[u64], v: u32| sets.get(v as usize).copied().unwrap_or(u64::MAX);
+        get(&self.by_channel, u32::from(channel)) & get(&self.by_role, u32::from(role))
+    }
+}
 
 /// One rule's outcome in an [`Explanation`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -173,6 +212,7 @@ impl Ctx<'_> {
             (when, unless)
         }
     }
+
     /// An instant as local time in the first candidate zone, for messages.
     fn local(&self, t: Timestamp) -> String {
         match self.zones.iter().next() {
@@ -233,8 +273,13 @@ fn run<'a>(
     let mut next: Option<Timestamp> = Some(at);
     // The first 64 rules that did not deny at the ask's time.
     let mut passed = 0u64;
+    let visit = policy.plan.visit(ask.channel, ask.role);
     for (i, rule) in policy.rules.iter().enumerate() {
-        let verdict = evaluate(&ctx, i, rule, at);
+        let verdict = if i < 64 && visit >> i & 1 == 0 {
+            Verdict::NotApplicable
+        } else {
+            evaluate(&ctx, i, rule, at)
+        };
         if i < 64
             && matches!(
                 verdict,
@@ -337,6 +382,7 @@ fn run<'a>(
 /// The fixed point: from `t`, move to the latest earliest-passing instant of
 /// the rules that deny, until every rule passes.
 fn retry(ctx: &Ctx<'_>, mut t: Timestamp) -> Option<Timestamp> {
+    let visit = ctx.policy.plan.visit(ctx.ask.channel, ctx.ask.role);
     let limit = ctx
         .ask
         .at
@@ -352,7 +398,7 @@ fn retry(ctx: &Ctx<'_>, mut t: Timestamp) -> Option<Timestamp> {
         // only run forward, and a settled rule still passes.
         let steady = ctx.zones.steady_until().is_none_or(|hi| t.as_second() < hi);
         for (i, rule) in ctx.policy.rules.iter().enumerate() {
-            if steady && i < 64 && ctx.settled >> i & 1 == 1 {
+            if i < 64 && (visit >> i & 1 == 0 || steady && ctx.settled >> i & 1 == 1) {
                 continue;
             }
             match evaluate(ctx, i, rule, t) {

@@ -43,6 +43,14 @@ fn scoped<'a>(
         .filter(move |a| scope != Scope::RecipientDebt || side.same_debt(a))
 }
 
+/// The `limit`-th newest of the counted attempts (time order), which is
+/// the (n - limit + 1)-th oldest of n; `None` when fewer than `limit` are
+/// counted, or for a limit of 0 (no attempt leaving helps).
+fn newest<'a>(counted: impl DoubleEndedIterator<Item = &'a Rec>, limit: usize) -> Option<&'a Rec> {
+    let k = limit.checked_sub(1)?;
+    counted.rev().nth(k)
+}
+
 /// The attempts in `scope` at or after `since`, in time order.
 fn scoped_since<'a>(
     ctx: &'a Ctx<'a>,
@@ -248,17 +256,18 @@ pub(super) fn cap(
             let Some(from) = t.checked_sub(d).ok() else {
                 return Verdict::Pass;
             };
-            let n = counted(Some(from)).count();
-            if n < limit_n {
+            // Events are in time order: the (n - limit + 1)-th oldest in the
+            // window, which is the limit-th newest, leaving it brings the
+            // count under the limit. Counting back from the newest stops
+            // after `limit` counted attempts, so the count itself is only
+            // taken for the message.
+            let kth = newest(counted(Some(from)), limit_n);
+            if limit_n > 0 && kth.is_none() {
                 return Verdict::Pass;
             }
-            // Events are in time order: the (n - limit + 1)-th oldest in the
-            // window leaving it brings the count under the limit.
-            let earliest = counted(Some(from))
-                .map(|a| a.at)
-                .nth(n - limit_n)
-                .and_then(|at| at.checked_add(d).ok());
+            let earliest = kth.and_then(|a| a.at.checked_add(d).ok());
             deny(ctx, earliest, || {
+                let n = counted(Some(from)).count();
                 format!(
                     "{} {} in the {} before {} (limit {limit})",
                     plural(n, "counted attempt"),
@@ -298,12 +307,19 @@ pub(super) fn cap(
                 let (n, kth_day) = match z.steady_day_start(first, from, t) {
                     Some(since) => {
                         let in_period = || scoped_since(ctx, scope, since).filter(counts);
-                        let n = in_period().count();
-                        let kth = n
-                            .checked_sub(limit_n)
-                            .and_then(|k| in_period().nth(k))
-                            .map(|a| z.day(a.at));
-                        (n, kth)
+                        let kth = newest(in_period(), limit_n);
+                        if limit_n > 0 && kth.is_none() {
+                            continue;
+                        }
+                        // The count itself only matters for the message
+                        // (which zone to name); without one, at least the
+                        // limit is enough.
+                        let n = if ctx.want_messages {
+                            in_period().count()
+                        } else {
+                            limit_n
+                        };
+                        (n, kth.map(|a| z.day(a.at)))
                     }
                     None => {
                         let in_period = |a: &&Rec| (first..=today).contains(&z.day(a.at));

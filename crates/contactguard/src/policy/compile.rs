@@ -725,6 +725,7 @@ pub(crate) fn compile(name: &str, files: Vec<Loaded>) -> Result<Policy, PolicyEr
     use_merged_calendars(&mut rules, &calendars);
     let unreachable = unreachable.unwrap_or_default();
     let lookback = lookback(&rules, &unreachable);
+    let plan = crate::engine::Plan::new(&rules);
     Ok(Policy::from_inner(Inner {
         name: name.to_owned(),
         rules,
@@ -732,6 +733,7 @@ pub(crate) fn compile(name: &str, files: Vec<Loaded>) -> Result<Policy, PolicyEr
         calendars,
         unreachable,
         lookback,
+        plan,
     }))
 }
 
@@ -792,6 +794,7 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
     use_merged_calendars(&mut rules, &calendars);
     let unreachable = unreachable.unwrap_or_default();
     let lookback = lookback(&rules, &unreachable);
+    let plan = crate::engine::Plan::new(&rules);
     Ok(Policy::from_inner(Inner {
         name: names.join("+"),
         rules,
@@ -799,6 +802,7 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
         calendars,
         unreachable,
         lookback,
+        plan,
     }))
 }
 

@@ -37,6 +37,8 @@ pub(crate) struct Inner {
     /// How far back (seconds) any rule looks at attempts; `None` when a
     /// lifetime cap makes it unbounded.
     pub(crate) lookback: Option<i64>,
+    /// Which rules can apply to an ask, by its channel and role.
+    pub(crate) plan: crate::engine::Plan,
 }
 
 /// The text of a policy and what kind it is.
