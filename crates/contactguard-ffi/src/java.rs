@@ -478,3 +478,138 @@ pub extern "system" fn Java_dev_contactguard_Jni_testPanic(
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use contactguard::{Channel, Place, Purpose, Role};
+
+    /// An ask laid out as `JniBuffer.write` lays it out (the whole buffer,
+    /// output area included).
+    fn encode(to: &str, debt: &str, zones: &[&str]) -> Vec<u8> {
+        let mut b = vec![0_u8; OUT_LEN + IN_ZONE_LENS + 4 * zones.len()];
+        let mut set = |at: usize, bytes: &[u8]| {
+            b[OUT_LEN + at..OUT_LEN + at + bytes.len()].copy_from_slice(bytes);
+        };
+        set(IN_AT_SECONDS, &1_792_074_600_i64.to_ne_bytes());
+        set(IN_AT_NANOS, &5_i32.to_ne_bytes());
+        set(IN_CHANNEL, &2_i32.to_ne_bytes()); // sms
+        set(IN_ROLE, &1_i32.to_ne_bytes()); // debtor
+        set(IN_PLACE, &2_i32.to_ne_bytes()); // mobile
+        set(IN_PURPOSE, &1_i32.to_ne_bytes()); // collection
+        set(
+            IN_FLAGS,
+            &(HAS_PLACE | HAS_PURPOSE | HAS_AUTODIALED | HAS_DAYS_PAST_DUE).to_ne_bytes(),
+        );
+        set(IN_DAYS_PAST_DUE, &42_i64.to_ne_bytes());
+        set(IN_TO_LEN, &i32::try_from(to.len()).unwrap().to_ne_bytes());
+        set(
+            IN_DEBT_LEN,
+            &i32::try_from(debt.len()).unwrap().to_ne_bytes(),
+        );
+        set(IN_ZONES, &i32::try_from(zones.len()).unwrap().to_ne_bytes());
+        for (i, z) in zones.iter().enumerate() {
+            set(
+                IN_ZONE_LENS + 4 * i,
+                &i32::try_from(z.len()).unwrap().to_ne_bytes(),
+            );
+        }
+        b.extend_from_slice(to.as_bytes());
+        b.extend_from_slice(debt.as_bytes());
+        for z in zones {
+            b.extend_from_slice(z.as_bytes());
+        }
+        b
+    }
+
+    fn read(buf: &[u8]) -> Result<contactguard::Ask, cg_error> {
+        let mut ask = blank_ask();
+        // SAFETY: the cg_ask borrows `buf`, alive here.
+        with_ask(&buf[OUT_LEN..], |a| unsafe { a.fill(&mut ask) })?;
+        Ok(ask)
+    }
+
+    #[test]
+    fn an_encoded_ask_reads_back_field_for_field() {
+        let many: Vec<String> = (0..12).map(|i| format!("Etc/GMT+{}", i % 12)).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        for zones in [&["America/New_York", "Europe/Zürich"][..], &[], &many[..]] {
+            let ask = read(&encode("José", "d-1", zones)).unwrap();
+            assert_eq!(ask.at.as_second(), 1_792_074_600);
+            assert_eq!(ask.at.subsec_nanosecond(), 5);
+            assert_eq!(ask.channel, Channel::Sms);
+            assert_eq!(ask.role, Role::Debtor);
+            assert_eq!(ask.to, "José");
+            assert_eq!(ask.debt, "d-1");
+            assert_eq!(ask.timezones, zones);
+            assert_eq!(ask.place, Some(Place::Mobile));
+            assert_eq!(ask.purpose, Some(Purpose::Collection));
+            assert_eq!(ask.autodialed, Some(false));
+            assert_eq!(ask.days_past_due, Some(42));
+        }
+    }
+
+    fn malformed_at(buf: &[u8]) -> cg_error {
+        let e = read(buf).unwrap_err();
+        assert_eq!(e.result, cg_result::InvalidArgument, "{}", e.message);
+        e
+    }
+
+    #[test]
+    fn lengths_and_counts_that_leave_the_buffer_are_errors() {
+        let good = encode("c1", "d1", &["UTC"]);
+        for (at, value) in [
+            (IN_ZONES, 1_000_000_000_i32),
+            (IN_ZONES, -1),
+            (IN_TO_LEN, -5),
+            (IN_TO_LEN, i32::MAX),
+            (IN_DEBT_LEN, 1_000),
+            (IN_ZONE_LENS, 4),
+        ] {
+            let mut b = good.clone();
+            b[OUT_LEN + at..OUT_LEN + at + 4].copy_from_slice(&value.to_ne_bytes());
+            malformed_at(&b);
+        }
+        for cut in [0, 10, IN_ZONE_LENS, good.len() - OUT_LEN - 1] {
+            malformed_at(&good[..OUT_LEN + cut]);
+        }
+    }
+
+    #[test]
+    fn a_bad_string_or_code_is_the_c_abi_error() {
+        let mut b = encode("c1", "d1", &["UTC"]);
+        let to = OUT_LEN + IN_ZONE_LENS + 4;
+        b[to] = 0xFF;
+        assert_eq!(read(&b).unwrap_err().result, cg_result::InvalidUtf8);
+        let mut b = encode("c1", "d1", &["UTC"]);
+        b[OUT_LEN + IN_ROLE..OUT_LEN + IN_ROLE + 4].copy_from_slice(&0_i32.to_ne_bytes());
+        assert_eq!(read(&b).unwrap_err().result, cg_result::MissingField);
+    }
+
+    #[test]
+    fn failures_and_panics_leave_a_denying_verdict_and_the_error() {
+        let mut b = encode("c1", "d1", &["UTC"]);
+        b[..OUT_LEN].fill(0xAA);
+        let addr = b.as_mut_ptr() as usize as jlong;
+        let cap = jint::try_from(b.len()).unwrap();
+        // SAFETY: `b` is ours for the call.
+        let r = unsafe { on_buffer(addr, cap, |_, _| panic!("boom")) };
+        assert_eq!(r, cg_result::Panic as jint);
+        assert_eq!(
+            i32::from_ne_bytes(b[OUT_FLAGS..OUT_FLAGS + 4].try_into().unwrap()),
+            0
+        );
+        let error = i64::from_ne_bytes(b[OUT_ERROR..OUT_ERROR + 8].try_into().unwrap());
+        assert_ne!(error, 0);
+        // SAFETY: the error the call left, owned here.
+        let error = unsafe { Box::from_raw(error as usize as *mut cg_error) };
+        assert!(error.message.contains("boom"), "{}", error.message);
+        // A buffer too short for the error: the status alone, nothing leaked.
+        // SAFETY: as above.
+        let r = unsafe { on_buffer(addr, 16, |_, _| Ok(())) };
+        assert_eq!(r, cg_result::InvalidArgument as jint);
+        // SAFETY: NULL is refused before any read.
+        let r = unsafe { on_buffer(0, 64, |_, _| Ok(())) };
+        assert_eq!(r, cg_result::NullArgument as jint);
+    }
+}
