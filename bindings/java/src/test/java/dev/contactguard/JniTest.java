@@ -92,6 +92,38 @@ class JniTest {
     }
 
     @Test
+    void threadsShareAPolicyAndHistoryEachWithItsOwnDecision() throws Exception {
+        try (Policy policy = Policy.presets("us-reg-f+us-ma+conduct"); History history = new History()) {
+            Bench.fill(history, true);
+            Verdict expected;
+            try (Decision d = policy.decide(history, ask())) {
+                expected = d.verdict();
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    results.add(pool.submit(() -> {
+                        int same = 0;
+                        try (Decision d = new Decision()) {
+                            for (int i = 0; i < 500; i++) {
+                                policy.decide(history, ask(), d);
+                                same += d.verdict().equals(expected) ? 1 : 0;
+                            }
+                        }
+                        return same;
+                    }));
+                }
+                for (java.util.concurrent.Future<Integer> r : results) {
+                    assertEquals(500, r.get().intValue());
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
+
+    @Test
     void nullsAndClosedHandlesThrow() {
         try (Policy policy = Policy.presets("us-reg-f"); History history = new History();
              Decision d = new Decision()) {
