@@ -6,7 +6,8 @@
 #                    example and the tests under AddressSanitizer and
 #                    valgrind, and make install-test (mk/install.mk)
 #   make java-test   the Java binding's JUnit tests (vectors included)
-#   make bench-java  per-call and batch timings from Java (not a test)
+#   make bench-java  per-call timings from Java through JNI and JNA beside the
+#                    Rust call, in one run (not a test)
 
 CBINDGEN_VERSION := 0.29.4
 FFI_TOOLS := $(ROOT)/target/tools
@@ -97,7 +98,7 @@ java-test: java-deps ffi-lib
 	java -cp "$(JAVA_EXAMPLE)/target/classes:$$(cat $(JAVA_EXAMPLE)/target/classpath.txt)" example.Example | tee $(JAVA_EXAMPLE)/target/out.txt
 	grep -q '^allow: no$$' $(JAVA_EXAMPLE)/target/out.txt
 
-## bench-java: per-call and batch cost from Java against the release library
+## bench-java: per-call cost from Java (JNI, JNA) beside the Rust call, in one run, on the release library
 bench-java: java-deps
 	$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml -DskipTests test-compile
 	java -cp "$(JAVA_DIR)/target/test-classes:$(JAVA_DIR)/target/classes:$$(cat $(JAVA_DIR)/target/classpath.txt)" \

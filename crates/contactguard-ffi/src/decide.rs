@@ -16,7 +16,7 @@ use std::os::raw::c_char;
 /// reading it (`const cg_decision*`) from several threads is fine while
 /// nobody decides into it.
 pub struct cg_decision {
-    decision: Decision,
+    pub(crate) decision: Decision,
     /// The last ask, kept so its strings' storage is reused.
     scratch: Ask,
 }

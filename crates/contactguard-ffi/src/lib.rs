@@ -32,6 +32,8 @@ mod boundary;
 mod decide;
 mod error;
 mod history;
+#[cfg(feature = "java")]
+mod java;
 mod ledger;
 mod policy;
 mod types;

@@ -1,6 +1,9 @@
 package dev.contactguard;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -14,6 +17,9 @@ import java.util.Objects;
  * deciding throws a {@link ContactGuardException} with code
  * {@code ffi.missing_field} naming the field, never a call to the debtor.
  *
+ * <p>A value: equal when every field is. The accessors are named after the
+ * fields ({@code at()}, {@code channel()}...).
+ *
  * @param at when the contact would be made
  * @param channel the medium (null: deciding fails with {@code ffi.missing_field})
  * @param to the recipient key (phone number, customer id, keyed hash)
@@ -25,19 +31,90 @@ import java.util.Objects;
  * @param purpose why, or null
  * @param daysPastDue days past due, or null
  */
-public record Ask(Instant at, Channel channel, String to, Role role, String debt, List<String> timezones,
-        Place place, Boolean autodialed, Purpose purpose, Long daysPastDue) {
+public final class Ask {
+    private final Instant at;
+    private final Channel channel;
+    private final String to;
+    private final Role role;
+    private final String debt;
+    private final List<String> timezones;
+    private final Place place;
+    private final Boolean autodialed;
+    private final Purpose purpose;
+    private final Long daysPastDue;
 
-    public Ask {
-        Objects.requireNonNull(at, "at");
-        Objects.requireNonNull(to, "to");
-        Objects.requireNonNull(debt, "debt");
-        timezones = timezones == null ? List.of() : List.copyOf(timezones);
+    /** An ask with every field; see the class comment for which may be null. */
+    public Ask(Instant at, Channel channel, String to, Role role, String debt, List<String> timezones,
+            Place place, Boolean autodialed, Purpose purpose, Long daysPastDue) {
+        this.at = Objects.requireNonNull(at, "at");
+        this.channel = channel;
+        this.to = Objects.requireNonNull(to, "to");
+        this.role = role;
+        this.debt = Objects.requireNonNull(debt, "debt");
+        this.timezones = timezones == null ? Collections.<String>emptyList()
+                : Collections.unmodifiableList(new ArrayList<>(timezones));
+        for (String z : this.timezones) {
+            Objects.requireNonNull(z, "timezones");
+        }
+        this.place = place;
+        this.autodialed = autodialed;
+        this.purpose = purpose;
+        this.daysPastDue = daysPastDue;
+    }
+
+    /** When the contact would be made. */
+    public Instant at() {
+        return at;
+    }
+
+    /** The medium. */
+    public Channel channel() {
+        return channel;
+    }
+
+    /** The recipient key. */
+    public String to() {
+        return to;
+    }
+
+    /** The recipient's role relative to the debt. */
+    public Role role() {
+        return role;
+    }
+
+    /** The account key of the debt. */
+    public String debt() {
+        return debt;
+    }
+
+    /** The candidate IANA zones (unmodifiable). */
+    public List<String> timezones() {
+        return timezones;
+    }
+
+    /** The place reached, or null. */
+    public Place place() {
+        return place;
+    }
+
+    /** Whether autodialed or prerecorded, or null. */
+    public Boolean autodialed() {
+        return autodialed;
+    }
+
+    /** Why, or null. */
+    public Purpose purpose() {
+        return purpose;
+    }
+
+    /** Days past due, or null. */
+    public Long daysPastDue() {
+        return daysPastDue;
     }
 
     /** An ask with the required fields; add optional ones with the {@code with*} methods. */
     public static Ask of(Instant at, Channel channel, String to, Role role, String debt, String... timezones) {
-        return new Ask(at, channel, to, role, debt, List.of(timezones), null, null, null, null);
+        return new Ask(at, channel, to, role, debt, Arrays.asList(timezones), null, null, null, null);
     }
 
     public Ask withPlace(Place p) {
@@ -58,5 +135,24 @@ public record Ask(Instant at, Channel channel, String to, Role role, String debt
 
     public Ask withAt(Instant t) {
         return new Ask(t, channel, to, role, debt, timezones, place, autodialed, purpose, daysPastDue);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof Ask)) {
+            return false;
+        }
+        Ask a = (Ask) o;
+        return Objects.equals(at, a.at) && Objects.equals(channel, a.channel) && Objects.equals(to, a.to) && Objects.equals(role, a.role) && Objects.equals(debt, a.debt) && Objects.equals(timezones, a.timezones) && Objects.equals(place, a.place) && Objects.equals(autodialed, a.autodialed) && Objects.equals(purpose, a.purpose) && Objects.equals(daysPastDue, a.daysPastDue);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(at, channel, to, role, debt, timezones, place, autodialed, purpose, daysPastDue);
+    }
+
+    @Override
+    public String toString() {
+        return "Ask[" + "at=" + at + ", " + "channel=" + channel + ", " + "to=" + to + ", " + "role=" + role + ", " + "debt=" + debt + ", " + "timezones=" + timezones + ", " + "place=" + place + ", " + "autodialed=" + autodialed + ", " + "purpose=" + purpose + ", " + "daysPastDue=" + daysPastDue + "]";
     }
 }

@@ -15,7 +15,16 @@ import java.util.Optional;
  * calls. Not thread-safe: one thread at a time.
  */
 public final class Decision extends Handle {
-    private Verdict verdict = new Verdict(false, null, 0, 0);
+    // The summary of the last decide, kept as primitives so that deciding
+    // through JNI allocates nothing; verdict() builds the record on demand.
+    private boolean allow;
+    private boolean hasRetry;
+    private long retrySeconds;
+    private int retryNanos;
+    private int denialCount;
+    private int obligationCount;
+    /** The buffer of the JNI path, made on first use. */
+    private JniBuffer jni;
     /** Buffers reused by every decide into this decision. */
     final NativeAsks asks = new NativeAsks();
     final Memory errSlot = new Memory(8);
@@ -63,7 +72,7 @@ public final class Decision extends Handle {
      */
     void settle(int result) {
         if (result != Native.OK) {
-            verdict = new Verdict(false, null, 0, 0);
+            denyAll();
             Native.check(result, errSlot);
         }
         refresh();
@@ -72,7 +81,54 @@ public final class Decision extends Handle {
     /** Reads the summary after a decide; called by {@link Policy}. */
     void refresh() {
         Native.check(Native.cg_decision_verdict(ptr(), verdictMem, errSlot), errSlot);
-        verdict = readVerdict(verdictMem, 0);
+        set(readVerdict(verdictMem, 0));
+    }
+
+    private void set(Verdict v) {
+        allow = v.allow();
+        hasRetry = v.retryAt() != null;
+        retrySeconds = hasRetry ? v.retryAt().getEpochSecond() : 0;
+        retryNanos = hasRetry ? v.retryAt().getNano() : 0;
+        denialCount = v.denialCount();
+        obligationCount = v.obligationCount();
+    }
+
+    /** The summary after a failed decide: does not allow (fail closed). */
+    private void denyAll() {
+        allow = false;
+        hasRetry = false;
+        retrySeconds = 0;
+        retryNanos = 0;
+        denialCount = 0;
+        obligationCount = 0;
+    }
+
+    /** The buffer the JNI path writes asks into, made on first use. */
+    JniBuffer jniBuffer() {
+        JniBuffer b = jni;
+        if (b == null) {
+            b = new JniBuffer();
+            jni = b;
+        }
+        return b;
+    }
+
+    /**
+     * After {@link Jni#decide} into this decision: on success the summary is
+     * read from the buffer; on failure it does not allow (the native
+     * decision was reset too) and the error is thrown.
+     */
+    void settleJni(int result, JniBuffer b) {
+        if (result != Native.OK) {
+            denyAll();
+            Jni.fail(result, b);
+        }
+        allow = b.allow();
+        hasRetry = b.hasRetry();
+        retrySeconds = b.retrySeconds();
+        retryNanos = b.retryNanos();
+        denialCount = b.denials();
+        obligationCount = b.obligations();
     }
 
     /** The cg_verdict at {@code offset} in {@code m}. */
@@ -86,25 +142,29 @@ public final class Decision extends Handle {
 
     /** Whether the contact may go ahead. */
     public boolean allow() {
-        return verdict.allow();
+        return allow;
     }
 
     /** The summary: allow, retry_at, counts. */
     public Verdict verdict() {
-        return verdict;
+        return new Verdict(allow, retryInstant(), denialCount, obligationCount);
+    }
+
+    private Instant retryInstant() {
+        return hasRetry ? Instant.ofEpochSecond(retrySeconds, retryNanos) : null;
     }
 
     /** When the same ask would be allowed, if any future instant helps. */
     public Optional<Instant> retryAt() {
-        return Optional.ofNullable(verdict.retryAt());
+        return Optional.ofNullable(retryInstant());
     }
 
     /** Every rule that denied. */
     public List<Denial> denials() {
-        List<Denial> out = new ArrayList<>(verdict.denialCount());
+        List<Denial> out = new ArrayList<>(denialCount);
         Native.CgDenial d = new Native.CgDenial();
         PointerByReference err = new PointerByReference();
-        for (int i = 0; i < verdict.denialCount(); i++) {
+        for (int i = 0; i < denialCount; i++) {
             Native.check(Native.cg_decision_denial(ptr(), i, d, err), err);
             out.add(new Denial(Native.CgStr.text(d.id), Native.CgStr.text(d.cite), Native.CgStr.text(d.message)));
         }
@@ -113,10 +173,10 @@ public final class Decision extends Handle {
 
     /** What the contact must honour if it goes ahead, e.g. {@code no_debt_disclosure}. */
     public List<String> obligations() {
-        List<String> out = new ArrayList<>(verdict.obligationCount());
+        List<String> out = new ArrayList<>(obligationCount);
         Native.CgStr s = new Native.CgStr();
         PointerByReference err = new PointerByReference();
-        for (int i = 0; i < verdict.obligationCount(); i++) {
+        for (int i = 0; i < obligationCount; i++) {
             Native.check(Native.cg_decision_obligation(ptr(), i, s, err), err);
             out.add(Native.CgStr.text(s));
         }

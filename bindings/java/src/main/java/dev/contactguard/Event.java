@@ -41,7 +41,7 @@ public final class Event {
         this.kind = b.kind;
         this.start = b.start;
         this.end = b.end;
-        this.weekdays = List.copyOf(b.weekdays);
+        this.weekdays = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(b.weekdays));
         this.granted = b.granted;
     }
 

@@ -80,7 +80,7 @@ public final class Ledger extends Handle {
 
     /** Decides against the recorded history, without recording, into {@code out}. */
     public void check(Ask ask, Decision out) {
-        out.asks.write(List.of(ask));
+        out.asks.write(java.util.Collections.singletonList(ask));
         int r = Native.cg_ledger_check(ptr(), out.asks.pointer(), out.ptr(), out.errSlot);
         out.asks.fence();
         out.settle(r);
@@ -92,7 +92,25 @@ public final class Ledger extends Handle {
      * {@link #complete}).
      */
     public Optional<Ticket> checkAndRecord(Ask ask, Decision out) {
-        out.asks.write(List.of(ask));
+        if (Jni.AVAILABLE) {
+            return checkAndRecordJni(ask, out);
+        }
+        return checkAndRecordJna(ask, out);
+    }
+
+    /** {@link #checkAndRecord} through JNI: one native call, primitives only. */
+    Optional<Ticket> checkAndRecordJni(Ask ask, Decision out) {
+        JniBuffer b = out.jniBuffer();
+        b.write(ask);
+        int r = Jni.checkAndRecord(this, address(), out.address(), b.address(), b.capacity());
+        out.settleJni(r, b);
+        long t = b.takeTicket();
+        return t == 0 ? Optional.<Ticket>empty() : Optional.of(new Ticket(new Pointer(t)));
+    }
+
+    /** {@link #checkAndRecord} through JNA. */
+    Optional<Ticket> checkAndRecordJna(Ask ask, Decision out) {
+        out.asks.write(java.util.Collections.singletonList(ask));
         PointerByReference ticket = new PointerByReference();
         int r = Native.cg_ledger_check_and_record(ptr(), out.asks.pointer(), out.ptr(), ticket, out.errSlot);
         out.asks.fence();
@@ -125,7 +143,7 @@ public final class Ledger extends Handle {
         };
         PointerByReference err = new PointerByReference();
         Native.check(Native.cg_ledger_snapshot(ptr(), write, null, new LongByReference(), err), err);
-        java.lang.ref.Reference.reachabilityFence(write);
+        Native.fence(write);
         return out.toByteArray();
     }
 

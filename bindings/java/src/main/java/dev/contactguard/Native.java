@@ -184,6 +184,37 @@ final class Native {
         int invoke(Pointer userData, Pointer data, long len);
     }
 
+    /**
+     * Keeps {@code o} reachable until this call: {@code
+     * Reference.reachabilityFence} on Java 9 and later (found once, then a
+     * constant method handle the JIT inlines), and on Java 8, where it does
+     * not exist, a lock on {@code o}, which needs the reference.
+     */
+    static void fence(Object o) {
+        if (FENCE != null) {
+            try {
+                FENCE.invokeExact(o);
+            } catch (Throwable e) {
+                throw new IllegalStateException("Reference.reachabilityFence failed", e);
+            }
+        } else {
+            synchronized (o) {
+                // Nothing: taking the lock needs the object.
+            }
+        }
+    }
+
+    private static final java.lang.invoke.MethodHandle FENCE = fenceHandle();
+
+    private static java.lang.invoke.MethodHandle fenceHandle() {
+        try {
+            return java.lang.invoke.MethodHandles.publicLookup().findStatic(java.lang.ref.Reference.class,
+                    "reachabilityFence", java.lang.invoke.MethodType.methodType(void.class, Object.class));
+        } catch (NoSuchMethodException | IllegalAccessException e) {
+            return null; // Java 8
+        }
+    }
+
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -156,8 +156,8 @@ final class NativeAsks {
 
     /** Keeps the buffers reachable until a native call that reads them has returned. */
     void fence() {
-        java.lang.ref.Reference.reachabilityFence(structs);
-        java.lang.ref.Reference.reachabilityFence(text);
-        java.lang.ref.Reference.reachabilityFence(zones);
+        Native.fence(structs);
+        Native.fence(text);
+        Native.fence(zones);
     }
 }

@@ -75,10 +75,31 @@ public final class Policy extends Handle {
         }
     }
 
-    /** Decides into {@code out}, reusing its native decision and buffers. */
+    /**
+     * Decides into {@code out}, reusing its native decision and buffers:
+     * through JNI when the library has its entry points (no marshalling),
+     * else through JNA.
+     */
     public void decide(History history, Ask ask, Decision out) {
+        if (Jni.AVAILABLE) {
+            decideJni(history, ask, out);
+        } else {
+            decideJna(history, ask, out);
+        }
+    }
+
+    /** {@link #decide(History, Ask, Decision)} through JNI: one native call, primitives only. */
+    void decideJni(History history, Ask ask, Decision out) {
+        JniBuffer b = out.jniBuffer();
+        b.write(ask);
+        int r = Jni.decide(this, history, address(), history.address(), out.address(), b.address(), b.capacity());
+        out.settleJni(r, b);
+    }
+
+    /** {@link #decide(History, Ask, Decision)} through JNA. */
+    void decideJna(History history, Ask ask, Decision out) {
         NativeAsks buf = out.asks;
-        buf.write(List.of(ask));
+        buf.write(java.util.Collections.singletonList(ask));
         int r = Native.cg_decide(ptr(), history.ptr(), buf.pointer(), out.ptr(), out.errSlot);
         buf.fence();
         out.settle(r);
@@ -91,7 +112,7 @@ public final class Policy extends Handle {
      */
     public List<Verdict> decideBatch(History history, List<Ask> asks) {
         if (asks.isEmpty()) {
-            return List.of();
+            return java.util.Collections.emptyList();
         }
         NativeAsks buf = new NativeAsks();
         buf.write(asks);

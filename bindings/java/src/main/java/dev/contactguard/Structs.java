@@ -117,8 +117,8 @@ final class Structs {
 
         /** Keeps the native strings alive until a call reading them has returned. */
         void fence() {
-            java.lang.ref.Reference.reachabilityFence(text);
-            java.lang.ref.Reference.reachabilityFence(days);
+            Native.fence(text);
+            Native.fence(days);
         }
     }
 

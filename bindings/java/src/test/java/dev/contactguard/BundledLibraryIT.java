@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Run by failsafe against the packaged jar, in a JVM with no
  * {@code jna.library.path} and no {@code LD_LIBRARY_PATH}: the binding
- * loads the native library bundled in the jar and decides.
+ * loads the native library bundled in the jar and decides, through JNI.
  */
 class BundledLibraryIT {
     @Test
@@ -30,6 +30,7 @@ class BundledLibraryIT {
 
         try (Policy policy = Policy.presets("us-reg-f+us-ma"); History history = new History()) {
             assertEquals("0.1.0", Policy.libraryVersion());
+            assertTrue(Jni.AVAILABLE, "the bundled library, extracted by JNA, is loaded for JNI too");
             Ask early = Ask.of(Instant.parse("2026-10-15T11:59:00Z"), Channel.CALL, "+1-617-555-0100", Role.DEBTOR,
                     "loan-42", "America/New_York").withPurpose(Purpose.COLLECTION);
             try (Decision d = policy.decide(history, early)) {

@@ -146,8 +146,10 @@ class VectorsTest {
         Policy policy = policy(c.get("policy"));
         JSONArray events = c.optJSONArray("history");
         JSONObject expect = c.getJSONObject("expect");
-        try (History history = new History(); Decision d = policy.decide(fill(history, events),
-                ask(c.getJSONObject("ask")))) {
+        Ask ask = ask(c.getJSONObject("ask"));
+        try (History history = new History(); Decision d = policy.decide(fill(history, events), ask)) {
+            // Policy.decide goes through JNI; JNA must decide exactly the same.
+            JniTest.assertSameThroughBoth(policy, history, ask);
             List<String> denied = d.denials().stream().map(Denial::id).toList();
             assertEquals(expect.getBoolean("allow"), d.allow(), () -> "allow; denied by " + denied);
             if (expect.has("retry_at")) {
