@@ -293,18 +293,22 @@ impl<R: Read> LogReader<R> {
                     {
                         return Ok(None);
                     }
-                    let line = line_of(reader, record);
                     if record.len() == 1 && is_blank(record) {
                         continue;
                     }
-                    let parsed = if record.len() == *width {
-                        let cells = CsvCells { record, position };
-                        if !kept(&cells, keep) {
-                            continue;
-                        }
-                        self.rows.read(&cells)
-                    } else if !keep(None, None) {
+                    let fits = record.len() == *width;
+                    let wanted = if fits {
+                        kept(&CsvCells { record, position }, keep)
+                    } else {
+                        keep(None, None)
+                    };
+                    if !wanted {
                         continue;
+                    }
+                    // Only for the rows kept: the line costs a scan.
+                    let line = line_of(reader, record);
+                    let parsed = if fits {
+                        self.rows.read(&CsvCells { record, position })
                     } else {
                         return Ok(Some(Next::Bad(BadRow {
                             line,
