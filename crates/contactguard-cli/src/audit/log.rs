@@ -135,12 +135,11 @@ fn not_utf8(line: u64) -> LogError {
 
 fn csv_error<R: Read>(reader: &mut csv::Reader<Lines<R>>, e: &csv::Error) -> LogError {
     match e.kind() {
-        csv::ErrorKind::Utf8 { pos, err } => {
+        csv::ErrorKind::Utf8 { pos, .. } => {
             let start = pos.as_ref().map_or(0, csv::Position::byte);
-            let line = reader.get_mut().line_of(start);
-            // Newlines inside the record before the bad field.
-            let _ = err;
-            not_utf8(line)
+            // The line where the record starts; `csv` may start it at the
+            // `\n` of a CRLF it skipped.
+            not_utf8(reader.get_mut().line_of(start + 1))
         }
         csv::ErrorKind::Io(e) => LogError(format!("cannot read: {e}")),
         _ => LogError(e.to_string()),
@@ -294,18 +293,22 @@ impl<R: Read> LogReader<R> {
                     {
                         return Ok(None);
                     }
-                    let line = line_of(reader, record);
                     if record.len() == 1 && is_blank(record) {
                         continue;
                     }
-                    let parsed = if record.len() == *width {
-                        let cells = CsvCells { record, position };
-                        if !kept(&cells, keep) {
-                            continue;
-                        }
-                        self.rows.read(&cells)
-                    } else if !keep(None, None) {
+                    let fits = record.len() == *width;
+                    let wanted = if fits {
+                        kept(&CsvCells { record, position }, keep)
+                    } else {
+                        keep(None, None)
+                    };
+                    if !wanted {
                         continue;
+                    }
+                    // Only for the rows kept: the line costs a scan.
+                    let line = line_of(reader, record);
+                    let parsed = if fits {
+                        self.rows.read(&CsvCells { record, position })
                     } else {
                         return Ok(Some(Next::Bad(BadRow {
                             line,
@@ -538,6 +541,17 @@ mod tests {
             "{:?}",
             log.flaws
         );
+    }
+
+    #[test]
+    fn not_utf8_names_the_line_with_crlf_too() {
+        let mut bytes = b"at,channel,to,role,debt,result\r\n".to_vec();
+        bytes.extend_from_slice(b"2026-03-01T10:00:00Z,sms,c1,debtor,L1,delivered\r\n");
+        bytes.extend_from_slice(b"2026-03-01T10:00:00Z,sms,\xd5\xc5,debtor,L1,delivered\r\n");
+        let mut reader = LogReader::new(bytes.as_slice(), Format::Csv, Vec::new()).unwrap();
+        assert!(matches!(reader.next_row(), Ok(Some(Next::Row(..)))));
+        let err = reader.next_row().unwrap_err();
+        assert!(err.0.starts_with("line 3 is not UTF-8 text"), "{}", err.0);
     }
 
     #[test]

@@ -300,6 +300,12 @@ struct RecAgg {
     texts_today: u64,
     max_texts: u64,
     max_texts_date: Option<Date>,
+}
+
+/// A recipient's timeline: kept apart from [`RecAgg`] so that a streamed
+/// replay, which keeps none, pays nothing per recipient for it.
+#[derive(Default)]
+struct Line {
     points: Vec<Pt>,
     omitted: u64,
 }
@@ -337,6 +343,7 @@ pub struct Aggregator {
     hours: [(u64, u64); 24],
     days: BTreeMap<Date, (u64, u64, u64)>,
     recipients: HashMap<String, RecAgg>,
+    lines: HashMap<String, Line>,
     zoned_attempts: u64,
     /// The zone of the first attempt that has one (time, line, zone): the
     /// span is shown in it.
@@ -436,8 +443,25 @@ impl Aggregator {
             .find(|d| !is_unevaluable(d))
             .and_then(|d| self.rule_index.get(&d.id).copied())
             .unwrap_or(u16::MAX);
-        if let Some(rec) = self.recipients.get_mut(ask.to.as_str()) {
-            push_point(rec, ask, zone, rule);
+        if self.recipients.contains_key(ask.to.as_str()) {
+            self.push_point(ask, zone, rule);
+        }
+    }
+
+    fn push_point(&mut self, ask: &Ask, zone: u16, rule: u16) {
+        let line = match self.lines.get_mut(ask.to.as_str()) {
+            Some(l) => l,
+            None => self.lines.entry(ask.to.clone()).or_default(),
+        };
+        if line.points.len() < MAX_POINTS {
+            line.points.push(Pt {
+                at: ask.at.as_second(),
+                zone,
+                rule,
+                channel: ask.channel,
+            });
+        } else {
+            line.omitted += 1;
         }
     }
 
@@ -640,7 +664,7 @@ impl Aggregator {
             }
         }
         if !self.no_points {
-            push_point(rec, ask, zone_id, first_rule.unwrap_or(u16::MAX));
+            self.push_point(ask, zone_id, first_rule.unwrap_or(u16::MAX));
         }
     }
 
@@ -756,9 +780,8 @@ impl Aggregator {
         }
         self.zoned_attempts += other.zoned_attempts;
         let zone_map: Vec<u16> = other.zones.iter().map(|tz| self.zone_id(tz)).collect();
-        for (to, mut rec) in other.recipients {
-            rec.rules = rec.rules.into_iter().map(|(i, n)| (map(i), n)).collect();
-            for p in &mut rec.points {
+        for (to, mut line) in other.lines {
+            for p in &mut line.points {
                 if p.rule != u16::MAX {
                     p.rule = map(p.rule);
                 }
@@ -767,6 +790,10 @@ impl Aggregator {
                     .and_then(|i| zone_map.get(i).copied())
                     .unwrap_or(0);
             }
+            self.lines.insert(to, line);
+        }
+        for (to, mut rec) in other.recipients {
+            rec.rules = rec.rules.into_iter().map(|(i, n)| (map(i), n)).collect();
             // Partitions keep each recipient whole, so keys do not collide;
             // if they did, the later partition's record would win.
             self.recipients.insert(to, rec);
@@ -864,10 +891,11 @@ impl Aggregator {
         let timelines = worst
             .iter()
             .take(TIMELINES)
-            .map(|(to, r)| Timeline {
+            .map(|(to, _)| (to, self.lines.get(to.as_str())))
+            .map(|(to, line)| Timeline {
                 to: (*to).clone(),
-                points: r
-                    .points
+                points: line
+                    .map_or(&[][..], |l| l.points.as_slice())
                     .iter()
                     .map(|p| Point {
                         at: p.at,
@@ -881,7 +909,7 @@ impl Aggregator {
                             .flatten(),
                     })
                     .collect(),
-                omitted: r.omitted,
+                omitted: line.map_or(0, |l| l.omitted),
             })
             .collect();
 
@@ -1013,19 +1041,6 @@ impl Listed {
                 message: b.message.clone(),
             })
             .collect()
-    }
-}
-
-fn push_point(rec: &mut RecAgg, ask: &Ask, zone: u16, rule: u16) {
-    if rec.points.len() < MAX_POINTS {
-        rec.points.push(Pt {
-            at: ask.at.as_second(),
-            zone,
-            rule,
-            channel: ask.channel,
-        });
-    } else {
-        rec.omitted += 1;
     }
 }
 
