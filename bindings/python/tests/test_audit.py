@@ -169,7 +169,28 @@ def test_audit_equals_replaying_decide(rows: List[Row], policy_name: str, thread
     for log in (df, pl.from_pandas(df), pa.Table.from_pandas(df, preserve_index=False)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", cg.AuditWarning)  # the misspelled zone
-            assert verdicts(cg.audit(log, policy, threads=threads)) == want
+            got = verdicts(cg.audit(log, policy, threads=threads))
+            assert without_zone_gap(got, rows) == without_zone_gap(want, rows)
+            # The direction that must hold: every zone denial of the audit is one of decide's.
+            for g, w in zip(got, want):
+                if g is not None and w is not None and "contactguard.zone" in g[1]:
+                    assert "contactguard.zone" in w[1]
+
+
+def without_zone_gap(
+    vs: List[Optional[Tuple[bool, List[str], Optional[datetime]]]], rows: List[Row]
+) -> List[Optional[Tuple[bool, List[str], Optional[datetime]]]]:
+    """Known gap (crates/contactguard/tests/audit.rs, `verdict`): for an ask
+    with no zone, ``decide`` over the full history may add
+    ``contactguard.zone`` because of an attempt older than the ledger keeps;
+    the ask is denied by other rules either way. Drop that one id for asks
+    without a zone; everything else must be equal."""
+    out: List[Optional[Tuple[bool, List[str], Optional[datetime]]]] = []
+    for v, row in zip(vs, rows):
+        if v is not None and not row.get("timezones"):
+            v = (v[0], [r for r in v[1] if r != "contactguard.zone"], v[2])
+        out.append(v)
+    return out
 
 
 def test_kinds_are_preserved() -> None:
