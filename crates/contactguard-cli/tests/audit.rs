@@ -224,6 +224,36 @@ fn terminal_report_has_the_tables() {
 }
 
 #[test]
+fn verdicts_file_neutralises_formulas_in_text_cells() {
+    let run = contactguard(&[
+        "audit",
+        "formula-keys.csv",
+        "--policy",
+        "cn+conduct",
+        "--verdicts",
+        "/dev/stdout",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let rows: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "2,2026-03-02T02:00:00Z,2026-03-02T10:00:00+08:00,sms,'=HYPERLINK(1),debtor,'+L1,true,,",
+            "3,2026-03-02T03:00:00Z,2026-03-02T11:00:00+08:00,sms,'-5,debtor,'@SUM(A1),true,,",
+            "4,2026-03-02T04:00:00Z,,sms,\"'=1,2\",debtor,'-L2,false,contactguard.zone,",
+            "5,2026-03-02T05:00:00Z,2026-03-02T13:00:00+08:00,sms,a=b,debtor,L-3,true,,",
+        ],
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn verdicts_file_lists_every_attempt() {
     let dir =
         std::env::temp_dir().join(format!("contactguard-verdicts-test-{}", std::process::id()));
@@ -243,15 +273,17 @@ fn verdicts_file_lists_every_attempt() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "line,at,channel,to,role,debt,allow,rules,retry_at"
+        "line,at,local_at,channel,to,role,debt,allow,rules,retry_at"
     );
     assert_eq!(lines.len(), 17, "a header and 16 attempts");
     assert!(
-        lines.contains(&"7,2026-03-02T15:15:00Z,call,c2,debtor,L2,false,cn.1,2026-03-03T00:00:00Z"),
+        lines.contains(&"7,2026-03-02T15:15:00Z,2026-03-02T23:15:00+08:00,call,c2,debtor,L2,false,cn.1,2026-03-03T00:00:00Z"),
         "{text}"
     );
     assert!(
-        lines.contains(&"10,2026-03-03T03:00:00Z,call,c4,debtor,L4,false,conduct.7,"),
+        lines.contains(
+            &"10,2026-03-03T03:00:00Z,2026-03-03T11:00:00+08:00,call,c4,debtor,L4,false,conduct.7,"
+        ),
         "{text}"
     );
     assert!(
@@ -373,13 +405,14 @@ fn a_misspelled_zone_still_counts() {
     assert_eq!(run.code, Some(3), "stderr: {}", run.stderr);
     assert!(
         run.stdout
-            .contains("2,2026-03-02T02:00:00Z,sms,c1,debtor,L1,false,contactguard.zone,"),
+            .contains("2,2026-03-02T02:00:00Z,,sms,c1,debtor,L1,false,contactguard.zone,"),
         "{}",
         run.stdout
     );
     assert!(
-        run.stdout
-            .contains("5,2026-03-02T05:00:00Z,sms,c1,debtor,L1,false,conduct.1,"),
+        run.stdout.contains(
+            "5,2026-03-02T05:00:00Z,2026-03-02T13:00:00+08:00,sms,c1,debtor,L1,false,conduct.1,"
+        ),
         "{}",
         run.stdout
     );
