@@ -200,6 +200,54 @@ fn json_report_shape() {
 }
 
 #[test]
+fn obligations_of_allowed_contacts_are_counted() {
+    let counts = |report: &Value| -> Vec<(String, u64)> {
+        report["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["obligation"].as_str().unwrap().to_owned(),
+                    o["count"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // Line 13: the allowed location call to c5's emergency contact must not
+    // disclose the debt.
+    let report = json_report(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    assert_eq!(counts(&report), [("no_debt_disclosure".to_owned(), 1)]);
+    // Reg F (us-reg-f.13) obliges an opt-out notice in every text; it has
+    // no daily text cap, so all 10 texts of the log are allowed and each
+    // is counted once. Most frequent first.
+    let report = json_report(&["audit", "violations.csv", "--policy", "us-reg-f", "--json"]);
+    assert_eq!(
+        counts(&report),
+        [
+            ("opt_out_notice".to_owned(), 10),
+            ("no_debt_disclosure".to_owned(), 1)
+        ]
+    );
+    // The terminal report shows the same counts.
+    let run = contactguard(&["audit", "violations.csv", "--policy", "us-reg-f"]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "Obligations on allowed contacts\n  obligation          attempts\n  opt_out_notice            10\n  no_debt_disclosure         1\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn terminal_report_has_the_tables() {
     let run = contactguard(&["audit", "violations.csv", "--policy", "cn+conduct"]);
     assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
@@ -620,6 +668,7 @@ fn html_report_is_well_formed_and_complete() {
         "days",
         "channels",
         "roles",
+        "obligations",
         "worst",
         "timelines",
         "samples",

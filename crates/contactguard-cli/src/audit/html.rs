@@ -145,6 +145,18 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(o, "</section>");
 
+    if !r.obligations.is_empty() {
+        let _ = writeln!(o, "<section id=\"obligations\">\n<h2>Obligations on allowed contacts</h2>\n<p>Allowed attempts that had to honour an obligation.</p>\n<table>\n<thead><tr><th>obligation</th><th>attempts</th></tr></thead>\n<tbody>");
+        for ob in &r.obligations {
+            let _ = writeln!(
+                o,
+                "<tr><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
+                esc(&ob.obligation),
+                thousands(ob.count)
+            );
+        }
+        let _ = writeln!(o, "</tbody>\n</table>\n</section>");
+    }
     unevaluated(&mut o, r);
     legend_and_hours(&mut o, r);
     days_chart(&mut o, r);

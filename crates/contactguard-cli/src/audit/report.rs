@@ -46,6 +46,9 @@ pub struct Report {
     pub local_time: String,
     /// Violations per rule, most frequent first.
     pub by_rule: Vec<RuleCount>,
+    /// Allowed attempts that carried each obligation (`no_debt_disclosure`,
+    /// `opt_out_notice`, ...), most frequent first.
+    pub obligations: Vec<ObligationCount>,
     /// Attempts and denials per channel (channels seen only).
     pub by_channel: Vec<KeyCount>,
     /// Attempts and denials per role (roles seen only).
@@ -71,6 +74,15 @@ pub struct Report {
     /// The first recorded rows with a cell that could not be used (an
     /// unknown zone, place, purpose...), read the stricter way.
     pub flawed_rows: Vec<BadRowOut>,
+}
+
+/// How many allowed attempts carried one obligation.
+#[derive(Clone, Debug, Serialize)]
+pub struct ObligationCount {
+    /// The obligation's name, as in a decision's `obligations`.
+    pub obligation: String,
+    /// Allowed attempts that carried it.
+    pub count: u64,
 }
 
 /// Attempts that could not be evaluated.
@@ -359,6 +371,8 @@ pub struct Aggregator {
     unevaluated: u64,
     unevaluated_reasons: HashMap<String, u64>,
     unevaluated_rows: Vec<UnevaluatedRow>,
+    /// Allowed attempts per obligation they carried.
+    obligations: BTreeMap<String, u64>,
 }
 
 fn local(zone: Option<&TimeZone>, at: Timestamp) -> jiff::civil::DateTime {
@@ -568,6 +582,9 @@ impl Aggregator {
             t.violations += violations;
         } else {
             t.allowed += 1;
+            for o in &decision.obligations {
+                *self.obligations.entry(o.clone()).or_default() += 1;
+            }
         }
         if unevaluated {
             t.could_not_evaluate += 1;
@@ -727,6 +744,9 @@ impl Aggregator {
             }
         }
         self.unevaluated += other.unevaluated;
+        for (k, n) in other.obligations {
+            *self.obligations.entry(k).or_default() += n;
+        }
         for (k, n) in other.unevaluated_reasons {
             *self.unevaluated_reasons.entry(k).or_default() += n;
         }
@@ -952,6 +972,16 @@ impl Aggregator {
             span,
             local_time,
             by_rule,
+            obligations: {
+                let mut v: Vec<ObligationCount> = self
+                    .obligations
+                    .into_iter()
+                    .map(|(obligation, count)| ObligationCount { obligation, count })
+                    .collect();
+                // Stable: names stay in order within a count.
+                v.sort_by_key(|o| std::cmp::Reverse(o.count));
+                v
+            },
             by_channel: self
                 .channels
                 .iter()

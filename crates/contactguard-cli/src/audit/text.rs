@@ -133,6 +133,14 @@ pub fn render(r: &Report) -> String {
         }
         table(&mut out, &rows, &[1]);
     }
+    if !r.obligations.is_empty() {
+        let _ = writeln!(out, "\nObligations on allowed contacts");
+        let mut rows = vec![vec!["obligation".to_owned(), "attempts".into()]];
+        for o in &r.obligations {
+            rows.push(vec![o.obligation.clone(), thousands(o.count)]);
+        }
+        table(&mut out, &rows, &[1]);
+    }
     unevaluated(&mut out, r);
     key_table(&mut out, "By channel", "channel", &r.by_channel);
     key_table(&mut out, "By role", "role", &r.by_role);
