@@ -248,6 +248,87 @@ fn obligations_of_allowed_contacts_are_counted() {
 }
 
 #[test]
+fn warns_about_event_rows_no_rule_reads() {
+    // Line 9 holds L4 for a repayment plan; only `conduct.7` reads such
+    // holds, so under `cn` alone the row changes nothing.
+    let warning = "1 hold row (repayment_plan), but no rule of cn reads holds with that reason; add `conduct`";
+    let run = contactguard(&["audit", "violations.csv", "--policy", "cn"]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!("\nwarning: {warning}\n")),
+        "{}",
+        run.stdout
+    );
+    for threads in ["1", "2"] {
+        let report = json_report(&[
+            "audit",
+            "violations.csv",
+            "--policy",
+            "cn",
+            "--json",
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(
+            report["unread_events"],
+            serde_json::json!([{
+                "type": "hold",
+                "rows": 1,
+                "reasons": ["repayment_plan"],
+                "message": warning,
+            }])
+        );
+    }
+    // Reg F's hold rule (us-reg-f.15) reads disputes only, and no rule of
+    // it reads unreachable marks (line 12).
+    let report = json_report(&["audit", "violations.csv", "--policy", "us-reg-f", "--json"]);
+    let messages: Vec<&str> = report["unread_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "1 hold row (repayment_plan), but no rule of us-reg-f reads holds with that reason; add `conduct`",
+            "1 unreachable row, but no rule of us-reg-f reads `unreachable` events; add `cn`"
+        ]
+    );
+    // With `conduct` every row is read: no warning anywhere.
+    let report = json_report(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    assert_eq!(report["unread_events"], serde_json::json!([]));
+    let run = contactguard(&["audit", "violations.csv", "--policy", "cn+conduct"]);
+    assert!(!run.stdout.contains("warning:"), "{}", run.stdout);
+    // The HTML report lists it in its own section.
+    let dir = std::env::temp_dir().join(format!("contactguard-unread-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("report.html");
+    let run = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let html = std::fs::read_to_string(&out).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(html.contains("<section id=\"unread-events\">"), "{html}");
+    assert!(
+        html.contains("<li>1 hold row (repayment_plan), but no rule of cn reads holds with that reason; add `conduct`</li>"),
+        "{html}"
+    );
+}
+
+#[test]
 fn terminal_report_has_the_tables() {
     let run = contactguard(&["audit", "violations.csv", "--policy", "cn+conduct"]);
     assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);

@@ -116,6 +116,14 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(o, "</div>\n</section>");
 
+    if !r.unread_events.is_empty() {
+        let _ = writeln!(o, "<section id=\"unread-events\">\n<h2>Events no rule reads</h2>\n<p>These rows change no verdict under this policy.</p>\n<ul>");
+        for u in &r.unread_events {
+            let _ = writeln!(o, "<li>{}</li>", esc(&u.message));
+        }
+        let _ = writeln!(o, "</ul>\n</section>");
+    }
+
     // Violations by rule.
     let _ = writeln!(o, "<section id=\"rules\">\n<h2>Violations by rule</h2>");
     if r.by_rule.is_empty() {

@@ -5,7 +5,7 @@
 
 use super::log::BadRow;
 use contactguard::audit::{could_not_evaluate, is_unevaluable, Item, Row};
-use contactguard::{Ask, Channel, Decision, Denial, Policy, Role};
+use contactguard::{Ask, Channel, Decision, Denial, EventType, HoldReason, Policy, Role};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -49,6 +49,9 @@ pub struct Report {
     /// Allowed attempts that carried each obligation (`no_debt_disclosure`,
     /// `opt_out_notice`, ...), most frequent first.
     pub obligations: Vec<ObligationCount>,
+    /// Event rows of a type that no rule of the policy reads: they change
+    /// no verdict, which usually means a preset is missing.
+    pub unread_events: Vec<UnreadEvents>,
     /// Attempts and denials per channel (channels seen only).
     pub by_channel: Vec<KeyCount>,
     /// Attempts and denials per role (roles seen only).
@@ -83,6 +86,23 @@ pub struct ObligationCount {
     pub obligation: String,
     /// Allowed attempts that carried it.
     pub count: u64,
+}
+
+/// Rows of one event type that no rule of the policy reads.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnreadEvents {
+    /// The event type (`hold`, `opt_out`, ...).
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    /// How many rows of that type no rule reads.
+    pub rows: u64,
+    /// For holds, the reasons of those rows (a policy may read some hold
+    /// reasons and not others).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<&'static str>,
+    /// The warning, e.g. "3 hold rows, but no rule of cn reads `hold`
+    /// events; add `conduct`".
+    pub message: String,
 }
 
 /// Attempts that could not be evaluated.
@@ -373,6 +393,8 @@ pub struct Aggregator {
     unevaluated_rows: Vec<UnevaluatedRow>,
     /// Allowed attempts per obligation they carried.
     obligations: BTreeMap<String, u64>,
+    /// Other event rows by type (and reason, for holds).
+    event_types: BTreeMap<(EventType, Option<HoldReason>), u64>,
 }
 
 fn local(zone: Option<&TimeZone>, at: Timestamp) -> jiff::civil::DateTime {
@@ -487,6 +509,16 @@ impl Aggregator {
             (item, _) => {
                 self.totals.events += 1;
                 self.span(item.at());
+                if let Item::Event(e) = item {
+                    let reason = match e {
+                        contactguard::Event::Hold(h) => Some(h.reason),
+                        _ => None,
+                    };
+                    *self
+                        .event_types
+                        .entry((e.event_type(), reason))
+                        .or_default() += 1;
+                }
             }
         }
     }
@@ -744,6 +776,9 @@ impl Aggregator {
             }
         }
         self.unevaluated += other.unevaluated;
+        for (k, n) in other.event_types {
+            *self.event_types.entry(k).or_default() += n;
+        }
         for (k, n) in other.obligations {
             *self.obligations.entry(k).or_default() += n;
         }
@@ -972,6 +1007,7 @@ impl Aggregator {
             span,
             local_time,
             by_rule,
+            unread_events: unread_events(&self.event_types, policy),
             obligations: {
                 let mut v: Vec<ObligationCount> = self
                     .obligations
@@ -1043,6 +1079,69 @@ impl Aggregator {
             flawed_rows: flawed.listed(),
         }
     }
+}
+
+/// The event rows no rule of `policy` reads, by type, with a preset that
+/// would read them all (`conduct` first, else the first that does).
+fn unread_events(
+    seen: &BTreeMap<(EventType, Option<HoldReason>), u64>,
+    policy: &Policy,
+) -> Vec<UnreadEvents> {
+    let reads = |p: &Policy, t: EventType, reason: Option<HoldReason>| match reason {
+        Some(r) => p.reads_hold(r),
+        None => p.reads_event(t),
+    };
+    let mut out = Vec::new();
+    for t in EventType::ALL {
+        let unread: Vec<(Option<HoldReason>, u64)> = seen
+            .iter()
+            .filter(|((et, reason), _)| *et == t && !reads(policy, t, *reason))
+            .map(|((_, reason), n)| (*reason, *n))
+            .collect();
+        let rows: u64 = unread.iter().map(|(_, n)| n).sum();
+        if rows == 0 {
+            continue;
+        }
+        let reasons: Vec<&'static str> = unread
+            .iter()
+            .filter_map(|(r, _)| r.map(HoldReason::as_str))
+            .collect();
+        let preset = std::iter::once("conduct")
+            .chain(contactguard::preset_names())
+            .find(|name| {
+                Policy::preset(name).is_ok_and(|p| unread.iter().all(|(r, _)| reads(&p, t, *r)))
+            });
+        let mut message = format!("{rows} {t} row{}", if rows == 1 { "" } else { "s" });
+        if !reasons.is_empty() {
+            message.push_str(&format!(" ({})", reasons.join(", ")));
+        }
+        if reasons.is_empty() {
+            message.push_str(&format!(
+                ", but no rule of {} reads `{t}` events",
+                policy.name()
+            ));
+        } else {
+            message.push_str(&format!(
+                ", but no rule of {} reads holds with {}",
+                policy.name(),
+                if reasons.len() == 1 {
+                    "that reason"
+                } else {
+                    "those reasons"
+                }
+            ));
+        }
+        if let Some(p) = preset {
+            message.push_str(&format!("; add `{p}`"));
+        }
+        out.push(UnreadEvents {
+            event_type: t.as_str(),
+            rows,
+            reasons,
+            message,
+        });
+    }
+    out
 }
 
 /// Rows of one kind (bad, or flawed): all counted, the first listed.

@@ -110,6 +110,12 @@ pub fn render(r: &Report) -> String {
         counted(t.recipients, "recipient")
     );
     let _ = writeln!(out, "  local time: {}", r.local_time);
+    if !r.unread_events.is_empty() {
+        let _ = writeln!(out);
+        for u in &r.unread_events {
+            let _ = writeln!(out, "warning: {}", u.message);
+        }
+    }
 
     if r.by_rule.is_empty() {
         let _ = writeln!(
