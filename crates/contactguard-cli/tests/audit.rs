@@ -328,6 +328,75 @@ fn warns_about_event_rows_no_rule_reads() {
     );
 }
 
+/// Line 8 (a collection call to an address-book contact) is denied by
+/// cn.4 and cn.5a: its timeline point names both, whether the timelines
+/// come from the streamed replay's extra passes or from the in-memory one.
+#[test]
+fn timeline_points_name_every_denying_rule() {
+    let dir = std::env::temp_dir().join(format!("contactguard-also-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // violations.csv in time order (every instant has the same offset), so
+    // that it streams.
+    let text = std::fs::read_to_string(data_dir().join("violations.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    lines.sort_by_key(|l| l.split(',').next().unwrap().to_owned());
+    let sorted = dir.join("sorted.csv");
+    std::fs::write(&sorted, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+    let html = dir.join("report.html");
+    let streamed = contactguard(&[
+        "audit",
+        sorted.to_str().unwrap(),
+        "--policy",
+        "cn+conduct",
+        "--json",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(streamed.code, Some(0), "{}", streamed.stderr);
+    assert!(
+        !streamed.stderr.contains("not in time order"),
+        "{}",
+        streamed.stderr
+    );
+    let html = std::fs::read_to_string(&html).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let in_memory = json_report(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+        "--threads",
+        "2",
+    ]);
+    let streamed: Value = serde_json::from_str(&streamed.stdout).unwrap();
+    assert_eq!(streamed["timelines"], in_memory["timelines"]);
+    let points: Vec<&Value> = in_memory["timelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["to"] == "c3-b1")
+        .flat_map(|t| t["points"].as_array().unwrap())
+        .collect();
+    assert_eq!(points.len(), 1);
+    assert_eq!(points[0]["rule"], "cn.4");
+    assert_eq!(points[0]["also"], serde_json::json!(["cn.5a"]));
+    // Points denied by one rule have no `also`.
+    let singles = in_memory["timelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["points"].as_array().unwrap())
+        .filter(|p| p.get("also").is_none() && p["rule"].is_string())
+        .count();
+    assert!(singles > 0);
+    assert!(
+        html.contains("2026-03-02T14:00:00+08:00 call: denied by cn.4, cn.5a</title>"),
+        "{html}"
+    );
+}
+
 #[test]
 fn terminal_report_has_the_tables() {
     let run = contactguard(&["audit", "violations.csv", "--policy", "cn+conduct"]);

@@ -547,7 +547,8 @@ fn timelines(o: &mut String, lines: &[Timeline]) {
             #[expect(clippy::cast_precision_loss, reason = "chart geometry")]
             let y = 16.0 + lane_h * lane as f64;
             let (fill, what) = match &p.rule {
-                Some(rule) => (DENIED, format!("denied by {rule}")),
+                Some(rule) if p.also.is_empty() => (DENIED, format!("denied by {rule}")),
+                Some(rule) => (DENIED, format!("denied by {rule}, {}", p.also.join(", "))),
                 None => (ALLOWED, "allowed".to_owned()),
             };
             let _ = writeln!(

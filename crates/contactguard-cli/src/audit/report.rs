@@ -309,6 +309,9 @@ pub struct Point {
     pub channel: &'static str,
     /// The first rule that denied it, if any.
     pub rule: Option<String>,
+    /// The other rules that denied it, after `rule` (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
 
 /// A bad row in the report.
@@ -340,6 +343,9 @@ struct RecAgg {
 struct Line {
     points: Vec<Pt>,
     omitted: u64,
+    /// Further rules that denied a point (its index, the rule), for the
+    /// few attempts that more than one rule denied.
+    also: Vec<(u32, u16)>,
 }
 
 /// One attempt on a recipient's timeline, in 16 bytes: a long log has
@@ -473,23 +479,29 @@ impl Aggregator {
     /// [`observe`](Aggregator::observe) would have kept.
     pub fn point(&mut self, ask: &Ask, decision: &Decision) {
         let (_, zone) = self.zone(ask);
-        let rule = decision
+        let rules: Vec<u16> = decision
             .denials
             .iter()
-            .find(|d| !is_unevaluable(d))
-            .and_then(|d| self.rule_index.get(&d.id).copied())
-            .unwrap_or(u16::MAX);
+            .filter(|d| !is_unevaluable(d))
+            .filter_map(|d| self.rule_index.get(&d.id).copied())
+            .collect();
         if self.recipients.contains_key(ask.to.as_str()) {
-            self.push_point(ask, zone, rule);
+            self.push_point(ask, zone, &rules);
         }
     }
 
-    fn push_point(&mut self, ask: &Ask, zone: u16, rule: u16) {
+    /// Adds a point denied by `rules` (the first drawn; none: allowed).
+    fn push_point(&mut self, ask: &Ask, zone: u16, rules: &[u16]) {
+        let (rule, more) = rules
+            .split_first()
+            .map_or((u16::MAX, &[][..]), |(r, m)| (*r, m));
         let line = match self.lines.get_mut(ask.to.as_str()) {
             Some(l) => l,
             None => self.lines.entry(ask.to.clone()).or_default(),
         };
         if line.points.len() < MAX_POINTS {
+            let index = u32::try_from(line.points.len()).unwrap_or(u32::MAX);
+            line.also.extend(more.iter().map(|&r| (index, r)));
             line.points.push(Pt {
                 at: ask.at.as_second(),
                 zone,
@@ -647,7 +659,7 @@ impl Aggregator {
         day.2 += if denied { violations } else { 0 };
 
         // Rules, with a few samples each.
-        let mut first_rule = None;
+        let mut point_rules: Vec<u16> = Vec::new();
         for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
             let idx = match self.rule_index.get(&denial.id) {
                 Some(&i) => i,
@@ -662,7 +674,9 @@ impl Aggregator {
                     i
                 }
             };
-            first_rule.get_or_insert(idx);
+            if !self.no_points {
+                point_rules.push(idx);
+            }
             if let Some(rule) = self.rules.get_mut(usize::from(idx)) {
                 rule.count += 1;
                 if rule.samples.len() < SAMPLES_PER_RULE {
@@ -713,7 +727,7 @@ impl Aggregator {
             }
         }
         if !self.no_points {
-            self.push_point(ask, zone_id, first_rule.unwrap_or(u16::MAX));
+            self.push_point(ask, zone_id, &point_rules);
         }
     }
 
@@ -845,6 +859,9 @@ impl Aggregator {
                     .and_then(|i| zone_map.get(i).copied())
                     .unwrap_or(0);
             }
+            for (_, r) in &mut line.also {
+                *r = map(*r);
+            }
             self.lines.insert(to, line);
         }
         for (to, mut rec) in other.recipients {
@@ -952,7 +969,8 @@ impl Aggregator {
                 points: line
                     .map_or(&[][..], |l| l.points.as_slice())
                     .iter()
-                    .map(|p| Point {
+                    .enumerate()
+                    .map(|(i, p)| Point {
                         at: p.at,
                         local: Timestamp::from_second(p.at).map_or_else(
                             |_| p.at.to_string(),
@@ -962,6 +980,12 @@ impl Aggregator {
                         rule: (p.rule != u16::MAX)
                             .then(|| rule_ids.get(usize::from(p.rule)).cloned())
                             .flatten(),
+                        also: line
+                            .map_or(&[][..], |l| l.also.as_slice())
+                            .iter()
+                            .filter(|(at, _)| usize::try_from(*at).is_ok_and(|at| at == i))
+                            .filter_map(|(_, r)| rule_ids.get(usize::from(*r)).cloned())
+                            .collect(),
                     })
                     .collect(),
                 omitted: line.map_or(0, |l| l.omitted),
