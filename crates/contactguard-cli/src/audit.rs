@@ -485,10 +485,10 @@ fn timelines(
         let decision = replayer
             .step(row.pos, &row.item)
             .map_err(|e| CliError::new(format!("`{}`: {e}", args.log.display())))?;
-        if let (Item::Attempt { ask, .. }, Some(d)) = (&row.item, &decision) {
-            if worst.contains(&ask.to) {
-                agg.point(ask, d);
-            }
+        match (&row.item, &decision) {
+            (Item::Attempt { ask, .. }, Some(d)) if worst.contains(&ask.to) => agg.point(ask, d),
+            (Item::Event(e), _) => agg.state(e),
+            _ => {}
         }
     }
     Ok(())

@@ -397,6 +397,66 @@ fn timeline_points_name_every_denying_rule() {
     );
 }
 
+/// The events that explain a denial are drawn beside the attempts: c4's
+/// call (line 10) is denied by conduct.7 because of the repayment-plan hold
+/// on L4 (line 9), and c5-e1's second call by cn.6a after its opt-out
+/// (line 14) and cn.5a's out-of-contact mark on L5 (line 12).
+#[test]
+fn timelines_show_the_state_events_that_explain_denials() {
+    let dir = std::env::temp_dir().join(format!("contactguard-states-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("report.html");
+    let run = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let html = std::fs::read_to_string(&out).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let events_of = |to: &str| {
+        report["timelines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["to"] == to)
+            .map(|t| t["events"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        events_of("c4"),
+        serde_json::json!([{
+            "at": 1_772_416_800,
+            "local": "2026-03-02T10:00:00+08:00",
+            "type": "hold",
+            "reason": "repayment_plan",
+            "debt": "L4",
+        }])
+    );
+    let types: Vec<Value> = events_of("c5-e1")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].clone())
+        .collect();
+    assert_eq!(types, ["unreachable", "opt_out"]);
+    // A recipient with no such event has no `events` key.
+    assert_eq!(events_of("c1"), Value::Null);
+    for title in [
+        "<title>2026-03-02T10:00:00+08:00 hold (repayment_plan) on L4</title>",
+        "<title>2026-03-02T15:05:00+08:00 opt_out</title>",
+        "<title>2026-03-01T09:00:00+08:00 unreachable on L5</title>",
+    ] {
+        assert!(html.contains(title), "missing {title} in {html}");
+    }
+    check_markup(&html);
+}
+
 #[test]
 fn terminal_report_has_the_tables() {
     let run = contactguard(&["audit", "violations.csv", "--policy", "cn+conduct"]);

@@ -5,7 +5,7 @@
 
 use super::log::BadRow;
 use contactguard::audit::{could_not_evaluate, is_unevaluable, Item, Row};
-use contactguard::{Ask, Channel, Decision, Denial, EventType, HoldReason, Policy, Role};
+use contactguard::{Ask, Channel, Decision, Denial, Event, EventType, HoldReason, Policy, Role};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -296,6 +296,30 @@ pub struct Timeline {
     pub points: Vec<Point>,
     /// Attempts not drawn.
     pub omitted: u64,
+    /// State events that can explain a denial (holds, opt-outs, cease,
+    /// attorney notices, inconvenient times, unreachable marks) for the
+    /// recipient, or, for holds and unreachable marks, for a debt they
+    /// were contacted about; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<TimelineEvent>,
+}
+
+/// A state event on a timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineEvent {
+    /// Seconds since the Unix epoch.
+    pub at: i64,
+    /// Local time, in the zone of the recipient's first attempt.
+    pub local: String,
+    /// The event type (`hold`, `opt_out`, ...).
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    /// For a hold, its reason (`complaint`, `repayment_plan`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// The debt it is about, if it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debt: Option<String>,
 }
 
 /// One attempt on a timeline.
@@ -346,6 +370,27 @@ struct Line {
     /// Further rules that denied a point (its index, the rule), for the
     /// few attempts that more than one rule denied.
     also: Vec<(u32, u16)>,
+    /// The debts of its attempts (few per recipient).
+    debts: Vec<String>,
+}
+
+/// A state event kept for the timelines: attached to its recipient, or
+/// (holds and unreachable marks) to its debt.
+struct StateRow {
+    event: Event,
+    by_debt: bool,
+}
+
+/// Whether an event can explain a denial on a timeline, and whether it is
+/// attached by debt rather than recipient.
+fn timeline_state(e: &Event) -> Option<bool> {
+    match e.event_type() {
+        EventType::Hold | EventType::Unreachable => Some(true),
+        EventType::OptOut | EventType::Cease | EventType::Attorney | EventType::Inconvenient => {
+            Some(false)
+        }
+        _ => None,
+    }
 }
 
 /// One attempt on a recipient's timeline, in 16 bytes: a long log has
@@ -401,6 +446,10 @@ pub struct Aggregator {
     obligations: BTreeMap<String, u64>,
     /// Other event rows by type (and reason, for holds).
     event_types: BTreeMap<(EventType, Option<HoldReason>), u64>,
+    /// State events for the timelines, in replay order (all of them while
+    /// observing with points; only those about the worst recipients and
+    /// their debts in a streamed replay's timeline pass).
+    states: Vec<StateRow>,
 }
 
 fn local(zone: Option<&TimeZone>, at: Timestamp) -> jiff::civil::DateTime {
@@ -490,6 +539,18 @@ impl Aggregator {
         }
     }
 
+    /// Keeps a state event for the timelines (after a replay made
+    /// [`without_points`](Aggregator::without_points), for the rows about
+    /// the worst recipients and their debts).
+    pub fn state(&mut self, event: &Event) {
+        if let Some(by_debt) = timeline_state(event) {
+            self.states.push(StateRow {
+                event: event.clone(),
+                by_debt,
+            });
+        }
+    }
+
     /// Adds a point denied by `rules` (the first drawn; none: allowed).
     fn push_point(&mut self, ask: &Ask, zone: u16, rules: &[u16]) {
         let (rule, more) = rules
@@ -499,6 +560,9 @@ impl Aggregator {
             Some(l) => l,
             None => self.lines.entry(ask.to.clone()).or_default(),
         };
+        if !line.debts.contains(&ask.debt) {
+            line.debts.push(ask.debt.clone());
+        }
         if line.points.len() < MAX_POINTS {
             let index = u32::try_from(line.points.len()).unwrap_or(u32::MAX);
             line.also.extend(more.iter().map(|&r| (index, r)));
@@ -530,6 +594,9 @@ impl Aggregator {
                         .event_types
                         .entry((e.event_type(), reason))
                         .or_default() += 1;
+                    if !self.no_points {
+                        self.state(e);
+                    }
                 }
             }
         }
@@ -790,6 +857,9 @@ impl Aggregator {
             }
         }
         self.unevaluated += other.unevaluated;
+        // Partitions keep recipients and debts whole, so each one's events
+        // come from one partition, in its replay order.
+        self.states.extend(other.states);
         for (k, n) in other.event_types {
             *self.event_types.entry(k).or_default() += n;
         }
@@ -989,6 +1059,7 @@ impl Aggregator {
                     })
                     .collect(),
                 omitted: line.map_or(0, |l| l.omitted),
+                events: self.timeline_events(to, line),
             })
             .collect();
 
@@ -1102,6 +1173,44 @@ impl Aggregator {
             },
             flawed_rows: flawed.listed(),
         }
+    }
+}
+
+impl Aggregator {
+    /// The state events shown on a recipient's timeline, in time order (at
+    /// most [`MAX_POINTS`]).
+    fn timeline_events(&self, to: &str, line: Option<&Line>) -> Vec<TimelineEvent> {
+        let zone = line
+            .and_then(|l| l.points.first())
+            .and_then(|p| self.zone_of(p.zone));
+        let debts = line.map_or(&[][..], |l| l.debts.as_slice());
+        let mut events: Vec<&Event> = self
+            .states
+            .iter()
+            .filter(|s| {
+                if s.by_debt {
+                    s.event.debt().is_some_and(|d| debts.iter().any(|x| x == d))
+                } else {
+                    s.event.recipient() == Some(to)
+                }
+            })
+            .map(|s| &s.event)
+            .collect();
+        events.sort_by_key(|e| e.at());
+        events
+            .into_iter()
+            .take(MAX_POINTS)
+            .map(|e| TimelineEvent {
+                at: e.at().as_second(),
+                local: local_string(zone, e.at()),
+                event_type: e.event_type().as_str(),
+                reason: match e {
+                    Event::Hold(h) => Some(h.reason.as_str()),
+                    _ => None,
+                },
+                debt: e.debt().map(str::to_owned),
+            })
+            .collect()
     }
 }
 
