@@ -70,7 +70,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "csv|jsonl", value_parser = ["csv", "jsonl"])]
     format: Option<String>,
     /// Also write every attempt's verdict to this CSV file (line, at,
-    /// channel, to, role, debt, allow, rules, retry_at)
+    /// local_at, channel, to, role, debt, allow, rules, retry_at)
     #[arg(long, value_name = "FILE")]
     verdicts: Option<PathBuf>,
     /// Replay on N threads: the log is read into memory and split into
@@ -307,11 +307,12 @@ fn verdicts_writer(args: &AuditArgs) -> Result<Option<Verdicts>, CliError> {
     let file = File::create(path)
         .map_err(|e| CliError::new(format!("cannot create `{}`: {e}", path.display())))?;
     let mut w = std::io::BufWriter::new(file);
-    let status = w.write_all(b"line,at,channel,to,role,debt,allow,rules,retry_at\n");
+    let status = w.write_all(b"line,at,local_at,channel,to,role,debt,allow,rules,retry_at\n");
     Ok(Some(Verdicts {
         path: path.clone(),
         w,
         status,
+        zones: std::collections::HashMap::new(),
     }))
 }
 
@@ -319,12 +320,20 @@ struct Verdicts {
     path: PathBuf,
     w: std::io::BufWriter<File>,
     status: std::io::Result<()>,
+    /// Zones looked up so far by name (`None`: not an IANA zone).
+    zones: std::collections::HashMap<String, Option<jiff::tz::TimeZone>>,
 }
 
 impl Verdicts {
     fn write(&mut self, row: &Row, decision: &Decision) {
         if let (Ok(()), Item::Attempt { ask, .. }) = (&self.status, &row.item) {
-            self.status = write_verdict(&mut self.w, row.pos, ask, decision);
+            let zone = ask.timezones.first().and_then(|name| {
+                self.zones
+                    .entry(name.clone())
+                    .or_insert_with(|| jiff::tz::TimeZone::get(name).ok())
+                    .as_ref()
+            });
+            self.status = write_verdict(&mut self.w, row.pos, ask, zone, decision);
         }
     }
 
@@ -476,10 +485,10 @@ fn timelines(
         let decision = replayer
             .step(row.pos, &row.item)
             .map_err(|e| CliError::new(format!("`{}`: {e}", args.log.display())))?;
-        if let (Item::Attempt { ask, .. }, Some(d)) = (&row.item, &decision) {
-            if worst.contains(&ask.to) {
-                agg.point(ask, d);
-            }
+        match (&row.item, &decision) {
+            (Item::Attempt { ask, .. }, Some(d)) if worst.contains(&ask.to) => agg.point(ask, d),
+            (Item::Event(e), _) => agg.state(e),
+            _ => {}
         }
     }
     Ok(())
@@ -556,28 +565,60 @@ fn write_verdict(
     w: &mut dyn Write,
     line: u64,
     ask: &contactguard::Ask,
+    zone: Option<&jiff::tz::TimeZone>,
     decision: &contactguard::Decision,
 ) -> std::io::Result<()> {
     let rules: Vec<&str> = decision.denials.iter().map(|d| d.id.as_str()).collect();
     let retry = decision.retry_at.map(|t| t.to_string()).unwrap_or_default();
+    // The local time in the first candidate zone, RFC 3339 with its offset.
+    let local = zone
+        .map(|tz| ask.at.display_with_offset(tz.to_offset(ask.at)).to_string())
+        .unwrap_or_default();
     writeln!(
         w,
-        "{line},{},{},{},{},{},{},{},{retry}",
+        "{line},{},{local},{},{},{},{},{},{},{retry}",
         ask.at,
         ask.channel,
         csv_cell(&ask.to),
         ask.role,
         csv_cell(&ask.debt),
         decision.allow,
-        rules.join("|")
+        csv_cell(&rules.join("|"))
     )
 }
 
-/// A CSV cell, quoted when it needs to be.
+/// A text cell for a CSV file that spreadsheets will open: a value that a
+/// spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return) gets a leading `'`, as OWASP's CSV
+/// injection guidance advises; then the cell is quoted when CSV needs it.
 fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    let s: std::borrow::Cow<'_, str> = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
-        s.into()
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn csv_cells_neutralise_formulas_and_quote() {
+        assert_eq!(csv_cell("c1"), "c1");
+        assert_eq!(csv_cell("a=b"), "a=b");
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-1"), "'-1");
+        assert_eq!(csv_cell("@x"), "'@x");
+        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("\rx"), "\"'\rx\"");
+        assert_eq!(csv_cell("=a,\"b\""), "\"'=a,\"\"b\"\"\"");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
     }
 }

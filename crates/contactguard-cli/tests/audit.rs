@@ -200,6 +200,264 @@ fn json_report_shape() {
 }
 
 #[test]
+fn obligations_of_allowed_contacts_are_counted() {
+    let counts = |report: &Value| -> Vec<(String, u64)> {
+        report["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["obligation"].as_str().unwrap().to_owned(),
+                    o["count"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // Line 13: the allowed location call to c5's emergency contact must not
+    // disclose the debt.
+    let report = json_report(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    assert_eq!(counts(&report), [("no_debt_disclosure".to_owned(), 1)]);
+    // Reg F (us-reg-f.13) obliges an opt-out notice in every text; it has
+    // no daily text cap, so all 10 texts of the log are allowed and each
+    // is counted once. Most frequent first.
+    let report = json_report(&["audit", "violations.csv", "--policy", "us-reg-f", "--json"]);
+    assert_eq!(
+        counts(&report),
+        [
+            ("opt_out_notice".to_owned(), 10),
+            ("no_debt_disclosure".to_owned(), 1)
+        ]
+    );
+    // The terminal report shows the same counts.
+    let run = contactguard(&["audit", "violations.csv", "--policy", "us-reg-f"]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "Obligations on allowed contacts\n  obligation          attempts\n  opt_out_notice            10\n  no_debt_disclosure         1\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn warns_about_event_rows_no_rule_reads() {
+    // Line 9 holds L4 for a repayment plan; only `conduct.7` reads such
+    // holds, so under `cn` alone the row changes nothing.
+    let warning = "1 hold row (repayment_plan), but no rule of cn reads holds with that reason; add `conduct`";
+    let run = contactguard(&["audit", "violations.csv", "--policy", "cn"]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!("\nwarning: {warning}\n")),
+        "{}",
+        run.stdout
+    );
+    for threads in ["1", "2"] {
+        let report = json_report(&[
+            "audit",
+            "violations.csv",
+            "--policy",
+            "cn",
+            "--json",
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(
+            report["unread_events"],
+            serde_json::json!([{
+                "type": "hold",
+                "rows": 1,
+                "reasons": ["repayment_plan"],
+                "message": warning,
+            }])
+        );
+    }
+    // Reg F's hold rule (us-reg-f.15) reads disputes only, and no rule of
+    // it reads unreachable marks (line 12).
+    let report = json_report(&["audit", "violations.csv", "--policy", "us-reg-f", "--json"]);
+    let messages: Vec<&str> = report["unread_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "1 hold row (repayment_plan), but no rule of us-reg-f reads holds with that reason; add `conduct`",
+            "1 unreachable row, but no rule of us-reg-f reads `unreachable` events; add `cn`"
+        ]
+    );
+    // With `conduct` every row is read: no warning anywhere.
+    let report = json_report(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+    ]);
+    assert_eq!(report["unread_events"], serde_json::json!([]));
+    let run = contactguard(&["audit", "violations.csv", "--policy", "cn+conduct"]);
+    assert!(!run.stdout.contains("warning:"), "{}", run.stdout);
+    // The HTML report lists it in its own section.
+    let dir = std::env::temp_dir().join(format!("contactguard-unread-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("report.html");
+    let run = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let html = std::fs::read_to_string(&out).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(html.contains("<section id=\"unread-events\">"), "{html}");
+    assert!(
+        html.contains("<li>1 hold row (repayment_plan), but no rule of cn reads holds with that reason; add `conduct`</li>"),
+        "{html}"
+    );
+}
+
+/// Line 8 (a collection call to an address-book contact) is denied by
+/// cn.4 and cn.5a: its timeline point names both, whether the timelines
+/// come from the streamed replay's extra passes or from the in-memory one.
+#[test]
+fn timeline_points_name_every_denying_rule() {
+    let dir = std::env::temp_dir().join(format!("contactguard-also-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // violations.csv in time order (every instant has the same offset), so
+    // that it streams.
+    let text = std::fs::read_to_string(data_dir().join("violations.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    lines.sort_by_key(|l| l.split(',').next().unwrap().to_owned());
+    let sorted = dir.join("sorted.csv");
+    std::fs::write(&sorted, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+    let html = dir.join("report.html");
+    let streamed = contactguard(&[
+        "audit",
+        sorted.to_str().unwrap(),
+        "--policy",
+        "cn+conduct",
+        "--json",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(streamed.code, Some(0), "{}", streamed.stderr);
+    assert!(
+        !streamed.stderr.contains("not in time order"),
+        "{}",
+        streamed.stderr
+    );
+    let html = std::fs::read_to_string(&html).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let in_memory = json_report(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+        "--threads",
+        "2",
+    ]);
+    let streamed: Value = serde_json::from_str(&streamed.stdout).unwrap();
+    assert_eq!(streamed["timelines"], in_memory["timelines"]);
+    let points: Vec<&Value> = in_memory["timelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["to"] == "c3-b1")
+        .flat_map(|t| t["points"].as_array().unwrap())
+        .collect();
+    assert_eq!(points.len(), 1);
+    assert_eq!(points[0]["rule"], "cn.4");
+    assert_eq!(points[0]["also"], serde_json::json!(["cn.5a"]));
+    // Points denied by one rule have no `also`.
+    let singles = in_memory["timelines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["points"].as_array().unwrap())
+        .filter(|p| p.get("also").is_none() && p["rule"].is_string())
+        .count();
+    assert!(singles > 0);
+    assert!(
+        html.contains("2026-03-02T14:00:00+08:00 call: denied by cn.4, cn.5a</title>"),
+        "{html}"
+    );
+}
+
+/// The events that explain a denial are drawn beside the attempts: c4's
+/// call (line 10) is denied by conduct.7 because of the repayment-plan hold
+/// on L4 (line 9), and c5-e1's second call by cn.6a after its opt-out
+/// (line 14) and cn.5a's out-of-contact mark on L5 (line 12).
+#[test]
+fn timelines_show_the_state_events_that_explain_denials() {
+    let dir = std::env::temp_dir().join(format!("contactguard-states-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("report.html");
+    let run = contactguard(&[
+        "audit",
+        "violations.csv",
+        "--policy",
+        "cn+conduct",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let html = std::fs::read_to_string(&out).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let events_of = |to: &str| {
+        report["timelines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["to"] == to)
+            .map(|t| t["events"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        events_of("c4"),
+        serde_json::json!([{
+            "at": 1_772_416_800,
+            "local": "2026-03-02T10:00:00+08:00",
+            "type": "hold",
+            "reason": "repayment_plan",
+            "debt": "L4",
+        }])
+    );
+    let types: Vec<Value> = events_of("c5-e1")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].clone())
+        .collect();
+    assert_eq!(types, ["unreachable", "opt_out"]);
+    // A recipient with no such event has no `events` key.
+    assert_eq!(events_of("c1"), Value::Null);
+    for title in [
+        "<title>2026-03-02T10:00:00+08:00 hold (repayment_plan) on L4</title>",
+        "<title>2026-03-02T15:05:00+08:00 opt_out</title>",
+        "<title>2026-03-01T09:00:00+08:00 unreachable on L5</title>",
+    ] {
+        assert!(html.contains(title), "missing {title} in {html}");
+    }
+    check_markup(&html);
+}
+
+#[test]
 fn terminal_report_has_the_tables() {
     let run = contactguard(&["audit", "violations.csv", "--policy", "cn+conduct"]);
     assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
@@ -224,6 +482,36 @@ fn terminal_report_has_the_tables() {
 }
 
 #[test]
+fn verdicts_file_neutralises_formulas_in_text_cells() {
+    let run = contactguard(&[
+        "audit",
+        "formula-keys.csv",
+        "--policy",
+        "cn+conduct",
+        "--verdicts",
+        "/dev/stdout",
+        "--json",
+    ]);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    let rows: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "2,2026-03-02T02:00:00Z,2026-03-02T10:00:00+08:00,sms,'=HYPERLINK(1),debtor,'+L1,true,,",
+            "3,2026-03-02T03:00:00Z,2026-03-02T11:00:00+08:00,sms,'-5,debtor,'@SUM(A1),true,,",
+            "4,2026-03-02T04:00:00Z,,sms,\"'=1,2\",debtor,'-L2,false,contactguard.zone,",
+            "5,2026-03-02T05:00:00Z,2026-03-02T13:00:00+08:00,sms,a=b,debtor,L-3,true,,",
+        ],
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn verdicts_file_lists_every_attempt() {
     let dir =
         std::env::temp_dir().join(format!("contactguard-verdicts-test-{}", std::process::id()));
@@ -243,15 +531,17 @@ fn verdicts_file_lists_every_attempt() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "line,at,channel,to,role,debt,allow,rules,retry_at"
+        "line,at,local_at,channel,to,role,debt,allow,rules,retry_at"
     );
     assert_eq!(lines.len(), 17, "a header and 16 attempts");
     assert!(
-        lines.contains(&"7,2026-03-02T15:15:00Z,call,c2,debtor,L2,false,cn.1,2026-03-03T00:00:00Z"),
+        lines.contains(&"7,2026-03-02T15:15:00Z,2026-03-02T23:15:00+08:00,call,c2,debtor,L2,false,cn.1,2026-03-03T00:00:00Z"),
         "{text}"
     );
     assert!(
-        lines.contains(&"10,2026-03-03T03:00:00Z,call,c4,debtor,L4,false,conduct.7,"),
+        lines.contains(
+            &"10,2026-03-03T03:00:00Z,2026-03-03T11:00:00+08:00,call,c4,debtor,L4,false,conduct.7,"
+        ),
         "{text}"
     );
     assert!(
@@ -373,13 +663,14 @@ fn a_misspelled_zone_still_counts() {
     assert_eq!(run.code, Some(3), "stderr: {}", run.stderr);
     assert!(
         run.stdout
-            .contains("2,2026-03-02T02:00:00Z,sms,c1,debtor,L1,false,contactguard.zone,"),
+            .contains("2,2026-03-02T02:00:00Z,,sms,c1,debtor,L1,false,contactguard.zone,"),
         "{}",
         run.stdout
     );
     assert!(
-        run.stdout
-            .contains("5,2026-03-02T05:00:00Z,sms,c1,debtor,L1,false,conduct.1,"),
+        run.stdout.contains(
+            "5,2026-03-02T05:00:00Z,2026-03-02T13:00:00+08:00,sms,c1,debtor,L1,false,conduct.1,"
+        ),
         "{}",
         run.stdout
     );
@@ -587,6 +878,7 @@ fn html_report_is_well_formed_and_complete() {
         "days",
         "channels",
         "roles",
+        "obligations",
         "worst",
         "timelines",
         "samples",

@@ -27,7 +27,7 @@ pub use history::History;
 pub use ledger::{Admission, Ledger, LedgerError, LedgerStats, Ticket};
 pub use model::{
     Ask, Attempt, AttemptResult, AttorneyNotice, Cease, Channel, Consent, Decision, Denial, Event,
-    Hold, HoldReason, Inconvenient, OptOut, Place, PriorConsentToContact, Purpose, RequestContact,
-    Role, Unreachable,
+    EventType, Hold, HoldReason, Inconvenient, OptOut, Place, PriorConsentToContact, Purpose,
+    RequestContact, Role, Unreachable,
 };
 pub use policy::{preset_names, preset_source, Policy, PolicyError, Syntax};

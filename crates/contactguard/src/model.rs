@@ -438,6 +438,69 @@ pub struct Unreachable {
     pub debt: String,
 }
 
+/// The type of a history event (its wire `type`), without its data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventType {
+    /// [`Event::Attempt`].
+    Attempt,
+    /// [`Event::Consent`].
+    Consent,
+    /// [`Event::OptOut`].
+    OptOut,
+    /// [`Event::Cease`].
+    Cease,
+    /// [`Event::Attorney`].
+    Attorney,
+    /// [`Event::Hold`].
+    Hold,
+    /// [`Event::PriorConsentToContact`].
+    PriorConsentToContact,
+    /// [`Event::RequestContact`].
+    RequestContact,
+    /// [`Event::Inconvenient`].
+    Inconvenient,
+    /// [`Event::Unreachable`].
+    Unreachable,
+}
+
+impl EventType {
+    /// Every event type, in wire order.
+    pub const ALL: [EventType; 10] = [
+        EventType::Attempt,
+        EventType::Consent,
+        EventType::OptOut,
+        EventType::Cease,
+        EventType::Attorney,
+        EventType::Hold,
+        EventType::PriorConsentToContact,
+        EventType::RequestContact,
+        EventType::Inconvenient,
+        EventType::Unreachable,
+    ];
+
+    /// Wire name (the `type` of an event).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Attempt => "attempt",
+            EventType::Consent => "consent",
+            EventType::OptOut => "opt_out",
+            EventType::Cease => "cease",
+            EventType::Attorney => "attorney",
+            EventType::Hold => "hold",
+            EventType::PriorConsentToContact => "prior_consent_to_contact",
+            EventType::RequestContact => "request_contact",
+            EventType::Inconvenient => "inconvenient",
+            EventType::Unreachable => "unreachable",
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One history event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -465,6 +528,22 @@ pub enum Event {
 }
 
 impl Event {
+    /// The event's type.
+    pub fn event_type(&self) -> EventType {
+        match self {
+            Event::Attempt(_) => EventType::Attempt,
+            Event::Consent(_) => EventType::Consent,
+            Event::OptOut(_) => EventType::OptOut,
+            Event::Cease(_) => EventType::Cease,
+            Event::Attorney(_) => EventType::Attorney,
+            Event::Hold(_) => EventType::Hold,
+            Event::PriorConsentToContact(_) => EventType::PriorConsentToContact,
+            Event::RequestContact(_) => EventType::RequestContact,
+            Event::Inconvenient(_) => EventType::Inconvenient,
+            Event::Unreachable(_) => EventType::Unreachable,
+        }
+    }
+
     /// When the event happened.
     pub fn at(&self) -> Timestamp {
         match self {

@@ -25,6 +25,8 @@ pub fn esc(s: &str) -> String {
 
 const ALLOWED: &str = "#7fa7d4";
 const DENIED: &str = "#d2413a";
+/// State events (holds, opt-outs, cease...) on the timelines.
+const STATE: &str = "#8a6d1f";
 
 const CSS: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
@@ -116,6 +118,14 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(o, "</div>\n</section>");
 
+    if !r.unread_events.is_empty() {
+        let _ = writeln!(o, "<section id=\"unread-events\">\n<h2>Events no rule reads</h2>\n<p>These rows change no verdict under this policy.</p>\n<ul>");
+        for u in &r.unread_events {
+            let _ = writeln!(o, "<li>{}</li>", esc(&u.message));
+        }
+        let _ = writeln!(o, "</ul>\n</section>");
+    }
+
     // Violations by rule.
     let _ = writeln!(o, "<section id=\"rules\">\n<h2>Violations by rule</h2>");
     if r.by_rule.is_empty() {
@@ -145,6 +155,18 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(o, "</section>");
 
+    if !r.obligations.is_empty() {
+        let _ = writeln!(o, "<section id=\"obligations\">\n<h2>Obligations on allowed contacts</h2>\n<p>Allowed attempts that had to honour an obligation.</p>\n<table>\n<thead><tr><th>obligation</th><th>attempts</th></tr></thead>\n<tbody>");
+        for ob in &r.obligations {
+            let _ = writeln!(
+                o,
+                "<tr><td><code>{}</code></td><td class=\"num\">{}</td></tr>",
+                esc(&ob.obligation),
+                thousands(ob.count)
+            );
+        }
+        let _ = writeln!(o, "</tbody>\n</table>\n</section>");
+    }
     unevaluated(&mut o, r);
     legend_and_hours(&mut o, r);
     days_chart(&mut o, r);
@@ -440,7 +462,12 @@ fn timelines(o: &mut String, lines: &[Timeline]) {
         let _ = writeln!(o, "<p>None.</p>\n</section>");
         return;
     }
-    let _ = writeln!(o, "<p class=\"muted\">One dot per contact attempt, one lane per channel; hover a dot for its time and the rule it broke.</p>");
+    let events_note = if lines.iter().any(|l| !l.events.is_empty()) {
+        " Squares in the events lane are the holds, opt-outs, cease requests and other recorded events that can explain a denial."
+    } else {
+        ""
+    };
+    let _ = writeln!(o, "<p class=\"muted\">One dot per contact attempt, one lane per channel; hover a dot for its time and the rule it broke.{events_note}</p>");
     legend(o);
     let all = lines.iter().flat_map(|l| l.points.iter().map(|p| p.at));
     let (min, max) = all.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
@@ -471,8 +498,10 @@ fn timelines(o: &mut String, lines: &[Timeline]) {
         }
         lanes.sort_unstable();
         let lane_h = 22.0_f64;
+        // State events get a lane of their own, below the channels.
+        let event_lanes = usize::from(!line.events.is_empty());
         #[expect(clippy::cast_precision_loss, reason = "chart geometry")]
-        let h = 28.0 + lane_h * lanes.len() as f64;
+        let h = 28.0 + lane_h * (lanes.len() + event_lanes) as f64;
         let denied = line.points.iter().filter(|p| p.rule.is_some()).count();
         let _ = writeln!(
             o,
@@ -522,12 +551,44 @@ fn timelines(o: &mut String, lines: &[Timeline]) {
                 w - right
             );
         }
+        if !line.events.is_empty() {
+            #[expect(clippy::cast_precision_loss, reason = "chart geometry")]
+            let y = 16.0 + lane_h * lanes.len() as f64;
+            let _ = writeln!(
+                o,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">events</text><line x1=\"{left}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#d5d9e0\" stroke-dasharray=\"3 3\"/>",
+                left - 8.0,
+                y + 4.0,
+                w - right
+            );
+            for e in &line.events {
+                // An event before the first day drawn (a hold still
+                // active) sits at the left edge; its tooltip has its time.
+                let x = x_of(e.at).clamp(left, w - right);
+                let mut what = e.event_type.to_owned();
+                if let Some(reason) = e.reason {
+                    what.push_str(&format!(" ({reason})"));
+                }
+                if let Some(debt) = &e.debt {
+                    what.push_str(&format!(" on {debt}"));
+                }
+                let _ = writeln!(
+                    o,
+                    "<rect class=\"state\" x=\"{:.1}\" y=\"{:.1}\" width=\"7\" height=\"7\" fill=\"{STATE}\"><title>{} {}</title></rect>",
+                    x - 3.5,
+                    y - 3.5,
+                    esc(&e.local),
+                    esc(&what)
+                );
+            }
+        }
         for p in &line.points {
             let lane = lanes.iter().position(|l| *l == p.channel).unwrap_or(0);
             #[expect(clippy::cast_precision_loss, reason = "chart geometry")]
             let y = 16.0 + lane_h * lane as f64;
             let (fill, what) = match &p.rule {
-                Some(rule) => (DENIED, format!("denied by {rule}")),
+                Some(rule) if p.also.is_empty() => (DENIED, format!("denied by {rule}")),
+                Some(rule) => (DENIED, format!("denied by {rule}, {}", p.also.join(", "))),
                 None => (ALLOWED, "allowed".to_owned()),
             };
             let _ = writeln!(

@@ -5,7 +5,7 @@
 
 use super::log::BadRow;
 use contactguard::audit::{could_not_evaluate, is_unevaluable, Item, Row};
-use contactguard::{Ask, Channel, Decision, Denial, Policy, Role};
+use contactguard::{Ask, Channel, Decision, Denial, Event, EventType, HoldReason, Policy, Role};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -46,6 +46,12 @@ pub struct Report {
     pub local_time: String,
     /// Violations per rule, most frequent first.
     pub by_rule: Vec<RuleCount>,
+    /// Allowed attempts that carried each obligation (`no_debt_disclosure`,
+    /// `opt_out_notice`, ...), most frequent first.
+    pub obligations: Vec<ObligationCount>,
+    /// Event rows of a type that no rule of the policy reads: they change
+    /// no verdict, which usually means a preset is missing.
+    pub unread_events: Vec<UnreadEvents>,
     /// Attempts and denials per channel (channels seen only).
     pub by_channel: Vec<KeyCount>,
     /// Attempts and denials per role (roles seen only).
@@ -71,6 +77,32 @@ pub struct Report {
     /// The first recorded rows with a cell that could not be used (an
     /// unknown zone, place, purpose...), read the stricter way.
     pub flawed_rows: Vec<BadRowOut>,
+}
+
+/// How many allowed attempts carried one obligation.
+#[derive(Clone, Debug, Serialize)]
+pub struct ObligationCount {
+    /// The obligation's name, as in a decision's `obligations`.
+    pub obligation: String,
+    /// Allowed attempts that carried it.
+    pub count: u64,
+}
+
+/// Rows of one event type that no rule of the policy reads.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnreadEvents {
+    /// The event type (`hold`, `opt_out`, ...).
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    /// How many rows of that type no rule reads.
+    pub rows: u64,
+    /// For holds, the reasons of those rows (a policy may read some hold
+    /// reasons and not others).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<&'static str>,
+    /// The warning, e.g. "3 hold rows, but no rule of cn reads `hold`
+    /// events; add `conduct`".
+    pub message: String,
 }
 
 /// Attempts that could not be evaluated.
@@ -264,6 +296,30 @@ pub struct Timeline {
     pub points: Vec<Point>,
     /// Attempts not drawn.
     pub omitted: u64,
+    /// State events that can explain a denial (holds, opt-outs, cease,
+    /// attorney notices, inconvenient times, unreachable marks) for the
+    /// recipient, or, for holds and unreachable marks, for a debt they
+    /// were contacted about; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<TimelineEvent>,
+}
+
+/// A state event on a timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineEvent {
+    /// Seconds since the Unix epoch.
+    pub at: i64,
+    /// Local time, in the zone of the recipient's first attempt.
+    pub local: String,
+    /// The event type (`hold`, `opt_out`, ...).
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    /// For a hold, its reason (`complaint`, `repayment_plan`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// The debt it is about, if it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debt: Option<String>,
 }
 
 /// One attempt on a timeline.
@@ -277,6 +333,9 @@ pub struct Point {
     pub channel: &'static str,
     /// The first rule that denied it, if any.
     pub rule: Option<String>,
+    /// The other rules that denied it, after `rule` (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
 
 /// A bad row in the report.
@@ -308,6 +367,30 @@ struct RecAgg {
 struct Line {
     points: Vec<Pt>,
     omitted: u64,
+    /// Further rules that denied a point (its index, the rule), for the
+    /// few attempts that more than one rule denied.
+    also: Vec<(u32, u16)>,
+    /// The debts of its attempts (few per recipient).
+    debts: Vec<String>,
+}
+
+/// A state event kept for the timelines: attached to its recipient, or
+/// (holds and unreachable marks) to its debt.
+struct StateRow {
+    event: Event,
+    by_debt: bool,
+}
+
+/// Whether an event can explain a denial on a timeline, and whether it is
+/// attached by debt rather than recipient.
+fn timeline_state(e: &Event) -> Option<bool> {
+    match e.event_type() {
+        EventType::Hold | EventType::Unreachable => Some(true),
+        EventType::OptOut | EventType::Cease | EventType::Attorney | EventType::Inconvenient => {
+            Some(false)
+        }
+        _ => None,
+    }
 }
 
 /// One attempt on a recipient's timeline, in 16 bytes: a long log has
@@ -359,6 +442,14 @@ pub struct Aggregator {
     unevaluated: u64,
     unevaluated_reasons: HashMap<String, u64>,
     unevaluated_rows: Vec<UnevaluatedRow>,
+    /// Allowed attempts per obligation they carried.
+    obligations: BTreeMap<String, u64>,
+    /// Other event rows by type (and reason, for holds).
+    event_types: BTreeMap<(EventType, Option<HoldReason>), u64>,
+    /// State events for the timelines, in replay order (all of them while
+    /// observing with points; only those about the worst recipients and
+    /// their debts in a streamed replay's timeline pass).
+    states: Vec<StateRow>,
 }
 
 fn local(zone: Option<&TimeZone>, at: Timestamp) -> jiff::civil::DateTime {
@@ -437,23 +528,44 @@ impl Aggregator {
     /// [`observe`](Aggregator::observe) would have kept.
     pub fn point(&mut self, ask: &Ask, decision: &Decision) {
         let (_, zone) = self.zone(ask);
-        let rule = decision
+        let rules: Vec<u16> = decision
             .denials
             .iter()
-            .find(|d| !is_unevaluable(d))
-            .and_then(|d| self.rule_index.get(&d.id).copied())
-            .unwrap_or(u16::MAX);
+            .filter(|d| !is_unevaluable(d))
+            .filter_map(|d| self.rule_index.get(&d.id).copied())
+            .collect();
         if self.recipients.contains_key(ask.to.as_str()) {
-            self.push_point(ask, zone, rule);
+            self.push_point(ask, zone, &rules);
         }
     }
 
-    fn push_point(&mut self, ask: &Ask, zone: u16, rule: u16) {
+    /// Keeps a state event for the timelines (after a replay made
+    /// [`without_points`](Aggregator::without_points), for the rows about
+    /// the worst recipients and their debts).
+    pub fn state(&mut self, event: &Event) {
+        if let Some(by_debt) = timeline_state(event) {
+            self.states.push(StateRow {
+                event: event.clone(),
+                by_debt,
+            });
+        }
+    }
+
+    /// Adds a point denied by `rules` (the first drawn; none: allowed).
+    fn push_point(&mut self, ask: &Ask, zone: u16, rules: &[u16]) {
+        let (rule, more) = rules
+            .split_first()
+            .map_or((u16::MAX, &[][..]), |(r, m)| (*r, m));
         let line = match self.lines.get_mut(ask.to.as_str()) {
             Some(l) => l,
             None => self.lines.entry(ask.to.clone()).or_default(),
         };
+        if !line.debts.contains(&ask.debt) {
+            line.debts.push(ask.debt.clone());
+        }
         if line.points.len() < MAX_POINTS {
+            let index = u32::try_from(line.points.len()).unwrap_or(u32::MAX);
+            line.also.extend(more.iter().map(|&r| (index, r)));
             line.points.push(Pt {
                 at: ask.at.as_second(),
                 zone,
@@ -473,6 +585,19 @@ impl Aggregator {
             (item, _) => {
                 self.totals.events += 1;
                 self.span(item.at());
+                if let Item::Event(e) = item {
+                    let reason = match e {
+                        contactguard::Event::Hold(h) => Some(h.reason),
+                        _ => None,
+                    };
+                    *self
+                        .event_types
+                        .entry((e.event_type(), reason))
+                        .or_default() += 1;
+                    if !self.no_points {
+                        self.state(e);
+                    }
+                }
             }
         }
     }
@@ -568,6 +693,9 @@ impl Aggregator {
             t.violations += violations;
         } else {
             t.allowed += 1;
+            for o in &decision.obligations {
+                *self.obligations.entry(o.clone()).or_default() += 1;
+            }
         }
         if unevaluated {
             t.could_not_evaluate += 1;
@@ -598,7 +726,7 @@ impl Aggregator {
         day.2 += if denied { violations } else { 0 };
 
         // Rules, with a few samples each.
-        let mut first_rule = None;
+        let mut point_rules: Vec<u16> = Vec::new();
         for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
             let idx = match self.rule_index.get(&denial.id) {
                 Some(&i) => i,
@@ -613,7 +741,9 @@ impl Aggregator {
                     i
                 }
             };
-            first_rule.get_or_insert(idx);
+            if !self.no_points {
+                point_rules.push(idx);
+            }
             if let Some(rule) = self.rules.get_mut(usize::from(idx)) {
                 rule.count += 1;
                 if rule.samples.len() < SAMPLES_PER_RULE {
@@ -664,7 +794,7 @@ impl Aggregator {
             }
         }
         if !self.no_points {
-            self.push_point(ask, zone_id, first_rule.unwrap_or(u16::MAX));
+            self.push_point(ask, zone_id, &point_rules);
         }
     }
 
@@ -727,6 +857,15 @@ impl Aggregator {
             }
         }
         self.unevaluated += other.unevaluated;
+        // Partitions keep recipients and debts whole, so each one's events
+        // come from one partition, in its replay order.
+        self.states.extend(other.states);
+        for (k, n) in other.event_types {
+            *self.event_types.entry(k).or_default() += n;
+        }
+        for (k, n) in other.obligations {
+            *self.obligations.entry(k).or_default() += n;
+        }
         for (k, n) in other.unevaluated_reasons {
             *self.unevaluated_reasons.entry(k).or_default() += n;
         }
@@ -789,6 +928,9 @@ impl Aggregator {
                     .checked_sub(1)
                     .and_then(|i| zone_map.get(i).copied())
                     .unwrap_or(0);
+            }
+            for (_, r) in &mut line.also {
+                *r = map(*r);
             }
             self.lines.insert(to, line);
         }
@@ -897,7 +1039,8 @@ impl Aggregator {
                 points: line
                     .map_or(&[][..], |l| l.points.as_slice())
                     .iter()
-                    .map(|p| Point {
+                    .enumerate()
+                    .map(|(i, p)| Point {
                         at: p.at,
                         local: Timestamp::from_second(p.at).map_or_else(
                             |_| p.at.to_string(),
@@ -907,9 +1050,16 @@ impl Aggregator {
                         rule: (p.rule != u16::MAX)
                             .then(|| rule_ids.get(usize::from(p.rule)).cloned())
                             .flatten(),
+                        also: line
+                            .map_or(&[][..], |l| l.also.as_slice())
+                            .iter()
+                            .filter(|(at, _)| usize::try_from(*at).is_ok_and(|at| at == i))
+                            .filter_map(|(_, r)| rule_ids.get(usize::from(*r)).cloned())
+                            .collect(),
                     })
                     .collect(),
                 omitted: line.map_or(0, |l| l.omitted),
+                events: self.timeline_events(to, line),
             })
             .collect();
 
@@ -952,6 +1102,17 @@ impl Aggregator {
             span,
             local_time,
             by_rule,
+            unread_events: unread_events(&self.event_types, policy),
+            obligations: {
+                let mut v: Vec<ObligationCount> = self
+                    .obligations
+                    .into_iter()
+                    .map(|(obligation, count)| ObligationCount { obligation, count })
+                    .collect();
+                // Stable: names stay in order within a count.
+                v.sort_by_key(|o| std::cmp::Reverse(o.count));
+                v
+            },
             by_channel: self
                 .channels
                 .iter()
@@ -1013,6 +1174,107 @@ impl Aggregator {
             flawed_rows: flawed.listed(),
         }
     }
+}
+
+impl Aggregator {
+    /// The state events shown on a recipient's timeline, in time order (at
+    /// most [`MAX_POINTS`]).
+    fn timeline_events(&self, to: &str, line: Option<&Line>) -> Vec<TimelineEvent> {
+        let zone = line
+            .and_then(|l| l.points.first())
+            .and_then(|p| self.zone_of(p.zone));
+        let debts = line.map_or(&[][..], |l| l.debts.as_slice());
+        let mut events: Vec<&Event> = self
+            .states
+            .iter()
+            .filter(|s| {
+                if s.by_debt {
+                    s.event.debt().is_some_and(|d| debts.iter().any(|x| x == d))
+                } else {
+                    s.event.recipient() == Some(to)
+                }
+            })
+            .map(|s| &s.event)
+            .collect();
+        events.sort_by_key(|e| e.at());
+        events
+            .into_iter()
+            .take(MAX_POINTS)
+            .map(|e| TimelineEvent {
+                at: e.at().as_second(),
+                local: local_string(zone, e.at()),
+                event_type: e.event_type().as_str(),
+                reason: match e {
+                    Event::Hold(h) => Some(h.reason.as_str()),
+                    _ => None,
+                },
+                debt: e.debt().map(str::to_owned),
+            })
+            .collect()
+    }
+}
+
+/// The event rows no rule of `policy` reads, by type, with a preset that
+/// would read them all (`conduct` first, else the first that does).
+fn unread_events(
+    seen: &BTreeMap<(EventType, Option<HoldReason>), u64>,
+    policy: &Policy,
+) -> Vec<UnreadEvents> {
+    let reads = |p: &Policy, t: EventType, reason: Option<HoldReason>| match reason {
+        Some(r) => p.reads_hold(r),
+        None => p.reads_event(t),
+    };
+    let mut out = Vec::new();
+    for t in EventType::ALL {
+        let unread: Vec<(Option<HoldReason>, u64)> = seen
+            .iter()
+            .filter(|((et, reason), _)| *et == t && !reads(policy, t, *reason))
+            .map(|((_, reason), n)| (*reason, *n))
+            .collect();
+        let rows: u64 = unread.iter().map(|(_, n)| n).sum();
+        if rows == 0 {
+            continue;
+        }
+        let reasons: Vec<&'static str> = unread
+            .iter()
+            .filter_map(|(r, _)| r.map(HoldReason::as_str))
+            .collect();
+        let preset = std::iter::once("conduct")
+            .chain(contactguard::preset_names())
+            .find(|name| {
+                Policy::preset(name).is_ok_and(|p| unread.iter().all(|(r, _)| reads(&p, t, *r)))
+            });
+        let mut message = format!("{rows} {t} row{}", if rows == 1 { "" } else { "s" });
+        if !reasons.is_empty() {
+            message.push_str(&format!(" ({})", reasons.join(", ")));
+        }
+        if reasons.is_empty() {
+            message.push_str(&format!(
+                ", but no rule of {} reads `{t}` events",
+                policy.name()
+            ));
+        } else {
+            message.push_str(&format!(
+                ", but no rule of {} reads holds with {}",
+                policy.name(),
+                if reasons.len() == 1 {
+                    "that reason"
+                } else {
+                    "those reasons"
+                }
+            ));
+        }
+        if let Some(p) = preset {
+            message.push_str(&format!("; add `{p}`"));
+        }
+        out.push(UnreadEvents {
+            event_type: t.as_str(),
+            rows,
+            reasons,
+            message,
+        });
+    }
+    out
 }
 
 /// Rows of one kind (bad, or flawed): all counted, the first listed.

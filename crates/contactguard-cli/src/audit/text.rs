@@ -110,6 +110,12 @@ pub fn render(r: &Report) -> String {
         counted(t.recipients, "recipient")
     );
     let _ = writeln!(out, "  local time: {}", r.local_time);
+    if !r.unread_events.is_empty() {
+        let _ = writeln!(out);
+        for u in &r.unread_events {
+            let _ = writeln!(out, "warning: {}", u.message);
+        }
+    }
 
     if r.by_rule.is_empty() {
         let _ = writeln!(
@@ -130,6 +136,14 @@ pub fn render(r: &Report) -> String {
                 String::new(),
                 format!("cite: {}", rule.cite),
             ]);
+        }
+        table(&mut out, &rows, &[1]);
+    }
+    if !r.obligations.is_empty() {
+        let _ = writeln!(out, "\nObligations on allowed contacts");
+        let mut rows = vec![vec!["obligation".to_owned(), "attempts".into()]];
+        for o in &r.obligations {
+            rows.push(vec![o.obligation.clone(), thousands(o.count)]);
         }
         table(&mut out, &rows, &[1]);
     }

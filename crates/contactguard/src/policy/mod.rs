@@ -17,6 +17,7 @@ pub use error::PolicyError;
 pub use format::{PolicyFile, RuleSpec};
 pub use presets::{preset_names, preset_source};
 
+use crate::model::{Event, EventType, HoldReason};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -143,6 +144,96 @@ impl Policy {
         &self.inner.name
     }
 
+    /// Whether any rule of the policy reads events of this type, so that
+    /// recording them can change a decision. Attempts are always read.
+    /// Read from the compiled rules: a `hold` rule reads holds, `cease`
+    /// cease, `opt_out` opt-outs, `attorney` attorney notices,
+    /// `inconvenient` inconvenient times; a `consent` condition reads
+    /// consents (and opt-outs, which withdraw consent); a cap or cool-down
+    /// with `exclude_prior_consent` reads prior consent to contact; a
+    /// `requested_contact` condition reads contact requests; a
+    /// `debtor_unreachable` condition reads unreachable marks (and holds,
+    /// since a deceased debtor is out of contact).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use contactguard::{EventType, Policy};
+    /// # fn main() -> Result<(), contactguard::PolicyError> {
+    /// let cn = Policy::preset("cn")?;
+    /// assert!(cn.reads_event(EventType::Attempt));
+    /// // Only the `conduct` overlay has a hold rule.
+    /// assert!(Policy::preset("cn+conduct")?.reads_event(EventType::Hold));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn reads_event(&self, event: EventType) -> bool {
+        let any_cond = |f: &dyn Fn(&Cond) -> bool| {
+            self.inner
+                .rules
+                .iter()
+                .any(|r| f(&r.when) || r.unless.as_ref().is_some_and(f))
+        };
+        let any_body = |f: &dyn Fn(&Body) -> bool| self.inner.rules.iter().any(|r| f(&r.body));
+        match event {
+            EventType::Attempt => true,
+            EventType::Consent => any_cond(&|c| c.consent.is_some()),
+            EventType::OptOut => {
+                any_body(&|b| matches!(b, Body::OptOut { .. }))
+                    || any_cond(&|c| c.consent.is_some())
+            }
+            EventType::Cease => any_body(&|b| matches!(b, Body::Cease { .. })),
+            EventType::Attorney => any_body(&|b| matches!(b, Body::Attorney { .. })),
+            EventType::Hold => {
+                any_body(&|b| matches!(b, Body::Hold { .. }))
+                    || any_cond(&|c| c.debtor_unreachable.is_some())
+            }
+            EventType::PriorConsentToContact => any_body(&|b| {
+                matches!(
+                    b,
+                    Body::Cap {
+                        exclude_prior_consent: true,
+                        ..
+                    } | Body::Cooldown {
+                        exclude_prior_consent: true,
+                        ..
+                    }
+                )
+            }),
+            EventType::RequestContact => any_cond(&|c| c.requested_contact.is_some()),
+            EventType::Inconvenient => any_body(&|b| matches!(b, Body::Inconvenient { .. })),
+            EventType::Unreachable => any_cond(&|c| c.debtor_unreachable.is_some()),
+        }
+    }
+
+    /// Whether any rule of the policy reads holds with this reason: a
+    /// `hold` rule that lists it, or, for `deceased`, a
+    /// `debtor_unreachable` condition (a deceased debtor is out of
+    /// contact). [`Policy::reads_event`] is true for holds when some
+    /// reason is read.
+    pub fn reads_hold(&self, reason: HoldReason) -> bool {
+        self.inner.rules.iter().any(|r| match &r.body {
+            Body::Hold { reasons } => reasons.contains(&reason),
+            _ => {
+                reason == HoldReason::Deceased
+                    && (r.when.debtor_unreachable.is_some()
+                        || r.unless
+                            .as_ref()
+                            .is_some_and(|u| u.debtor_unreachable.is_some()))
+            }
+        })
+    }
+
+    /// Whether recording this event can change a decision of the policy:
+    /// [`Policy::reads_event`] of its type, and for a hold
+    /// [`Policy::reads_hold`] of its reason.
+    pub fn reads(&self, event: &Event) -> bool {
+        match event {
+            Event::Hold(h) => self.reads_hold(h.reason),
+            e => self.reads_event(e.event_type()),
+        }
+    }
+
     /// Every rule, as written.
     pub fn rules(&self) -> &[RuleSpec] {
         &self.inner.specs
@@ -212,5 +303,67 @@ impl Policy {
         Policy {
             inner: Arc::new(inner),
         }
+    }
+}
+
+#[cfg(test)]
+mod reads_event_tests {
+    use super::Policy;
+    use crate::model::{Event, EventType, HoldReason};
+
+    fn read(names: &str) -> Vec<&'static str> {
+        let policy = Policy::preset(names).unwrap();
+        EventType::ALL
+            .into_iter()
+            .filter(|&t| policy.reads_event(t))
+            .map(EventType::as_str)
+            .collect()
+    }
+
+    #[test]
+    fn event_types_read_by_presets() {
+        // cn: cn.6a honours opt-outs, cn.6b cease; cn.5a's out-of-contact
+        // condition reads unreachable marks and deceased holds.
+        assert_eq!(
+            read("cn"),
+            ["attempt", "opt_out", "cease", "hold", "unreachable"]
+        );
+        // conduct: conduct.7 is a hold rule, conduct.6 honours cease.
+        assert_eq!(read("conduct"), ["attempt", "cease", "hold"]);
+        // us-tcpa.1 is lifted by a `tcpa` consent, which an opt-out withdraws.
+        assert_eq!(read("us-tcpa"), ["attempt", "consent", "opt_out"]);
+        assert_eq!(
+            read("us-reg-f"),
+            [
+                "attempt",
+                "opt_out",
+                "cease",
+                "attorney",
+                "hold",
+                "prior_consent_to_contact",
+                "request_contact",
+                "inconvenient"
+            ]
+        );
+    }
+
+    #[test]
+    fn hold_reasons_read_by_presets() {
+        let cn = Policy::preset("cn").unwrap();
+        assert!(cn.reads_hold(HoldReason::Deceased));
+        assert!(!cn.reads_hold(HoldReason::RepaymentPlan));
+        let conduct = Policy::preset("cn+conduct").unwrap();
+        assert!(conduct.reads_hold(HoldReason::RepaymentPlan));
+        let hold = |reason| {
+            Event::Hold(crate::model::Hold {
+                at: "2026-03-02T02:00:00Z".parse().unwrap(),
+                debt: "L1".to_owned(),
+                reason,
+                until: None,
+            })
+        };
+        assert!(!cn.reads(&hold(HoldReason::PromiseToPay)));
+        assert!(cn.reads(&hold(HoldReason::Deceased)));
+        assert!(conduct.reads(&hold(HoldReason::PromiseToPay)));
     }
 }
