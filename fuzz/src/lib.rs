@@ -228,6 +228,16 @@ impl AskShape {
 // ---------------------------------------------------------------------------
 // Policies
 
+/// Every outcome a dialer reports: `AttemptResult::ALL` without `pending`.
+const REPORTED_RESULTS: &[AttemptResult] = &[
+    AttemptResult::NotConnected,
+    AttemptResult::NoAnswer,
+    AttemptResult::Voicemail,
+    AttemptResult::Conversation,
+    AttemptResult::Delivered,
+    AttemptResult::Failed,
+];
+
 fn mask<T: Copy>(all: &[T], bits: u16) -> Option<Vec<T>> {
     let v: Vec<T> = all
         .iter()
@@ -317,7 +327,9 @@ impl FilterShape {
     fn spec(&self) -> FilterSpec {
         FilterSpec {
             channels: mask(Channel::ALL, u16::from(self.channels)),
-            results: mask(AttemptResult::ALL, u16::from(self.results)),
+            // `pending` is refused in a filter (it already matches every
+            // result), so filters draw from the reported outcomes only.
+            results: mask(REPORTED_RESULTS, u16::from(self.results)),
             roles: role_sels(self.roles),
             places: mask(Place::ALL, u16::from(self.places)),
             same_channel: self.same_channel,

@@ -165,3 +165,26 @@ fn rule_kinds_take_their_article() {
     ));
     assert!(e.message.contains("a `cap` rule needs a period"), "{e}");
 }
+
+#[test]
+fn pending_is_not_an_outcome_a_filter_can_name() {
+    let rule = |extra: &str| {
+        format!(
+            "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\n{extra}\n"
+        )
+    };
+    let e = toml_err(&rule(
+        "kind = \"cap\"\nlimit = 1\nscope = \"recipient\"\nperiod = \"day\"\ncount = { results = [\"no_answer\", \"pending\"] }",
+    ));
+    assert_eq!(e.field.as_deref(), Some("rules[0].count.results[1]"), "{e}");
+    assert!(e.message.contains("`pending`"), "{e}");
+    let e = toml_err(&rule(
+        "kind = \"cooldown\"\nscope = \"recipient\"\nrolling = \"1d\"\nafter = { results = [\"pending\"] }",
+    ));
+    assert_eq!(e.field.as_deref(), Some("rules[0].after.results[0]"), "{e}");
+    // The same rule with a real outcome loads.
+    Policy::from_toml(&rule(
+        "kind = \"cap\"\nlimit = 1\nscope = \"recipient\"\nperiod = \"day\"\ncount = { results = [\"no_answer\"] }",
+    ))
+    .expect("a real outcome is fine");
+}

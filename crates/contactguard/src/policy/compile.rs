@@ -184,16 +184,35 @@ fn cond(spec: &Option<ConditionSpec>) -> Cond {
     }
 }
 
-fn filter(spec: &Option<FilterSpec>) -> Filter {
+/// Compiles a `count` or `after` filter. `pending` is not an outcome a
+/// policy can name: a pending attempt already matches every result filter
+/// (it may still become any result), so a filter of pending attempts only
+/// would count calls in flight and forget them once they end.
+fn filter(ctx: &Ctx<'_>, field: &str, spec: &Option<FilterSpec>) -> Result<Filter, PolicyError> {
     let d = FilterSpec::default();
     let f = spec.as_ref().unwrap_or(&d);
-    Filter {
+    if let Some(i) = f
+        .results
+        .iter()
+        .flatten()
+        .position(|r| *r == AttemptResult::Pending)
+    {
+        return Err(ctx
+            .err(
+                &format!("{field}.results[{i}]"),
+                "`pending` is not an outcome a rule can count",
+            )
+            .with_help(
+                "an attempt whose outcome is not known yet already counts under every result filter",
+            ));
+    }
+    Ok(Filter {
         channels: mask(&f.channels),
         results: mask(&f.results),
         roles: role_mask(&f.roles),
         places: mask(&f.places),
         same_channel: f.same_channel,
-    }
+    })
 }
 
 struct Ctx<'a> {
@@ -489,7 +508,7 @@ fn compile_rule(
                         .with_help("one of `recipient`, `recipient_debt`, `debt`")
                 })?,
                 period: period(ctx, r, true)?,
-                filter: filter(&r.count),
+                filter: filter(ctx, "count", &r.count)?,
                 exclude_prior_consent: r.exclude_prior_consent.unwrap_or(false),
             }
         }
@@ -505,7 +524,7 @@ fn compile_rule(
                     return Err(ctx.err("", "a cool-down runs for `rolling` or `dates`"))
                 }
             },
-            filter: filter(&r.after),
+            filter: filter(ctx, "after", &r.after)?,
             exclude_prior_consent: r.exclude_prior_consent.unwrap_or(false),
         },
     };
