@@ -96,5 +96,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut got: Vec<_> = parts.into_iter().flatten().collect();
     got.sort_by_key(|(p, _)| *p);
-    assert_eq!(got, want, "replay and decide over the full history disagree");
+    assert_eq!(
+        got, want,
+        "replay and decide over the full history disagree"
+    );
 });

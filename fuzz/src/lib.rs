@@ -14,8 +14,9 @@ use contactguard::model::{
     Inconvenient, OptOut, Place, PriorConsentToContact, Purpose, RequestContact, Role, Unreachable,
 };
 use contactguard::policy::format::{
-    Bounds, CalendarPeriod, CalendarRule, CalendarSpec, ConditionSpec, DaySel, Duration, FilterSpec, LocalTime,
-    PolicyFile, RangeSpec, RoleSel, RuleKind, RuleSpec, Scope, UnreachableSpec, WindowSpec,
+    Bounds, CalendarPeriod, CalendarRule, CalendarSpec, ConditionSpec, DaySel, Duration,
+    FilterSpec, LocalTime, PolicyFile, RangeSpec, RoleSel, RuleKind, RuleSpec, Scope,
+    UnreachableSpec, WindowSpec,
 };
 use contactguard::{Ask, Decision, Event};
 use jiff::Timestamp;
