@@ -118,16 +118,14 @@ impl Calendar {
             note: spec.note.clone(),
         };
         if let Some(rule) = cal.rule {
-            for (y, year) in &cal.years {
-                if *y >= rule.first_year() && !year.same_days(&rule_year(rule, *y)) {
-                    return Err((
-                        "covers".into(),
-                        format!(
-                            "the listed days of {y} differ from the statutory rule `{}`",
-                            rule.as_str()
-                        ),
-                    ));
-                }
+            if let Some(y) = first_disagreeing_year(&cal.years, rule) {
+                return Err((
+                    "covers".into(),
+                    format!(
+                        "the listed days of {y} differ from the statutory rule `{}`",
+                        rule.as_str()
+                    ),
+                ));
             }
         }
         Ok(cal)
@@ -141,10 +139,8 @@ impl Calendar {
         match (self.rule, other.rule) {
             (Some(a), Some(b)) if a != b => return Err(Conflict::Rule),
             (None, Some(b)) => {
-                for (y, year) in &self.years {
-                    if *y >= b.first_year() && !year.same_days(&rule_year(b, *y)) {
-                        return Err(Conflict::Year(*y));
-                    }
+                if let Some(y) = first_disagreeing_year(&self.years, b) {
+                    return Err(Conflict::Year(y));
                 }
                 self.rule = Some(b);
             }
@@ -153,7 +149,7 @@ impl Calendar {
         for (y, theirs) in &other.years {
             let ruled = self
                 .rule
-                .filter(|r| *y >= r.first_year())
+                .filter(|r| r.applies_to(*y))
                 .map(|r| rule_year(r, *y));
             match self.years.get(y).or(ruled.as_ref()) {
                 None => {
@@ -176,7 +172,7 @@ impl Calendar {
 
     /// Whether the calendar can classify dates of `year`.
     pub fn covers_year(&self, year: i16) -> bool {
-        self.years.contains_key(&year) || self.rule.is_some_and(|r| year >= r.first_year())
+        self.years.contains_key(&year) || self.rule.is_some_and(|r| r.applies_to(year))
     }
 
     /// The first covered year after `year`, if any.
@@ -271,7 +267,7 @@ pub struct YearCoverage {
 impl CalendarCoverage {
     /// Whether dates of `year` can be classified.
     pub fn covers(&self, year: i16) -> bool {
-        self.years.contains(&year) || self.rule.is_some_and(|r| year >= r.first_year())
+        self.years.contains(&year) || self.rule.is_some_and(|r| r.applies_to(year))
     }
 
     /// The years in one phrase: `2026 official, 2027 computed`, then the
@@ -299,7 +295,7 @@ impl CalendarCoverage {
             Some(l) => Some(l.status),
             None => self
                 .rule
-                .filter(|r| year >= r.first_year())
+                .filter(|r| r.applies_to(year))
                 .map(|_| CalendarStatus::StatutoryRule),
         }
     }
@@ -317,12 +313,21 @@ impl CalendarCoverage {
                     Date::new(year, 1, 1).ok()
                 };
             }
-            if self.rule.is_some_and(|r| year >= r.first_year()) {
+            if self.rule.is_some_and(|r| r.applies_to(year)) {
                 return None;
             }
             year = year.checked_add(1)?;
         }
     }
+}
+
+/// The first listed year the rule also covers whose days differ from the
+/// rule's: a calendar that follows a rule must agree with it.
+fn first_disagreeing_year(years: &BTreeMap<i16, Year>, rule: CalendarRule) -> Option<i16> {
+    years
+        .iter()
+        .find(|(y, year)| rule.applies_to(**y) && !year.same_days(&rule_year(rule, **y)))
+        .map(|(y, _)| *y)
 }
 
 /// The days a rule gives for `year`, as a listed year.

@@ -181,6 +181,11 @@ impl CalendarRule {
         }
     }
 
+    /// Whether the rule describes `year` (from [`CalendarRule::first_year`]).
+    pub fn applies_to(self, year: i16) -> bool {
+        year >= self.first_year()
+    }
+
     /// The rule's citation.
     pub fn cite(self) -> &'static str {
         match self {
