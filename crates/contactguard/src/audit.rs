@@ -22,6 +22,8 @@
 //!   (in parallel with the `rayon` feature).
 //! - [`could_not_evaluate`] tells a denial that says nothing about the
 //!   contact (a zone or a calendar year is missing) from a violation.
+//! - [`unread_events`] words the warning about event rows no rule of the
+//!   policy reads, for the command line and the Python module alike.
 
 mod replay;
 mod row;
@@ -32,7 +34,9 @@ pub use row::{
     storable, Cells, Column, Item, Parsed, Problem, Row, RowError, RowReader, Wire,
 };
 
-use crate::model::{Decision, Denial};
+use crate::model::{Decision, Denial, EventType, HoldReason};
+use crate::policy::{preset_names, Policy};
+use std::collections::BTreeMap;
 
 /// Whether a denial says only that the engine could not evaluate the
 /// ask: the recipient's local time is unknown (rule `contactguard.zone`: no
@@ -51,4 +55,104 @@ pub fn is_unevaluable(denial: &Denial) -> bool {
 /// evaluate", reported apart from violations.
 pub fn could_not_evaluate(decision: &Decision) -> bool {
     !decision.allow && !decision.denials.is_empty() && decision.denials.iter().all(is_unevaluable)
+}
+
+/// Event rows of one type that no rule of a policy reads: they change no
+/// verdict under it (see [`unread_events`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnreadEvents {
+    /// The event type.
+    pub event_type: EventType,
+    /// How many rows of that type no rule reads.
+    pub rows: u64,
+    /// For holds, the reasons of those rows (a policy may read some hold
+    /// reasons and not others), in the order of `seen`.
+    pub reasons: Vec<HoldReason>,
+    /// The warning, e.g. "1 hold row (repayment_plan), but no rule of cn
+    /// reads holds with that reason; add `conduct`".
+    pub message: String,
+}
+
+/// The event rows no rule of `policy` reads, one entry per event type in
+/// [`EventType::ALL`] order, each with its warning, which names a preset
+/// that would read them all (`conduct` first, else the first preset that
+/// does) when there is one.
+///
+/// `seen` counts the event rows of a log (not its attempts) by type and,
+/// for holds, reason; a row is unread when [`Policy::reads`] would say so
+/// of it ([`Policy::reads_hold`] for a hold, [`Policy::reads_event`] for
+/// the rest).
+///
+/// # Examples
+///
+/// ```
+/// use contactguard::audit::unread_events;
+/// use contactguard::{EventType, HoldReason, Policy};
+/// use std::collections::BTreeMap;
+/// # fn main() -> Result<(), contactguard::PolicyError> {
+/// let seen = BTreeMap::from([((EventType::Hold, Some(HoldReason::RepaymentPlan)), 1)]);
+/// let unread = unread_events(&seen, &Policy::preset("cn")?);
+/// assert_eq!(
+///     unread[0].message,
+///     "1 hold row (repayment_plan), but no rule of cn reads holds with that reason; add `conduct`"
+/// );
+/// assert!(unread_events(&seen, &Policy::preset("cn+conduct")?).is_empty());
+/// # Ok(())
+/// # }
+/// ```
+pub fn unread_events(
+    seen: &BTreeMap<(EventType, Option<HoldReason>), u64>,
+    policy: &Policy,
+) -> Vec<UnreadEvents> {
+    let reads = |p: &Policy, t: EventType, reason: Option<HoldReason>| match reason {
+        Some(r) => p.reads_hold(r),
+        None => p.reads_event(t),
+    };
+    let mut out = Vec::new();
+    for t in EventType::ALL {
+        let unread: Vec<(Option<HoldReason>, u64)> = seen
+            .iter()
+            .filter(|((et, reason), _)| *et == t && !reads(policy, t, *reason))
+            .map(|((_, reason), n)| (*reason, *n))
+            .collect();
+        let rows: u64 = unread.iter().map(|(_, n)| n).sum();
+        if rows == 0 {
+            continue;
+        }
+        let reasons: Vec<HoldReason> = unread.iter().filter_map(|(r, _)| *r).collect();
+        let preset = std::iter::once("conduct")
+            .chain(preset_names())
+            .find(|name| {
+                Policy::preset(name).is_ok_and(|p| unread.iter().all(|(r, _)| reads(&p, t, *r)))
+            });
+        let mut message = format!("{rows} {t} row{}", if rows == 1 { "" } else { "s" });
+        if reasons.is_empty() {
+            message.push_str(&format!(
+                ", but no rule of {} reads `{t}` events",
+                policy.name()
+            ));
+        } else {
+            let names: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+            message.push_str(&format!(
+                " ({}), but no rule of {} reads holds with {}",
+                names.join(", "),
+                policy.name(),
+                if reasons.len() == 1 {
+                    "that reason"
+                } else {
+                    "those reasons"
+                }
+            ));
+        }
+        if let Some(p) = preset {
+            message.push_str(&format!("; add `{p}`"));
+        }
+        out.push(UnreadEvents {
+            event_type: t,
+            rows,
+            reasons,
+            message,
+        });
+    }
+    out
 }

@@ -1214,67 +1214,22 @@ impl Aggregator {
     }
 }
 
-/// The event rows no rule of `policy` reads, by type, with a preset that
-/// would read them all (`conduct` first, else the first that does).
+/// The event rows no rule of `policy` reads, by type, with the core's
+/// warning ([`contactguard::audit::unread_events`], which the Python
+/// module's audit gives too).
 fn unread_events(
     seen: &BTreeMap<(EventType, Option<HoldReason>), u64>,
     policy: &Policy,
 ) -> Vec<UnreadEvents> {
-    let reads = |p: &Policy, t: EventType, reason: Option<HoldReason>| match reason {
-        Some(r) => p.reads_hold(r),
-        None => p.reads_event(t),
-    };
-    let mut out = Vec::new();
-    for t in EventType::ALL {
-        let unread: Vec<(Option<HoldReason>, u64)> = seen
-            .iter()
-            .filter(|((et, reason), _)| *et == t && !reads(policy, t, *reason))
-            .map(|((_, reason), n)| (*reason, *n))
-            .collect();
-        let rows: u64 = unread.iter().map(|(_, n)| n).sum();
-        if rows == 0 {
-            continue;
-        }
-        let reasons: Vec<&'static str> = unread
-            .iter()
-            .filter_map(|(r, _)| r.map(HoldReason::as_str))
-            .collect();
-        let preset = std::iter::once("conduct")
-            .chain(contactguard::preset_names())
-            .find(|name| {
-                Policy::preset(name).is_ok_and(|p| unread.iter().all(|(r, _)| reads(&p, t, *r)))
-            });
-        let mut message = format!("{rows} {t} row{}", if rows == 1 { "" } else { "s" });
-        if !reasons.is_empty() {
-            message.push_str(&format!(" ({})", reasons.join(", ")));
-        }
-        if reasons.is_empty() {
-            message.push_str(&format!(
-                ", but no rule of {} reads `{t}` events",
-                policy.name()
-            ));
-        } else {
-            message.push_str(&format!(
-                ", but no rule of {} reads holds with {}",
-                policy.name(),
-                if reasons.len() == 1 {
-                    "that reason"
-                } else {
-                    "those reasons"
-                }
-            ));
-        }
-        if let Some(p) = preset {
-            message.push_str(&format!("; add `{p}`"));
-        }
-        out.push(UnreadEvents {
-            event_type: t.as_str(),
-            rows,
-            reasons,
-            message,
-        });
-    }
-    out
+    contactguard::audit::unread_events(seen, policy)
+        .into_iter()
+        .map(|u| UnreadEvents {
+            event_type: u.event_type.as_str(),
+            rows: u.rows,
+            reasons: u.reasons.iter().map(|r| r.as_str()).collect(),
+            message: u.message,
+        })
+        .collect()
 }
 
 /// Rows of one kind (bad, or flawed): all counted, the first listed.
