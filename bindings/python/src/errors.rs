@@ -2,11 +2,13 @@
 //!
 //! The exception classes are plain Python classes in
 //! `contactguard/_errors.py` (abi3 extensions cannot subclass `ValueError`
-//! natively); this module builds instances of them with the same diagnostic
-//! shape as the Rust [`PolicyError`]: code, message, help, line, column,
-//! field, source name.
+//! natively), all under `contactguard.ContactguardError`; this module
+//! builds every instance of them, with one diagnostic shape: code, message,
+//! help, file, line, column, field and row, the codes being the Rust
+//! errors' own (`PolicyError::code`, `LedgerError::code()`,
+//! `Problem::code()`, and `internal.panic` for a caught panic).
 
-use contactguard::PolicyError;
+use contactguard::{LedgerError, PolicyError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
@@ -85,13 +87,24 @@ pub(crate) fn policy_error(py: Python<'_>, e: PolicyError) -> PyErr {
         kw.set_item("column", e.column)?;
         kw.set_item("field", e.field)?;
         kw.set_item("help", e.help)?;
-        kw.set_item("source_name", e.source_name)
+        kw.set_item("file", e.source_name)
     })
 }
 
-/// Builds `contactguard.ContactGuardError` with a code.
+/// Builds `contactguard.LedgerError` from the Rust error; `field` names
+/// what was refused (`events[3]` of a `record_many`), when known.
+pub(crate) fn ledger_error(py: Python<'_>, e: &LedgerError, field: Option<String>) -> PyErr {
+    raise(py, "LedgerError", &e.to_string(), |kw| {
+        kw.set_item("code", e.code())?;
+        kw.set_item("field", field)
+    })
+}
+
+/// Builds `contactguard.ContactguardError` (the base class) with a code:
+/// for what is no caller's fault (`internal.panic`, `internal.arrow`) or
+/// not about one input (`input.arrow`).
 pub(crate) fn general_error(py: Python<'_>, code: &'static str, message: &str) -> PyErr {
-    raise(py, "ContactGuardError", message, |kw| {
+    raise(py, "ContactguardError", message, |kw| {
         kw.set_item("code", code)
     })
 }
@@ -114,8 +127,11 @@ fn raise<'py>(
     build().unwrap_or_else(|e| e)
 }
 
-/// Runs `f`, turning a Rust panic into `ContactGuardError` (code
-/// `internal.panic`) so that no panic reaches Python as `PanicException`.
+/// The code of a caught panic, the same as the C ABI's.
+pub(crate) const PANIC_CODE: &str = "internal.panic";
+
+/// Runs `f`, turning a Rust panic into `ContactguardError` (code
+/// [`PANIC_CODE`]) so that no panic reaches Python as `PanicException`.
 pub(crate) fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
@@ -127,9 +143,20 @@ pub(crate) fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyRes
                 .unwrap_or_else(|| "unknown panic".to_owned());
             Err(general_error(
                 py,
-                "internal.panic",
+                PANIC_CODE,
                 &format!("internal error in contactguard (a bug; please report it): {what}"),
             ))
         }
     }
+}
+
+/// For the test suite only: panics with `message` inside [`guard`], so
+/// that the tests can see what a panic becomes in Python.
+#[pyfunction]
+#[expect(
+    clippy::panic,
+    reason = "the test suite's only way to prove the panic boundary"
+)]
+pub(crate) fn _panic_for_tests(py: Python<'_>, message: &str) -> PyResult<()> {
+    guard(py, || panic!("{message}"))
 }

@@ -2,33 +2,15 @@
 //! check-and-record, keyed hashing and snapshots, over the Rust ledger.
 
 use crate::convert::{timestamp_from_py, timestamp_to_py};
-use crate::errors::{guard, InputProblem};
+use crate::errors::{guard, ledger_error, InputProblem};
 use crate::objects::{ask_arg, event_arg, events_arg, Decision, Policy};
 use contactguard::ledger::{Fsync, LedgerError, LocalLedger};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyModule};
+use pyo3::types::{PyBytes, PyDict};
 use std::path::PathBuf;
-
-static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 /// Above this many events, `record_many` runs without the GIL.
 const DETACH_EVENTS: usize = 256;
-
-fn ledger_error(py: Python<'_>, e: &LedgerError) -> PyErr {
-    let build = || -> PyResult<PyErr> {
-        let module =
-            ERRORS.get_or_try_init(py, || py.import("contactguard._errors").map(Bound::unbind))?;
-        let kw = PyDict::new(py);
-        kw.set_item("code", e.code())?;
-        let instance = module
-            .bind(py)
-            .getattr("LedgerError")?
-            .call((e.to_string(),), Some(&kw))?;
-        Ok(PyErr::from_value(instance))
-    };
-    build().unwrap_or_else(|err| err)
-}
 
 /// Thread-safe contact history over a policy.
 #[pyclass(frozen, module = "contactguard")]
@@ -187,7 +169,7 @@ impl Ledger {
                 )
                 .map(|(l, _)| LocalLedger::Journaled(l))
             };
-            let inner = py.detach(open).map_err(|e| ledger_error(py, &e))?;
+            let inner = py.detach(open).map_err(|e| ledger_error(py, &e, None))?;
             Ok(Ledger {
                 inner,
                 dir: Some(directory.clone()),
@@ -200,7 +182,7 @@ impl Ledger {
     fn checkpoint(&self, py: Python<'_>) -> PyResult<()> {
         guard(py, || {
             let Some(dir) = &self.dir else {
-                return Err(ledger_error(py, &LedgerError::NotJournaled));
+                return Err(ledger_error(py, &LedgerError::NotJournaled, None));
             };
             let run = || -> Result<u64, LedgerError> {
                 let tmp = dir.join("snapshot.tmp");
@@ -211,7 +193,9 @@ impl Ledger {
                     std::fs::File::open(dir)?.sync_all()
                 })
             };
-            py.detach(run).map(|_| ()).map_err(|e| ledger_error(py, &e))
+            py.detach(run)
+                .map(|_| ())
+                .map_err(|e| ledger_error(py, &e, None))
         })
     }
 
@@ -260,7 +244,7 @@ impl Ledger {
             let r = crate::objects::result(result, "result").map_err(|p| p.into_py(py))?;
             self.inner
                 .complete(&ticket.inner, r)
-                .map_err(|e| ledger_error(py, &e))
+                .map_err(|e| ledger_error(py, &e, None))
         })
     }
 
@@ -268,7 +252,9 @@ impl Ledger {
     fn record(&self, py: Python<'_>, event: &Bound<'_, PyAny>) -> PyResult<()> {
         guard(py, || {
             let event = event_arg(event).map_err(|p| p.under("event").into_py(py))?;
-            self.inner.record(&event).map_err(|e| ledger_error(py, &e))
+            self.inner
+                .record(&event)
+                .map_err(|e| ledger_error(py, &e, None))
         })
     }
 
@@ -288,12 +274,7 @@ impl Ledger {
             } else {
                 record_all()
             };
-            done.map_err(|(i, e)| {
-                let err = ledger_error(py, &e);
-                // The error is raised either way; the field only adds where.
-                let _ = err.value(py).setattr("field", format!("events[{i}]"));
-                err
-            })
+            done.map_err(|(i, e)| ledger_error(py, &e, Some(format!("events[{i}]"))))
         })
     }
 
@@ -324,7 +305,7 @@ impl Ledger {
         guard(py, || {
             let mut buf = Vec::new();
             py.detach(|| self.inner.snapshot(&mut buf))
-                .map_err(|e| ledger_error(py, &e))?;
+                .map_err(|e| ledger_error(py, &e, None))?;
             Ok(PyBytes::new(py, &buf))
         })
     }
@@ -334,7 +315,7 @@ impl Ledger {
     fn restore(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
         guard(py, || {
             py.detach(|| self.inner.restore(data))
-                .map_err(|e| ledger_error(py, &e))
+                .map_err(|e| ledger_error(py, &e, None))
         })
     }
 

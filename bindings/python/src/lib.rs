@@ -32,5 +32,6 @@ fn _contactguard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(objects::presets, m)?)?;
     m.add_function(wrap_pyfunction!(objects::preset_source, m)?)?;
     m.add_function(wrap_pyfunction!(audit::audit_stream, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_panic_for_tests, m)?)?;
     Ok(())
 }

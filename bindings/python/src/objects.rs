@@ -135,9 +135,10 @@ impl Policy {
             Some(obj) => {
                 let text = obj.str()?.to_string();
                 text.parse().map_err(|_| {
-                    pyo3::exceptions::PyValueError::new_err(format!(
-                        "as_of: `{text}` is not a date (YYYY-MM-DD)"
-                    ))
+                    InputProblem::new("input.invalid", format!("`{text}` is not a date"))
+                        .field("as_of")
+                        .help("give a `datetime.date` or ISO text, YYYY-MM-DD")
+                        .into_py(py)
                 })?
             }
         };

@@ -9,6 +9,7 @@ decided whether or not it was allowed.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import random
@@ -388,3 +389,72 @@ def test_large_components_with_misspelled_zones_equal_decide() -> None:
             warnings.simplefilter("ignore", cg.AuditWarning)
             got = verdicts(cg.audit(frame(rows), name, threads=2))
         assert got == replay(rows, POLICIES[name])
+
+
+# Event rows no rule of the policy reads: the warning of `contactguard
+# audit`, word for word (the strings below are the ones
+# crates/contactguard-cli/tests/audit.rs asserts on the CLI's output).
+
+CLI_LOG = Path(__file__).resolve().parents[3] / "crates" / "contactguard-cli" / "tests" / "data" / "audit" / "violations.csv"
+HOLD_UNDER_CN = "1 hold row (repayment_plan), but no rule of cn reads holds with that reason; add `conduct`"
+
+
+def hold(minutes: int, reason: str, debt: str = "d1") -> Row:
+    row: Row = {k: None for k in COLUMNS}
+    row.update(at=(BASE + timedelta(minutes=minutes)).isoformat(), type="hold", debt=debt, reason=reason)
+    return row
+
+
+def audit_warnings(log: Any, policy: str, **kw: Any) -> List[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cg.audit(log, policy, **kw)
+    assert all(issubclass(w.category, cg.AuditWarning) for w in caught), [str(w.message) for w in caught]
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "pyarrow"])
+def test_a_hold_no_rule_reads_warns_as_the_cli_does(kind: str) -> None:
+    df = frame([attempt(0), hold(30, "repayment_plan"), attempt(60)])
+    log: Any = {"pandas": df, "polars": pl.from_pandas(df), "pyarrow": pa.Table.from_pandas(df, preserve_index=False)}[kind]
+    assert audit_warnings(log, "cn") == [HOLD_UNDER_CN]
+    assert audit_warnings(log, "cn+conduct") == []
+    with pytest.warns(cg.AuditWarning) as record:
+        out = cg.audit(log, "cn")
+    assert [str(w.message) for w in record] == [HOLD_UNDER_CN]
+    # The warning changes nothing: the same verdicts as without the hold.
+    got = verdicts(out)
+    assert got[1] is None
+    assert [got[0], got[2]] == verdicts(cg.audit(frame([attempt(0), attempt(60)]), "cn"))
+
+
+def test_holds_with_reasons_read_and_unread() -> None:
+    # cn+conduct reads repayment plans (conduct.7); us-reg-f reads disputes
+    # only (us-reg-f.15): one warning for the two unread rows, plural.
+    rows = [attempt(0), hold(1, "dispute"), hold(2, "repayment_plan"), hold(3, "repayment_plan", debt="d2")]
+    assert audit_warnings(frame(rows), "us-reg-f") == [
+        "2 hold rows (repayment_plan), but no rule of us-reg-f reads holds with that reason; add `conduct`"
+    ]
+    assert audit_warnings(frame(rows), "us-reg-f+conduct") == []
+
+
+def test_the_cli_sample_log_warns_the_same() -> None:
+    # The CLI's own test log, read as text: the same warnings, in the same
+    # order, as `contactguard audit violations.csv --policy ...`.
+    log = pd.read_csv(CLI_LOG, dtype=str, keep_default_na=False).replace("", None)
+    assert audit_warnings(log, "cn") == [HOLD_UNDER_CN]
+    assert audit_warnings(log, "us-reg-f") == [
+        "1 hold row (repayment_plan), but no rule of us-reg-f reads holds with that reason; add `conduct`",
+        "1 unreachable row, but no rule of us-reg-f reads `unreachable` events; add `cn`",
+    ]
+    assert audit_warnings(log, "cn+conduct") == []
+
+
+def test_strict_refuses_event_rows_no_rule_reads() -> None:
+    rows = [attempt(0), attempt(10), hold(30, "repayment_plan"), attempt(60)]
+    with pytest.raises(cg.InputError) as e:
+        cg.audit(frame(rows), "cn", strict=True)
+    assert (e.value.code, e.value.field, e.value.row) == ("input.invalid", "type", 2)
+    assert HOLD_UNDER_CN in e.value.message and e.value.help
+    out = cg.audit(frame(rows), "cn+conduct", strict=True)
+    assert out["allow"].tolist()[2] is pd.NA

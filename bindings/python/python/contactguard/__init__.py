@@ -34,7 +34,7 @@ from ._contactguard import (
     preset_source,
     presets,
 )
-from ._errors import ContactGuardError, InputError, LedgerError, PolicyError
+from ._errors import ContactGuardError, ContactguardError, InputError, LedgerError, PolicyError
 from ._vectors import VectorFailure, vectors
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Ask",
     "Attempt",
     "ContactGuardError",
+    "ContactguardError",
     "Decision",
     "Denial",
     "History",

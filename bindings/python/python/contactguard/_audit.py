@@ -21,10 +21,20 @@ __all__ = ["audit", "AuditWarning", "AUDIT_COLUMNS", "RESULT_COLUMNS"]
 
 
 class AuditWarning(UserWarning):
-    """Rows were recorded although a cell could not be used (an unknown
-    time zone, place, purpose, flag, number or result): the row still
-    counts, the cell was read the stricter way. ``strict=True`` raises
-    :class:`InputError` instead."""
+    """Something in the log the audit could not take fully into account:
+
+    - rows were recorded although a cell could not be used (an unknown
+      time zone, place, purpose, flag, number or result): the row still
+      counts, the cell was read the stricter way;
+    - event rows that no rule of the policy reads (a hold for a reason no
+      hold rule lists, a consent under a policy without consent
+      conditions, ...): they change no verdict. The warning is worded as
+      ``contactguard audit`` words it, and names a preset that would read
+      them, e.g. "1 hold row (repayment_plan), but no rule of cn reads
+      holds with that reason; add `conduct`".
+
+    ``strict=True`` raises :class:`InputError` instead, naming the first
+    such row."""
 
 
 #: The columns the audit reads, by name (any case; ``timezones`` is
@@ -172,6 +182,22 @@ def _flaws(flaws: List[Tuple[int, Optional[str], str]], count: int, strict: bool
     )
 
 
+def _unread(unread: List[Tuple[str, str, int]], strict: bool) -> None:
+    """One warning per event type with rows no rule of the policy reads
+    (``(warning, type, first row)`` from the core, worded as the CLI's)."""
+    for message, _event_type, row in unread:
+        if strict:
+            raise InputError(
+                f"row {row}: {message}",
+                code="input.invalid",
+                field="type",
+                row=row,
+                help="strict=True refuses event rows that no rule of the policy reads; "
+                "add the preset the message names or drop those rows",
+            )
+        warnings.warn(message, AuditWarning, stacklevel=3)
+
+
 def audit(
     log: T, policy: Union[Policy, str], *, threads: Optional[int] = None, strict: bool = False
 ) -> T:
@@ -191,6 +217,9 @@ def audit(
     another cell cannot be used (an unknown time zone makes it a
     ``contactguard.zone`` denial, as ``decide`` does); such cells raise an
     :class:`AuditWarning`, or with ``strict=True`` an :class:`InputError`.
+    So do event rows that no rule of the policy reads (they change no
+    verdict; the warning, as ``contactguard audit`` words it, names a
+    preset that reads them).
 
     ``log`` is a pandas DataFrame, a polars DataFrame or a pyarrow Table
     (or RecordBatch; any object exporting ``__arrow_c_stream__`` gives a
@@ -217,7 +246,10 @@ def audit(
         else:
             policy = Policy.preset(policy)
     kind, table = _to_arrow(log)
-    allow, rules, retry, unevaluated, flaws, count = _contactguard.audit_stream(table, policy, threads)
+    allow, rules, retry, unevaluated, flaws, count, unread = _contactguard.audit_stream(
+        table, policy, threads
+    )
     _flaws(flaws, count, strict)
+    _unread(unread, strict)
     result: T = _attach(kind, log, table, (allow, rules, retry, unevaluated))
     return result

@@ -20,6 +20,7 @@ __all__ = [
     "presets",
     "preset_source",
     "audit_stream",
+    "_panic_for_tests",
 ]
 
 __version__: str
@@ -244,4 +245,8 @@ def audit_stream(
     ArrowColumn,
     List[Tuple[int, Optional[str], str]],
     int,
+    List[Tuple[str, str, int]],
 ]: ...
+def _panic_for_tests(message: str) -> None:
+    """For the test suite: a Rust panic inside the module's guard."""
+    ...

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ._contactguard import Decision, Policy
-from ._errors import ContactGuardError
+from ._errors import ContactguardError
 
 __all__ = ["VectorFailure", "vectors", "run_document", "FORMAT"]
 
@@ -131,7 +131,7 @@ def run_document(
                 ask, history = _as_datetimes(ask), _as_datetimes(history)
             decision = policies[key].decide(ask, history)
             problem = _compare(case["expect"], decision)
-        except (ContactGuardError, KeyError, ValueError, TypeError) as e:
+        except (ContactguardError, KeyError, ValueError, TypeError) as e:
             problem = f"cannot run the case: {type(e).__name__}: {e}"
         if problem is None:
             passed += 1

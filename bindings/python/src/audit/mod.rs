@@ -102,7 +102,8 @@ fn take_stream(
 const FLAWS_LISTED: usize = 100;
 
 /// What `audit_stream` returns: the `allow`, `rules`, `retry_at` and
-/// `could_not_evaluate` columns, then the first flaws and their count.
+/// `could_not_evaluate` columns, the first flaws and their count, then the
+/// event rows no rule reads.
 type Audited = (
     ArrowColumn,
     ArrowColumn,
@@ -110,12 +111,16 @@ type Audited = (
     ArrowColumn,
     Vec<(usize, Option<String>, String)>,
     usize,
+    Vec<(String, &'static str, usize)>,
 );
 
 /// Audits an object exporting `__arrow_c_stream__` against `policy`.
 /// Returns the `allow`, `rules`, `retry_at` and `could_not_evaluate`
 /// columns (one value per row), then the first cells of recorded rows that
-/// could not be used, as `(row, field, message)`, and how many there were.
+/// could not be used, as `(row, field, message)`, and how many there were,
+/// then for each event type with rows no rule of the policy reads
+/// `(warning, event type, first such row)`, the warning worded by
+/// [`contactguard::audit::unread_events`] as the command line's.
 #[pyfunction]
 #[pyo3(signature = (table, policy, threads = None))]
 pub(crate) fn audit_stream(
@@ -179,6 +184,7 @@ fn run(
             .collect::<Result<Vec<_>, _>>()?;
         let parsed = replay::parse_all(&cols)?;
         let n = parsed.rows.len();
+        let unread = replay::unread(policy, &parsed.rows);
         // More parts than threads, so that rayon can balance uneven parts.
         let parts = if threads <= 1 { 1 } else { threads * 4 };
         let outcomes = replay::replay(policy, parsed.rows, parts)?;
@@ -233,6 +239,7 @@ fn run(
             },
             flaws,
             flaw_count,
+            unread,
         ))
     })
 }

@@ -5,11 +5,12 @@
 
 use super::columns::{Flags, Instants, Ints, Layout, Names, Text};
 use crate::errors::InputProblem;
-use contactguard::audit::{self, Cells, Column, Row, RowError, RowReader};
-use contactguard::Policy;
+use contactguard::audit::{self, Cells, Column, Item, Row, RowError, RowReader};
+use contactguard::{Event, EventType, HoldReason, Policy};
 use jiff::Timestamp;
 use rayon::prelude::*;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// One column, read as its kind of value.
 enum Col<'a> {
@@ -174,6 +175,36 @@ pub(crate) fn parse_all(batches: &[Cols<'_>]) -> Result<Parsed, InputProblem> {
         all.flaws.extend(chunk.flaws);
     }
     Ok(all)
+}
+
+/// The event rows no rule of `policy` reads, by event type: the core's
+/// warning ([`audit::unread_events`], worded as the command line's), the
+/// type, and the first (0-based) row of that type no rule reads.
+pub(crate) fn unread(policy: &Policy, rows: &[Row]) -> Vec<(String, &'static str, usize)> {
+    let mut seen: BTreeMap<(EventType, Option<HoldReason>), u64> = BTreeMap::new();
+    let mut first: BTreeMap<EventType, u64> = BTreeMap::new();
+    for row in rows {
+        let Item::Event(e) = &row.item else { continue };
+        let reason = match e {
+            Event::Hold(h) => Some(h.reason),
+            _ => None,
+        };
+        *seen.entry((e.event_type(), reason)).or_default() += 1;
+        if !policy.reads(e) {
+            let at = first.entry(e.event_type()).or_insert(row.pos);
+            *at = (*at).min(row.pos);
+        }
+    }
+    audit::unread_events(&seen, policy)
+        .into_iter()
+        .map(|u| {
+            let row = first
+                .get(&u.event_type)
+                .and_then(|&r| usize::try_from(r).ok())
+                .unwrap_or(0);
+            (u.message, u.event_type.as_str(), row)
+        })
+        .collect()
 }
 
 /// What the audit says about one attempt row.
