@@ -9,7 +9,11 @@
 #                     machine; a partitioning that splits a recipient is
 #                     reported
 
-SPARK_DEPS := pyspark
+# Pinned with what it pulls in, as bindings/python/requirements-test.txt
+# is, so that a run today and a run next month test the same Spark: the
+# versions `pip install pyspark` resolved to on 2026-12-07 (Python 3.11).
+# Update deliberately: `pip install --dry-run pyspark`, then run spark-test.
+SPARK_DEPS := pyspark==4.3.0 py4j==0.10.9.9
 SPARK_DIR := $(ROOT)/examples/spark
 
 .PHONY: spark-test
