@@ -155,7 +155,7 @@ pub(crate) fn audit_stream(
             Ok(Err(p)) => Err(p.into_py(py)),
             Err(_) => Err(general_error(
                 py,
-                "internal.panic",
+                crate::errors::PANIC_CODE,
                 "internal error in contactguard's audit (a bug; please report it)",
             )),
         }
