@@ -134,6 +134,14 @@ def test_threads_minus_one() -> None:
     assert_shape(e.value, cg.InputError, code="input.invalid", field="threads")
 
 
+@pytest.mark.parametrize("policy", [None, 3, ["cn"]])
+def test_audit_policy_of_another_type(policy: object) -> None:
+    with pytest.raises(cg.ContactguardError) as e:
+        cg.audit(ONE_ROW, policy)  # type: ignore[arg-type]
+    assert_shape(e.value, cg.InputError, code="input.invalid", field="policy")
+    assert type(policy).__name__ in e.value.message
+
+
 def test_audit_row_error() -> None:
     rows = pd.concat([ONE_ROW, ONE_ROW.assign(role="cousin")], ignore_index=True)
     with pytest.raises(cg.ContactguardError) as e:

@@ -230,14 +230,23 @@ def audit(
     parallel.
 
     Raises :class:`InputError` naming the row and column of a row that
-    cannot be an event at all, for naive (zone-less) timestamps and for
-    ``threads`` below 1.
+    cannot be an event at all, for naive (zone-less) timestamps, for
+    ``threads`` below 1 and for a ``policy`` that is neither a
+    :class:`Policy` nor text; :class:`PolicyError` for a policy that does
+    not load.
     """
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise InputError(
             f"`threads` is {threads!r}: give a whole number of at least 1, or None for every core",
             code="input.invalid",
             field="threads",
+        )
+    if not isinstance(policy, (Policy, str)):
+        raise InputError(
+            f"`policy` is a `{type(policy).__name__}`",
+            code="input.invalid",
+            field="policy",
+            help='give a Policy, preset names such as "cn+conduct", or the path of a *.toml or *.json policy file',
         )
     if isinstance(policy, str):
         # As the command's --policy: a policy file by its extension, else presets.
