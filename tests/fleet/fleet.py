@@ -546,13 +546,24 @@ def bench(args: argparse.Namespace) -> int:
                     p = subprocess.Popen(cmd + [url, str(policy), SECRET], stdin=open(f), stdout=subprocess.PIPE,
                                          text=True, env=env)
                     running.append(p)
-                outs, rates = [], []
+                outs: List[str] = [""] * procs
+                ends: List[float] = [0.0] * procs
+
+                def collect(k: int) -> None:
+                    outs[k] = running[k].communicate()[0]
+                    ends[k] = time.monotonic()
+
+                threads = [threading.Thread(target=collect, args=(k,)) for k in range(procs)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
                 for p in running:
-                    out, _ = p.communicate()
-                    rates.append(args.asks / (time.monotonic() - start))
                     if p.returncode != 0:
                         raise RuntimeError(f"a bench worker exited with {p.returncode}")
-                    outs.append(out)
+                # A process's rate: its asks over the time from the start of
+                # the run (all are spawned together) to its last answer.
+                rates = [args.asks / (end - start) for end in ends]
                 total_s = time.monotonic() - start
                 micros, admitted, redis_denied = [], 0, 0
                 for out in outs:
