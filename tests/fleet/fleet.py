@@ -511,6 +511,18 @@ def pct(values: List[int], q: float) -> float:
     return float(s[min(len(s) - 1, int(q * len(s)))])
 
 
+def expected_admissions(asks: Sequence[Tuple[str, str]]) -> int:
+    """How many of `asks` (recipient, debt), all on one local day and in
+    this order, the policy admits: counted here from its numbers."""
+    per_to: Counter[str] = Counter()
+    per_debt: Counter[str] = Counter()
+    for to, debt in asks:
+        if per_to[to] < RECIPIENT_CAP and per_debt[debt] < DEBT_CAP:
+            per_to[to] += 1
+            per_debt[debt] += 1
+    return sum(per_to.values())
+
+
 def bench(args: argparse.Namespace) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="contactguard-fleet-bench."))
     policy = tmp / "fleet-policy.toml"
@@ -526,8 +538,10 @@ def bench(args: argparse.Namespace) -> int:
         for mode in ("contended", "uncontended"):
             for procs in args.procs:
                 inputs = []
+                expected = 0
                 for w in range(procs):
                     lines = []
+                    pairs = []
                     for i in range(args.asks):
                         if mode == "contended":
                             to, debt = f"c{i % 4}", f"cd{i % 4 // 2}"
@@ -536,6 +550,11 @@ def bench(args: argparse.Namespace) -> int:
                             to, debt = f"w{w}-r{r}", f"w{w}-d{r // 3}"
                         # 10 ms apart: a run stays within the one-minute skew.
                         lines.append(f"ASK {to} {debt} {stamp(i * 0.01)} no_answer\n")
+                        pairs.append((to, debt))
+                    # Contended: 4 recipients, 2 per debt (6 < 7), so the
+                    # total does not depend on how the workers interleave.
+                    if mode == "uncontended" or w == 0:
+                        expected += expected_admissions(pairs)
                     f = tmp / f"in-{mode}-{procs}-{w}.txt"
                     f.write_text("".join(lines))
                     inputs.append(f)
@@ -574,6 +593,8 @@ def bench(args: argparse.Namespace) -> int:
                         redis_denied += REDIS_RULE in line
                 if redis_denied:
                     raise RuntimeError(f"{redis_denied} asks denied by Redis in the benchmark")
+                if admitted != expected:
+                    raise RuntimeError(f"{mode}, {procs} processes: {admitted} admitted, the caps allow {expected}")
                 print(f"| {mode} | {procs} | {statistics.median(rates):.0f} | {procs * args.asks / total_s:.0f} |"
                       f" {admitted}/{procs * args.asks} | {pct(micros, 0.5):.0f} | {pct(micros, 0.99):.0f} |",
                       flush=True)
