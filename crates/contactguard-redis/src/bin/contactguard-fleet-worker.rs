@@ -209,3 +209,75 @@ fn main() -> ExitCode {
     }
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    const CAP: &str = r#"
+format = "contactguard-policy/1"
+[[rules]]
+id = "t.calls"
+title = "At most two calls a day"
+cite = "test"
+status = "convention"
+kind = "cap"
+limit = 2
+scope = "recipient"
+period = "day"
+count = { channels = ["call"] }
+"#;
+
+    fn memory() -> Backend {
+        let policy = Policy::from_toml(CAP).unwrap();
+        open("memory", policy, b"worker test secret").unwrap()
+    }
+
+    #[test]
+    fn answers_in_the_protocol() {
+        let l = memory();
+        let at = "2026-03-03T10:00:00-05:00";
+        for _ in 0..2 {
+            assert_eq!(
+                answer(&l, &format!("ASK c1 d1 {at} no_answer"), false).unwrap(),
+                Some(format!("ADMIT c1 d1 {at} no_answer"))
+            );
+        }
+        assert_eq!(
+            answer(&l, &format!("ASK c1 d1 {at} no_answer"), false).unwrap(),
+            Some(format!("DENY c1 d1 {at} t.calls"))
+        );
+        let timed = answer(&l, &format!("ASK c2 d1 {at} voicemail"), true)
+            .unwrap()
+            .unwrap();
+        let (line, us) = timed.rsplit_once(" us=").unwrap();
+        assert_eq!(line, format!("ADMIT c2 d1 {at} voicemail"));
+        assert!(us.parse::<u64>().is_ok(), "{timed}");
+        assert_eq!(answer(&l, "SLEEP 1", false).unwrap(), None);
+        assert_eq!(answer(&l, "   ", false).unwrap(), None);
+    }
+
+    #[test]
+    fn malformed_lines_are_errors() {
+        let l = memory();
+        for bad in [
+            "ASK c1 d1 2026-03-03T10:00:00-05:00 maybe",
+            "ASK c1 d1 yesterday no_answer",
+            "ASK c1 d1",
+            "SLEEP soon",
+            "DIAL c1",
+        ] {
+            assert!(answer(&l, bad, false).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn setup_errors() {
+        assert!(load_policy("no-such-preset-or-file").is_err());
+        assert!(load_policy("us-reg-f").is_ok());
+        let policy = Policy::from_toml(CAP).unwrap();
+        assert!(open("-", policy.clone(), b"s").is_err());
+        assert!(open("not a url", policy, b"s").is_err());
+    }
+}
