@@ -8,7 +8,9 @@
 #                      the primary killed with SIGKILL mid-run): no cap
 #                      exceeded, every worker denied by a cap, every ask
 #                      answered during the outage denied by
-#                      `contactguard.redis`, no admitted attempt lost
+#                      `contactguard.redis`, no admitted attempt lost;
+#                      and a control run (each worker its own in-memory
+#                      ledger) that the checks must catch
 #   make bench-fleet   asks/s per process and in total, median and p99
 #                      latency, for 1, 2, 4 and 8 Rust workers on one
 #                      redis-server, contended and uncontended, beside the
@@ -17,7 +19,9 @@
 FLEET_PY := $(ROOT)/tests/fleet/fleet.py
 FLEET_RUST_WORKER := $(CARGO_TARGET)/release/contactguard-fleet-worker
 FLEET_PYTHON_WORKER := $(PY_VENV)/bin/python $(ROOT)/tests/fleet/worker.py
-FLEET_WORKERS := --worker '$(FLEET_RUST_WORKER)' --worker '$(FLEET_PYTHON_WORKER)'
+# Two processes of each language, so that workers of one language race too.
+FLEET_WORKERS := --worker '$(FLEET_RUST_WORKER)' --worker '$(FLEET_RUST_WORKER)' \
+	--worker '$(FLEET_PYTHON_WORKER)' --worker '$(FLEET_PYTHON_WORKER)'
 # >>> The C++ and Java fleet workers (same protocol) go here at the merge,
 # >>> as more `--worker 'COMMAND'` arguments, e.g.
 # >>> FLEET_EXTRA_WORKERS := --worker '$(CARGO_TARGET)/fleet-worker-cpp' --worker 'java -cp … FleetWorker'
@@ -33,6 +37,8 @@ fleet-worker:
 fleet-test: redis-deps python-wheel fleet-worker
 	@echo "==> fleet: workers in several languages on one Redis ledger"
 	$(PY_VENV)/bin/python $(FLEET_PY) run $(FLEET_WORKERS) $(FLEET_EXTRA_WORKERS)
+	@echo "==> fleet: control: the same workers with a ledger each must be caught exceeding the caps"
+	$(PY_VENV)/bin/python $(FLEET_PY) run --unshared $(FLEET_WORKERS) $(FLEET_EXTRA_WORKERS)
 	@echo "==> fleet: the same with a Sentinel failover (kill -9 of the primary mid-run)"
 	$(PY_VENV)/bin/python $(FLEET_PY) run --failover $(FLEET_WORKERS) $(FLEET_EXTRA_WORKERS)
 

@@ -387,12 +387,14 @@ def run(args: argparse.Namespace) -> int:
                 "CG_WAIT_TIMEOUT_MS": "500",
             })
         for i, cmd in enumerate(args.worker):
-            workers.append(start_worker(i, cmd, url, policy, env, args.in_flight))
+            workers.append(start_worker(i, cmd, "memory" if args.unshared else url, policy, env, args.in_flight))
         fleet = Fleet(workers)
         shared = shared_recipients(args.debts)
         log(f"{len(workers)} workers, {len(shared)} recipients on {args.debts} debts, {args.rounds} rounds"
             f"{', failover' if args.failover else ''}; redis on port {primary.port}; files in {tmp}")
 
+        if args.unshared and args.failover:
+            raise RuntimeError("--unshared is a control run without --failover")
         if not args.failover:
             fleet.feed(shared, args.rounds)
         else:
@@ -493,6 +495,16 @@ def run(args: argparse.Namespace) -> int:
             log(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+    if args.unshared:
+        # The control: workers with a ledger each must be caught.
+        caught = [p for p in problems if "admitted, cap" in p]
+        for p in caught:
+            log(f"caught, as it should be: {p}")
+        if not caught:
+            log("FAIL: workers that do not share a ledger were not caught exceeding a cap")
+            return 1
+        log("PASS (the checks catch workers that do not share a ledger)")
+        return 0
     if problems:
         for p in problems:
             log(f"FAIL: {p}")
@@ -623,6 +635,9 @@ def main() -> int:
     r.add_argument("--debts", type=int, default=4, help="debts, each shared by 3 recipients")
     r.add_argument("--rounds", type=int, default=3, help="asks per worker per recipient")
     r.add_argument("--in-flight", type=int, default=4, help="outstanding asks per worker")
+    r.add_argument("--unshared", action="store_true",
+                   help="control run: each worker gets URL `memory` (a ledger of its own); passes only if"
+                        " the checks catch a cap exceeded")
     r.add_argument("--keep", action="store_true", help="keep the servers' directory (logs, configuration)")
     b = sub.add_parser("bench", help="asks/s of 1..N worker processes")
     b.add_argument("--worker", action="append", required=True, help="the worker command (the first is used)")
