@@ -475,8 +475,8 @@ def run(args: argparse.Namespace) -> int:
             problems += answered_what_was_asked(w)
             if not any(a.verdict == "DENY" and set(a.rules) & CAP_RULES for a in w.answers):
                 problems.append(f"worker {w.name} saw no denial by a cap: no contention")
-            if not any(a.verdict == "ADMIT" and a.to in shared_names for a in w.answers):
-                problems.append(f"worker {w.name} admitted nothing")
+            # A slower worker may lose every race for the shared recipients:
+            # that is allowed (only the caps are), and the summary shows it.
         for w in workers:
             status = w.close()
             if status != 0:
