@@ -50,7 +50,8 @@ def repo_root() -> Path:
 
 class RedisServer:
     """A redis-server in the foreground on a free loopback port, in its
-    own temporary directory, with extra configuration lines."""
+    own temporary directory, with extra configuration lines (``{port}``
+    in them is that port)."""
 
     def __init__(self, directory: Path, lines: List[str] = []) -> None:
         import shutil
@@ -67,7 +68,8 @@ class RedisServer:
         conf = directory / "redis.conf"
         conf.write_text(
             "\n".join(["bind 127.0.0.1", f"port {self.port}", f"dir {directory}", "save ''",
-                       "appendonly no", f"logfile {directory / 'redis.log'}", *lines]) + "\n"
+                       "appendonly no", f"logfile {directory / 'redis.log'}",
+                       *(line.replace("{port}", str(self.port)) for line in lines)]) + "\n"
         )
         self.proc = subprocess.Popen(["redis-server", str(conf)], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)

@@ -250,3 +250,44 @@ def test_wait_without_a_replica_denies(redis_server: RedisServer, policy: cg.Pol
         a = ledger.check_and_record(ask(0))
         assert not a.allow and [d.id for d in a.decision.denials] == ["contactguard.redis"]
         assert "replica" in a.decision.denials[0].message, a.decision.denials[0].message
+
+
+def _openssl(directory: Any, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
+
+
+def _pki(directory: Any) -> None:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate,
+    valid for a day, made by openssl for this test."""
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"]
+    _openssl(directory, "req", "-x509", *ec, "-subj", "/CN=contactguard python test CA",
+             "-keyout", "ca.key", "-out", "ca.pem",
+             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    for name, usage in (("server", "serverAuth"), ("client", "clientAuth")):
+        _openssl(directory, "req", "-x509", *ec, "-subj", f"/CN={name}", "-CA", "ca.pem", "-CAkey", "ca.key",
+                 "-keyout", f"{name}.key", "-out", f"{name}.pem",
+                 "-addext", "basicConstraints=critical,CA:FALSE",
+                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                 "-addext", f"extendedKeyUsage={usage}")
+
+
+def test_tls_with_a_client_certificate(own_redis: Callable[..., RedisServer], policy: cg.Policy,
+                                       tmp_path: Any) -> None:
+    _pki(tmp_path)
+    f = lambda n: str(tmp_path / n)  # noqa: E731
+    server = own_redis("port 0", "tls-port {port}", f"tls-cert-file {f('server.pem')}",
+                       f"tls-key-file {f('server.key')}", f"tls-ca-cert-file {f('ca.pem')}",
+                       "tls-auth-clients yes", "user default off",
+                       "user dialer on >tls-password ~cg:* &* +@all")
+    url = f"rediss://dialer:tls-password@127.0.0.1:{server.port}/"
+    with cg.Ledger.redis(policy, url, SECRET, ca_file=f("ca.pem"), client_cert=f("client.pem"),
+                         client_key=f("client.key")) as ledger:
+        assert [ledger.check_and_record(ask(m)).allow for m in range(3)] == [True, True, False]
+    # Without the client certificate, or trusting no CA that signed the
+    # server's: refused at open, without the password in the message.
+    for kw in ({"ca_file": f("ca.pem")}, {"client_cert": f("client.pem"), "client_key": f("client.key")}):
+        with pytest.raises(cg.LedgerError) as e:
+            cg.Ledger.redis(policy, url, SECRET, connect_timeout=0.5, **kw)
+        assert "tls-password" not in str(e.value), e.value
