@@ -391,7 +391,8 @@ def run(args: argparse.Namespace) -> int:
         fleet = Fleet(workers)
         shared = shared_recipients(args.debts)
         log(f"{len(workers)} workers, {len(shared)} recipients on {args.debts} debts, {args.rounds} rounds"
-            f"{', failover' if args.failover else ''}; redis on port {primary.port}; files in {tmp}")
+            f"{', failover' if args.failover else ''}; redis on port {primary.port}; files in {tmp}"
+            f" ({'kept' if args.keep else 'removed at the end; --keep keeps them'})")
 
         if args.unshared and args.failover:
             raise RuntimeError("--unshared is a control run without --failover")
