@@ -25,6 +25,8 @@ FLEET_WORKERS := --worker '$(FLEET_RUST_WORKER)' --worker '$(FLEET_RUST_WORKER)'
 # >>> The C++ and Java fleet workers (same protocol) go here at the merge,
 # >>> as more `--worker 'COMMAND'` arguments, e.g.
 # >>> FLEET_EXTRA_WORKERS := --worker '$(CARGO_TARGET)/fleet-worker-cpp' --worker 'java -cp … FleetWorker'
+# >>> (the control run, --unshared, passes URL `memory`, which only the Rust
+# >>> and Python workers know: it runs FLEET_WORKERS alone.)
 FLEET_EXTRA_WORKERS ?=
 FLEET_BENCH_ASKS ?= 3000
 
@@ -38,7 +40,7 @@ fleet-test: redis-deps python-wheel fleet-worker
 	@echo "==> fleet: workers in several languages on one Redis ledger"
 	$(PY_VENV)/bin/python $(FLEET_PY) run $(FLEET_WORKERS) $(FLEET_EXTRA_WORKERS)
 	@echo "==> fleet: control: the same workers with a ledger each must be caught exceeding the caps"
-	$(PY_VENV)/bin/python $(FLEET_PY) run --unshared $(FLEET_WORKERS) $(FLEET_EXTRA_WORKERS)
+	$(PY_VENV)/bin/python $(FLEET_PY) run --unshared $(FLEET_WORKERS)
 	@echo "==> fleet: the same with a Sentinel failover (kill -9 of the primary mid-run)"
 	$(PY_VENV)/bin/python $(FLEET_PY) run --failover $(FLEET_WORKERS) $(FLEET_EXTRA_WORKERS)
 
