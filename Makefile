@@ -40,8 +40,8 @@ demo:
 	@mkdir -p $(CARGO_TARGET)
 	$(CARGO) run --release -q -p contactguard-cli -- audit examples/data/sample-log.csv --policy cn+conduct --out $(CARGO_TARGET)/audit-report.html
 
-## test: every check, as CI runs it: Rust, C/C++, install, Java, Python, fuzz smoke, Redis, Spark
-test: toolchain fmt clippy doc unit vectors docs-check ffi-test java-test python-test panic-test fuzz-smoke redis-test spark-test
+## test: every check, as CI runs it: Rust, C/C++, install, Java, Python, fuzz smoke, Redis, the fleet, Spark
+test: toolchain fmt clippy doc unit vectors docs-check ffi-test java-test python-test panic-test fuzz-smoke redis-test fleet-test spark-test
 	@echo "==> make test: all steps passed"
 
 # rustfmt and clippy are rustup components that a minimal toolchain lacks.
@@ -115,5 +115,7 @@ include $(ROOT)/mk/python.mk
 include $(ROOT)/mk/reliability.mk
 # The Redis ledger against a private redis-server on a loopback port.
 include $(ROOT)/mk/redis.mk
+# Dialer workers in several languages on one Redis ledger, and a failover.
+include $(ROOT)/mk/fleet.mk
 # The PySpark audit recipe in local mode (examples/spark).
 include $(ROOT)/mk/spark.mk

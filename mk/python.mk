@@ -4,7 +4,10 @@
 #   make python-test   build the wheel, install it into a fresh virtual
 #                      environment (target/py-venv) and run the pytest suite:
 #                      API, every conformance vector, the audit's property
-#                      tests on pandas / polars / pyarrow, and mypy.stubtest
+#                      tests on pandas / polars / pyarrow, and mypy.stubtest;
+#                      the Redis ledger (Ledger.redis) and the ledger
+#                      scenarios against redis-servers the tests start
+#                      (redis-server installed as mk/redis.mk does)
 #   make bench-python  decide and audit timings from Python, against pandas
 #                      (bindings/python/bench/bench.py; not a test)
 #   make python-dev    the same environment with the package built in
@@ -35,8 +38,8 @@ python-wheel: python-venv
 	cd $(PY_DIR) && $(PY_VENV)/bin/maturin build --release --out $(PY_WHEELS)
 	$(PY_VENV)/bin/pip install $(PIP_QUIET) --no-deps --force-reinstall $(PY_WHEELS)/contactguard-*.whl
 
-## python-test: the Python module's wheel in a fresh virtual environment, pytest (vectors, audit properties, stubtest)
-python-test: python-wheel
+## python-test: the Python module's wheel in a fresh virtual environment, pytest (vectors, audit properties, Redis ledger, stubtest)
+python-test: redis-deps python-wheel
 	@echo "==> Python: pytest (vectors from ../shared/vectors, tests/vectors and CONTACTGUARD_VECTORS)"
 	cd $(PY_DIR) && $(PY_VENV)/bin/python -m pytest -p no:cacheprovider
 

@@ -100,6 +100,12 @@ pub(crate) fn ledger_error(py: Python<'_>, e: &LedgerError, field: Option<String
     })
 }
 
+/// Builds `contactguard.LedgerError` from a code and message of this
+/// binding's own (a Redis ledger's `redis.*` codes, `ledger.closed`).
+pub(crate) fn coded_ledger_error(py: Python<'_>, code: &str, message: &str) -> PyErr {
+    raise(py, "LedgerError", message, |kw| kw.set_item("code", code))
+}
+
 /// Builds `contactguard.ContactguardError` (the base class) with a code:
 /// for what is no caller's fault (`internal.panic`, `internal.arrow`) or
 /// not about one input (`input.arrow`).

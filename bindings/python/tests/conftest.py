@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List
+from typing import Callable, Iterator, List
 
 import pytest
 
@@ -39,3 +39,78 @@ def vector_files() -> List[Path]:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+# ------------------------------------------------------------------ Redis
+# The Redis ledger's tests run against real redis-servers the fixtures
+# start on free loopback ports. They are never skipped: without
+# redis-server on PATH they fail (`make python-test` installs it, as
+# mk/redis.mk does).
+
+
+class RedisServer:
+    """A redis-server in the foreground on a free loopback port, in its
+    own temporary directory, with extra configuration lines (``{port}``
+    in them is that port)."""
+
+    def __init__(self, directory: Path, lines: List[str] = []) -> None:
+        import shutil
+        import socket
+        import subprocess
+        import time
+
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("redis-server is not on PATH: install it (make python-test does, see mk/redis.mk)")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        directory.mkdir(parents=True, exist_ok=True)
+        conf = directory / "redis.conf"
+        conf.write_text(
+            "\n".join(["bind 127.0.0.1", f"port {self.port}", f"dir {directory}", "save ''",
+                       "appendonly no", f"logfile {directory / 'redis.log'}",
+                       *(line.replace("{port}", str(self.port)) for line in lines)]) + "\n"
+        )
+        self.proc = subprocess.Popen(["redis-server", str(conf)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start: see {directory / 'redis.log'}")
+                time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the session; tests use unique key prefixes."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[Callable[..., RedisServer]]:
+    """Starts redis-servers of the test's own (stopped at its end)."""
+    started: List[RedisServer] = []
+
+    def start(*lines: str) -> RedisServer:
+        s = RedisServer(tmp_path / f"redis{len(started)}", list(lines))
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
