@@ -1,5 +1,5 @@
 // A dialer of the fleet test (#17), in C++ over the C ABI's Redis ledger:
-// the worker protocol of the fleet spec (tests/fleet/README.md).
+// the fleet worker protocol of issue #17, written out below.
 //
 //   worker URL POLICY SECRET   < lines
 //
