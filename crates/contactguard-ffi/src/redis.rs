@@ -271,3 +271,170 @@ pub extern "C" fn cg_ledger_open_redis(
         }
     })
 }
+
+#[cfg(all(test, feature = "redis"))]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+    use super::*;
+    use crate::error::cg_error_free;
+    use crate::ledger::cg_ledger_free;
+    use crate::policy::{cg_policy_free, cg_policy_from_presets};
+
+    fn policy() -> *const cg_policy {
+        let mut p = std::ptr::null();
+        let names = "us-reg-f";
+        let r = cg_policy_from_presets(
+            names.as_ptr().cast(),
+            names.len(),
+            &mut p,
+            std::ptr::null_mut(),
+        );
+        assert_eq!(r, cg_result::Ok);
+        p
+    }
+
+    /// Opens with `url` and `options`; the status and the error (code,
+    /// field, message), the ledger freed.
+    fn open(url: &str, options: Option<&cg_redis_options>) -> (cg_result, String, String, String) {
+        let p = policy();
+        let mut ledger = std::ptr::null_mut();
+        let mut err = std::ptr::null_mut();
+        let r = cg_ledger_open_redis(
+            p,
+            url.as_ptr().cast(),
+            url.len(),
+            b"secret".as_ptr(),
+            6,
+            options.map_or(std::ptr::null(), |o| o as *const _),
+            &mut ledger,
+            &mut err,
+        );
+        // SAFETY: NULL or an error this call made.
+        let (code, field, message) = unsafe { err.as_ref() }.map_or_else(Default::default, |e| {
+            (e.code.clone(), e.field.clone(), e.message.clone())
+        });
+        cg_error_free(err);
+        cg_ledger_free(ledger);
+        cg_policy_free(p);
+        (r, code, field, message)
+    }
+
+    fn options() -> cg_redis_options {
+        cg_redis_options {
+            struct_size: std::mem::size_of::<cg_redis_options>(),
+            ca_file: cg_str::EMPTY,
+            client_cert_file: cg_str::EMPTY,
+            client_key_file: cg_str::EMPTY,
+            connect_timeout_ms: 100,
+            io_timeout_ms: 100,
+            deadline_ms: 200,
+            key_prefix: cg_str::EMPTY,
+            wait_replicas: 0,
+            wait_timeout_ms: 0,
+            sentinel_master: cg_str::EMPTY,
+            sentinel_urls: std::ptr::null(),
+            sentinel_url_count: 0,
+        }
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    #[test]
+    fn an_unreachable_server_fails_the_open_without_showing_the_password() {
+        let url = format!("redis://:Hidden-pass-42@127.0.0.1:{}/", free_port());
+        let (r, code, _, message) = open(&url, Some(&options()));
+        assert_eq!(r, cg_result::Ledger);
+        assert_eq!(code, "ledger.redis");
+        assert!(!message.contains("Hidden-pass-42"), "{message}");
+    }
+
+    #[test]
+    fn bad_urls_and_options_are_refused_before_connecting() {
+        let (r, code, _, _) = open("http://127.0.0.1:1/", None);
+        assert_eq!((r, code.as_str()), (cg_result::Ledger, "ledger.config"));
+
+        let mut o = options();
+        o.struct_size = 8;
+        let (r, _, field, _) = open("redis://127.0.0.1:1/", Some(&o));
+        assert_eq!(
+            (r, field.as_str()),
+            (cg_result::InvalidArgument, "options.struct_size")
+        );
+
+        let mut o = options();
+        o.client_key_file = cg_str::of("/x/key.pem");
+        let (r, _, field, _) = open("redis://127.0.0.1:1/", Some(&o));
+        assert_eq!(
+            (r, field.as_str()),
+            (cg_result::InvalidArgument, "options.client_cert_file")
+        );
+
+        let mut o = options();
+        o.sentinel_master = cg_str::of("mymaster");
+        let (r, _, field, _) = open("redis://127.0.0.1:1/", Some(&o));
+        assert_eq!(
+            (r, field.as_str()),
+            (cg_result::InvalidArgument, "options.sentinel_master")
+        );
+
+        let mut o = options();
+        o.sentinel_url_count = 2;
+        let (r, _, field, _) = open("redis://127.0.0.1:1/", Some(&o));
+        assert_eq!(
+            (r, field.as_str()),
+            (cg_result::NullArgument, "options.sentinel_urls")
+        );
+
+        let mut o = options();
+        let bad = [0xffu8];
+        o.key_prefix = cg_str {
+            ptr: bad.as_ptr().cast(),
+            len: 1,
+        };
+        let (r, _, field, _) = open("redis://127.0.0.1:1/", Some(&o));
+        assert_eq!(
+            (r, field.as_str()),
+            (cg_result::InvalidUtf8, "options.key_prefix")
+        );
+    }
+
+    #[test]
+    fn null_arguments_are_refused() {
+        let p = policy();
+        let url = "redis://127.0.0.1:1/";
+        let mut ledger = std::ptr::null_mut();
+        let null = std::ptr::null_mut();
+        let open = |p, u: *const std::ffi::c_char, out| {
+            cg_ledger_open_redis(
+                p,
+                u,
+                url.len(),
+                std::ptr::null(),
+                0,
+                std::ptr::null(),
+                out,
+                null,
+            )
+        };
+        assert_eq!(
+            open(std::ptr::null(), url.as_ptr().cast(), &mut ledger),
+            cg_result::NullArgument
+        );
+        assert_eq!(
+            open(p, std::ptr::null(), &mut ledger),
+            cg_result::NullArgument
+        );
+        assert_eq!(
+            open(p, url.as_ptr().cast(), std::ptr::null_mut()),
+            cg_result::NullArgument
+        );
+        assert!(ledger.is_null());
+        cg_policy_free(p);
+    }
+}
