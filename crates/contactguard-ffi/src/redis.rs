@@ -359,6 +359,16 @@ mod tests {
         let (r, code, _, _) = open("http://127.0.0.1:1/", None);
         assert_eq!((r, code.as_str()), (cg_result::Ledger, "ledger.config"));
 
+        // The CA file reaches the crate: read (and missing) at open.
+        let mut o = options();
+        o.ca_file = cg_str::of("/nonexistent/cg-ca.pem");
+        let (r, code, _, message) = open("rediss://127.0.0.1:1/", Some(&o));
+        assert_eq!((r, code.as_str()), (cg_result::Ledger, "ledger.config"));
+        assert!(message.contains("/nonexistent/cg-ca.pem"), "{message}");
+        // TLS files with a plain redis:// URL.
+        let (r, code, _, _) = open("redis://127.0.0.1:1/", Some(&o));
+        assert_eq!((r, code.as_str()), (cg_result::Ledger, "ledger.config"));
+
         let mut o = options();
         o.struct_size = 8;
         let (r, _, field, _) = open("redis://127.0.0.1:1/", Some(&o));
