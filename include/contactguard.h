@@ -381,6 +381,8 @@ enum cg_abi_struct
     CG_ABI_STRUCT_VERDICT = 4,
     // `cg_denial`
     CG_ABI_STRUCT_DENIAL = 5,
+    // `cg_redis_options`
+    CG_ABI_STRUCT_REDIS_OPTIONS = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -606,6 +608,49 @@ typedef struct cg_event {
 // return non-zero to abort the snapshot. `data` is valid during the call
 // only.
 typedef int32_t (*cg_write_fn)(void *user_data, const uint8_t *data, size_t len);
+
+// Options of a Redis ledger (`cg_ledger_open_redis`). Zero-initialise it,
+// set `struct_size` to `sizeof(cg_redis_options)`, then set the fields you
+// need: a zero or empty field means "the default". Fields added by later
+// versions go at the end, and a library reads only the first
+// `struct_size` bytes, so a program built against an older header keeps
+// working.
+typedef struct cg_redis_options {
+    // `sizeof(cg_redis_options)` as the caller was compiled (at least the
+    // size of the fields up to `sentinel_url_count`).
+    size_t struct_size;
+    // With `rediss://`: a PEM file of the certificate authorities trusted
+    // for the server's certificate (empty: Mozilla's roots, bundled).
+    struct cg_str ca_file;
+    // With `rediss://`: a PEM client certificate (chain), for servers that
+    // require one; needs `client_key_file` too.
+    struct cg_str client_cert_file;
+    // The PEM private key of `client_cert_file`.
+    struct cg_str client_key_file;
+    // Timeout of opening a connection (TCP and TLS), in milliseconds
+    // (0: 200 ms).
+    uint32_t connect_timeout_ms;
+    // Timeout of each socket read and write, in milliseconds (0: 200 ms).
+    uint32_t io_timeout_ms;
+    // Total time one call may spend reconnecting and retrying before it
+    // gives up and denies, in milliseconds (0: 1000 ms).
+    uint32_t deadline_ms;
+    // Prefix of every key the ledger writes (empty: `cg:`).
+    struct cg_str key_prefix;
+    // When not 0, admit an ask only after this many replicas acknowledged
+    // its pending attempt (`WAIT`), within `wait_timeout_ms`.
+    uint32_t wait_replicas;
+    // How long to wait for the replicas, in milliseconds (0: 1 ms).
+    uint32_t wait_timeout_ms;
+    // When not empty: find the primary through Redis Sentinel, by this
+    // name; `url` then gives only the scheme, user, password and database.
+    struct cg_str sentinel_master;
+    // The Sentinels' `redis://` or `rediss://` URLs (`sentinel_url_count`
+    // of them; NULL when the count is 0).
+    const struct cg_str *sentinel_urls;
+    // How many URLs `sentinel_urls` holds.
+    size_t sentinel_url_count;
+} cg_redis_options;
 
 #ifdef __cplusplus
 extern "C" {
@@ -833,13 +878,15 @@ cg_result cg_ledger_record(const struct cg_ledger *ledger,
                            struct cg_error **out_error);
 
 // Drops attempts too old to change any decision at `now`; returns how many
-// were dropped (0 for NULL or an invalid time).
+// were dropped (0 for NULL or an invalid time, and always 0 for a Redis
+// ledger, whose old attempts are trimmed and expire in Redis itself).
 size_t cg_ledger_prune(const struct cg_ledger *ledger, struct cg_timestamp now);
 
 // Writes a versioned, checksummed snapshot of the ledger through `write`
 // (called any number of times with consecutive chunks; `user_data` is
 // passed through). `*out_len`, when not NULL, receives the total bytes.
-// `CG_RESULT_LEDGER` (code `ledger.io`) when the callback aborts.
+// `CG_RESULT_LEDGER` (code `ledger.io`) when the callback aborts, and
+// (`ledger.unsupported`) for a Redis ledger.
 cg_result cg_ledger_snapshot(const struct cg_ledger *ledger,
                              cg_write_fn write,
                              void *user_data,
@@ -849,7 +896,8 @@ cg_result cg_ledger_snapshot(const struct cg_ledger *ledger,
 // Restores a snapshot (all `len` bytes at `data`) into the ledger. A
 // corrupt, truncated or foreign-key snapshot is refused with
 // `CG_RESULT_LEDGER` and a code saying why (`ledger.checksum`,
-// `ledger.truncated`, `ledger.key_mismatch`...).
+// `ledger.truncated`, `ledger.key_mismatch`...; `ledger.unsupported` for a
+// Redis ledger).
 cg_result cg_ledger_restore(const struct cg_ledger *ledger,
                             const uint8_t *data,
                             size_t len,
@@ -881,8 +929,9 @@ cg_result cg_ledger_open_journaled(const struct cg_policy *policy,
 // synced temporary file renamed over it), then empties its journal, so
 // the journal does not grow without bound. Writes wait meanwhile; checks
 // continue. `CG_RESULT_LEDGER` (`ledger.io`) when a file cannot be
-// written (the journal is then kept), and (`ledger.not_journaled`) for a
-// ledger made by `cg_ledger_new`.
+// written (the journal is then kept), (`ledger.not_journaled`) for a
+// ledger made by `cg_ledger_new`, and (`ledger.unsupported`) for a Redis
+// ledger.
 cg_result cg_ledger_checkpoint(const struct cg_ledger *ledger, struct cg_error **out_error);
 
 // Loads presets by name, joined by `+`: `"us-reg-f+us-ma"`, `"cn+conduct"`.
@@ -929,6 +978,39 @@ struct cg_str cg_policy_name(const struct cg_policy *policy);
 
 // How many rules the policy has; 0 for NULL.
 size_t cg_policy_rule_count(const struct cg_policy *policy);
+
+// Opens a ledger kept in the Redis at `url` (UTF-8, `url_len` bytes):
+// `redis://[user:password@]host:port/db`, or `rediss://…` for TLS, the
+// password percent-encoded. Every process opening the same server with
+// the same key prefix and secret shares one history, with the same atomic
+// check-and-record as one in-memory ledger. Keys are hashed with `secret`
+// (`secret_len` bytes, as `cg_ledger_new`'s key: every process of the
+// fleet must use the same). `options` may be NULL for the defaults.
+//
+// Connects before returning: `CG_RESULT_LEDGER` with `ledger.redis` when
+// Redis cannot be reached or refuses the credentials or the certificate,
+// `ledger.config` for a malformed URL or unreadable certificate files,
+// `ledger.redis_unsupported` for a Cluster node or a Sentinel. Messages
+// never contain the password. Afterwards, when Redis fails, asks are
+// denied (rule id `contactguard.redis`: fail closed) and
+// `cg_ledger_complete` / `cg_ledger_record` fail with `ledger.redis`.
+//
+// The result is an ordinary `cg_ledger` for `cg_ledger_check`,
+// `cg_ledger_check_and_record`, `cg_ledger_complete` and
+// `cg_ledger_record`; `cg_ledger_snapshot`, `cg_ledger_restore` and
+// `cg_ledger_checkpoint` fail with `ledger.unsupported` and
+// `cg_ledger_prune` returns 0. One ledger holds one connection, which
+// threads take turns on: give each busy thread its own ledger.
+// `CG_RESULT_LEDGER` with `ledger.unsupported` when the library was built
+// without the `redis` feature.
+cg_result cg_ledger_open_redis(const struct cg_policy *policy,
+                               const char *url,
+                               size_t url_len,
+                               const uint8_t *secret,
+                               size_t secret_len,
+                               const struct cg_redis_options *options,
+                               struct cg_ledger **out_ledger,
+                               struct cg_error **out_error);
 
 // The size in bytes of one of the ABI's structs as this library was built,
 // or 0 for an unknown value. Bindings that lay structs out themselves (JNA,

@@ -604,6 +604,29 @@ private:
     std::unique_ptr<cg_ticket, detail::TicketFree> handle_;
 };
 
+/// Options of a Redis ledger (`Ledger::redis`); empty strings and zeros
+/// mean the defaults of `cg_redis_options`.
+struct RedisOptions {
+    /// With `rediss://`: PEM file of the CAs trusted for the server.
+    std::string ca_file;
+    /// With `rediss://`: PEM client certificate and its private key.
+    std::string client_cert_file;
+    std::string client_key_file;
+    /// Connect and per-read/write timeouts, and the time one call may
+    /// spend retrying before it denies, in milliseconds (0: 200, 200, 1000).
+    uint32_t connect_timeout_ms = 0;
+    uint32_t io_timeout_ms = 0;
+    uint32_t deadline_ms = 0;
+    /// Prefix of every key (empty: `cg:`).
+    std::string key_prefix;
+    /// When not 0: admit only after this many replicas acknowledged (WAIT).
+    uint32_t wait_replicas = 0;
+    uint32_t wait_timeout_ms = 0;
+    /// Redis Sentinel: the primary's name and the Sentinels' URLs.
+    std::string sentinel_master;
+    std::vector<std::string> sentinel_urls;
+};
+
 /// Thread-safe recent contact history over a policy, with atomic
 /// check-and-record and snapshots. Every method is const: the ledger
 /// synchronises inside, so one Ledger may serve every thread. Move-only.
@@ -617,6 +640,41 @@ public:
         detail::check(cg_ledger_new(policy.get(), reinterpret_cast<const uint8_t *>(key.data()), key.size(), &l, &err),
                       err);
         handle_.reset(l);
+    }
+
+    /// A ledger kept in the Redis at `url` (`redis://[user:password@]host:port/db`
+    /// or `rediss://...`), shared by every process that opens the same server
+    /// and key prefix with the same `secret`. Connects now: throws Error
+    /// (code `ledger.redis`, `ledger.config`...) when it cannot. Afterwards
+    /// a Redis failure denies asks (rule `contactguard.redis`); snapshot and
+    /// restore throw `ledger.unsupported`. Give each busy thread its own.
+    static Ledger redis(const Policy &policy, std::string_view url, std::string_view secret,
+                        const RedisOptions &options = {}) {
+        auto str = [](const std::string &s) { return cg_str{s.data(), s.size()}; };
+        std::vector<cg_str> sentinels;
+        sentinels.reserve(options.sentinel_urls.size());
+        for (const auto &u : options.sentinel_urls) sentinels.push_back(str(u));
+        cg_redis_options o{};
+        o.struct_size = sizeof o;
+        o.ca_file = str(options.ca_file);
+        o.client_cert_file = str(options.client_cert_file);
+        o.client_key_file = str(options.client_key_file);
+        o.connect_timeout_ms = options.connect_timeout_ms;
+        o.io_timeout_ms = options.io_timeout_ms;
+        o.deadline_ms = options.deadline_ms;
+        o.key_prefix = str(options.key_prefix);
+        o.wait_replicas = options.wait_replicas;
+        o.wait_timeout_ms = options.wait_timeout_ms;
+        o.sentinel_master = str(options.sentinel_master);
+        o.sentinel_urls = sentinels.data();
+        o.sentinel_url_count = sentinels.size();
+        cg_ledger *l = nullptr;
+        cg_error *err = nullptr;
+        detail::check(cg_ledger_open_redis(policy.get(), url.data(), url.size(),
+                                           reinterpret_cast<const uint8_t *>(secret.data()), secret.size(), &o, &l,
+                                           &err),
+                      err);
+        return Ledger(l);
     }
 
     /// Decides against the recorded history without recording.
@@ -676,6 +734,7 @@ public:
     const cg_ledger *get() const noexcept { return handle_.get(); }
 
 private:
+    explicit Ledger(cg_ledger *l) : handle_(l) {}
     std::unique_ptr<cg_ledger, detail::LedgerFree> handle_;
 };
 

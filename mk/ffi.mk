@@ -2,10 +2,17 @@
 # and the Java binding. Included by the root Makefile.
 #
 #   make header      regenerate include/contactguard.h with the pinned cbindgen
-#   make ffi-test    header freshness, C/C++ tests (vectors included), the C
-#                    example and the tests under AddressSanitizer and
-#                    valgrind, and make install-test (mk/install.mk)
-#   make java-test   the Java binding's JUnit tests (vectors included)
+#   make ffi-test    header freshness, C/C++ tests (vectors included; the
+#                    Redis ledger and the ledger scenarios against a private
+#                    redis-server they start), the C example and the tests
+#                    under AddressSanitizer and valgrind, and make
+#                    install-test (mk/install.mk)
+#   make java-test   the Java binding's JUnit tests (vectors included, and
+#                    the ledger scenarios on memory and a private redis-server)
+#   make fleet-worker-cpp   build the C++ fleet worker (tests/fleet/worker.cpp)
+#                    into build/fleet/worker-cpp and print its path
+#   make fleet-worker-java  compile the Java fleet worker (a test class) and
+#                    write the command that runs it to build/fleet/worker-java
 #   make bench-java  per-call timings from Java through JNI and JNA beside the
 #                    Rust call, in one run (not a test)
 
@@ -25,7 +32,10 @@ MVN_FLAGS ?= -B -ntp
 FFI_APT := cmake g++ pkg-config libgtest-dev nlohmann-json3-dev valgrind
 JAVA_APT := openjdk-17-jdk-headless maven
 
-.PHONY: header header-check cbindgen ffi-deps ffi-lib ffi-test ffi-c-test java-deps java-test bench-java
+FLEET_BUILD := $(ROOT)/build/fleet
+
+.PHONY: header header-check cbindgen ffi-deps ffi-lib ffi-test ffi-c-test java-deps java-test bench-java \
+	fleet-worker-cpp fleet-worker-java
 
 # cbindgen at the pinned version, installed into target/tools.
 cbindgen:
@@ -66,7 +76,8 @@ ffi-lib:
 ## ffi-test: C ABI header freshness; C and C++ tests and vectors, plain, under valgrind and under ASan; make install-test
 ffi-test: header-check ffi-deps ffi-lib ffi-c-test install-test
 
-ffi-c-test: header-check ffi-deps ffi-lib
+# redis-deps (mk/redis.mk): the Redis tests start their own redis-server.
+ffi-c-test: header-check ffi-deps redis-deps ffi-lib
 	@echo "==> C and C++ tests, and the same under valgrind"
 	cmake -S $(ROOT)/tests/c -B $(FFI_BUILD) -DCG_LIB_DIR=$(FFI_LIB) -DCG_VALGRIND=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build $(FFI_BUILD) -j2
@@ -90,7 +101,7 @@ java-deps:
 # release library it bundles; `install` puts the jar in the local Maven
 # repository, where examples/java, a project of its own, finds it and runs
 # with a plain `java -cp`.
-java-test: java-deps ffi-lib
+java-test: java-deps redis-deps ffi-lib
 	@echo "==> Java binding: unit tests, the packaged jar with no flags, mvn install"
 	$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml install -Dcontactguard.library.path=$(FFI_LIB)
 	@echo "==> Java: examples/java against the installed artifact, no -D flags"
@@ -103,3 +114,27 @@ bench-java: java-deps
 	$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml -DskipTests test-compile
 	java -cp "$(JAVA_DIR)/target/test-classes:$(JAVA_DIR)/target/classes:$$(cat $(JAVA_DIR)/target/classpath.txt)" \
 		dev.contactguard.Bench
+
+## fleet-worker-cpp: the C++ fleet worker (tests/fleet/worker.cpp) on the release library, at build/fleet/worker-cpp
+# The release library is copied beside it (build/fleet/lib), where its
+# rpath points, so later cargo builds cannot swap it.
+fleet-worker-cpp: ffi-deps ffi-release
+	@mkdir -p $(FLEET_BUILD)/lib
+	cp -f $(CARGO_TARGET)/release/libcontactguard_ffi.so $(FLEET_BUILD)/lib/
+	$(CXX) -std=c++17 -O2 -Wall -Wextra -Wpedantic -Werror -I$(ROOT)/include $(ROOT)/tests/fleet/worker.cpp \
+		-L$(FLEET_BUILD)/lib -Wl,-rpath,$(FLEET_BUILD)/lib -lcontactguard_ffi -o $(FLEET_BUILD)/worker-cpp
+	@echo "fleet worker (C++): $(FLEET_BUILD)/worker-cpp URL POLICY_FILE SECRET"
+
+## fleet-worker-java: the Java fleet worker (dev.contactguard.FleetWorker, a test class); its command line in build/fleet/worker-java
+# The command runs the worker on the release library (JNA and JNI), copied
+# to build/fleet/lib as fleet-worker-cpp does.
+fleet-worker-java: java-deps ffi-release
+	@mkdir -p $(FLEET_BUILD)/lib
+	cp -f $(CARGO_TARGET)/release/libcontactguard_ffi.so $(FLEET_BUILD)/lib/
+	$(MVN) $(MVN_FLAGS) -q -f $(JAVA_DIR)/pom.xml -DskipTests -Dcontactguard.native.lib=$(FLEET_BUILD)/lib/libcontactguard_ffi.so test-compile
+	@cp=$$(cat $(JAVA_DIR)/target/classpath.txt); \
+	printf '%s\n' '#!/bin/sh' \
+		"exec java -Djna.library.path=$(FLEET_BUILD)/lib -cp '$(JAVA_DIR)/target/test-classes:$(JAVA_DIR)/target/classes:$$cp' dev.contactguard.FleetWorker \"\$$@\"" \
+		> $(FLEET_BUILD)/worker-java
+	@chmod +x $(FLEET_BUILD)/worker-java
+	@echo "fleet worker (Java): $(FLEET_BUILD)/worker-java URL POLICY_FILE SECRET"

@@ -22,12 +22,11 @@ FLEET_PYTHON_WORKER := $(PY_VENV)/bin/python $(ROOT)/tests/fleet/worker.py
 # Two processes of each language, so that workers of one language race too.
 FLEET_WORKERS := --worker '$(FLEET_RUST_WORKER)' --worker '$(FLEET_RUST_WORKER)' \
 	--worker '$(FLEET_PYTHON_WORKER)' --worker '$(FLEET_PYTHON_WORKER)'
-# >>> The C++ and Java fleet workers (same protocol) go here at the merge,
-# >>> as more `--worker 'COMMAND'` arguments, e.g.
-# >>> FLEET_EXTRA_WORKERS := --worker '$(CARGO_TARGET)/fleet-worker-cpp' --worker 'java -cp … FleetWorker'
-# >>> (the control run, --unshared, passes URL `memory`, which only the Rust
-# >>> and Python workers know: it runs FLEET_WORKERS alone.)
-FLEET_EXTRA_WORKERS ?=
+# The C++ and Java workers (mk/ffi.mk builds them) speak the same protocol
+# over the C ABI's Redis ledger. The control run (--unshared) passes URL
+# `memory`, which only the Rust and Python workers know: it runs
+# FLEET_WORKERS alone.
+FLEET_EXTRA_WORKERS ?= --worker '$(FLEET_BUILD)/worker-cpp' --worker '$(FLEET_BUILD)/worker-java'
 FLEET_BENCH_ASKS ?= 3000
 
 .PHONY: fleet-worker fleet-test bench-fleet
@@ -35,8 +34,8 @@ FLEET_BENCH_ASKS ?= 3000
 fleet-worker:
 	$(CARGO) build --release -p contactguard-redis --bin contactguard-fleet-worker
 
-## fleet-test: Rust and Python (and FLEET_EXTRA_WORKERS) dialer workers share one Redis ledger; then a Sentinel failover
-fleet-test: redis-deps python-wheel fleet-worker
+## fleet-test: Rust, Python, C++ and Java dialer workers share one Redis ledger; then a Sentinel failover
+fleet-test: redis-deps python-wheel fleet-worker fleet-worker-cpp fleet-worker-java
 	@echo "==> fleet: workers in several languages on one Redis ledger"
 	$(PY_VENV)/bin/python $(FLEET_PY) run $(FLEET_WORKERS) $(FLEET_EXTRA_WORKERS)
 	@echo "==> fleet: control: the same workers with a ledger each must be caught exceeding the caps"

@@ -73,6 +73,7 @@ TEST(Layout, StructSizesMatchTheLibrary) {
     EXPECT_EQ(cg_abi_sizeof(CG_ABI_STRUCT_EVENT), sizeof(cg_event));
     EXPECT_EQ(cg_abi_sizeof(CG_ABI_STRUCT_VERDICT), sizeof(cg_verdict));
     EXPECT_EQ(cg_abi_sizeof(CG_ABI_STRUCT_DENIAL), sizeof(cg_denial));
+    EXPECT_EQ(cg_abi_sizeof(CG_ABI_STRUCT_REDIS_OPTIONS), sizeof(cg_redis_options));
     EXPECT_EQ(cg_abi_sizeof(999), 0u);
 }
 

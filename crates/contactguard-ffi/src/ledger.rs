@@ -16,9 +16,87 @@ use std::path::{Path, PathBuf};
 /// takes `const cg_ledger*`, and any number of threads may use one ledger at
 /// once. Free with `cg_ledger_free` once no thread uses it.
 pub struct cg_ledger {
-    ledger: LocalLedger,
+    pub(crate) ledger: Backend,
     /// The directory of a journaled ledger.
-    dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
+}
+
+/// Where a `cg_ledger` keeps its history.
+pub(crate) enum Backend {
+    /// In this process: in memory, journaled or not.
+    Local(LocalLedger),
+    /// In Redis, shared by every process using the same server and prefix.
+    #[cfg(feature = "redis")]
+    Redis(Box<contactguard_redis::RedisLedger>),
+}
+
+/// The error of an operation a Redis ledger does not have (`what`).
+#[cfg(feature = "redis")]
+fn unsupported(what: &str) -> cg_error {
+    coded(
+        format!("{what} is not supported on a Redis ledger: its history lives in Redis (use Redis' own persistence and replication)"),
+        "ledger.unsupported",
+    )
+}
+
+impl Backend {
+    fn check(&self, ask: &contactguard::Ask) -> contactguard::Decision {
+        match self {
+            Backend::Local(l) => l.check(ask),
+            #[cfg(feature = "redis")]
+            Backend::Redis(l) => l.check(ask),
+        }
+    }
+
+    fn check_and_record(&self, ask: &contactguard::Ask) -> contactguard::ledger::Admission {
+        match self {
+            Backend::Local(l) => l.check_and_record(ask),
+            #[cfg(feature = "redis")]
+            Backend::Redis(l) => l.check_and_record(ask),
+        }
+    }
+
+    fn complete(
+        &self,
+        ticket: &Ticket,
+        result: contactguard::AttemptResult,
+    ) -> Result<(), cg_error> {
+        match self {
+            Backend::Local(l) => l.complete(ticket, result).map_err(ledger_error),
+            #[cfg(feature = "redis")]
+            Backend::Redis(l) => {
+                if result == contactguard::AttemptResult::Pending {
+                    return Err(ledger_error(LedgerError::PendingOutcome));
+                }
+                l.complete(ticket, result)
+                    .map_err(crate::redis::redis_error)
+            }
+        }
+    }
+
+    fn record(&self, event: &contactguard::Event) -> Result<(), cg_error> {
+        match self {
+            Backend::Local(l) => l.record(event).map_err(ledger_error),
+            #[cfg(feature = "redis")]
+            Backend::Redis(l) => l.record(event).map_err(crate::redis::redis_error),
+        }
+    }
+
+    /// The in-process ledger, or `ledger.unsupported` naming `what`.
+    #[cfg_attr(
+        not(feature = "redis"),
+        allow(
+            unused_variables,
+            reason = "names the operation a Redis ledger refuses"
+        )
+    )]
+    fn local(&self, what: &str) -> Result<&LocalLedger, cg_error> {
+        match self {
+            Backend::Local(l) => Ok(l),
+            #[cfg(feature = "redis")]
+            Backend::Redis(_) => Err(unsupported(what)),
+        }
+    }
 }
 
 /// When a journaled ledger's writes are made durable.
@@ -46,7 +124,7 @@ pub struct cg_ticket {
 pub type cg_write_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, data: *const u8, len: usize) -> i32>;
 
-fn ledger_error(e: LedgerError) -> cg_error {
+pub(crate) fn ledger_error(e: LedgerError) -> cg_error {
     let mut err = cg_error::new(cg_result::Ledger, e.to_string());
     e.code().clone_into(&mut err.code);
     err
@@ -73,7 +151,10 @@ pub extern "C" fn cg_ledger_new(
         if out_ledger.is_null() {
             return Err(cg_error::null("out_ledger"));
         }
-        let ledger = LocalLedger::Memory(Ledger::with_key(policy.policy.clone(), key));
+        let ledger = Backend::Local(LocalLedger::Memory(Ledger::with_key(
+            policy.policy.clone(),
+            key,
+        )));
         // SAFETY: checked not NULL.
         unsafe {
             write_out(
@@ -188,10 +269,7 @@ pub extern "C" fn cg_ledger_complete(
         let ledger = unsafe { arg(ledger, "ledger") }?;
         let ticket = unsafe { arg(ticket, "ticket") }?;
         let result = result_from(result, "result")?;
-        ledger
-            .ledger
-            .complete(&ticket.ticket, result)
-            .map_err(ledger_error)
+        ledger.ledger.complete(&ticket.ticket, result)
     })
 }
 
@@ -209,18 +287,19 @@ pub extern "C" fn cg_ledger_record(
         let event = unsafe { arg(event, "event") }?;
         // SAFETY: the event's pointers are valid per the contract.
         let event = unsafe { event.read() }.map_err(|e| e.within("event"))?;
-        ledger.ledger.record(&event).map_err(ledger_error)
+        ledger.ledger.record(&event)
     })
 }
 
 /// Drops attempts too old to change any decision at `now`; returns how many
-/// were dropped (0 for NULL or an invalid time).
+/// were dropped (0 for NULL or an invalid time, and always 0 for a Redis
+/// ledger, whose old attempts are trimmed and expire in Redis itself).
 #[no_mangle]
 pub extern "C" fn cg_ledger_prune(ledger: *const cg_ledger, now: cg_timestamp) -> usize {
     value_guard(0, || {
         // SAFETY: NULL or a live ledger.
         match (unsafe { ledger.as_ref() }, now.to_core("now")) {
-            (Some(l), Ok(now)) => l.ledger.prune(now),
+            (Some(l), Ok(now)) => l.ledger.local("prune").map_or(0, |l| l.prune(now)),
             _ => 0,
         }
     })
@@ -250,7 +329,8 @@ impl Write for CallbackWriter {
 /// Writes a versioned, checksummed snapshot of the ledger through `write`
 /// (called any number of times with consecutive chunks; `user_data` is
 /// passed through). `*out_len`, when not NULL, receives the total bytes.
-/// `CG_RESULT_LEDGER` (code `ledger.io`) when the callback aborts.
+/// `CG_RESULT_LEDGER` (code `ledger.io`) when the callback aborts, and
+/// (`ledger.unsupported`) for a Redis ledger.
 #[no_mangle]
 pub extern "C" fn cg_ledger_snapshot(
     ledger: *const cg_ledger,
@@ -265,6 +345,7 @@ pub extern "C" fn cg_ledger_snapshot(
         let write = write.ok_or_else(|| cg_error::null("write"))?;
         let n = ledger
             .ledger
+            .local("snapshot")?
             .snapshot(CallbackWriter { write, user_data })
             .map_err(ledger_error)?;
         // SAFETY: NULL (skipped) or storage the caller provides.
@@ -276,7 +357,8 @@ pub extern "C" fn cg_ledger_snapshot(
 /// Restores a snapshot (all `len` bytes at `data`) into the ledger. A
 /// corrupt, truncated or foreign-key snapshot is refused with
 /// `CG_RESULT_LEDGER` and a code saying why (`ledger.checksum`,
-/// `ledger.truncated`, `ledger.key_mismatch`...).
+/// `ledger.truncated`, `ledger.key_mismatch`...; `ledger.unsupported` for a
+/// Redis ledger).
 #[no_mangle]
 pub extern "C" fn cg_ledger_restore(
     ledger: *const cg_ledger,
@@ -288,7 +370,11 @@ pub extern "C" fn cg_ledger_restore(
         // SAFETY: NULL or a live ledger; `len` readable bytes.
         let ledger = unsafe { arg(ledger, "ledger") }?;
         let bytes = unsafe { slice_arg(data, len, "data") }?;
-        ledger.ledger.restore(bytes).map_err(ledger_error)
+        ledger
+            .ledger
+            .local("restore")?
+            .restore(bytes)
+            .map_err(ledger_error)
     })
 }
 
@@ -302,7 +388,7 @@ pub extern "C" fn cg_ticket_at(ticket: *const cg_ticket) -> cg_timestamp {
     })
 }
 
-fn coded(message: impl Into<String>, code: &str) -> cg_error {
+pub(crate) fn coded(message: impl Into<String>, code: &str) -> cg_error {
     let mut err = cg_error::new(cg_result::Ledger, message.into());
     code.clone_into(&mut err.code);
     err
@@ -371,7 +457,7 @@ pub extern "C" fn cg_ledger_open_journaled(
             Ledger::with_journal(policy.policy.clone(), key, snapshot, journal, fsync)
                 .map_err(ledger_error)?;
         let handle = cg_ledger {
-            ledger: LocalLedger::Journaled(ledger),
+            ledger: Backend::Local(LocalLedger::Journaled(ledger)),
             dir: Some(dir),
         };
         // SAFETY: checked not NULL.
@@ -384,8 +470,9 @@ pub extern "C" fn cg_ledger_open_journaled(
 /// synced temporary file renamed over it), then empties its journal, so
 /// the journal does not grow without bound. Writes wait meanwhile; checks
 /// continue. `CG_RESULT_LEDGER` (`ledger.io`) when a file cannot be
-/// written (the journal is then kept), and (`ledger.not_journaled`) for a
-/// ledger made by `cg_ledger_new`.
+/// written (the journal is then kept), (`ledger.not_journaled`) for a
+/// ledger made by `cg_ledger_new`, and (`ledger.unsupported`) for a Redis
+/// ledger.
 #[no_mangle]
 pub extern "C" fn cg_ledger_checkpoint(
     ledger: *const cg_ledger,
@@ -394,10 +481,11 @@ pub extern "C" fn cg_ledger_checkpoint(
     guard(out_error, || {
         // SAFETY: NULL or a live ledger.
         let ledger = unsafe { arg(ledger, "ledger") }?;
+        let local = ledger.ledger.local("checkpoint")?;
         let Some(dir) = &ledger.dir else {
             return Err(ledger_error(LedgerError::NotJournaled));
         };
-        let ledger = &ledger.ledger;
+        let ledger = local;
         let tmp = dir.join("snapshot.tmp");
         let file = File::create(&tmp).map_err(|e| io_error("cannot create", &tmp, &e))?;
         ledger

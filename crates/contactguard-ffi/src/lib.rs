@@ -36,6 +36,7 @@ mod history;
 mod java;
 mod ledger;
 mod policy;
+mod redis;
 mod types;
 mod version;
 
@@ -62,6 +63,7 @@ pub use policy::{
     cg_policy, cg_policy_clone, cg_policy_free, cg_policy_from_json, cg_policy_from_presets,
     cg_policy_from_toml, cg_policy_name, cg_policy_rule_count,
 };
+pub use redis::{cg_ledger_open_redis, cg_redis_options};
 pub use types::{
     cg_abi_sizeof, cg_abi_struct, cg_ask, cg_attempt_result, cg_channel, cg_event, cg_event_type,
     cg_hold_reason, cg_place, cg_purpose, cg_role, cg_str, cg_timestamp,

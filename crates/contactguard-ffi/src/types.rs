@@ -261,6 +261,8 @@ pub enum cg_abi_struct {
     Verdict = 4,
     /// `cg_denial`
     Denial = 5,
+    /// `cg_redis_options`
+    RedisOptions = 6,
 }
 
 /// The size in bytes of one of the ABI's structs as this library was built,
@@ -275,6 +277,7 @@ pub extern "C" fn cg_abi_sizeof(which: u32) -> usize {
         x if x == cg_abi_struct::Event as u32 => size_of::<cg_event>(),
         x if x == cg_abi_struct::Verdict as u32 => size_of::<crate::decide::cg_verdict>(),
         x if x == cg_abi_struct::Denial as u32 => size_of::<crate::decide::cg_denial>(),
+        x if x == cg_abi_struct::RedisOptions as u32 => size_of::<crate::redis::cg_redis_options>(),
         _ => 0,
     })
 }

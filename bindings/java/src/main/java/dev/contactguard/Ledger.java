@@ -63,6 +63,55 @@ public final class Ledger extends Handle {
     }
 
     /**
+     * Opens a ledger kept in the Redis at {@code url} ({@code redis://[user:password@]host:port/db}, or
+     * {@code rediss://...} for TLS): every process that opens the same server and key prefix with the same
+     * {@code secret} shares one history, with the same atomic check-and-record as one in-memory ledger.
+     * Connects now: throws {@link ContactGuardException} with code {@code ledger.redis} (unreachable, wrong
+     * password, untrusted certificate), {@code ledger.config} (malformed URL, unreadable certificate files)...,
+     * never showing the password. Afterwards a Redis failure denies asks (rule {@code contactguard.redis}) and
+     * {@link #complete} / {@link #record} throw; {@link #snapshot}, {@link #restore} and {@link #checkpoint}
+     * throw {@code ledger.unsupported}. One ledger holds one connection, which threads take turns on: give each
+     * busy thread its own.
+     */
+    public static Ledger openRedis(Policy policy, String url, byte[] secret, RedisOptions options) {
+        byte[] u = Native.utf8(url);
+        java.util.List<String> strings = new java.util.ArrayList<>(java.util.Arrays.asList(options.caFile,
+                options.clientCertFile, options.clientKeyFile, options.keyPrefix, options.sentinelMaster));
+        strings.addAll(options.sentinelUrls());
+        Structs.Text text = new Structs.Text(strings);
+        Native.CgRedisOptions o = new Native.CgRedisOptions();
+        o.struct_size = o.size();
+        text.set(o.ca_file, 0);
+        text.set(o.client_cert_file, 1);
+        text.set(o.client_key_file, 2);
+        text.set(o.key_prefix, 3);
+        text.set(o.sentinel_master, 4);
+        o.connect_timeout_ms = options.connectTimeoutMs;
+        o.io_timeout_ms = options.ioTimeoutMs;
+        o.deadline_ms = options.deadlineMs;
+        o.wait_replicas = options.waitReplicas;
+        o.wait_timeout_ms = options.waitTimeoutMs;
+        com.sun.jna.Memory urls = text.array(5, options.sentinelUrls().size());
+        o.sentinel_urls = urls;
+        o.sentinel_url_count = options.sentinelUrls().size();
+        PointerByReference out = new PointerByReference();
+        PointerByReference err = new PointerByReference();
+        int r = Native.cg_ledger_open_redis(policy.ptr(), u, u.length, secret, secret.length, o, out, err);
+        Native.fence(text);
+        if (urls != null) {
+            Native.fence(urls);
+        }
+        Native.fence(policy);
+        Native.check(r, err);
+        return new Ledger(out.getValue());
+    }
+
+    /** {@link #openRedis(Policy, String, byte[], RedisOptions)} with the default options. */
+    public static Ledger openRedis(Policy policy, String url, byte[] secret) {
+        return openRedis(policy, url, secret, new RedisOptions());
+    }
+
+    /**
      * Writes a journaled ledger's snapshot to its directory and empties its journal
      * ({@code ledger.not_journaled} for a ledger without one).
      */

@@ -42,6 +42,7 @@ final class Native {
         checkLayout(3, new CgEvent());
         checkLayout(4, new CgVerdict());
         checkLayout(5, new CgDenial());
+        checkLayout(6, new CgRedisOptions());
     }
 
     /**
@@ -160,6 +161,9 @@ final class Native {
             int sync, PointerByReference out, PointerByReference err);
 
     static native int cg_ledger_checkpoint(Pointer ledger, PointerByReference err);
+
+    static native int cg_ledger_open_redis(Pointer policy, byte[] url, long urlLen, byte[] secret, long secretLen,
+            CgRedisOptions options, PointerByReference out, PointerByReference err);
 
     static native void cg_ticket_free(Pointer ticket);
 
@@ -372,5 +376,24 @@ final class Native {
         public CgStr id;
         public CgStr cite;
         public CgStr message;
+    }
+
+    @Structure.FieldOrder({"struct_size", "ca_file", "client_cert_file", "client_key_file", "connect_timeout_ms",
+            "io_timeout_ms", "deadline_ms", "key_prefix", "wait_replicas", "wait_timeout_ms", "sentinel_master",
+            "sentinel_urls", "sentinel_url_count"})
+    public static class CgRedisOptions extends Structure {
+        public long struct_size;
+        public CgStr ca_file;
+        public CgStr client_cert_file;
+        public CgStr client_key_file;
+        public int connect_timeout_ms;
+        public int io_timeout_ms;
+        public int deadline_ms;
+        public CgStr key_prefix;
+        public int wait_replicas;
+        public int wait_timeout_ms;
+        public CgStr sentinel_master;
+        public Pointer sentinel_urls;
+        public long sentinel_url_count;
     }
 }
