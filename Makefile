@@ -96,7 +96,7 @@ docs-check:
 
 # The peer comparison (Cedar, regorus) builds two large engines: it is a
 # benchmark run on request, not part of `make test`.
-## bench-peers: the same decision through contactguard, Cedar and regorus, one run
+## bench-peers: us-reg-f+us-ma through contactguard, Cedar and regorus (RVM, interpreter), peers computing their facts; median, p99, ratios from one run
 bench-peers:
 	$(CARGO) run --release -p contactguard-peers
 
