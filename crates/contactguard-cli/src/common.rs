@@ -114,35 +114,12 @@ pub fn read_stdin() -> Result<String, CliError> {
     Ok(text)
 }
 
-/// The policy syntax a file's extension names.
-pub fn syntax_of(path: &Path) -> Result<Syntax, CliError> {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some(ext) if ext.eq_ignore_ascii_case("toml") => Ok(Syntax::Toml),
-        Some(ext) if ext.eq_ignore_ascii_case("json") => Ok(Syntax::Json),
-        _ => Err(CliError::new(
-            ErrorCode::PolicyFileType,
-            "cannot tell the policy syntax from the file name (expected `.toml` or `.json`)",
-        )
-        .in_file(path)),
-    }
-}
-
 /// Loads a policy file (TOML or JSON by extension); errors name the file,
 /// line, column and field.
 pub fn load_policy_file(path: &Path) -> Result<Policy, CliError> {
-    let syntax = syntax_of(path)?;
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        let (code, message) = if e.kind() == io::ErrorKind::InvalidData {
-            (
-                ErrorCode::PolicyEncoding,
-                "the policy is not UTF-8 text".to_owned(),
-            )
-        } else {
-            (ErrorCode::PolicyIo, format!("cannot read the policy: {e}"))
-        };
-        CliError::new(code, message).in_file(path)
-    })?;
     let name = path.display().to_string();
+    let syntax = Syntax::of_file_name(&name)?;
+    let text = std::fs::read_to_string(path).map_err(|e| PolicyError::unreadable(&name, &e))?;
     Ok(Policy::parse(&text, syntax, Some(&name))?)
 }
 

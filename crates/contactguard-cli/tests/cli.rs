@@ -207,8 +207,13 @@ fn lint_prints_the_whole_diagnostic_of_a_policy_error() {
     ]));
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(r.code, Some(1));
-    let lines: Vec<&str> = r.stderr.lines().collect();
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.starts_with(' ')).collect();
     assert_eq!(lines.len(), 2, "{}", r.stderr);
+    assert!(
+        r.stderr.ends_with("\n  help: save the policy as UTF-8\n"),
+        "{}",
+        r.stderr
+    );
     assert!(
         lines[0].starts_with(&format!("{}: ", untyped.display()))
             && lines[0].ends_with("[policy.file_type]"),

@@ -81,6 +81,20 @@ impl PolicyError {
         }
     }
 
+    /// A policy file that could not be read: `policy.encoding` when its
+    /// bytes are not UTF-8 ([`std::io::ErrorKind::InvalidData`], what
+    /// `read_to_string` reports), else `policy.io`; naming the file. The
+    /// crate reads no files: the caller passes what reading gave it.
+    pub fn unreadable(path: &str, e: &std::io::Error) -> PolicyError {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            PolicyError::new(ErrorCode::PolicyEncoding, "the policy is not UTF-8 text")
+                .with_help("save the policy as UTF-8")
+        } else {
+            PolicyError::new(ErrorCode::PolicyIo, format!("cannot read the policy: {e}"))
+        }
+        .in_file(path)
+    }
+
     /// Names the file the policy came from, unless a location is known
     /// already (an error inside an extended preset keeps `preset:NAME`).
     #[must_use]
