@@ -235,6 +235,34 @@ codes! {
         meaning: "A checkpoint was asked of a ledger without a journal.",
         cause: "calling checkpoint on an in-memory ledger.",
         action: "open the ledger with a journal, or write a snapshot.";
+    RedisUnavailable = "redis.unavailable", &[Rust],
+        meaning: "The Redis ledger could not reach Redis, or Redis failed or was too slow.",
+        cause: "a server down or unreachable, a timeout, an authentication failure.",
+        action: "check the server and the URL; the ask is denied (fail closed); retry later.";
+    RedisContention = "redis.contention", &[Rust],
+        meaning: "The Redis ledger's transaction kept conflicting with other writers until its tries ran out.",
+        cause: "many concurrent writers on one recipient or debt.",
+        action: "retry; raise the ledger's tries or deadline if it persists.";
+    RedisUnknownOutcome = "redis.unknown_outcome", &[Rust],
+        meaning: "A Redis commit failed or its reply was lost: whether it was applied is unknown.",
+        cause: "a connection dropped during `EXEC`.",
+        action: "treat the attempt as possibly recorded; do not make it without checking again.";
+    RedisInvalid = "redis.invalid", &[Rust],
+        meaning: "The Redis ledger cannot store an event, or finds data in Redis it cannot read.",
+        cause: "a time outside 1677-2262, or keys written by another version.",
+        action: "pass the real time; check which version wrote the keys.";
+    RedisConfig = "redis.config", &[Rust],
+        meaning: "The Redis ledger's configuration cannot be used.",
+        cause: "a malformed URL, an unreadable or malformed CA or client certificate, TLS files with a `redis://` URL.",
+        action: "fix the configuration named in the message.";
+    RedisUnsupported = "redis.unsupported", &[Rust],
+        meaning: "The server is not a standalone Redis primary the ledger can use.",
+        cause: "a Redis Cluster node or a Sentinel.",
+        action: "point the ledger at a standalone primary (see the Redis crate's README).";
+    RedisNotReplicated = "redis.not_replicated", &[Rust],
+        meaning: "A write reached the primary but fewer replicas than asked acknowledged it in time.",
+        cause: "a replica down or lagging.",
+        action: "the ask is denied; check the replicas, or lower the number of acknowledgements asked for.";
     FfiNullArgument = "ffi.null_argument", ABI,
         meaning: "A required pointer argument was NULL.",
         cause: "an uninitialised pointer, or a string slice with a NULL pointer and a length.",
