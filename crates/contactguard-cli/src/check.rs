@@ -265,7 +265,7 @@ fn input_from_flags(flags: AskFlags) -> Result<Input, CliError> {
     fn required<T>(value: Option<T>, flag: &str) -> Result<T, CliError> {
         value.ok_or_else(|| {
             CliError::from(
-                Diagnostic::new(ErrorCode::InputMissing, format!("missing {flag}"))
+                Diagnostic::new(ErrorCode::InputMissing, "required flag not given")
                     .with_field(flag)
                     .with_help("an ask needs --at, --channel, --to, --role and --debt"),
             )

@@ -694,7 +694,18 @@ fn check_flags_need_the_five_required_fields() {
         "call",
     ]));
     assert_eq!(r.code, Some(2));
-    assert!(r.stderr.contains("missing --at"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("error: `--at`: required flag not given [input.missing]\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("help: an ask needs --at, --channel, --to, --role and --debt"),
+        "{}",
+        r.stderr
+    );
 }
 
 // ---- presets and demo -------------------------------------------------
