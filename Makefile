@@ -84,7 +84,7 @@ vectors:
 
 # Until docs/presets.md has been generated once (`make docs`, which needs
 # contactguard::reference::presets_markdown), there is nothing to compare.
-## docs-check: docs/presets.md matches the presets
+## docs-check: docs/presets.md matches the presets and docs/errors.md the error codes
 docs-check:
 	@echo "==> docs/presets.md is fresh (regenerate with: make docs)"
 	@if [ -f docs/presets.md ]; then \
@@ -93,6 +93,8 @@ docs-check:
 	else \
 		echo "docs/presets.md has not been generated yet: skipped"; \
 	fi
+	@echo "==> docs/errors.md is fresh (regenerate with: make docs)"
+	$(CLI) errors --markdown | diff -u docs/errors.md -
 
 # The peer comparison (Cedar, regorus) builds two large engines: it is a
 # benchmark run on request, not part of `make test`.
@@ -100,10 +102,12 @@ docs-check:
 bench-peers:
 	$(CARGO) run --release -p contactguard-peers
 
-## docs: regenerate docs/presets.md from the presets
+## docs: regenerate docs/presets.md from the presets and docs/errors.md from the error codes
 docs:
 	$(CLI) presets --markdown > docs/presets.md.tmp
 	mv docs/presets.md.tmp docs/presets.md
+	$(CLI) errors --markdown > docs/errors.md.tmp
+	mv docs/errors.md.tmp docs/errors.md
 
 # The C ABI, its header, the C/C++ tests and the Java binding.
 include $(ROOT)/mk/ffi.mk

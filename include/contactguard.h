@@ -128,7 +128,8 @@ enum cg_result
     // JSON input could not be parsed or has the wrong shape.
     CG_RESULT_INVALID_JSON = 9,
     // A required field was left at 0, its enum's `UNSET` (a `cg_ask`'s or
-    // an attempt's `role` or `channel`); the error's field names it.
+    // an attempt's `role` or `channel`, an attempt's `result`); the
+    // error's field names it.
     CG_RESULT_MISSING_FIELD = 10,
     // A policy could not be loaded: see the error's code, line, column and
     // field.
@@ -266,31 +267,33 @@ typedef uint32_t cg_place;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// The outcome of a contact attempt.
-//
-// Unlike the enums of the ask, its values kept their numbering in ABI 2
-// (0 is `not_connected`, not UNSET); see CHANGELOG.md.
+// The outcome of a contact attempt. 0 is `CG_ATTEMPT_RESULT_UNSET`, as
+// for every enum of the ABI: an attempt event or a completion whose result
+// is left at 0 is `CG_RESULT_MISSING_FIELD` (code `ffi.missing_field`),
+// never read as an outcome.
 enum cg_attempt_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    // Not set: refused where a result is required.
+    CG_ATTEMPT_RESULT_UNSET = 0,
     // `not_connected`
-    CG_ATTEMPT_RESULT_NOT_CONNECTED = 0,
+    CG_ATTEMPT_RESULT_NOT_CONNECTED = 1,
     // `no_answer`
-    CG_ATTEMPT_RESULT_NO_ANSWER = 1,
+    CG_ATTEMPT_RESULT_NO_ANSWER = 2,
     // `voicemail`
-    CG_ATTEMPT_RESULT_VOICEMAIL = 2,
+    CG_ATTEMPT_RESULT_VOICEMAIL = 3,
     // `conversation`
-    CG_ATTEMPT_RESULT_CONVERSATION = 3,
+    CG_ATTEMPT_RESULT_CONVERSATION = 4,
     // `delivered`
-    CG_ATTEMPT_RESULT_DELIVERED = 4,
+    CG_ATTEMPT_RESULT_DELIVERED = 5,
     // `failed`
-    CG_ATTEMPT_RESULT_FAILED = 5,
+    CG_ATTEMPT_RESULT_FAILED = 6,
     // `pending`: admitted, outcome not reported yet (counts under every
     // cap and cool-down it could fall under; not a value for
     // `cg_ledger_complete`).
-    CG_ATTEMPT_RESULT_PENDING = 6,
+    CG_ATTEMPT_RESULT_PENDING = 7,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -424,9 +427,10 @@ typedef struct cg_decision cg_decision;
 // An error: what failed and where. Owned by the caller once returned
 // through `out_error`; free it with `cg_error_free`.
 //
-// The shape is the one every binding shares: a status, a stable code
-// (`policy.syntax`, `ffi.null_argument`...), a message, and for policy and
-// JSON errors the line, column and field of the mistake.
+// The shape is the one every front end shares (`docs/errors.md`): a
+// status, and the core's diagnostic: a stable code (`policy.syntax`,
+// `ffi.null_argument`...), a message, a help hint, and where: the file,
+// line and column, the field, the row.
 typedef struct cg_error cg_error;
 
 // Contact history: events in time order, indexed by recipient and debt.
@@ -564,7 +568,8 @@ typedef struct cg_event {
     // One of `CG_ROLE_*` (attempt; `CG_ROLE_UNSET` is
     // `CG_RESULT_MISSING_FIELD`).
     uint32_t role;
-    // One of `CG_ATTEMPT_RESULT_*` (attempt).
+    // One of `CG_ATTEMPT_RESULT_*` (attempt; `CG_ATTEMPT_RESULT_UNSET` is
+    // `CG_RESULT_MISSING_FIELD`).
     uint32_t result;
     // One of `CG_PLACE_*` (attempt, opt-out, inconvenient; with
     // `has_place`).
@@ -765,9 +770,9 @@ bool cg_decision_retry_at(const struct cg_decision *decision, struct cg_timestam
 cg_result cg_error_result(const struct cg_error *error);
 
 // The stable code of an error, such as `policy.syntax`, `policy.invalid`,
-// `policy.unknown_preset`, `json.syntax` or `ffi.null_argument`. Borrowed
-// from the error (valid until `cg_error_free`); not NUL-terminated. Empty
-// for NULL.
+// `policy.unknown_preset`, `json.syntax` or `ffi.null_argument`: one of the
+// list in `docs/errors.md`. Static (valid for the life of the library);
+// not NUL-terminated. Empty for NULL.
 struct cg_str cg_error_code(const struct cg_error *error);
 
 // What went wrong, lowercase, user input in backticks. Borrowed from the
@@ -781,6 +786,17 @@ struct cg_str cg_error_field(const struct cg_error *error);
 // A hint on how to fix it, or empty. Borrowed from the error; not
 // NUL-terminated.
 struct cg_str cg_error_help(const struct cg_error *error);
+
+// The file the mistake is in: the path given to `cg_policy_load`, or
+// `preset:NAME` for an error inside a preset; empty when the text came
+// with no file name (`cg_policy_from_toml`, JSON input) or for NULL.
+// Borrowed from the error; not NUL-terminated.
+struct cg_str cg_error_file(const struct cg_error *error);
+
+// The 0-based row of an audited log or table the error is about; -1 when
+// it is about no row (every error of the C ABI today: it reads no logs)
+// or for NULL.
+int64_t cg_error_row(const struct cg_error *error);
 
 // The 1-based line of the mistake in the policy or JSON text; 0 when not
 // known or for NULL.
@@ -865,7 +881,8 @@ cg_result cg_ledger_check_and_record(const struct cg_ledger *ledger,
 // stays owned by the caller. `CG_RESULT_LEDGER` with code
 // `ledger.unknown_ticket` when it was already completed or pruned, and
 // with `ledger.pending_outcome` for `CG_ATTEMPT_RESULT_PENDING` (not an
-// outcome).
+// outcome); `CG_RESULT_MISSING_FIELD` (field `result`) for
+// `CG_ATTEMPT_RESULT_UNSET`.
 cg_result cg_ledger_complete(const struct cg_ledger *ledger,
                              const struct cg_ticket *ticket,
                              uint32_t result,
@@ -963,6 +980,20 @@ cg_result cg_policy_from_json(const char *text,
                               size_t text_len,
                               const struct cg_policy **out_policy,
                               struct cg_error **out_error);
+
+// Loads a policy file, TOML or JSON by its name (`.toml`, `.json`);
+// `extends` may name presets.
+//
+// `path` is `path_len` bytes of UTF-8, read during the call only. Every
+// error names the file (`cg_error_file`): `CG_RESULT_POLICY` with code
+// `policy.io` (the file cannot be read), `policy.encoding` (not UTF-8
+// text), `policy.file_type` (neither `.toml` nor `.json`), or a policy
+// mistake with its line, column and field as for `cg_policy_from_toml`.
+// Ownership as for `cg_policy_from_presets`.
+cg_result cg_policy_load(const char *path,
+                         size_t path_len,
+                         const struct cg_policy **out_policy,
+                         struct cg_error **out_error);
 
 // Takes another reference to a policy, to hand to another owner (another
 // thread, another object). Returns NULL for NULL. Free each reference once.

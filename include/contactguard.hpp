@@ -2,7 +2,8 @@
 // (contactguard.h). Handles are move-only RAII owners (std::unique_ptr with
 // the C library's free functions as deleters); failures throw
 // contactguard::Error, or its subclass PolicyError for policy mistakes, with
-// the C error's status, code, message, line, column, field and help.
+// the C error's status and diagnostic: code, message, help, file, line,
+// column, field and row (docs/errors.md).
 //
 // Thread safety follows the C ABI: a Policy may be used from many threads
 // at once (copies share one immutable compiled policy); a History may be
@@ -77,6 +78,7 @@ enum class Place : uint32_t {
 };
 
 enum class AttemptResult : uint32_t {
+    Unset = CG_ATTEMPT_RESULT_UNSET,
     NotConnected = CG_ATTEMPT_RESULT_NOT_CONNECTED,
     NoAnswer = CG_ATTEMPT_RESULT_NO_ANSWER,
     Voicemail = CG_ATTEMPT_RESULT_VOICEMAIL,
@@ -95,18 +97,21 @@ enum class HoldReason : uint32_t {
     Deceased = CG_HOLD_REASON_DECEASED,
 };
 
-/// A failed call: the C error's status, code, message and location.
+/// A failed call: the C error's status and its diagnostic (docs/errors.md):
+/// code, message, help, file, line, column, field, row.
 class Error : public std::runtime_error {
 public:
     Error(cg_result result, std::string code, const std::string &message, std::string field, std::string help,
-          uint32_t line, uint32_t column)
+          uint32_t line, uint32_t column, std::string file = {}, int64_t row = -1)
         : std::runtime_error(message),
           result_(result),
           code_(std::move(code)),
           field_(std::move(field)),
           help_(std::move(help)),
+          file_(std::move(file)),
           line_(line),
-          column_(column) {}
+          column_(column),
+          row_(row) {}
 
     /// The C status (`CG_RESULT_*`).
     cg_result result() const noexcept { return result_; }
@@ -116,18 +121,25 @@ public:
     const std::string &field() const noexcept { return field_; }
     /// A hint, or empty.
     const std::string &help() const noexcept { return help_; }
+    /// The file of the mistake (the path given to Policy::load, or
+    /// `preset:NAME`), or empty.
+    const std::string &file() const noexcept { return file_; }
     /// 1-based line of the mistake, 0 when not known.
     uint32_t line() const noexcept { return line_; }
     /// 1-based column of the mistake, 0 when not known.
     uint32_t column() const noexcept { return column_; }
+    /// 0-based row of an audited log, -1 when the error is about no row.
+    int64_t row() const noexcept { return row_; }
 
 private:
     cg_result result_;
     std::string code_;
     std::string field_;
     std::string help_;
+    std::string file_;
     uint32_t line_;
     uint32_t column_;
+    int64_t row_;
 };
 
 /// A policy that could not be loaded (`CG_RESULT_POLICY`).
@@ -159,11 +171,15 @@ inline void check(cg_result result, cg_error *&raw) {
     std::string message = to_string(cg_error_message(err.get()));
     std::string field = to_string(cg_error_field(err.get()));
     std::string help = to_string(cg_error_help(err.get()));
+    std::string file = to_string(cg_error_file(err.get()));
     const uint32_t line = cg_error_line(err.get());
     const uint32_t column = cg_error_column(err.get());
+    const int64_t row = cg_error_row(err.get());
     if (result == CG_RESULT_POLICY)
-        throw PolicyError(result, std::move(code), message, std::move(field), std::move(help), line, column);
-    throw Error(result, std::move(code), message, std::move(field), std::move(help), line, column);
+        throw PolicyError(result, std::move(code), message, std::move(field), std::move(help), line, column,
+                          std::move(file), row);
+    throw Error(result, std::move(code), message, std::move(field), std::move(help), line, column, std::move(file),
+                row);
 }
 
 struct PolicyFree {
@@ -223,9 +239,9 @@ struct Event {
     /// Required for attempts; left empty, pushing the event throws
     /// (`ffi.missing_field`).
     std::optional<Role> role;
-    /// Required for attempts: the C ABI's 0 is `not_connected`, not UNSET,
-    /// so the wrapper refuses an attempt without one (`ffi.missing_field`,
-    /// field `event.result`) rather than guess.
+    /// Required for attempts: left empty, it is sent as
+    /// `CG_ATTEMPT_RESULT_UNSET` and pushing the event throws
+    /// (`ffi.missing_field`, field `event.result`).
     std::optional<AttemptResult> result;
     std::optional<Place> place;
     HoldReason reason = HoldReason::Dispute;
@@ -298,6 +314,15 @@ public:
         const cg_policy *p = nullptr;
         cg_error *err = nullptr;
         detail::check(cg_policy_from_presets(names.data(), names.size(), &p, &err), err);
+        return Policy(p);
+    }
+    /// Loads a policy file, TOML or JSON by its name; a PolicyError names
+    /// the file (`policy.io`, `policy.encoding`, `policy.file_type`, or a
+    /// mistake at its line and column).
+    static Policy load(std::string_view path) {
+        const cg_policy *p = nullptr;
+        cg_error *err = nullptr;
+        detail::check(cg_policy_load(path.data(), path.size(), &p, &err), err);
         return Policy(p);
     }
     /// A policy written in TOML; throws PolicyError with line/column/field.
@@ -502,12 +527,9 @@ struct CEvent {
             ev.has_channel = 1;
         }
         if (e.role) ev.role = static_cast<uint32_t>(*e.role);
-        if (e.result) {
-            ev.result = static_cast<uint32_t>(*e.result);
-        } else if (e.type == EventType::Attempt) {
-            throw Error(CG_RESULT_MISSING_FIELD, "ffi.missing_field", "`result` is not set", "event.result",
-                        "set every required field: a forgotten one is never read as a default", 0, 0);
-        }
+        // Without a result, CG_ATTEMPT_RESULT_UNSET: the C ABI refuses an
+        // attempt with it (ffi.missing_field, field `event.result`).
+        if (e.result) ev.result = static_cast<uint32_t>(*e.result);
         if (e.place) {
             ev.place = static_cast<uint32_t>(*e.place);
             ev.has_place = 1;

@@ -30,13 +30,18 @@ static void report(const char *what, cg_error *err) {
     cg_str field = cg_error_field(err);
     fprintf(stderr, "%s failed (%u): %.*s", what, (unsigned)cg_error_result(err), (int)msg.len,
             msg.ptr ? msg.ptr : "");
+    cg_str file = cg_error_file(err);
+    cg_str code = cg_error_code(err);
+    if (file.len > 0) {
+        fprintf(stderr, " in %.*s", (int)file.len, file.ptr);
+    }
     if (cg_error_line(err) > 0) {
         fprintf(stderr, " at line %u column %u", cg_error_line(err), cg_error_column(err));
     }
     if (field.len > 0) {
         fprintf(stderr, " in `%.*s`", (int)field.len, field.ptr);
     }
-    fprintf(stderr, "\n");
+    fprintf(stderr, " [%.*s]\n", (int)code.len, code.ptr ? code.ptr : "");
 }
 
 int main(int argc, char **argv) {

@@ -3,10 +3,14 @@
 // version macros and struct layouts.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include "contactguard.h"
 
@@ -82,7 +86,7 @@ TEST(Panic, IsCaughtAtTheBoundary) {
     EXPECT_EQ(cg_test_panic(&err), CG_RESULT_PANIC);
     ASSERT_NE(err, nullptr);
     EXPECT_EQ(cg_error_result(err), CG_RESULT_PANIC);
-    EXPECT_EQ(str(cg_error_code(err)), "ffi.panic");
+    EXPECT_EQ(str(cg_error_code(err)), "internal.panic");
     EXPECT_NE(str(cg_error_message(err)).find("test panic"), std::string::npos);
     cg_error_free(err);
     // And the library still works afterwards.
@@ -132,9 +136,10 @@ TEST_F(Fixture, EveryPointerIsChecked) {
     cg_error *err = nullptr;
     const cg_policy *p = nullptr;
     expect_null(cg_policy_from_presets(kPresets, 3, nullptr, &err), err, "out_policy");
-    expect_null(cg_policy_from_presets(nullptr, 3, &p, &err), err, "text");
+    expect_null(cg_policy_from_presets(nullptr, 3, &p, &err), err, "names");
     expect_null(cg_policy_from_toml(nullptr, 1, &p, &err), err, "text");
     expect_null(cg_policy_from_json(nullptr, 1, &p, &err), err, "text");
+    expect_null(cg_policy_load(nullptr, 1, &p, &err), err, "path");
     expect_null(cg_history_new(nullptr, &err), err, "out_history");
     expect_null(cg_decision_new(nullptr, &err), err, "out_decision");
 
@@ -488,3 +493,102 @@ TEST(Policy, ReferencesAreCountedAndShareable) {
 }
 
 }  // namespace
+
+namespace {
+
+// A file in the working directory, named after the process (the tests run
+// plain and under valgrind at once), removed at the end of the scope.
+struct TempFile {
+    std::string path;
+    TempFile(const char *suffix, const std::string &text)
+        : path("cg-diag-" + std::to_string(::getpid()) + "-" + suffix) {
+        std::ofstream(path, std::ios::binary) << text;
+    }
+    ~TempFile() { std::remove(path.c_str()); }
+};
+
+struct Loaded {
+    cg_result result;
+    cg_error *err;
+    ~Loaded() { cg_error_free(err); }
+};
+
+Loaded load(const std::string &path) {
+    const cg_policy *p = nullptr;
+    cg_error *err = nullptr;
+    const cg_result r = cg_policy_load(path.data(), path.size(), &p, &err);
+    cg_policy_free(p);
+    return Loaded{r, err};
+}
+
+}  // namespace
+
+TEST(Diagnostic, AMalformedPolicyFileNamesTheFileLineColumnAndField) {
+    const TempFile file("broken.toml", "format = \"contactguard-policy/1\"\n[[rules]]\nid = 3\n");
+    const Loaded l = load(file.path);
+    ASSERT_EQ(l.result, CG_RESULT_POLICY);
+    EXPECT_EQ(cg_error_result(l.err), CG_RESULT_POLICY);
+    EXPECT_EQ(str(cg_error_code(l.err)), "policy.invalid");
+    EXPECT_EQ(str(cg_error_file(l.err)), file.path);
+    EXPECT_EQ(cg_error_line(l.err), 3u);
+    EXPECT_EQ(cg_error_column(l.err), 6u);
+    EXPECT_EQ(str(cg_error_field(l.err)), "rules[0].id");
+    EXPECT_EQ(cg_error_row(l.err), -1);
+    // The message is the mistake alone: the location is in its own parts.
+    EXPECT_EQ(str(cg_error_message(l.err)).find(file.path), std::string::npos);
+
+    const TempFile bad("syntax.json", "{\"format\": ");
+    const Loaded s = load(bad.path);
+    ASSERT_EQ(s.result, CG_RESULT_POLICY);
+    EXPECT_EQ(str(cg_error_code(s.err)), "policy.syntax");
+    EXPECT_EQ(str(cg_error_file(s.err)), bad.path);
+    EXPECT_EQ(cg_error_line(s.err), 1u);
+}
+
+TEST(Diagnostic, AFileThatCannotBeReadIsNamed) {
+    const std::string missing = "cg-diag-no-such-policy.toml";
+    const Loaded m = load(missing);
+    ASSERT_EQ(m.result, CG_RESULT_POLICY);
+    EXPECT_EQ(str(cg_error_code(m.err)), "policy.io");
+    EXPECT_EQ(str(cg_error_file(m.err)), missing);
+    EXPECT_EQ(cg_error_line(m.err), 0u);
+
+    const TempFile binary("binary.toml", std::string("format = \"\xff\xfe\"\n"));
+    const Loaded b = load(binary.path);
+    EXPECT_EQ(str(cg_error_code(b.err)), "policy.encoding");
+    EXPECT_EQ(str(cg_error_file(b.err)), binary.path);
+    EXPECT_FALSE(str(cg_error_help(b.err)).empty());
+
+    const TempFile text("policy.txt", "format = \"contactguard-policy/1\"\n");
+    const Loaded t = load(text.path);
+    EXPECT_EQ(str(cg_error_code(t.err)), "policy.file_type");
+    EXPECT_EQ(str(cg_error_file(t.err)), text.path);
+}
+
+TEST(Diagnostic, AGoodPolicyFileLoads) {
+    const TempFile file("good.json", "{\"format\": \"contactguard-policy/1\", \"extends\": [\"us-reg-f\"]}");
+    const cg_policy *p = nullptr;
+    ASSERT_EQ(cg_policy_load(file.path.data(), file.path.size(), &p, nullptr), CG_RESULT_OK);
+    EXPECT_GT(cg_policy_rule_count(p), 0u);
+    cg_policy_free(p);
+}
+
+TEST(Diagnostic, AnUnknownPresetHasItsCodeAndHelpAndNoFile) {
+    const cg_policy *p = nullptr;
+    cg_error *err = nullptr;
+    const char names[] = "us-reg-f+nowhere";
+    ASSERT_EQ(cg_policy_from_presets(names, std::strlen(names), &p, &err), CG_RESULT_POLICY);
+    EXPECT_EQ(p, nullptr);
+    EXPECT_EQ(str(cg_error_code(err)), "policy.unknown_preset");
+    EXPECT_NE(str(cg_error_message(err)).find("`nowhere`"), std::string::npos);
+    EXPECT_NE(str(cg_error_help(err)).find("us-reg-f"), std::string::npos);
+    EXPECT_EQ(str(cg_error_file(err)), "");
+    EXPECT_EQ(cg_error_line(err), 0u);
+    cg_error_free(err);
+}
+
+TEST(Diagnostic, NullErrorReadsAsNothing) {
+    EXPECT_EQ(str(cg_error_file(nullptr)), "");
+    EXPECT_EQ(cg_error_row(nullptr), -1);
+    EXPECT_EQ(str(cg_error_help(nullptr)), "");
+}

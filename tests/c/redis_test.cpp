@@ -394,7 +394,7 @@ TEST(RedisLedger, OpenErrorsNameTheCauseNotThePassword) {
         (void)contactguard::Ledger::redis(policy, shared_server()->url(wrong), "s");
         ADD_FAILURE() << "a wrong password was accepted";
     } catch (const contactguard::Error &e) {
-        EXPECT_EQ(e.code(), "ledger.redis");
+        EXPECT_EQ(e.code(), "redis.unavailable");
         EXPECT_EQ(std::string(e.what()).find(wrong), std::string::npos) << e.what();
         EXPECT_EQ(std::string(e.what()).find(kPassword), std::string::npos) << e.what();
     }
@@ -406,14 +406,14 @@ TEST(RedisLedger, OpenErrorsNameTheCauseNotThePassword) {
             policy, "redis://:" + std::string(kPassword) + "@127.0.0.1:" + std::to_string(free_port()) + "/", "s", fast);
         ADD_FAILURE() << "an unreachable server was accepted";
     } catch (const contactguard::Error &e) {
-        EXPECT_EQ(e.code(), "ledger.redis");
+        EXPECT_EQ(e.code(), "redis.unavailable");
         EXPECT_EQ(std::string(e.what()).find(kPassword), std::string::npos) << e.what();
     }
     try {
         (void)contactguard::Ledger::redis(policy, "http://127.0.0.1:1/", "s");
         ADD_FAILURE() << "an http URL was accepted";
     } catch (const contactguard::Error &e) {
-        EXPECT_EQ(e.code(), "ledger.config");
+        EXPECT_EQ(e.code(), "redis.config");
     }
     contactguard::RedisOptions half;
     half.client_cert_file = "/nonexistent/cert.pem";
@@ -492,7 +492,7 @@ TEST(RedisLedger, AServerGoneAfterTheOpenDeniesAsks) {
         l.complete(*ticket, contactguard::AttemptResult::NoAnswer);
         ADD_FAILURE() << "complete succeeded without a server";
     } catch (const contactguard::Error &e) {
-        EXPECT_EQ(e.code(), "ledger.redis");
+        EXPECT_EQ(e.code(), "redis.unavailable");
     }
 }
 

@@ -1,8 +1,11 @@
 /*
  * Zero means "not given", in plain C: a zero-initialised cg_ask with only
  * at, to, debt and a zone set is CG_RESULT_MISSING_FIELD naming `ask.role`
- * (never a call to the debtor), and the decision fails closed. Exits 0 when
- * every check holds; prints the first that does not.
+ * (never a call to the debtor), and the decision fails closed; an attempt
+ * whose result is left at 0 (CG_ATTEMPT_RESULT_UNSET) is refused naming
+ * `event.result` by the history and the ledger, and a completion with it
+ * naming `result`. Exits 0 when every check holds; prints the first that
+ * does not.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,13 +36,17 @@ int main(void) {
     const cg_policy *policy = NULL;
     cg_history *history = NULL;
     cg_decision *decision = NULL;
+    cg_ledger *ledger = NULL;
+    cg_ticket *ticket = NULL;
     cg_error *err = NULL;
+    cg_event attempt = {0};
     cg_str zones[1];
     cg_ask ask = {0};
 
     zones[0] = str("America/New_York");
     CHECK(cg_abi_version() == CG_ABI_VERSION);
     CHECK(CG_CHANNEL_UNSET == 0 && CG_ROLE_UNSET == 0 && CG_PLACE_UNSET == 0 && CG_PURPOSE_UNSET == 0);
+    CHECK(CG_ATTEMPT_RESULT_UNSET == 0 && CG_ATTEMPT_RESULT_NOT_CONNECTED == 1 && CG_ATTEMPT_RESULT_PENDING == 7);
     CHECK(cg_policy_from_presets(presets, strlen(presets), &policy, NULL) == CG_RESULT_OK);
     CHECK(cg_history_new(&history, NULL) == CG_RESULT_OK);
     CHECK(cg_decision_new(&decision, NULL) == CG_RESULT_OK);
@@ -62,11 +69,48 @@ int main(void) {
     ask.channel = CG_CHANNEL_CALL;
     CHECK(cg_decide(policy, history, &ask, decision, &err) == CG_RESULT_OK);
     CHECK(cg_decision_allow(decision));
-    printf("zero-initialised ask: missing role, as it should be\n");
+
+    /* An attempt event with everything but its result. */
+    attempt.type = CG_EVENT_TYPE_ATTEMPT;
+    attempt.at.seconds = INT64_C(1792069200); /* an hour before the ask */
+    attempt.channel = CG_CHANNEL_CALL;
+    attempt.to = str("+1-617-555-0100");
+    attempt.role = CG_ROLE_DEBTOR;
+    attempt.debt = str("loan-42");
+    CHECK(cg_history_push(history, &attempt, &err) == CG_RESULT_MISSING_FIELD);
+    CHECK(same(cg_error_code(err), "ffi.missing_field"));
+    CHECK(same(cg_error_field(err), "event.result"));
+    CHECK(cg_error_row(err) == -1 && cg_error_file(err).len == 0);
+    CHECK(cg_history_len(history) == 0);
+    cg_error_free(err);
+    err = NULL;
+
+    CHECK(cg_ledger_new(policy, NULL, 0, &ledger, NULL) == CG_RESULT_OK);
+    CHECK(cg_ledger_record(ledger, &attempt, &err) == CG_RESULT_MISSING_FIELD);
+    CHECK(same(cg_error_field(err), "event.result"));
+    cg_error_free(err);
+    err = NULL;
+
+    /* Set, it is recorded; and a pending attempt is not completed with 0. */
+    attempt.result = CG_ATTEMPT_RESULT_NO_ANSWER;
+    CHECK(cg_history_push(history, &attempt, NULL) == CG_RESULT_OK);
+    CHECK(cg_ledger_record(ledger, &attempt, NULL) == CG_RESULT_OK);
+    CHECK(cg_ledger_check_and_record(ledger, &ask, decision, &ticket, NULL) == CG_RESULT_OK);
+    CHECK(ticket != NULL);
+    CHECK(cg_ledger_complete(ledger, ticket, CG_ATTEMPT_RESULT_UNSET, &err) == CG_RESULT_MISSING_FIELD);
+    CHECK(same(cg_error_code(err), "ffi.missing_field"));
+    CHECK(same(cg_error_field(err), "result"));
+    cg_error_free(err);
+    err = NULL;
+    CHECK(cg_ledger_complete(ledger, ticket, CG_ATTEMPT_RESULT_CONVERSATION, NULL) == CG_RESULT_OK);
+
+    printf("zero-initialised ask: missing role; attempt without a result: missing result, as it should be\n");
     status = 0;
 
 done:
     cg_error_free(err);
+    cg_ticket_free(ticket);
+    cg_ledger_free(ledger);
     cg_decision_free(decision);
     cg_history_free(history);
     cg_policy_free(policy);

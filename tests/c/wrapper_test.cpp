@@ -2,7 +2,12 @@
 // decisions with borrowed views, batch and JSON.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <string>
 #include <type_traits>
+
+#include <unistd.h>
 
 #include "contactguard.hpp"
 
@@ -65,6 +70,37 @@ TEST(Wrapper, PolicyErrorsThrowWithLocation) {
         EXPECT_EQ(e.code().rfind("policy.", 0), 0u);
     }
     EXPECT_THROW((void)cg::Policy::presets("nowhere"), cg::PolicyError);
+    try {
+        (void)cg::Policy::presets("nowhere");
+    } catch (const cg::PolicyError &e) {
+        EXPECT_EQ(e.code(), "policy.unknown_preset");
+        EXPECT_NE(e.help().find("us-reg-f"), std::string::npos);
+        EXPECT_EQ(e.file(), "");
+        EXPECT_EQ(e.row(), -1);
+    }
+}
+
+TEST(Wrapper, PolicyLoadNamesTheFileOfAMistake) {
+    const std::string path = "cg-wrapper-" + std::to_string(::getpid()) + "-broken.toml";
+    std::ofstream(path) << "format = \"contactguard-policy/1\"\n\n[[rules]]\nid = 3\n";
+    try {
+        (void)cg::Policy::load(path);
+        ADD_FAILURE() << "expected a PolicyError";
+    } catch (const cg::PolicyError &e) {
+        EXPECT_EQ(e.code(), "policy.invalid");
+        EXPECT_EQ(e.file(), path);
+        EXPECT_EQ(e.line(), 4u);
+        EXPECT_EQ(e.column(), 6u);
+        EXPECT_EQ(e.field(), "rules[0].id");
+    }
+    std::remove(path.c_str());
+    try {
+        (void)cg::Policy::load(path);
+        ADD_FAILURE() << "expected a PolicyError";
+    } catch (const cg::PolicyError &e) {
+        EXPECT_EQ(e.code(), "policy.io");
+        EXPECT_EQ(e.file(), path);
+    }
 }
 
 TEST(Wrapper, InvalidArgumentsThrowError) {
@@ -116,8 +152,8 @@ TEST(Wrapper, AnAskWithoutARoleThrowsMissingField) {
     attempt.role.reset();
     EXPECT_THROW(history.push(attempt), cg::Error);
     EXPECT_EQ(history.size(), 0u);
-    // An attempt without a result is refused by the wrapper (the C ABI
-    // reads 0 as not_connected, which some caps do not count).
+    // An attempt without a result is refused: the wrapper sends
+    // CG_ATTEMPT_RESULT_UNSET, which the C ABI never reads as an outcome.
     attempt.role = cg::Role::Debtor;
     attempt.result.reset();
     try {
@@ -125,7 +161,10 @@ TEST(Wrapper, AnAskWithoutARoleThrowsMissingField) {
         FAIL() << "expected an Error";
     } catch (const cg::Error &e) {
         EXPECT_EQ(e.result(), CG_RESULT_MISSING_FIELD);
+        EXPECT_EQ(e.code(), "ffi.missing_field");
         EXPECT_EQ(e.field(), "event.result");
+        EXPECT_EQ(e.file(), "");
+        EXPECT_EQ(e.row(), -1);
     }
     EXPECT_EQ(history.size(), 0u);
 }

@@ -16,23 +16,12 @@ use std::time::Duration;
 /// Above this many events, `record_many` runs without the GIL.
 const DETACH_EVENTS: usize = 256;
 
-/// A Redis ledger's error as `contactguard.LedgerError`, with a `redis.*`
-/// code (or the core's for an unknown ticket). The crate's messages show
+/// A Redis ledger's error as `contactguard.LedgerError`, with its code
+/// from the one list (`redis.*`, `ledger.unknown_ticket`). The crate's messages show
 /// URLs without their password; `hide` removes any secret that might still
 /// appear (a password echoed by a server, say).
 fn redis_error(py: Python<'_>, e: &contactguard_redis::Error, hide: &[String]) -> PyErr {
-    use contactguard_redis::Error as E;
-    let code = match e {
-        E::Redis(_) => "redis.unavailable",
-        E::Contention => "redis.contention",
-        E::Unknown(_) => "redis.unknown",
-        E::UnknownTicket => "ledger.unknown_ticket",
-        E::Invalid(_) => "redis.invalid",
-        E::Config(_) => "redis.config",
-        E::Unsupported(_) => "redis.unsupported",
-        E::NotReplicated { .. } => "redis.not_replicated",
-        _ => "redis.error",
-    };
+    let code = e.error_code().as_str();
     let mut message = e.to_string();
     for secret in hide.iter().filter(|s| !s.is_empty()) {
         message = message.replace(secret.as_str(), "***");

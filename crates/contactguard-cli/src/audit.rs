@@ -13,7 +13,7 @@ pub mod text;
 
 use crate::common::{create_parent_dir, load_policy, report as stderr_line, CliError};
 use contactguard::audit::{self, Item, Replayer, Row};
-use contactguard::{Decision, Policy};
+use contactguard::{Decision, Diagnostic, ErrorCode, Policy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use log::{BadRow, Format, LogReader, Next};
 use report::{Aggregator, Listed};
@@ -103,7 +103,7 @@ fn format_of(args: &AuditArgs, input: &mut dyn BufRead) -> Result<Format, CliErr
             // Look at the first character without consuming it.
             let head = input
                 .fill_buf()
-                .map_err(|e| CliError::new(format!("cannot read `{}`: {e}", args.log.display())))?;
+                .map_err(|e| CliError::read(&args.log, &e))?;
             let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head);
             let first = head.iter().find(|b| !b.is_ascii_whitespace());
             Ok(if first == Some(&b'{') {
@@ -117,12 +117,10 @@ fn format_of(args: &AuditArgs, input: &mut dyn BufRead) -> Result<Format, CliErr
 
 /// The log as a reader of UTF-8 text, and its size in bytes when known.
 fn open_log(args: &AuditArgs) -> Result<(Box<dyn BufRead + Send>, Option<u64>), CliError> {
-    let name = args.log.display();
     let (raw, size): (Box<dyn Read + Send>, Option<u64>) = if args.log.as_os_str() == "-" {
         (Box::new(std::io::stdin()), None)
     } else {
-        let file = File::open(&args.log)
-            .map_err(|e| CliError::new(format!("cannot read `{name}`: {e}")))?;
+        let file = File::open(&args.log).map_err(|e| CliError::read(&args.log, &e))?;
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(file), size)
     };
@@ -149,7 +147,13 @@ fn default_zones(spec: Option<&str>) -> Result<Vec<String>, CliError> {
         .unwrap_or_default();
     for name in &names {
         if jiff::tz::TimeZone::get(name).is_err() {
-            return Err(CliError::new(format!("--tz: unknown time zone `{name}`")));
+            return Err(CliError::from(
+                Diagnostic::new(
+                    ErrorCode::InputInvalid,
+                    format!("unknown time zone `{name}`"),
+                )
+                .with_field("--tz"),
+            ));
         }
     }
     Ok(names)
@@ -228,16 +232,16 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         .finish(&name, &policy, &outcome.bad, &outcome.flawed);
 
     if args.json {
-        let json = serde_json::to_string_pretty(&report)
-            .map_err(|e| CliError::new(format!("cannot print the report: {e}")))?;
+        let json = serde_json::to_string_pretty(&report).map_err(|e| {
+            CliError::new(ErrorCode::IoWrite, format!("cannot print the report: {e}"))
+        })?;
         writeln!(out, "{json}")?;
     } else {
         out.write_all(text::render(&report).as_bytes())?;
     }
     if let Some(path) = &args.out {
         create_parent_dir(path)?;
-        std::fs::write(path, html::render(&report))
-            .map_err(|e| CliError::new(format!("cannot write `{}`: {e}", path.display())))?;
+        std::fs::write(path, html::render(&report)).map_err(|e| CliError::write(path, &e))?;
         if !args.json {
             writeln!(out, "\nHTML report written to {}", path.display())?;
         }
@@ -304,8 +308,7 @@ fn verdicts_writer(args: &AuditArgs) -> Result<Option<Verdicts>, CliError> {
         return Ok(None);
     };
     create_parent_dir(path)?;
-    let file = File::create(path)
-        .map_err(|e| CliError::new(format!("cannot create `{}`: {e}", path.display())))?;
+    let file = File::create(path).map_err(|e| CliError::write(path, &e))?;
     let mut w = std::io::BufWriter::new(file);
     let status = w.write_all(b"line,at,local_at,channel,to,role,debt,allow,rules,retry_at\n");
     Ok(Some(Verdicts {
@@ -340,7 +343,7 @@ impl Verdicts {
     fn finish(mut self) -> Result<(), CliError> {
         self.status
             .and_then(|()| self.w.flush())
-            .map_err(|e| CliError::new(format!("cannot write `{}`: {e}", self.path.display())))
+            .map_err(|e| CliError::write(&self.path, &e))
     }
 }
 
@@ -349,6 +352,7 @@ fn tally(o: &mut Outcome, row: &Row, flaws: Vec<contactguard::audit::RowError>) 
     o.rows += 1;
     for f in flaws {
         o.flawed.push(BadRow {
+            code: f.problem.error_code(),
             line: row.pos,
             message: f.to_string(),
         });
@@ -362,10 +366,11 @@ fn tally(o: &mut Outcome, row: &Row, flaws: Vec<contactguard::audit::RowError>) 
 
 fn bad_row(args: &AuditArgs, o: &mut Outcome, bad: BadRow) -> Result<(), CliError> {
     if args.strict {
-        return Err(CliError::new(format!(
-            "`{}`: {bad} (--strict stops at the first bad row)",
-            args.log.display()
-        )));
+        let mut d = Diagnostic::new(bad.code, bad.message)
+            .with_file(args.log.display().to_string())
+            .with_help("--strict stops at the first bad row");
+        d.line = u32::try_from(bad.line).ok();
+        return Err(CliError::from(d));
     }
     o.bad.push(bad);
     Ok(())
@@ -377,13 +382,20 @@ type Rows = LogReader<Box<dyn BufRead + Send>>;
 fn reader(args: &AuditArgs, zones: &[String]) -> Result<(Rows, Option<u64>), CliError> {
     let (mut input, size) = open_log(args)?;
     let format = format_of(args, &mut input)?;
-    let reader = LogReader::new(input, format, zones.to_vec())
-        .map_err(|e| CliError::new(format!("`{}`: {}", args.log.display(), e.0)))?;
+    let reader = LogReader::new(input, format, zones.to_vec()).map_err(|e| log_error(args, &e))?;
     Ok((reader, size))
 }
 
 fn log_error(args: &AuditArgs, e: &log::LogError) -> CliError {
-    CliError::new(format!("`{}`: {}", args.log.display(), e.0))
+    CliError::new(ErrorCode::InputInvalid, e.0.clone()).in_file(&args.log)
+}
+
+/// A replay error, located in the log: the CLI's row positions are the
+/// log's 1-based lines.
+fn replay_error(args: &AuditArgs, e: &audit::ReplayError) -> CliError {
+    let mut d = e.diagnostic();
+    d.line = d.row.take().and_then(|line| u32::try_from(line).ok());
+    CliError::from(d.with_file(args.log.display().to_string()))
 }
 
 /// Replays the log as it is read: one thread, memory bounded by the
@@ -414,7 +426,7 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
                 }
                 let decision = replayer
                     .step(row.pos, &row.item)
-                    .map_err(|e| CliError::new(format!("`{}`: {e}", args.log.display())))?;
+                    .map_err(|e| replay_error(args, &e))?;
                 o.agg.observe(&row, decision.as_ref());
                 if let (Some(v), Some(d)) = (&mut verdicts, &decision) {
                     v.write(&row, d);
@@ -484,7 +496,7 @@ fn timelines(
         }
         let decision = replayer
             .step(row.pos, &row.item)
-            .map_err(|e| CliError::new(format!("`{}`: {e}", args.log.display())))?;
+            .map_err(|e| replay_error(args, &e))?;
         match (&row.item, &decision) {
             (Item::Attempt { ask, .. }, Some(d)) if worst.contains(&ask.to) => agg.point(ask, d),
             (Item::Event(e), _) => agg.state(e),
@@ -529,7 +541,12 @@ fn in_memory(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
-        .map_err(|e| CliError::new(format!("cannot start replay threads: {e}")))?;
+        .map_err(|e| {
+            CliError::new(
+                ErrorCode::InternalThreads,
+                format!("cannot start replay threads: {e}"),
+            )
+        })?;
     let replayed = pool.install(|| {
         audit::replay_all(
             policy,
@@ -550,7 +567,7 @@ fn in_memory(
         )
     });
     bar.finish_and_clear();
-    let aggs = replayed.map_err(|e| CliError::new(format!("`{}`: {e}", args.log.display())))?;
+    let aggs = replayed.map_err(|e| replay_error(args, &e))?;
     for agg in aggs {
         o.agg.merge(agg);
     }

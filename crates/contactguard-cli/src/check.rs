@@ -7,7 +7,9 @@
 use crate::common::{
     load_policy, load_policy_file, parse_json, read_file, read_stdin, wire, CliError,
 };
-use contactguard::{decide, Ask, Channel, Event, History, Place, Policy, Purpose, Role};
+use contactguard::{
+    decide, Ask, Channel, Diagnostic, ErrorCode, Event, History, Place, Policy, Purpose, Role,
+};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
@@ -97,7 +99,12 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     } else {
         serde_json::to_string_pretty(&decision)
     }
-    .map_err(|e| CliError::new(format!("cannot print the decision: {e}")))?;
+    .map_err(|e| {
+        CliError::new(
+            ErrorCode::IoWrite,
+            format!("cannot print the decision: {e}"),
+        )
+    })?;
     writeln!(out, "{json}")?;
     Ok(ExitCode::SUCCESS)
 }
@@ -125,7 +132,12 @@ pub fn run_explain(args: ExplainArgs, out: &mut dyn Write) -> Result<ExitCode, C
         } else {
             serde_json::to_string_pretty(&explanation)
         }
-        .map_err(|e| CliError::new(format!("cannot print the explanation: {e}")))?;
+        .map_err(|e| {
+            CliError::new(
+                ErrorCode::IoWrite,
+                format!("cannot print the explanation: {e}"),
+            )
+        })?;
         writeln!(out, "{text}")?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -209,11 +221,16 @@ fn load(args: Args) -> Result<(Policy, Input), CliError> {
             (parse_json(&read_file(path)?, &source)?, source)
         }
         (None, true) => (input_from_flags(args.ask)?, "flags".to_owned()),
-        (None, false) if std::io::stdin().is_terminal() => return Err(CliError::new(NO_ASK)),
+        (None, false) if std::io::stdin().is_terminal() => {
+            return Err(CliError::new(ErrorCode::InputMissing, NO_ASK))
+        }
         _ => {
             let text = read_stdin()?;
             if text.trim().is_empty() {
-                return Err(CliError::new(format!("standard input is empty; {NO_ASK}")));
+                return Err(CliError::new(
+                    ErrorCode::InputMissing,
+                    format!("standard input is empty; {NO_ASK}"),
+                ));
             }
             (parse_json(&text, "<stdin>")?, "<stdin>".to_owned())
         }
@@ -247,9 +264,11 @@ impl AskFlags {
 fn input_from_flags(flags: AskFlags) -> Result<Input, CliError> {
     fn required<T>(value: Option<T>, flag: &str) -> Result<T, CliError> {
         value.ok_or_else(|| {
-            CliError::new(format!(
-                "missing {flag}: an ask needs --at, --channel, --to, --role and --debt"
-            ))
+            CliError::from(
+                Diagnostic::new(ErrorCode::InputMissing, "required flag not given")
+                    .with_field(flag)
+                    .with_help("an ask needs --at, --channel, --to, --role and --debt"),
+            )
         })
     }
     let ask = Ask {
@@ -284,7 +303,7 @@ fn resolve_policy(
     source: &str,
 ) -> Result<Policy, CliError> {
     if inline.is_some() && (names.is_some() || file.is_some()) {
-        return Err(CliError::new(
+        return Err(CliError::invalid(
             "the policy is given twice: by a flag and by `policy` in the input; drop one",
         ));
     }
@@ -303,6 +322,7 @@ fn resolve_policy(
         })
     } else {
         Err(CliError::new(
+            ErrorCode::InputMissing,
             "no policy: pass --policy NAMES or --policy FILE, or put `policy` in the input",
         ))
     }

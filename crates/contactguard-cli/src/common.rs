@@ -1,38 +1,68 @@
 //! What the subcommands share: the error type, reading files and standard
 //! input, loading policy files, and parsing wire names on the command line.
 
-use contactguard::{Policy, PolicyError, Syntax};
+use contactguard::{Diagnostic, ErrorCode, Policy, PolicyError, Syntax};
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-/// Why a command could not do its job. Printed as one `error: ...` line
-/// (a policy error adds its help line) and exit status 2.
+/// Why a command could not do its job: a [`Diagnostic`] (code, message,
+/// help, file, line, column, field, row), printed as `error: ...` (and a
+/// `help:` line) with exit status 2.
 #[derive(Debug)]
 pub enum CliError {
-    /// A message for the user.
-    Message(String),
-    /// A policy that does not load; its `Display` names file, line, column
-    /// and field.
-    Policy(Box<PolicyError>),
+    /// What went wrong, in the shape every front end shares.
+    Failed(Box<Diagnostic>),
     /// Standard output was closed (`contactguard ... | head`): stop quietly.
     BrokenPipe,
 }
 
 impl CliError {
-    pub fn new(message: impl Into<String>) -> CliError {
-        CliError::Message(message.into())
+    /// An error with a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> CliError {
+        CliError::Failed(Box::new(Diagnostic::new(code, message)))
+    }
+
+    /// A value given on the command line or in the input cannot be used.
+    pub fn invalid(message: impl Into<String>) -> CliError {
+        CliError::new(ErrorCode::InputInvalid, message)
+    }
+
+    /// A file cannot be read.
+    pub fn read(path: &Path, e: &io::Error) -> CliError {
+        CliError::new(ErrorCode::IoRead, format!("cannot read the file: {e}")).in_file(path)
+    }
+
+    /// A file cannot be created or written.
+    pub fn write(path: &Path, e: &io::Error) -> CliError {
+        CliError::new(ErrorCode::IoWrite, format!("cannot write the file: {e}")).in_file(path)
+    }
+
+    /// Names the file the error is about (unless it names one already).
+    #[must_use]
+    pub fn in_file(mut self, path: &Path) -> CliError {
+        if let CliError::Failed(d) = &mut self {
+            if d.file.is_none() {
+                d.file = Some(path.display().to_string());
+            }
+        }
+        self
     }
 }
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Message(m) => f.write_str(m),
-            CliError::Policy(e) => write!(f, "{e}"),
+            CliError::Failed(d) => write!(f, "{d}"),
             CliError::BrokenPipe => f.write_str("standard output was closed"),
         }
+    }
+}
+
+impl From<Diagnostic> for CliError {
+    fn from(d: Diagnostic) -> CliError {
+        CliError::Failed(Box::new(d))
     }
 }
 
@@ -42,14 +72,17 @@ impl From<io::Error> for CliError {
         if e.kind() == io::ErrorKind::BrokenPipe {
             CliError::BrokenPipe
         } else {
-            CliError::new(format!("cannot write to standard output: {e}"))
+            CliError::new(
+                ErrorCode::IoWrite,
+                format!("cannot write to standard output: {e}"),
+            )
         }
     }
 }
 
 impl From<PolicyError> for CliError {
     fn from(e: PolicyError) -> CliError {
-        CliError::Policy(Box::new(e))
+        CliError::from(e.diagnostic())
     }
 }
 
@@ -66,37 +99,27 @@ pub fn report(line: fmt::Arguments<'_>) {
 
 /// The text of a file, or an error naming it.
 pub fn read_file(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| CliError::new(format!("cannot read `{}`: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| CliError::read(path, &e))
 }
 
 /// The text of standard input.
 pub fn read_stdin() -> Result<String, CliError> {
     let mut text = String::new();
-    io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| CliError::new(format!("cannot read standard input: {e}")))?;
+    io::stdin().read_to_string(&mut text).map_err(|e| {
+        CliError::new(
+            ErrorCode::IoRead,
+            format!("cannot read standard input: {e}"),
+        )
+    })?;
     Ok(text)
-}
-
-/// The policy syntax a file's extension names.
-pub fn syntax_of(path: &Path) -> Result<Syntax, CliError> {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some(ext) if ext.eq_ignore_ascii_case("toml") => Ok(Syntax::Toml),
-        Some(ext) if ext.eq_ignore_ascii_case("json") => Ok(Syntax::Json),
-        _ => Err(CliError::new(format!(
-            "`{}`: cannot tell the policy syntax from the file name (expected `.toml` or `.json`)",
-            path.display()
-        ))),
-    }
 }
 
 /// Loads a policy file (TOML or JSON by extension); errors name the file,
 /// line, column and field.
 pub fn load_policy_file(path: &Path) -> Result<Policy, CliError> {
-    let syntax = syntax_of(path)?;
-    let text = read_file(path)?;
     let name = path.display().to_string();
+    let syntax = Syntax::of_file_name(&name)?;
+    let text = std::fs::read_to_string(path).map_err(|e| PolicyError::unreadable(&name, &e))?;
     Ok(Policy::parse(&text, syntax, Some(&name))?)
 }
 
@@ -125,10 +148,11 @@ pub fn load_policy(spec: &str) -> Result<Policy, CliError> {
 pub fn create_parent_dir(path: &Path) -> Result<(), CliError> {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|e| {
-            CliError::new(format!(
-                "cannot create the directory of `{}`: {e}",
-                path.display()
-            ))
+            CliError::new(
+                ErrorCode::IoWrite,
+                format!("cannot create the file's directory: {e}"),
+            )
+            .in_file(path)
         }),
         _ => Ok(()),
     }
@@ -151,15 +175,18 @@ pub fn bare_json_message(e: &serde_json::Error) -> String {
 /// path of the field (`ask.channel`).
 pub fn parse_json<T: DeserializeOwned>(text: &str, source: &str) -> Result<T, CliError> {
     let located = |e: &serde_json::Error, path: Option<String>| {
-        let field = path.map_or_else(String::new, |p| format!("`{p}`: "));
+        let code = if e.is_syntax() || e.is_eof() {
+            ErrorCode::JsonSyntax
+        } else {
+            ErrorCode::JsonInvalid
+        };
+        let mut d = Diagnostic::new(code, bare_json_message(e)).with_file(source);
         // serde_json counts the position before a line's first character
         // as column 0; columns here are 1-based.
-        CliError::new(format!(
-            "{source}:{}:{}: {field}{}",
-            e.line(),
-            e.column().max(1),
-            bare_json_message(e)
-        ))
+        d.line = u32::try_from(e.line()).ok();
+        d.column = u32::try_from(e.column().max(1)).ok();
+        d.field = path;
+        CliError::from(d)
     };
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {

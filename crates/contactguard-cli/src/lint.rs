@@ -39,9 +39,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         let policy = match load_policy_file(path) {
             Ok(policy) => policy,
             Err(CliError::BrokenPipe) => return Err(CliError::BrokenPipe),
-            Err(e @ CliError::Policy(_)) => {
-                // Already `path:line:column: `field`: message` and help.
-                report(format_args!("{e}"));
+            Err(CliError::Failed(d)) if d.file.is_some() => {
+                // `path:line:column: `field`: message [code]` and help, as
+                // compilers print it, for editors to jump to.
+                report(format_args!("{d}"));
                 errors += 1;
                 continue;
             }

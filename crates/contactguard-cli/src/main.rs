@@ -10,6 +10,7 @@ mod calendars;
 mod check;
 mod common;
 mod demo;
+mod errors;
 mod lint;
 mod presets;
 mod sample;
@@ -48,6 +49,8 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Generate a seeded synthetic collection log (China) with injected abuses
     Sample(sample::SampleArgs),
+    /// List the error codes, or print their reference page (docs/errors.md)
+    Errors(errors::Args),
 }
 
 impl Command {
@@ -62,6 +65,7 @@ impl Command {
             Command::Demo(args) => demo::run(args, out),
             Command::Audit(args) => audit::run(args, out),
             Command::Sample(args) => sample::run(args, out),
+            Command::Errors(args) => errors::run(args, out),
         }
     }
 }

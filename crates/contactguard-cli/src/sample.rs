@@ -96,14 +96,16 @@ pub fn run(args: SampleArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> 
         None => generate(&spec, out)?,
         Some(path) => {
             crate::common::create_parent_dir(path)?;
-            let file = std::fs::File::create(path)
-                .map_err(|e| CliError::new(format!("cannot create `{}`: {e}", path.display())))?;
+            let file = std::fs::File::create(path).map_err(|e| CliError::write(path, &e))?;
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
             generate(&spec, &mut w)
                 .and_then(|()| w.flush().map_err(CliError::from))
                 .map_err(|e| match e {
                     CliError::BrokenPipe => e,
-                    other => CliError::new(format!("cannot write `{}`: {other}", path.display())),
+                    CliError::Failed(mut d) => {
+                        d.file = Some(path.display().to_string());
+                        CliError::Failed(d)
+                    }
                 })?;
         }
     }
@@ -764,7 +766,8 @@ const CSV_HEADER: &str =
 ///
 /// Writing fails.
 pub fn generate(spec: &Spec, out: &mut dyn Write) -> Result<(), CliError> {
-    let tz = TimeZone::get(ZONE).map_err(|e| CliError::new(format!("time zone `{ZONE}`: {e}")))?;
+    let tz =
+        TimeZone::get(ZONE).map_err(|e| CliError::invalid(format!("time zone `{ZONE}`: {e}")))?;
     let width = spec.debtors.to_string().len().max(5);
     let mut debtors: Vec<Debtor> = (0..spec.debtors)
         .map(|n| Debtor::new(spec.seed, n, spec.days))
@@ -778,7 +781,7 @@ pub fn generate(spec: &Spec, out: &mut dyn Write) -> Result<(), CliError> {
         let date = spec
             .start
             .checked_add(i64::from(day).days())
-            .map_err(|e| CliError::new(format!("date out of range: {e}")))?;
+            .map_err(|e| CliError::invalid(format!("date out of range: {e}")))?;
         let weekend = matches!(
             date.weekday(),
             jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
@@ -797,7 +800,7 @@ pub fn generate(spec: &Spec, out: &mut dyn Write) -> Result<(), CliError> {
         let noon = tz
             .to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::constant(12, 0, 0, 0)))
             .compatible()
-            .map_err(|e| CliError::new(format!("{date}: {e}")))?;
+            .map_err(|e| CliError::invalid(format!("{date}: {e}")))?;
         let secs = tz.to_offset(noon).seconds();
         let sign = if secs < 0 { '-' } else { '+' };
         let offset = format!(

@@ -3,7 +3,7 @@
 
 use crate::common::{read_file, report, CliError};
 use contactguard::vectors::{run_file, CaseResult, Expect};
-use contactguard::Decision;
+use contactguard::{Decision, ErrorCode};
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,9 +34,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     let mut roots = args.files;
     roots.extend(env_paths()?);
     if roots.is_empty() {
-        return Err(CliError::new(format!(
-            "no vectors files: pass FILE... or set {ENV} (paths separated by `:`)"
-        )));
+        return Err(CliError::new(
+            ErrorCode::InputMissing,
+            format!("no vectors files: pass FILE... or set {ENV} (paths separated by `:`)"),
+        ));
     }
     let mut tally = Tally::default();
     let mut files: Vec<PathBuf> = Vec::new();
@@ -88,7 +89,7 @@ fn env_paths() -> Result<Vec<PathBuf>, CliError> {
             .collect()),
         Err(std::env::VarError::NotPresent) => Ok(Vec::new()),
         Err(std::env::VarError::NotUnicode(_)) => {
-            Err(CliError::new(format!("{ENV} is not valid UTF-8")))
+            Err(CliError::invalid(format!("{ENV} is not valid UTF-8")))
         }
     }
 }

@@ -689,7 +689,14 @@ fn strict_stops_at_the_first_bad_row() {
     assert!(run.stdout.is_empty(), "no report: {}", run.stdout);
     assert!(
         run.stderr
-            .contains("error: `bad-rows.csv`: line 3: `channel`: unknown value `fax`"),
+            .contains("error: bad-rows.csv:3: `channel`: unknown value `fax`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("[input.invalid]"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("help: --strict stops at the first bad row"),
         "{}",
         run.stderr
     );
@@ -713,21 +720,25 @@ fn a_broken_policy_is_located() {
     let run = contactguard(&["audit", "violations.csv", "--policy", "broken-policy.toml"]);
     assert_eq!(run.code, Some(2));
     assert!(
-        run.stderr.contains("broken-policy.toml:11:"),
+        run.stderr.contains("error: broken-policy.toml:11:"),
         "{}",
         run.stderr
     );
+    assert!(run.stderr.contains("[policy."), "{}", run.stderr);
     let run = contactguard(&["audit", "violations.csv", "--policy", "cn+nowhere"]);
     assert_eq!(run.code, Some(2));
     assert!(
-        run.stderr.contains("unknown preset `nowhere`"),
+        run.stderr
+            .contains("unknown preset `nowhere` [policy.unknown_preset]"),
         "{}",
         run.stderr
     );
     let run = contactguard(&["audit", "no-such-log.csv", "--policy", "cn"]);
     assert_eq!(run.code, Some(2));
     assert!(
-        run.stderr.contains("cannot read `no-such-log.csv`"),
+        run.stderr
+            .contains("error: no-such-log.csv: cannot read the file: ")
+            && run.stderr.contains("[io.read]"),
         "{}",
         run.stderr
     );

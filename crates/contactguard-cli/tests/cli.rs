@@ -183,6 +183,84 @@ fn lint_broken_toml_names_line_column_and_field() {
 }
 
 #[test]
+fn lint_prints_the_whole_diagnostic_of_a_policy_error() {
+    let r = run(&mut contactguard(&["lint", "broken-policy.toml"]));
+    assert_eq!(r.code, Some(1));
+    let first = r.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("broken-policy.toml:10:9: `rules[0].limit`: ")
+            && first.ends_with(" [policy.invalid]"),
+        "{}",
+        r.stderr
+    );
+    // A file whose name says no syntax, and one that is not UTF-8.
+    let dir = std::env::temp_dir().join(format!("cg-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let untyped = dir.join("policy.txt");
+    let binary = dir.join("binary.toml");
+    std::fs::write(&untyped, "format = 1").expect("write");
+    std::fs::write(&binary, b"format = \"\xff\xfe\"").expect("write");
+    let r = run(&mut contactguard(&[
+        "lint",
+        &untyped.display().to_string(),
+        &binary.display().to_string(),
+    ]));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(r.code, Some(1));
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(lines.len(), 2, "{}", r.stderr);
+    assert!(
+        r.stderr.ends_with("\n  help: save the policy as UTF-8\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        lines[0].starts_with(&format!("{}: ", untyped.display()))
+            && lines[0].ends_with("[policy.file_type]"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        lines[1].starts_with(&format!("{}: ", binary.display()))
+            && lines[1].ends_with("[policy.encoding]"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn errors_lists_every_code_and_prints_the_reference_page() {
+    let r = run(&mut contactguard(&["errors"]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let codes: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    for code in [
+        "policy.syntax",
+        "policy.invalid",
+        "policy.unknown_preset",
+        "ledger.unknown_ticket",
+        "ffi.missing_field",
+        "internal.panic",
+        "input.invalid",
+    ] {
+        assert_eq!(codes.iter().filter(|c| **c == code).count(), 1, "{code}");
+    }
+    assert!(!codes.contains(&"ffi.panic"));
+    let r = run(&mut contactguard(&["errors", "--markdown"]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.starts_with("# Error codes\n"), "{}", r.stdout);
+    assert_eq!(
+        r.stdout.matches("\n### `").count(),
+        codes.len(),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn lint_broken_json_names_line_column_and_field() {
     let r = run(&mut contactguard(&["lint", "broken-policy.json"]));
     assert_eq!(r.code, Some(1));
@@ -277,7 +355,13 @@ fn lint_keeps_going_after_an_error() {
         "good-policy.toml",
     ]));
     assert_eq!(r.code, Some(1));
-    assert!(r.stderr.contains("`no-such-policy.toml`"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("no-such-policy.toml: cannot read the policy: ")
+            && r.stderr.contains("[policy.io]"),
+        "{}",
+        r.stderr
+    );
     assert!(
         r.stdout.contains("good-policy.toml: ok, 2 rules"),
         "{}",
@@ -610,7 +694,18 @@ fn check_flags_need_the_five_required_fields() {
         "call",
     ]));
     assert_eq!(r.code, Some(2));
-    assert!(r.stderr.contains("missing --at"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("error: `--at`: required flag not given [input.missing]\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("help: an ask needs --at, --channel, --to, --role and --debt"),
+        "{}",
+        r.stderr
+    );
 }
 
 // ---- presets and demo -------------------------------------------------
@@ -761,7 +856,10 @@ fn policy_flag_takes_a_file_in_check_and_explain() {
     let r = run(&mut contactguard(&args));
     assert_eq!(r.code, Some(2));
     assert!(
-        r.stderr.contains("cannot read `missing-policy.toml`") && !r.stderr.contains("preset"),
+        r.stderr
+            .starts_with("error: missing-policy.toml: cannot read the policy: ")
+            && r.stderr.contains("[policy.io]")
+            && !r.stderr.contains("preset"),
         "{}",
         r.stderr
     );

@@ -2,7 +2,7 @@
 
 use crate::boundary::value_guard;
 use crate::types::cg_str;
-use contactguard::PolicyError;
+use contactguard::{Diagnostic, ErrorCode, PolicyError};
 
 /// The status of a call. Values are fixed and never reused: a code that is
 /// retired stays reserved.
@@ -34,7 +34,8 @@ pub enum cg_result {
     /// JSON input could not be parsed or has the wrong shape.
     InvalidJson = 9,
     /// A required field was left at 0, its enum's `UNSET` (a `cg_ask`'s or
-    /// an attempt's `role` or `channel`); the error's field names it.
+    /// an attempt's `role` or `channel`, an attempt's `result`); the
+    /// error's field names it.
     MissingField = 10,
     /// A policy could not be loaded: see the error's code, line, column and
     /// field.
@@ -45,53 +46,78 @@ pub enum cg_result {
 }
 
 impl cg_result {
-    /// The code string of FFI-level failures.
-    fn code(self) -> &'static str {
-        match self {
-            cg_result::Ok => "ok",
-            cg_result::Panic => "ffi.panic",
-            cg_result::NullArgument => "ffi.null_argument",
-            cg_result::InvalidUtf8 => "ffi.invalid_utf8",
-            cg_result::InvalidEnum => "ffi.invalid_enum",
-            cg_result::InvalidTime => "ffi.invalid_time",
-            cg_result::InvalidArgument => "ffi.invalid_argument",
-            cg_result::IndexOutOfRange => "ffi.index_out_of_range",
-            cg_result::BufferTooSmall => "ffi.buffer_too_small",
-            cg_result::InvalidJson => "json.invalid",
-            cg_result::MissingField => "ffi.missing_field",
-            cg_result::Policy => "policy.invalid",
-            cg_result::Ledger => "ledger.error",
-        }
+    /// The code of a status that has one code; `None` for success and for
+    /// the statuses whose errors carry the code of the failure (policy,
+    /// ledger).
+    fn code(self) -> Option<ErrorCode> {
+        Some(match self {
+            cg_result::Ok | cg_result::Policy | cg_result::Ledger => return None,
+            cg_result::Panic => ErrorCode::InternalPanic,
+            cg_result::NullArgument => ErrorCode::FfiNullArgument,
+            cg_result::InvalidUtf8 => ErrorCode::FfiInvalidUtf8,
+            cg_result::InvalidEnum => ErrorCode::FfiInvalidEnum,
+            cg_result::InvalidTime => ErrorCode::FfiInvalidTime,
+            cg_result::InvalidArgument => ErrorCode::FfiInvalidArgument,
+            cg_result::IndexOutOfRange => ErrorCode::FfiIndexOutOfRange,
+            cg_result::BufferTooSmall => ErrorCode::FfiBufferTooSmall,
+            cg_result::InvalidJson => ErrorCode::JsonInvalid,
+            cg_result::MissingField => ErrorCode::FfiMissingField,
+        })
     }
 }
 
 /// An error: what failed and where. Owned by the caller once returned
 /// through `out_error`; free it with `cg_error_free`.
 ///
-/// The shape is the one every binding shares: a status, a stable code
-/// (`policy.syntax`, `ffi.null_argument`...), a message, and for policy and
-/// JSON errors the line, column and field of the mistake.
+/// The shape is the one every front end shares (`docs/errors.md`): a
+/// status, and the core's diagnostic: a stable code (`policy.syntax`,
+/// `ffi.null_argument`...), a message, a help hint, and where: the file,
+/// line and column, the field, the row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct cg_error {
     pub(crate) result: cg_result,
-    pub(crate) code: String,
+    pub(crate) code: ErrorCode,
     pub(crate) message: String,
     pub(crate) field: String,
     pub(crate) help: String,
+    pub(crate) file: String,
     pub(crate) line: u32,
     pub(crate) column: u32,
+    pub(crate) row: Option<u64>,
 }
 
 impl cg_error {
+    /// An error of a status that has one code (not `Policy` or `Ledger`:
+    /// see [`cg_error::coded`]).
     pub(crate) fn new(result: cg_result, message: impl Into<String>) -> cg_error {
+        // Every status but OK, POLICY and LEDGER has its code; those two
+        // are built from their errors' diagnostics, so the fallback is
+        // never used.
+        let code = result.code().unwrap_or(ErrorCode::InternalPanic);
+        cg_error::coded(result, code, message)
+    }
+
+    /// An error with a status and a code of its own.
+    pub(crate) fn coded(
+        result: cg_result,
+        code: ErrorCode,
+        message: impl Into<String>,
+    ) -> cg_error {
+        cg_error::diagnostic(result, Diagnostic::new(code, message))
+    }
+
+    /// An error with a status and the core's diagnostic.
+    pub(crate) fn diagnostic(result: cg_result, d: Diagnostic) -> cg_error {
         cg_error {
             result,
-            code: result.code().to_owned(),
-            message: message.into(),
-            field: String::new(),
-            help: String::new(),
-            line: 0,
-            column: 0,
+            code: d.code,
+            message: d.message,
+            field: d.field.unwrap_or_default(),
+            help: d.help.unwrap_or_default(),
+            file: d.file.unwrap_or_default(),
+            line: d.line.unwrap_or(0),
+            column: d.column.unwrap_or(0),
+            row: d.row,
         }
     }
 
@@ -114,30 +140,28 @@ impl cg_error {
         cg_error::new(cg_result::NullArgument, format!("`{field}` is NULL")).with_field(field)
     }
 
+    /// A policy error; its source (a file path, `preset:NAME`, or
+    /// `policy` for text with no name) is the file.
     pub(crate) fn policy(e: PolicyError) -> cg_error {
-        let message = match &e.source_name {
-            Some(src) => format!("{src}: {}", e.message),
-            None => e.message.clone(),
-        };
-        cg_error {
-            result: cg_result::Policy,
-            code: e.code.to_owned(),
-            message,
-            field: e.field.unwrap_or_default(),
-            help: e.help.unwrap_or_default(),
-            line: e.line.unwrap_or(0),
-            column: e.column.unwrap_or(0),
+        let mut d = e.diagnostic();
+        // Text passed in without a name is reported as `policy`: no file.
+        if d.file.as_deref() == Some("policy") {
+            d.file = None;
         }
+        cg_error::diagnostic(cg_result::Policy, d)
     }
 
     pub(crate) fn json(path: Option<String>, inner: serde_json::Error) -> cg_error {
         let code = if inner.is_syntax() || inner.is_eof() {
-            "json.syntax"
+            ErrorCode::JsonSyntax
         } else {
-            "json.invalid"
+            ErrorCode::JsonInvalid
         };
-        let mut err = cg_error::new(cg_result::InvalidJson, strip_position(&inner.to_string()));
-        err.code = code.to_owned();
+        let mut err = cg_error::coded(
+            cg_result::InvalidJson,
+            code,
+            strip_position(&inner.to_string()),
+        );
         err.line = u32::try_from(inner.line()).unwrap_or(u32::MAX);
         // serde_json counts the position before a line's first character as
         // column 0; columns here are 1-based (0 means unknown).
@@ -177,14 +201,14 @@ pub extern "C" fn cg_error_result(error: *const cg_error) -> cg_result {
 }
 
 /// The stable code of an error, such as `policy.syntax`, `policy.invalid`,
-/// `policy.unknown_preset`, `json.syntax` or `ffi.null_argument`. Borrowed
-/// from the error (valid until `cg_error_free`); not NUL-terminated. Empty
-/// for NULL.
+/// `policy.unknown_preset`, `json.syntax` or `ffi.null_argument`: one of the
+/// list in `docs/errors.md`. Static (valid for the life of the library);
+/// not NUL-terminated. Empty for NULL.
 #[no_mangle]
 pub extern "C" fn cg_error_code(error: *const cg_error) -> cg_str {
     // SAFETY: NULL or a live error.
     value_guard(cg_str::EMPTY, || {
-        unsafe { error.as_ref() }.map_or(cg_str::EMPTY, |e| cg_str::of(&e.code))
+        unsafe { error.as_ref() }.map_or(cg_str::EMPTY, |e| cg_str::of(e.code.as_str()))
     })
 }
 
@@ -215,6 +239,31 @@ pub extern "C" fn cg_error_help(error: *const cg_error) -> cg_str {
     // SAFETY: NULL or a live error.
     value_guard(cg_str::EMPTY, || {
         unsafe { error.as_ref() }.map_or(cg_str::EMPTY, |e| cg_str::of(&e.help))
+    })
+}
+
+/// The file the mistake is in: the path given to `cg_policy_load`, or
+/// `preset:NAME` for an error inside a preset; empty when the text came
+/// with no file name (`cg_policy_from_toml`, JSON input) or for NULL.
+/// Borrowed from the error; not NUL-terminated.
+#[no_mangle]
+pub extern "C" fn cg_error_file(error: *const cg_error) -> cg_str {
+    // SAFETY: NULL or a live error.
+    value_guard(cg_str::EMPTY, || {
+        unsafe { error.as_ref() }.map_or(cg_str::EMPTY, |e| cg_str::of(&e.file))
+    })
+}
+
+/// The 0-based row of an audited log or table the error is about; -1 when
+/// it is about no row (every error of the C ABI today: it reads no logs)
+/// or for NULL.
+#[no_mangle]
+pub extern "C" fn cg_error_row(error: *const cg_error) -> i64 {
+    // SAFETY: NULL or a live error.
+    value_guard(-1, || {
+        unsafe { error.as_ref() }
+            .and_then(|e| e.row)
+            .map_or(-1, |r| i64::try_from(r).unwrap_or(i64::MAX))
     })
 }
 

@@ -5,8 +5,9 @@ use crate::boundary::{arg, arg_mut, guard, slice_arg, value_guard, write_out};
 use crate::decide::{cg_decision, decision_slot};
 use crate::error::{cg_error, cg_result};
 use crate::policy::cg_policy;
-use crate::types::{cg_ask, cg_timestamp, result_from};
+use crate::types::{cg_ask, cg_timestamp, required_result};
 use contactguard::ledger::{Fsync, Ledger, LedgerError, LocalLedger, Ticket};
+use contactguard::ErrorCode;
 use std::ffi::c_void;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -35,7 +36,7 @@ pub(crate) enum Backend {
 fn unsupported(what: &str) -> cg_error {
     coded(
         format!("{what} is not supported on a Redis ledger: its history lives in Redis (use Redis' own persistence and replication)"),
-        "ledger.unsupported",
+        ErrorCode::LedgerUnsupported,
     )
 }
 
@@ -125,9 +126,7 @@ pub type cg_write_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, data: *const u8, len: usize) -> i32>;
 
 pub(crate) fn ledger_error(e: LedgerError) -> cg_error {
-    let mut err = cg_error::new(cg_result::Ledger, e.to_string());
-    e.code().clone_into(&mut err.code);
-    err
+    cg_error::diagnostic(cg_result::Ledger, e.diagnostic())
 }
 
 /// Creates an empty ledger deciding with `policy` (the ledger takes its own
@@ -256,7 +255,8 @@ pub extern "C" fn cg_ledger_check_and_record(
 /// stays owned by the caller. `CG_RESULT_LEDGER` with code
 /// `ledger.unknown_ticket` when it was already completed or pruned, and
 /// with `ledger.pending_outcome` for `CG_ATTEMPT_RESULT_PENDING` (not an
-/// outcome).
+/// outcome); `CG_RESULT_MISSING_FIELD` (field `result`) for
+/// `CG_ATTEMPT_RESULT_UNSET`.
 #[no_mangle]
 pub extern "C" fn cg_ledger_complete(
     ledger: *const cg_ledger,
@@ -268,7 +268,7 @@ pub extern "C" fn cg_ledger_complete(
         // SAFETY: NULL or live handles.
         let ledger = unsafe { arg(ledger, "ledger") }?;
         let ticket = unsafe { arg(ticket, "ticket") }?;
-        let result = result_from(result, "result")?;
+        let result = required_result(result, "result")?;
         ledger.ledger.complete(&ticket.ticket, result)
     })
 }
@@ -388,14 +388,15 @@ pub extern "C" fn cg_ticket_at(ticket: *const cg_ticket) -> cg_timestamp {
     })
 }
 
-pub(crate) fn coded(message: impl Into<String>, code: &str) -> cg_error {
-    let mut err = cg_error::new(cg_result::Ledger, message.into());
-    code.clone_into(&mut err.code);
-    err
+pub(crate) fn coded(message: impl Into<String>, code: ErrorCode) -> cg_error {
+    cg_error::coded(cg_result::Ledger, code, message)
 }
 
 fn io_error(what: &str, path: &Path, e: &std::io::Error) -> cg_error {
-    coded(format!("{what} `{}`: {e}", path.display()), "ledger.io")
+    coded(
+        format!("{what} `{}`: {e}", path.display()),
+        ErrorCode::LedgerIo,
+    )
 }
 
 /// Opens (creating it when missing) a ledger journaled to the directory

@@ -3,7 +3,7 @@
 use crate::boundary::{arg, guard, text_arg, value_guard, write_out};
 use crate::error::{cg_error, cg_result};
 use crate::types::cg_str;
-use contactguard::{Policy, PolicyError};
+use contactguard::{Policy, PolicyError, Syntax};
 use std::os::raw::c_char;
 use std::sync::Arc;
 
@@ -20,6 +20,7 @@ fn load(
     len: usize,
     out_policy: *mut *const cg_policy,
     out_error: *mut *mut cg_error,
+    what: &str,
     parse: fn(&str) -> Result<Policy, PolicyError>,
 ) -> cg_result {
     guard(out_error, || {
@@ -27,7 +28,7 @@ fn load(
             return Err(cg_error::null("out_policy"));
         }
         // SAFETY: the caller passes `len` readable bytes (or NULL and 0).
-        let text = unsafe { text_arg(text, len, "text") }?;
+        let text = unsafe { text_arg(text, len, what) }?;
         let policy = parse(text).map_err(cg_error::policy)?;
         let handle = Arc::into_raw(Arc::new(cg_policy { policy }));
         // SAFETY: checked not NULL above; the caller provides the storage.
@@ -50,7 +51,14 @@ pub extern "C" fn cg_policy_from_presets(
     out_policy: *mut *const cg_policy,
     out_error: *mut *mut cg_error,
 ) -> cg_result {
-    load(names, names_len, out_policy, out_error, Policy::preset)
+    load(
+        names,
+        names_len,
+        out_policy,
+        out_error,
+        "names",
+        Policy::preset,
+    )
 }
 
 /// Parses and compiles a policy written in TOML; `extends` may name presets.
@@ -65,7 +73,14 @@ pub extern "C" fn cg_policy_from_toml(
     out_policy: *mut *const cg_policy,
     out_error: *mut *mut cg_error,
 ) -> cg_result {
-    load(text, text_len, out_policy, out_error, Policy::from_toml)
+    load(
+        text,
+        text_len,
+        out_policy,
+        out_error,
+        "text",
+        Policy::from_toml,
+    )
 }
 
 /// Parses and compiles a policy written in JSON (the inline policy objects
@@ -78,7 +93,37 @@ pub extern "C" fn cg_policy_from_json(
     out_policy: *mut *const cg_policy,
     out_error: *mut *mut cg_error,
 ) -> cg_result {
-    load(text, text_len, out_policy, out_error, Policy::from_json)
+    load(
+        text,
+        text_len,
+        out_policy,
+        out_error,
+        "text",
+        Policy::from_json,
+    )
+}
+
+/// Loads a policy file, TOML or JSON by its name (`.toml`, `.json`);
+/// `extends` may name presets.
+///
+/// `path` is `path_len` bytes of UTF-8, read during the call only. Every
+/// error names the file (`cg_error_file`): `CG_RESULT_POLICY` with code
+/// `policy.io` (the file cannot be read), `policy.encoding` (not UTF-8
+/// text), `policy.file_type` (neither `.toml` nor `.json`), or a policy
+/// mistake with its line, column and field as for `cg_policy_from_toml`.
+/// Ownership as for `cg_policy_from_presets`.
+#[no_mangle]
+pub extern "C" fn cg_policy_load(
+    path: *const c_char,
+    path_len: usize,
+    out_policy: *mut *const cg_policy,
+    out_error: *mut *mut cg_error,
+) -> cg_result {
+    load(path, path_len, out_policy, out_error, "path", |path| {
+        let syntax = Syntax::of_file_name(path)?;
+        let text = std::fs::read_to_string(path).map_err(|e| PolicyError::unreadable(path, &e))?;
+        Policy::parse(&text, syntax, Some(path))
+    })
 }
 
 /// Takes another reference to a policy, to hand to another owner (another

@@ -59,27 +59,14 @@ pub struct cg_redis_options {
 #[cfg(feature = "redis")]
 const OPTIONS_V1_SIZE: usize = std::mem::size_of::<cg_redis_options>();
 
-/// A redacted message of the Redis ledger crate's error, with a code:
-/// `ledger.redis` (Redis failed, unreachable, refused the credentials or
-/// the certificate), `ledger.contention`, `ledger.unknown_outcome`,
-/// `ledger.unknown_ticket`, `ledger.invalid`, `ledger.config`,
-/// `ledger.redis_unsupported` (a Cluster node or a Sentinel),
-/// `ledger.not_replicated`.
+/// The Redis ledger crate's error (its messages show URLs without their
+/// password) with its code from the one list (`redis.unavailable` when
+/// Redis failed, was unreachable or refused the credentials or the
+/// certificate, `redis.config`, `redis.unsupported` for a Cluster node or a
+/// Sentinel, ... see docs/errors.md).
 #[cfg(feature = "redis")]
 pub(crate) fn redis_error(e: contactguard_redis::Error) -> cg_error {
-    use contactguard_redis::Error;
-    let code = match &e {
-        Error::Redis(_) => "ledger.redis",
-        Error::Contention => "ledger.contention",
-        Error::Unknown(_) => "ledger.unknown_outcome",
-        Error::UnknownTicket => "ledger.unknown_ticket",
-        Error::Invalid(_) => "ledger.invalid",
-        Error::Config(_) => "ledger.config",
-        Error::Unsupported(_) => "ledger.redis_unsupported",
-        Error::NotReplicated { .. } => "ledger.not_replicated",
-        _ => "ledger.redis",
-    };
-    crate::ledger::coded(e.to_string(), code)
+    cg_error::diagnostic(cg_result::Ledger, e.diagnostic())
 }
 
 /// Reads an optional text field: `None` when empty.
@@ -210,13 +197,13 @@ unsafe fn config(
 /// (`secret_len` bytes, as `cg_ledger_new`'s key: every process of the
 /// fleet must use the same). `options` may be NULL for the defaults.
 ///
-/// Connects before returning: `CG_RESULT_LEDGER` with `ledger.redis` when
+/// Connects before returning: `CG_RESULT_LEDGER` with `redis.unavailable` when
 /// Redis cannot be reached or refuses the credentials or the certificate,
-/// `ledger.config` for a malformed URL or unreadable certificate files,
-/// `ledger.redis_unsupported` for a Cluster node or a Sentinel. Messages
+/// `redis.config` for a malformed URL or unreadable certificate files,
+/// `redis.unsupported` for a Cluster node or a Sentinel. Messages
 /// never contain the password. Afterwards, when Redis fails, asks are
 /// denied (rule id `contactguard.redis`: fail closed) and
-/// `cg_ledger_complete` / `cg_ledger_record` fail with `ledger.redis`.
+/// `cg_ledger_complete` / `cg_ledger_record` fail with `redis.unavailable`.
 ///
 /// The result is an ordinary `cg_ledger` for `cg_ledger_check`,
 /// `cg_ledger_check_and_record`, `cg_ledger_complete` and
@@ -266,7 +253,7 @@ pub extern "C" fn cg_ledger_open_redis(
             let _ = (policy, url, secret, options);
             Err(crate::ledger::coded(
                 "this contactguard library was built without Redis support (the `redis` feature)",
-                "ledger.unsupported",
+                contactguard::ErrorCode::LedgerUnsupported,
             ))
         }
     })
@@ -311,7 +298,11 @@ mod tests {
         );
         // SAFETY: NULL or an error this call made.
         let (code, field, message) = unsafe { err.as_ref() }.map_or_else(Default::default, |e| {
-            (e.code.clone(), e.field.clone(), e.message.clone())
+            (
+                e.code.as_str().to_owned(),
+                e.field.clone(),
+                e.message.clone(),
+            )
         });
         cg_error_free(err);
         cg_ledger_free(ledger);
@@ -350,24 +341,24 @@ mod tests {
         let url = format!("redis://:Hidden-pass-42@127.0.0.1:{}/", free_port());
         let (r, code, _, message) = open(&url, Some(&options()));
         assert_eq!(r, cg_result::Ledger);
-        assert_eq!(code, "ledger.redis");
+        assert_eq!(code, "redis.unavailable");
         assert!(!message.contains("Hidden-pass-42"), "{message}");
     }
 
     #[test]
     fn bad_urls_and_options_are_refused_before_connecting() {
         let (r, code, _, _) = open("http://127.0.0.1:1/", None);
-        assert_eq!((r, code.as_str()), (cg_result::Ledger, "ledger.config"));
+        assert_eq!((r, code.as_str()), (cg_result::Ledger, "redis.config"));
 
         // The CA file reaches the crate: read (and missing) at open.
         let mut o = options();
         o.ca_file = cg_str::of("/nonexistent/cg-ca.pem");
         let (r, code, _, message) = open("rediss://127.0.0.1:1/", Some(&o));
-        assert_eq!((r, code.as_str()), (cg_result::Ledger, "ledger.config"));
+        assert_eq!((r, code.as_str()), (cg_result::Ledger, "redis.config"));
         assert!(message.contains("/nonexistent/cg-ca.pem"), "{message}");
         // TLS files with a plain redis:// URL.
         let (r, code, _, _) = open("redis://127.0.0.1:1/", Some(&o));
-        assert_eq!((r, code.as_str()), (cg_result::Ledger, "ledger.config"));
+        assert_eq!((r, code.as_str()), (cg_result::Ledger, "redis.config"));
 
         let mut o = options();
         o.struct_size = 8;

@@ -175,29 +175,31 @@ pub enum cg_place {
     Unknown = 4,
 }
 
-/// The outcome of a contact attempt.
-///
-/// Unlike the enums of the ask, its values kept their numbering in ABI 2
-/// (0 is `not_connected`, not UNSET); see CHANGELOG.md.
+/// The outcome of a contact attempt. 0 is `CG_ATTEMPT_RESULT_UNSET`, as
+/// for every enum of the ABI: an attempt event or a completion whose result
+/// is left at 0 is `CG_RESULT_MISSING_FIELD` (code `ffi.missing_field`),
+/// never read as an outcome.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum cg_attempt_result {
+    /// Not set: refused where a result is required.
+    Unset = 0,
     /// `not_connected`
-    NotConnected = 0,
+    NotConnected = 1,
     /// `no_answer`
-    NoAnswer = 1,
+    NoAnswer = 2,
     /// `voicemail`
-    Voicemail = 2,
+    Voicemail = 3,
     /// `conversation`
-    Conversation = 3,
+    Conversation = 4,
     /// `delivered`
-    Delivered = 4,
+    Delivered = 5,
     /// `failed`
-    Failed = 5,
+    Failed = 6,
     /// `pending`: admitted, outcome not reported yet (counts under every
     /// cap and cool-down it could fall under; not a value for
     /// `cg_ledger_complete`).
-    Pending = 6,
+    Pending = 7,
 }
 
 /// Why collection on a debt is held.
@@ -355,6 +357,12 @@ fn channel_and_role(channel: u32, role: u32) -> Result<(Channel, Role), cg_error
             Err(missing(&names))
         }
     }
+}
+
+/// A required attempt result: `CG_RESULT_MISSING_FIELD` naming `name`
+/// when it is left at 0 (`CG_ATTEMPT_RESULT_UNSET`).
+pub(crate) fn required_result(v: u32, name: &str) -> Result<AttemptResult, cg_error> {
+    given(v, name, result_from)?.ok_or_else(|| missing(&[name]))
 }
 
 /// A required channel (consent, opt-out).
@@ -520,7 +528,8 @@ pub struct cg_event {
     /// One of `CG_ROLE_*` (attempt; `CG_ROLE_UNSET` is
     /// `CG_RESULT_MISSING_FIELD`).
     pub role: u32,
-    /// One of `CG_ATTEMPT_RESULT_*` (attempt).
+    /// One of `CG_ATTEMPT_RESULT_*` (attempt; `CG_ATTEMPT_RESULT_UNSET` is
+    /// `CG_RESULT_MISSING_FIELD`).
     pub result: u32,
     /// One of `CG_PLACE_*` (attempt, opt-out, inconvenient; with
     /// `has_place`).
@@ -587,7 +596,7 @@ impl cg_event {
                 to: to()?,
                 role,
                 debt: debt()?,
-                result: result_from(self.result, "result")?,
+                result: required_result(self.result, "result")?,
                 place: place()?,
             })
         } else if t == cg_event_type::Consent as u32 {

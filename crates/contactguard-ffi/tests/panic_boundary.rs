@@ -133,7 +133,7 @@ mod forced {
         assert_eq!(cg_test_panic(&mut err), cg_result::Panic);
         assert!(!err.is_null(), "a panic without an error object");
         assert_eq!(cg_error_result(err), cg_result::Panic);
-        assert_eq!(text(cg_error_code(err)), "ffi.panic");
+        assert_eq!(text(cg_error_code(err)), "internal.panic");
         let message = text(cg_error_message(err));
         assert!(
             message.contains("panic caught at the C boundary"),

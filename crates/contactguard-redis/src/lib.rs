@@ -49,7 +49,9 @@ mod codec;
 use codec::ATTEMPT_TAG;
 pub use contactguard::ledger::{Admission, Ticket, MAX_SKEW};
 use contactguard::ledger::{AdmitStep, Entries, KeyHash, KeyedHash, LedgerError, Storage, GRACE};
-use contactguard::{Ask, AttemptResult, Decision, Denial, Event, History, Policy};
+use contactguard::{
+    Ask, AttemptResult, Decision, Denial, Diagnostic, ErrorCode, Event, History, Policy,
+};
 use redis::{Client, Connection, ConnectionInfo, RedisError, Value};
 use std::collections::HashMap;
 use std::fmt;
@@ -356,6 +358,28 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+impl Error {
+    /// The code in the one list every front end shares
+    /// (`docs/errors.md`).
+    pub fn error_code(&self) -> ErrorCode {
+        match self {
+            Error::Redis(_) => ErrorCode::RedisUnavailable,
+            Error::Contention => ErrorCode::RedisContention,
+            Error::Unknown(_) => ErrorCode::RedisUnknownOutcome,
+            Error::UnknownTicket => ErrorCode::LedgerUnknownTicket,
+            Error::Invalid(_) => ErrorCode::RedisInvalid,
+            Error::Config(_) => ErrorCode::RedisConfig,
+            Error::Unsupported(_) => ErrorCode::RedisUnsupported,
+            Error::NotReplicated { .. } => ErrorCode::RedisNotReplicated,
+        }
+    }
+
+    /// The error in the shape every front end shows (code and message).
+    pub fn diagnostic(&self) -> Diagnostic {
+        Diagnostic::new(self.error_code(), self.to_string())
+    }
+}
 
 impl From<RedisError> for Error {
     fn from(e: RedisError) -> Error {

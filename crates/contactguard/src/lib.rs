@@ -14,6 +14,7 @@
 #![doc = include_str!("../../../README.md")]
 
 pub mod audit;
+pub mod diagnostic;
 mod engine;
 pub mod history;
 pub mod ledger;
@@ -22,6 +23,7 @@ pub mod policy;
 pub mod reference;
 pub mod vectors;
 
+pub use diagnostic::{Diagnostic, ErrorCode};
 pub use engine::{decide, explain, Explanation, RuleOutcome};
 pub use history::History;
 pub use ledger::{Admission, Ledger, LedgerError, LedgerStats, Ticket};

@@ -188,3 +188,53 @@ fn pending_is_not_an_outcome_a_filter_can_name() {
     ))
     .expect("a real outcome is fine");
 }
+
+#[test]
+fn the_diagnostic_names_the_file_a_policy_came_from() {
+    use contactguard::{ErrorCode, Syntax};
+    let text = format!(
+        "{HEAD}[[rules]]\nid = \"a\"\ntitle = \"t\"\ncite = \"c\"\nstatus = \"law\"\nkind = \"cap\"\nlimit = \"three\"\nscope = \"recipient\"\n"
+    );
+    let e = Policy::parse(&text, Syntax::Toml, Some("conf/acme.toml")).expect_err("rejected");
+    let d = e.diagnostic();
+    assert_eq!(d.code, ErrorCode::PolicyInvalid);
+    assert_eq!(d.code.as_str(), e.code);
+    assert_eq!(d.file.as_deref(), Some("conf/acme.toml"));
+    assert_eq!((d.line, d.column), (Some(8), Some(9)), "{d}");
+    assert_eq!(d.field.as_deref(), Some("rules[0].limit"));
+    assert_eq!(d.row, None);
+    assert!(
+        d.to_string()
+            .starts_with("conf/acme.toml:8:9: `rules[0].limit`: "),
+        "{d}"
+    );
+
+    // Not well-formed at all: `policy.syntax`, still in the file.
+    let e = Policy::parse("format = \"x", Syntax::Toml, Some("conf/bad.toml")).expect_err("x");
+    let d = e.diagnostic();
+    assert_eq!(d.code, ErrorCode::PolicySyntax, "{d}");
+    assert_eq!(d.file.as_deref(), Some("conf/bad.toml"));
+    assert_eq!(d.line, Some(1), "{d}");
+
+    // A preset that does not exist, named in the file's `extends`.
+    let text = format!("{HEAD}extends = [\"nowhere\"]\n");
+    let d = Policy::parse(&text, Syntax::Toml, Some("p.toml"))
+        .expect_err("unknown preset")
+        .diagnostic();
+    assert_eq!(d.code, ErrorCode::PolicyUnknownPreset);
+    assert_eq!(d.file.as_deref(), Some("p.toml"));
+    assert_eq!(d.field.as_deref(), Some("extends"));
+    assert!(
+        d.help.as_deref().is_some_and(|h| h.contains("us-reg-f")),
+        "{d}"
+    );
+
+    // No file: the location is the line alone.
+    let d = Policy::preset("cn+nowhere")
+        .expect_err("unknown")
+        .diagnostic();
+    assert_eq!(
+        (d.code, d.file.as_deref()),
+        (ErrorCode::PolicyUnknownPreset, None)
+    );
+}

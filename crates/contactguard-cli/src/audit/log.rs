@@ -4,6 +4,7 @@
 //! rules (docs/log-format.md).
 
 use contactguard::audit::{Cells, Column, Parsed, Row, RowError, RowReader};
+use contactguard::ErrorCode;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
@@ -22,6 +23,8 @@ pub enum Format {
 /// not (a flaw).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BadRow {
+    /// `input.invalid` or `input.missing`.
+    pub code: ErrorCode,
     /// 1-based line where the row starts.
     pub line: u64,
     /// Why, lowercase, the offending value in backticks.
@@ -311,6 +314,7 @@ impl<R: Read> LogReader<R> {
                         self.rows.read(&CsvCells { record, position })
                     } else {
                         return Ok(Some(Next::Bad(BadRow {
+                            code: ErrorCode::InputInvalid,
                             line,
                             message: format!(
                                 "expected {width} fields as in the header, found {}",
@@ -349,6 +353,7 @@ impl<R: Read> LogReader<R> {
                         Err(_) if !keep(None, None) => continue,
                         Err(message) => {
                             return Ok(Some(Next::Bad(BadRow {
+                                code: ErrorCode::InputInvalid,
                                 line: *line,
                                 message,
                             })))
@@ -360,6 +365,7 @@ impl<R: Read> LogReader<R> {
             return Ok(Some(match parsed {
                 Ok(Parsed { item, flaws }) => Next::Row(Row { pos: line, item }, flaws),
                 Err(e) => Next::Bad(BadRow {
+                    code: e.problem.error_code(),
                     line,
                     message: e.to_string(),
                 }),
@@ -456,6 +462,7 @@ pub fn read_all(text: &str, format: Format) -> Result<Log, LogError> {
         match next {
             Next::Row(row, flaws) => {
                 log.flaws.extend(flaws.into_iter().map(|f| BadRow {
+                    code: f.problem.error_code(),
                     line: row.pos,
                     message: f.to_string(),
                 }));

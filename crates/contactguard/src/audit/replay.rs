@@ -2,6 +2,7 @@
 //! replay independently.
 
 use super::row::{Item, Row};
+use crate::diagnostic::{Diagnostic, ErrorCode};
 use crate::ledger::Ledger;
 use crate::model::Decision;
 use crate::policy::Policy;
@@ -27,9 +28,30 @@ pub enum ReplayError {
     Ledger {
         /// The row's position.
         pos: u64,
+        /// The ledger's code (`ledger.time_out_of_range`...).
+        code: ErrorCode,
         /// Why.
         message: String,
     },
+}
+
+impl ReplayError {
+    /// The error in the shape every front end shows, with the row.
+    pub fn diagnostic(&self) -> Diagnostic {
+        match self {
+            ReplayError::OutOfOrder { pos, at, after } => Diagnostic::new(
+                ErrorCode::AuditOutOfOrder,
+                format!(
+                    "a row at `{at}` comes after a row at `{after}`: the log is not in time order"
+                ),
+            )
+            .with_row(*pos)
+            .with_help("sort the log by time first"),
+            ReplayError::Ledger { pos, code, message } => {
+                Diagnostic::new(*code, message.clone()).with_row(*pos)
+            }
+        }
+    }
 }
 
 impl fmt::Display for ReplayError {
@@ -39,7 +61,7 @@ impl fmt::Display for ReplayError {
                 f,
                 "row {pos} at `{at}` comes after a row at `{after}`: the log is not in time order"
             ),
-            ReplayError::Ledger { pos, message } => write!(f, "row {pos}: {message}"),
+            ReplayError::Ledger { pos, message, .. } => write!(f, "row {pos}: {message}"),
         }
     }
 }
@@ -95,6 +117,7 @@ impl Replayer {
             .record(&item.to_event())
             .map_err(|e| ReplayError::Ledger {
                 pos,
+                code: e.error_code(),
                 message: e.to_string(),
             })?;
         Ok(decision)

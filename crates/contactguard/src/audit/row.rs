@@ -2,6 +2,7 @@
 //! attempt made, or another event) out, under one set of rules for column
 //! names, enum spellings, booleans, instants, zones, weekdays and lists.
 
+use crate::diagnostic::{Diagnostic, ErrorCode};
 use crate::model::{
     Ask, Attempt, AttemptResult, AttorneyNotice, Cease, Channel, Consent, Event, Hold, HoldReason,
     Inconvenient, OptOut, Place, PriorConsentToContact, Purpose, RequestContact, Role, Unreachable,
@@ -302,11 +303,16 @@ pub enum Problem {
 
 impl Problem {
     /// The diagnostic code: `input.missing` or `input.invalid`.
-    pub fn code(self) -> &'static str {
+    pub fn error_code(self) -> ErrorCode {
         match self {
-            Problem::Missing => "input.missing",
-            Problem::Invalid => "input.invalid",
+            Problem::Missing => ErrorCode::InputMissing,
+            Problem::Invalid => ErrorCode::InputInvalid,
         }
+    }
+
+    /// The spelling of [`Problem::error_code`].
+    pub fn code(self) -> &'static str {
+        self.error_code().as_str()
     }
 }
 
@@ -337,6 +343,19 @@ impl RowError {
             problem: Problem::Invalid,
             column: Some(column),
             detail,
+        }
+    }
+}
+
+impl RowError {
+    /// The error in the shape every front end shows: the column is the
+    /// field; the caller adds the row ([`Diagnostic::with_row`]) and the
+    /// file.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::new(self.problem.error_code(), self.detail.clone());
+        match self.column {
+            Some(c) => d.with_field(c.name()),
+            None => d,
         }
     }
 }

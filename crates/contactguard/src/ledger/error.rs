@@ -1,5 +1,6 @@
 //! The ledger's error type.
 
+use crate::diagnostic::{Diagnostic, ErrorCode};
 use jiff::Timestamp;
 use std::fmt;
 
@@ -62,21 +63,31 @@ impl LedgerError {
     /// `ledger.unknown_ticket`, `ledger.pending_outcome`, `ledger.journaled`,
     /// `ledger.not_journaled`.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    /// The code as an [`ErrorCode`].
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            LedgerError::Io(_) => "ledger.io",
-            LedgerError::NotASnapshot => "ledger.not_a_snapshot",
-            LedgerError::UnsupportedVersion { .. } => "ledger.unsupported_version",
-            LedgerError::KeyMismatch => "ledger.key_mismatch",
-            LedgerError::Truncated => "ledger.truncated",
-            LedgerError::ChecksumMismatch { .. } => "ledger.checksum",
-            LedgerError::Corrupt(_) => "ledger.corrupt",
-            LedgerError::TimeOutOfRange(_) => "ledger.time_out_of_range",
-            LedgerError::Capacity(_) => "ledger.capacity",
-            LedgerError::UnknownTicket => "ledger.unknown_ticket",
-            LedgerError::PendingOutcome => "ledger.pending_outcome",
-            LedgerError::Journaled => "ledger.journaled",
-            LedgerError::NotJournaled => "ledger.not_journaled",
+            LedgerError::Io(_) => ErrorCode::LedgerIo,
+            LedgerError::NotASnapshot => ErrorCode::LedgerNotASnapshot,
+            LedgerError::UnsupportedVersion { .. } => ErrorCode::LedgerUnsupportedVersion,
+            LedgerError::KeyMismatch => ErrorCode::LedgerKeyMismatch,
+            LedgerError::Truncated => ErrorCode::LedgerTruncated,
+            LedgerError::ChecksumMismatch { .. } => ErrorCode::LedgerChecksum,
+            LedgerError::Corrupt(_) => ErrorCode::LedgerCorrupt,
+            LedgerError::TimeOutOfRange(_) => ErrorCode::LedgerTimeOutOfRange,
+            LedgerError::Capacity(_) => ErrorCode::LedgerCapacity,
+            LedgerError::UnknownTicket => ErrorCode::LedgerUnknownTicket,
+            LedgerError::PendingOutcome => ErrorCode::LedgerPendingOutcome,
+            LedgerError::Journaled => ErrorCode::LedgerJournaled,
+            LedgerError::NotJournaled => ErrorCode::LedgerNotJournaled,
         }
+    }
+
+    /// The error in the shape every front end shows (code and message).
+    pub fn diagnostic(&self) -> Diagnostic {
+        Diagnostic::new(self.error_code(), self.to_string())
     }
 }
 

@@ -7,6 +7,7 @@ use super::format::{
 };
 use super::presets::Loaded;
 use super::{Inner, Policy};
+use crate::diagnostic::ErrorCode;
 use crate::model::{AttemptResult, Channel, HoldReason, Place, Purpose, Role};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -228,7 +229,7 @@ impl Ctx<'_> {
             format!("rules[{}].{field}", self.index)
         };
         self.loaded
-            .locate(PolicyError::new("policy.invalid", message).with_field(path))
+            .locate(PolicyError::new(ErrorCode::PolicyInvalid, message).with_field(path))
     }
 }
 
@@ -294,7 +295,7 @@ fn compile_calendar(
 ) -> Result<Calendar, PolicyError> {
     Calendar::from_spec(spec).map_err(|(field, message)| {
         loaded.locate(
-            PolicyError::new("policy.invalid", message)
+            PolicyError::new(ErrorCode::PolicyInvalid, message)
                 .with_field(format!("calendars.{name}.{field}")),
         )
     })
@@ -699,7 +700,7 @@ pub(crate) fn compile(name: &str, files: Vec<Loaded>) -> Result<Policy, PolicyEr
                     let mut merged = Calendar::clone(existing);
                     merged.merge(&cal).map_err(|conflict| {
                         loaded.locate(
-                            PolicyError::new("policy.calendar_conflict", conflict.message(cname))
+                            PolicyError::new(ErrorCode::PolicyCalendarConflict, conflict.message(cname))
                                 .with_field(format!("calendars.{cname}"))
                                 .with_help(
                                     "add only years the extended calendar lacks, or list the same days for a year it has",
@@ -715,7 +716,7 @@ pub(crate) fn compile(name: &str, files: Vec<Loaded>) -> Result<Policy, PolicyEr
             if u.dates == 0 || u.min_failed == 0 {
                 return Err(loaded.locate(
                     PolicyError::new(
-                        "policy.invalid",
+                        ErrorCode::PolicyInvalid,
                         "`dates` and `min_failed` must be at least 1",
                     )
                     .with_field("unreachable"),
@@ -724,7 +725,7 @@ pub(crate) fn compile(name: &str, files: Vec<Loaded>) -> Result<Policy, PolicyEr
             if unreachable.as_ref().is_some_and(|prev| prev != u) {
                 return Err(loaded.locate(
                     PolicyError::new(
-                        "policy.invalid",
+                        ErrorCode::PolicyInvalid,
                         "the out-of-contact condition is already defined differently by an extended policy",
                     )
                     .with_field("unreachable"),
@@ -770,7 +771,7 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
                 Some(existing) if existing == spec => continue,
                 Some(_) => {
                     return Err(PolicyError::new(
-                        "policy.duplicate_id",
+                        ErrorCode::PolicyDuplicateId,
                         format!(
                             "rule id `{}` is defined differently in two composed policies",
                             spec.id
@@ -790,7 +791,7 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
                 Some(existing) => {
                     let mut merged = Calendar::clone(existing);
                     merged.merge(cal).map_err(|conflict| {
-                        PolicyError::new("policy.calendar_conflict", conflict.message(name))
+                        PolicyError::new(ErrorCode::PolicyCalendarConflict, conflict.message(name))
                     })?;
                     Arc::new(merged)
                 }
@@ -803,7 +804,7 @@ pub(crate) fn compose(parts: &[&Policy]) -> Result<Policy, PolicyError> {
                 .is_some_and(|u| *u != UnreachableSpec::default() && *u != inner.unreachable)
             {
                 return Err(PolicyError::new(
-                    "policy.invalid",
+                    ErrorCode::PolicyInvalid,
                     "two composed policies define the out-of-contact condition differently",
                 ));
             }

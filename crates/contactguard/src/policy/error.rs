@@ -1,17 +1,20 @@
 //! Policy errors: one diagnostic shape (code, message, help, span) for every
 //! language.
 
+use crate::diagnostic::{Diagnostic, ErrorCode};
 use std::fmt;
 
 /// What went wrong while loading or compiling a policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyError {
     /// Stable machine-readable code, e.g. `policy.syntax`, `policy.invalid`,
-    /// `policy.unknown_preset`.
+    /// `policy.unknown_preset`: the spelling of an [`ErrorCode`]
+    /// ([`PolicyError::error_code`]).
     pub code: &'static str,
     /// What is wrong, lowercase, user input in backticks.
     pub message: String,
-    /// Where the policy came from (a file name or `preset:cn`), if known.
+    /// Where the policy came from (the file path given to
+    /// [`Policy::parse`](crate::Policy::parse), or `preset:cn`), if known.
     pub source_name: Option<String>,
     /// 1-based line, when known.
     pub line: Option<u32>,
@@ -24,9 +27,10 @@ pub struct PolicyError {
 }
 
 impl PolicyError {
-    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> PolicyError {
+    /// An error with a code and a message, located nowhere yet.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> PolicyError {
         PolicyError {
-            code,
+            code: code.as_str(),
             message: message.into(),
             source_name: None,
             line: None,
@@ -52,6 +56,59 @@ impl PolicyError {
             self.column = Some(c);
         }
         self
+    }
+}
+
+impl PolicyError {
+    /// The code as an [`ErrorCode`]. A `code` set by hand to a string that
+    /// is not in the list reads as `policy.invalid`.
+    pub fn error_code(&self) -> ErrorCode {
+        ErrorCode::from_code(self.code).unwrap_or(ErrorCode::PolicyInvalid)
+    }
+
+    /// The error in the shape every front end shows; `file` is the
+    /// policy's source (its path, or `preset:NAME`).
+    pub fn diagnostic(&self) -> Diagnostic {
+        Diagnostic {
+            code: self.error_code(),
+            message: self.message.clone(),
+            help: self.help.clone(),
+            file: self.source_name.clone(),
+            line: self.line,
+            column: self.column,
+            field: self.field.clone(),
+            row: None,
+        }
+    }
+
+    /// A policy file that could not be read: `policy.encoding` when its
+    /// bytes are not UTF-8 ([`std::io::ErrorKind::InvalidData`], what
+    /// `read_to_string` reports), else `policy.io`; naming the file. The
+    /// crate reads no files: the caller passes what reading gave it.
+    pub fn unreadable(path: &str, e: &std::io::Error) -> PolicyError {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            PolicyError::new(ErrorCode::PolicyEncoding, "the policy is not UTF-8 text")
+                .with_help("save the policy as UTF-8")
+        } else {
+            PolicyError::new(ErrorCode::PolicyIo, format!("cannot read the policy: {e}"))
+        }
+        .in_file(path)
+    }
+
+    /// Names the file the policy came from, unless a location is known
+    /// already (an error inside an extended preset keeps `preset:NAME`).
+    #[must_use]
+    pub fn in_file(mut self, file: impl Into<String>) -> PolicyError {
+        if self.source_name.is_none() {
+            self.source_name = Some(file.into());
+        }
+        self
+    }
+}
+
+impl From<PolicyError> for Diagnostic {
+    fn from(e: PolicyError) -> Diagnostic {
+        e.diagnostic()
     }
 }
 

@@ -51,6 +51,29 @@ pub enum Syntax {
     Json,
 }
 
+impl Syntax {
+    /// The syntax a policy file's name says (`.toml` or `.json`, any ASCII
+    /// case).
+    ///
+    /// # Errors
+    ///
+    /// `policy.file_type`, naming the file, for any other name.
+    pub fn of_file_name(path: &str) -> Result<Syntax, PolicyError> {
+        let ext = std::path::Path::new(path)
+            .extension()
+            .and_then(|e| e.to_str());
+        match ext {
+            Some(e) if e.eq_ignore_ascii_case("toml") => Ok(Syntax::Toml),
+            Some(e) if e.eq_ignore_ascii_case("json") => Ok(Syntax::Json),
+            _ => Err(PolicyError::new(
+                crate::ErrorCode::PolicyFileType,
+                "cannot tell the policy syntax from the file name (expected `.toml` or `.json`)",
+            )
+            .in_file(path)),
+        }
+    }
+}
+
 impl Policy {
     /// Loads presets by name, joined by `+`: `"us-reg-f+us-ma"`, `"cn+conduct"`.
     ///

@@ -4,6 +4,7 @@ use super::error::{line_col, PolicyError};
 use super::format::{PolicyFile, FORMAT};
 use super::locate;
 use super::Syntax;
+use crate::diagnostic::ErrorCode;
 
 macro_rules! presets {
     ($($name:literal),+ $(,)?) => {
@@ -83,16 +84,17 @@ pub(crate) fn collect(
     }
     if depth > MAX_DEPTH {
         return Err(PolicyError::new(
-            "policy.extends_cycle",
+            ErrorCode::PolicyExtendsCycle,
             format!("`extends` nests deeper than {MAX_DEPTH} levels at `{name}`"),
         ));
     }
     let Some(text) = preset_source(name) else {
         let names: Vec<&str> = preset_names().collect();
-        return Err(
-            PolicyError::new("policy.unknown_preset", format!("unknown preset `{name}`"))
-                .with_help(format!("presets: {}", names.join(", "))),
-        );
+        return Err(PolicyError::new(
+            ErrorCode::PolicyUnknownPreset,
+            format!("unknown preset `{name}`"),
+        )
+        .with_help(format!("presets: {}", names.join(", "))));
     };
     seen.push(name.to_owned());
     let source = format!("preset:{name}");
@@ -125,7 +127,7 @@ pub(crate) fn parse_file(
     })?;
     if file.format != FORMAT {
         let e = PolicyError::new(
-            "policy.format",
+            ErrorCode::PolicyFormat,
             format!("unsupported format `{}`", file.format),
         )
         .with_field("format")
@@ -151,9 +153,9 @@ fn parse_toml(text: &str) -> Result<PolicyFile, PolicyError> {
 
 fn toml_error(text: &str, e: &toml::de::Error, path: Option<String>) -> PolicyError {
     let code = if path.is_some() {
-        "policy.invalid"
+        ErrorCode::PolicyInvalid
     } else {
-        "policy.syntax"
+        ErrorCode::PolicySyntax
     };
     let mut err = PolicyError::new(code, clean_message(e.message()));
     if let Some(p) = path.filter(|p| p != ".") {
@@ -171,9 +173,9 @@ fn parse_json(text: &str) -> Result<PolicyFile, PolicyError> {
         let path = e.path().to_string();
         let inner = e.inner();
         let code = if inner.is_syntax() || inner.is_eof() {
-            "policy.syntax"
+            ErrorCode::PolicySyntax
         } else {
-            "policy.invalid"
+            ErrorCode::PolicyInvalid
         };
         let mut err = PolicyError::new(
             code,
@@ -195,7 +197,7 @@ fn parse_json(text: &str) -> Result<PolicyFile, PolicyError> {
         }))
     })?;
     de.end().map_err(|e| {
-        PolicyError::new("policy.syntax", strip_json_position(&e.to_string())).at(Some((
+        PolicyError::new(ErrorCode::PolicySyntax, strip_json_position(&e.to_string())).at(Some((
             u32::try_from(e.line()).unwrap_or(u32::MAX),
             u32::try_from(e.column().max(1)).unwrap_or(u32::MAX),
         )))

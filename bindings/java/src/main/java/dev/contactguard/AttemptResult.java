@@ -1,24 +1,27 @@
 package dev.contactguard;
 
-/** The outcome of a contact attempt. The codes are the C ABI's named constants. */
+/**
+ * The outcome of a contact attempt. The codes are the C ABI's named constants; 0 is the C ABI's
+ * {@code CG_ATTEMPT_RESULT_UNSET}, sent for an attempt {@link Event} without a result (and refused).
+ */
 public enum AttemptResult {
     /** {@code not_connected} */
-    NOT_CONNECTED(0, "not_connected"),
+    NOT_CONNECTED(1, "not_connected"),
     /** {@code no_answer} */
-    NO_ANSWER(1, "no_answer"),
+    NO_ANSWER(2, "no_answer"),
     /** {@code voicemail} */
-    VOICEMAIL(2, "voicemail"),
+    VOICEMAIL(3, "voicemail"),
     /** {@code conversation} */
-    CONVERSATION(3, "conversation"),
+    CONVERSATION(4, "conversation"),
     /** {@code delivered} */
-    DELIVERED(4, "delivered"),
+    DELIVERED(5, "delivered"),
     /** {@code failed} */
-    FAILED(5, "failed"),
+    FAILED(6, "failed"),
     /**
      * {@code pending}: admitted, outcome not reported yet. It counts under every cap and
      * cool-down it could fall under; not an outcome for {@link Ledger#complete}.
      */
-    PENDING(6, "pending");
+    PENDING(7, "pending");
 
     private final int code;
     private final String wire;

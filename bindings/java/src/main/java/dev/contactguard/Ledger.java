@@ -66,8 +66,8 @@ public final class Ledger extends Handle {
      * Opens a ledger kept in the Redis at {@code url} ({@code redis://[user:password@]host:port/db}, or
      * {@code rediss://...} for TLS): every process that opens the same server and key prefix with the same
      * {@code secret} shares one history, with the same atomic check-and-record as one in-memory ledger.
-     * Connects now: throws {@link ContactGuardException} with code {@code ledger.redis} (unreachable, wrong
-     * password, untrusted certificate), {@code ledger.config} (malformed URL, unreadable certificate files)...,
+     * Connects now: throws {@link ContactGuardException} with code {@code redis.unavailable} (unreachable, wrong
+     * password, untrusted certificate), {@code redis.config} (malformed URL, unreadable certificate files)...,
      * never showing the password. Afterwards a Redis failure denies asks (rule {@code contactguard.redis}) and
      * {@link #complete} / {@link #record} throw; {@link #snapshot}, {@link #restore} and {@link #checkpoint}
      * throw {@code ledger.unsupported}. One ledger holds one connection, which threads take turns on: give each

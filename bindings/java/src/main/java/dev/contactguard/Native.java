@@ -101,6 +101,8 @@ final class Native {
 
     static native int cg_policy_from_json(byte[] text, long len, PointerByReference out, PointerByReference err);
 
+    static native int cg_policy_load(byte[] path, long len, PointerByReference out, PointerByReference err);
+
     static native void cg_policy_free(Pointer policy);
 
     static native CgStr.ByValue cg_policy_name(Pointer policy);
@@ -145,6 +147,10 @@ final class Native {
     static native CgStr.ByValue cg_error_field(Pointer error);
 
     static native CgStr.ByValue cg_error_help(Pointer error);
+
+    static native CgStr.ByValue cg_error_file(Pointer error);
+
+    static native long cg_error_row(Pointer error);
 
     static native int cg_error_line(Pointer error);
 
@@ -234,12 +240,14 @@ final class Native {
             String message = CgStr.text(cg_error_message(e));
             String field = CgStr.text(cg_error_field(e));
             String help = CgStr.text(cg_error_help(e));
+            String file = CgStr.text(cg_error_file(e));
             int line = cg_error_line(e);
             int column = cg_error_column(e);
+            long row = cg_error_row(e);
             if (result == POLICY) {
-                throw new PolicyException(result, code, message, field, help, line, column);
+                throw new PolicyException(result, code, message, field, help, file, line, column, row);
             }
-            throw new ContactGuardException(result, code, message, field, help, line, column);
+            throw new ContactGuardException(result, code, message, field, help, file, line, column, row);
         } finally {
             cg_error_free(e);
         }

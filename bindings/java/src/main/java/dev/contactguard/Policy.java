@@ -43,6 +43,16 @@ public final class Policy extends Handle {
         return load(names, Native::cg_policy_from_presets);
     }
 
+    /**
+     * Loads a policy file, TOML or JSON by its name ({@code .toml}, {@code .json}).
+     *
+     * @throws PolicyException naming the file: {@code policy.io} (cannot be read), {@code policy.encoding} (not
+     *     UTF-8), {@code policy.file_type} (neither extension), or a mistake at its line, column and field
+     */
+    public static Policy load(java.nio.file.Path path) {
+        return load(path.toString(), Native::cg_policy_load);
+    }
+
     /** A policy written in TOML. @throws PolicyException with line, column and field */
     public static Policy fromToml(String text) {
         return load(text, Native::cg_policy_from_toml);

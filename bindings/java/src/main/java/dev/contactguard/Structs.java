@@ -89,12 +89,8 @@ final class Structs {
             s.has_channel = flag(e.channel != null);
             s.channel = e.channel == null ? 0 : e.channel.code();
             s.role = e.role == null ? 0 : e.role.code();
-            if (e.result == null && e.type == EventType.ATTEMPT) {
-                // The C ABI reads 0 as not_connected, not as unset: refuse
-                // rather than guess (the same diagnostic as the library's).
-                throw new ContactGuardException(Native.MISSING_FIELD, "ffi.missing_field", "`result` is not set",
-                        "event.result", "set every required field: a forgotten one is never read as a default", 0, 0);
-            }
+            // Without a result, CG_ATTEMPT_RESULT_UNSET (0): the C ABI
+            // refuses an attempt with it (ffi.missing_field, event.result).
             s.result = e.result == null ? 0 : e.result.code();
             s.has_place = flag(e.place != null);
             s.place = e.place == null ? 0 : e.place.code();

@@ -77,6 +77,55 @@ class ContactGuardTest {
     }
 
     @Test
+    void aPolicyFileMistakeNamesTheFileLineColumnAndField(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path file = dir.resolve("broken.toml");
+        java.nio.file.Files.writeString(file, "format = \"contactguard-policy/1\"\n\n[[rules]]\nid = 3\n");
+        PolicyException e = assertThrows(PolicyException.class, () -> Policy.load(file));
+        assertEquals("policy.invalid", e.code());
+        assertEquals(file.toString(), e.file());
+        assertEquals(4, e.line());
+        assertEquals(6, e.column());
+        assertEquals("rules[0].id", e.field());
+        assertEquals(-1, e.row());
+        assertFalse(e.getMessage().contains(file.toString()), e.getMessage());
+        assertTrue(e.describe().contains("file " + file + ", line 4, column 6"), e.describe());
+
+        java.nio.file.Path missing = dir.resolve("missing.json");
+        PolicyException io = assertThrows(PolicyException.class, () -> Policy.load(missing));
+        assertEquals("policy.io", io.code());
+        assertEquals(missing.toString(), io.file());
+
+        java.nio.file.Path text = dir.resolve("policy.txt");
+        java.nio.file.Files.writeString(text, "format = \"contactguard-policy/1\"\n");
+        assertEquals("policy.file_type", assertThrows(PolicyException.class, () -> Policy.load(text)).code());
+
+        java.nio.file.Path good = dir.resolve("good.toml");
+        java.nio.file.Files.writeString(good, "format = \"contactguard-policy/1\"\nextends = [\"us-reg-f\"]\n");
+        try (Policy p = Policy.load(good)) {
+            assertTrue(p.ruleCount() > 0);
+        }
+    }
+
+    @Test
+    void anUnknownPresetHasItsCodeAndAHelpListingThePresets() {
+        PolicyException e = assertThrows(PolicyException.class, () -> Policy.presets("us-reg-f+nowhere"));
+        assertEquals("policy.unknown_preset", e.code());
+        assertTrue(e.help().contains("us-reg-f"), e.help());
+        assertEquals("", e.file());
+        assertEquals(0, e.line());
+    }
+
+    @Test
+    void attemptResultCodesStartAfterUnset() {
+        assertEquals(1, AttemptResult.NOT_CONNECTED.code());
+        assertEquals(7, AttemptResult.PENDING.code());
+        for (AttemptResult r : AttemptResult.values()) {
+            assertTrue(r.code() > 0, r.name());
+        }
+    }
+
+    @Test
     void invalidInputIsATypedException() {
         try (Policy policy = Policy.presets("us-reg-f"); History history = new History()) {
             ContactGuardException e = assertThrows(ContactGuardException.class,
@@ -250,7 +299,7 @@ class ContactGuardTest {
         int r = PanicHook.cg_test_panic(err);
         assertEquals(1, r, "CG_RESULT_PANIC");
         ContactGuardException e = assertThrows(ContactGuardException.class, () -> Native.check(r, err));
-        assertEquals("ffi.panic", e.code());
+        assertEquals("internal.panic", e.code());
         assertTrue(e.getMessage().contains("test panic"), e.getMessage());
         // The JVM and the library carry on.
         try (Policy p = Policy.presets("us-reg-f")) {

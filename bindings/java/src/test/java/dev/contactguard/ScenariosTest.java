@@ -257,14 +257,14 @@ class ScenariosTest {
         try (Policy policy = Policy.presets("us-reg-f")) {
             ContactGuardException e = assertThrows(ContactGuardException.class,
                     () -> Ledger.openRedis(policy, url(wrong, port), new byte[0]));
-            assertEquals("ledger.redis", e.code());
+            assertEquals("redis.unavailable", e.code());
             assertFalse(e.getMessage().contains(wrong), e.getMessage());
             e = assertThrows(ContactGuardException.class, () -> Ledger.openRedis(policy, "ftp://127.0.0.1/", new byte[0]));
-            assertEquals("ledger.config", e.code());
+            assertEquals("redis.config", e.code());
             int nobody = freePort();
             e = assertThrows(ContactGuardException.class, () -> Ledger.openRedis(policy, url(PASSWORD, nobody),
                     new byte[0], new RedisOptions().deadline(300)));
-            assertEquals("ledger.redis", e.code());
+            assertEquals("redis.unavailable", e.code());
             assertFalse(e.getMessage().contains(PASSWORD), e.getMessage());
         }
     }
@@ -287,7 +287,7 @@ class ScenariosTest {
             assertEquals("contactguard.redis", d.denials().get(0).id());
             ContactGuardException e = assertThrows(ContactGuardException.class,
                     () -> l.complete(t.get(), AttemptResult.NO_ANSWER));
-            assertEquals("ledger.redis", e.code());
+            assertEquals("redis.unavailable", e.code());
             assertNotNull(e.getMessage());
             t.get().close();
         } finally {
