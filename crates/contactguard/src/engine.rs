@@ -182,6 +182,10 @@ pub(crate) struct Ctx<'a, S> {
     /// only keep passing later (see [`monotone`]), so the `retry_at`
     /// search need not evaluate it again while local dates run forward.
     settled: u64,
+    /// The live prior-consent windows, computed the first time a rule with
+    /// `exclude_prior_consent` asks (they do not change with the instant
+    /// tried).
+    consent: std::cell::OnceCell<Vec<(Timestamp, Timestamp)>>,
 }
 
 impl<S: Stored> Ctx<'_, S> {
@@ -269,6 +273,7 @@ fn run<'a, S: Stored>(
         fixed_when: 0,
         fixed_unless: 0,
         settled: 0,
+        consent: std::cell::OnceCell::new(),
     };
 
     let mut denials = Vec::new();

@@ -79,8 +79,12 @@ fn filter_matches<S: Stored>(f: &Filter, ask: &Ask, a: &S) -> bool {
 }
 
 /// Live Reg F prior-consent windows for the recipient and debt, as
-/// `[start, end)` instants.
-fn consent_windows<S: Stored>(ctx: &Ctx<'_, S>) -> Vec<(Timestamp, Timestamp)> {
+/// `[start, end)` instants; computed once per ask.
+fn consent_windows<'c, S: Stored>(ctx: &'c Ctx<'_, S>) -> &'c [(Timestamp, Timestamp)] {
+    ctx.consent.get_or_init(|| find_consent_windows(ctx))
+}
+
+fn find_consent_windows<S: Stored>(ctx: &Ctx<'_, S>) -> Vec<(Timestamp, Timestamp)> {
     let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
     for (_, e) in &ctx.rec.states {
         let Ev::PriorConsent {
@@ -223,15 +227,15 @@ pub(super) fn cap<S: Stored>(
     exclude_prior_consent: bool,
     t: Timestamp,
 ) -> Verdict {
-    let consent = if exclude_prior_consent {
+    let consent: &[(Timestamp, Timestamp)] = if exclude_prior_consent {
         consent_windows(ctx)
     } else {
-        Vec::new()
+        &[]
     };
-    if exclude_prior_consent && in_windows(&consent, t) {
+    if exclude_prior_consent && in_windows(consent, t) {
         return Verdict::Pass;
     }
-    let counts = |a: &&S| filter_matches(filter, ctx.ask, *a) && !in_windows(&consent, a.at());
+    let counts = |a: &&S| filter_matches(filter, ctx.ask, *a) && !in_windows(consent, a.at());
     // Only the attempts after `from` can be in the period: each period
     // binary-searches to its own look-back.
     let counted = |from: Option<Timestamp>| scoped(ctx, scope, from).filter(counts);
@@ -442,7 +446,7 @@ pub(super) fn cooldown<S: Stored>(
     exclude_prior_consent: bool,
     t: Timestamp,
 ) -> Verdict {
-    if exclude_prior_consent && in_windows(&consent_windows(ctx), t) {
+    if exclude_prior_consent && in_windows(consent_windows(ctx), t) {
         return Verdict::Pass;
     }
     // Only a trigger after `from` can still hold the pause (and the latest
