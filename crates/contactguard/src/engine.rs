@@ -30,7 +30,7 @@ use window::window;
 pub(crate) use window::sel_matches;
 
 use local::{next_day_start, Zones};
-use view::{Side, View};
+use view::{Side, Stored};
 
 /// Id of the denial given when the ask's time zones cannot be resolved.
 pub const ZONE_RULE_ID: &str = "contactguard.zone";
@@ -130,10 +130,14 @@ pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
     run(policy.inner(), ask, rec, debt, false).decision
 }
 
-/// Decides over a prepared view (the ledger's entry point).
-pub(crate) fn decide_view(policy: &Inner, ask: &Ask, view: View<'_>) -> Decision {
-    let rec = Side::from_events(view.rec);
-    let debt = Side::from_events(view.debt);
+/// Decides over the recipient's and the debt's stored records, read in
+/// place (the ledger's entry point).
+pub(crate) fn decide_sides<S: Stored>(
+    policy: &Inner,
+    ask: &Ask,
+    rec: Side<'_, S>,
+    debt: Side<'_, S>,
+) -> Decision {
     run(policy, ask, rec, debt, false).decision
 }
 
@@ -158,14 +162,14 @@ enum Verdict {
     NoZone,
 }
 
-pub(crate) struct Ctx<'a> {
+pub(crate) struct Ctx<'a, S> {
     policy: &'a Inner,
     ask: &'a Ask,
     zones: Zones,
     /// The recipient's events at or before the ask.
-    rec: Side<'a>,
+    rec: Side<'a, S>,
     /// The debt's events at or before the ask.
-    debt: Side<'a>,
+    debt: Side<'a, S>,
     want_messages: bool,
     /// For the first 64 rules, once `fixed_ready`: whether the parts of
     /// `when` (bit set) and of `unless` that do not change with time hold,
@@ -178,9 +182,13 @@ pub(crate) struct Ctx<'a> {
     /// only keep passing later (see [`monotone`]), so the `retry_at`
     /// search need not evaluate it again while local dates run forward.
     settled: u64,
+    /// The live prior-consent windows, computed the first time a rule with
+    /// `exclude_prior_consent` asks (they do not change with the instant
+    /// tried).
+    consent: std::cell::OnceCell<Vec<(Timestamp, Timestamp)>>,
 }
 
-impl Ctx<'_> {
+impl<S: Stored> Ctx<'_, S> {
     /// Decides the time-independent conditions of the first 64 rules, for
     /// the `retry_at` search.
     fn fix_conditions(&mut self) {
@@ -225,11 +233,11 @@ impl Ctx<'_> {
     }
 }
 
-fn run<'a>(
+fn run<'a, S: Stored>(
     policy: &'a Inner,
     ask: &'a Ask,
-    rec: Side<'a>,
-    debt: Side<'a>,
+    rec: Side<'a, S>,
+    debt: Side<'a, S>,
     explain_all: bool,
 ) -> Explanation {
     let zones = match Zones::resolve(&ask.timezones, ask.at) {
@@ -265,6 +273,7 @@ fn run<'a>(
         fixed_when: 0,
         fixed_unless: 0,
         settled: 0,
+        consent: std::cell::OnceCell::new(),
     };
 
     let mut denials = Vec::new();
@@ -381,7 +390,7 @@ fn run<'a>(
 
 /// The fixed point: from `t`, move to the latest earliest-passing instant of
 /// the rules that deny, until every rule passes.
-fn retry(ctx: &Ctx<'_>, mut t: Timestamp) -> Option<Timestamp> {
+fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
     let visit = ctx.policy.plan.visit(ctx.ask.channel, ctx.ask.role);
     let limit = ctx
         .ask
@@ -422,7 +431,7 @@ fn retry(ctx: &Ctx<'_>, mut t: Timestamp) -> Option<Timestamp> {
     None
 }
 
-fn evaluate(ctx: &Ctx<'_>, i: usize, rule: &Rule, t: Timestamp) -> Verdict {
+fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) -> Verdict {
     let (when, unless) = ctx.fixed(i, rule);
     if !(when && when_at(ctx, &rule.when, t)) {
         return Verdict::NotApplicable;
@@ -515,7 +524,7 @@ fn depends_on_time(rule: &Rule) -> bool {
 
 /// The first local midnight (in any zone) within the out-of-contact look-back
 /// at which the rule's conditions no longer select a denial.
-fn condition_change(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> Option<Timestamp> {
+fn condition_change<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp) -> Option<Timestamp> {
     let days = ctx.policy.unreachable.dates + 1;
     let mut candidates: Vec<Timestamp> = Vec::new();
     for z in ctx.zones.iter() {
@@ -532,13 +541,17 @@ fn condition_change(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> Option<Timestam
     })
 }
 
-fn deny(ctx: &Ctx<'_>, earliest: Option<Timestamp>, message: impl FnOnce() -> String) -> Verdict {
+fn deny<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    earliest: Option<Timestamp>,
+    message: impl FnOnce() -> String,
+) -> Verdict {
     Verdict::Deny {
         earliest,
         message: ctx.want_messages.then(message),
     }
 }
 
-fn no_zone(_ctx: &Ctx<'_>) -> Verdict {
+fn no_zone<S: Stored>(_ctx: &Ctx<'_, S>) -> Verdict {
     Verdict::NoZone
 }

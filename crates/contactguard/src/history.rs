@@ -2,7 +2,6 @@
 
 use crate::engine::view::{Ev, Rec, Side};
 use crate::model::{Ask, Event};
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The events a decision reads, in time order, with per-recipient and
@@ -176,15 +175,11 @@ impl History {
     /// What the engine reads for `ask`: the recipient's and the debt's
     /// events at or before the ask. Attempts are borrowed from the index,
     /// not copied; only state events are made relative to the ask.
-    pub(crate) fn sides<'a>(&'a self, ask: &Ask) -> (Side<'a>, Side<'a>) {
+    pub(crate) fn sides<'a>(&'a self, ask: &Ask) -> (Side<'a, Rec>, Side<'a, Rec>) {
         let (to, debt) = (self.id(&ask.to), self.id(&ask.debt));
-        let side = |ix: Option<&'a Index>, ask_debt: u32| -> Side<'a> {
+        let side = |ix: Option<&'a Index>, ask_debt: u32| -> Side<'a, Rec> {
             let Some(ix) = ix else {
-                return Side {
-                    atts: Cow::Borrowed(&[]),
-                    ask_debt,
-                    states: Vec::new(),
-                };
+                return Side::empty(ask_debt);
             };
             let n = ix.atts.partition_point(|a| a.at <= ask.at);
             let mut states = Vec::new();
@@ -197,13 +192,14 @@ impl History {
                 if e.at() > ask.at {
                     break;
                 }
-                states.push((
-                    before as usize,
-                    Ev::with_keys(e, e_to == to && to != NONE, e_debt == debt && debt != NONE),
-                ));
+                let same_to = e_to == to && to != NONE;
+                let same_debt = e_debt == debt && debt != NONE;
+                if let Some(ev) = Ev::with_keys(e, same_to, same_debt) {
+                    states.push((before as usize, ev));
+                }
             }
             Side {
-                atts: Cow::Borrowed(ix.atts.get(..n).unwrap_or(&[])),
+                atts: ix.atts.get(..n).unwrap_or(&[]),
                 ask_debt,
                 states,
             }

@@ -155,8 +155,8 @@ pub use contract::{
 pub use error::LedgerError;
 pub use journal::{Fsync, Journaled, Replayed};
 
-use crate::engine::decide_view;
-use crate::engine::view::View;
+use crate::engine::decide_sides;
+use crate::engine::view;
 use crate::model::{Ask, AttemptResult, Decision, Event, Inconvenient};
 use crate::Policy;
 use hash::{KeyHasher, Kh};
@@ -1069,12 +1069,14 @@ fn decide_in(
     debt: Kh,
 ) -> Decision {
     let cut = clamp_ns(ask.at);
-    let mut view = View::default();
-    if let Some(s) = rec.recipients.get(&to) {
-        s.view(Side::Recipient, cut, to, debt, &mut view.rec);
-    }
-    if let Some(s) = debt_shard.debts.get(&debt) {
-        s.view(Side::Debt, cut, to, debt, &mut view.debt);
-    }
-    decide_view(policy.inner(), ask, view)
+    // Both sides read the stored entries in place.
+    let rec_side = match rec.recipients.get(&to) {
+        Some(s) => s.side(Side::Recipient, cut, to, debt),
+        None => view::Side::empty(u32::MAX),
+    };
+    let debt_side = match debt_shard.debts.get(&debt) {
+        Some(s) => s.side(Side::Debt, cut, to, debt),
+        None => view::Side::empty(0),
+    };
+    decide_sides(policy.inner(), ask, rec_side, debt_side)
 }

@@ -2,7 +2,7 @@
 //! condition, and why a `deny` rule selected an ask.
 
 use super::limits::days_before;
-use super::view::Ev;
+use super::view::{Ev, Stored};
 use super::Ctx;
 use crate::model::{AttemptResult, HoldReason, Role};
 use crate::policy::{Cond, Rule};
@@ -19,7 +19,7 @@ fn names<T: Copy + Into<u32> + std::fmt::Display>(all: &[T], mask: u32) -> Strin
 
 /// Why a `deny` rule selected this ask: what the ask is, and which
 /// exception it did not meet.
-pub(super) fn deny_message(ctx: &Ctx<'_>, rule: &Rule, t: Timestamp) -> String {
+pub(super) fn deny_message<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp) -> String {
     let ask = ctx.ask;
     let purpose = ask
         .purpose
@@ -84,26 +84,26 @@ pub(super) fn in_mask<T: Copy + Into<u32>>(mask: u32, v: T) -> bool {
 }
 
 /// `when`: an absent ask field satisfies the condition (the rule applies).
-pub(super) fn cond_when(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+pub(super) fn cond_when<S: Stored>(ctx: &Ctx<'_, S>, c: &Cond, t: Timestamp) -> bool {
     fixed_when(ctx, c) && when_at(ctx, c, t)
 }
 
 /// The part of `when` that changes with time. The rule applies when some
 /// outcome of a pending attempt makes the condition hold.
-pub(super) fn when_at(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+pub(super) fn when_at<S: Stored>(ctx: &Ctx<'_, S>, c: &Cond, t: Timestamp) -> bool {
     c.debtor_unreachable
         .is_none_or(|want| debtor_unreachable(ctx, t, !want) == want)
 }
 
 /// The part of `unless` that changes with time. The exception is met only
 /// when every outcome of a pending attempt meets it.
-pub(super) fn unless_at(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+pub(super) fn unless_at<S: Stored>(ctx: &Ctx<'_, S>, c: &Cond, t: Timestamp) -> bool {
     c.debtor_unreachable
         .is_none_or(|want| debtor_unreachable(ctx, t, want) == want)
 }
 
 /// The part of `when` that depends on the ask and the history only.
-pub(super) fn fixed_when(ctx: &Ctx<'_>, c: &Cond) -> bool {
+pub(super) fn fixed_when<S: Stored>(ctx: &Ctx<'_, S>, c: &Cond) -> bool {
     let ask = ctx.ask;
     in_mask(c.channels, ask.channel)
         && in_mask(c.roles, ask.role)
@@ -118,12 +118,12 @@ pub(super) fn fixed_when(ctx: &Ctx<'_>, c: &Cond) -> bool {
 
 /// `unless`: an absent ask field does not satisfy the condition (the
 /// exception is not met).
-pub(super) fn cond_unless(ctx: &Ctx<'_>, c: &Cond, t: Timestamp) -> bool {
+pub(super) fn cond_unless<S: Stored>(ctx: &Ctx<'_, S>, c: &Cond, t: Timestamp) -> bool {
     fixed_unless(ctx, c) && unless_at(ctx, c, t)
 }
 
 /// The part of `unless` that depends on the ask and the history only.
-pub(super) fn fixed_unless(ctx: &Ctx<'_>, c: &Cond) -> bool {
+pub(super) fn fixed_unless<S: Stored>(ctx: &Ctx<'_, S>, c: &Cond) -> bool {
     let ask = ctx.ask;
     let full = crate::policy::ALL;
     in_mask(c.channels, ask.channel)
@@ -151,7 +151,7 @@ fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
 /// The recipient's latest consent of `kind` (or without a kind) for the
 /// ask's channel is granted. An opt-out on the channel counts as a
 /// withdrawal.
-fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
+fn consent_granted<S: Stored>(ctx: &Ctx<'_, S>, kind: &str) -> bool {
     let ch = ctx.ask.channel;
     for (_, e) in ctx.rec.states.iter().rev() {
         match *e {
@@ -172,7 +172,7 @@ fn consent_granted(ctx: &Ctx<'_>, kind: &str) -> bool {
     false
 }
 
-fn requested_contact(ctx: &Ctx<'_>) -> bool {
+fn requested_contact<S: Stored>(ctx: &Ctx<'_, S>) -> bool {
     ctx.rec
         .states
         .iter()
@@ -222,7 +222,11 @@ pub(super) fn conversation(r: AttemptResult) -> bool {
 /// attempts as reached can only clear the condition), so a caller that
 /// needs the condition false where unknown passes `true`, and one that
 /// needs it true passes `false`.
-pub(super) fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp, pending_reached: bool) -> bool {
+pub(super) fn debtor_unreachable<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    t: Timestamp,
+    pending_reached: bool,
+) -> bool {
     // Marked out of contact by the latest `unreachable`, unless the debtor
     // was reached after it.
     let mut mark: Option<usize> = None;
@@ -238,10 +242,10 @@ pub(super) fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp, pending_reached: b
         }
     }
     if let Some(k) = mark {
-        let later = ctx.debt.atts.get(k..).unwrap_or(&[]);
-        if !later
-            .iter()
-            .any(|a| a.role == Role::Debtor && reached(a.result, pending_reached))
+        if !ctx
+            .debt
+            .starting_at(k)
+            .any(|a| a.role() == Role::Debtor && reached(a.result(), pending_reached))
         {
             return true;
         }
@@ -256,15 +260,15 @@ pub(super) fn debtor_unreachable(ctx: &Ctx<'_>, t: Timestamp, pending_reached: b
         let today = z.day(t);
         let first = today - (i64::from(spec.dates) - 1);
         let mut failed = 0u32;
-        for a in recent {
-            if a.role != Role::Debtor {
+        for a in recent.clone() {
+            if a.role() != Role::Debtor {
                 continue;
             }
-            let d = z.day(a.at);
+            let d = z.day(a.at());
             if d < first || d > today {
                 continue;
             }
-            if reached(a.result, pending_reached) {
+            if reached(a.result(), pending_reached) {
                 return false;
             }
             failed += 1;

@@ -1,7 +1,7 @@
 //! Recipient-stated inconvenient times.
 
 use super::local::start_of_day;
-use super::view::Ev;
+use super::view::{Ev, Stored};
 use super::{deny, local, no_zone, Ctx, Verdict};
 use crate::model::Place;
 use crate::policy::format::LocalTime;
@@ -117,7 +117,11 @@ fn exit_of(z: &TimeZone, c: Timestamp, s: &Stated) -> Option<Timestamp> {
     None
 }
 
-pub(super) fn inconvenient(ctx: &Ctx<'_>, places: Option<&[Place]>, t: Timestamp) -> Verdict {
+pub(super) fn inconvenient<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    places: Option<&[Place]>,
+    t: Timestamp,
+) -> Verdict {
     let ask = ctx.ask;
     let stated: Vec<(Stated, Option<Place>)> = ctx
         .rec

@@ -3,7 +3,7 @@
 
 use super::conditions::{conversation, in_mask, result_matches};
 use super::local::start_of_day;
-use super::view::{Ev, Rec};
+use super::view::{Ev, Stored};
 use super::{deny, local, no_zone, Ctx, Verdict};
 use crate::model::Ask;
 use crate::policy::format::{CalendarPeriod, Scope};
@@ -28,58 +28,63 @@ pub(super) fn days_before(t: Timestamp, days: i64) -> Option<Timestamp> {
 
 /// The attempts in `scope` after `from` (all of them for `None`), in time
 /// order.
-fn scoped<'a>(
-    ctx: &'a Ctx<'a>,
+fn scoped<'a, S: Stored>(
+    ctx: &'a Ctx<'a, S>,
     scope: Scope,
     from: Option<Timestamp>,
-) -> impl DoubleEndedIterator<Item = &'a Rec> + 'a {
+) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
     let side = if scope == Scope::Debt {
         &ctx.debt
     } else {
         &ctx.rec
     };
+    let ask_debt = side.ask_debt;
     side.after(from)
-        .iter()
-        .filter(move |a| scope != Scope::RecipientDebt || side.same_debt(a))
+        .filter(move |a| scope != Scope::RecipientDebt || a.debt() == ask_debt)
 }
 
 /// The `limit`-th newest of the counted attempts (time order), which is
 /// the (n - limit + 1)-th oldest of n; `None` when fewer than `limit` are
 /// counted, or for a limit of 0 (no attempt leaving helps).
-fn newest<'a>(counted: impl DoubleEndedIterator<Item = &'a Rec>, limit: usize) -> Option<&'a Rec> {
+fn newest<'a, S: 'a>(
+    counted: impl DoubleEndedIterator<Item = &'a S>,
+    limit: usize,
+) -> Option<&'a S> {
     let k = limit.checked_sub(1)?;
     counted.rev().nth(k)
 }
 
 /// The attempts in `scope` at or after `since`, in time order.
-fn scoped_since<'a>(
-    ctx: &'a Ctx<'a>,
+fn scoped_since<'a, S: Stored>(
+    ctx: &'a Ctx<'a, S>,
     scope: Scope,
     since: Timestamp,
-) -> impl DoubleEndedIterator<Item = &'a Rec> + 'a {
+) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
     let side = if scope == Scope::Debt {
         &ctx.debt
     } else {
         &ctx.rec
     };
-    let atts: &[Rec] = &side.atts;
-    atts.get(atts.partition_point(|a| a.at < since)..)
-        .unwrap_or(&[])
-        .iter()
-        .filter(move |a| scope != Scope::RecipientDebt || side.same_debt(a))
+    let ask_debt = side.ask_debt;
+    side.since(since)
+        .filter(move |a| scope != Scope::RecipientDebt || a.debt() == ask_debt)
 }
 
-fn filter_matches(f: &Filter, ask: &Ask, a: &Rec) -> bool {
-    in_mask(f.channels, a.channel)
-        && result_matches(f.results, a.result)
-        && in_mask(f.roles, a.role)
-        && a.place.is_none_or(|p| in_mask(f.places, p))
-        && (!f.same_channel || a.channel == ask.channel)
+fn filter_matches<S: Stored>(f: &Filter, ask: &Ask, a: &S) -> bool {
+    in_mask(f.channels, a.channel())
+        && result_matches(f.results, a.result())
+        && in_mask(f.roles, a.role())
+        && a.place().is_none_or(|p| in_mask(f.places, p))
+        && (!f.same_channel || a.channel() == ask.channel)
 }
 
 /// Live Reg F prior-consent windows for the recipient and debt, as
-/// `[start, end)` instants.
-fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
+/// `[start, end)` instants; computed once per ask.
+fn consent_windows<'c, S: Stored>(ctx: &'c Ctx<'_, S>) -> &'c [(Timestamp, Timestamp)] {
+    ctx.consent.get_or_init(|| find_consent_windows(ctx))
+}
+
+fn find_consent_windows<S: Stored>(ctx: &Ctx<'_, S>) -> Vec<(Timestamp, Timestamp)> {
     let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
     for (_, e) in &ctx.rec.states {
         let Ev::PriorConsent {
@@ -124,9 +129,8 @@ fn consent_windows(ctx: &Ctx<'_>) -> Vec<(Timestamp, Timestamp)> {
         if let Some(conv) = ctx
             .rec
             .after(Some(p_at))
-            .iter()
-            .find(|a| ctx.rec.same_debt(a) && conversation(a.result))
-            .map(|a| a.at)
+            .find(|a| ctx.rec.same_debt(a) && conversation(a.result()))
+            .map(|a| a.at())
         {
             end = end.min(conv);
         }
@@ -157,7 +161,7 @@ fn push_count(m: &mut String, n: usize, one: &str) {
 }
 
 /// Appends the scope, as [`describe_scope`] writes it.
-fn push_scope(m: &mut String, ctx: &Ctx<'_>, scope: Scope) {
+fn push_scope<S: Stored>(m: &mut String, ctx: &Ctx<'_, S>, scope: Scope) {
     match scope {
         Scope::Recipient => {
             m.push_str("to ");
@@ -207,15 +211,15 @@ fn push_day(m: &mut String, day: i64) {
     }
 }
 
-fn describe_scope(ctx: &Ctx<'_>, scope: Scope) -> String {
+fn describe_scope<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope) -> String {
     let mut m = String::new();
     push_scope(&mut m, ctx, scope);
     m
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn cap(
-    ctx: &Ctx<'_>,
+pub(super) fn cap<S: Stored>(
+    ctx: &Ctx<'_, S>,
     limit: u32,
     scope: Scope,
     period: Period,
@@ -223,15 +227,15 @@ pub(super) fn cap(
     exclude_prior_consent: bool,
     t: Timestamp,
 ) -> Verdict {
-    let consent = if exclude_prior_consent {
+    let consent: &[(Timestamp, Timestamp)] = if exclude_prior_consent {
         consent_windows(ctx)
     } else {
-        Vec::new()
+        &[]
     };
-    if exclude_prior_consent && in_windows(&consent, t) {
+    if exclude_prior_consent && in_windows(consent, t) {
         return Verdict::Pass;
     }
-    let counts = |a: &&Rec| filter_matches(filter, ctx.ask, a) && !in_windows(&consent, a.at);
+    let counts = |a: &&S| filter_matches(filter, ctx.ask, *a) && !in_windows(consent, a.at());
     // Only the attempts after `from` can be in the period: each period
     // binary-searches to its own look-back.
     let counted = |from: Option<Timestamp>| scoped(ctx, scope, from).filter(counts);
@@ -265,7 +269,7 @@ pub(super) fn cap(
             if limit_n > 0 && kth.is_none() {
                 return Verdict::Pass;
             }
-            let earliest = kth.and_then(|a| a.at.checked_add(d).ok());
+            let earliest = kth.and_then(|a| a.at().checked_add(d).ok());
             deny(ctx, earliest, || {
                 let n = counted(Some(from)).count();
                 format!(
@@ -319,17 +323,17 @@ pub(super) fn cap(
                         } else {
                             limit_n
                         };
-                        (n, kth.map(|a| z.day(a.at)))
+                        (n, kth.map(|a| z.day(a.at())))
                     }
                     None => {
-                        let in_period = |a: &&Rec| (first..=today).contains(&z.day(a.at));
+                        let in_period = |a: &&S| (first..=today).contains(&z.day(a.at()));
                         let n = counted(from).filter(in_period).count();
                         let kth = if n < limit_n || !matches!(period, Period::Dates(_)) {
                             None
                         } else {
                             let mut dates: Vec<i64> = counted(from)
                                 .filter(in_period)
-                                .map(|a| z.day(a.at))
+                                .map(|a| z.day(a.at()))
                                 .collect();
                             dates.sort_unstable();
                             dates.get(n - limit_n).copied()
@@ -434,15 +438,15 @@ fn period_end(period: Period, today: i64) -> Option<i64> {
     }
 }
 
-pub(super) fn cooldown(
-    ctx: &Ctx<'_>,
+pub(super) fn cooldown<S: Stored>(
+    ctx: &Ctx<'_, S>,
     scope: Scope,
     period: Pause,
     filter: &Filter,
     exclude_prior_consent: bool,
     t: Timestamp,
 ) -> Verdict {
-    if exclude_prior_consent && in_windows(&consent_windows(ctx), t) {
+    if exclude_prior_consent && in_windows(consent_windows(ctx), t) {
         return Verdict::Pass;
     }
     // Only a trigger after `from` can still hold the pause (and the latest
@@ -451,7 +455,7 @@ pub(super) fn cooldown(
         Pause::Rolling(secs) => t.checked_sub(SignedDuration::from_secs(secs)).ok(),
         Pause::Dates(n) => days_before(t, i64::from(n) + 2),
     };
-    let triggers = || scoped(ctx, scope, from).filter(|a| filter_matches(filter, ctx.ask, a));
+    let triggers = || scoped(ctx, scope, from).filter(|a| filter_matches(filter, ctx.ask, *a));
     let Some(last) = triggers().next_back() else {
         return Verdict::Pass;
     };
@@ -459,7 +463,7 @@ pub(super) fn cooldown(
     match period {
         Pause::Rolling(secs) => {
             let d = SignedDuration::from_secs(secs);
-            let Some(end) = last.at.checked_add(d).ok() else {
+            let Some(end) = last.at().checked_add(d).ok() else {
                 return deny(ctx, None, || "cool-down end overflows".to_owned());
             };
             if t >= end {
@@ -468,10 +472,10 @@ pub(super) fn cooldown(
             deny(ctx, Some(end), || {
                 format!(
                     "a {} {} attempt {} at {} starts a {} pause, until {}",
-                    last.result,
-                    last.channel,
+                    last.result(),
+                    last.channel(),
                     what(),
-                    ctx.local(last.at),
+                    ctx.local(last.at()),
                     crate::policy::format::Duration { seconds: secs },
                     ctx.local(end)
                 )
@@ -487,7 +491,7 @@ pub(super) fn cooldown(
             for z in ctx.zones.iter() {
                 let today = z.day(t);
                 // The latest trigger date in this zone.
-                let Some(c) = triggers().map(|a| z.day(a.at)).max() else {
+                let Some(c) = triggers().map(|a| z.day(a.at())).max() else {
                     continue;
                 };
                 let end = c + i64::from(n);
@@ -510,8 +514,8 @@ pub(super) fn cooldown(
                     |d: i64| local::date_of(d).map_or_else(|| d.to_string(), |d| d.to_string());
                 format!(
                     "a {} {} attempt {} on {} starts {n} local dates without contact; {} is day {day} in {}",
-                    last.result,
-                    last.channel,
+                    last.result(),
+                    last.channel(),
                     what(),
                     show(c),
                     show(today),

@@ -1,12 +1,12 @@
 //! Consent and objections: opt-outs, cease, attorney representation, holds.
 
-use super::view::Ev;
+use super::view::{Ev, Stored};
 use super::{deny, Ctx, Verdict};
 use crate::model::HoldReason;
 use crate::policy::format::Scope;
 use jiff::Timestamp;
 
-pub(super) fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
+pub(super) fn opt_out<S: Stored>(ctx: &Ctx<'_, S>, any_channel: bool) -> Verdict {
     let ask = ctx.ask;
     // The latest matching opt-out, ties broken by content (the ask's own
     // channel first), so that the order of same-instant events never
@@ -38,7 +38,7 @@ pub(super) fn opt_out(ctx: &Ctx<'_>, any_channel: bool) -> Verdict {
     }
 }
 
-pub(super) fn cease(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
+pub(super) fn cease<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope) -> Verdict {
     let ask = ctx.ask;
     // The earliest matching cease, one about the ask's debt first.
     let found = ctx
@@ -69,7 +69,7 @@ pub(super) fn cease(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
     }
 }
 
-pub(super) fn attorney(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
+pub(super) fn attorney<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope) -> Verdict {
     let ask = ctx.ask;
     let side = if scope == Scope::Debt {
         &ctx.debt
@@ -106,7 +106,7 @@ pub(super) fn attorney(ctx: &Ctx<'_>, scope: Scope) -> Verdict {
     }
 }
 
-pub(super) fn hold(ctx: &Ctx<'_>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
+pub(super) fn hold<S: Stored>(ctx: &Ctx<'_, S>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
     let active = |at: Timestamp| {
         ctx.debt.states.iter().filter_map(move |(_, e)| match *e {
             Ev::Hold {

@@ -1,26 +1,13 @@
-//! The engine's view of history: small `Copy` records relative to one ask,
-//! so that any storage (a [`History`](crate::History), the ledger's compact
-//! shards) can feed the engine without building `Event`s.
+//! The engine's view of history: stored attempt records read in place
+//! (a [`History`](crate::History) index's or the ledger's compact entries,
+//! through [`Stored`]) and small `Copy` state events relative to one ask.
 
 use crate::model::{AttemptResult, Channel, Event, HoldReason, Inconvenient, Place, Role};
 use jiff::Timestamp;
 
-/// An attempt as the engine reads it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Att {
-    pub(crate) at: Timestamp,
-    pub(crate) channel: Channel,
-    pub(crate) role: Role,
-    pub(crate) result: AttemptResult,
-    pub(crate) place: Option<Place>,
-    /// The attempt is about the ask's debt.
-    pub(crate) same_debt: bool,
-}
-
 /// One event, relative to the ask being decided.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Ev<'a> {
-    Attempt(Att),
     Consent {
         channel: Channel,
         granted: bool,
@@ -62,18 +49,11 @@ pub(crate) enum Ev<'a> {
 }
 
 impl<'a> Ev<'a> {
-    /// The view of a wire event whose recipient and debt were already
-    /// compared with the ask's.
-    pub(crate) fn with_keys(e: &'a Event, same_to: bool, same_debt: bool) -> Ev<'a> {
-        match e {
-            Event::Attempt(a) => Ev::Attempt(Att {
-                at: a.at,
-                channel: a.channel,
-                role: a.role,
-                result: a.result,
-                place: a.place,
-                same_debt,
-            }),
+    /// The view of a wire state event whose recipient and debt were
+    /// already compared with the ask's; `None` for an attempt.
+    pub(crate) fn with_keys(e: &'a Event, same_to: bool, same_debt: bool) -> Option<Ev<'a>> {
+        Some(match e {
+            Event::Attempt(_) => return None,
             Event::Consent(c) => Ev::Consent {
                 channel: c.channel,
                 granted: c.granted,
@@ -109,17 +89,8 @@ impl<'a> Ev<'a> {
             },
             Event::Inconvenient(i) => Ev::Inconvenient(i),
             Event::Unreachable(_) => Ev::Unreachable,
-        }
+        })
     }
-}
-
-/// The events one decision reads: the recipient's and the debt's, each in
-/// time order and at or before the ask (the ledger's interface; the engine
-/// splits it into [`Side`]s).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct View<'a> {
-    pub(crate) rec: Vec<Ev<'a>>,
-    pub(crate) debt: Vec<Ev<'a>>,
 }
 
 /// An attempt as stored in an index: `debt` is a key id that the engine
@@ -134,57 +105,113 @@ pub(crate) struct Rec {
     pub(crate) place: Option<Place>,
 }
 
+/// A stored record the engine reads in place: a [`History`](crate::History)
+/// index's [`Rec`], or one of the ledger's compact entries (where state
+/// events are interleaved with attempts: not attempts, never read further).
+/// Fields are read one by one, so a compact entry decodes only what a rule
+/// looks at.
+pub(crate) trait Stored: Copy {
+    /// Whether the record is an attempt (the other accessors are only read
+    /// for attempts).
+    fn is_attempt(&self) -> bool;
+    /// The record's time (lists are in time order).
+    fn at(&self) -> Timestamp;
+    /// The attempt's debt key id, compared with [`Side::ask_debt`].
+    fn debt(&self) -> u32;
+    fn channel(&self) -> Channel;
+    fn role(&self) -> Role;
+    fn result(&self) -> AttemptResult;
+    fn place(&self) -> Option<Place>;
+}
+
+impl Stored for Rec {
+    #[inline]
+    fn is_attempt(&self) -> bool {
+        true
+    }
+    #[inline]
+    fn at(&self) -> Timestamp {
+        self.at
+    }
+    #[inline]
+    fn debt(&self) -> u32 {
+        self.debt
+    }
+    #[inline]
+    fn channel(&self) -> Channel {
+        self.channel
+    }
+    #[inline]
+    fn role(&self) -> Role {
+        self.role
+    }
+    #[inline]
+    fn result(&self) -> AttemptResult {
+        self.result
+    }
+    #[inline]
+    fn place(&self) -> Option<Place> {
+        self.place
+    }
+}
+
 /// One side (the recipient's or the debt's events) of what a decision
-/// reads, without copying the attempts: attempts in time order, at or
-/// before the ask, so that a rule binary-searches to its own look-back;
-/// state events (consent, opt-out, cease, holds…) apart, each with the
-/// number of attempts that precede it in time order.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Side<'a> {
-    pub(crate) atts: std::borrow::Cow<'a, [Rec]>,
+/// reads, without copying the attempts: the stored records in time order,
+/// at or before the ask, so that a rule binary-searches to its own
+/// look-back; state events (consent, opt-out, cease, holds…) apart, each
+/// with the index in `atts` of the first record after it in time order.
+#[derive(Clone, Debug)]
+pub(crate) struct Side<'a, S> {
+    pub(crate) atts: &'a [S],
     /// The key id an attempt's `debt` has when it is about the ask's debt.
     pub(crate) ask_debt: u32,
     pub(crate) states: Vec<(usize, Ev<'a>)>,
 }
 
-impl<'a> Side<'a> {
-    /// Splits a list of events relative to the ask (the ledger's view).
-    pub(crate) fn from_events(events: Vec<Ev<'a>>) -> Side<'a> {
-        let mut atts = Vec::with_capacity(events.len());
-        let mut states = Vec::new();
-        for e in events {
-            match e {
-                Ev::Attempt(a) => atts.push(Rec {
-                    at: a.at,
-                    debt: u32::from(a.same_debt),
-                    channel: a.channel,
-                    role: a.role,
-                    result: a.result,
-                    place: a.place,
-                }),
-                other => states.push((atts.len(), other)),
-            }
-        }
+impl<'a, S: Stored> Side<'a, S> {
+    /// A side with no events.
+    pub(crate) fn empty(ask_debt: u32) -> Side<'a, S> {
         Side {
-            atts: std::borrow::Cow::Owned(atts),
-            ask_debt: 1,
-            states,
+            atts: &[],
+            ask_debt,
+            states: Vec::new(),
         }
     }
 
     /// Whether an attempt is about the ask's debt.
-    pub(crate) fn same_debt(&self, a: &Rec) -> bool {
-        a.debt == self.ask_debt
+    pub(crate) fn same_debt(&self, a: &S) -> bool {
+        a.debt() == self.ask_debt
+    }
+
+    /// The attempts from record `k` on.
+    pub(crate) fn starting_at(
+        &self,
+        k: usize,
+    ) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
+        let atts: &'a [S] = self.atts;
+        atts.get(k..)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|a| a.is_attempt())
     }
 
     /// The attempts after `from` (all of them when `from` is `None`).
-    pub(crate) fn after(&self, from: Option<Timestamp>) -> &[Rec] {
-        let atts: &[Rec] = &self.atts;
-        match from {
-            None => atts,
-            Some(f) => atts
-                .get(atts.partition_point(|a| a.at <= f)..)
-                .unwrap_or(&[]),
-        }
+    pub(crate) fn after(
+        &self,
+        from: Option<Timestamp>,
+    ) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
+        let k = match from {
+            None => 0,
+            Some(f) => self.atts.partition_point(|a| a.at() <= f),
+        };
+        self.starting_at(k)
+    }
+
+    /// The attempts at or after `since`.
+    pub(crate) fn since(
+        &self,
+        since: Timestamp,
+    ) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
+        self.starting_at(self.atts.partition_point(|a| a.at() < since))
     }
 }

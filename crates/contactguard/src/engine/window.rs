@@ -2,6 +2,7 @@
 //! permitted instant.
 
 use super::local::start_of_day;
+use super::view::Stored;
 use super::{deny, local, no_zone, Ctx, Verdict, RETRY_HORIZON_DAYS};
 use crate::policy::format::{Bounds, DaySel, LocalTime};
 use crate::policy::Win;
@@ -158,8 +159,8 @@ fn show_span((s, e, b): (u32, u32, Bounds)) -> String {
     )
 }
 
-pub(super) fn window(
-    ctx: &Ctx<'_>,
+pub(super) fn window<S: Stored>(
+    ctx: &Ctx<'_, S>,
     cal: Option<&NamedCalendar>,
     windows: &[Win],
     t: Timestamp,

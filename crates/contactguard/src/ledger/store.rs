@@ -8,7 +8,7 @@
 //! exactly as recorded, as [`History`](crate::History) keeps it.
 
 use super::hash::{Kh, KhMap};
-use crate::engine::view::{Att, Ev};
+use crate::engine::view::{self, Ev, Stored};
 use crate::model::{AttemptResult, Channel, HoldReason, Inconvenient, Place, Role};
 use crate::policy::format::Scope;
 use crate::policy::{Body, Inner};
@@ -137,17 +137,40 @@ impl Entry {
                     .is_some_and(|r| r != AttemptResult::Pending))
             && (self.place() == NO_PLACE || place_of(self.place()).is_some())
     }
+}
 
-    /// The attempt as the engine reads it.
-    fn att(&self, same_debt: bool) -> Option<Att> {
-        Some(Att {
-            at: from_ns(self.at()),
-            channel: channel_of(self.kind())?,
-            role: role_of(self.role())?,
-            result: self.result()?,
-            place: place_of(self.place()),
-            same_debt,
-        })
+/// The engine reads entries in place: a state entry is not an attempt;
+/// `debt` is the index into the recipient slot's debts (0 in a debt's
+/// list). Every stored entry is valid ([`Entry::is_valid`]: built from the
+/// enums, checked on restore), so the fallbacks below are never taken.
+impl Stored for Entry {
+    #[inline]
+    fn is_attempt(&self) -> bool {
+        !self.is_state()
+    }
+    #[inline]
+    fn at(&self) -> Timestamp {
+        from_ns(Entry::at(self))
+    }
+    #[inline]
+    fn debt(&self) -> u32 {
+        u32::from(self.other)
+    }
+    #[inline]
+    fn channel(&self) -> Channel {
+        channel_of(self.kind()).unwrap_or(Channel::Call)
+    }
+    #[inline]
+    fn role(&self) -> Role {
+        role_of(Entry::role(self)).unwrap_or(Role::Debtor)
+    }
+    #[inline]
+    fn result(&self) -> AttemptResult {
+        Entry::result(self).unwrap_or(AttemptResult::Pending)
+    }
+    #[inline]
+    fn place(&self) -> Option<Place> {
+        place_of(Entry::place(self))
     }
 }
 
@@ -418,41 +441,49 @@ impl Slot {
         Some(())
     }
 
-    /// Appends the engine's view of this slot's events at or before `cut`
-    /// (nanoseconds) to `out`. `side` says which list this is; `to`/`debt`
-    /// are the ask's keys.
-    pub(crate) fn view<'a>(
+    /// The engine's side of this slot for an ask: its entries at or
+    /// before `cut` (nanoseconds), read in place, and its state events
+    /// relative to the ask. `side` says which list this is; `to`/`debt` are
+    /// the ask's keys.
+    pub(crate) fn side<'a>(
         &'a self,
         side: Side,
         cut: i64,
         to: Kh,
         debt: Kh,
-        out: &mut Vec<Ev<'a>>,
-    ) {
+    ) -> view::Side<'a, Entry> {
+        // The entry `other` of an attempt about the ask's debt: its index in
+        // a recipient's debts (none matches when it has none), 0 in a
+        // debt's list.
         let ask_debt = match side {
-            Side::Recipient => self.debts.iter().position(|d| *d == debt),
-            Side::Debt => None,
+            Side::Recipient => self
+                .debts
+                .iter()
+                .position(|d| *d == debt)
+                .and_then(|i| u32::try_from(i).ok())
+                .unwrap_or(u32::MAX),
+            Side::Debt => 0,
         };
         let end = if self.entries.last().is_none_or(|l| l.at() <= cut) {
             self.entries.len()
         } else {
             self.entries.partition_point(|e| e.at() <= cut)
         };
-        out.reserve(end);
-        for e in self.entries.get(..end).unwrap_or(&[]) {
-            if e.is_state() {
-                if let Some(s) = self.states().get(usize::from(e.other)) {
-                    out.push(s.ev(from_ns(e.at()), to, debt));
-                }
-            } else {
-                let same_debt = match side {
-                    Side::Recipient => ask_debt == Some(usize::from(e.other)),
-                    Side::Debt => true,
-                };
-                if let Some(a) = e.att(same_debt) {
-                    out.push(Ev::Attempt(a));
+        let entries = self.entries.get(..end).unwrap_or(&[]);
+        let mut states = Vec::new();
+        if !self.states().is_empty() {
+            for (i, e) in entries.iter().enumerate() {
+                if e.is_state() {
+                    if let Some(s) = self.states().get(usize::from(e.other)) {
+                        states.push((i, s.ev(from_ns(e.at()), to, debt)));
+                    }
                 }
             }
+        }
+        view::Side {
+            atts: entries,
+            ask_debt,
+            states,
         }
     }
 
