@@ -5,6 +5,13 @@ windows, shifts), measured in the same run on the same log.
 
 Run with ``make bench-python`` (it builds the release wheel into a fresh
 environment first). ``--rows`` sets the size of the synthetic log.
+
+Issue 14's Python figures: ``--count-decide PATH`` (the release build of
+``crates/contactguard/examples/count_decide.rs``) times the same 50-event
+scenarios in Rust in the same run, so the Python/Rust ratio is from one
+machine state; ``--cli PATH`` (the release ``contactguard`` binary) audits
+the same synthetic log with ``contactguard audit`` for a per-row
+comparison; ``--decide-only`` skips the audits.
 """
 
 from __future__ import annotations
@@ -12,9 +19,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Tuple
 
 import numpy as np
@@ -175,6 +186,149 @@ def per_call_ns(fn: Callable[[], Any], calls: int = 20000, repeat: int = 7) -> T
     return statistics.median(runs), min(runs)
 
 
+#: 2026-10-15T14:30:00Z, 10:30 in New York: the instant of the scenarios of
+#: ``crates/contactguard/examples/count_decide.rs`` (and the C ABI bench).
+ASK_AT = 1_792_074_600
+
+
+def _utc_text(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def count_decide_scenario(denied: bool, events: int = 50) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+    """The ask and history of count_decide.rs's ``allowed``/``denied``
+    scenarios (``dense``, 50 events: 49 attempts one every 23 hours going
+    back, and a consent), built the same way so that Python and Rust decide
+    the same thing."""
+    attempts = max(events - 1, 0)
+    step = 3600 * 23 * 49 // attempts if attempts > 49 else 3600 * 23
+    out: List[Dict[str, Any]] = []
+    for i in range(attempts):
+        when = ASK_AT - step * (i + 1)
+        old = (ASK_AT - when) > 3600 * 23 * 41
+        k = i % 6
+        if denied:
+            channel, result = {
+                0: ("call", "no_answer"),
+                1: ("sms", "delivered"),
+                3: ("call", "voicemail"),
+                4: ("call", "not_connected"),
+                5: ("sms", "failed"),
+            }.get(k, ("email", "delivered"))
+        elif k == 0 and old:
+            channel, result = "call", "no_answer"
+        elif k in (0, 2, 4):
+            channel, result = "letter", "delivered"
+        else:
+            channel, result = "email", "delivered"
+        out.append({"type": "attempt", "at": _utc_text(when), "channel": channel,
+                    "to": "c1", "role": "debtor", "debt": "d1", "result": result})
+    out.append({"type": "consent", "at": "2026-08-01T12:00:00Z", "to": "c1", "channel": "sms", "granted": True})
+    ask = {"at": _utc_text(ASK_AT), "channel": "call", "to": "c1", "role": "debtor", "debt": "d1",
+           "timezones": ["America/New_York"], "place": "mobile", "purpose": "collection", "autodialed": False}
+    return ask, out
+
+
+def per_call_samples(fn: Callable[[], Any], calls: int = 50000, warmup: int = 2000) -> List[int]:
+    """``calls`` single-call timings in ns (each includes one
+    ``perf_counter_ns`` pair; see ``timer_ns``)."""
+    clock = time.perf_counter_ns
+    for _ in range(warmup):
+        fn()
+    out = [0] * calls
+    for i in range(calls):
+        t0 = clock()
+        fn()
+        out[i] = clock() - t0
+    return out
+
+
+def quantile(xs: List[int], q: float) -> float:
+    s = sorted(xs)
+    return float(s[min(len(s) - 1, int(q * len(s)))])
+
+
+def rust_decide_ns(binary: str, scenario: str, n: int = 200_000) -> Tuple[float, float]:
+    """count_decide's wall and CPU time per decide: (N decides − set-up
+    alone) / N, the better of 3 runs each."""
+    def run(count: int) -> Tuple[float, float]:
+        best = (float("inf"), float("inf"))
+        for _ in range(3):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            subprocess.run([binary, scenario, "50", str(count)], check=True, stdout=subprocess.DEVNULL)
+            wall = time.perf_counter() - t0
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+            best = min(best, (wall, cpu))
+        return best
+    full, setup = run(n), run(0)
+    return (full[0] - setup[0]) / n * 1e9, (full[1] - setup[1]) / n * 1e9
+
+
+def bench_decide_history(count_decide: str | None) -> List[Dict[str, Any]]:
+    """Issue 14's figure: one ``Policy.decide`` with a 50-event ``History``
+    object, median and p99 per call, beside the same decide in Rust."""
+    rows = []
+    for scenario, presets in [
+        ("allowed", "us-reg-f+us-ma"),
+        ("denied", "us-reg-f+us-ma"),
+        ("denied", "us-reg-f+us-ma+conduct"),
+    ]:
+        ask, events = count_decide_scenario(scenario == "denied")
+        policy = cg.Policy.preset(presets)
+        history = cg.History(events)
+        typed = cg.Ask(ask["at"], "call", "c1", "debtor", "d1", timezones=ask["timezones"],
+                       place="mobile", purpose="collection", autodialed=False)
+        d = policy.decide(ask, history)
+        assert d == policy.decide(typed, history) == policy.decide(ask, events)
+        assert d.allow == (scenario == "allowed") and (d.retry_at is not None) == (scenario == "denied")
+        rust = None
+        if count_decide and presets == ("us-reg-f+us-ma" if scenario == "allowed" else "us-reg-f+us-ma+conduct"):
+            rust = rust_decide_ns(count_decide, scenario)
+        aware = {**ask, "at": datetime.fromtimestamp(ASK_AT, timezone.utc)}
+        assert policy.decide(aware, history) == d
+        for label, fn in [("dict", lambda: policy.decide(ask, history)),
+                          ("dict, at as datetime", lambda: policy.decide(aware, history)),
+                          ("Ask", lambda: policy.decide(typed, history))]:
+            samples = per_call_samples(fn)
+            rows.append({"scenario": scenario, "policy": presets, "ask": label,
+                         "denials": [x.id for x in d.denials],
+                         "median": quantile(samples, 0.5), "p99": quantile(samples, 0.99),
+                         "rust": rust})
+    return rows
+
+
+def timer_ns() -> float:
+    """The median cost of one timed empty call (a ``perf_counter_ns`` pair
+    and a lambda), included in every per-call sample."""
+    return quantile(per_call_samples(lambda: None), 0.5)
+
+
+def cli_audit(binary: str, log: pd.DataFrame, threads: int) -> Tuple[float, float]:
+    """``contactguard audit`` on the same log written as CSV: the better of
+    3 runs, (wall seconds, CPU seconds of the child)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = os.path.join(tmp, "log.csv")
+        policy = os.path.join(tmp, "bench.toml")
+        with open(policy, "w", encoding="utf-8") as f:
+            f.write(BENCH_POLICY)
+        out = log.assign(at=log["at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")).sort_values("at", kind="stable")
+        out.to_csv(csv, index=False)
+        cmd = [binary, "audit", csv, "--policy", policy, "--json"]
+        if threads > 1:
+            cmd += ["--threads", str(threads)]
+        best = (float("inf"), float("inf"))
+        for _ in range(3):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
+            wall = time.perf_counter() - t0
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            best = min(best, (wall, (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)))
+        return best
+
+
 def bench_decide() -> List[Tuple[str, float, float]]:
     policy = cg.Policy.preset("us-reg-f+us-ma+conduct")
     ask: Dict[str, Any] = {
@@ -229,7 +383,7 @@ def bench_decide() -> List[Tuple[str, float, float]]:
     return out
 
 
-def bench_audit(rows: int) -> Dict[str, Any]:
+def bench_audit(rows: int, cli: str | None = None) -> Dict[str, Any]:
     log = make_log(rows)
     n = len(log)
     policy = cg.Policy.from_toml(BENCH_POLICY)
@@ -243,6 +397,9 @@ def bench_audit(rows: int) -> Dict[str, Any]:
     res["polars_2"] = t
     t, ours = best_of(lambda: cg.audit(log, policy, threads=2), 3)
     res["pandas_in_out_2"] = t
+    if cli:
+        res["cli_1"] = cli_audit(cli, log, 1)
+        res["cli_2"] = cli_audit(cli, log, 2)
     t, theirs = best_of(lambda: pandas_audit(log), 2)
     res["pandas_impl"] = t
     # Both must say the same thing, or the comparison means nothing.
@@ -257,15 +414,30 @@ def bench_audit(rows: int) -> Dict[str, Any]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rows", type=int, default=500_000)
+    ap.add_argument("--count-decide", metavar="PATH", help="release build of examples/count_decide.rs")
+    ap.add_argument("--cli", metavar="PATH", help="release contactguard binary, for the CLI audit")
+    ap.add_argument("--decide-only", action="store_true", help="skip the audits")
     args = ap.parse_args()
     print(f"contactguard {cg.__version__}, Python {platform.python_version()}, {platform.machine()}, "
           f"{os.cpu_count()} cores, pandas {pd.__version__}, polars {pl.__version__}, pyarrow {pa.__version__}")
     print("\none decide() call from Python (policy us-reg-f+us-ma+conduct); a denial also searches retry_at:")
     for label, med, best in bench_decide():
         print(f"  {label:<45} median {med / 1000:6.2f} µs   best {best / 1000:6.2f} µs")
+    print("\none decide() with a 50-event History object (count_decide.rs's scenarios), per call:")
+    print(f"  (each sample includes the timer, {timer_ns():.0f} ns for an empty call)")
+    for r in bench_decide_history(args.count_decide):
+        line = (f"  {r['scenario']:<7} {r['policy']:<23} {r['ask']:<20} ask: median {r['median'] / 1000:5.2f} µs, "
+                f"p99 {r['p99'] / 1000:5.2f} µs")
+        if r["rust"] is not None:
+            wall, cpu = r["rust"]
+            # The CPU figure: a child's wall time also counts waiting for a core.
+            line += f"; Rust {cpu / 1000:5.2f} µs CPU ({wall / 1000:5.2f} wall), median/Rust {r['median'] / cpu:4.2f}x"
+        print(line + (f"  denied by {r['denials']}" if r["denials"] else ""))
+    if args.decide_only:
+        return 0
     print(f"\naudit of a synthetic log ({args.rows:,} rows asked; rules: window, 3 texts/day, "
           "5 calls/24h, 5-minute redial):")
-    r = bench_audit(args.rows)
+    r = bench_audit(args.rows, args.cli)
     n = r["rows"]
     def rate(t: Tuple[float, float]) -> str:
         wall, cpu = t
@@ -276,6 +448,9 @@ def main() -> int:
     print(f"  contactguard, pyarrow Table, 2 threads  {rate(r['arrow_2'])}")
     print(f"  contactguard, polars DataFrame, 2 thr.  {rate(r['polars_2'])}")
     print(f"  contactguard, pandas in and out, 2 thr. {rate(r['pandas_in_out_2'])}")
+    if "cli_1" in r:
+        print(f"  contactguard audit CLI, CSV, streaming  {rate(r['cli_1'])}")
+        print(f"  contactguard audit CLI, CSV, 2 threads  {rate(r['cli_2'])}")
     print(f"  plain pandas (groupby + rolling)        {rate(r['pandas_impl'])}")
     print(f"  speed-up over pandas (wall): {r['pandas_impl'][0] / r['arrow_1'][0]:.1f}x on 1 thread, "
           f"{r['pandas_impl'][0] / r['arrow_2'][0]:.1f}x on 2; per CPU-second: "

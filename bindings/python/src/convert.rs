@@ -64,6 +64,49 @@ fn datetime_text(obj: &Bound<'_, PyAny>) -> Result<String, InputProblem> {
     Ok(iso)
 }
 
+/// The instant of an aware `datetime.datetime` (the class itself, not a
+/// subclass such as `pandas.Timestamp`, which carries nanoseconds) whose
+/// UTC offset is whole minutes, read from its fields: the same instant as
+/// parsing its `isoformat()`, without formatting and parsing text.
+/// `None` for anything else (naive, subclass, an offset with seconds, out
+/// of range, or any Python error): the caller then takes the text path,
+/// which gives the same answer or the same error as before.
+fn plain_datetime_instant(obj: &Bound<'_, PyAny>) -> Option<Timestamp> {
+    let py = obj.py();
+    let cls = DATETIME.import(py, "datetime", "datetime").ok()?;
+    if !obj.get_type().is(cls) {
+        return None;
+    }
+    let offset = obj.call_method0(intern!(py, "utcoffset")).ok()?;
+    if offset.is_none() {
+        return None;
+    }
+    let int = |o: &Bound<'_, PyAny>, name: &Bound<'_, PyString>| -> Option<i64> {
+        o.getattr(name).ok()?.extract::<i64>().ok()
+    };
+    if int(&offset, intern!(py, "microseconds"))? != 0 {
+        return None;
+    }
+    let offset_seconds =
+        int(&offset, intern!(py, "days"))? * 86_400 + int(&offset, intern!(py, "seconds"))?;
+    if offset_seconds % 60 != 0 {
+        return None;
+    }
+    let field = |name: &Bound<'_, PyString>| -> Option<i8> { i8::try_from(int(obj, name)?).ok() };
+    let civil = jiff::civil::DateTime::new(
+        i16::try_from(int(obj, intern!(py, "year"))?).ok()?,
+        field(intern!(py, "month"))?,
+        field(intern!(py, "day"))?,
+        field(intern!(py, "hour"))?,
+        field(intern!(py, "minute"))?,
+        field(intern!(py, "second"))?,
+        i32::try_from(int(obj, intern!(py, "microsecond"))?).ok()? * 1000,
+    )
+    .ok()?;
+    let offset = jiff::tz::Offset::from_seconds(i32::try_from(offset_seconds).ok()?).ok()?;
+    offset.to_timestamp(civil).ok()
+}
+
 fn parse_instant(text: &str) -> Result<Timestamp, InputProblem> {
     text.parse::<Timestamp>().map_err(|e| {
         InputProblem::new("input.invalid", format!("`{text}` is not an instant: {e}"))
@@ -79,6 +122,9 @@ pub(crate) fn timestamp_from_py(obj: &Bound<'_, PyAny>) -> Result<Timestamp, Inp
         return parse_instant(&text);
     }
     if is_datetime(obj).map_err(|e| py_problem(&e, py))? {
+        if let Some(ts) = plain_datetime_instant(obj) {
+            return Ok(ts);
+        }
         return parse_instant(&datetime_text(obj)?);
     }
     Err(InputProblem::new(
@@ -115,12 +161,16 @@ fn text<'a>(obj: &'a Bound<'_, PyAny>, field: &str) -> Result<Cow<'a, str>, Inpu
         Ok(s) => s
             .to_cow()
             .map_err(|e| py_problem(&e, obj.py()).field(field)),
-        Err(_) => Err(InputProblem::new(
-            "input.invalid",
-            format!("expected a string, found `{}`", type_name(obj)),
-        )
-        .field(field)),
+        Err(_) => Err(not_text(obj, field)),
     }
+}
+
+fn not_text(obj: &Bound<'_, PyAny>, field: impl Into<String>) -> InputProblem {
+    InputProblem::new(
+        "input.invalid",
+        format!("expected a string, found `{}`", type_name(obj)),
+    )
+    .field(field)
 }
 
 fn wire<T: Copy + fmt::Display>(
@@ -284,6 +334,26 @@ pub(crate) fn zones_from_py(
             .map_err(|e| py_problem(&e, v.py()).field(field))?
             .into_owned()]);
     }
+    // The item's field path (`timezones[1]`) is only formatted when the
+    // item is refused: this runs on every ask.
+    let item_text = |i: usize, item: &Bound<'_, PyAny>| -> Result<String, InputProblem> {
+        match item.cast::<PyString>() {
+            Ok(s) => s
+                .to_cow()
+                .map(Cow::into_owned)
+                .map_err(|e| py_problem(&e, v.py()).field(format!("{field}[{i}]"))),
+            Err(_) => Err(not_text(item, format!("{field}[{i}]"))),
+        }
+    };
+    // A plain list is read by index; a list subclass or a tuple through
+    // its iterator, as before.
+    if let Ok(list) = v.cast_exact::<PyList>() {
+        let mut out = Vec::with_capacity(list.len());
+        for (i, item) in list.iter().enumerate() {
+            out.push(item_text(i, &item)?);
+        }
+        return Ok(out);
+    }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         let mut out = Vec::new();
         let items = v
@@ -291,7 +361,7 @@ pub(crate) fn zones_from_py(
             .map_err(|e| py_problem(&e, v.py()).field(field))?;
         for (i, item) in items.enumerate() {
             let item = item.map_err(|e| py_problem(&e, v.py()).field(field))?;
-            out.push(text(&item, &format!("{field}[{i}]"))?.into_owned());
+            out.push(item_text(i, &item)?);
         }
         return Ok(out);
     }

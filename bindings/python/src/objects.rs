@@ -180,14 +180,15 @@ impl Policy {
         history: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Decision> {
         guard(py, || {
-            let ask = ask_arg(ask).map_err(|p| p.under("ask").into_py(py))?;
+            let ask = ask_ref(ask).map_err(|p| p.under("ask").into_py(py))?;
+            let ask = &*ask;
             let inner = match history {
-                None => contactguard::decide(&self.inner, &ask, &contactguard::History::new()),
+                None => contactguard::decide(&self.inner, ask, &contactguard::History::new()),
                 Some(h) => match h.cast::<History>() {
-                    Ok(h) => contactguard::decide(&self.inner, &ask, &h.get().inner),
+                    Ok(h) => contactguard::decide(&self.inner, ask, &h.get().inner),
                     Err(_) => {
                         let history = history_arg(py, h)?;
-                        contactguard::decide(&self.inner, &ask, &history)
+                        contactguard::decide(&self.inner, ask, &history)
                     }
                 },
             };
@@ -275,6 +276,17 @@ pub(crate) fn ask_arg(obj: &Bound<'_, PyAny>) -> Result<contactguard::Ask, Input
                 .unwrap_or_default()
         ),
     ))
+}
+
+/// An ask argument as [`ask_arg`] reads it, but a typed `Ask` is borrowed
+/// rather than copied (its strings and zone list), for `Policy.decide`.
+fn ask_ref<'a>(
+    obj: &'a Bound<'_, PyAny>,
+) -> Result<std::borrow::Cow<'a, contactguard::Ask>, InputProblem> {
+    match obj.cast::<Ask>() {
+        Ok(a) => Ok(std::borrow::Cow::Borrowed(&a.get().inner)),
+        Err(_) => ask_arg(obj).map(std::borrow::Cow::Owned),
+    }
 }
 
 /// An event argument: a dict in the wire format or an `Attempt`.

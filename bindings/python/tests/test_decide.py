@@ -87,6 +87,84 @@ def test_zoneinfo_datetime(regf: cg.Policy) -> None:
     assert regf.decide({**ASK, "at": at}) == regf.decide(ASK)
 
 
+def _instant_or_error(at: Any) -> str:
+    """The instant an ask keeps for ``at`` (nanoseconds included, from the
+    repr), or the error it raises."""
+    try:
+        return repr(cg.Ask(at, "call", "c1", "debtor", "d1"))
+    except cg.ContactguardError as e:
+        return f"{type(e).__name__}: {e}"
+
+
+class _MyDatetime(datetime):
+    pass
+
+
+def test_datetime_fields_give_the_same_instant_as_its_text() -> None:
+    """A plain aware datetime is read from its fields; a subclass, or an
+    offset with seconds, through its isoformat text. Either way the instant
+    (or the error) is the one its isoformat text gives."""
+    import zoneinfo
+
+    import pandas as pd
+
+    ny = zoneinfo.ZoneInfo("America/New_York")
+    cases = [
+        datetime(2026, 10, 14, 7, 59, tzinfo=NY),
+        datetime(2026, 10, 14, 7, 59, 30, 123456, tzinfo=timezone.utc),
+        datetime(2026, 3, 1, 0, 0, tzinfo=timezone(timedelta(hours=5, minutes=45))),
+        datetime(2026, 3, 1, 0, 0, tzinfo=timezone(timedelta(hours=-23, minutes=-59))),
+        datetime(2026, 11, 1, 1, 30, tzinfo=ny),  # the repeated hour, first time
+        datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=ny),  # and the second
+        datetime(2026, 3, 8, 2, 30, tzinfo=ny),  # a time the spring gap skips
+        datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=5))),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-23))),
+        datetime(2026, 1, 1, tzinfo=timezone(timedelta(seconds=3661))),
+        datetime(2026, 1, 1, tzinfo=timezone(timedelta(seconds=60, microseconds=5))),
+        _MyDatetime(2026, 10, 14, 7, 59, 1, 5, tzinfo=NY),
+        pd.Timestamp("2026-10-14T07:59:00.123456789-04:00"),
+    ]
+    for dt in cases:
+        assert _instant_or_error(dt) == _instant_or_error(dt.isoformat()), dt
+    # The fields path really is exact to the microsecond and honours fold.
+    first, second = (cg.Ask(dt, "call", "c1", "debtor", "d1").at for dt in cases[4:6])
+    assert second - first == timedelta(hours=1)
+    assert cg.Ask(cases[1], "call", "c1", "debtor", "d1").at == cases[1]
+    assert "07:59:00.123456789" not in _instant_or_error(cases[-1])  # shown in UTC
+    assert "11:59:00.123456789" in _instant_or_error(cases[-1])
+
+
+class _Key(str):
+    pass
+
+
+def test_ask_dict_keys_of_any_origin(regf: cg.Policy) -> None:
+    """An ask dict is read the same whatever its keys are: literals
+    (interned), strings built at run time or parsed from JSON, a str
+    subclass, extra keys of other types, and None values as missing."""
+    import json
+
+    base = regf.decide(ASK)
+    assert not base.allow  # 07:59 in New York: the window denies
+    built = {"".join(list(k)): v for k, v in ASK.items()}
+    assert all(a is not b for a, b in zip(built, ASK) if len(a) > 1)
+    assert regf.decide(built) == base
+    assert regf.decide(json.loads(json.dumps(ASK))) == base
+    assert regf.decide({_Key(k): v for k, v in ASK.items()}) == base
+    assert regf.decide({**ASK, 7: "x", (1, 2): None, "note": "ignored"}) == base
+    assert regf.decide({**ASK, "place": None, "days_past_due": None}) == base
+    later = {**ASK, "at": "2026-10-14T10:00:00-04:00"}
+    assert regf.decide({**json.loads(json.dumps(later)), 3.5: 1}).allow
+    # `timezones: None` falls back to `timezone`, built or literal.
+    tz = {k: v for k, v in ASK.items() if k != "timezones"}
+    assert regf.decide({**tz, "timezones": None, "".join(["time", "zone"]): "America/New_York"}) == base
+    # A missing key is named whatever else the dict holds.
+    for extra in ({}, {1: 2}):
+        with pytest.raises(cg.InputError) as e:
+            regf.decide({**{k: v for k, v in built.items() if k != "debt"}, **extra})
+        assert (e.value.code, e.value.field) == ("input.missing", "ask.debt")
+
+
 def test_naive_datetime_is_rejected(regf: cg.Policy) -> None:
     with pytest.raises(cg.InputError) as e:
         regf.decide({**ASK, "at": datetime(2026, 10, 14, 7, 59)})
@@ -116,6 +194,7 @@ def test_naive_datetime_is_rejected(regf: cg.Policy) -> None:
         ({"days_past_due": 1.5}, "input.invalid", "ask.days_past_due"),
         ({"timezones": 7}, "input.invalid", "ask.timezones"),
         ({"timezones": ["UTC", 7]}, "input.invalid", "ask.timezones[1]"),
+        ({"timezones": ("UTC", "Asia/Shanghai", None)}, "input.invalid", "ask.timezones[2]"),
     ],
 )
 def test_bad_ask_names_the_field(regf: cg.Policy, change: Dict[str, Any], code: str, field: str) -> None:

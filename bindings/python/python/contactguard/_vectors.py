@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ._contactguard import Decision, Policy
-from ._errors import ContactguardError
+from ._errors import ContactguardError, InputError
 
 __all__ = ["VectorFailure", "vectors", "run_document", "FORMAT"]
 
@@ -142,7 +142,42 @@ def run_document(
 
 def vectors(path: PathLike) -> List[VectorFailure]:
     """Runs a ``contact-vectors/1`` file through the Python API and returns
-    the cases that disagree (an empty list when all pass)."""
-    with open(path, encoding="utf-8") as f:
-        doc = json.load(f)
-    return run_document(doc, source=os.fspath(path))[1]
+    the cases that disagree (an empty list when all pass).
+
+    A file that cannot be read, is not UTF-8 text or is not JSON raises
+    :class:`InputError` with ``file`` set (codes ``input.io``,
+    ``input.encoding``, ``input.json``; ``line``/``column`` for JSON),
+    never a bare ``OSError`` or ``json.JSONDecodeError``."""
+    name = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        reason = e.strerror or str(e)
+        raise InputError(
+            f"cannot read `{name}`: {reason}",
+            code="input.io",
+            file=name,
+            help="check the path; relative paths start from the current directory",
+        ) from e
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"`{name}` is not UTF-8 text (byte {e.start} is not)",
+            code="input.encoding",
+            file=name,
+            help="a vectors file is JSON saved as UTF-8",
+        ) from e
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(
+            f"`{name}` is not JSON: {e.msg}",
+            code="input.json",
+            file=name,
+            line=e.lineno,
+            column=e.colno,
+            help=f'a vectors file is a JSON object with "format": "{FORMAT}" and "cases"',
+        ) from e
+    return run_document(doc, source=name)[1]
