@@ -156,6 +156,17 @@ pub(crate) fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyRes
     }
 }
 
+/// Every error code, in the order of `docs/errors.md`: the one list the
+/// core keeps (`contactguard::ErrorCode`), which every exception's `code`
+/// comes from.
+#[pyfunction]
+pub(crate) fn error_codes() -> Vec<&'static str> {
+    contactguard::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect()
+}
+
 /// For the test suite only: panics with `message` inside [`guard`], so
 /// that the tests can see what a panic becomes in Python.
 #[pyfunction]

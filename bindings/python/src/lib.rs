@@ -33,5 +33,6 @@ fn _contactguard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(objects::preset_source, m)?)?;
     m.add_function(wrap_pyfunction!(audit::audit_stream, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::error_codes, m)?)?;
     Ok(())
 }

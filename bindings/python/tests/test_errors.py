@@ -199,3 +199,22 @@ def test_errors_pickle_with_every_field() -> None:
     assert type(back) is cg.PolicyError
     assert [getattr(back, n) for n in SHAPE] == [getattr(err, n) for n in SHAPE]
     assert str(back) == str(err)
+
+
+def test_every_code_the_package_names_is_in_the_one_list() -> None:
+    """The codes raised from Python code and Rust sources are the core's."""
+    import pathlib
+    import re
+
+    codes = cg.error_codes()
+    assert len(codes) == len(set(codes))
+    assert {"policy.syntax", "internal.panic", "redis.unavailable", "io.read"} <= set(codes)
+    root = pathlib.Path(__file__).resolve().parent.parent
+    sources = list((root / "python").rglob("*.py")) + list((root / "src").rglob("*.rs"))
+    named = set()
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        named |= set(re.findall(r'code\s*=\s*"([a-z_]+\.[a-z_]+)"', text))
+        named |= set(re.findall(r'"((?:policy|input|ledger|redis|internal|io|json|audit)\.[a-z_]+)"', text))
+    assert named, "the scan found no codes at all"
+    assert sorted(named - set(codes)) == []

@@ -87,14 +87,14 @@ def test_vectors_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(cg.InputError) as e:
         cg.vectors(missing)
     assert isinstance(e.value, cg.ContactguardError)
-    assert e.value.code == "input.io"
+    assert e.value.code == "io.read"
     assert e.value.file == str(missing)
     assert "cannot read" in e.value.message and "missing.json" in e.value.message
     assert isinstance(e.value.__cause__, FileNotFoundError)
     # A directory is not readable as a file either.
     with pytest.raises(cg.InputError) as e:
         cg.vectors(tmp_path)
-    assert e.value.code == "input.io" and e.value.file == str(tmp_path)
+    assert e.value.code == "io.read" and e.value.file == str(tmp_path)
 
 
 def test_vectors_malformed_json_is_an_input_error(tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_vectors_malformed_json_is_an_input_error(tmp_path: Path) -> None:
     path.write_text('{"format": "contact-vectors/1",\n "cases": [}\n')
     with pytest.raises(cg.InputError) as e:
         cg.vectors(path)
-    assert e.value.code == "input.json"
+    assert e.value.code == "json.syntax"
     assert e.value.file == str(path)
     assert (e.value.line, e.value.column) == (2, 12)
     assert str(e.value).startswith(f"{path}:2:12: ")
@@ -113,7 +113,7 @@ def test_vectors_non_utf8_file_is_an_input_error(tmp_path: Path) -> None:
     path.write_bytes(b'{"format": "contact-vectors/1", "cases": [], "x": "caf\xe9"}')
     with pytest.raises(cg.InputError) as e:
         cg.vectors(path)
-    assert e.value.code == "input.encoding"
+    assert e.value.code == "io.read"
     assert e.value.file == str(path)
     assert "byte 54" in e.value.message
 

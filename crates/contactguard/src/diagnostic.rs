@@ -167,7 +167,7 @@ codes! {
         meaning: "A row of a log replayed in order is earlier than the row before it.",
         cause: "an unsorted log given to a replayer that needs time order.",
         action: "sort the log, or use the replay that sorts (`replay_all`, the CLI and Python audits do).";
-    IoRead = "io.read", &[Cli],
+    IoRead = "io.read", &[Cli, Python],
         meaning: "A file or standard input cannot be read.",
         cause: "a path that does not exist, permissions, or bytes that are not text in the encoding given.",
         action: "check the file named; for a log, pass `--encoding`.";
@@ -175,7 +175,7 @@ codes! {
         meaning: "A file or standard output cannot be written.",
         cause: "a full disk, permissions, or a directory in the way.",
         action: "check the path named.";
-    JsonSyntax = "json.syntax", &[Cli, C, Java],
+    JsonSyntax = "json.syntax", &[Cli, C, Java, Python],
         meaning: "JSON input is not well-formed.",
         cause: "a missing comma or quote, truncated input.",
         action: "fix the JSON at the line and column given.";

@@ -31,6 +31,7 @@ from ._contactguard import (
     Rule,
     Ticket,
     __version__,
+    error_codes,
     preset_source,
     presets,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "Ticket",
     "VectorFailure",
     "__version__",
+    "error_codes",
     "audit",
     "preset_source",
     "presets",

@@ -21,6 +21,7 @@ __all__ = [
     "preset_source",
     "audit_stream",
     "_panic_for_tests",
+    "error_codes",
 ]
 
 __version__: str
@@ -269,6 +270,9 @@ def audit_stream(
     int,
     List[Tuple[str, str, int]],
 ]: ...
+def error_codes() -> List[str]:
+    """Every error code, in the order of docs/errors.md."""
+    ...
 def _panic_for_tests(message: str) -> None:
     """For the test suite: a Rust panic inside the module's guard."""
     ...

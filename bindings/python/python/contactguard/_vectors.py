@@ -145,8 +145,8 @@ def vectors(path: PathLike) -> List[VectorFailure]:
     the cases that disagree (an empty list when all pass).
 
     A file that cannot be read, is not UTF-8 text or is not JSON raises
-    :class:`InputError` with ``file`` set (codes ``input.io``,
-    ``input.encoding``, ``input.json``; ``line``/``column`` for JSON),
+    :class:`InputError` with ``file`` set (codes ``io.read`` when unreadable or not UTF-8,
+    ``json.syntax``; ``line``/``column`` for JSON),
     never a bare ``OSError`` or ``json.JSONDecodeError``."""
     name = os.fspath(path)
     try:
@@ -156,7 +156,7 @@ def vectors(path: PathLike) -> List[VectorFailure]:
         reason = e.strerror or str(e)
         raise InputError(
             f"cannot read `{name}`: {reason}",
-            code="input.io",
+            code="io.read",
             file=name,
             help="check the path; relative paths start from the current directory",
         ) from e
@@ -165,7 +165,7 @@ def vectors(path: PathLike) -> List[VectorFailure]:
     except UnicodeDecodeError as e:
         raise InputError(
             f"`{name}` is not UTF-8 text (byte {e.start} is not)",
-            code="input.encoding",
+            code="io.read",
             file=name,
             help="a vectors file is JSON saved as UTF-8",
         ) from e
@@ -174,7 +174,7 @@ def vectors(path: PathLike) -> List[VectorFailure]:
     except json.JSONDecodeError as e:
         raise InputError(
             f"`{name}` is not JSON: {e.msg}",
-            code="input.json",
+            code="json.syntax",
             file=name,
             line=e.lineno,
             column=e.colno,
