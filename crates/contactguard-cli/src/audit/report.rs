@@ -6,11 +6,12 @@
 use super::log::BadRow;
 use contactguard::audit::{could_not_evaluate, is_unevaluable, Item, Row};
 use contactguard::{Ask, Channel, Decision, Denial, Event, EventType, HoldReason, Policy, Role};
+use foldhash::HashMap;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Format tag of the JSON report.
 pub const FORMAT: &str = "contactguard-audit/1";

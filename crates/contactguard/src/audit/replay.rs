@@ -5,8 +5,8 @@ use super::row::{Item, Row};
 use crate::ledger::Ledger;
 use crate::model::Decision;
 use crate::policy::Policy;
+use foldhash::HashMap;
 use jiff::Timestamp;
-use std::collections::HashMap;
 use std::fmt;
 
 /// Why a replay stopped.
@@ -155,8 +155,8 @@ pub fn components<'a>(
     keys: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
 ) -> (Vec<u32>, usize) {
     let mut groups = Groups { parent: Vec::new() };
-    let mut recipients: HashMap<&str, u32> = HashMap::new();
-    let mut debts: HashMap<&str, u32> = HashMap::new();
+    let mut recipients: HashMap<&str, u32> = HashMap::default();
+    let mut debts: HashMap<&str, u32> = HashMap::default();
     let mut node_of = Vec::new();
     for (to, debt) in keys {
         let a = to.map(|k| *recipients.entry(k).or_insert_with(|| groups.add()));
@@ -172,7 +172,7 @@ pub fn components<'a>(
         node_of.push(node);
     }
     drop((recipients, debts));
-    let mut dense: HashMap<u32, u32> = HashMap::new();
+    let mut dense: HashMap<u32, u32> = HashMap::default();
     let ids = node_of
         .into_iter()
         .map(|n| {

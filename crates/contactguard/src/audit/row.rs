@@ -9,7 +9,6 @@ use crate::model::{
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 macro_rules! columns {
@@ -445,7 +444,7 @@ pub fn result_when_unknown(channel: Channel) -> AttemptResult {
 #[derive(Debug, Default)]
 pub struct RowReader {
     default_zones: Vec<String>,
-    zone_known: HashMap<String, bool>,
+    zone_known: foldhash::HashMap<String, bool>,
     last_zone: Option<(String, bool)>,
 }
 
@@ -454,7 +453,7 @@ impl RowReader {
     pub fn new(default_zones: Vec<String>) -> RowReader {
         RowReader {
             default_zones,
-            zone_known: HashMap::new(),
+            zone_known: foldhash::HashMap::default(),
             last_zone: None,
         }
     }
