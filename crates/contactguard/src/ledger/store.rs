@@ -396,7 +396,13 @@ impl Slot {
     }
 
     pub(crate) fn push_state(&mut self, s: State) {
-        self.states.get_or_insert_with(Box::default).push(s);
+        let states = self.states.get_or_insert_with(Box::default);
+        // Most slots hold one or two state events: grow one at a time while
+        // they are few (a first push would otherwise reserve four).
+        if states.len() < 8 {
+            states.reserve_exact(1);
+        }
+        states.push(s);
     }
 
     /// Whether a recipient slot can take an attempt about `debt`.
