@@ -430,6 +430,8 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
     if let Some(v) = verdicts {
         v.finish()?;
     }
+    // The timeline passes replay apart: free this ledger first.
+    drop(replayer);
     timelines(args, policy, zones, &mut o.agg)?;
     Ok(Pass::Done(Box::new(o)))
 }
