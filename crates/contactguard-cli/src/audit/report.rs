@@ -368,6 +368,8 @@ struct RecAgg {
     roles: u32,
 }
 
+const _: () = assert!(std::mem::size_of::<RecAgg>() <= 64);
+
 /// The recipients' counters by recipient. The keys are interned: their
 /// texts end to end in one string, a table of ids hashed by text
 /// (foldhash, randomly seeded), the counters in a vector by id. About 80
@@ -379,8 +381,14 @@ struct Recipients {
     /// Every key's text, end to end, and where each one ends.
     text: String,
     ends: Vec<usize>,
-    recs: Vec<RecAgg>,
+    /// The counters by id, in chunks of [`CHUNK`]: no vector doubling
+    /// (and no slack of up to half) over hundreds of thousands of them.
+    recs: Vec<Vec<RecAgg>>,
+    len: usize,
 }
+
+/// Counters per chunk of [`Recipients::recs`] (256 KiB).
+const CHUNK: usize = 4096;
 
 /// Key `id` of an interner's text and ends.
 fn interned<'a>(text: &'a str, ends: &[usize], id: usize) -> &'a str {
@@ -394,7 +402,7 @@ fn interned<'a>(text: &'a str, ends: &[usize], id: usize) -> &'a str {
 
 impl Recipients {
     fn len(&self) -> usize {
-        self.recs.len()
+        self.len
     }
 
     fn key(&self, id: usize) -> &str {
@@ -415,10 +423,18 @@ impl Recipients {
         if let Some(id) = self.find(to) {
             return id;
         }
-        let id = self.recs.len();
+        let id = self.len;
         self.text.push_str(to);
         self.ends.push(self.text.len());
-        self.recs.push(RecAgg::default());
+        match self.recs.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(RecAgg::default()),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(RecAgg::default());
+                self.recs.push(chunk);
+            }
+        }
+        self.len += 1;
         let Recipients {
             index,
             hasher,
@@ -435,14 +451,20 @@ impl Recipients {
     /// The counters of `to`, new ones if it was not seen yet.
     fn entry(&mut self, to: &str) -> Option<&mut RecAgg> {
         let id = self.id(to);
-        self.recs.get_mut(id)
+        self.recs.get_mut(id / CHUNK)?.get_mut(id % CHUNK)
+    }
+
+    #[cfg(test)]
+    fn get(&self, id: usize) -> Option<&RecAgg> {
+        self.recs.get(id / CHUNK)?.get(id % CHUNK)
+    }
+
+    fn counters(&self) -> impl Iterator<Item = &RecAgg> {
+        self.recs.iter().flatten()
     }
 
     fn iter(&self) -> impl Iterator<Item = (&str, &RecAgg)> {
-        self.recs
-            .iter()
-            .enumerate()
-            .map(|(id, r)| (self.key(id), r))
+        self.counters().enumerate().map(|(id, r)| (self.key(id), r))
     }
 }
 
@@ -1024,7 +1046,7 @@ impl Aggregator {
         let Recipients {
             text, ends, recs, ..
         } = other.recipients;
-        for (id, mut rec) in recs.into_iter().enumerate() {
+        for (id, mut rec) in recs.into_iter().flatten().enumerate() {
             rec.rules = rec.rules.iter().map(|&(i, n)| (map(i), n)).collect();
             // Partitions keep each recipient whole, so keys do not collide;
             // if they did, the later partition's record would win.
@@ -1046,7 +1068,7 @@ impl Aggregator {
         self.totals.flawed_rows = flawed.count;
         self.totals.recipients = u64::try_from(self.recipients.len()).unwrap_or(u64::MAX);
         self.totals.recipients_with_violations =
-            u64::try_from(self.recipients.recs.iter().filter(|r| r.denied > 0).count())
+            u64::try_from(self.recipients.counters().filter(|r| r.denied > 0).count())
                 .unwrap_or(u64::MAX);
         let title_of = |id: &str| {
             policy.rules().iter().find(|r| r.id == id).map_or_else(
@@ -1431,7 +1453,8 @@ mod tests {
     fn recipients_are_interned_once_each_with_their_own_counters() {
         let mut r = Recipients::default();
         // Keys that are prefixes of one another, empty, and non-ASCII.
-        let keys: Vec<String> = (0..5_000)
+        // More than two chunks of counters.
+        let keys: Vec<String> = (0..(2 * super::CHUNK + 17))
             .map(|i| format!("+86{}-{i}", "1".repeat(i % 7)))
             .chain([
                 "".to_owned(),
@@ -1451,7 +1474,7 @@ mod tests {
         for (n, k) in keys.iter().enumerate() {
             let id = r.find(k).unwrap_or(usize::MAX);
             assert_eq!(r.key(id), k.as_str());
-            assert_eq!(r.recs.get(id).map(|x| x.attempts), Some(n as u64 % 3 + 1));
+            assert_eq!(r.get(id).map(|x| x.attempts), Some(n as u64 % 3 + 1));
         }
         assert!(!r.contains("+86999999"));
         assert!(!r.contains("ab "));
