@@ -315,7 +315,7 @@ fn verdicts_writer(args: &AuditArgs) -> Result<Option<Verdicts>, CliError> {
         path: path.clone(),
         w,
         status,
-        zones: std::collections::HashMap::new(),
+        zones: foldhash::HashMap::default(),
     }))
 }
 
@@ -324,7 +324,7 @@ struct Verdicts {
     w: std::io::BufWriter<File>,
     status: std::io::Result<()>,
     /// Zones looked up so far by name (`None`: not an IANA zone).
-    zones: std::collections::HashMap<String, Option<jiff::tz::TimeZone>>,
+    zones: foldhash::HashMap<String, Option<jiff::tz::TimeZone>>,
 }
 
 impl Verdicts {
@@ -442,6 +442,8 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
     if let Some(v) = verdicts {
         v.finish()?;
     }
+    // The timeline passes replay apart: free this ledger first.
+    drop(replayer);
     timelines(args, policy, zones, &mut o.agg)?;
     Ok(Pass::Done(Box::new(o)))
 }
@@ -459,11 +461,11 @@ fn timelines(
     zones: &[String],
     agg: &mut Aggregator,
 ) -> Result<(), CliError> {
-    let worst: std::collections::HashSet<String> = agg.timeline_recipients().into_iter().collect();
+    let worst: foldhash::HashSet<String> = agg.timeline_recipients().into_iter().collect();
     if worst.is_empty() {
         return Ok(());
     }
-    let mut debts = std::collections::HashSet::new();
+    let mut debts = foldhash::HashSet::default();
     let (mut rows, _) = reader(args, zones)?;
     let about_worst = |to: Option<&str>, _: Option<&str>| to.is_some_and(|t| worst.contains(t));
     while let Some(next) = rows

@@ -356,6 +356,15 @@ impl Ledger<MemoryStore> {
         self.store.prune(now)
     }
 
+    /// As [`prune`](Ledger::prune), except for a policy with a lifetime
+    /// cap, which it leaves as it is: a lifetime cap's denial counts the
+    /// attempts the ledger holds (at least `limit`), so pruning at other
+    /// moments than the lists' own could change the message. Returns the
+    /// number of recipients and debts the ledger holds.
+    pub(crate) fn sweep(&self, now: Timestamp) -> usize {
+        self.store.sweep(now, false).1
+    }
+
     /// What the ledger holds.
     pub fn stats(&self) -> LedgerStats {
         self.store.stats()
@@ -867,10 +876,27 @@ impl MemoryStore {
     }
 
     fn prune(&self, now: Timestamp) -> usize {
-        let Some(cutoff) = self.retention.cutoff(clamp_ns(now)) else {
-            return 0;
+        self.sweep(now, true).0
+    }
+
+    /// [`prune`](Ledger::prune), also counting the recipients and debts
+    /// left: `(attempts dropped, keys left)`. Without `lifetime`, a policy
+    /// with a lifetime cap is not pruned (see [`Ledger::sweep`]).
+    fn sweep(&self, now: Timestamp, lifetime: bool) -> (usize, usize) {
+        let cutoff = if lifetime || self.retention.lifetime.is_empty() {
+            self.retention.cutoff(clamp_ns(now))
+        } else {
+            None
+        };
+        let Some(cutoff) = cutoff else {
+            let keys = self.shards.iter().map(|p| {
+                let g = p.0.read();
+                g.recipients.len() + g.debts.len()
+            });
+            return (0, keys.sum());
         };
         let mut removed = 0;
+        let mut keys = 0;
         for p in self.shards.iter() {
             let mut g = p.0.write();
             for slot in g.recipients.values_mut() {
@@ -888,8 +914,9 @@ impl MemoryStore {
             if g.debts.capacity() > 4 * d + 64 {
                 g.debts.shrink_to(2 * d);
             }
+            keys += r + d;
         }
-        removed
+        (removed, keys)
     }
 
     fn stats(&self) -> LedgerStats {

@@ -8,7 +8,9 @@
     reason = "a failing test should fail loudly"
 )]
 
-use contactguard::audit::{self, could_not_evaluate, Cells, Column, Item, Problem, Row, RowReader};
+use contactguard::audit::{
+    self, could_not_evaluate, Cells, Column, Item, Problem, Replayer, Row, RowReader,
+};
 use contactguard::{decide, Decision, History, Policy};
 use proptest::prelude::*;
 use std::borrow::Cow;
@@ -72,6 +74,22 @@ fn replayed(policy: &Policy, rows: &[Row], parts: usize) -> Vec<(u64, Decision)>
     })
     .unwrap();
     let mut all: Vec<(u64, Decision)> = states.into_iter().flatten().collect();
+    all.sort_by_key(|(p, _)| *p);
+    all
+}
+
+/// One replay in time order whose ledger is swept after every `every`
+/// rows.
+fn swept(policy: &Policy, rows: &[Row], every: u64) -> Vec<(u64, Decision)> {
+    let mut sorted = rows.to_vec();
+    audit::sort_rows(&mut sorted);
+    let mut replayer = Replayer::new(policy).sweep_every(every);
+    let mut all = Vec::new();
+    for row in &sorted {
+        if let Some(d) = replayer.step(row.pos, &row.item).unwrap() {
+            all.push((row.pos, d));
+        }
+    }
     all.sort_by_key(|(p, _)| *p);
     all
 }
@@ -432,6 +450,18 @@ proptest! {
             for (g, w) in got.iter().zip(&want) {
                 prop_assert_eq!(verdict(g), verdict(w), "{} part(s), policy {}", parts, policy.name());
                 prop_assert!(!zone_denied(g) || zone_denied(w), "row {}: a zone denial decide does not give", g.0);
+            }
+        }
+        // Sweeping the ledger after every row (or every seventh) as of the
+        // row just replayed changes no verdict.
+        let unswept = replayed(&policy, &rows, 1);
+        for every in [1, 7] {
+            let got = swept(&policy, &rows, every);
+            prop_assert_eq!(got.len(), want.len());
+            for ((g, w), u) in got.iter().zip(&want).zip(&unswept) {
+                prop_assert_eq!(verdict(g), verdict(w), "swept every {} rows, policy {}", every, policy.name());
+                prop_assert!(!zone_denied(g) || zone_denied(w), "row {}: a zone denial decide does not give", g.0);
+                prop_assert_eq!(g, u, "swept every {} rows, policy {}", every, policy.name());
             }
         }
     }

@@ -306,6 +306,12 @@ impl<R: Read> LogReader<R> {
                         keep(None, None)
                     };
                     if !wanted {
+                        // Forget the newlines before a skipped record now
+                        // and then, or they pile up over a long gap.
+                        if reader.get_ref().newlines.len() > 4096 {
+                            let end = reader.position().byte();
+                            reader.get_mut().line_of(end.saturating_sub(1));
+                        }
                         continue;
                     }
                     // Only for the rows kept: the line costs a scan.

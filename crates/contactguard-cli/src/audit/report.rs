@@ -6,11 +6,13 @@
 use super::log::BadRow;
 use contactguard::audit::{could_not_evaluate, is_unevaluable, Item, Row};
 use contactguard::{Ask, Channel, Decision, Denial, Event, EventType, HoldReason, Policy, Role};
+use foldhash::HashMap;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 
 /// Format tag of the JSON report.
 pub const FORMAT: &str = "contactguard-audit/1";
@@ -347,18 +349,123 @@ pub struct BadRowOut {
     pub message: String,
 }
 
+/// One recipient's counters, in 64 bytes: a long log has hundreds of
+/// thousands of recipients.
 #[derive(Default)]
 struct RecAgg {
-    roles: u32,
     attempts: u64,
     denied: u64,
     violations: u64,
-    /// Rules broken (index, count): few per recipient.
-    rules: Vec<(u16, u64)>,
+    /// Rules broken (index, count): few per recipient, exactly sized.
+    rules: Box<[(u16, u64)]>,
     text_day: Option<Date>,
-    texts_today: u64,
-    max_texts: u64,
     max_texts_date: Option<Date>,
+    /// Texts on `text_day` and the most on one day (saturating: four
+    /// billion texts to one person in one day is past any real log).
+    texts_today: u32,
+    max_texts: u32,
+    /// A bit per role (`role_bit`).
+    roles: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<RecAgg>() <= 64);
+
+/// The recipients' counters by recipient. The keys are interned: their
+/// texts end to end in one string, a table of ids hashed by text
+/// (foldhash, randomly seeded), the counters in a vector by id. About 80
+/// bytes a recipient instead of the 200 of a map of `String`s.
+#[derive(Default)]
+struct Recipients {
+    index: hashbrown::HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
+    /// Every key's text, end to end, and where each one ends.
+    text: String,
+    ends: Vec<usize>,
+    /// The counters by id, in chunks of [`CHUNK`]: no vector doubling
+    /// (and no slack of up to half) over hundreds of thousands of them.
+    recs: Vec<Vec<RecAgg>>,
+    len: usize,
+}
+
+/// Counters per chunk of [`Recipients::recs`] (256 KiB).
+const CHUNK: usize = 4096;
+
+/// Key `id` of an interner's text and ends.
+fn interned<'a>(text: &'a str, ends: &[usize], id: usize) -> &'a str {
+    let start = id
+        .checked_sub(1)
+        .and_then(|prev| ends.get(prev).copied())
+        .unwrap_or(0);
+    let end = ends.get(id).copied().unwrap_or(start);
+    text.get(start..end).unwrap_or("")
+}
+
+impl Recipients {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn key(&self, id: usize) -> &str {
+        interned(&self.text, &self.ends, id)
+    }
+
+    fn find(&self, to: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(to);
+        self.index.find(hash, |&id| self.key(id) == to).copied()
+    }
+
+    fn contains(&self, to: &str) -> bool {
+        self.find(to).is_some()
+    }
+
+    /// The id of `to`, added with zero counters if it was not seen yet.
+    fn id(&mut self, to: &str) -> usize {
+        if let Some(id) = self.find(to) {
+            return id;
+        }
+        let id = self.len;
+        self.text.push_str(to);
+        self.ends.push(self.text.len());
+        match self.recs.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(RecAgg::default()),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(RecAgg::default());
+                self.recs.push(chunk);
+            }
+        }
+        self.len += 1;
+        let Recipients {
+            index,
+            hasher,
+            text,
+            ends,
+            ..
+        } = self;
+        index.insert_unique(hasher.hash_one(to), id, |&k| {
+            hasher.hash_one(interned(text, ends, k))
+        });
+        id
+    }
+
+    /// The counters of `to`, new ones if it was not seen yet.
+    fn entry(&mut self, to: &str) -> Option<&mut RecAgg> {
+        let id = self.id(to);
+        self.recs.get_mut(id / CHUNK)?.get_mut(id % CHUNK)
+    }
+
+    #[cfg(test)]
+    fn get(&self, id: usize) -> Option<&RecAgg> {
+        self.recs.get(id / CHUNK)?.get(id % CHUNK)
+    }
+
+    fn counters(&self) -> impl Iterator<Item = &RecAgg> {
+        self.recs.iter().flatten()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, &RecAgg)> {
+        self.counters().enumerate().map(|(id, r)| (self.key(id), r))
+    }
 }
 
 /// A recipient's timeline: kept apart from [`RecAgg`] so that a streamed
@@ -425,7 +532,7 @@ pub struct Aggregator {
     roles: BTreeMap<Role, (u64, u64)>,
     hours: [(u64, u64); 24],
     days: BTreeMap<Date, (u64, u64, u64)>,
-    recipients: HashMap<String, RecAgg>,
+    recipients: Recipients,
     lines: HashMap<String, Line>,
     zoned_attempts: u64,
     /// The zone of the first attempt that has one (time, line, zone): the
@@ -503,12 +610,12 @@ impl Aggregator {
         self.worst()
             .into_iter()
             .take(TIMELINES)
-            .map(|(to, _)| to.clone())
+            .map(|(to, _)| to.to_owned())
             .collect()
     }
 
-    fn worst(&self) -> Vec<(&String, &RecAgg)> {
-        let mut worst: Vec<(&String, &RecAgg)> = self
+    fn worst(&self) -> Vec<(&str, &RecAgg)> {
+        let mut worst: Vec<(&str, &RecAgg)> = self
             .recipients
             .iter()
             .filter(|(_, r)| r.violations > 0)
@@ -534,7 +641,7 @@ impl Aggregator {
             .filter(|d| !is_unevaluable(d))
             .filter_map(|d| self.rule_index.get(&d.id).copied())
             .collect();
-        if self.recipients.contains_key(ask.to.as_str()) {
+        if self.recipients.contains(&ask.to) {
             self.push_point(ask, zone, &rules);
         }
     }
@@ -763,34 +870,36 @@ impl Aggregator {
         }
 
         // The recipient.
-        let rec = match self.recipients.get_mut(ask.to.as_str()) {
-            Some(r) => r,
-            None => self.recipients.entry(ask.to.clone()).or_default(),
-        };
-        rec.roles |= role_bit(ask.role);
-        rec.attempts += 1;
-        if denied {
-            rec.denied += 1;
-            rec.violations += violations;
-            for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
-                if let Some(&i) = self.rule_index.get(&denial.id) {
-                    match rec.rules.iter_mut().find(|(r, _)| *r == i) {
-                        Some((_, n)) => *n += 1,
-                        None => rec.rules.push((i, 1)),
+        if let Some(rec) = self.recipients.entry(&ask.to) {
+            rec.roles |= role_bit(ask.role);
+            rec.attempts += 1;
+            if denied {
+                rec.denied += 1;
+                rec.violations += violations;
+                for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
+                    if let Some(&i) = self.rule_index.get(&denial.id) {
+                        match rec.rules.iter_mut().find(|(r, _)| *r == i) {
+                            Some((_, n)) => *n += 1,
+                            None => {
+                                let mut rules = std::mem::take(&mut rec.rules).into_vec();
+                                rules.push((i, 1));
+                                rec.rules = rules.into_boxed_slice();
+                            }
+                        }
                     }
                 }
             }
-        }
-        if is_text(ask.channel) {
-            if rec.text_day == Some(date) {
-                rec.texts_today += 1;
-            } else {
-                rec.text_day = Some(date);
-                rec.texts_today = 1;
-            }
-            if rec.texts_today > rec.max_texts {
-                rec.max_texts = rec.texts_today;
-                rec.max_texts_date = Some(date);
+            if is_text(ask.channel) {
+                if rec.text_day == Some(date) {
+                    rec.texts_today = rec.texts_today.saturating_add(1);
+                } else {
+                    rec.text_day = Some(date);
+                    rec.texts_today = 1;
+                }
+                if rec.texts_today > rec.max_texts {
+                    rec.max_texts = rec.texts_today;
+                    rec.max_texts_date = Some(date);
+                }
             }
         }
         if !self.no_points {
@@ -934,11 +1043,16 @@ impl Aggregator {
             }
             self.lines.insert(to, line);
         }
-        for (to, mut rec) in other.recipients {
-            rec.rules = rec.rules.into_iter().map(|(i, n)| (map(i), n)).collect();
+        let Recipients {
+            text, ends, recs, ..
+        } = other.recipients;
+        for (id, mut rec) in recs.into_iter().flatten().enumerate() {
+            rec.rules = rec.rules.iter().map(|&(i, n)| (map(i), n)).collect();
             // Partitions keep each recipient whole, so keys do not collide;
             // if they did, the later partition's record would win.
-            self.recipients.insert(to, rec);
+            if let Some(mine) = self.recipients.entry(interned(&text, &ends, id)) {
+                *mine = rec;
+            }
         }
     }
 
@@ -954,7 +1068,7 @@ impl Aggregator {
         self.totals.flawed_rows = flawed.count;
         self.totals.recipients = u64::try_from(self.recipients.len()).unwrap_or(u64::MAX);
         self.totals.recipients_with_violations =
-            u64::try_from(self.recipients.values().filter(|r| r.denied > 0).count())
+            u64::try_from(self.recipients.counters().filter(|r| r.denied > 0).count())
                 .unwrap_or(u64::MAX);
         let title_of = |id: &str| {
             policy.rules().iter().find(|r| r.id == id).map_or_else(
@@ -1015,7 +1129,7 @@ impl Aggregator {
                     .collect();
                 rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
                 Recipient {
-                    to: (*to).clone(),
+                    to: (*to).to_owned(),
                     roles: Role::ALL
                         .iter()
                         .filter(|x| r.roles & role_bit(**x) != 0)
@@ -1024,7 +1138,7 @@ impl Aggregator {
                     attempts: r.attempts,
                     denied: r.denied,
                     violations: r.violations,
-                    max_texts_in_a_day: r.max_texts,
+                    max_texts_in_a_day: u64::from(r.max_texts),
                     max_texts_date: r.max_texts_date.map(|d| d.to_string()),
                     rules,
                 }
@@ -1033,9 +1147,9 @@ impl Aggregator {
         let timelines = worst
             .iter()
             .take(TIMELINES)
-            .map(|(to, _)| (to, self.lines.get(to.as_str())))
+            .map(|(to, _)| (to, self.lines.get(*to)))
             .map(|(to, line)| Timeline {
-                to: (*to).clone(),
+                to: (*to).to_owned(),
                 points: line
                     .map_or(&[][..], |l| l.points.as_slice())
                     .iter()
@@ -1063,7 +1177,7 @@ impl Aggregator {
             })
             .collect();
 
-        let mut texts: Vec<(&String, &RecAgg)> = self
+        let mut texts: Vec<(&str, &RecAgg)> = self
             .recipients
             .iter()
             .filter(|(_, r)| r.max_texts > 0)
@@ -1073,9 +1187,9 @@ impl Aggregator {
             .iter()
             .take(WORST)
             .map(|(to, r)| TextDay {
-                to: (*to).clone(),
+                to: (*to).to_owned(),
                 date: r.max_texts_date.map(|d| d.to_string()).unwrap_or_default(),
-                texts: r.max_texts,
+                texts: u64::from(r.max_texts),
             })
             .collect();
 
@@ -1283,5 +1397,43 @@ fn help_for(reason: &str) -> String {
         "add that year's holidays in a policy file that extends the preset ([calendars.NAME], docs/policy-format.md), or use a release that has them".to_owned()
     } else {
         String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Recipients;
+
+    #[test]
+    fn recipients_are_interned_once_each_with_their_own_counters() {
+        let mut r = Recipients::default();
+        // Keys that are prefixes of one another, empty, and non-ASCII.
+        // More than two chunks of counters.
+        let keys: Vec<String> = (0..(2 * super::CHUNK + 17))
+            .map(|i| format!("+86{}-{i}", "1".repeat(i % 7)))
+            .chain([
+                "".to_owned(),
+                "张三".to_owned(),
+                "a".to_owned(),
+                "ab".to_owned(),
+            ])
+            .collect();
+        for (n, k) in keys.iter().enumerate() {
+            for _ in 0..=(n % 3) {
+                if let Some(rec) = r.entry(k) {
+                    rec.attempts += 1;
+                }
+            }
+        }
+        assert_eq!(r.len(), keys.len());
+        for (n, k) in keys.iter().enumerate() {
+            let id = r.find(k).unwrap_or(usize::MAX);
+            assert_eq!(r.key(id), k.as_str());
+            assert_eq!(r.get(id).map(|x| x.attempts), Some(n as u64 % 3 + 1));
+        }
+        assert!(!r.contains("+86999999"));
+        assert!(!r.contains("ab "));
+        let seen: Vec<&str> = r.iter().map(|(k, _)| k).collect();
+        assert_eq!(seen, keys.iter().map(String::as_str).collect::<Vec<_>>());
     }
 }

@@ -3,11 +3,11 @@
 
 use super::row::{Item, Row};
 use crate::diagnostic::{Diagnostic, ErrorCode};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, GRACE};
 use crate::model::Decision;
 use crate::policy::Policy;
+use foldhash::HashMap;
 use jiff::Timestamp;
-use std::collections::HashMap;
 use std::fmt;
 
 /// Why a replay stopped.
@@ -74,11 +74,34 @@ impl std::error::Error for ReplayError {}
 /// whatever the verdict; every other row is recorded. The ledger's
 /// retention is the only pruning, so memory is bounded by the policy's
 /// look-back, not by the log.
+///
+/// Every so many rows the ledger is swept as of the row just replayed less
+/// the ledger's [`GRACE`] ([`Ledger::prune`]), as each list's own pruning
+/// would on an insert at that instant: attempts past the policy's
+/// look-back are dropped and recipients and debts left with no events are
+/// forgotten. Every later row is at or after that instant, so no decision
+/// changes; a recipient seen once a month costs nothing between contacts.
+/// (A policy with a lifetime cap is not swept: its denials count the
+/// attempts the ledger holds, so when the lists were pruned shows in their
+/// messages.) A sweep visits every
+/// recipient and debt held, so it runs after at least a quarter as many
+/// rows as there were keys after the last one (and at least
+/// [`SWEEP_ROWS`]): amortised, a few key visits per row.
 #[derive(Debug)]
 pub struct Replayer {
     ledger: Ledger,
     last: Option<Timestamp>,
+    /// Rows replayed since the last sweep.
+    since_sweep: u64,
+    /// Rows between sweeps: the larger of `sweep_every` and a quarter of
+    /// the keys the last sweep left.
+    next_sweep: u64,
+    sweep_every: u64,
 }
+
+/// The fewest rows between two sweeps of a [`Replayer`]'s ledger, unless
+/// [`Replayer::sweep_every`] says otherwise.
+pub const SWEEP_ROWS: u64 = 1 << 16;
 
 impl Replayer {
     /// A replayer with an empty history.
@@ -86,7 +109,20 @@ impl Replayer {
         Replayer {
             ledger: Ledger::new(policy.clone()),
             last: None,
+            since_sweep: 0,
+            next_sweep: SWEEP_ROWS,
+            sweep_every: SWEEP_ROWS,
         }
+    }
+
+    /// Sweeps the ledger after at least `rows` rows (at least 1) instead of
+    /// [`SWEEP_ROWS`]; the verdicts do not depend on it, only memory and
+    /// time do.
+    #[must_use]
+    pub fn sweep_every(mut self, rows: u64) -> Replayer {
+        self.sweep_every = rows.max(1);
+        self.next_sweep = self.sweep_every;
+        self
     }
 
     /// Whether a row at `at` may come next (it is not earlier than the
@@ -120,6 +156,15 @@ impl Replayer {
                 code: e.error_code(),
                 message: e.to_string(),
             })?;
+        self.since_sweep += 1;
+        if self.since_sweep >= self.next_sweep {
+            // As of the row less the ledger's grace, as the lists' own
+            // pruning on an insert at this instant would.
+            let now = at.checked_sub(GRACE).unwrap_or(Timestamp::MIN);
+            let keys = u64::try_from(self.ledger.sweep(now)).unwrap_or(u64::MAX);
+            self.since_sweep = 0;
+            self.next_sweep = self.sweep_every.max(keys / 4);
+        }
         Ok(decision)
     }
 }
@@ -178,8 +223,8 @@ pub fn components<'a>(
     keys: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
 ) -> (Vec<u32>, usize) {
     let mut groups = Groups { parent: Vec::new() };
-    let mut recipients: HashMap<&str, u32> = HashMap::new();
-    let mut debts: HashMap<&str, u32> = HashMap::new();
+    let mut recipients: HashMap<&str, u32> = HashMap::default();
+    let mut debts: HashMap<&str, u32> = HashMap::default();
     let mut node_of = Vec::new();
     for (to, debt) in keys {
         let a = to.map(|k| *recipients.entry(k).or_insert_with(|| groups.add()));
@@ -195,7 +240,7 @@ pub fn components<'a>(
         node_of.push(node);
     }
     drop((recipients, debts));
-    let mut dense: HashMap<u32, u32> = HashMap::new();
+    let mut dense: HashMap<u32, u32> = HashMap::default();
     let ids = node_of
         .into_iter()
         .map(|n| {

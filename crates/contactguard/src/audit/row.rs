@@ -10,7 +10,6 @@ use crate::model::{
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 macro_rules! columns {
@@ -464,7 +463,7 @@ pub fn result_when_unknown(channel: Channel) -> AttemptResult {
 #[derive(Debug, Default)]
 pub struct RowReader {
     default_zones: Vec<String>,
-    zone_known: HashMap<String, bool>,
+    zone_known: foldhash::HashMap<String, bool>,
     last_zone: Option<(String, bool)>,
 }
 
@@ -473,7 +472,7 @@ impl RowReader {
     pub fn new(default_zones: Vec<String>) -> RowReader {
         RowReader {
             default_zones,
-            zone_known: HashMap::new(),
+            zone_known: foldhash::HashMap::default(),
             last_zone: None,
         }
     }

@@ -419,7 +419,13 @@ impl Slot {
     }
 
     pub(crate) fn push_state(&mut self, s: State) {
-        self.states.get_or_insert_with(Box::default).push(s);
+        let states = self.states.get_or_insert_with(Box::default);
+        // Most slots hold one or two state events: grow one at a time while
+        // they are few (a first push would otherwise reserve four).
+        if states.len() < 8 {
+            states.reserve_exact(1);
+        }
+        states.push(s);
     }
 
     /// Whether a recipient slot can take an attempt about `debt`.
@@ -518,15 +524,28 @@ impl Slot {
             Side::Recipient => self.consent_cutoff(cutoff),
             Side::Debt => cutoff,
         };
-        let mut keep = vec![false; self.entries.len()];
-        if side == Side::Debt {
-            self.pin_reached_after_unreachable(&mut keep);
+        // Which old attempts a rule still reads: none unless the policy has
+        // a lifetime cap counting on this side, or this is a debt with an
+        // unreachable mark (most sweeps, so skip the bitmap then).
+        let pins = ret.lifetime.iter().any(|c| c.counts_on(side))
+            || (side == Side::Debt
+                && self
+                    .states()
+                    .iter()
+                    .any(|s| matches!(s, State::Unreachable)));
+        let mut keep = Vec::new();
+        if pins {
+            keep = vec![false; self.entries.len()];
+            if side == Side::Debt {
+                self.pin_reached_after_unreachable(&mut keep);
+            }
+            self.pin_lifetime(ret, side, cutoff, &mut keep);
         }
-        self.pin_lifetime(ret, side, cutoff, &mut keep);
         let mut removed = 0;
         let mut i = 0;
         self.entries.retain(|e| {
-            let k = e.is_state() || e.at() >= cutoff || keep.get(i).copied().unwrap_or(true);
+            let k =
+                e.is_state() || e.at() >= cutoff || (pins && keep.get(i).copied().unwrap_or(true));
             i += 1;
             if !k {
                 removed += 1;
@@ -607,10 +626,7 @@ impl Slot {
             .lifetime
             .iter()
             .enumerate()
-            .filter(|(_, c)| match side {
-                Side::Recipient => c.scope != Scope::Debt,
-                Side::Debt => c.scope == Scope::Debt,
-            })
+            .filter(|(_, c)| c.counts_on(side))
             .collect();
         if caps.is_empty() {
             return;
@@ -755,6 +771,14 @@ pub(crate) struct LifetimeCap {
 }
 
 impl LifetimeCap {
+    /// Whether the cap counts the attempts of a list on `side`.
+    fn counts_on(&self, side: Side) -> bool {
+        match side {
+            Side::Recipient => self.scope != Scope::Debt,
+            Side::Debt => self.scope == Scope::Debt,
+        }
+    }
+
     fn matches(&self, e: &Entry) -> bool {
         let bit = |mask: u32, i: u8| mask & (1u32 << u32::from(i & 31)) != 0;
         // A pending attempt matches as the engine reads it: any filter that
