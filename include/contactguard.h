@@ -303,24 +303,30 @@ typedef uint32_t cg_attempt_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// Why collection on a debt is held.
+// Why collection on a debt is held (`cg_event.reason`). 0 is
+// `CG_HOLD_REASON_UNSET`: a hold event whose reason is left at 0 is
+// `CG_RESULT_MISSING_FIELD` (field `event.reason`), never read as a
+// dispute.
 enum cg_hold_reason
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    // Not given: a zero-initialised field. Required for a hold:
+    // `CG_RESULT_MISSING_FIELD`.
+    CG_HOLD_REASON_UNSET = 0,
     // `dispute`
-    CG_HOLD_REASON_DISPUTE = 0,
+    CG_HOLD_REASON_DISPUTE = 1,
     // `promise_to_pay`
-    CG_HOLD_REASON_PROMISE_TO_PAY = 1,
+    CG_HOLD_REASON_PROMISE_TO_PAY = 2,
     // `repayment_plan`
-    CG_HOLD_REASON_REPAYMENT_PLAN = 2,
+    CG_HOLD_REASON_REPAYMENT_PLAN = 3,
     // `complaint`
-    CG_HOLD_REASON_COMPLAINT = 3,
+    CG_HOLD_REASON_COMPLAINT = 4,
     // `bankruptcy`
-    CG_HOLD_REASON_BANKRUPTCY = 4,
+    CG_HOLD_REASON_BANKRUPTCY = 5,
     // `deceased`
-    CG_HOLD_REASON_DECEASED = 5,
+    CG_HOLD_REASON_DECEASED = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -330,33 +336,39 @@ typedef uint32_t cg_hold_reason;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// The type of a history event (`cg_event.type`).
+// The type of a history event (`cg_event.type`). 0 is
+// `CG_EVENT_TYPE_UNSET`: an event whose type is left at 0 is
+// `CG_RESULT_MISSING_FIELD` (field `event.type`), never read as an
+// attempt.
 enum cg_event_type
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
+    // Not given: a zero-initialised event. Always
+    // `CG_RESULT_MISSING_FIELD`.
+    CG_EVENT_TYPE_UNSET = 0,
     // `attempt`: `channel`, `to`, `role`, `debt`, `result`; optional `place`.
-    CG_EVENT_TYPE_ATTEMPT = 0,
+    CG_EVENT_TYPE_ATTEMPT = 1,
     // `consent`: `to`, `channel`, `granted`; optional `kind`.
-    CG_EVENT_TYPE_CONSENT = 1,
+    CG_EVENT_TYPE_CONSENT = 2,
     // `opt_out`: `to`, `channel`; optional `place`.
-    CG_EVENT_TYPE_OPT_OUT = 2,
+    CG_EVENT_TYPE_OPT_OUT = 3,
     // `cease`: `to`, `debt`.
-    CG_EVENT_TYPE_CEASE = 3,
+    CG_EVENT_TYPE_CEASE = 4,
     // `attorney`: `to`, `debt`.
-    CG_EVENT_TYPE_ATTORNEY = 4,
+    CG_EVENT_TYPE_ATTORNEY = 5,
     // `hold`: `debt`, `reason`; optional `until`.
-    CG_EVENT_TYPE_HOLD = 5,
+    CG_EVENT_TYPE_HOLD = 6,
     // `prior_consent_to_contact`: `to`, `debt`, `granted`; optional `until`.
-    CG_EVENT_TYPE_PRIOR_CONSENT_TO_CONTACT = 6,
+    CG_EVENT_TYPE_PRIOR_CONSENT_TO_CONTACT = 7,
     // `request_contact`: `to`; optional `debt`.
-    CG_EVENT_TYPE_REQUEST_CONTACT = 7,
+    CG_EVENT_TYPE_REQUEST_CONTACT = 8,
     // `inconvenient`: `to`; optional `start`, `end`, `weekdays`, `place`,
     // `channel`, `until`.
-    CG_EVENT_TYPE_INCONVENIENT = 8,
+    CG_EVENT_TYPE_INCONVENIENT = 9,
     // `unreachable`: `to`, `debt`.
-    CG_EVENT_TYPE_UNREACHABLE = 9,
+    CG_EVENT_TYPE_UNREACHABLE = 10,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -552,7 +564,8 @@ typedef struct cg_denial {
 // `type`, `at` and that type's fields. Read during the call only; the
 // history copies what it keeps.
 typedef struct cg_event {
-    // One of `CG_EVENT_TYPE_*`.
+    // One of `CG_EVENT_TYPE_*`; required (`CG_EVENT_TYPE_UNSET` is
+    // `CG_RESULT_MISSING_FIELD`).
     uint32_t type;
     // One of `CG_CHANNEL_*`: required for attempt, consent and opt-out
     // (`CG_CHANNEL_UNSET` is `CG_RESULT_MISSING_FIELD`); optional for
@@ -574,7 +587,8 @@ typedef struct cg_event {
     // One of `CG_PLACE_*` (attempt, opt-out, inconvenient; with
     // `has_place`).
     uint32_t place;
-    // One of `CG_HOLD_REASON_*` (hold).
+    // One of `CG_HOLD_REASON_*` (hold; `CG_HOLD_REASON_UNSET` is
+    // `CG_RESULT_MISSING_FIELD`).
     uint32_t reason;
     // When it ends (hold, prior consent, inconvenient; with `has_until`);
     // a hold without it is open-ended.
@@ -1018,13 +1032,13 @@ size_t cg_policy_rule_count(const struct cg_policy *policy);
 // (`secret_len` bytes, as `cg_ledger_new`'s key: every process of the
 // fleet must use the same). `options` may be NULL for the defaults.
 //
-// Connects before returning: `CG_RESULT_LEDGER` with `ledger.redis` when
+// Connects before returning: `CG_RESULT_LEDGER` with `redis.unavailable` when
 // Redis cannot be reached or refuses the credentials or the certificate,
-// `ledger.config` for a malformed URL or unreadable certificate files,
-// `ledger.redis_unsupported` for a Cluster node or a Sentinel. Messages
+// `redis.config` for a malformed URL or unreadable certificate files,
+// `redis.unsupported` for a Cluster node or a Sentinel. Messages
 // never contain the password. Afterwards, when Redis fails, asks are
 // denied (rule id `contactguard.redis`: fail closed) and
-// `cg_ledger_complete` / `cg_ledger_record` fail with `ledger.redis`.
+// `cg_ledger_complete` / `cg_ledger_record` fail with `redis.unavailable`.
 //
 // The result is an ordinary `cg_ledger` for `cg_ledger_check`,
 // `cg_ledger_check_and_record`, `cg_ledger_complete` and

@@ -229,9 +229,14 @@ enum class EventType : uint32_t {
 };
 
 /// One history event; `type` says which fields are read (see cg_event_type).
-/// The named constructors fill the required fields of each type.
+/// The named constructors fill the required fields of each type. No field
+/// has a default that picks a real value: a default-constructed Event has
+/// no type, and pushing it throws Error (`ffi.missing_field`, field
+/// `event.type`), never an attempt.
 struct Event {
-    EventType type = EventType::Attempt;
+    /// Required: left empty, it is sent as `CG_EVENT_TYPE_UNSET` and pushing
+    /// the event throws (`ffi.missing_field`, field `event.type`).
+    std::optional<EventType> type;
     Timestamp at{0, 0};
     std::string to;
     std::optional<std::string> debt;
@@ -244,7 +249,10 @@ struct Event {
     /// (`ffi.missing_field`, field `event.result`).
     std::optional<AttemptResult> result;
     std::optional<Place> place;
-    HoldReason reason = HoldReason::Dispute;
+    /// Required for holds: left empty, it is sent as
+    /// `CG_HOLD_REASON_UNSET` and pushing the event throws
+    /// (`ffi.missing_field`, field `event.reason`), never a dispute.
+    std::optional<HoldReason> reason;
     std::optional<Timestamp> until;
     std::optional<std::string> kind;
     std::optional<std::string> start;
@@ -515,7 +523,9 @@ struct CEvent {
     explicit CEvent(const Event &e) {
         days.reserve(e.weekdays.size());
         for (const auto &d : e.weekdays) days.push_back(to_c(d));
-        ev.type = static_cast<uint32_t>(e.type);
+        // Without a type (or a hold's reason), UNSET: the C ABI refuses it
+        // (ffi.missing_field, field `event.type` / `event.reason`).
+        if (e.type) ev.type = static_cast<uint32_t>(*e.type);
         ev.at = e.at;
         ev.to = to_c(e.to);
         if (e.debt) {
@@ -534,7 +544,7 @@ struct CEvent {
             ev.place = static_cast<uint32_t>(*e.place);
             ev.has_place = 1;
         }
-        ev.reason = static_cast<uint32_t>(e.reason);
+        if (e.reason) ev.reason = static_cast<uint32_t>(*e.reason);
         if (e.until) {
             ev.until = *e.until;
             ev.has_until = 1;

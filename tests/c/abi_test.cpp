@@ -291,6 +291,56 @@ TEST_F(Fixture, AZeroInitialisedAskIsAMissingRole) {
     EXPECT_EQ(cg_history_len(history), 0u);
 }
 
+// A zero-initialised event has no type (never an attempt), and a hold left
+// without a reason has none (never a dispute): both are missing fields,
+// named within a batch too, and nothing is appended.
+TEST_F(Fixture, AZeroInitialisedEventIsAMissingType) {
+    static_assert(CG_EVENT_TYPE_UNSET == 0 && CG_HOLD_REASON_UNSET == 0, "0 is UNSET");
+    cg_event blank{};
+    blank.at.seconds = kEarly - 86400;
+    blank.to = s("c1");
+    cg_error *err = nullptr;
+    EXPECT_EQ(cg_history_push(history, &blank, &err), CG_RESULT_MISSING_FIELD);
+    EXPECT_EQ(cg_error_result(err), CG_RESULT_MISSING_FIELD);
+    EXPECT_EQ(str(cg_error_code(err)), "ffi.missing_field");
+    EXPECT_EQ(str(cg_error_field(err)), "event.type");
+    EXPECT_NE(str(cg_error_message(err)).find("`type`"), std::string::npos);
+    cg_error_free(err);
+
+    cg_event hold{};
+    hold.type = CG_EVENT_TYPE_HOLD;
+    hold.at.seconds = kEarly - 86400;
+    hold.debt = s("d1");
+    EXPECT_EQ(cg_history_push(history, &hold, &err), CG_RESULT_MISSING_FIELD);
+    EXPECT_EQ(str(cg_error_code(err)), "ffi.missing_field");
+    EXPECT_EQ(str(cg_error_field(err)), "event.reason");
+    cg_error_free(err);
+
+    cg_event cease{};
+    cease.type = CG_EVENT_TYPE_CEASE;
+    cease.at.seconds = kEarly - 86400;
+    cease.to = s("c9");
+    cease.debt = s("d9");
+    cg_event evs[3] = {cease, cease, blank};
+    EXPECT_EQ(cg_history_push_many(history, evs, 3, &err), CG_RESULT_MISSING_FIELD);
+    EXPECT_EQ(str(cg_error_field(err)), "events[2].type");
+    cg_error_free(err);
+    evs[2] = hold;
+    EXPECT_EQ(cg_history_push_many(history, evs, 3, &err), CG_RESULT_MISSING_FIELD);
+    EXPECT_EQ(str(cg_error_field(err)), "events[2].reason");
+    cg_error_free(err);
+    EXPECT_EQ(cg_history_len(history), 0u) << "all or nothing";
+
+    // With its reason, the hold is taken and denies the debt.
+    const cg_ask a = ask(kMorning);
+    ASSERT_EQ(cg_decide(policy, history, &a, decision, nullptr), CG_RESULT_OK);
+    ASSERT_TRUE(cg_decision_allow(decision));
+    hold.reason = CG_HOLD_REASON_DISPUTE;
+    ASSERT_EQ(cg_history_push(history, &hold, nullptr), CG_RESULT_OK);
+    ASSERT_EQ(cg_decide(policy, history, &a, decision, nullptr), CG_RESULT_OK);
+    EXPECT_FALSE(cg_decision_allow(decision));
+}
+
 TEST(Version, AbiVersionMatchesTheHeader) { EXPECT_EQ(cg_abi_version(), static_cast<uint32_t>(CG_ABI_VERSION)); }
 
 TEST_F(Fixture, InvalidInputsAreNamed) {

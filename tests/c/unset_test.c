@@ -4,7 +4,10 @@
  * (never a call to the debtor), and the decision fails closed; an attempt
  * whose result is left at 0 (CG_ATTEMPT_RESULT_UNSET) is refused naming
  * `event.result` by the history and the ledger, and a completion with it
- * naming `result`. Exits 0 when every check holds; prints the first that
+ * naming `result`. A zero-initialised event (no type) is refused naming
+ * `event.type` (never read as an attempt), and a hold whose reason is left
+ * at 0 (CG_HOLD_REASON_UNSET) naming `event.reason` (never a dispute),
+ * alone and within cg_history_push_many. Exits 0 when every check holds; prints the first that
  * does not.
  */
 #include <stdint.h>
@@ -40,6 +43,9 @@ int main(void) {
     cg_ticket *ticket = NULL;
     cg_error *err = NULL;
     cg_event attempt = {0};
+    cg_event blank = {0};
+    cg_event hold = {0};
+    cg_event pair[2];
     cg_str zones[1];
     cg_ask ask = {0};
 
@@ -47,6 +53,8 @@ int main(void) {
     CHECK(cg_abi_version() == CG_ABI_VERSION);
     CHECK(CG_CHANNEL_UNSET == 0 && CG_ROLE_UNSET == 0 && CG_PLACE_UNSET == 0 && CG_PURPOSE_UNSET == 0);
     CHECK(CG_ATTEMPT_RESULT_UNSET == 0 && CG_ATTEMPT_RESULT_NOT_CONNECTED == 1 && CG_ATTEMPT_RESULT_PENDING == 7);
+    CHECK(CG_EVENT_TYPE_UNSET == 0 && CG_EVENT_TYPE_ATTEMPT == 1 && CG_EVENT_TYPE_UNREACHABLE == 10);
+    CHECK(CG_HOLD_REASON_UNSET == 0 && CG_HOLD_REASON_DISPUTE == 1 && CG_HOLD_REASON_DECEASED == 6);
     CHECK(cg_policy_from_presets(presets, strlen(presets), &policy, NULL) == CG_RESULT_OK);
     CHECK(cg_history_new(&history, NULL) == CG_RESULT_OK);
     CHECK(cg_decision_new(&decision, NULL) == CG_RESULT_OK);
@@ -104,7 +112,53 @@ int main(void) {
     err = NULL;
     CHECK(cg_ledger_complete(ledger, ticket, CG_ATTEMPT_RESULT_CONVERSATION, NULL) == CG_RESULT_OK);
 
-    printf("zero-initialised ask: missing role; attempt without a result: missing result, as it should be\n");
+    /* A zero-initialised event, even with at and to set, has no type. */
+    blank.at.seconds = INT64_C(1792069200);
+    blank.to = str("+1-617-555-0100");
+    CHECK(cg_history_push(history, &blank, &err) == CG_RESULT_MISSING_FIELD);
+    CHECK(cg_error_result(err) == CG_RESULT_MISSING_FIELD);
+    CHECK(same(cg_error_code(err), "ffi.missing_field"));
+    CHECK(same(cg_error_field(err), "event.type"));
+    cg_error_free(err);
+    err = NULL;
+    CHECK(cg_ledger_record(ledger, &blank, &err) == CG_RESULT_MISSING_FIELD);
+    CHECK(same(cg_error_field(err), "event.type"));
+    cg_error_free(err);
+    err = NULL;
+
+    /* A hold with its debt but no reason; in a batch, named by its index. */
+    hold.type = CG_EVENT_TYPE_HOLD;
+    hold.at.seconds = INT64_C(1792069200);
+    hold.debt = str("loan-42");
+    CHECK(cg_history_push(history, &hold, &err) == CG_RESULT_MISSING_FIELD);
+    CHECK(same(cg_error_code(err), "ffi.missing_field"));
+    CHECK(same(cg_error_field(err), "event.reason"));
+    cg_error_free(err);
+    err = NULL;
+    pair[0] = attempt;
+    pair[1] = hold;
+    CHECK(cg_history_push_many(history, pair, 2, &err) == CG_RESULT_MISSING_FIELD);
+    CHECK(same(cg_error_field(err), "events[1].reason"));
+    cg_error_free(err);
+    err = NULL;
+    pair[1] = blank;
+    CHECK(cg_history_push_many(history, pair, 2, &err) == CG_RESULT_MISSING_FIELD);
+    CHECK(same(cg_error_field(err), "events[1].type"));
+    cg_error_free(err);
+    err = NULL;
+    CHECK(cg_history_len(history) == 1);
+    CHECK(cg_decide(policy, history, &ask, decision, NULL) == CG_RESULT_OK);
+    CHECK(cg_decision_allow(decision));
+
+    /* With a reason the hold is taken, and it denies the ask. */
+    hold.reason = CG_HOLD_REASON_DISPUTE;
+    CHECK(cg_history_push(history, &hold, NULL) == CG_RESULT_OK);
+    CHECK(cg_history_len(history) == 2);
+    CHECK(cg_decide(policy, history, &ask, decision, NULL) == CG_RESULT_OK);
+    CHECK(!cg_decision_allow(decision));
+
+    printf("zero-initialised ask: missing role; attempt without a result: missing result; event without a type: "
+           "missing type; hold without a reason: missing reason, as it should be\n");
     status = 0;
 
 done:

@@ -169,6 +169,41 @@ TEST(Wrapper, AnAskWithoutARoleThrowsMissingField) {
     EXPECT_EQ(history.size(), 0u);
 }
 
+// No Event field picks a real value by default: a default-constructed
+// Event is sent with CG_EVENT_TYPE_UNSET and refused naming `event.type`,
+// and a hold without a reason with CG_HOLD_REASON_UNSET, naming
+// `event.reason`.
+TEST(Wrapper, AnEventWithoutATypeOrAHoldWithoutAReasonThrows) {
+    const auto policy = cg::Policy::presets("us-reg-f");
+    cg::History history;
+    cg::Event blank;
+    EXPECT_FALSE(blank.type.has_value());
+    EXPECT_FALSE(blank.reason.has_value());
+    blank.at = cg::Timestamp{1791813600, 0};
+    blank.to = "+1-617-555-0100";
+    try {
+        history.push(blank);
+        FAIL() << "expected an Error";
+    } catch (const cg::Error &e) {
+        EXPECT_EQ(e.result(), CG_RESULT_MISSING_FIELD);
+        EXPECT_EQ(e.code(), "ffi.missing_field");
+        EXPECT_EQ(e.field(), "event.type");
+    }
+    cg::Event hold = cg::Event::hold(cg::Timestamp{1791813600, 0}, "loan-42", cg::HoldReason::Dispute, std::nullopt);
+    hold.reason.reset();
+    try {
+        history.push(hold);
+        FAIL() << "expected an Error";
+    } catch (const cg::Error &e) {
+        EXPECT_EQ(e.code(), "ffi.missing_field");
+        EXPECT_EQ(e.field(), "event.reason");
+    }
+    EXPECT_EQ(history.size(), 0u);
+    hold.reason = cg::HoldReason::Dispute;
+    history.push(hold);
+    EXPECT_EQ(history.size(), 1u);
+}
+
 TEST(Wrapper, BatchAndJson) {
     const auto policy = cg::Policy::presets("us-reg-f");
     cg::History history;

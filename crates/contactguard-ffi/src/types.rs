@@ -202,49 +202,61 @@ pub enum cg_attempt_result {
     Pending = 7,
 }
 
-/// Why collection on a debt is held.
+/// Why collection on a debt is held (`cg_event.reason`). 0 is
+/// `CG_HOLD_REASON_UNSET`: a hold event whose reason is left at 0 is
+/// `CG_RESULT_MISSING_FIELD` (field `event.reason`), never read as a
+/// dispute.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum cg_hold_reason {
+    /// Not given: a zero-initialised field. Required for a hold:
+    /// `CG_RESULT_MISSING_FIELD`.
+    Unset = 0,
     /// `dispute`
-    Dispute = 0,
+    Dispute = 1,
     /// `promise_to_pay`
-    PromiseToPay = 1,
+    PromiseToPay = 2,
     /// `repayment_plan`
-    RepaymentPlan = 2,
+    RepaymentPlan = 3,
     /// `complaint`
-    Complaint = 3,
+    Complaint = 4,
     /// `bankruptcy`
-    Bankruptcy = 4,
+    Bankruptcy = 5,
     /// `deceased`
-    Deceased = 5,
+    Deceased = 6,
 }
 
-/// The type of a history event (`cg_event.type`).
+/// The type of a history event (`cg_event.type`). 0 is
+/// `CG_EVENT_TYPE_UNSET`: an event whose type is left at 0 is
+/// `CG_RESULT_MISSING_FIELD` (field `event.type`), never read as an
+/// attempt.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum cg_event_type {
+    /// Not given: a zero-initialised event. Always
+    /// `CG_RESULT_MISSING_FIELD`.
+    Unset = 0,
     /// `attempt`: `channel`, `to`, `role`, `debt`, `result`; optional `place`.
-    Attempt = 0,
+    Attempt = 1,
     /// `consent`: `to`, `channel`, `granted`; optional `kind`.
-    Consent = 1,
+    Consent = 2,
     /// `opt_out`: `to`, `channel`; optional `place`.
-    OptOut = 2,
+    OptOut = 3,
     /// `cease`: `to`, `debt`.
-    Cease = 3,
+    Cease = 4,
     /// `attorney`: `to`, `debt`.
-    Attorney = 4,
+    Attorney = 5,
     /// `hold`: `debt`, `reason`; optional `until`.
-    Hold = 5,
+    Hold = 6,
     /// `prior_consent_to_contact`: `to`, `debt`, `granted`; optional `until`.
-    PriorConsentToContact = 6,
+    PriorConsentToContact = 7,
     /// `request_contact`: `to`; optional `debt`.
-    RequestContact = 7,
+    RequestContact = 8,
     /// `inconvenient`: `to`; optional `start`, `end`, `weekdays`, `place`,
     /// `channel`, `until`.
-    Inconvenient = 8,
+    Inconvenient = 9,
     /// `unreachable`: `to`, `debt`.
-    Unreachable = 9,
+    Unreachable = 10,
 }
 
 /// Which struct `cg_abi_sizeof` measures.
@@ -512,7 +524,8 @@ pub(crate) fn blank_ask() -> Ask {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct cg_event {
-    /// One of `CG_EVENT_TYPE_*`.
+    /// One of `CG_EVENT_TYPE_*`; required (`CG_EVENT_TYPE_UNSET` is
+    /// `CG_RESULT_MISSING_FIELD`).
     pub r#type: u32,
     /// One of `CG_CHANNEL_*`: required for attempt, consent and opt-out
     /// (`CG_CHANNEL_UNSET` is `CG_RESULT_MISSING_FIELD`); optional for
@@ -534,7 +547,8 @@ pub struct cg_event {
     /// One of `CG_PLACE_*` (attempt, opt-out, inconvenient; with
     /// `has_place`).
     pub place: u32,
-    /// One of `CG_HOLD_REASON_*` (hold).
+    /// One of `CG_HOLD_REASON_*` (hold; `CG_HOLD_REASON_UNSET` is
+    /// `CG_RESULT_MISSING_FIELD`).
     pub reason: u32,
     /// When it ends (hold, prior consent, inconvenient; with `has_until`);
     /// a hold without it is open-ended.
@@ -588,7 +602,9 @@ impl cg_event {
         let until = || opt(self.has_until, || self.until.to_core("until"));
         let channel = || required_channel(self.channel);
         let t = self.r#type;
-        let event = if t == cg_event_type::Attempt as u32 {
+        let event = if t == cg_event_type::Unset as u32 {
+            return Err(missing(&["type"]));
+        } else if t == cg_event_type::Attempt as u32 {
             let (channel, role) = channel_and_role(self.channel, self.role)?;
             Event::Attempt(Attempt {
                 at,
@@ -630,7 +646,8 @@ impl cg_event {
             Event::Hold(Hold {
                 at,
                 debt: debt()?,
-                reason: reason_from(self.reason, "reason")?,
+                reason: given(self.reason, "reason", reason_from)?
+                    .ok_or_else(|| missing(&["reason"]))?,
                 until: until()?,
             })
         } else if t == cg_event_type::PriorConsentToContact as u32 {
@@ -745,6 +762,13 @@ mod tests {
         for &p in Purpose::ALL {
             assert_ne!(purpose_to_ffi(p) as u32, 0);
         }
+        for &r in AttemptResult::ALL {
+            assert_ne!(result_to_ffi(r) as u32, 0);
+        }
+        for &r in HoldReason::ALL {
+            assert_ne!(reason_to_ffi(r) as u32, 0);
+        }
+        assert_eq!(cg_event_type::Unset as u32, 0);
         let e = channel_and_role(0, 0).err();
         assert_eq!(e.as_ref().map(|e| e.result), Some(cg_result::MissingField));
         assert_eq!(

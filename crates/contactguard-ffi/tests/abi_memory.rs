@@ -317,6 +317,35 @@ fn histories_decisions_batches_and_json() {
         err,
         cg_result::MissingField,
     );
+    // An event whose type was forgotten is never read as an attempt, and a
+    // hold whose reason was forgotten never as a dispute: both are missing
+    // fields, named with their place in a batch, and nothing is appended.
+    let before = cg_history_len(history);
+    let mut untyped = call_event(60);
+    untyped.r#type = cg_event_type::Unset as u32;
+    let mut err = ptr::null_mut();
+    let r = cg_history_push(history, &untyped, &mut err);
+    assert_eq!(read(cg_error_field(err)), "event.type");
+    assert_eq!(failed(r, err, cg_result::MissingField), "ffi.missing_field");
+    let mut hold = call_event(60);
+    hold.r#type = cg_event_type::Hold as u32;
+    let mut err = ptr::null_mut();
+    let r = cg_history_push(history, &hold, &mut err);
+    assert_eq!(read(cg_error_field(err)), "event.reason");
+    assert_eq!(failed(r, err, cg_result::MissingField), "ffi.missing_field");
+    let both = [call_event(90), untyped];
+    let mut err = ptr::null_mut();
+    let r = cg_history_push_many(history, both.as_ptr(), both.len(), &mut err);
+    assert_eq!(read(cg_error_field(err)), "events[1].type");
+    assert_eq!(failed(r, err, cg_result::MissingField), "ffi.missing_field");
+    assert_eq!(cg_history_len(history), before);
+    // With a reason, the same hold is taken (in a history of its own).
+    hold.reason = cg_hold_reason::Dispute as u32;
+    let mut held = ptr::null_mut();
+    assert_eq!(cg_history_new(&mut held, ptr::null_mut()), cg_result::Ok);
+    assert_eq!(cg_history_push(held, &hold, ptr::null_mut()), cg_result::Ok);
+    assert_eq!(cg_history_len(held), 1);
+    cg_history_free(held);
     // An unknown zone is a denial, not an error.
     let mars = [s("Mars/Base")];
     let lost = ask(cg_channel::Sms, &mars);

@@ -301,8 +301,8 @@ codes! {
         action: "call again with a buffer of the reported size.";
     FfiMissingField = "ffi.missing_field", ABI,
         meaning: "A required field was left at 0, its enum's UNSET.",
-        cause: "a zero-initialised `cg_ask` or event without its `channel`, `role` or (attempts) `result`.",
-        action: "set the field named (e.g. `ask.channel`, `event.result`).";
+        cause: "a zero-initialised `cg_ask` or `cg_event` without its `type`, `channel`, `role`, (attempts) `result` or (holds) `reason`.",
+        action: "set the field named (e.g. `ask.channel`, `event.type`, `event.result`).";
     FfiJni = "ffi.jni", &[Java],
         meaning: "A JNI call failed in the Java binding.",
         cause: "a JVM out of memory, or a library that does not match the jar.",

@@ -28,7 +28,9 @@ public final class Event {
     final boolean granted;
 
     private Event(Builder b) {
-        this.type = Objects.requireNonNull(b.type, "type");
+        // A null type is sent as CG_EVENT_TYPE_UNSET: the library refuses it
+        // (ffi.missing_field, field event.type), as it does in C and C++.
+        this.type = b.type;
         this.at = Objects.requireNonNull(b.at, "at");
         this.to = b.to;
         this.debt = b.debt;
@@ -45,6 +47,7 @@ public final class Event {
         this.granted = b.granted;
     }
 
+    /** The type, or null when none was given (pushing such an event throws {@code ffi.missing_field}). */
     public EventType type() {
         return type;
     }
@@ -132,6 +135,7 @@ public final class Event {
             return this;
         }
 
+        /** A hold's reason (required for holds: without one, pushing throws {@code ffi.missing_field}). */
         public Builder reason(HoldReason v) {
             reason = v;
             return this;

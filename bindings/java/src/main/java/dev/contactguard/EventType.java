@@ -1,27 +1,32 @@
 package dev.contactguard;
 
-/** The type of a history event. The codes are the C ABI's named constants. */
+/**
+ * The type of a history event. The codes are the C ABI's named constants; 0
+ * ({@code CG_EVENT_TYPE_UNSET}) is sent for an {@link Event} without a type,
+ * which the library refuses ({@code ffi.missing_field}, field
+ * {@code event.type}).
+ */
 public enum EventType {
     /** {@code attempt} */
-    ATTEMPT(0, "attempt"),
+    ATTEMPT(1, "attempt"),
     /** {@code consent} */
-    CONSENT(1, "consent"),
+    CONSENT(2, "consent"),
     /** {@code opt_out} */
-    OPT_OUT(2, "opt_out"),
+    OPT_OUT(3, "opt_out"),
     /** {@code cease} */
-    CEASE(3, "cease"),
+    CEASE(4, "cease"),
     /** {@code attorney} */
-    ATTORNEY(4, "attorney"),
+    ATTORNEY(5, "attorney"),
     /** {@code hold} */
-    HOLD(5, "hold"),
+    HOLD(6, "hold"),
     /** {@code prior_consent_to_contact} */
-    PRIOR_CONSENT_TO_CONTACT(6, "prior_consent_to_contact"),
+    PRIOR_CONSENT_TO_CONTACT(7, "prior_consent_to_contact"),
     /** {@code request_contact} */
-    REQUEST_CONTACT(7, "request_contact"),
+    REQUEST_CONTACT(8, "request_contact"),
     /** {@code inconvenient} */
-    INCONVENIENT(8, "inconvenient"),
+    INCONVENIENT(9, "inconvenient"),
     /** {@code unreachable} */
-    UNREACHABLE(9, "unreachable");
+    UNREACHABLE(10, "unreachable");
 
     private final int code;
     private final String wire;

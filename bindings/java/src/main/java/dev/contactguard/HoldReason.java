@@ -1,19 +1,24 @@
 package dev.contactguard;
 
-/** Why collection on a debt is held. The codes are the C ABI's named constants. */
+/**
+ * Why collection on a debt is held. The codes are the C ABI's named
+ * constants; 0 ({@code CG_HOLD_REASON_UNSET}) is sent for a hold without a
+ * reason, which the library refuses ({@code ffi.missing_field}, field
+ * {@code event.reason}).
+ */
 public enum HoldReason {
     /** {@code dispute} */
-    DISPUTE(0, "dispute"),
+    DISPUTE(1, "dispute"),
     /** {@code promise_to_pay} */
-    PROMISE_TO_PAY(1, "promise_to_pay"),
+    PROMISE_TO_PAY(2, "promise_to_pay"),
     /** {@code repayment_plan} */
-    REPAYMENT_PLAN(2, "repayment_plan"),
+    REPAYMENT_PLAN(3, "repayment_plan"),
     /** {@code complaint} */
-    COMPLAINT(3, "complaint"),
+    COMPLAINT(4, "complaint"),
     /** {@code bankruptcy} */
-    BANKRUPTCY(4, "bankruptcy"),
+    BANKRUPTCY(5, "bankruptcy"),
     /** {@code deceased} */
-    DECEASED(5, "deceased");
+    DECEASED(6, "deceased");
 
     private final int code;
     private final String wire;

@@ -81,7 +81,10 @@ final class Structs {
             strings.addAll(e.weekdays);
             text = new Text(strings);
             Native.CgEvent s = struct;
-            s.type = e.type.code();
+            // Without a type, CG_EVENT_TYPE_UNSET (0), and without a hold's
+            // reason CG_HOLD_REASON_UNSET: the C ABI refuses them
+            // (ffi.missing_field, event.type / event.reason).
+            s.type = e.type == null ? 0 : e.type.code();
             time(s.at, e.at);
             text.set(s.to, 0);
             text.set(s.debt, 1);

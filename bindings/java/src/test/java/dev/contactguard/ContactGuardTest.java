@@ -126,6 +126,68 @@ class ContactGuardTest {
     }
 
     @Test
+    void eventTypeAndHoldReasonCodesStartAfterUnset() {
+        assertEquals(1, EventType.ATTEMPT.code());
+        assertEquals(10, EventType.UNREACHABLE.code());
+        assertEquals(1, HoldReason.DISPUTE.code());
+        assertEquals(6, HoldReason.DECEASED.code());
+        for (EventType t : EventType.values()) {
+            assertTrue(t.code() > 0, t.name());
+        }
+        for (HoldReason r : HoldReason.values()) {
+            assertTrue(r.code() > 0, r.name());
+        }
+    }
+
+    /**
+     * Zero means "not given" for events too: a zero-initialised cg_event
+     * (through JNA) and an Event without a type are refused naming
+     * {@code event.type}, never read as an attempt; a hold without a reason
+     * names {@code event.reason}, never a dispute. Nothing is appended.
+     */
+    @Test
+    void anEventWithoutATypeOrAHoldWithoutAReasonIsAMissingField() {
+        try (Policy policy = Policy.presets("us-reg-f"); History history = new History();
+                Ledger ledger = new Ledger(policy)) {
+            Native.CgEvent raw = new Native.CgEvent();
+            raw.at.seconds = EIGHT.getEpochSecond() - 3600;
+            PointerByReference err = new PointerByReference();
+            int r = Native.cg_history_push(history.ptr(), raw, err);
+            ContactGuardException z = assertThrows(ContactGuardException.class, () -> Native.check(r, err));
+            assertEquals(Native.MISSING_FIELD, z.result());
+            assertEquals("ffi.missing_field", z.code());
+            assertEquals("event.type", z.field());
+
+            ContactGuardException untyped = assertThrows(ContactGuardException.class,
+                    () -> history.push(Event.builder(null, EIGHT.minusSeconds(3600)).to("c").debt("d").build()));
+            assertEquals("ffi.missing_field", untyped.code());
+            assertEquals("event.type", untyped.field());
+            assertTrue(untyped.describe().contains("`type`"), untyped.describe());
+
+            Event noReason = Event.hold(EIGHT.minusSeconds(3600), "loan-42", null, null);
+            ContactGuardException h = assertThrows(ContactGuardException.class, () -> history.push(noReason));
+            assertEquals(Native.MISSING_FIELD, h.result());
+            assertEquals("ffi.missing_field", h.code());
+            assertEquals("event.reason", h.field());
+            ContactGuardException l = assertThrows(ContactGuardException.class, () -> ledger.record(noReason));
+            assertEquals("event.reason", l.field());
+            assertEquals(0, history.size());
+
+            // With its reason the hold is taken, and it denies the debt.
+            Ask ask = new Ask(EIGHT.plusSeconds(7200), Channel.CALL, "+1-617-555-0100", Role.DEBTOR, "loan-42",
+                    List.of("America/New_York"), null, null, null, null);
+            try (Decision before = policy.decide(history, ask)) {
+                assertTrue(before.allow());
+            }
+            history.push(Event.hold(EIGHT.minusSeconds(3600), "loan-42", HoldReason.DISPUTE, null));
+            assertEquals(1, history.size());
+            try (Decision after = policy.decide(history, ask)) {
+                assertFalse(after.allow());
+            }
+        }
+    }
+
+    @Test
     void invalidInputIsATypedException() {
         try (Policy policy = Policy.presets("us-reg-f"); History history = new History()) {
             ContactGuardException e = assertThrows(ContactGuardException.class,
