@@ -254,10 +254,11 @@ fn main() {
     }
     group.finish();
     c.final_summary();
-    // Under `cargo bench` (not `cargo test`): the median and p99 of single
+    // Under `cargo bench` (not `cargo test` nor `--test`): the median and p99 of single
     // calls, which a loaded machine inflates far less than criterion's
     // per-iteration times; `make bench-bindings` reads these lines.
-    if std::env::args().any(|a| a == "--bench") {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--test") {
         let mut fs: Vec<Box<dyn Fn() + '_>> = Vec::new();
         let mut names = Vec::new();
         for f in &fixtures {
