@@ -21,7 +21,7 @@ CARGO_TARGET := $(abspath $(or $(CARGO_TARGET_DIR),$(ROOT)/target))
 # runner adds the files named in CONTACTGUARD_VECTORS by itself.
 VECTORS := $(strip $(wildcard $(abspath $(ROOT)/../shared/vectors)) $(wildcard $(ROOT)/tests/vectors))
 
-.PHONY: help check demo test toolchain fmt clippy doc unit vectors docs-check docs bench-peers
+.PHONY: help check demo test toolchain fmt clippy doc unit vectors docs-check docs bench-peers bench bench-bindings
 
 ## check: the fast Rust-only checks (the default): formatting, clippy, unit and integration tests, vectors
 check: toolchain fmt clippy unit vectors
@@ -101,6 +101,26 @@ docs-check:
 ## bench-peers: us-reg-f+us-ma through contactguard, Cedar and regorus (RVM, interpreter), peers computing their facts; median, p99, ratios from one run
 bench-peers:
 	$(CARGO) run --release -p contactguard-peers
+
+# Benchmarks print timings and assert nothing about them: run on request,
+# not part of `make test`. On a shared machine, `nice` the other work.
+## bench: decide over 0, 50, 200 and 1,000 events, allowed and denied: criterion medians, then median and p99 of single calls
+bench:
+	$(CARGO) bench -p contactguard --bench decide_history -- --warm-up-time 1 --measurement-time 3
+
+BENCH_BINDINGS := $(CARGO_TARGET)/bench-bindings
+## bench-bindings: one decide (50 events) from Rust, the C ABI, Java (JNI, JNA) and Python back to back; one table of ratios to Rust
+# Each step's output is kept in target/bench-bindings; benches/bindings.py
+# reads them (and criterion's estimates) and prints the table.
+bench-bindings: java-deps python-wheel
+	@mkdir -p $(BENCH_BINDINGS)
+	@echo "==> Rust and the C ABI (criterion, interleaved)"
+	$(CARGO) bench -p contactguard-ffi --bench decide_ffi -- --warm-up-time 1 --measurement-time 3 | tee $(BENCH_BINDINGS)/ffi.txt
+	@echo "==> Java: JNI, JNA and the Rust call inside the library"
+	$(MAKE) --no-print-directory bench-java | tee $(BENCH_BINDINGS)/java.txt
+	@echo "==> Python"
+	$(PY_VENV)/bin/python $(PY_DIR)/bench/decide_50.py | tee $(BENCH_BINDINGS)/python.txt
+	$(PYTHON) $(ROOT)/benches/bindings.py "$${CRITERION_HOME:-$(CARGO_TARGET)/criterion}" $(BENCH_BINDINGS)/ffi.txt $(BENCH_BINDINGS)/java.txt $(BENCH_BINDINGS)/python.txt | tee $(BENCH_BINDINGS)/table.txt
 
 ## docs: regenerate docs/presets.md from the presets and docs/errors.md from the error codes
 docs:

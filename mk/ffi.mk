@@ -9,10 +9,14 @@
 #                    install-test (mk/install.mk)
 #   make java-test   the Java binding's JUnit tests (vectors included, and
 #                    the ledger scenarios on memory and a private redis-server)
+#                    on the default JDK (17), then java-test-jdks
 #   make fleet-worker-cpp   build the C++ fleet worker (tests/fleet/worker.cpp)
 #                    into build/fleet/worker-cpp and print its path
 #   make fleet-worker-java  compile the Java fleet worker (a test class) and
 #                    write the command that runs it to build/fleet/worker-java
+#   make java-test-jdks  the Java unit tests and the bundled-jar tests again
+#                    on each further JDK of JAVA_EXTRA_JDKS (Temurin 25); part
+#                    of make java-test
 #   make bench-java  per-call timings from Java through JNI and JNA beside the
 #                    Rust call, in one run (not a test)
 
@@ -31,10 +35,15 @@ MVN_FLAGS ?= -B -ntp
 # Debian packages the C/C++ tests need; installed when missing.
 FFI_APT := cmake g++ pkg-config libgtest-dev nlohmann-json3-dev valgrind
 JAVA_APT := openjdk-17-jdk-headless maven
+# JDKs the Java tests also run on, besides the default `java` (17), which
+# builds: the Temurin 25 that machines of this kind (CI's too) have. The
+# library's classes are compiled with --release 8; no JDK 8 or 11 is
+# packaged for this Debian, so those are compile-checked only.
+JAVA_EXTRA_JDKS ?= /usr/lib/jvm/temurin-25-jdk-amd64
 
 FLEET_BUILD := $(ROOT)/build/fleet
 
-.PHONY: header header-check cbindgen ffi-deps ffi-lib ffi-test ffi-c-test java-deps java-test bench-java \
+.PHONY: header header-check cbindgen ffi-deps ffi-lib ffi-test ffi-c-test java-deps java-test java-test-jdks bench-java \
 	fleet-worker-cpp fleet-worker-java
 
 # cbindgen at the pinned version, installed into target/tools.
@@ -95,7 +104,7 @@ java-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-## java-test: the Java binding's JUnit tests (vectors included), the jar's bundled library with no flags, mvn install, and examples/java against it
+## java-test: the Java binding's JUnit tests (vectors included), the jar's bundled library with no flags, mvn install, examples/java against it; then the tests again on Temurin 25
 # Unit tests load the debug library with the panic hook (FFI_LIB); the *IT
 # tests run on the packaged jar with no library path, which must load the
 # release library it bundles; `install` puts the jar in the local Maven
@@ -108,6 +117,25 @@ java-test: java-deps redis-deps ffi-lib
 	$(MVN) $(MVN_FLAGS) -q -f $(JAVA_EXAMPLE)/pom.xml compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 	java -cp "$(JAVA_EXAMPLE)/target/classes:$$(cat $(JAVA_EXAMPLE)/target/classpath.txt)" example.Example | tee $(JAVA_EXAMPLE)/target/out.txt
 	grep -q '^allow: no$$' $(JAVA_EXAMPLE)/target/out.txt
+	$(MAKE) --no-print-directory java-test-jdks
+
+## java-test-jdks: the Java unit tests (vectors included) and the bundled-jar tests again on each JDK of JAVA_EXTRA_JDKS (Temurin 25)
+# Maven and javac stay on the default JDK; surefire and failsafe fork the
+# tests on the other one (-Djvm). The surefire report's java.version proves
+# which JVM ran them.
+java-test-jdks: java-deps redis-deps ffi-lib
+	@for jdk in $(JAVA_EXTRA_JDKS); do \
+		[ -x "$$jdk/bin/java" ] || { echo "error: no JDK at $$jdk (set JAVA_EXTRA_JDKS)" >&2; exit 1; }; \
+		version=$$("$$jdk/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.version = //p'); \
+		echo "==> Java tests on $$jdk (java.version $$version)"; \
+		echo "+ $(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml verify -Djvm=$$jdk/bin/java -Dcontactguard.library.path=$(FFI_LIB)"; \
+		$(MVN) $(MVN_FLAGS) -f $(JAVA_DIR)/pom.xml verify -Djvm=$$jdk/bin/java -Dcontactguard.library.path=$(FFI_LIB); \
+		for r in $(JAVA_DIR)/target/surefire-reports/TEST-dev.contactguard.VectorsTest.xml \
+			$(JAVA_DIR)/target/failsafe-reports/TEST-dev.contactguard.BundledLibraryIT.xml; do \
+			grep -q "name=\"java.version\" value=\"$$version\"" "$$r" || \
+				{ echo "error: $$r was not run on java $$version" >&2; exit 1; }; \
+		done; \
+	done
 
 ## bench-java: per-call cost from Java (JNI, JNA) beside the Rust call, in one run, on the release library
 bench-java: java-deps

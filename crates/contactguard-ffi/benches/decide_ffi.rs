@@ -11,8 +11,10 @@
 //! into the decision's reused scratch ask, the panic boundary, storing the
 //! decision in the reused `cg_decision`, and reading the verdict.
 //!
-//! Timings on a shared machine are noisy; for a figure that does not
-//! depend on load, count instructions instead:
+//! Under `cargo bench` it then times single calls of both sides, taking
+//! turns, and prints their median and 99th percentile (what
+//! `make bench-bindings` reads). Timings on a shared machine are noisy;
+//! for a figure that does not depend on load, count instructions instead:
 //!
 //! ```text
 //! CG_BENCH_COUNT=rust:allowed valgrind --tool=callgrind target/release/deps/decide_ffi-* --bench
@@ -29,50 +31,17 @@ use criterion::{BenchmarkId, Criterion};
 use std::hint::black_box;
 use std::ptr;
 
-const ASK_AT: i64 = 1_792_074_600; // 2026-10-15T14:30:00Z, a Thursday, 10:30 in New York
+// The scenarios (histories, ask, presets), shared with the core's benches
+// and `examples/count_decide.rs`.
+#[path = "../../contactguard/benches/scenario/mod.rs"]
+mod scenario;
+use scenario::ASK_AT;
 
 fn s(text: &str) -> cg_str {
     cg_str {
         ptr: text.as_ptr().cast(),
         len: text.len(),
     }
-}
-
-fn event(v: serde_json::Value) -> Event {
-    serde_json::from_value(v).expect("event")
-}
-
-fn at(seconds: i64) -> String {
-    jiff::Timestamp::from_second(seconds)
-        .expect("time")
-        .to_string()
-}
-
-/// 49 attempts and a consent for debtor c1 on debt d1 over seven weeks.
-fn history(denied: bool) -> Vec<Event> {
-    let mut events = Vec::new();
-    for i in 0..49_i64 {
-        let when = ASK_AT - 3_600 * 23 * (i + 1);
-        let (channel, result) = match (denied, i % 6) {
-            (true, 0) => ("call", "no_answer"),
-            (true, 1) => ("sms", "delivered"),
-            (true, 3) => ("call", "voicemail"),
-            (true, 4) => ("call", "not_connected"),
-            (true, 5) => ("sms", "failed"),
-            (false, 0) if i > 40 => ("call", "no_answer"),
-            (false, 0 | 2 | 4) => ("letter", "delivered"),
-            _ => ("email", "delivered"),
-        };
-        events.push(event(
-            serde_json::json!({"type": "attempt", "at": at(when), "channel": channel,
-            "to": "c1", "role": "debtor", "debt": "d1", "result": result}),
-        ));
-    }
-    events.push(event(
-        serde_json::json!({"type": "consent", "at": "2026-08-01T12:00:00Z",
-        "to": "c1", "channel": "sms", "granted": true}),
-    ));
-    events
 }
 
 /// One scenario, ready on both sides.
@@ -90,12 +59,9 @@ struct Fixture {
 impl Fixture {
     fn new(name: &'static str, presets: &'static str, denied: bool) -> Fixture {
         let policy = Policy::preset(presets).expect("policy");
-        let events = history(denied);
-        let ask: Ask = serde_json::from_value(serde_json::json!({
-            "at": at(ASK_AT), "channel": "call", "to": "c1", "role": "debtor", "debt": "d1",
-            "timezones": ["America/New_York"], "place": "mobile", "purpose": "collection",
-            "autodialed": false}))
-        .expect("ask");
+        // 49 attempts and a consent, one attempt every 23 hours.
+        let events = scenario::history(denied, 50, false);
+        let ask = scenario::ask();
         let mut f = Fixture {
             name,
             policy,
@@ -213,10 +179,10 @@ fn push_event(history: *mut cg_history, e: &Event) {
     );
 }
 
-/// The C constants follow the core's declaration order (a unit test in the
-/// crate proves it), so the position is the constant.
+/// The C constants are 0 for `UNSET`, then the core's declaration order
+/// from 1, so the position plus one is the constant.
 fn ffi_index<T: PartialEq>(all: &[T], v: T) -> u32 {
-    all.iter().position(|x| *x == v).expect("known value") as u32
+    all.iter().position(|x| *x == v).expect("known value") as u32 + 1
 }
 
 fn blank_event() -> cg_event {
@@ -249,8 +215,8 @@ fn blank_event() -> cg_event {
 
 fn fixtures() -> Vec<Fixture> {
     vec![
-        Fixture::new("allowed", "us-reg-f+us-ma", false),
-        Fixture::new("denied", "us-reg-f+us-ma+conduct", true),
+        Fixture::new("allowed", scenario::presets(false), false),
+        Fixture::new("denied", scenario::presets(true), true),
     ]
 }
 
@@ -288,4 +254,32 @@ fn main() {
     }
     group.finish();
     c.final_summary();
+    // Under `cargo bench` (not `cargo test` nor `--test`): the median and p99 of single
+    // calls, which a loaded machine inflates far less than criterion's
+    // per-iteration times; `make bench-bindings` reads these lines.
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--test") {
+        let mut fs: Vec<Box<dyn Fn() + '_>> = Vec::new();
+        let mut names = Vec::new();
+        for f in &fixtures {
+            fs.push(Box::new(move || {
+                black_box(f.rust().allow);
+            }));
+            names.push(format!("rust_api.{}", f.name));
+            fs.push(Box::new(move || {
+                black_box(f.c().allow);
+            }));
+            names.push(format!("c_abi.{}", f.name));
+        }
+        let refs: Vec<&dyn Fn()> = fs.iter().map(|f| f.as_ref()).collect();
+        let samples = scenario::time_each(&refs, 40_000, 200);
+        println!("single calls, each timed alone (40,000 each, taking turns 200 at a time):");
+        for (name, s) in names.iter().zip(&samples) {
+            println!(
+                "single.{name}.median_ns={} single.{name}.p99_ns={}",
+                scenario::quantile(s, 0.5),
+                scenario::quantile(s, 0.99)
+            );
+        }
+    }
 }
