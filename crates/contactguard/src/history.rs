@@ -2,7 +2,6 @@
 
 use crate::engine::view::{Ev, Rec, Side};
 use crate::model::{Ask, Event};
-use std::collections::HashMap;
 
 /// The events a decision reads, in time order, with per-recipient and
 /// per-debt indexes so that a decision never scans other people's events.
@@ -14,7 +13,9 @@ pub struct History {
     events: Vec<Event>,
     /// Interned (recipient, debt) keys of each event; [`NONE`] when absent.
     ids: Vec<(u32, u32)>,
-    keys: HashMap<String, u32>,
+    /// Hashed with foldhash (randomly seeded per process): a key lookup is
+    /// on every decision's path, and SipHash was a third of `sides`.
+    keys: foldhash::HashMap<String, u32>,
     /// Per key id: indexes of events naming it as recipient, and as debt.
     by_recipient: Vec<Vec<u32>>,
     by_debt: Vec<Vec<u32>>,
