@@ -183,7 +183,9 @@ impl History {
                 return Side::empty(ask_debt);
             };
             let n = ix.atts.partition_point(|a| a.at <= ask.at);
-            let mut states = Vec::new();
+            // At most every state event of the key: one allocation, no
+            // growth (none at all for a key without state events).
+            let mut states = Vec::with_capacity(ix.states.len());
             for &(before, i) in &ix.states {
                 let (Some(e), Some(&(e_to, e_debt))) =
                     (self.events.get(i as usize), self.ids.get(i as usize))
