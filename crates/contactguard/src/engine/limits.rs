@@ -526,9 +526,16 @@ pub(super) fn cooldown<S: Stored>(
             let mut hit: Option<(&local::Clock, i64, i64)> = None;
             for z in ctx.zones.iter() {
                 let today = z.day(t);
-                // The latest trigger date in this zone.
-                let Some(c) = triggers().map(|a| z.day(a.at())).max() else {
-                    continue;
+                // The latest trigger date in this zone: the latest
+                // trigger's, where the offset holds over all of them (local
+                // dates then run forward with time); else the greatest.
+                let c = if from.is_some_and(|f| z.steady_over(f, last.at())) {
+                    z.day(last.at())
+                } else {
+                    let Some(c) = triggers().map(|a| z.day(a.at())).max() else {
+                        continue;
+                    };
+                    c
                 };
                 let end = c + i64::from(n);
                 if today >= end {

@@ -78,6 +78,13 @@ impl Clock {
         Timestamp::from_second(s).ok()
     }
 
+    /// Whether every instant from `from` to `to` lies where the offset
+    /// holds, so that [`Clock::day`] never decreases from one of them to a
+    /// later one.
+    pub(crate) fn steady_over(&self, from: Timestamp, to: Timestamp) -> bool {
+        self.lo <= from.as_second() && to.as_second() < self.hi
+    }
+
     /// The local date of `t` as a day number (days since 1970-01-01).
     pub(crate) fn day(&self, t: Timestamp) -> i64 {
         let s = t.as_second();
