@@ -379,7 +379,7 @@ fn run<'a, S: Stored>(
         ctx.fix_conditions(visit);
         // Only rules the plan can apply are ever evaluated again.
         for i in indices(visit & passed, policy.rules.len().min(64)) {
-            if policy.rules.get(i).is_some_and(monotone) {
+            if policy.rules.get(i).is_some_and(|r| monotone_here(&ctx, r)) {
                 ctx.settled |= 1 << i;
             }
         }
@@ -542,6 +542,25 @@ fn monotone(rule: &Rule) -> bool {
             } => !exclude_prior_consent,
             Body::Inconvenient { .. } | Body::Window { .. } => false,
         }
+}
+
+/// [`monotone`], or a cap or cool-down with `exclude_prior_consent` when
+/// the ask has no live prior-consent window: with none to close, it counts
+/// exactly as without the option, and only relaxes as time passes.
+fn monotone_here<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule) -> bool {
+    monotone(rule)
+        || !depends_on_time(rule)
+            && matches!(
+                rule.body,
+                Body::Cap {
+                    exclude_prior_consent: true,
+                    ..
+                } | Body::Cooldown {
+                    exclude_prior_consent: true,
+                    ..
+                }
+            )
+            && limits::consent_windows(ctx).is_empty()
 }
 
 fn depends_on_time(rule: &Rule) -> bool {

@@ -80,7 +80,7 @@ fn filter_matches<S: Stored>(f: &Filter, ask: &Ask, a: &S) -> bool {
 
 /// Live Reg F prior-consent windows for the recipient and debt, as
 /// `[start, end)` instants; computed once per ask.
-fn consent_windows<'c, S: Stored>(ctx: &'c Ctx<'_, S>) -> &'c [(Timestamp, Timestamp)] {
+pub(super) fn consent_windows<'c, S: Stored>(ctx: &'c Ctx<'_, S>) -> &'c [(Timestamp, Timestamp)] {
     ctx.consent.get_or_init(|| find_consent_windows(ctx))
 }
 
