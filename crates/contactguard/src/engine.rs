@@ -189,14 +189,14 @@ pub(crate) struct Ctx<'a, S> {
 }
 
 impl<S: Stored> Ctx<'_, S> {
-    /// Decides the time-independent conditions of the first 64 rules, for
-    /// the `retry_at` search.
-    fn fix_conditions(&mut self) {
+    /// Decides the time-independent conditions of those of the first 64
+    /// rules in `visit` (the only ones the `retry_at` search evaluates).
+    fn fix_conditions(&mut self, visit: u64) {
         let (mut w, mut u) = (0u64, 0u64);
-        for (i, rule) in self.policy.rules.iter().enumerate() {
-            if i >= 64 {
+        for i in indices(visit, self.policy.rules.len().min(64)) {
+            let Some(rule) = self.policy.rules.get(i) else {
                 break;
-            }
+            };
             let (when, unless) = self.fixed(i, rule);
             w |= u64::from(when) << i;
             u |= u64::from(unless) << i;
@@ -280,10 +280,17 @@ fn run<'a, S: Stored>(
     let mut obligations: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
     let mut next: Option<Timestamp> = Some(at);
-    // The first 64 rules that did not deny at the ask's time.
-    let mut passed = 0u64;
     let visit = policy.plan.visit(ask.channel, ask.role);
-    for (i, rule) in policy.rules.iter().enumerate() {
+    // The first 64 rules that did not deny at the ask's time (those
+    // outside the plan do not apply).
+    let mut passed = !visit;
+    // Without an explanation, only the rules the plan can apply are
+    // visited, in policy order.
+    let order = if explain_all { u64::MAX } else { visit };
+    for i in indices(order, policy.rules.len()) {
+        let Some(rule) = policy.rules.get(i) else {
+            break;
+        };
         let verdict = if i < 64 && visit >> i & 1 == 0 {
             Verdict::NotApplicable
         } else {
@@ -369,9 +376,10 @@ fn run<'a, S: Stored>(
             want_messages: false,
             ..ctx
         };
-        ctx.fix_conditions();
-        for (i, rule) in policy.rules.iter().enumerate() {
-            if i < 64 && passed >> i & 1 == 1 && monotone(rule) {
+        ctx.fix_conditions(visit);
+        // Only rules the plan can apply are ever evaluated again.
+        for i in indices(visit & passed, policy.rules.len().min(64)) {
+            if policy.rules.get(i).is_some_and(|r| monotone_here(&ctx, r)) {
                 ctx.settled |= 1 << i;
             }
         }
@@ -386,6 +394,27 @@ fn run<'a, S: Stored>(
         },
         rules: outcomes,
     }
+}
+
+/// The indexes of the rules to visit, in policy order: of the first 64, those
+/// whose bit is set in `mask`; then every rule from the 65th on (a plan
+/// covers only the first 64).
+fn indices(mask: u64, len: usize) -> impl Iterator<Item = usize> {
+    let below = if len >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << len) - 1
+    };
+    let mut m = mask & below;
+    std::iter::from_fn(move || {
+        if m == 0 {
+            return None;
+        }
+        let i = m.trailing_zeros() as usize;
+        m &= m - 1;
+        Some(i)
+    })
+    .chain(64..len.max(64))
 }
 
 /// The fixed point: from `t`, move to the latest earliest-passing instant of
@@ -406,10 +435,11 @@ fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
         // Until the first offset change in a candidate zone, local dates
         // only run forward, and a settled rule still passes.
         let steady = ctx.zones.steady_until().is_none_or(|hi| t.as_second() < hi);
-        for (i, rule) in ctx.policy.rules.iter().enumerate() {
-            if i < 64 && (visit >> i & 1 == 0 || steady && ctx.settled >> i & 1 == 1) {
-                continue;
-            }
+        let skip = if steady { ctx.settled } else { 0 };
+        for i in indices(visit & !skip, ctx.policy.rules.len()) {
+            let Some(rule) = ctx.policy.rules.get(i) else {
+                break;
+            };
             match evaluate(ctx, i, rule, t) {
                 Verdict::Deny { earliest, .. } => {
                     denied = true;
@@ -514,6 +544,25 @@ fn monotone(rule: &Rule) -> bool {
         }
 }
 
+/// [`monotone`], or a cap or cool-down with `exclude_prior_consent` when
+/// the ask has no live prior-consent window: with none to close, it counts
+/// exactly as without the option, and only relaxes as time passes.
+fn monotone_here<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule) -> bool {
+    monotone(rule)
+        || !depends_on_time(rule)
+            && matches!(
+                rule.body,
+                Body::Cap {
+                    exclude_prior_consent: true,
+                    ..
+                } | Body::Cooldown {
+                    exclude_prior_consent: true,
+                    ..
+                }
+            )
+            && limits::consent_windows(ctx).is_empty()
+}
+
 fn depends_on_time(rule: &Rule) -> bool {
     rule.when.debtor_unreachable.is_some()
         || rule
@@ -554,4 +603,22 @@ fn deny<S: Stored>(
 
 fn no_zone<S: Stored>(_ctx: &Ctx<'_, S>) -> Verdict {
     Verdict::NoZone
+}
+
+#[cfg(test)]
+mod tests {
+    use super::indices;
+
+    #[test]
+    fn indices_visit_set_bits_then_the_rules_past_64() {
+        let all: Vec<usize> = indices(u64::MAX, 3).collect();
+        assert_eq!(all, vec![0, 1, 2]);
+        let some: Vec<usize> = indices(0b1010_0101, 6).collect();
+        assert_eq!(some, vec![0, 2, 5]);
+        assert_eq!(indices(0, 10).count(), 0);
+        assert_eq!(indices(u64::MAX, 0).count(), 0);
+        let long: Vec<usize> = indices(1 << 63 | 1, 67).collect();
+        assert_eq!(long, vec![0, 63, 64, 65, 66]);
+        assert_eq!(indices(u64::MAX, 64).count(), 64);
+    }
 }

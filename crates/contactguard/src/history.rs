@@ -13,7 +13,8 @@ pub struct History {
     events: Vec<Event>,
     /// Interned (recipient, debt) keys of each event; [`NONE`] when absent.
     ids: Vec<(u32, u32)>,
-    /// Keyed by strings from the caller: foldhash, randomly seeded.
+    /// Hashed with foldhash (randomly seeded per process): a key lookup is
+    /// on every decision's path, and SipHash was a third of `sides`.
     keys: foldhash::HashMap<String, u32>,
     /// Per key id: indexes of events naming it as recipient, and as debt.
     by_recipient: Vec<Vec<u32>>,
@@ -182,7 +183,9 @@ impl History {
                 return Side::empty(ask_debt);
             };
             let n = ix.atts.partition_point(|a| a.at <= ask.at);
-            let mut states = Vec::new();
+            // At most every state event of the key: one allocation, no
+            // growth (none at all for a key without state events).
+            let mut states = Vec::with_capacity(ix.states.len());
             for &(before, i) in &ix.states {
                 let (Some(e), Some(&(e_to, e_debt))) =
                     (self.events.get(i as usize), self.ids.get(i as usize))

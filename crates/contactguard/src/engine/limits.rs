@@ -80,7 +80,7 @@ fn filter_matches<S: Stored>(f: &Filter, ask: &Ask, a: &S) -> bool {
 
 /// Live Reg F prior-consent windows for the recipient and debt, as
 /// `[start, end)` instants; computed once per ask.
-fn consent_windows<'c, S: Stored>(ctx: &'c Ctx<'_, S>) -> &'c [(Timestamp, Timestamp)] {
+pub(super) fn consent_windows<'c, S: Stored>(ctx: &'c Ctx<'_, S>) -> &'c [(Timestamp, Timestamp)] {
     ctx.consent.get_or_init(|| find_consent_windows(ctx))
 }
 
@@ -153,7 +153,8 @@ fn plural(n: usize, one: &str) -> String {
 
 /// Appends `n one(s)`, as [`plural`] writes it.
 fn push_count(m: &mut String, n: usize, one: &str) {
-    push_display(m, format_args!("{n} "));
+    push_digits(m, n as u64, 1);
+    m.push(' ');
     m.push_str(one);
     if n != 1 {
         m.push('s');
@@ -187,27 +188,58 @@ fn push_display(m: &mut String, args: std::fmt::Arguments<'_>) {
     let _ = m.write_fmt(args);
 }
 
+/// Appends `v` in decimal, zero-padded to at least `width` digits, as
+/// `format!("{v:0width$}")` writes it, without the formatting machinery
+/// (a denial's message is on the decision's path).
+fn push_digits(m: &mut String, mut v: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut start = buf.len();
+    for slot in buf.iter_mut().rev() {
+        if v == 0 && buf_len(start) >= width.max(1) {
+            break;
+        }
+        // `v % 10` is below 10.
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+        start -= 1;
+    }
+    for &b in buf.get(start..).unwrap_or(&[]) {
+        m.push(char::from(b));
+    }
+}
+
+/// How many digits [`push_digits`] has written when its buffer starts at
+/// `start`.
+fn buf_len(start: usize) -> usize {
+    20 - start
+}
+
 /// Appends a local day number as its date, `YYYY-MM-DD` as jiff prints
 /// it (jiff itself for years outside 1..=9999).
 fn push_day(m: &mut String, day: i64) {
-    match local::date_of(day) {
-        Some(d) if (1..=9999).contains(&d.year()) => {
-            // Zero-padded decimal digits of a value that fits the width.
-            let digits = |m: &mut String, v: u32, width: u32| {
-                for p in (0..width).rev() {
-                    let d = (v / 10u32.pow(p)) % 10;
-                    m.push(char::from_digit(d, 10).unwrap_or('0'));
-                }
-            };
-            let (y, mo, dd) = (d.year(), d.month(), d.day());
-            digits(m, u32::try_from(y).unwrap_or(0), 4);
-            m.push('-');
-            digits(m, u32::try_from(mo).unwrap_or(0), 2);
-            m.push('-');
-            digits(m, u32::try_from(dd).unwrap_or(0), 2);
+    match local::civil_of(day) {
+        // Years 1..=9999 are inside jiff's range of dates, and each part
+        // fits its width.
+        Some((y, mo, dd)) if (1..=9999).contains(&y) => {
+            let digit = |v: i64, p: i64| b'0' + (v / p % 10).unsigned_abs() as u8;
+            let text = [
+                digit(y, 1000),
+                digit(y, 100),
+                digit(y, 10),
+                digit(y, 1),
+                b'-',
+                digit(mo, 10),
+                digit(mo, 1),
+                b'-',
+                digit(dd, 10),
+                digit(dd, 1),
+            ];
+            m.push_str(std::str::from_utf8(&text).unwrap_or(""));
         }
-        Some(d) => push_display(m, format_args!("{d}")),
-        None => push_display(m, format_args!("{day}")),
+        _ => match local::date_of(day) {
+            Some(d) => push_display(m, format_args!("{d}")),
+            None => push_display(m, format_args!("{day}")),
+        },
     }
 }
 
@@ -371,7 +403,9 @@ pub(super) fn cap<S: Stored>(
                 push_scope(&mut m, ctx, scope);
                 match period {
                     Period::Dates(days) => {
-                        push_display(&mut m, format_args!(" on the {days} local dates "));
+                        m.push_str(" on the ");
+                        push_digits(&mut m, u64::from(days), 1);
+                        m.push_str(" local dates ");
                         push_day(&mut m, first);
                         m.push_str("..");
                         push_day(&mut m, today);
@@ -393,7 +427,9 @@ pub(super) fn cap<S: Stored>(
                 }
                 m.push_str(" in ");
                 m.push_str(local::zone_name(z));
-                push_display(&mut m, format_args!(" (limit {limit})"));
+                m.push_str(" (limit ");
+                push_digits(&mut m, u64::from(limit), 1);
+                m.push(')');
                 m
             })
         }
@@ -490,9 +526,16 @@ pub(super) fn cooldown<S: Stored>(
             let mut hit: Option<(&local::Clock, i64, i64)> = None;
             for z in ctx.zones.iter() {
                 let today = z.day(t);
-                // The latest trigger date in this zone.
-                let Some(c) = triggers().map(|a| z.day(a.at())).max() else {
-                    continue;
+                // The latest trigger date in this zone: the latest
+                // trigger's, where the offset holds over all of them (local
+                // dates then run forward with time); else the greatest.
+                let c = if from.is_some_and(|f| z.steady_over(f, last.at())) {
+                    z.day(last.at())
+                } else {
+                    let Some(c) = triggers().map(|a| z.day(a.at())).max() else {
+                        continue;
+                    };
+                    c
                 };
                 let end = c + i64::from(n);
                 if today >= end {
@@ -559,11 +602,39 @@ mod message_tests {
 
     #[test]
     fn push_day_prints_as_jiff() {
-        for day in [-719_162, -1, 0, 1, 10_957, 20_000, 2_932_896] {
+        for day in [
+            i64::MIN,
+            -4_000_000,
+            -719_163,
+            -719_162,
+            -1,
+            0,
+            1,
+            10_957,
+            20_000,
+            2_932_896,
+            2_932_897,
+            i64::MAX,
+        ] {
             let mut m = String::new();
             push_day(&mut m, day);
             let expected = local::date_of(day).map_or_else(|| day.to_string(), |d| d.to_string());
             assert_eq!(m, expected, "day {day}");
+        }
+    }
+
+    #[test]
+    fn digits_print_as_format() {
+        let values = [0, 1, 7, 9, 10, 99, 100, 1_000, 9_999, 10_000, 123_456_789];
+        for v in values
+            .into_iter()
+            .chain([u64::from(u32::MAX), u64::MAX - 1, u64::MAX])
+        {
+            for width in [0usize, 1, 2, 4, 20] {
+                let mut m = String::from("x");
+                push_digits(&mut m, v, width);
+                assert_eq!(m, format!("x{v:0width$}"), "{v} width {width}");
+            }
         }
     }
 

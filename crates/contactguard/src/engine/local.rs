@@ -78,6 +78,13 @@ impl Clock {
         Timestamp::from_second(s).ok()
     }
 
+    /// Whether every instant from `from` to `to` lies where the offset
+    /// holds, so that [`Clock::day`] never decreases from one of them to a
+    /// later one.
+    pub(crate) fn steady_over(&self, from: Timestamp, to: Timestamp) -> bool {
+        self.lo <= from.as_second() && to.as_second() < self.hi
+    }
+
     /// The local date of `t` as a day number (days since 1970-01-01).
     pub(crate) fn day(&self, t: Timestamp) -> i64 {
         let s = t.as_second();
@@ -167,6 +174,18 @@ pub(crate) fn day_number(d: Date) -> i64 {
 
 /// The civil date of a day number; `None` outside jiff's range of dates.
 pub(crate) fn date_of(day: i64) -> Option<Date> {
+    let (y, m, d) = civil_of(day)?;
+    Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()
+}
+
+/// The proleptic Gregorian (year, month, day) of a day number, unchecked
+/// against jiff's range of dates (see [`date_of`]); `None` on overflow.
+pub(crate) fn civil_of(day: i64) -> Option<(i64, i64, i64)> {
     let z = day.checked_add(719_468)?;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -175,13 +194,8 @@ pub(crate) fn date_of(day: i64) -> Option<Date> {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    Date::new(
-        i16::try_from(y).ok()?,
-        i8::try_from(m).ok()?,
-        i8::try_from(d).ok()?,
-    )
-    .ok()
+    let y = yoe.checked_add(era.checked_mul(400)?)? + i64::from(m <= 2);
+    Some((y, m, d))
 }
 
 /// Monday-zero weekday offset of a day number (1970-01-01 was a Thursday).

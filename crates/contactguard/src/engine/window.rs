@@ -100,31 +100,40 @@ fn window_at(
 }
 
 /// The first instant `>= t` at which the window permits contact in zone `z`.
+///
+/// Each step reads the local day and time once: when the instant is outside
+/// the governing entry's spans, it moves straight to the earliest span start
+/// still ahead that day, or to the next local midnight (a day without
+/// spans, or with all of them past, is skipped whole).
 fn next_permitted(
     z: &local::Clock,
     cal: Option<&NamedCalendar>,
     windows: &[Win],
     t: Timestamp,
 ) -> Option<Timestamp> {
+    let calendar = cal.map(|(_, k)| &**k);
     let mut c = t;
     for _ in 0..(RETRY_HORIZON_DAYS + 2) {
-        match window_at(z, cal, windows, c) {
-            WinCheck::Permitted => return Some(c),
-            WinCheck::NoCoverage(year) => {
+        let (day, now_ns) = z.local(c);
+        if let Some(k) = calendar {
+            let year = local::date_of(day).map_or(i16::MIN, |d| d.year());
+            if !k.covers_year(year) {
                 // Before the calendar's data starts, skip to the first
                 // covered year; after it ends, nothing can be classified.
-                let next_year = cal.and_then(|(_, k)| k.next_covered_year(year))?;
+                let next_year = k.next_covered_year(year)?;
                 let jan1 = Date::new(next_year, 1, 1).ok()?;
                 c = start_of_day(z, jan1)?.max(c);
                 continue;
             }
-            WinCheck::Outside => {}
         }
-        let (day, now_ns) = z.local(c);
-        let calendar = cal.map(|(_, k)| &**k);
+        let entry = governing(windows, day, calendar);
+        // The permitted time is the union of the governing entry's spans.
+        if entry.is_some_and(|w| w.spans.iter().any(|sp| span_contains(*sp, now_ns))) {
+            return Some(c);
+        }
         // The earliest of today's span starts still ahead, if any.
         let mut ahead: Option<Timestamp> = None;
-        if let Some(w) = governing(windows, day, calendar) {
+        if let Some(w) = entry {
             for &(s, _, b) in &w.spans {
                 let start_ns = u64::from(s) * NS;
                 if now_ns < start_ns || (b == Bounds::Open && now_ns == start_ns) {
@@ -184,10 +193,21 @@ pub(super) fn window<S: Stored>(
     let Some(z) = uncovered.map(|(z, _)| z).or(failing) else {
         return Verdict::Pass;
     };
-    // Earliest instant permitted in every zone at once.
+    // Earliest instant permitted in every zone at once. With one zone that
+    // is the zone's own next permitted instant (a further pass would only
+    // confirm it: at a permitted instant `next_permitted` returns it).
     let mut c = t;
     let mut earliest = None;
+    let single = ctx.zones.iter().nth(1).is_none();
     'search: for _ in 0..(2 * RETRY_HORIZON_DAYS) {
+        if single {
+            earliest = ctx
+                .zones
+                .iter()
+                .next()
+                .and_then(|zone| next_permitted(zone, cal, windows, c));
+            break;
+        }
         let mut moved = false;
         for zone in ctx.zones.iter() {
             match next_permitted(zone, cal, windows, c) {
