@@ -10,54 +10,23 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::{
+    ask, connect, free_port, is_redis_denial, recipient_key, redis_url, shared_url, unique,
+};
 use contactguard::ledger::{KeyedHash, Ledger};
 use contactguard::{
-    Ask, AttemptResult, Channel, Consent, Event, Hold, HoldReason, OptOut, Place, Policy, Role,
+    AttemptResult, Channel, Consent, Event, Hold, HoldReason, OptOut, Place, Policy,
 };
-use contactguard_redis::{Config, RedisLedger, GRACE_SECONDS, REDIS_RULE_ID};
+use contactguard_redis::{Config, RedisLedger, GRACE_SECONDS};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SECRET: &[u8] = b"contactguard-redis test secret";
 
-const CAP_POLICY: &str = r#"
-format = "contactguard-policy/1"
-[[rules]]
-id = "race.calls"
-title = "At most three calls a day"
-cite = "test"
-status = "convention"
-kind = "cap"
-limit = 3
-scope = "recipient"
-period = "day"
-count = { channels = ["call"] }
-when = { channels = ["call"] }
-"#;
-
-fn url() -> Option<String> {
-    match std::env::var("CONTACTGUARD_REDIS_URL") {
-        Ok(u) => Some(u),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CONTACTGUARD_REDIS_REQUIRED").is_none(),
-                "CONTACTGUARD_REDIS_URL is not set"
-            );
-            eprintln!("CONTACTGUARD_REDIS_URL not set: skipped (run `make redis-test`)");
-            None
-        }
-    }
-}
-
 fn prefix(test: &str) -> String {
-    format!("test:{test}:{}:{}:", std::process::id(), now_nanos())
-}
-
-fn now_nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
+    format!("test:{test}:{}:", unique())
 }
 
 fn config(url: &str, test: &str) -> Config {
@@ -66,43 +35,17 @@ fn config(url: &str, test: &str) -> Config {
     c
 }
 
-fn control(url: &str) -> redis::Connection {
-    redis::Client::open(url).unwrap().get_connection().unwrap()
-}
-
-fn ask(to: &str, debt: &str, at: &str) -> Ask {
-    Ask {
-        at: at.parse().unwrap(),
-        channel: Channel::Call,
-        to: to.to_owned(),
-        role: Role::Debtor,
-        debt: debt.to_owned(),
-        timezones: vec!["Asia/Shanghai".to_owned()],
-        place: None,
-        autodialed: None,
-        purpose: None,
-        days_past_due: None,
-    }
-}
-
 fn cap_policy() -> Policy {
-    Policy::from_toml(CAP_POLICY).unwrap()
-}
-
-fn is_redis_denial(d: &contactguard::Decision) -> bool {
-    !d.allow && d.denials.iter().any(|x| x.id == REDIS_RULE_ID)
+    common::cap_policy("race.calls")
 }
 
 fn rec_key(prefix: &str, to: &str) -> Vec<u8> {
-    let mut k = prefix.as_bytes().to_vec();
-    k.extend_from_slice(b"r:");
-    k.extend_from_slice(&KeyedHash::new(SECRET).recipient(to));
-    k
+    recipient_key(SECRET, prefix, to)
 }
 
 #[test]
 fn processes_racing_admit_exactly_the_cap() {
-    let Some(url) = url() else { return };
+    let Some(url) = shared_url() else { return };
     let p = prefix("race");
     let (procs, recipients, per) = (4, 20, 6);
     let children: Vec<_> = (0..procs)
@@ -137,7 +80,7 @@ fn processes_racing_admit_exactly_the_cap() {
     // 4 processes x 6 asks = 24 asks per recipient, a cap of 3.
     assert_eq!(admitted, vec![3; recipients]);
     // And Redis holds exactly the admitted attempts.
-    let mut c = control(&url);
+    let mut c = connect(&url);
     for r in 0..recipients {
         let n: usize = redis::cmd("LLEN")
             .arg(rec_key(&p, &format!("r{r}")))
@@ -165,7 +108,7 @@ impl Rng {
 
 #[test]
 fn decisions_equal_the_in_memory_ledger() {
-    let Some(url) = url() else { return };
+    let Some(url) = shared_url() else { return };
     for (name, policy) in [
         ("cap", cap_policy()),
         ("cn+conduct", Policy::preset("cn+conduct").unwrap()),
@@ -283,7 +226,7 @@ fn decisions_equal_the_in_memory_ledger() {
 /// so when every call in flight ends unanswered the day has 6.
 #[test]
 fn cn_calls_in_flight_never_end_the_day_past_cn_3() {
-    let Some(url) = url() else { return };
+    let Some(url) = shared_url() else { return };
     let policy = Policy::preset("cn").unwrap();
     for round in 0..10 {
         let cfg = config(&url, "cn3");
@@ -354,7 +297,7 @@ fn wait_for(url: &str, up: bool) {
 
 #[test]
 fn kill_and_restart_loses_nothing_acknowledged() {
-    let Some(url) = url() else { return };
+    let Some(url) = shared_url() else { return };
     let (Some(pid), Ok(conf)) = (pid_of_server(), std::env::var("CONTACTGUARD_REDIS_CONF")) else {
         panic!(
             "CONTACTGUARD_REDIS_PIDFILE and CONTACTGUARD_REDIS_CONF are needed to restart Redis"
@@ -404,14 +347,14 @@ fn kill_and_restart_loses_nothing_acknowledged() {
 
 #[test]
 fn a_paused_server_is_denied_within_the_deadline_then_works() {
-    let Some(url) = url() else { return };
+    let Some(url) = shared_url() else { return };
     let mut cfg = config(&url, "pause");
     cfg.io_timeout = Duration::from_millis(100);
     cfg.deadline = Duration::from_millis(400);
     let ledger = RedisLedger::new(cap_policy(), SECRET, cfg).unwrap();
     let at = "2026-03-02T02:00:00Z";
     assert!(ledger.check_and_record(&ask("r", "d", at)).decision.allow);
-    let mut c = control(&url);
+    let mut c = connect(&url);
     redis::cmd("CLIENT")
         .arg(&["PAUSE", "1500", "ALL"])
         .exec(&mut c)
@@ -431,13 +374,13 @@ fn a_paused_server_is_denied_within_the_deadline_then_works() {
 
 #[test]
 fn a_commit_that_fails_is_not_an_admission() {
-    let Some(url) = url() else { return };
+    let Some(url) = shared_url() else { return };
     let mut cfg = config(&url, "midtx");
     cfg.io_timeout = Duration::from_millis(150);
     let p = cfg.prefix.clone();
     let ledger = RedisLedger::new(cap_policy(), SECRET, cfg).unwrap();
     let at = "2026-03-02T02:00:00Z";
-    let mut c = control(&url);
+    let mut c = connect(&url);
     // Reads go through, the EXEC of a transaction that writes waits.
     redis::cmd("CLIENT")
         .arg(&["PAUSE", "1000", "WRITE"])
@@ -468,16 +411,11 @@ fn a_commit_that_fails_is_not_an_admission() {
 
 #[test]
 fn an_unreachable_server_is_denied_quickly() {
-    if url().is_none() {
+    if shared_url().is_none() {
         return;
     }
     // A loopback port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut cfg = Config::new(&format!("redis://127.0.0.1:{port}/"));
+    let mut cfg = Config::new(&redis_url(free_port()));
     cfg.deadline = Duration::from_millis(300);
     let ledger = RedisLedger::new(cap_policy(), SECRET, cfg).unwrap();
     let start = Instant::now();
@@ -500,13 +438,13 @@ fn an_unreachable_server_is_denied_quickly() {
 
 #[test]
 fn keys_expire_with_the_lookback_and_old_attempts_are_trimmed() {
-    let Some(url) = url() else { return };
+    let Some(url) = shared_url() else { return };
     let cfg = config(&url, "expiry");
     let p = cfg.prefix.clone();
     let policy = cap_policy();
     let lookback = policy.lookback_seconds().unwrap();
     let ledger = RedisLedger::new(policy, SECRET, cfg).unwrap();
-    let mut c = control(&url);
+    let mut c = connect(&url);
     // One ask a day for ten days: only the recent ones stay.
     for day in 1..=10 {
         let at = format!("2026-03-{day:02}T02:00:00Z");

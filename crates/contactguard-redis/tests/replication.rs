@@ -12,57 +12,31 @@
 
 mod common;
 
-use common::{enabled, free_port, Server, TempDir};
-use contactguard::ledger::KeyedHash;
-use contactguard::{Ask, Channel, Event, OptOut, Policy, Role};
+use common::{connect, enabled, recipient_key, redis_url, Server, TempDir};
+use contactguard::{Ask, Channel, Event, OptOut, Policy};
 use contactguard_redis::{Config, Error, RedisLedger, REDIS_RULE_ID};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SECRET: &[u8] = b"contactguard-redis replication test secret";
 
-const CAP_POLICY: &str = r#"
-format = "contactguard-policy/1"
-[[rules]]
-id = "wait.calls"
-title = "At most three calls a day"
-cite = "test"
-status = "convention"
-kind = "cap"
-limit = 3
-scope = "recipient"
-period = "day"
-count = { channels = ["call"] }
-when = { channels = ["call"] }
-"#;
+fn cap_policy() -> Policy {
+    common::cap_policy("wait.calls")
+}
 
 fn ask(to: &str) -> Ask {
-    Ask {
-        at: "2026-03-02T02:00:00Z".parse().unwrap(),
-        channel: Channel::Call,
-        to: to.to_owned(),
-        role: Role::Debtor,
-        debt: "d".to_owned(),
-        timezones: vec!["Asia/Shanghai".to_owned()],
-        place: None,
-        autodialed: None,
-        purpose: None,
-        days_past_due: None,
-    }
+    common::ask(to, "d", "2026-03-02T02:00:00Z")
 }
 
 fn conn(port: u16) -> redis::Connection {
-    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
-        .unwrap()
-        .get_connection()
-        .unwrap()
+    connect(&redis_url(port))
 }
 
 fn len(port: u16, prefix: &str, to: &str) -> i64 {
-    let mut k = prefix.as_bytes().to_vec();
-    k.extend_from_slice(b"r:");
-    k.extend_from_slice(&KeyedHash::new(SECRET).recipient(to));
-    redis::cmd("LLEN").arg(k).query(&mut conn(port)).unwrap()
+    redis::cmd("LLEN")
+        .arg(recipient_key(SECRET, prefix, to))
+        .query(&mut conn(port))
+        .unwrap()
 }
 
 fn signal(server: &Server, sig: &str) {
@@ -76,20 +50,14 @@ fn signal(server: &Server, sig: &str) {
 
 /// A primary and a replica in sync with it.
 fn primary_and_replica(dir: &TempDir) -> (Server, Server) {
-    let (p, r) = (free_port(), free_port());
     // No 5 s wait for more replicas before a full sync (the default).
-    let quick = "repl-diskless-sync-delay 0".to_owned();
-    let primary = Server::start(dir, "primary", p, &[format!("port {p}"), quick.clone()]);
-    let replica = Server::start(
-        dir,
-        "replica",
-        r,
-        &[
-            format!("port {r}"),
-            format!("replicaof 127.0.0.1 {p}"),
-            quick,
-        ],
-    );
+    let quick = ["repl-diskless-sync-delay 0"];
+    let primary = Server::start(dir, "primary", quick);
+    let replica = Server::options()
+        .replica_of(primary.port)
+        .lines(quick)
+        .start(dir, "replica");
+    let (p, r) = (primary.port, replica.port);
     let start = Instant::now();
     loop {
         // The replica has loaded the primary's data, and the primary has
@@ -120,10 +88,10 @@ fn with_wait_an_ask_is_admitted_only_once_a_replica_has_it() {
     let dir = TempDir::new("wait");
     let (primary, replica) = primary_and_replica(&dir);
     let wait = Duration::from_millis(1000);
-    let cfg = Config::new(&format!("redis://127.0.0.1:{}/", primary.port))
+    let cfg = Config::new(&primary.url())
         .with_prefix("cg:wait:")
         .with_wait(1, wait);
-    let ledger = RedisLedger::new(Policy::from_toml(CAP_POLICY).unwrap(), SECRET, cfg).unwrap();
+    let ledger = RedisLedger::new(cap_policy(), SECRET, cfg).unwrap();
 
     // Each admission is on the replica when the ask is admitted.
     for n in 1..=3 {
@@ -169,9 +137,9 @@ fn with_wait_an_ask_is_admitted_only_once_a_replica_has_it() {
     // Without `wait` the primary's acknowledgement is enough: this is the
     // window an asynchronous failover could lose.
     let no_wait = RedisLedger::new(
-        Policy::from_toml(CAP_POLICY).unwrap(),
+        cap_policy(),
         SECRET,
-        Config::new(&format!("redis://127.0.0.1:{}/", primary.port)).with_prefix("cg:nowait:"),
+        Config::new(&primary.url()).with_prefix("cg:nowait:"),
     )
     .unwrap();
     assert!(no_wait.check_and_record(&ask("s")).decision.allow);
@@ -199,24 +167,19 @@ fn a_sentinel_failover_loses_no_admitted_attempt_and_denies_during_the_outage() 
     }
     let dir = TempDir::new("sentinel");
     let (primary, replica) = primary_and_replica(&dir);
-    let s = free_port();
-    let sentinel = Server::start_with(
-        &dir,
-        "sentinel",
-        s,
-        &[
-            format!("port {s}"),
+    let sentinel = Server::options()
+        .sentinel()
+        .lines([
             format!("sentinel monitor m 127.0.0.1 {} 1", primary.port),
             "sentinel down-after-milliseconds m 400".to_owned(),
             "sentinel failover-timeout m 4000".to_owned(),
-        ],
-        &["--sentinel"],
-    );
+        ])
+        .start(&dir, "sentinel");
     let master = || -> u16 {
         let (_, port): (String, u16) = redis::cmd("SENTINEL")
             .arg("get-master-addr-by-name")
             .arg("m")
-            .query(&mut conn(s))
+            .query(&mut sentinel.connect())
             .unwrap();
         port
     };
@@ -226,7 +189,7 @@ fn a_sentinel_failover_loses_no_admitted_attempt_and_denies_during_the_outage() 
         let replicas: Vec<redis::Value> = redis::cmd("SENTINEL")
             .arg("replicas")
             .arg("m")
-            .query(&mut conn(s))
+            .query(&mut sentinel.connect())
             .unwrap();
         if replicas.len() == 1 {
             break;
@@ -237,11 +200,11 @@ fn a_sentinel_failover_loses_no_admitted_attempt_and_denies_during_the_outage() 
 
     // The URL's host and port are not used: the Sentinel names the primary.
     let cfg = Config::new("redis://127.0.0.1:1/")
-        .with_sentinel("m", &[&format!("redis://127.0.0.1:{s}/")])
+        .with_sentinel("m", &[&sentinel.url()])
         .with_prefix("cg:sentinel:")
         .with_wait(1, Duration::from_millis(1000))
         .with_deadline(Duration::from_millis(500));
-    let ledger = RedisLedger::new(Policy::from_toml(CAP_POLICY).unwrap(), SECRET, cfg).unwrap();
+    let ledger = RedisLedger::new(cap_policy(), SECRET, cfg).unwrap();
     ledger.connect().unwrap();
     for _ in 0..2 {
         assert!(ledger.check_and_record(&ask("r")).decision.allow);
@@ -271,15 +234,12 @@ fn a_sentinel_failover_loses_no_admitted_attempt_and_denies_during_the_outage() 
         );
         if rejoined.is_none() && master() == replica.port {
             // Promoted: the old primary comes back as its replica.
-            rejoined = Some(Server::start(
-                &dir,
-                "rejoined",
-                old,
-                &[
-                    format!("port {old}"),
-                    format!("replicaof 127.0.0.1 {}", replica.port),
-                ],
-            ));
+            rejoined = Some(
+                Server::options()
+                    .port(old)
+                    .replica_of(replica.port)
+                    .start(&dir, "rejoined"),
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -313,13 +273,12 @@ fn a_replica_or_a_demoted_primary_admits_nothing() {
     }
     let dir = TempDir::new("demoted");
     let (primary, replica) = primary_and_replica(&dir);
-    let url = |port: u16| format!("redis://127.0.0.1:{port}/");
     let cfg = |port: u16| {
-        Config::new(&url(port))
+        Config::new(&redis_url(port))
             .with_prefix("cg:demoted:")
             .with_deadline(Duration::from_millis(300))
     };
-    let policy = Policy::from_toml(CAP_POLICY).unwrap();
+    let policy = cap_policy();
 
     // A replica's address: refused at connect, every ask denied.
     let on_replica = RedisLedger::new(policy.clone(), SECRET, cfg(replica.port)).unwrap();
@@ -355,12 +314,7 @@ fn a_replica_or_a_demoted_primary_admits_nothing() {
     }
     // Pointed at the new primary, the ledger goes on: the first attempt
     // was replicated before the swap, so two more fit under the cap.
-    let moved = RedisLedger::new(
-        Policy::from_toml(CAP_POLICY).unwrap(),
-        SECRET,
-        cfg(replica.port),
-    )
-    .unwrap();
+    let moved = RedisLedger::new(cap_policy(), SECRET, cfg(replica.port)).unwrap();
     let admitted = (0..4)
         .filter(|_| moved.check_and_record(&ask("r")).decision.allow)
         .count();

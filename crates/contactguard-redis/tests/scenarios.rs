@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{free_port, Server, TempDir};
+use common::{unique, Server, TempDir};
 use contactguard::ledger::{Admission, Ledger, Ticket};
 use contactguard::vectors::{case_policy, compare, Expect};
 use contactguard::{Ask, AttemptResult, Decision, Event, Policy};
@@ -184,7 +184,6 @@ fn scenarios_on_memory_and_redis_agree() {
         .collect();
 
     let dir = TempDir::new("scenarios");
-    let port = free_port();
     if std::process::Command::new("redis-server")
         .arg("--version")
         .output()
@@ -197,18 +196,11 @@ fn scenarios_on_memory_and_redis_agree() {
         eprintln!("redis-server not found: the Redis half is skipped (make redis-deps)");
         return;
     }
-    let _server = Server::start(&dir, "scenarios", port, &[format!("port {port}")]);
-    let run_id = format!(
-        "{}:{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
+    let server = Server::options().start(&dir, "scenarios");
+    let run_id = unique();
     for (s, mem) in all.iter().zip(&memory) {
-        let config = Config::new(&format!("redis://127.0.0.1:{port}/"))
-            .with_prefix(&format!("scenario:{}:{run_id}:", s.name));
+        let config =
+            Config::new(&server.url()).with_prefix(&format!("scenario:{}:{run_id}:", s.name));
         let ledger = RedisLedger::new(s.policy.clone(), s.secret.as_bytes(), config).unwrap();
         ledger.connect().unwrap();
         let redis = run(s, &ledger, "redis");

@@ -15,10 +15,10 @@
 
 mod common;
 
-use common::{enabled, free_port, Server, TempDir};
+use common::{ask, enabled, is_redis_denial, redis_url, Server, TempDir};
 use contactguard::ledger::Ledger;
-use contactguard::{Ask, AttemptResult, Channel, Decision, Event, OptOut, Policy, Role};
-use contactguard_redis::{Config, Error, RedisLedger, REDIS_RULE_ID};
+use contactguard::{AttemptResult, Channel, Event, OptOut, Policy};
+use contactguard_redis::{Config, Error, RedisLedger};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -35,20 +35,9 @@ const DIALER_ACL: &str = "dialer on >dialer-Pw-7f3kQ9-do-not-print resetkeys ~cg
     resetchannels -@all +hello +ping +watch +unwatch +multi +exec +lrange +rpush +lset \
     +del +expire +persist";
 
-const CAP_POLICY: &str = r#"
-format = "contactguard-policy/1"
-[[rules]]
-id = "tls.calls"
-title = "At most three calls a day"
-cite = "test"
-status = "convention"
-kind = "cap"
-limit = 3
-scope = "recipient"
-period = "day"
-count = { channels = ["call"] }
-when = { channels = ["call"] }
-"#;
+fn cap_policy() -> Policy {
+    common::cap_policy("tls.calls")
+}
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")
@@ -139,23 +128,14 @@ fn pki(dir: &TempDir) {
 /// restricted `dialer` user and an admin `default` user.
 fn tls_server(dir: &TempDir) -> Server {
     pki(dir);
-    let port = free_port();
-    let f = |n: &str| dir.path(n).display().to_string();
-    Server::start(
-        dir,
-        "tls",
-        port,
-        &[
-            "port 0".to_owned(),
-            format!("tls-port {port}"),
-            format!("tls-cert-file {}", f("server.pem")),
-            format!("tls-key-file {}", f("server.key")),
-            format!("tls-ca-cert-file {}", f("ca.pem")),
+    Server::options()
+        .tls()
+        .lines([
             "tls-auth-clients yes".to_owned(),
             format!("user default on >{ADMIN_PASSWORD} ~* &* +@all"),
             format!("user {DIALER_ACL}"),
-        ],
-    )
+        ])
+        .start(dir, "tls")
 }
 
 /// The dialer's configuration: `rediss://` as `dialer`, the test CA, the
@@ -185,25 +165,6 @@ fn admin(dir: &TempDir, port: u16) -> redis::Connection {
     .unwrap()
 }
 
-fn ask(to: &str, debt: &str, at: jiff::Timestamp) -> Ask {
-    Ask {
-        at,
-        channel: Channel::Call,
-        to: to.to_owned(),
-        role: Role::Debtor,
-        debt: debt.to_owned(),
-        timezones: vec!["Asia/Shanghai".to_owned()],
-        place: None,
-        autodialed: None,
-        purpose: None,
-        days_past_due: None,
-    }
-}
-
-fn is_redis_denial(d: &Decision) -> bool {
-    !d.allow && d.denials.iter().any(|x| x.id == REDIS_RULE_ID)
-}
-
 /// Asserts that no secret of this file appears in `text`.
 fn secret_free(what: &str, text: &str) {
     for secret in [PASSWORD, WRONG_PASSWORD, ADMIN_PASSWORD] {
@@ -220,7 +181,7 @@ fn restricted_user_over_tls_decides_as_the_in_memory_ledger() {
     let dir = TempDir::new("tls-eq");
     let server = tls_server(&dir);
     for (name, policy) in [
-        ("cap", Policy::from_toml(CAP_POLICY).unwrap()),
+        ("cap", cap_policy()),
         ("cn+conduct", Policy::preset("cn+conduct").unwrap()),
     ] {
         let cfg = dialer_config(&dir, server.port, PASSWORD, name);
@@ -340,14 +301,14 @@ fn the_restricted_user_cannot_touch_keys_outside_its_prefix() {
     }
     // A ledger configured with a prefix outside the ACL fails closed.
     let wrong = RedisLedger::new(
-        Policy::from_toml(CAP_POLICY).unwrap(),
+        cap_policy(),
         SECRET,
         cfg.clone()
             .with_prefix("bank:")
             .with_deadline(Duration::from_millis(300)),
     )
     .unwrap();
-    let a = ask("r", "d", "2026-03-02T02:00:00Z".parse().unwrap());
+    let a = ask("r", "d", "2026-03-02T02:00:00Z");
     let denied = wrong.check_and_record(&a);
     assert!(is_redis_denial(&denied.decision), "{:?}", denied.decision);
     assert!(denied.ticket.is_none());
@@ -412,7 +373,7 @@ fn wrong_password_and_untrusted_certificates_are_secret_free_denials() {
     for (what, cfg, hint) in cases {
         let cfg = cfg.with_deadline(Duration::from_millis(300));
         secret_free("Config's Debug", &format!("{cfg:?}"));
-        let ledger = RedisLedger::new(Policy::from_toml(CAP_POLICY).unwrap(), SECRET, cfg).unwrap();
+        let ledger = RedisLedger::new(cap_policy(), SECRET, cfg).unwrap();
         secret_free("RedisLedger's Debug", &format!("{ledger:?}"));
         let start = Instant::now();
         let err = ledger.connect().unwrap_err();
@@ -444,7 +405,7 @@ fn wrong_password_and_untrusted_certificates_are_secret_free_denials() {
     }
     // The right credentials on the same server work, and were not
     // affected by the refused attempts.
-    let ledger = RedisLedger::new(Policy::from_toml(CAP_POLICY).unwrap(), SECRET, good).unwrap();
+    let ledger = RedisLedger::new(cap_policy(), SECRET, good).unwrap();
     ledger.connect().unwrap();
     for _ in 0..3 {
         assert!(ledger.check_and_record(&ask("r", "d", at)).decision.allow);
@@ -456,7 +417,7 @@ fn wrong_password_and_untrusted_certificates_are_secret_free_denials() {
 #[test]
 fn configurations_that_cannot_be_used_are_refused_before_connecting() {
     let dir = TempDir::new("tls-config");
-    let policy = Policy::from_toml(CAP_POLICY).unwrap();
+    let policy = cap_policy();
     let url = format!("rediss://dialer:{PASSWORD}@localhost:1/");
     let cases = [
         (
@@ -515,34 +476,23 @@ fn a_cluster_node_or_a_sentinel_is_refused_at_connect() {
         return;
     }
     let dir = TempDir::new("cluster");
-    let cluster_port = free_port();
     let cluster = Server::start(
         &dir,
         "cluster",
-        cluster_port,
-        &[
-            format!("port {cluster_port}"),
+        [
             "cluster-enabled yes".to_owned(),
             format!("cluster-config-file {}", dir.path("nodes.conf").display()),
         ],
     );
-    let sentinel_port = free_port();
-    let sentinel = Server::start_with(
-        &dir,
-        "sentinel",
-        sentinel_port,
-        &[format!("port {sentinel_port}")],
-        &["--sentinel"],
-    );
+    let sentinel = Server::options().sentinel().start(&dir, "sentinel");
     let at: jiff::Timestamp = "2026-03-02T02:00:00Z".parse().unwrap();
     for (what, port, hint) in [
         ("cluster", cluster.port, "Redis Cluster"),
         ("sentinel", sentinel.port, "`sentinel` mode"),
     ] {
         // A long deadline: a refusal is not retried, so it comes at once.
-        let cfg = Config::new(&format!("redis://127.0.0.1:{port}/"))
-            .with_deadline(Duration::from_secs(5));
-        let ledger = RedisLedger::new(Policy::from_toml(CAP_POLICY).unwrap(), SECRET, cfg).unwrap();
+        let cfg = Config::new(&redis_url(port)).with_deadline(Duration::from_secs(5));
+        let ledger = RedisLedger::new(cap_policy(), SECRET, cfg).unwrap();
         let start = Instant::now();
         let err = ledger.connect().unwrap_err();
         assert!(matches!(err, Error::Unsupported(_)), "{what}: {err:?}");
@@ -566,32 +516,23 @@ fn the_primary_is_found_through_a_sentinel_over_tls() {
     }
     let dir = TempDir::new("tls-sentinel");
     let server = tls_server(&dir);
-    let s = free_port();
-    let f = |n: &str| dir.path(n).display().to_string();
-    let _sentinel = Server::start_with(
-        &dir,
-        "sentinel",
-        s,
-        &[
-            "port 0".to_owned(),
-            format!("tls-port {s}"),
-            format!("tls-cert-file {}", f("server.pem")),
-            format!("tls-key-file {}", f("server.key")),
-            format!("tls-ca-cert-file {}", f("ca.pem")),
+    let sentinel = Server::options()
+        .tls()
+        .sentinel()
+        .lines([
             // The Sentinel's own connections to the primary use TLS too.
             "tls-replication yes".to_owned(),
             format!("sentinel monitor m 127.0.0.1 {} 1", server.port),
             format!("sentinel auth-pass m {ADMIN_PASSWORD}"),
-        ],
-        &["--sentinel"],
-    );
+        ])
+        .start(&dir, "sentinel");
     let cfg = Config {
         url: format!("rediss://dialer:{PASSWORD}@localhost:1/"),
         ..dialer_config(&dir, server.port, PASSWORD, "sentinel")
     }
-    .with_sentinel("m", &[&format!("rediss://127.0.0.1:{s}/")]);
+    .with_sentinel("m", &[&sentinel.url()]);
     secret_free("Config's Debug", &format!("{cfg:?}"));
-    let ledger = RedisLedger::new(Policy::from_toml(CAP_POLICY).unwrap(), SECRET, cfg).unwrap();
+    let ledger = RedisLedger::new(cap_policy(), SECRET, cfg).unwrap();
     ledger.connect().unwrap();
     let at: jiff::Timestamp = "2026-03-02T02:00:00Z".parse().unwrap();
     let admitted = (0..5)
@@ -604,9 +545,9 @@ fn the_primary_is_found_through_a_sentinel_over_tls() {
         url: format!("rediss://dialer:{PASSWORD}@localhost:1/"),
         ..dialer_config(&dir, server.port, PASSWORD, "sentinel")
     }
-    .with_sentinel("nope", &[&format!("rediss://127.0.0.1:{s}/")])
+    .with_sentinel("nope", &[&sentinel.url()])
     .with_deadline(Duration::from_millis(300));
-    let ledger = RedisLedger::new(Policy::from_toml(CAP_POLICY).unwrap(), SECRET, cfg).unwrap();
+    let ledger = RedisLedger::new(cap_policy(), SECRET, cfg).unwrap();
     let err = ledger.connect().unwrap_err();
     assert!(
         err.to_string().contains("knows no primary named `nope`"),
