@@ -393,6 +393,10 @@ def bench_audit(rows: int, cli: str | None = None) -> Dict[str, Any]:
     for threads in (1, 2):
         t, out = best_of(lambda: cg.audit(table, policy, threads=threads), 3)
         res[f"arrow_{threads}"] = t
+    # The same rows in time order, as the CLI reads them (its CSV is sorted).
+    in_order = pa.Table.from_pandas(log.sort_values("at", kind="stable"), preserve_index=False)
+    t, _ = best_of(lambda: cg.audit(in_order, policy, threads=1), 3)
+    res["arrow_sorted_1"] = t
     t, _ = best_of(lambda: cg.audit(frame, policy, threads=2), 3)
     res["polars_2"] = t
     t, ours = best_of(lambda: cg.audit(log, policy, threads=2), 3)
@@ -417,22 +421,24 @@ def main() -> int:
     ap.add_argument("--count-decide", metavar="PATH", help="release build of examples/count_decide.rs")
     ap.add_argument("--cli", metavar="PATH", help="release contactguard binary, for the CLI audit")
     ap.add_argument("--decide-only", action="store_true", help="skip the audits")
+    ap.add_argument("--audit-only", action="store_true", help="skip the decide timings")
     args = ap.parse_args()
     print(f"contactguard {cg.__version__}, Python {platform.python_version()}, {platform.machine()}, "
           f"{os.cpu_count()} cores, pandas {pd.__version__}, polars {pl.__version__}, pyarrow {pa.__version__}")
-    print("\none decide() call from Python (policy us-reg-f+us-ma+conduct); a denial also searches retry_at:")
-    for label, med, best in bench_decide():
-        print(f"  {label:<45} median {med / 1000:6.2f} µs   best {best / 1000:6.2f} µs")
-    print("\none decide() with a 50-event History object (count_decide.rs's scenarios), per call:")
-    print(f"  (each sample includes the timer, {timer_ns():.0f} ns for an empty call)")
-    for r in bench_decide_history(args.count_decide):
-        line = (f"  {r['scenario']:<7} {r['policy']:<23} {r['ask']:<20} ask: median {r['median'] / 1000:5.2f} µs, "
-                f"p99 {r['p99'] / 1000:5.2f} µs")
-        if r["rust"] is not None:
-            wall, cpu = r["rust"]
-            # The CPU figure: a child's wall time also counts waiting for a core.
-            line += f"; Rust {cpu / 1000:5.2f} µs CPU ({wall / 1000:5.2f} wall), median/Rust {r['median'] / cpu:4.2f}x"
-        print(line + (f"  denied by {r['denials']}" if r["denials"] else ""))
+    if not args.audit_only:
+        print("\none decide() call from Python (policy us-reg-f+us-ma+conduct); a denial also searches retry_at:")
+        for label, med, best in bench_decide():
+            print(f"  {label:<45} median {med / 1000:6.2f} µs   best {best / 1000:6.2f} µs")
+        print("\none decide() with a 50-event History object (count_decide.rs's scenarios), per call:")
+        print(f"  (each sample includes the timer, {timer_ns():.0f} ns for an empty call)")
+        for r in bench_decide_history(args.count_decide):
+            line = (f"  {r['scenario']:<7} {r['policy']:<23} {r['ask']:<20} ask: median {r['median'] / 1000:5.2f} µs, "
+                    f"p99 {r['p99'] / 1000:5.2f} µs")
+            if r["rust"] is not None:
+                wall, cpu = r["rust"]
+                # The CPU figure: a child's wall time also counts waiting for a core.
+                line += f"; Rust {cpu / 1000:5.2f} µs CPU ({wall / 1000:5.2f} wall), median/Rust {r['median'] / cpu:4.2f}x"
+            print(line + (f"  denied by {r['denials']}" if r["denials"] else ""))
     if args.decide_only:
         return 0
     print(f"\naudit of a synthetic log ({args.rows:,} rows asked; rules: window, 3 texts/day, "
@@ -446,6 +452,7 @@ def main() -> int:
     print(f"  rows after de-duplication: {n:,}; denied: {r['denied']:,}; verdicts agree with pandas: {r['agree']}")
     print(f"  contactguard, pyarrow Table, 1 thread   {rate(r['arrow_1'])}")
     print(f"  contactguard, pyarrow Table, 2 threads  {rate(r['arrow_2'])}")
+    print(f"  contactguard, pyarrow, time order, 1 t. {rate(r['arrow_sorted_1'])}")
     print(f"  contactguard, polars DataFrame, 2 thr.  {rate(r['polars_2'])}")
     print(f"  contactguard, pandas in and out, 2 thr. {rate(r['pandas_in_out_2'])}")
     if "cli_1" in r:

@@ -11,9 +11,6 @@ mod replay;
 
 use crate::errors::{general_error, guard};
 use crate::objects::Policy;
-use arrow_array::builder::{
-    BooleanBuilder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
-};
 use arrow_array::ffi::to_ffi;
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader};
@@ -185,9 +182,6 @@ fn run(
         let parsed = replay::parse_all(&cols)?;
         let n = parsed.rows.len();
         let unread = replay::unread(policy, &parsed.rows);
-        // More parts than threads, so that rayon can balance uneven parts.
-        let parts = if threads <= 1 { 1 } else { threads * 4 };
-        let outcomes = replay::replay(policy, parsed.rows, parts)?;
         let flaw_count = parsed.flaws.len();
         let flaws = parsed
             .flaws
@@ -195,30 +189,26 @@ fn run(
             .take(FLAWS_LISTED)
             .map(|p| (p.row.unwrap_or(0), p.field, p.message))
             .collect();
-
-        let mut allow = BooleanBuilder::with_capacity(n);
-        let mut unevaluated = BooleanBuilder::with_capacity(n);
-        let mut rules = ListBuilder::with_capacity(StringBuilder::new(), n);
-        let mut retry = TimestampMicrosecondBuilder::with_capacity(n);
-        for o in &outcomes {
-            match o {
-                None => {
-                    allow.append_null();
-                    unevaluated.append_null();
-                    rules.append_null();
-                    retry.append_null();
-                }
-                Some(o) => {
-                    allow.append_value(o.allow);
-                    unevaluated.append_value(o.could_not_evaluate);
-                    for id in &o.rules {
-                        rules.values().append_value(id);
-                    }
-                    rules.append(true);
-                    retry.append_option(o.retry_at.map(|t| t.as_microsecond()));
-                }
+        let mut out = if threads <= 1 {
+            // One thread: one streaming replay, as the command line's, with
+            // no partitioning.
+            replay::replay_streamed(policy, parsed.rows)?
+        } else {
+            // More parts than threads, so that rayon can balance uneven
+            // parts.
+            let outcomes = replay::replay(policy, parsed.rows, threads * 4)?;
+            let mut out = replay::Results::with_capacity(n);
+            for o in &outcomes {
+                out.push_outcome(o.as_ref());
             }
-        }
+            out
+        };
+        let replay::Results {
+            allow,
+            unevaluated,
+            rules,
+            retry,
+        } = &mut out;
         let retry = retry.finish().with_timezone("UTC");
         Ok((
             ArrowColumn {

@@ -5,8 +5,13 @@
 
 use super::columns::{Flags, Instants, Ints, Layout, Names, Text};
 use crate::errors::InputProblem;
-use contactguard::audit::{self, Cells, Column, Item, Row, RowError, RowReader};
-use contactguard::{Event, EventType, HoldReason, Policy};
+use arrow_array::builder::{
+    BooleanBuilder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use contactguard::audit::{
+    self, Cells, Column, Item, ReplayError, Replayer, Row, RowError, RowReader,
+};
+use contactguard::{Decision, Event, EventType, HoldReason, Policy};
 use jiff::Timestamp;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -252,4 +257,123 @@ pub(crate) fn replay(
         }
     }
     Ok(outcomes)
+}
+
+/// The result columns, filled one row at a time in row order.
+pub(crate) struct Results {
+    pub(crate) allow: BooleanBuilder,
+    pub(crate) unevaluated: BooleanBuilder,
+    pub(crate) rules: ListBuilder<StringBuilder>,
+    pub(crate) retry: TimestampMicrosecondBuilder,
+}
+
+impl Results {
+    pub(crate) fn with_capacity(n: usize) -> Results {
+        Results {
+            allow: BooleanBuilder::with_capacity(n),
+            unevaluated: BooleanBuilder::with_capacity(n),
+            rules: ListBuilder::with_capacity(StringBuilder::new(), n),
+            retry: TimestampMicrosecondBuilder::with_capacity(n),
+        }
+    }
+
+    /// A row that is not an attempt: nulls.
+    fn push_none(&mut self) {
+        self.allow.append_null();
+        self.unevaluated.append_null();
+        self.rules.append_null();
+        self.retry.append_null();
+    }
+
+    /// An attempt's decision.
+    fn push_decision(&mut self, d: &Decision) {
+        self.allow.append_value(d.allow);
+        self.unevaluated.append_value(audit::could_not_evaluate(d));
+        for x in &d.denials {
+            self.rules.values().append_value(&x.id);
+        }
+        self.rules.append(true);
+        self.retry
+            .append_option(d.retry_at.map(|t| t.as_microsecond()));
+    }
+
+    /// An attempt's outcome, kept from a replay out of row order.
+    pub(crate) fn push_outcome(&mut self, o: Option<&Outcome>) {
+        let Some(o) = o else {
+            self.push_none();
+            return;
+        };
+        self.allow.append_value(o.allow);
+        self.unevaluated.append_value(o.could_not_evaluate);
+        for id in &o.rules {
+            self.rules.values().append_value(id);
+        }
+        self.rules.append(true);
+        self.retry
+            .append_option(o.retry_at.map(|t| t.as_microsecond()));
+    }
+}
+
+fn replay_problem(e: &ReplayError) -> InputProblem {
+    InputProblem::new("input.invalid", e.to_string())
+}
+
+/// Replays every row on this thread through one streaming [`Replayer`],
+/// in time order (rows of the same instant in table order, by `pos`), with
+/// no partitioning: the same sequence of steps as [`audit::replay_all`]
+/// with one part, hence the same verdicts. Rows already in time order (as
+/// a log usually is) are replayed straight through and their verdicts go
+/// into the result columns as they come; otherwise the rows are sorted
+/// first (each key computed once) and the outcomes are put back in table
+/// order.
+///
+/// # Errors
+///
+/// A row the replay refused (an instant the ledger cannot store).
+pub(crate) fn replay_streamed(
+    policy: &Policy,
+    mut rows: Vec<Row>,
+) -> Result<Results, InputProblem> {
+    let n = rows.len();
+    let mut out = Results::with_capacity(n);
+    let mut replayer = Replayer::new(policy);
+    let in_table_order = rows.iter().zip(0u64..).all(|(r, i)| r.pos == i);
+    let key = |r: &Row| (r.at(), r.pos);
+    if in_table_order && rows.is_sorted_by_key(key) {
+        for row in &rows {
+            match replayer
+                .step(row.pos, &row.item)
+                .map_err(|e| replay_problem(&e))?
+            {
+                Some(d) => out.push_decision(&d),
+                None => out.push_none(),
+            }
+        }
+        return Ok(out);
+    }
+    // Rows of the same instant replay in table order, as with `sort_rows`.
+    // Each key is computed once, and each row moves about once: the replay
+    // then walks the rows in memory order.
+    rows.sort_by_cached_key(key);
+    let mut outcomes: Vec<Option<Outcome>> = (0..n).map(|_| None).collect();
+    for row in &rows {
+        let decision = replayer
+            .step(row.pos, &row.item)
+            .map_err(|e| replay_problem(&e))?;
+        let slot = usize::try_from(row.pos)
+            .ok()
+            .and_then(|p| outcomes.get_mut(p));
+        if let (Some(d), Some(slot)) = (decision, slot) {
+            *slot = Some(Outcome {
+                allow: d.allow,
+                could_not_evaluate: audit::could_not_evaluate(&d),
+                retry_at: d.retry_at,
+                rules: d.denials.into_iter().map(|x| x.id).collect(),
+            });
+        }
+    }
+    for o in &outcomes {
+        out.push_outcome(o.as_ref());
+    }
+    Ok(out)
 }
