@@ -524,3 +524,18 @@ def test_ordered_and_shuffled_agree_on_any_log(rows: List[Row], policy_name: str
             distinct.append(r)
     perm = data.draw(st.permutations(list(range(len(distinct)))))
     ordered_and_shuffled(distinct, POLICIES[policy_name], perm)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_rows_of_one_instant_replay_in_table_order(threads: int) -> None:
+    # Five attempts at one instant to one person, after one later row first
+    # in the table (not in time order) or last (in time order): the cap
+    # denies the later attempts in table order, whichever path replays them.
+    ties = [attempt(600, result=r) for r in ("delivered", "failed", "delivered", "delivered", "failed")]
+    later = attempt(700)
+    for rows in ([later] + ties, ties + [later]):
+        want = replay(rows, POLICIES["cn+conduct"])
+        got = verdicts(cg.audit(frame(rows), "cn+conduct", threads=threads))
+        assert got == want
+        tied = [want[i] for i, r in enumerate(rows) if r is not later]
+        assert tied[0] is not None and tied[0][0] and tied[-1] is not None and not tied[-1][0]
