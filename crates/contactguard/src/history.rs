@@ -32,19 +32,30 @@ struct Index {
     atts: Vec<Rec>,
     /// (attempts before it in time order, index of the event).
     states: Vec<(u32, u32)>,
+    /// Per channel (by its index), the positions in `atts` of its attempts.
+    by_chan: Vec<Vec<u32>>,
 }
 
 impl Index {
     fn push(&mut self, e: &Event, idx: u32, debt: u32) {
         match e {
-            Event::Attempt(a) => self.atts.push(Rec {
-                at: a.at,
-                debt,
-                channel: a.channel,
-                role: a.role,
-                result: a.result,
-                place: a.place,
-            }),
+            Event::Attempt(a) => {
+                let c = u32::from(a.channel) as usize;
+                if self.by_chan.len() <= c {
+                    self.by_chan.resize_with(c + 1, Vec::new);
+                }
+                if let Some(list) = self.by_chan.get_mut(c) {
+                    list.push(u32::try_from(self.atts.len()).unwrap_or(u32::MAX));
+                }
+                self.atts.push(Rec {
+                    at: a.at,
+                    debt,
+                    channel: a.channel,
+                    role: a.role,
+                    result: a.result,
+                    place: a.place,
+                });
+            }
             _ => {
                 let before = u32::try_from(self.atts.len()).unwrap_or(u32::MAX);
                 self.states.push((before, idx));
@@ -205,6 +216,12 @@ impl History {
                 atts: ix.atts.get(..n).unwrap_or(&[]),
                 ask_debt,
                 states,
+                // Positions are u32: an index too long for them is not used.
+                by_chan: if u32::try_from(ix.atts.len()).is_ok() {
+                    &ix.by_chan
+                } else {
+                    &[]
+                },
             }
         };
         (

@@ -26,12 +26,25 @@ pub(super) fn days_before(t: Timestamp, days: i64) -> Option<Timestamp> {
     t.checked_sub(SignedDuration::from_hours(24 * days)).ok()
 }
 
+/// The channels (a mask) that `f` can match for `ask`: a side that indexes
+/// attempts by channel then stops after the last of those (the filter
+/// is still applied to each attempt).
+fn channels(f: &Filter, ask: &Ask) -> u32 {
+    if f.same_channel {
+        f.channels & crate::policy::bit(ask.channel)
+    } else {
+        f.channels
+    }
+}
+
 /// The attempts in `scope` after `from` (all of them for `None`), in time
-/// order.
+/// order; cut after the last attempt on `chan`'s channels (see
+/// `Side::span_end`).
 fn scoped<'a, S: Stored>(
     ctx: &'a Ctx<'a, S>,
     scope: Scope,
     from: Option<Timestamp>,
+    chan: u32,
 ) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
     let side = if scope == Scope::Debt {
         &ctx.debt
@@ -39,7 +52,7 @@ fn scoped<'a, S: Stored>(
         &ctx.rec
     };
     let ask_debt = side.ask_debt;
-    side.after(from)
+    side.after_in(from, chan)
         .filter(move |a| scope != Scope::RecipientDebt || a.debt() == ask_debt)
 }
 
@@ -54,11 +67,14 @@ fn newest<'a, S: 'a>(
     counted.rev().nth(k)
 }
 
-/// The attempts in `scope` at or after `since`, in time order.
+/// The attempts in `scope` at or after `since`, in time order; with
+/// cut after the last attempt on `chan`'s channels (see
+/// `Side::span_end`).
 fn scoped_since<'a, S: Stored>(
     ctx: &'a Ctx<'a, S>,
     scope: Scope,
     since: Timestamp,
+    chan: u32,
 ) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
     let side = if scope == Scope::Debt {
         &ctx.debt
@@ -66,7 +82,7 @@ fn scoped_since<'a, S: Stored>(
         &ctx.rec
     };
     let ask_debt = side.ask_debt;
-    side.since(since)
+    side.since_in(since, chan)
         .filter(move |a| scope != Scope::RecipientDebt || a.debt() == ask_debt)
 }
 
@@ -270,7 +286,8 @@ pub(super) fn cap<S: Stored>(
     let counts = |a: &&S| filter_matches(filter, ctx.ask, *a) && !in_windows(consent, a.at());
     // Only the attempts after `from` can be in the period: each period
     // binary-searches to its own look-back.
-    let counted = |from: Option<Timestamp>| scoped(ctx, scope, from).filter(counts);
+    let chan = channels(filter, ctx.ask);
+    let counted = |from: Option<Timestamp>| scoped(ctx, scope, from, chan).filter(counts);
     let limit_n = limit as usize;
     let what = || describe_scope(ctx, scope);
     match period {
@@ -342,7 +359,7 @@ pub(super) fn cap<S: Stored>(
                 // attempt's, with no date conversion per attempt.
                 let (n, kth_day) = match z.steady_day_start(first, from, t) {
                     Some(since) => {
-                        let in_period = || scoped_since(ctx, scope, since).filter(counts);
+                        let in_period = || scoped_since(ctx, scope, since, chan).filter(counts);
                         let kth = newest(in_period(), limit_n);
                         if limit_n > 0 && kth.is_none() {
                             continue;
@@ -491,7 +508,9 @@ pub(super) fn cooldown<S: Stored>(
         Pause::Rolling(secs) => t.checked_sub(SignedDuration::from_secs(secs)).ok(),
         Pause::Dates(n) => days_before(t, i64::from(n) + 2),
     };
-    let triggers = || scoped(ctx, scope, from).filter(|a| filter_matches(filter, ctx.ask, *a));
+    let chan = channels(filter, ctx.ask);
+    let triggers =
+        || scoped(ctx, scope, from, chan).filter(|a| filter_matches(filter, ctx.ask, *a));
     let Some(last) = triggers().next_back() else {
         return Verdict::Pass;
     };

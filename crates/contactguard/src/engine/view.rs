@@ -155,6 +155,10 @@ impl Stored for Rec {
     }
 }
 
+/// Records from a look-back's start to the side's end that
+/// [`Side::span_end`] leaves uncut: fewer are scanned faster than cut.
+const SHORT: usize = 32;
+
 /// One side (the recipient's or the debt's events) of what a decision
 /// reads, without copying the attempts: the stored records in time order,
 /// at or before the ask, so that a rule binary-searches to its own
@@ -166,6 +170,10 @@ pub(crate) struct Side<'a, S> {
     /// The key id an attempt's `debt` has when it is about the ask's debt.
     pub(crate) ask_debt: u32,
     pub(crate) states: Vec<(usize, Ev<'a>)>,
+    /// Per channel (by its index), the positions in `atts` of its
+    /// attempts, in order; empty where the store keeps no such index (the
+    /// ledger), and then rules scan every record.
+    pub(crate) by_chan: &'a [Vec<u32>],
 }
 
 impl<'a, S: Stored> Side<'a, S> {
@@ -175,6 +183,7 @@ impl<'a, S: Stored> Side<'a, S> {
             atts: &[],
             ask_debt,
             states: Vec::new(),
+            by_chan: &[],
         }
     }
 
@@ -207,11 +216,138 @@ impl<'a, S: Stored> Side<'a, S> {
         self.starting_at(k)
     }
 
-    /// The attempts at or after `since`.
-    pub(crate) fn since(
+    /// The attempts among records `k..end` (time order).
+    fn between(&self, k: usize, end: usize) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
+        let atts: &'a [S] = self.atts;
+        atts.get(k..end.min(atts.len()))
+            .unwrap_or(&[])
+            .iter()
+            .filter(|a| a.is_attempt())
+    }
+
+    /// The end of the records `k..` cut just after the last attempt on a
+    /// channel in `chans` (a channel mask), where the side indexes its
+    /// attempts by channel (`k` when there is none); else the end of the
+    /// side. Records up to it are all still visited (callers filter by
+    /// channel anyway); what is cut holds no attempt on those channels.
+    fn span_end(&self, k: usize, chans: u32) -> usize {
+        let n = self.atts.len();
+        // A short look-back is scanned faster than it is cut.
+        if self.by_chan.is_empty() || n.saturating_sub(k) <= SHORT {
+            return n;
+        }
+        let mut hi = k;
+        let mut m = chans;
+        while m != 0 {
+            let c = m.trailing_zeros();
+            m &= m - 1;
+            let Some(list) = self.by_chan.get(c as usize) else {
+                continue;
+            };
+            // The last of the channel's attempts before the side's end:
+            // usually the list's last (an ask after all its events).
+            let last = match list.last() {
+                Some(&p) if (p as usize) < n => Some(p),
+                Some(_) => {
+                    let b = list.partition_point(|&p| (p as usize) < n);
+                    b.checked_sub(1).and_then(|b| list.get(b)).copied()
+                }
+                None => None,
+            };
+            if let Some(p) = last {
+                hi = hi.max(p as usize + 1);
+            }
+        }
+        hi
+    }
+
+    /// As [`Side::after`], cut at [`Side::span_end`] for `chans`.
+    pub(crate) fn after_in(
+        &self,
+        from: Option<Timestamp>,
+        chans: u32,
+    ) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
+        let k = match from {
+            None => 0,
+            Some(f) => self.atts.partition_point(|a| a.at() <= f),
+        };
+        self.between(k, self.span_end(k, chans))
+    }
+
+    /// The attempts at or after `since`, cut at [`Side::span_end`]
+    /// for `chans`.
+    pub(crate) fn since_in(
         &self,
         since: Timestamp,
+        chans: u32,
     ) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
-        self.starting_at(self.atts.partition_point(|a| a.at() < since))
+        let k = self.atts.partition_point(|a| a.at() < since);
+        self.between(k, self.span_end(k, chans))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A side of 60 attempts whose channels follow a fixed pattern (calls
+    // only in the oldest part), indexed by channel as `History` does, cut
+    // at `n` records as a side is for an ask inside the history.
+    #[test]
+    fn span_end_keeps_every_attempt_on_the_channels() {
+        let chans = [
+            Channel::Email,
+            Channel::Letter,
+            Channel::Sms,
+            Channel::Email,
+        ];
+        let full: Vec<Rec> = (0..60i64)
+            .map(|i| Rec {
+                at: Timestamp::from_second(1_000_000 + i * 60).expect("time"),
+                debt: 0,
+                channel: if i < 20 && i % 3 == 0 {
+                    Channel::Call
+                } else {
+                    chans[(i % 4) as usize]
+                },
+                role: Role::Debtor,
+                result: AttemptResult::Delivered,
+                place: None,
+            })
+            .collect();
+        let mut by_chan: Vec<Vec<u32>> = vec![Vec::new(); 7];
+        for (p, a) in full.iter().enumerate() {
+            by_chan[u32::from(a.channel) as usize].push(p as u32);
+        }
+        for n in [0, 10, 33, 45, 59, 60] {
+            let side = Side {
+                atts: &full[..n],
+                ask_debt: 0,
+                states: Vec::new(),
+                by_chan: &by_chan,
+            };
+            for mask in [0u32, 1, 0b10, 0b11, 0b1100, 0b100_0001, u32::MAX] {
+                for k in 0..=n {
+                    let end = side.span_end(k, mask);
+                    assert!(k.max(if n - k <= SHORT { n } else { k }) <= end && end <= n);
+                    // Nothing cut is an attempt on one of the channels.
+                    for a in &full[end..n] {
+                        assert_eq!(mask & crate::policy::bit(a.channel), 0, "n {n} k {k}");
+                    }
+                    if n - k <= SHORT {
+                        assert_eq!(end, n);
+                    } else if end > k {
+                        // The cut is right after such an attempt.
+                        assert_ne!(mask & crate::policy::bit(full[end - 1].channel), 0);
+                    }
+                }
+            }
+            // Without an index nothing is cut.
+            let plain = Side {
+                by_chan: &[],
+                ..side.clone()
+            };
+            assert_eq!(plain.span_end(0, 1), n);
+        }
     }
 }

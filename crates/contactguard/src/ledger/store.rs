@@ -490,6 +490,7 @@ impl Slot {
             atts: entries,
             ask_debt,
             states,
+            by_chan: &[],
         }
     }
 
