@@ -171,27 +171,9 @@ def test_audit_equals_replaying_decide(rows: List[Row], policy_name: str, thread
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", cg.AuditWarning)  # the misspelled zone
             got = verdicts(cg.audit(log, policy, threads=threads))
-            assert without_zone_gap(got, rows) == without_zone_gap(want, rows)
-            # The direction that must hold: every zone denial of the audit is one of decide's.
-            for g, w in zip(got, want):
-                if g is not None and w is not None and "contactguard.zone" in g[1]:
-                    assert "contactguard.zone" in w[1]
-
-
-def without_zone_gap(
-    vs: List[Optional[Tuple[bool, List[str], Optional[datetime]]]], rows: List[Row]
-) -> List[Optional[Tuple[bool, List[str], Optional[datetime]]]]:
-    """Known gap (crates/contactguard/tests/audit.rs, `verdict`): for an ask
-    with no zone, ``decide`` over the full history may add
-    ``contactguard.zone`` because of an attempt older than the ledger keeps;
-    the ask is denied by other rules either way. Drop that one id for asks
-    without a zone; everything else must be equal."""
-    out: List[Optional[Tuple[bool, List[str], Optional[datetime]]]] = []
-    for v, row in zip(vs, rows):
-        if v is not None and not row.get("timezones"):
-            v = (v[0], [r for r in v[1] if r != "contactguard.zone"], v[2])
-        out.append(v)
-    return out
+            # Asks without a zone included: a rule reads back exactly the
+            # look-back the ledger keeps, so `contactguard.zone` agrees too.
+            assert got == want
 
 
 def test_kinds_are_preserved() -> None:
@@ -492,7 +474,7 @@ def ordered_and_shuffled(rows: List[Row], policy: cg.Policy, perm: List[int]) ->
     assert results[0] == results[1]
     want = replay(ordered, policy)
     got = [None if r[0] is None else (r[0], list(r[1]), r[2]) for r in results[0]]
-    assert without_zone_gap(got, ordered) == without_zone_gap(want, ordered)
+    assert got == want
 
 
 def test_time_ordered_and_shuffled_tables_give_identical_results() -> None:

@@ -6,7 +6,7 @@
     clippy::indexing_slicing
 )]
 
-use contactguard::{decide, Ask, Decision, Event, History, Policy};
+use contactguard::{decide, Ask, Decision, Event, History, Ledger, Policy};
 
 fn policy(rules: &str) -> Policy {
     let text = format!("format = \"contactguard-policy/1\"\n{rules}");
@@ -617,4 +617,45 @@ fn zoneless_day_caps_deny_only_when_some_zone_could_reach_the_limit() {
     );
     assert!(!recent.allow);
     assert_eq!(recent.denials[0].id, "contactguard.zone");
+}
+
+#[test]
+fn zoneless_caps_read_back_exactly_the_look_back_the_ledger_keeps() {
+    // 7 dates plus one day for zone offsets: how far back the cap reads
+    // without a zone, and how long a ledger keeps attempts for it.
+    let p = policy(SEVEN_IN_SEVEN);
+    assert_eq!(p.lookback_seconds(), Some(8 * 86_400));
+    let mut zoneless = ask(r#"{"at": "2026-04-20T12:00:00Z"}"#);
+    zoneless.timezones.clear();
+    // Seven calls, one a minute, the last `before` minutes before the ask.
+    let calls = |before: i64| -> Vec<Event> {
+        let end = zoneless.at - jiff::SignedDuration::from_mins(before);
+        (0..7)
+            .map(|i| {
+                let at = end - jiff::SignedDuration::from_mins(i);
+                attempt(&at.to_string(), "call", "no_answer")
+            })
+            .collect()
+    };
+    let over_ledger = |events: &[Event]| {
+        let ledger = Ledger::new(p.clone());
+        for e in events {
+            ledger.record(e).unwrap();
+        }
+        ledger.check(&zoneless)
+    };
+    // Just past the look-back: no zone could count them; allowed, as by a
+    // ledger that has let them go. (The engine read two days back here
+    // before, denied `contactguard.zone` where the ledger allowed.)
+    let past = calls(8 * 1_440 + 1);
+    let d = decide(&p, &zoneless, &History::from_events(past.clone()));
+    assert!(d.allow, "{d:?}");
+    assert_eq!(over_ledger(&past), d);
+    // Just inside it: the cap might be reached in some zone, so without
+    // a zone it fails closed, over the history and over the ledger alike.
+    let inside = calls(8 * 1_440 - 8);
+    let d = decide(&p, &zoneless, &History::from_events(inside.clone()));
+    assert!(!d.allow);
+    assert_eq!(d.denials[0].id, "contactguard.zone");
+    assert_eq!(over_ledger(&inside), d);
 }

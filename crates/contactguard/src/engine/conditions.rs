@@ -1,11 +1,11 @@
 //! Conditions: a rule's `when` and `unless`, consent, the out-of-contact
 //! condition, and why a `deny` rule selected an ask.
 
-use super::limits::days_before;
+use super::limits::seconds_before;
 use super::view::{Ev, Stored};
 use super::Ctx;
 use crate::model::{AttemptResult, HoldReason, Role};
-use crate::policy::{Cond, Rule};
+use crate::policy::{unreachable_lookback, Cond, Rule};
 use jiff::Timestamp;
 
 fn names<T: Copy + Into<u32> + std::fmt::Display>(all: &[T], mask: u32) -> String {
@@ -254,8 +254,11 @@ pub(super) fn debtor_unreachable<S: Stored>(
     if ctx.zones.is_empty() {
         return false;
     }
-    // Attempts older than this lie before the look-back in every zone.
-    let recent = ctx.debt.after(days_before(t, i64::from(spec.dates) + 2));
+    // Attempts older than the condition's look-back (the one the ledger
+    // keeps) lie before its dates in every zone.
+    let recent = ctx
+        .debt
+        .after(seconds_before(t, unreachable_lookback(spec)));
     ctx.zones.iter().all(|z| {
         let today = z.day(t);
         let first = today - (i64::from(spec.dates) - 1);

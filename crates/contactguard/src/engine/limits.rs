@@ -10,20 +10,29 @@ use crate::policy::format::{CalendarPeriod, Scope};
 use crate::policy::{Filter, Pause, Period};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-/// The instant `days` days before `t`; `None` (no cut) when that is out of
-/// range.
-pub(super) fn days_before(t: Timestamp, days: i64) -> Option<Timestamp> {
+/// The start of `period`'s look-back from `t` ([`Period::lookback_seconds`]:
+/// the one definition of how far back a rule reads, which the ledger's
+/// retention keeps too, so a decision over the ledger and one over the
+/// full history read the same attempts). Local period starts lie after it
+/// in every zone. `None` (no cut) for a lifetime or out of range.
+pub(super) fn lookback_start(t: Timestamp, period: Period) -> Option<Timestamp> {
+    seconds_before(t, period.lookback_seconds()?)
+}
+
+/// The instant `secs` seconds before `t`; `None` (no cut) when that is out
+/// of range.
+pub(super) fn seconds_before(t: Timestamp, secs: i64) -> Option<Timestamp> {
     // Whole seconds off a positive instant: plain arithmetic, the same
     // instant as jiff's subtraction.
-    let (secs, nanos) = (t.as_second(), t.subsec_nanosecond());
-    if let Some(s) = days.checked_mul(86_400).and_then(|d| secs.checked_sub(d)) {
+    let (whole, nanos) = (t.as_second(), t.subsec_nanosecond());
+    if let Some(s) = whole.checked_sub(secs) {
         if s > 0 && nanos >= 0 {
             if let Ok(ts) = Timestamp::new(s, nanos) {
                 return Some(ts);
             }
         }
     }
-    t.checked_sub(SignedDuration::from_hours(24 * days)).ok()
+    t.checked_sub(SignedDuration::from_secs(secs)).ok()
 }
 
 /// The channels (a mask) that `f` can match for `ask`: a side that indexes
@@ -331,9 +340,9 @@ pub(super) fn cap<S: Stored>(
             })
         }
         Period::Dates(_) | Period::Calendar(_) => {
-            // Local offsets lie within a day of UTC: attempts older than
-            // this fall before the period in every zone.
-            let from = days_before(t, widest_days(period) + 2);
+            // Attempts older than the rule's look-back fall before the
+            // period in every zone (the same look-back the ledger keeps).
+            let from = lookback_start(t, period);
             if ctx.zones.is_empty() {
                 // Without a zone the period cannot be placed; deny only if
                 // it could be reached in some zone, so that attempts too
@@ -454,16 +463,6 @@ pub(super) fn cap<S: Stored>(
 }
 
 /// The most local dates a day-based period can span.
-fn widest_days(period: Period) -> i64 {
-    match period {
-        Period::Dates(n) => i64::from(n),
-        Period::Calendar(CalendarPeriod::Day) => 1,
-        Period::Calendar(CalendarPeriod::Week) => 7,
-        Period::Calendar(CalendarPeriod::Month) => 31,
-        Period::Rolling(_) | Period::Lifetime => 0,
-    }
-}
-
 /// First local day number of the period that contains day `today`.
 fn period_start(period: Period, today: i64) -> Option<i64> {
     match period {
@@ -506,7 +505,7 @@ pub(super) fn cooldown<S: Stored>(
     // trigger, when there is one after it, is the latest of all).
     let from = match period {
         Pause::Rolling(secs) => t.checked_sub(SignedDuration::from_secs(secs)).ok(),
-        Pause::Dates(n) => days_before(t, i64::from(n) + 2),
+        Pause::Dates(n) => lookback_start(t, Period::Dates(n)),
     };
     let chan = channels(filter, ctx.ask);
     let triggers =
@@ -593,7 +592,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn days_before_equals_jiff_subtraction() {
+    fn seconds_before_equals_jiff_subtraction() {
         for (s, n) in [
             (1_792_074_600, 0),
             (1_792_074_600, 999_999_999),
@@ -605,13 +604,13 @@ mod tests {
             let t = Timestamp::new(s, n).expect("instant");
             for days in [0, 1, 7, 9, 33, 400] {
                 assert_eq!(
-                    days_before(t, days),
+                    seconds_before(t, days * 86_400),
                     t.checked_sub(SignedDuration::from_hours(24 * days)).ok(),
                     "{t} - {days} days"
                 );
             }
         }
-        assert_eq!(days_before(Timestamp::MIN, 1), None);
+        assert_eq!(seconds_before(Timestamp::MIN, 86_400), None);
     }
 }
 
