@@ -26,6 +26,33 @@ int32_t collect(void *user_data, const uint8_t *data, size_t len) {
 
 int32_t refuse(void *, const uint8_t *, size_t) { return 7; }
 
+// A call attempt to the debtor `to` about `debt`, as an event.
+cg_event call_attempt(int64_t at, cg_str to, cg_str debt, cg_attempt_result result) {
+    cg_event e{};
+    e.type = CG_EVENT_TYPE_ATTEMPT;
+    e.at.seconds = at;
+    e.channel = CG_CHANNEL_CALL;
+    e.to = to;
+    e.role = CG_ROLE_DEBTOR;
+    e.debt = debt;
+    e.result = result;
+    return e;
+}
+
+// An ask to call the debtor `to` about `debt`, in the time zone `*zone`
+// (which must outlive the ask).
+cg_ask call_ask(int64_t at, cg_str to, cg_str debt, const cg_str *zone) {
+    cg_ask a{};
+    a.at.seconds = at;
+    a.channel = CG_CHANNEL_CALL;
+    a.to = to;
+    a.role = CG_ROLE_DEBTOR;
+    a.debt = debt;
+    a.timezones = zone;
+    a.timezones_len = 1;
+    return a;
+}
+
 struct Ledger : ::testing::Test {
     const cg_policy *policy = nullptr;
     cg_ledger *ledger = nullptr;
@@ -44,14 +71,7 @@ struct Ledger : ::testing::Test {
         cg_policy_free(policy);
     }
     cg_ask call(int64_t at) const {
-        cg_ask a{};
-        a.at.seconds = at;
-        a.channel = CG_CHANNEL_CALL;
-        a.to = s("+1-617-555-0100");
-        a.role = CG_ROLE_DEBTOR;
-        a.debt = s("loan-42");
-        a.timezones = &zone;
-        a.timezones_len = 1;
+        cg_ask a = call_ask(at, s("+1-617-555-0100"), s("loan-42"), &zone);
         a.has_purpose = 1;
         a.purpose = CG_PURPOSE_COLLECTION;
         return a;
@@ -108,14 +128,8 @@ TEST_F(Ledger, RecordedEventsCount) {
 
 TEST_F(Ledger, SnapshotAndRestore) {
     for (int i = 0; i < 3; i++) {
-        cg_event call_event{};
-        call_event.type = CG_EVENT_TYPE_ATTEMPT;
-        call_event.at.seconds = 1791813600 + i * 3600;
-        call_event.channel = CG_CHANNEL_CALL;
-        call_event.to = s("+1-617-555-0100");
-        call_event.role = CG_ROLE_DEBTOR;
-        call_event.debt = s("loan-42");
-        call_event.result = CG_ATTEMPT_RESULT_CONVERSATION;
+        const cg_event call_event = call_attempt(1791813600 + i * 3600, s("+1-617-555-0100"), s("loan-42"),
+                                                 CG_ATTEMPT_RESULT_CONVERSATION);
         ASSERT_EQ(cg_ledger_record(ledger, &call_event, nullptr), CG_RESULT_OK);
     }
     std::vector<uint8_t> bytes;
@@ -162,40 +176,47 @@ TEST_F(Ledger, SnapshotAndRestore) {
     cg_ledger_free(copy);
 }
 
+// The cn preset, a plain ledger over it and a decision; one debtor's calls
+// from a Tuesday morning in Shanghai.
+struct CnLedger : ::testing::Test {
+    const int64_t morning = 1772499600;  // 2026-03-03T09:00:00+08:00, a Tuesday
+    const cg_policy *policy = nullptr;
+    cg_ledger *ledger = nullptr;
+    cg_decision *decision = nullptr;
+    cg_str zone = s("Asia/Shanghai");
+
+    void SetUp() override {
+        ASSERT_EQ(cg_policy_from_presets("cn", 2, &policy, nullptr), CG_RESULT_OK);
+        ASSERT_EQ(cg_ledger_new(policy, nullptr, 0, &ledger, nullptr), CG_RESULT_OK);
+        ASSERT_EQ(cg_decision_new(&decision, nullptr), CG_RESULT_OK);
+    }
+    void TearDown() override {
+        cg_decision_free(decision);
+        cg_ledger_free(ledger);
+        cg_policy_free(policy);
+    }
+    // An ask to call the debtor about loan-1 at `at`.
+    cg_ask call(int64_t at) const { return call_ask(at, s("+8613800000000"), s("loan-1"), &zone); }
+    // Records unanswered calls number `first` to `last` - 1 of the morning
+    // (ten minutes apart) in `into`.
+    static void record_unanswered(cg_ledger *into, int64_t morning, int first, int last) {
+        for (int i = first; i < last; i++) {
+            const cg_event e = call_attempt(morning + i * 600, s("+8613800000000"), s("loan-1"),
+                                            CG_ATTEMPT_RESULT_NO_ANSWER);
+            ASSERT_EQ(cg_ledger_record(into, &e, nullptr), CG_RESULT_OK);
+        }
+    }
+};
+
 // Issue 13: cn allows 6 unanswered calls to a debtor a local day (cn.3).
 // With 5 recorded and 3 calls asked while none has ended, one is admitted:
 // a pending call counts under every cap it could fall under, so when it
 // ends unanswered the day has 6.
-TEST(LedgerPending, CallsInFlightNeverEndTheDayPastCn3) {
-    const cg_policy *policy = nullptr;
-    cg_ledger *ledger = nullptr;
-    cg_decision *decision = nullptr;
-    ASSERT_EQ(cg_policy_from_presets("cn", 2, &policy, nullptr), CG_RESULT_OK);
-    ASSERT_EQ(cg_ledger_new(policy, nullptr, 0, &ledger, nullptr), CG_RESULT_OK);
-    ASSERT_EQ(cg_decision_new(&decision, nullptr), CG_RESULT_OK);
-    const int64_t morning = 1772499600;  // 2026-03-03T09:00:00+08:00, a Tuesday
-    cg_str zone = s("Asia/Shanghai");
-    for (int i = 0; i < 5; i++) {
-        cg_event e{};
-        e.type = CG_EVENT_TYPE_ATTEMPT;
-        e.at.seconds = morning + i * 600;
-        e.channel = CG_CHANNEL_CALL;
-        e.to = s("+8613800000000");
-        e.role = CG_ROLE_DEBTOR;
-        e.debt = s("loan-1");
-        e.result = CG_ATTEMPT_RESULT_NO_ANSWER;
-        ASSERT_EQ(cg_ledger_record(ledger, &e, nullptr), CG_RESULT_OK);
-    }
+TEST_F(CnLedger, CallsInFlightNeverEndTheDayPastCn3) {
+    ASSERT_NO_FATAL_FAILURE(record_unanswered(ledger, morning, 0, 5));
     std::vector<cg_ticket *> in_flight;
     for (int i = 0; i < 3; i++) {
-        cg_ask a{};
-        a.at.seconds = morning + 7200 + i;
-        a.channel = CG_CHANNEL_CALL;
-        a.to = s("+8613800000000");
-        a.role = CG_ROLE_DEBTOR;
-        a.debt = s("loan-1");
-        a.timezones = &zone;
-        a.timezones_len = 1;
+        const cg_ask a = call(morning + 7200 + i);
         cg_ticket *ticket = nullptr;
         ASSERT_EQ(cg_ledger_check_and_record(ledger, &a, decision, &ticket, nullptr), CG_RESULT_OK);
         if (ticket != nullptr) {
@@ -211,22 +232,8 @@ TEST(LedgerPending, CallsInFlightNeverEndTheDayPastCn3) {
     cg_ticket_free(in_flight[0]);
 
     // A pending call recorded from elsewhere counts too.
-    cg_ask next{};
-    next.at.seconds = morning + 3 * 3600;
-    next.channel = CG_CHANNEL_CALL;
-    next.to = s("+8613800000001");
-    next.role = CG_ROLE_DEBTOR;
-    next.debt = s("loan-2");
-    next.timezones = &zone;
-    next.timezones_len = 1;
-    cg_event pending{};
-    pending.type = CG_EVENT_TYPE_ATTEMPT;
-    pending.at.seconds = morning;
-    pending.channel = CG_CHANNEL_CALL;
-    pending.to = next.to;
-    pending.role = CG_ROLE_DEBTOR;
-    pending.debt = next.debt;
-    pending.result = CG_ATTEMPT_RESULT_CONVERSATION;
+    const cg_ask next = call_ask(morning + 3 * 3600, s("+8613800000001"), s("loan-2"), &zone);
+    cg_event pending = call_attempt(morning, next.to, next.debt, CG_ATTEMPT_RESULT_CONVERSATION);
     for (int i = 0; i < 2; i++) {
         ASSERT_EQ(cg_ledger_record(ledger, &pending, nullptr), CG_RESULT_OK);
     }
@@ -236,91 +243,60 @@ TEST(LedgerPending, CallsInFlightNeverEndTheDayPastCn3) {
     ASSERT_EQ(cg_ledger_record(ledger, &pending, nullptr), CG_RESULT_OK);
     ASSERT_EQ(cg_ledger_check(ledger, &next, decision, nullptr), CG_RESULT_OK);
     EXPECT_FALSE(cg_decision_allow(decision)) << "2 conversations and 1 pending call reach cn.2's 3";
-
-    cg_decision_free(decision);
-    cg_ledger_free(ledger);
-    cg_policy_free(policy);
 }
 
 // A journaled ledger comes back from its directory with every acknowledged
 // write: the snapshot of the last checkpoint plus the journal since.
-TEST(LedgerJournal, ReopensWithEveryAcknowledgedWrite) {
+TEST_F(CnLedger, AJournaledLedgerReopensWithEveryAcknowledgedWrite) {
     char tmpl[] = "/tmp/cg-journal-test-XXXXXX";
     const char *dir = mkdtemp(tmpl);
     ASSERT_NE(dir, nullptr);
-    const cg_policy *policy = nullptr;
-    ASSERT_EQ(cg_policy_from_presets("cn", 2, &policy, nullptr), CG_RESULT_OK);
-    cg_decision *decision = nullptr;
-    ASSERT_EQ(cg_decision_new(&decision, nullptr), CG_RESULT_OK);
     const uint8_t key[] = "journal test key";
     auto open = [&](cg_ledger **out) {
         return cg_ledger_open_journaled(policy, key, 16, dir, std::strlen(dir), CG_JOURNAL_SYNC_ALWAYS, out,
                                         nullptr);
     };
-    const int64_t morning = 1772499600;  // 2026-03-03T09:00:00+08:00
-    cg_str zone = s("Asia/Shanghai");
-    cg_ask a{};
-    a.at.seconds = morning + 7200;
-    a.channel = CG_CHANNEL_CALL;
-    a.to = s("+8613800000000");
-    a.role = CG_ROLE_DEBTOR;
-    a.debt = s("loan-1");
-    a.timezones = &zone;
-    a.timezones_len = 1;
+    cg_ask a = call(morning + 7200);
 
-    cg_ledger *ledger = nullptr;
-    ASSERT_EQ(open(&ledger), CG_RESULT_OK);
-    for (int i = 0; i < 5; i++) {
-        cg_event e{};
-        e.type = CG_EVENT_TYPE_ATTEMPT;
-        e.at.seconds = morning + i * 600;
-        e.channel = CG_CHANNEL_CALL;
-        e.to = a.to;
-        e.role = CG_ROLE_DEBTOR;
-        e.debt = a.debt;
-        e.result = CG_ATTEMPT_RESULT_NO_ANSWER;
-        ASSERT_EQ(cg_ledger_record(ledger, &e, nullptr), CG_RESULT_OK);
-        if (i == 2) {
-            ASSERT_EQ(cg_ledger_checkpoint(ledger, nullptr), CG_RESULT_OK);
-        }
-    }
+    cg_ledger *journaled = nullptr;
+    ASSERT_EQ(open(&journaled), CG_RESULT_OK);
+    ASSERT_NO_FATAL_FAILURE(record_unanswered(journaled, morning, 0, 3));
+    ASSERT_EQ(cg_ledger_checkpoint(journaled, nullptr), CG_RESULT_OK);
+    ASSERT_NO_FATAL_FAILURE(record_unanswered(journaled, morning, 3, 5));
     cg_ticket *ticket = nullptr;
-    ASSERT_EQ(cg_ledger_check_and_record(ledger, &a, decision, &ticket, nullptr), CG_RESULT_OK);
+    ASSERT_EQ(cg_ledger_check_and_record(journaled, &a, decision, &ticket, nullptr), CG_RESULT_OK);
     ASSERT_NE(ticket, nullptr);
     cg_error *err = nullptr;
-    EXPECT_EQ(cg_ledger_restore(ledger, nullptr, 0, &err), CG_RESULT_LEDGER);
+    EXPECT_EQ(cg_ledger_restore(journaled, nullptr, 0, &err), CG_RESULT_LEDGER);
     EXPECT_EQ(str(cg_error_code(err)), "ledger.journaled");
     cg_error_free(err);
-    cg_ledger_free(ledger);  // as good as a crash: nothing is flushed at free
+    cg_ledger_free(journaled);  // as good as a crash: nothing is flushed at free
 
     // Reopened: 5 unanswered and 1 pending call, so cn.3 denies; the ticket
     // from before completes.
-    ASSERT_EQ(open(&ledger), CG_RESULT_OK);
+    ASSERT_EQ(open(&journaled), CG_RESULT_OK);
     a.at.seconds += 60;
-    ASSERT_EQ(cg_ledger_check(ledger, &a, decision, nullptr), CG_RESULT_OK);
+    ASSERT_EQ(cg_ledger_check(journaled, &a, decision, nullptr), CG_RESULT_OK);
     EXPECT_FALSE(cg_decision_allow(decision));
-    ASSERT_EQ(cg_ledger_complete(ledger, ticket, CG_ATTEMPT_RESULT_CONVERSATION, nullptr), CG_RESULT_OK);
+    ASSERT_EQ(cg_ledger_complete(journaled, ticket, CG_ATTEMPT_RESULT_CONVERSATION, nullptr), CG_RESULT_OK);
     cg_ticket_free(ticket);
-    ASSERT_EQ(cg_ledger_check(ledger, &a, decision, nullptr), CG_RESULT_OK);
+    ASSERT_EQ(cg_ledger_check(journaled, &a, decision, nullptr), CG_RESULT_OK);
     EXPECT_TRUE(cg_decision_allow(decision)) << "the call connected: 5 unanswered";
-    cg_ledger_free(ledger);
-    ASSERT_EQ(open(&ledger), CG_RESULT_OK);
-    ASSERT_EQ(cg_ledger_check(ledger, &a, decision, nullptr), CG_RESULT_OK);
+    cg_ledger_free(journaled);
+    ASSERT_EQ(open(&journaled), CG_RESULT_OK);
+    ASSERT_EQ(cg_ledger_check(journaled, &a, decision, nullptr), CG_RESULT_OK);
     EXPECT_TRUE(cg_decision_allow(decision)) << "the completion was journaled";
-    cg_ledger_free(ledger);
+    cg_ledger_free(journaled);
 
-    // Bad sync constant; a ledger without a journal cannot checkpoint.
-    EXPECT_EQ(cg_ledger_open_journaled(policy, key, 16, dir, std::strlen(dir), 0, &ledger, &err),
+    // Bad sync constant; a ledger without a journal (the fixture's) cannot
+    // checkpoint.
+    EXPECT_EQ(cg_ledger_open_journaled(policy, key, 16, dir, std::strlen(dir), 0, &journaled, &err),
               CG_RESULT_INVALID_ENUM);
     cg_error_free(err);
-    ASSERT_EQ(cg_ledger_new(policy, nullptr, 0, &ledger, nullptr), CG_RESULT_OK);
     EXPECT_EQ(cg_ledger_checkpoint(ledger, &err), CG_RESULT_LEDGER);
     EXPECT_EQ(str(cg_error_code(err)), "ledger.not_journaled");
     cg_error_free(err);
-    cg_ledger_free(ledger);
 
-    cg_decision_free(decision);
-    cg_policy_free(policy);
     std::remove((std::string(dir) + "/snapshot").c_str());
     std::remove((std::string(dir) + "/journal").c_str());
     rmdir(dir);

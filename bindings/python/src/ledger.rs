@@ -17,33 +17,17 @@ use std::time::Duration;
 const DETACH_EVENTS: usize = 256;
 
 /// A Redis ledger's error as `contactguard.LedgerError`, with its code
-/// from the one list (`redis.*`, `ledger.unknown_ticket`). The crate's messages show
-/// URLs without their password; `hide` removes any secret that might still
-/// appear (a password echoed by a server, say).
-fn redis_error(py: Python<'_>, e: &contactguard_redis::Error, hide: &[String]) -> PyErr {
-    let code = e.error_code().as_str();
-    let mut message = e.to_string();
-    for secret in hide.iter().filter(|s| !s.is_empty()) {
-        message = message.replace(secret.as_str(), "***");
-    }
-    coded_error(py, code, &message)
-}
-
-/// The password of a `redis://user:password@host` URL (empty when none).
-fn url_password(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    rest.rsplit_once('@')
-        .and_then(|(userinfo, _)| userinfo.split_once(':'))
-        .map(|(_, p)| p.to_owned())
-        .unwrap_or_default()
+/// from the one list (`redis.*`, `ledger.unknown_ticket`) and the crate's
+/// message, which shows no password (`contactguard_redis::Error`'s
+/// `Display`, tested there).
+fn redis_error(py: Python<'_>, e: &contactguard_redis::Error) -> PyErr {
+    coded_error(py, e.error_code().as_str(), &e.to_string())
 }
 
 /// A Redis ledger, `None` once closed.
 struct RedisBackend {
     ledger: RwLock<Option<contactguard_redis::RedisLedger>>,
     policy: contactguard::Policy,
-    /// Strings never shown in a message: the URLs' passwords.
-    hide: Vec<String>,
 }
 
 enum Backend {
@@ -349,10 +333,8 @@ impl Ledger {
             }
             (n, t) => config = config.with_wait(n, t.unwrap_or(Duration::from_secs(1))),
         }
-        let mut hide = vec![url_password(&url)];
         match (sentinel_master, sentinel_urls) {
             (Some(m), Some(urls)) if !urls.is_empty() => {
-                hide.extend(urls.iter().map(|u| url_password(u)));
                 let refs: Vec<&str> = urls.iter().map(String::as_str).collect();
                 config = config.with_sentinel(&m, &refs);
             }
@@ -376,12 +358,11 @@ impl Ledger {
                 ledger.connect()?;
                 Ok::<_, contactguard_redis::Error>(ledger)
             });
-            let ledger = opened.map_err(|e| redis_error(py, &e, &hide))?;
+            let ledger = opened.map_err(|e| redis_error(py, &e))?;
             Ok(Ledger {
                 inner: Backend::Redis(Box::new(RedisBackend {
                     ledger: RwLock::new(Some(ledger)),
                     policy,
-                    hide,
                 })),
                 dir: None,
             })
@@ -499,7 +480,7 @@ impl Ledger {
                     .map_err(|e| ledger_error(py, &e, None)),
                 Backend::Redis(b) => b
                     .with(py, |l| l.complete(&ticket.inner, r))?
-                    .map_err(|e| redis_error(py, &e, &b.hide)),
+                    .map_err(|e| redis_error(py, &e)),
             }
         })
     }
@@ -512,7 +493,7 @@ impl Ledger {
                 Backend::Local(l) => l.record(&event).map_err(|e| ledger_error(py, &e, None)),
                 Backend::Redis(b) => b
                     .with(py, |l| l.record(&event))?
-                    .map_err(|e| redis_error(py, &e, &b.hide)),
+                    .map_err(|e| redis_error(py, &e)),
             }
         })
     }
@@ -544,7 +525,7 @@ impl Ledger {
                         }
                         Ok(events.len())
                     })?
-                    .map_err(|(i, e)| (i, redis_error(py, &e, &b.hide))),
+                    .map_err(|(i, e)| (i, redis_error(py, &e))),
             };
             failed.map_err(|(i, err)| {
                 // The error is raised either way; the field only adds where.

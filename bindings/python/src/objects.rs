@@ -46,35 +46,16 @@ impl Policy {
         parse(py, text, Syntax::Json, source_name)
     }
 
-    /// A policy file: `.toml` or `.json`, by extension.
+    /// A policy file: `.toml` or `.json`, by extension; errors name the
+    /// file (`policy.file_type`, `policy.io`, `policy.encoding`, or the
+    /// mistake's line, column and field).
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Policy> {
-        let syntax = match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-        {
-            Some(e) if e == "toml" => Syntax::Toml,
-            Some(e) if e == "json" => Syntax::Json,
-            _ => {
-                let e = contactguard::PolicyError {
-                    code: "policy.file_type",
-                    message: format!(
-                        "cannot tell the syntax of `{}` from its name",
-                        path.display()
-                    ),
-                    source_name: Some(path.display().to_string()),
-                    line: None,
-                    column: None,
-                    field: None,
-                    help: Some("name the file `*.toml` or `*.json`".to_owned()),
-                };
-                return Err(policy_error(py, e));
-            }
-        };
-        let name = path.display().to_string();
-        let text = read_policy_file(&path, &name).map_err(|e| policy_error(py, e))?;
-        parse(py, &text, syntax, Some(&name))
+        guard(py, || {
+            contactguard::Policy::load(&path, std::fs::read)
+                .map(|inner| Policy { inner })
+                .map_err(|e| policy_error(py, e))
+        })
     }
 
     /// The union of several policies (the strictest rule wins).
@@ -215,46 +196,6 @@ fn parse(
         contactguard::Policy::parse(text, syntax, source_name)
             .map(|inner| Policy { inner })
             .map_err(|e| policy_error(py, e))
-    })
-}
-
-/// The text of a policy file, or a `PolicyError` naming it: `policy.io`
-/// (not found, not readable: the OS's reason) or `policy.encoding` (not
-/// UTF-8 text, with the byte offset), never a bare `OSError`.
-fn read_policy_file(
-    path: &std::path::Path,
-    name: &str,
-) -> Result<String, contactguard::PolicyError> {
-    let problem = |code: &'static str, message: String, help: &str| contactguard::PolicyError {
-        code,
-        message,
-        source_name: Some(name.to_owned()),
-        line: None,
-        column: None,
-        field: None,
-        help: Some(help.to_owned()),
-    };
-    let bytes = std::fs::read(path).map_err(|e| {
-        let reason = match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_owned(),
-            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-            _ => e.to_string(),
-        };
-        problem(
-            "policy.io",
-            format!("cannot read `{name}`: {reason}"),
-            "check the path; relative paths start from the current directory",
-        )
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        problem(
-            "policy.encoding",
-            format!(
-                "`{name}` is not UTF-8 text (byte {} is not)",
-                e.utf8_error().valid_up_to()
-            ),
-            "a policy is a TOML or JSON text file saved as UTF-8",
-        )
     })
 }
 

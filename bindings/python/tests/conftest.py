@@ -1,12 +1,15 @@
-"""Shared fixtures: where the repository and the conformance vectors are."""
+"""Shared fixtures: where the repository and the conformance vectors are,
+the asks, attempts and policy the tests build, and redis-servers."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
+
+import contactguard as cg
 
 #: The repository root (this file is bindings/python/tests/conftest.py).
 ROOT = Path(__file__).resolve().parents[3]
@@ -39,6 +42,48 @@ def vector_files() -> List[Path]:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+# ------------------------------------------------------------------ asks
+#: A policy of one rule: at most two calls a day to one recipient.
+CAP_TOML = """\
+format = "contactguard-policy/1"
+name = "acme"
+
+[[rules]]
+id = "acme.calls"
+title = "At most two calls a day"
+cite = "ACME policy 1"
+status = "convention"
+kind = "cap"
+limit = 2
+scope = "recipient"
+period = "day"
+count = { channels = ["call"] }
+when = { channels = ["call"] }
+"""
+
+
+@pytest.fixture
+def policy() -> cg.Policy:
+    """:data:`CAP_TOML` compiled."""
+    return cg.Policy.from_toml(CAP_TOML)
+
+
+def call_ask(at: str, to: str = "c1", debt: str = "d1", zone: str = "America/New_York",
+             **more: Any) -> Dict[str, Any]:
+    """An ask, in the wire format, to call the debtor ``to`` about ``debt``
+    at ``at`` in the time zone ``zone``; ``more`` adds fields (``purpose``,
+    ``place``, ...)."""
+    return {"at": at, "channel": "call", "to": to, "role": "debtor", "debt": debt,
+            "timezones": [zone], **more}
+
+
+def call_attempt(at: str, result: str = "no_answer", to: str = "c1", debt: str = "d1") -> Dict[str, Any]:
+    """A call attempt to the debtor ``to`` about ``debt``, as an event in
+    the wire format."""
+    return {"type": "attempt", "at": at, "channel": "call", "to": to, "role": "debtor", "debt": debt,
+            "result": result}
 
 
 # ------------------------------------------------------------------ Redis

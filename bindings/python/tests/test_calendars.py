@@ -11,6 +11,8 @@ import pytest
 
 import contactguard as cg
 
+from conftest import call_ask
+
 OPERATOR_2028 = """\
 format = "contactguard-policy/1"
 name = "id-2028"
@@ -24,16 +26,7 @@ holidays = ["2028-01-03"]
 
 
 def call(at: str, zone: str) -> Dict[str, Any]:
-    return {
-        "at": at,
-        "channel": "call",
-        "to": "d1",
-        "role": "debtor",
-        "debt": "L1",
-        "timezones": [zone],
-        "place": "mobile",
-        "purpose": "collection",
-    }
+    return call_ask(at, to="d1", debt="L1", zone=zone, place="mobile", purpose="collection")
 
 
 def denied_by(decision: cg.Decision) -> set:

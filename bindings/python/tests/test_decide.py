@@ -12,38 +12,12 @@ import pytest
 
 import contactguard as cg
 
+from conftest import CAP_TOML, call_ask
+from conftest import call_attempt as call
+
 NY = timezone(timedelta(hours=-4))
 
-ASK: Dict[str, Any] = {
-    "at": "2026-10-14T07:59:00-04:00",
-    "channel": "call",
-    "to": "c1",
-    "role": "debtor",
-    "debt": "d1",
-    "timezones": ["America/New_York"],
-    "purpose": "collection",
-}
-
-CAP_TOML = """\
-format = "contactguard-policy/1"
-name = "acme"
-
-[[rules]]
-id = "acme.calls"
-title = "At most two calls a day"
-cite = "ACME policy 1"
-status = "convention"
-kind = "cap"
-limit = 2
-scope = "recipient"
-period = "day"
-count = { channels = ["call"] }
-when = { channels = ["call"] }
-"""
-
-
-def call(at: str, result: str = "no_answer", to: str = "c1") -> Dict[str, Any]:
-    return {"type": "attempt", "at": at, "channel": "call", "to": to, "role": "debtor", "debt": "d1", "result": result}
+ASK: Dict[str, Any] = call_ask("2026-10-14T07:59:00-04:00", purpose="collection")
 
 
 @pytest.fixture(scope="module")

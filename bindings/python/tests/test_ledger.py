@@ -10,36 +10,17 @@ import pytest
 
 import contactguard as cg
 
-CAP = """\
-format = "contactguard-policy/1"
-[[rules]]
-id = "acme.calls"
-title = "At most two calls a day"
-cite = "ACME policy 1"
-status = "convention"
-kind = "cap"
-limit = 2
-scope = "recipient"
-period = "day"
-count = { channels = ["call"] }
-when = { channels = ["call"] }
-"""
+from conftest import call_ask, call_attempt
+
+DEBTOR = "+8613800000000"
 
 
-def ask(hour: int = 10, to: str = "+8613800000000") -> Dict[str, Any]:
-    return {
-        "at": f"2026-03-02T{hour:02d}:00:00+08:00",
-        "channel": "call",
-        "to": to,
-        "role": "debtor",
-        "debt": "loan-1",
-        "timezones": ["Asia/Shanghai"],
-    }
+def ask(hour: int = 10, to: str = DEBTOR) -> Dict[str, Any]:
+    return call_ask(f"2026-03-02T{hour:02d}:00:00+08:00", to=to, debt="loan-1", zone="Asia/Shanghai")
 
 
-@pytest.fixture
-def policy() -> cg.Policy:
-    return cg.Policy.from_toml(CAP)
+def attempt(at: str, result: str = "no_answer") -> Dict[str, Any]:
+    return call_attempt(at, result, to=DEBTOR, debt="loan-1")
 
 
 def test_check_and_record_admits_up_to_the_cap(policy: cg.Policy) -> None:
@@ -71,10 +52,8 @@ def test_completing_twice_is_an_error(policy: cg.Policy) -> None:
 
 def test_record_and_check_agree_with_decide(policy: cg.Policy) -> None:
     history: List[Dict[str, Any]] = [
-        {"type": "attempt", "at": "2026-03-02T08:00:00+08:00", "channel": "call", "to": "+8613800000000",
-         "role": "debtor", "debt": "loan-1", "result": "no_answer"},
-        {"type": "attempt", "at": "2026-03-02T09:00:00+08:00", "channel": "call", "to": "+8613800000000",
-         "role": "debtor", "debt": "loan-1", "result": "voicemail"},
+        attempt("2026-03-02T08:00:00+08:00"),
+        attempt("2026-03-02T09:00:00+08:00", "voicemail"),
     ]
     ledger = cg.Ledger(policy)
     ledger.record(history[0])
@@ -132,8 +111,7 @@ def test_calls_in_flight_never_end_the_day_past_cn_3() -> None:
     admitted: a pending call counts under every cap it could fall under."""
     ledger = cg.Ledger(cg.Policy.preset("cn"))
     for i in range(5):
-        ledger.record({"type": "attempt", "at": f"2026-03-03T09:{i}0:00+08:00", "channel": "call",
-                       "to": "+8613800000000", "role": "debtor", "debt": "loan-1", "result": "no_answer"})
+        ledger.record(attempt(f"2026-03-03T09:{i}0:00+08:00"))
     asks = [dict(ask(11), at=f"2026-03-03T11:00:0{i}+08:00") for i in range(3)]
     with ThreadPoolExecutor(max_workers=3) as pool:
         admissions = list(pool.map(ledger.check_and_record, asks))
@@ -148,9 +126,8 @@ def test_calls_in_flight_never_end_the_day_past_cn_3() -> None:
     ledger.complete(tickets[0], "no_answer")
     assert not ledger.check(dict(ask(13), at="2026-03-03T13:00:00+08:00")).allow
     # Decided the same way by `decide` over a history with a pending call.
-    history = [{"type": "attempt", "at": f"2026-03-03T09:{i}0:00+08:00", "channel": "call",
-                "to": "+8613800000000", "role": "debtor", "debt": "loan-1",
-                "result": "pending" if i == 5 else "no_answer"} for i in range(6)]
+    history = [attempt(f"2026-03-03T09:{i}0:00+08:00", "pending" if i == 5 else "no_answer")
+               for i in range(6)]
     assert not cg.Policy.preset("cn").decide(dict(ask(13), at="2026-03-03T13:00:00+08:00"), history).allow
 
 
@@ -159,8 +136,7 @@ def test_a_journaled_ledger_reopens_with_every_write(tmp_path: Any) -> None:
     key = b"a secret from the operator's vault"
     ledger = cg.Ledger.open_journaled(policy, tmp_path, key=key)
     for i in range(5):
-        ledger.record({"type": "attempt", "at": f"2026-03-03T09:{i}0:00+08:00", "channel": "call",
-                       "to": "+8613800000000", "role": "debtor", "debt": "loan-1", "result": "no_answer"})
+        ledger.record(attempt(f"2026-03-03T09:{i}0:00+08:00"))
         if i == 2:
             ledger.checkpoint()
     sixth = ledger.check_and_record(dict(ask(11), at="2026-03-03T11:00:00+08:00"))

@@ -16,22 +16,7 @@ import pytest
 
 import contactguard as cg
 
-from conftest import RedisServer
-
-CAP = """\
-format = "contactguard-policy/1"
-[[rules]]
-id = "acme.calls"
-title = "At most two calls a day"
-cite = "ACME policy 1"
-status = "convention"
-kind = "cap"
-limit = 2
-scope = "recipient"
-period = "day"
-count = { channels = ["call"] }
-when = { channels = ["call"] }
-"""
+from conftest import RedisServer, call_ask
 
 SECRET = "python redis test secret"
 _prefixes = itertools.count()
@@ -42,15 +27,7 @@ def prefix() -> str:
 
 
 def ask(minute: int, to: str = "+15555550100", debt: str = "loan-1") -> Dict[str, Any]:
-    return {
-        "at": f"2026-03-03T10:{minute:02d}:00-05:00", "channel": "call", "to": to, "role": "debtor",
-        "debt": debt, "timezones": ["America/New_York"],
-    }
-
-
-@pytest.fixture
-def policy() -> cg.Policy:
-    return cg.Policy.from_toml(CAP)
+    return call_ask(f"2026-03-03T10:{minute:02d}:00-05:00", to=to, debt=debt)
 
 
 def outcome(d: cg.Decision) -> Tuple[bool, List[str], Any]:

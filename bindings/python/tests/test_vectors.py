@@ -12,7 +12,7 @@ import pytest
 import contactguard as cg
 from contactguard._vectors import run_document
 
-from conftest import ROOT, vector_files
+from conftest import ROOT, call_ask, vector_files
 
 FILES = vector_files()
 
@@ -52,14 +52,7 @@ def test_vectors_reports_failures(tmp_path: Path) -> None:
             {
                 "id": "wrong-on-purpose",
                 "policy": "us-reg-f",
-                "ask": {
-                    "at": "2026-10-14T07:59:00-04:00",
-                    "channel": "call",
-                    "to": "c1",
-                    "role": "debtor",
-                    "debt": "d1",
-                    "timezones": ["America/New_York"],
-                },
+                "ask": call_ask("2026-10-14T07:59:00-04:00"),
                 "expect": {"allow": True, "retry_at": None, "denied_by": ["nope"]},
             },
             {"id": "broken", "policy": "no-such-preset", "ask": {}, "expect": {"allow": True}},

@@ -1,7 +1,7 @@
 //! What the subcommands share: the error type, reading files and standard
 //! input, loading policy files, and parsing wire names on the command line.
 
-use contactguard::{Diagnostic, ErrorCode, Policy, PolicyError, Syntax};
+use contactguard::{Diagnostic, ErrorCode, Policy, PolicyError};
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -117,10 +117,7 @@ pub fn read_stdin() -> Result<String, CliError> {
 /// Loads a policy file (TOML or JSON by extension); errors name the file,
 /// line, column and field.
 pub fn load_policy_file(path: &Path) -> Result<Policy, CliError> {
-    let name = path.display().to_string();
-    let syntax = Syntax::of_file_name(&name)?;
-    let text = std::fs::read_to_string(path).map_err(|e| PolicyError::unreadable(&name, &e))?;
-    Ok(Policy::parse(&text, syntax, Some(&name))?)
+    Ok(Policy::load(path, std::fs::read)?)
 }
 
 /// Whether a `--policy` value names a policy file (`*.toml`, `*.json`)

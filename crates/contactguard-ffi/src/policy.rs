@@ -3,7 +3,7 @@
 use crate::boundary::{arg, guard, text_arg, value_guard, write_out};
 use crate::error::{cg_error, cg_result};
 use crate::types::cg_str;
-use contactguard::{Policy, PolicyError, Syntax};
+use contactguard::{Policy, PolicyError};
 use std::os::raw::c_char;
 use std::sync::Arc;
 
@@ -120,9 +120,7 @@ pub extern "C" fn cg_policy_load(
     out_error: *mut *mut cg_error,
 ) -> cg_result {
     load(path, path_len, out_policy, out_error, "path", |path| {
-        let syntax = Syntax::of_file_name(path)?;
-        let text = std::fs::read_to_string(path).map_err(|e| PolicyError::unreadable(path, &e))?;
-        Policy::parse(&text, syntax, Some(path))
+        Policy::load(std::path::Path::new(path), std::fs::read)
     })
 }
 

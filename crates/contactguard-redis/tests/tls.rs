@@ -52,29 +52,56 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
+/// A P-256 certificate `{name}.pem` with its key `{name}.key`, valid for a
+/// day, for the subject `cn`: self-signed, or signed by the CA `signer`
+/// (`{signer}.pem`, `{signer}.key`); `extensions` are its `-addext` values.
+fn make_cert(dir: &Path, name: &str, cn: &str, signer: Option<&str>, extensions: &[&str]) {
+    let mut args: Vec<String> = [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect();
+    args.push(format!("/CN={cn}"));
+    if let Some(ca) = signer {
+        args.extend([
+            "-CA".into(),
+            format!("{ca}.pem"),
+            "-CAkey".into(),
+            format!("{ca}.key"),
+        ]);
+    }
+    args.extend([
+        "-keyout".into(),
+        format!("{name}.key"),
+        "-out".into(),
+        format!("{name}.pem"),
+    ]);
+    for ext in extensions {
+        args.extend(["-addext".to_owned(), (*ext).to_owned()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    openssl(dir, &args);
+}
+
 /// A CA (`{name}.pem`, `{name}.key`) valid for a day.
 fn make_ca(dir: &Path, name: &str) {
-    openssl(
+    make_cert(
         dir,
+        name,
+        &format!("contactguard test {name}"),
+        None,
         &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            &format!("/CN=contactguard test {name}"),
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.pem"),
-            "-addext",
             "basicConstraints=critical,CA:TRUE",
-            "-addext",
             "keyUsage=critical,keyCertSign,cRLSign",
         ],
     );
@@ -82,33 +109,14 @@ fn make_ca(dir: &Path, name: &str) {
 
 /// A leaf certificate `{name}.pem` / `{name}.key` signed by `ca`.
 fn make_leaf(dir: &Path, ca: &str, name: &str, usage: &str) {
-    openssl(
+    make_cert(
         dir,
+        name,
+        name,
+        Some(ca),
         &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            &format!("/CN={name}"),
-            "-CA",
-            &format!("{ca}.pem"),
-            "-CAkey",
-            &format!("{ca}.key"),
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.pem"),
-            "-addext",
             "basicConstraints=critical,CA:FALSE",
-            "-addext",
             "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-addext",
             &format!("extendedKeyUsage={usage}"),
         ],
     );

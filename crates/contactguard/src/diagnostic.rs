@@ -131,18 +131,18 @@ codes! {
         meaning: "Two definitions of one holiday calendar disagree, or a listed year disagrees with the statutory rule.",
         cause: "a policy redefining a preset's calendar year with other dates.",
         action: "keep one definition of the calendar, or correct the year's dates.";
-    PolicyIo = "policy.io", &[Cli, Python],
+    PolicyIo = "policy.io", ALL_FRONTS,
         meaning: "A policy file cannot be read.",
         cause: "the file does not exist, or permissions.",
-        action: "check the path given as the file.";
-    PolicyEncoding = "policy.encoding", &[Cli, Python],
+        action: "check the path given as the file; relative paths start from the current directory.";
+    PolicyEncoding = "policy.encoding", ALL_FRONTS,
         meaning: "A policy file is not UTF-8 text.",
         cause: "a file saved in another encoding, or a binary file.",
         action: "save the policy as UTF-8.";
-    PolicyFileType = "policy.file_type", &[Cli, Python],
+    PolicyFileType = "policy.file_type", ALL_FRONTS,
         meaning: "The policy syntax cannot be told from the file name.",
         cause: "a policy file whose name does not end in `.toml` or `.json`.",
-        action: "rename the file, or (Python) pass the syntax.";
+        action: "name the file `*.toml` or `*.json`, or pass its text to the TOML or JSON loader.";
     InputInvalid = "input.invalid", &[Rust, Cli, Python],
         meaning: "A value passed in (an ask, an event, a cell of an audited log, a command-line value) cannot be used.",
         cause: "an unknown channel or role, an unparseable instant or zone, a negative count.",

@@ -81,18 +81,32 @@ impl PolicyError {
         }
     }
 
-    /// A policy file that could not be read: `policy.encoding` when its
-    /// bytes are not UTF-8 ([`std::io::ErrorKind::InvalidData`], what
-    /// `read_to_string` reports), else `policy.io`; naming the file. The
-    /// crate reads no files: the caller passes what reading gave it.
-    pub fn unreadable(path: &str, e: &std::io::Error) -> PolicyError {
-        if e.kind() == std::io::ErrorKind::InvalidData {
-            PolicyError::new(ErrorCode::PolicyEncoding, "the policy is not UTF-8 text")
-                .with_help("save the policy as UTF-8")
-        } else {
-            PolicyError::new(ErrorCode::PolicyIo, format!("cannot read the policy: {e}"))
-        }
-        .in_file(path)
+    /// A policy file that could not be read (`policy.io`), with the
+    /// reason in words and a help line; [`Policy::load`](crate::Policy::load)
+    /// names the file.
+    pub(crate) fn unreadable(e: &std::io::Error) -> PolicyError {
+        use std::io::ErrorKind;
+        let reason = match e.kind() {
+            ErrorKind::NotFound => "no such file".to_owned(),
+            ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            ErrorKind::IsADirectory => "it is a directory".to_owned(),
+            _ => e.to_string(),
+        };
+        PolicyError::new(
+            ErrorCode::PolicyIo,
+            format!("cannot read the policy: {reason}"),
+        )
+        .with_help("check the path; relative paths start from the current directory")
+    }
+
+    /// A policy file whose bytes are not UTF-8 (`policy.encoding`): `valid`
+    /// bytes are, the next one is not.
+    pub(crate) fn not_utf8(valid: usize) -> PolicyError {
+        PolicyError::new(
+            ErrorCode::PolicyEncoding,
+            format!("the policy is not UTF-8 text (byte {valid} is not)"),
+        )
+        .with_help("save the policy as UTF-8")
     }
 
     /// Names the file the policy came from, unless a location is known

@@ -69,6 +69,7 @@ impl Syntax {
                 crate::ErrorCode::PolicyFileType,
                 "cannot tell the policy syntax from the file name (expected `.toml` or `.json`)",
             )
+            .with_help("name the file `*.toml` or `*.json`")
             .in_file(path)),
         }
     }
@@ -113,6 +114,48 @@ impl Policy {
     /// A [`PolicyError`] naming the line, column and field of the problem.
     pub fn from_json(text: &str) -> Result<Policy, PolicyError> {
         Policy::parse(text, Syntax::Json, None)
+    }
+
+    /// Loads a policy file: TOML or JSON by its name ([`Syntax::of_file_name`]),
+    /// its bytes from `read` (pass [`std::fs::read`]), every error naming the
+    /// file. The crate reads no files itself: the caller's `read` does, so
+    /// the command line, the C ABI and the bindings share one set of rules
+    /// and messages for a policy file while the core stays free of I/O.
+    ///
+    /// # Errors
+    ///
+    /// A [`PolicyError`] whose `source_name` is the path:
+    /// `policy.file_type` when the name ends in neither `.toml` nor `.json`
+    /// (`read` is not called); `policy.io` when `read` fails, with the
+    /// reason in words (`no such file`, `permission denied`, ...);
+    /// `policy.encoding` when the bytes are not UTF-8, with the offset of
+    /// the first bad byte; else what [`Policy::parse`] reports (the line,
+    /// column and field of the mistake).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use contactguard::{ErrorCode, Policy};
+    /// use std::path::Path;
+    ///
+    /// let read = |_| Ok(b"format = \"contactguard-policy/1\"\nextends = [\"cn\"]\n".to_vec());
+    /// let policy = Policy::load(Path::new("ops/acme.toml"), read).unwrap();
+    /// assert!(policy.rules().iter().any(|r| r.id.starts_with("cn.")));
+    ///
+    /// let e = Policy::load(Path::new("ops/missing.toml"), std::fs::read).unwrap_err();
+    /// assert_eq!(e.error_code(), ErrorCode::PolicyIo);
+    /// assert_eq!(e.source_name.as_deref(), Some("ops/missing.toml"));
+    /// ```
+    pub fn load<P: AsRef<std::path::Path>>(
+        path: P,
+        read: impl FnOnce(P) -> std::io::Result<Vec<u8>>,
+    ) -> Result<Policy, PolicyError> {
+        let name = path.as_ref().display().to_string();
+        let syntax = Syntax::of_file_name(&name)?;
+        let bytes = read(path).map_err(|e| PolicyError::unreadable(&e).in_file(&name))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| PolicyError::not_utf8(e.utf8_error().valid_up_to()).in_file(&name))?;
+        Policy::parse(&text, syntax, Some(&name))
     }
 
     /// Parses and compiles a policy, naming `source_name` (a file name) in
