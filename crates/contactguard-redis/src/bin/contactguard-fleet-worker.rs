@@ -65,13 +65,7 @@ fn env_num(name: &str) -> Result<Option<u64>, String> {
 fn load_policy(arg: &str) -> Result<Policy, String> {
     let path = std::path::Path::new(arg);
     if path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("policy file {arg}: {e}"))?;
-        let parsed = if path.extension().is_some_and(|e| e == "json") {
-            Policy::from_json(&text)
-        } else {
-            Policy::from_toml(&text)
-        };
-        parsed.map_err(|e| format!("policy file {arg}: {e}"))
+        Policy::load(path, std::fs::read).map_err(|e| e.to_string())
     } else {
         Policy::preset(arg).map_err(|e| format!("policy `{arg}` (no such file, nor a preset): {e}"))
     }
