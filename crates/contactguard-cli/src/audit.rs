@@ -15,7 +15,7 @@ use crate::common::{create_parent_dir, load_policy, report as stderr_line, CliEr
 use contactguard::audit::{self, Item, Replayer, Row};
 use contactguard::{Decision, Diagnostic, ErrorCode, Policy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use log::{BadRow, Format, LogReader, Next};
+use log::{BadRow, Format, KeyLines, LogReader, Next};
 use report::{Aggregator, Listed};
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
@@ -386,6 +386,29 @@ fn reader(args: &AuditArgs, zones: &[String]) -> Result<(Rows, Option<u64>), Cli
     Ok((reader, size))
 }
 
+/// A reader of the rows that may be about `keys` (a recipient's or a
+/// debt's): for a CSV log without a `"` (`quoted` false), only the lines
+/// that hold one of the keys are parsed ([`KeyLines`]); otherwise every
+/// row is. The caller still keeps the rows about the keys by their cells.
+fn key_reader<'k>(
+    args: &AuditArgs,
+    zones: &[String],
+    quoted: bool,
+    keys: impl IntoIterator<Item = &'k str>,
+) -> Result<Rows, CliError> {
+    let (mut input, _) = open_log(args)?;
+    let format = format_of(args, &mut input)?;
+    let input: Box<dyn BufRead + Send> = if format == Format::Csv && !quoted {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            KeyLines::new(input, keys),
+        ))
+    } else {
+        input
+    };
+    LogReader::new(input, format, zones.to_vec()).map_err(|e| log_error(args, &e))
+}
+
 fn log_error(args: &AuditArgs, e: &log::LogError) -> CliError {
     CliError::new(ErrorCode::InputInvalid, e.0.clone()).in_file(&args.log)
 }
@@ -444,7 +467,9 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
     }
     // The timeline passes replay apart: free this ledger first.
     drop(replayer);
-    timelines(args, policy, zones, &mut o.agg)?;
+    let quoted = reader.saw_quote();
+    drop(reader);
+    timelines(args, policy, zones, quoted, &mut o.agg)?;
     Ok(Pass::Done(Box::new(o)))
 }
 
@@ -454,11 +479,13 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
 /// second replays only the rows about those recipients or debts. A
 /// decision reads only its recipient's and its debt's events, so these
 /// rows give the worst recipients' attempts the decisions of the full
-/// replay, in a few rows' memory.
+/// replay, in a few rows' memory. In a log without a `"` (`quoted`
+/// false) both passes parse only the lines holding one of their keys.
 fn timelines(
     args: &AuditArgs,
     policy: &Policy,
     zones: &[String],
+    quoted: bool,
     agg: &mut Aggregator,
 ) -> Result<(), CliError> {
     let worst: foldhash::HashSet<String> = agg.timeline_recipients().into_iter().collect();
@@ -466,7 +493,7 @@ fn timelines(
         return Ok(());
     }
     let mut debts = foldhash::HashSet::default();
-    let (mut rows, _) = reader(args, zones)?;
+    let mut rows = key_reader(args, zones, quoted, worst.iter().map(String::as_str))?;
     let about_worst = |to: Option<&str>, _: Option<&str>| to.is_some_and(|t| worst.contains(t));
     while let Some(next) = rows
         .next_row_where(&about_worst)
@@ -480,7 +507,8 @@ fn timelines(
             }
         }
     }
-    let (mut rows, _) = reader(args, zones)?;
+    let keys = worst.iter().chain(&debts).map(String::as_str);
+    let mut rows = key_reader(args, zones, quoted, keys)?;
     let mut replayer = Replayer::new(policy);
     let related = |to: Option<&str>, debt: Option<&str>| {
         to.is_some_and(|t| worst.contains(t)) || debt.is_some_and(|d| debts.contains(d))

@@ -73,6 +73,8 @@ struct Lines<R> {
     read: u64,
     newlines: std::collections::VecDeque<u64>,
     before: u64,
+    /// Whether any `"` was read.
+    quote: bool,
 }
 
 impl<R: Read> Read for Lines<R> {
@@ -82,6 +84,7 @@ impl<R: Read> Read for Lines<R> {
         if let Some(read) = buf.get(..n) {
             self.newlines
                 .extend(memchr::memchr_iter(b'\n', read).map(|i| start + i as u64));
+            self.quote = self.quote || memchr::memchr(b'"', read).is_some();
         }
         self.read += n as u64;
         Ok(n)
@@ -183,6 +186,7 @@ impl<R: Read> LogReader<R> {
                         read: 0,
                         newlines: std::collections::VecDeque::new(),
                         before: 0,
+                        quote: false,
                     });
                 let mut record = csv::StringRecord::new();
                 loop {
@@ -244,6 +248,15 @@ impl<R: Read> LogReader<R> {
             rows: RowReader::new(default_zones),
             ignored_columns,
         })
+    }
+
+    /// Whether the text read so far holds a `"`: a CSV log without one
+    /// has one record per line, which [`KeyLines`] relies on.
+    pub fn saw_quote(&self) -> bool {
+        match &self.inner {
+            Inner::Csv { reader, .. } => reader.get_ref().quote,
+            Inner::Jsonl { .. } => true,
+        }
     }
 
     /// Bytes of (decoded) text read so far.
@@ -376,6 +389,129 @@ impl<R: Read> LogReader<R> {
                     message: e.to_string(),
                 }),
             }));
+        }
+    }
+}
+
+/// Passes on only the lines of a CSV log that may be about some keys:
+/// every line up to the header (the first with an ASCII letter or digit),
+/// then the lines that hold one of the keys anywhere in their text. For a
+/// log without a `"` (so each line holds whole records, and every field's
+/// text is in it as is), a record whose trimmed `to` or `debt` cell is
+/// one of the keys is on a line passed on, so a reader that keeps the
+/// records about those keys ([`LogReader::next_row_where`]) keeps the same
+/// records, in the same order, without parsing the others. Line numbers
+/// are those of the lines passed on, not of the log.
+pub struct KeyLines<R> {
+    inner: R,
+    finders: Vec<memchr::memmem::Finder<'static>>,
+    header_done: bool,
+    /// Text read and not yet looked at (an incomplete last line).
+    buf: Vec<u8>,
+    /// Lines passed on, not yet read out, from `out_pos`.
+    out: Vec<u8>,
+    out_pos: usize,
+    eof: bool,
+    /// Line ranges of the chunk being looked at (reused).
+    hits: Vec<(usize, usize)>,
+}
+
+/// Bytes read from the inner reader at a time.
+const KEY_LINES_CHUNK: usize = 1 << 16;
+
+impl<R: Read> KeyLines<R> {
+    /// A filter keeping the lines that hold one of `keys` (empty keys are
+    /// ignored).
+    pub fn new<'k>(inner: R, keys: impl IntoIterator<Item = &'k str>) -> KeyLines<R> {
+        KeyLines {
+            inner,
+            finders: keys
+                .into_iter()
+                .filter(|k| !k.is_empty())
+                .map(|k| memchr::memmem::Finder::new(k.as_bytes()).into_owned())
+                .collect(),
+            header_done: false,
+            buf: Vec::new(),
+            out: Vec::new(),
+            out_pos: 0,
+            eof: false,
+            hits: Vec::new(),
+        }
+    }
+
+    /// Looks at the complete lines of `buf[..end]` (`end` just after a
+    /// newline, or the end of the text) and passes on those kept.
+    fn look(&mut self, end: usize) {
+        let mut start = 0;
+        let Some(text) = self.buf.get(..end) else {
+            return;
+        };
+        while !self.header_done && start < end {
+            let stop = memchr::memchr(b'\n', text.get(start..).unwrap_or_default())
+                .map_or(end, |i| start + i + 1);
+            let line = text.get(start..stop).unwrap_or_default();
+            self.out.extend_from_slice(line);
+            self.header_done = line.iter().any(u8::is_ascii_alphanumeric);
+            start = stop;
+        }
+        let rest = text.get(start..).unwrap_or_default();
+        self.hits.clear();
+        for f in &self.finders {
+            for at in f.find_iter(rest) {
+                let head = rest.get(..at).unwrap_or_default();
+                let from = memchr::memrchr(b'\n', head).map_or(0, |i| i + 1);
+                let to = memchr::memchr(b'\n', rest.get(at..).unwrap_or_default())
+                    .map_or(rest.len(), |i| at + i + 1);
+                self.hits.push((from, to));
+            }
+        }
+        self.hits.sort_unstable();
+        self.hits.dedup();
+        for &(from, to) in &self.hits {
+            self.out
+                .extend_from_slice(rest.get(from..to).unwrap_or_default());
+        }
+        self.buf.drain(..end);
+    }
+}
+
+impl<R: Read> Read for KeyLines<R> {
+    fn read(&mut self, dst: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if let Some(pending) = self.out.get(self.out_pos..).filter(|p| !p.is_empty()) {
+                let n = pending.len().min(dst.len());
+                if let (Some(d), Some(p)) = (dst.get_mut(..n), pending.get(..n)) {
+                    d.copy_from_slice(p);
+                }
+                self.out_pos += n;
+                return Ok(n);
+            }
+            self.out.clear();
+            self.out_pos = 0;
+            if self.eof {
+                return Ok(0);
+            }
+            let len = self.buf.len();
+            self.buf.resize(len + KEY_LINES_CHUNK, 0);
+            let n = match self.inner.read(self.buf.get_mut(len..).unwrap_or_default()) {
+                Ok(n) => n,
+                Err(e) => {
+                    self.buf.truncate(len);
+                    if e.kind() == std::io::ErrorKind::Interrupted {
+                        continue;
+                    }
+                    return Err(e);
+                }
+            };
+            self.buf.truncate(len + n);
+            if n == 0 {
+                self.eof = true;
+                self.look(self.buf.len());
+            } else if let Some(last) =
+                memchr::memrchr(b'\n', self.buf.get(len..).unwrap_or_default())
+            {
+                self.look(len + last + 1);
+            }
         }
     }
 }
@@ -587,6 +723,85 @@ mod tests {
             "{}",
             err.0
         );
+    }
+
+    /// The rows about `keys` of a log read whole, and read through
+    /// [`KeyLines`]: the same items in the same order.
+    fn about(text: &str, keys: &[&str], filtered: bool) -> Vec<Item> {
+        let keep = |to: Option<&str>, debt: Option<&str>| {
+            to.is_some_and(|t| keys.contains(&t)) || debt.is_some_and(|d| keys.contains(&d))
+        };
+        let mut out = Vec::new();
+        let mut push = |next| {
+            if let Next::Row(row, _) = next {
+                let (to, debt) = row.item.keys();
+                if keep(to, debt) {
+                    out.push(row.item);
+                }
+            }
+        };
+        if filtered {
+            let input = KeyLines::new(text.as_bytes(), keys.iter().copied());
+            let mut reader = LogReader::new(input, Format::Csv, Vec::new()).unwrap();
+            while let Some(next) = reader.next_row_where(&keep).unwrap() {
+                push(next);
+            }
+        } else {
+            let mut reader = LogReader::new(text.as_bytes(), Format::Csv, Vec::new()).unwrap();
+            while let Some(next) = reader.next_row().unwrap() {
+                push(next);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn key_lines_keep_the_rows_about_the_keys() {
+        // Blank lines before the header, CRLF, keys inside other cells and
+        // as part of longer keys, events, a last line without a newline,
+        // and enough text to cross the filter's 64 KiB chunks.
+        let mut text =
+            String::from("\r\n , \r\nat,type,channel,to,role,debt,result,timezone,reason\r\n");
+        for i in 0..3000 {
+            let to = format!("c{}", i % 37);
+            let debt = format!("L{}", i % 53);
+            let minute = i % 60;
+            text.push_str(&format!(
+                "2026-03-01T10:{minute:02}:00+08:00,,sms,{to}, debtor ,{debt},delivered,Asia/Shanghai,\r\n"
+            ));
+            if i % 101 == 0 {
+                text.push_str(&format!(
+                    "2026-03-01T11:00:00+08:00,hold,,,,{debt},,,complaint\n\n"
+                ));
+            }
+        }
+        text.push_str("2026-03-02T10:00:00+08:00,,sms,c1,debtor,L9,delivered,c3,");
+        for keys in [
+            &["c1"][..],
+            &["c3", "L9"],
+            &["L5", "c36", "nobody"],
+            &["c1", "L1"],
+        ] {
+            let whole = about(&text, keys, false);
+            assert!(!whole.is_empty(), "{keys:?}");
+            assert_eq!(about(&text, keys, true), whole, "{keys:?}");
+        }
+        assert!(about(&text, &["nobody"], true).is_empty());
+    }
+
+    #[test]
+    fn key_lines_pass_on_only_the_header_and_the_lines_with_a_key() {
+        let text = "\nat,to,debt\n1,a,x\n2,b,y\n3,ab,z\n4,c,y";
+        let mut out = String::new();
+        KeyLines::new(text.as_bytes(), ["b", "z"])
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "\nat,to,debt\n2,b,y\n3,ab,z\n");
+        let mut out = String::new();
+        KeyLines::new(text.as_bytes(), ["y"])
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "\nat,to,debt\n2,b,y\n4,c,y");
     }
 
     #[test]
