@@ -365,6 +365,35 @@ impl Ledger<MemoryStore> {
         self.store.sweep(now, false).1
     }
 
+    /// Decides `ask` as [`check`](Ledger::check) does, then records the
+    /// attempt it made with `result` whatever the verdict, as
+    /// [`record`](Ledger::record) would: the replay of a log. Hashes each
+    /// key once and takes the shards' locks once.
+    ///
+    /// # Errors
+    ///
+    /// As [`record`](Ledger::record); nothing is recorded.
+    pub(crate) fn check_then_record(
+        &self,
+        ask: &Ask,
+        result: AttemptResult,
+    ) -> Result<Decision, LedgerError> {
+        let at = contract::to_ns(ask.at).ok_or(LedgerError::TimeOutOfRange(ask.at))?;
+        let to = kh(&self.keys.recipient(&ask.to));
+        let debt = kh(&self.keys.debt(&ask.debt));
+        let mut g = self.store.write_pair(to, debt);
+        let decision = decide_in(&self.policy, ask, g.rec(), g.debt(), to, debt);
+        let entry = Entry::attempt(
+            at,
+            idx(ask.channel),
+            idx(ask.role),
+            result,
+            place_byte(ask.place),
+        );
+        self.store.insert_attempt(&mut g, to, debt, entry)?;
+        Ok(decision)
+    }
+
     /// What the ledger holds.
     pub fn stats(&self) -> LedgerStats {
         self.store.stats()

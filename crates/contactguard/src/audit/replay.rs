@@ -145,17 +145,22 @@ impl Replayer {
             return Err(ReplayError::OutOfOrder { pos, at, after });
         }
         self.last = Some(at);
-        let decision = match item {
-            Item::Attempt { ask, .. } => Some(self.ledger.check(ask)),
-            Item::Event(_) => None,
+        let refused = |e: crate::ledger::LedgerError| ReplayError::Ledger {
+            pos,
+            code: e.error_code(),
+            message: e.to_string(),
         };
-        self.ledger
-            .record(&item.to_event())
-            .map_err(|e| ReplayError::Ledger {
-                pos,
-                code: e.error_code(),
-                message: e.to_string(),
-            })?;
+        let decision = match item {
+            Item::Attempt { ask, result } => Some(
+                self.ledger
+                    .check_then_record(ask, *result)
+                    .map_err(refused)?,
+            ),
+            Item::Event(e) => {
+                self.ledger.record(e).map_err(refused)?;
+                None
+            }
+        };
         self.since_sweep += 1;
         if self.since_sweep >= self.next_sweep {
             // As of the row less the ledger's grace, as the lists' own

@@ -132,9 +132,9 @@ pub trait Cells {
     fn whole(&self, column: Column) -> Result<Option<i64>, String> {
         nonblank(self.text(column))
             .map(|s| {
-                s.trim()
+                trim(&s)
                     .parse::<i64>()
-                    .map_err(|_| format!("`{}` is not a whole number", s.trim()))
+                    .map_err(|_| format!("`{}` is not a whole number", trim(&s)))
             })
             .transpose()
     }
@@ -143,7 +143,7 @@ pub trait Cells {
     /// split by [`split_list`].
     fn names(&self, column: Column, out: &mut Vec<String>) {
         if let Some(s) = self.text(column) {
-            let t = s.trim();
+            let t = trim(&s);
             if single_name(t) {
                 if !t.is_empty() {
                     out.push(t.to_owned());
@@ -155,8 +155,20 @@ pub trait Cells {
     }
 }
 
+/// `s.trim()`, without decoding characters when `s` starts and ends with
+/// a printable ASCII byte, as most cells do (no whitespace, ASCII or not,
+/// is one).
+fn trim(s: &str) -> &str {
+    let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
+    if printable(s.as_bytes().first()) && printable(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
 fn nonblank(s: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
-    s.filter(|s| !s.trim().is_empty())
+    s.filter(|s| !trim(s).is_empty())
 }
 
 /// Splits a cell that lists several names: by `|`, `;`, `,` or whitespace.
@@ -179,7 +191,7 @@ fn single_name(s: &str) -> bool {
 ///
 /// A reason naming the value when it is none of those.
 pub fn parse_flag(s: &str) -> Result<bool, String> {
-    let s = s.trim();
+    let s = trim(s);
     const TRUE: &[&str] = &["true", "yes", "1", "y", "t"];
     const FALSE: &[&str] = &["false", "no", "0", "n", "f"];
     if TRUE.iter().any(|t| t.eq_ignore_ascii_case(s)) {
@@ -197,16 +209,115 @@ pub fn parse_flag(s: &str) -> Result<bool, String> {
 ///
 /// A reason naming the value when it is not one.
 pub fn parse_instant(s: &str) -> Result<Timestamp, String> {
-    let s = s.trim();
+    let s = trim(s);
+    if let Some(t) = plain_instant(s.as_bytes()) {
+        return Ok(t);
+    }
     s.parse::<Timestamp>().map_err(|_| {
         format!("`{s}` is not an RFC 3339 instant with an offset (e.g. 2026-03-01T09:30:00+08:00)")
     })
 }
 
+/// Days from 1970-01-01 to a proleptic Gregorian date (any month and
+/// day in range; not checked here).
+const fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The common shape of an RFC 3339 instant, read without jiff:
+/// `YYYY-MM-DDTHH:MM:SS`, then optionally `.` and 1 to 9 digits, then `Z`
+/// or `+HH:MM`/`-HH:MM`, for the years 1600 to 2399. `None` for anything
+/// else (lowercase `t` or `z`, a space, a leap second, `-00:00`, an offset
+/// of 24 hours or more...), which jiff then reads: the answer is jiff's
+/// either way.
+fn plain_instant(s: &[u8]) -> Option<Timestamp> {
+    fn digits(b: &[u8]) -> Option<i64> {
+        b.iter().try_fold(0i64, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+        })
+    }
+    let (head, rest) = s.split_at_checked(19)?;
+    let h: &[u8; 19] = head.try_into().ok()?;
+    if h[4] != b'-' || h[7] != b'-' || h[10] != b'T' || h[13] != b':' || h[16] != b':' {
+        return None;
+    }
+    let year = digits(&h[0..4])?;
+    let month = digits(&h[5..7])?;
+    let day = digits(&h[8..10])?;
+    let hour = digits(&h[11..13])?;
+    let minute = digits(&h[14..16])?;
+    let second = digits(&h[17..19])?;
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if !(1600..=2399).contains(&year)
+        || !(1..=month_days).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let (nanos, zone) = match rest.split_first() {
+        Some((b'.', frac)) => {
+            let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+            if !(1..=9).contains(&n) {
+                return None;
+            }
+            let (f, zone) = frac.split_at_checked(n)?;
+            let scale = 10i64.pow(9 - u32::try_from(n).ok()?);
+            (digits(f)? * scale, zone)
+        }
+        _ => (0, rest),
+    };
+    let offset = match zone {
+        b"Z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let oh = digits(&[*h1, *h2])?;
+            let om = digits(&[*m1, *m2])?;
+            let secs = oh * 3600 + om * 60;
+            if oh > 23 || om > 59 || (*sign == b'-' && secs == 0) {
+                return None;
+            }
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    let secs =
+        days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    Timestamp::new(secs, i32::try_from(nanos).ok()?).ok()
+}
+
+/// The first and the last second the ledger can record in whole years
+/// (see [`storable`]).
+const STORABLE_SECONDS: (i64, i64) = (
+    days_from_civil(1678, 1, 1) * 86_400,
+    days_from_civil(2262, 1, 1) * 86_400 - 1,
+);
+
 /// Whether the ledger can record the instant: it keeps nanoseconds in an
-/// i64, 1677-09-21 to 2262-04-11. The audit accepts the whole years inside.
+/// i64, 1677-09-21 to 2262-04-11. The audit accepts the whole years inside
+/// (1678 to 2261, in UTC).
 pub fn storable(t: Timestamp) -> bool {
-    (1678..=2261).contains(&TimeZone::UTC.to_datetime(t).year())
+    // The whole second the instant is in (seconds and nanoseconds share
+    // the sign before 1970).
+    let second = t.as_second() - i64::from(t.subsec_nanosecond() < 0);
+    (STORABLE_SECONDS.0..=STORABLE_SECONDS.1).contains(&second)
 }
 
 /// A weekday: `mon`…`sun` or the full English name, in any ASCII case;
@@ -225,7 +336,7 @@ pub fn parse_weekday(s: &str) -> Result<&'static str, String> {
         ("sat", "saturday"),
         ("sun", "sunday"),
     ];
-    let t = s.trim();
+    let t = trim(s);
     DAYS.iter()
         .find(|(short, long)| short.eq_ignore_ascii_case(t) || long.eq_ignore_ascii_case(t))
         .map(|(short, _)| *short)
@@ -263,7 +374,7 @@ wire!(Channel, Role, Purpose, Place, AttemptResult, HoldReason);
 ///
 /// A reason naming the value and listing the expected ones.
 pub fn parse_wire<T: Wire>(s: &str) -> Result<T, String> {
-    let t = s.trim();
+    let t = trim(s);
     if let Some(v) = T::exact(t) {
         return Ok(v);
     }
@@ -510,7 +621,7 @@ impl RowReader {
     /// A [`RowError`] when the row cannot be an event at all.
     pub fn read(&mut self, cells: &impl Cells) -> Result<Parsed, RowError> {
         let kind = cells.text(Column::Type);
-        let kind = kind.as_deref().map(str::trim).filter(|k| !k.is_empty());
+        let kind = kind.as_deref().map(trim).filter(|k| !k.is_empty());
         let (kind, what) = match kind {
             None => ("attempt", "an attempt"),
             Some(k) => TYPES
@@ -705,7 +816,7 @@ impl<C: Cells> Reader<'_, C> {
     fn opt(&self, column: Column) -> Option<String> {
         self.cells
             .text(column)
-            .map(|s| s.trim().to_owned())
+            .map(|s| trim(&s).to_owned())
             .filter(|s| !s.is_empty())
     }
 
@@ -741,5 +852,129 @@ impl<C: Cells> Reader<'_, C> {
                     })
             })
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_instant, plain_instant, storable, trim};
+    use jiff::tz::TimeZone;
+    use jiff::Timestamp;
+
+    /// The fast path gives jiff's instant whenever it answers, and
+    /// `parse_instant` answers as jiff does for every text: leap years and
+    /// century years, month and day edges, fractions of every length,
+    /// offsets of both signs, and shapes the fast path leaves to jiff.
+    #[test]
+    fn plain_instants_read_as_jiff_reads_them() {
+        let years = [
+            1599, 1600, 1601, 1678, 1699, 1700, 1900, 1969, 1970, 2000, 2023, 2024, 2100, 2261,
+            2262, 2399, 2400,
+        ];
+        let times = [
+            "00:00:00", "23:59:59", "12:34:56", "24:00:00", "23:60:00", "23:59:60",
+        ];
+        let fractions = [
+            "",
+            ".5",
+            ".000000001",
+            ".123456789",
+            ".1234567890",
+            ".",
+            ",5",
+        ];
+        let offsets = [
+            "Z",
+            "z",
+            "+08:00",
+            "-05:30",
+            "+00:00",
+            "-00:00",
+            "+23:59",
+            "-23:59",
+            "+24:00",
+            "+05:60",
+            "+0800",
+            "",
+            "+08:00:00",
+        ];
+        let mut fast = 0;
+        for year in years {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    for time in times {
+                        for fraction in fractions {
+                            for offset in offsets {
+                                let s = format!(
+                                    "{year:04}-{month:02}-{day:02}T{time}{fraction}{offset}"
+                                );
+                                let jiff = s.parse::<Timestamp>();
+                                if let Some(t) = plain_instant(s.as_bytes()) {
+                                    fast += 1;
+                                    assert_eq!(jiff.as_ref().ok(), Some(&t), "{s}");
+                                }
+                                assert_eq!(parse_instant(&s).ok(), jiff.ok(), "{s}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(fast > 10_000, "the fast path read only {fast} texts");
+        // Other shapes jiff reads, the fast path leaves alone.
+        for s in [
+            "2024-02-29t10:00:00+08:00",
+            "2024-02-29 10:00:00+08:00",
+            "2024-02-29T10:00+08:00",
+            "2024-02-29T10:00:00.5-03:00[America/Sao_Paulo]",
+            "+002024-02-29T10:00:00Z",
+        ] {
+            assert!(plain_instant(s.trim().as_bytes()).is_none(), "{s}");
+            assert_eq!(
+                parse_instant(s).ok(),
+                s.trim().parse::<Timestamp>().ok(),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn storable_is_the_utc_years_1678_to_2261() {
+        let year = |t: Timestamp| TimeZone::UTC.to_datetime(t).year();
+        for s in [
+            "1677-12-31T23:59:59.999999999Z",
+            "1678-01-01T00:00:00Z",
+            "1678-01-01T07:59:59+08:00",
+            "1678-01-01T08:00:00+08:00",
+            "2261-12-31T23:59:59.999999999Z",
+            "2262-01-01T00:00:00Z",
+            "2261-12-31T20:00:00-04:00",
+            "2026-03-01T09:30:00+08:00",
+        ] {
+            let t: Timestamp = s.parse().unwrap();
+            assert_eq!(storable(t), (1678..=2261).contains(&year(t)), "{s}");
+        }
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\ta\r\n",
+            "\u{a0}a",
+            "a\u{3000}",
+            "é",
+            " é ",
+            "\u{b}a",
+            "a\u{85}",
+            "ab c",
+            "\u{7f}",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
     }
 }
