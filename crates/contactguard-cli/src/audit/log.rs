@@ -42,6 +42,9 @@ impl fmt::Display for BadRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogError(pub String);
 
+/// Which rows to keep by their `to` and `debt` cells.
+type KeyFilter<'k> = dyn Fn(Option<&str>, Option<&str>) -> bool + 'k;
+
 /// What the reader found next.
 #[derive(Debug)]
 pub enum Next {
@@ -273,7 +276,7 @@ impl<R: Read> LogReader<R> {
     ///
     /// A [`LogError`] for text that is not UTF-8 or a read that fails.
     pub fn next_row(&mut self) -> Result<Option<Next>, LogError> {
-        self.next_row_where(&|_, _| true)
+        self.next_kept(None)
     }
 
     /// The next row whose `to` or `debt` cell `keep` accepts (trimmed;
@@ -288,13 +291,22 @@ impl<R: Read> LogReader<R> {
         &mut self,
         keep: &dyn Fn(Option<&str>, Option<&str>) -> bool,
     ) -> Result<Option<Next>, LogError> {
-        fn key(cells: &impl Cells, c: Column) -> Option<Cow<'_, str>> {
+        self.next_kept(Some(keep))
+    }
+
+    /// The next row `keep` accepts (every row when `None`, without looking
+    /// at its keys).
+    fn next_kept(&mut self, keep: Option<&KeyFilter<'_>>) -> Result<Option<Next>, LogError> {
+        fn key(cells: &dyn Cells, c: Column) -> Option<Cow<'_, str>> {
             cells.text(c).filter(|s| !s.trim().is_empty())
         }
-        fn kept(cells: &impl Cells, keep: &dyn Fn(Option<&str>, Option<&str>) -> bool) -> bool {
-            let (to, debt) = (key(cells, Column::To), key(cells, Column::Debt));
-            keep(to.as_deref().map(str::trim), debt.as_deref().map(str::trim))
-        }
+        let kept = |cells: &dyn Cells| -> bool {
+            keep.is_none_or(|keep| {
+                let (to, debt) = (key(cells, Column::To), key(cells, Column::Debt));
+                keep(to.as_deref().map(str::trim), debt.as_deref().map(str::trim))
+            })
+        };
+        let keyless = || keep.is_none_or(|keep| keep(None, None));
         loop {
             let (line, parsed) = match &mut self.inner {
                 Inner::Csv {
@@ -314,9 +326,9 @@ impl<R: Read> LogReader<R> {
                     }
                     let fits = record.len() == *width;
                     let wanted = if fits {
-                        kept(&CsvCells { record, position }, keep)
+                        kept(&CsvCells { record, position })
                     } else {
-                        keep(None, None)
+                        keyless()
                     };
                     if !wanted {
                         // Forget the newlines before a skipped record now
@@ -367,9 +379,9 @@ impl<R: Read> LogReader<R> {
                         continue;
                     }
                     let parsed = match json_cells(text) {
-                        Ok(cells) if !kept(&cells, keep) => continue,
+                        Ok(cells) if !kept(&cells) => continue,
                         Ok(cells) => self.rows.read(&cells),
-                        Err(_) if !keep(None, None) => continue,
+                        Err(_) if !keyless() => continue,
                         Err(message) => {
                             return Ok(Some(Next::Bad(BadRow {
                                 code: ErrorCode::InputInvalid,
