@@ -243,16 +243,22 @@ fn plain_instant(s: &[u8]) -> Option<Timestamp> {
         })
     }
     let (head, rest) = s.split_at_checked(19)?;
-    let h: &[u8; 19] = head.try_into().ok()?;
-    if h[4] != b'-' || h[7] != b'-' || h[10] != b'T' || h[13] != b':' || h[16] != b':' {
+    let h: [u8; 19] = head.try_into().ok()?;
+    let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T', h0, h1, b':', mi0, mi1, b':', s0, s1] =
+        h
+    else {
+        return None;
+    };
+    if ![y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1]
+        .iter()
+        .all(u8::is_ascii_digit)
+    {
         return None;
     }
-    let year = digits(&h[0..4])?;
-    let month = digits(&h[5..7])?;
-    let day = digits(&h[8..10])?;
-    let hour = digits(&h[11..13])?;
-    let minute = digits(&h[14..16])?;
-    let second = digits(&h[17..19])?;
+    let two = |a: u8, b: u8| i64::from(a.wrapping_sub(b'0')) * 10 + i64::from(b.wrapping_sub(b'0'));
+    let year = two(y0, y1) * 100 + two(y2, y3);
+    let (month, day) = (two(mo0, mo1), two(d0, d1));
+    let (hour, minute, second) = (two(h0, h1), two(mi0, mi1), two(s0, s1));
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let month_days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -284,8 +290,10 @@ fn plain_instant(s: &[u8]) -> Option<Timestamp> {
     let offset = match zone {
         b"Z" => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let oh = digits(&[*h1, *h2])?;
-            let om = digits(&[*m1, *m2])?;
+            if ![h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            let (oh, om) = (two(*h1, *h2), two(*m1, *m2));
             let secs = oh * 3600 + om * 60;
             if oh > 23 || om > 59 || (*sign == b'-' && secs == 0) {
                 return None;
