@@ -418,8 +418,10 @@ pub struct KeyLines<R> {
     inner: R,
     finders: Vec<memchr::memmem::Finder<'static>>,
     header_done: bool,
-    /// Text read and not yet looked at (an incomplete last line).
+    /// Text read and not yet looked at (an incomplete last line):
+    /// `buf[..filled]`.
     buf: Vec<u8>,
+    filled: usize,
     /// Lines passed on, not yet read out, from `out_pos`.
     out: Vec<u8>,
     out_pos: usize,
@@ -444,6 +446,7 @@ impl<R: Read> KeyLines<R> {
                 .collect(),
             header_done: false,
             buf: Vec::new(),
+            filled: 0,
             out: Vec::new(),
             out_pos: 0,
             eof: false,
@@ -483,7 +486,8 @@ impl<R: Read> KeyLines<R> {
             self.out
                 .extend_from_slice(rest.get(from..to).unwrap_or_default());
         }
-        self.buf.drain(..end);
+        self.buf.copy_within(end..self.filled, 0);
+        self.filled -= end;
     }
 }
 
@@ -503,24 +507,23 @@ impl<R: Read> Read for KeyLines<R> {
             if self.eof {
                 return Ok(0);
             }
-            let len = self.buf.len();
-            self.buf.resize(len + KEY_LINES_CHUNK, 0);
-            let n = match self.inner.read(self.buf.get_mut(len..).unwrap_or_default()) {
+            let len = self.filled;
+            if self.buf.len() < len + KEY_LINES_CHUNK {
+                // Zeroed once, reused from then on.
+                self.buf.resize(len + KEY_LINES_CHUNK, 0);
+            }
+            let space = self.buf.get_mut(len..len + KEY_LINES_CHUNK);
+            let n = match self.inner.read(space.unwrap_or_default()) {
                 Ok(n) => n,
-                Err(e) => {
-                    self.buf.truncate(len);
-                    if e.kind() == std::io::ErrorKind::Interrupted {
-                        continue;
-                    }
-                    return Err(e);
-                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
             };
-            self.buf.truncate(len + n);
+            self.filled = len + n;
             if n == 0 {
                 self.eof = true;
-                self.look(self.buf.len());
+                self.look(self.filled);
             } else if let Some(last) =
-                memchr::memrchr(b'\n', self.buf.get(len..).unwrap_or_default())
+                memchr::memrchr(b'\n', self.buf.get(len..self.filled).unwrap_or_default())
             {
                 self.look(len + last + 1);
             }
