@@ -2,7 +2,7 @@
 //! policy and report every contact it would have denied at that moment.
 //!
 //! The pure parts live in submodules: [`log`] reads CSV or JSON Lines,
-//! [`replay`] decides each attempt against the history of the earlier rows,
+//! the core's [`Replayer`] decides each attempt against the history of the earlier rows,
 //! [`report`] aggregates; [`text`] and [`html`] render. This file does the
 //! I/O: files, standard error, the progress bar and exit codes.
 

@@ -520,7 +520,7 @@ struct RuleAgg {
     samples: Vec<Sample>,
 }
 
-/// Collects [`Step`]s into a [`Report`].
+/// Collects the replayed rows and their decisions into a [`Report`].
 #[derive(Default)]
 pub struct Aggregator {
     totals: Totals,
