@@ -16,6 +16,7 @@ mod inconvenient;
 mod limits;
 mod local;
 mod objections;
+pub(crate) mod states;
 pub(crate) mod view;
 mod window;
 
@@ -180,7 +181,7 @@ pub struct Explanation {
 /// ```
 pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
     let (rec, debt) = history.sides(ask);
-    run(policy.inner(), ask, rec, debt, false).decision
+    run(policy.inner(), ask, &rec, &debt, false).decision
 }
 
 /// Decides over the recipient's and the debt's stored records, read in
@@ -191,13 +192,13 @@ pub(crate) fn decide_sides<S: Stored>(
     rec: Side<'_, S>,
     debt: Side<'_, S>,
 ) -> Decision {
-    run(policy, ask, rec, debt, false).decision
+    run(policy, ask, &rec, &debt, false).decision
 }
 
 /// Like [`decide`], and also reports every rule's outcome.
 pub fn explain(policy: &Policy, ask: &Ask, history: &History) -> Explanation {
     let (rec, debt) = history.sides(ask);
-    run(policy.inner(), ask, rec, debt, true)
+    run(policy.inner(), ask, &rec, &debt, true)
 }
 
 /// What one rule says at one instant.
@@ -219,10 +220,11 @@ pub(crate) struct Ctx<'a, S> {
     policy: &'a Inner,
     ask: &'a Ask,
     zones: Zones,
-    /// The recipient's events at or before the ask.
-    rec: Side<'a, S>,
+    /// The recipient's events at or before the ask (borrowed: a side is
+    /// large, and moving it costs more than reading through a pointer).
+    rec: &'a Side<'a, S>,
     /// The debt's events at or before the ask.
-    debt: Side<'a, S>,
+    debt: &'a Side<'a, S>,
     want_messages: bool,
     /// The plan's set for the ask ([`Plan::visit`]): of the first 64
     /// rules, those whose `when` holds but for its part that changes with
@@ -291,8 +293,8 @@ impl<S: Stored> Ctx<'_, S> {
 fn run<'a, S: Stored>(
     policy: &'a Inner,
     ask: &'a Ask,
-    rec: Side<'a, S>,
-    debt: Side<'a, S>,
+    rec: &'a Side<'a, S>,
+    debt: &'a Side<'a, S>,
     explain_all: bool,
 ) -> Explanation {
     let zones = match Zones::resolve(&ask.timezones, ask.at) {
@@ -737,8 +739,8 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
                                         policy: inner,
                                         ask: &ask,
                                         zones: Zones::resolve(&[], at).expect("no zones"),
-                                        rec: Side::empty(0),
-                                        debt: Side::empty(0),
+                                        rec: &Side::empty(0),
+                                        debt: &Side::empty(0),
                                         want_messages: false,
                                         visit,
                                         fixed_ready: false,

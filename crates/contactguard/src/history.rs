@@ -1,5 +1,6 @@
 //! Contact history: events in time order, indexed by recipient and by debt.
 
+use crate::engine::states::States;
 use crate::engine::view::{Ev, Rec, Side};
 use crate::model::{Ask, Event};
 
@@ -193,10 +194,15 @@ impl History {
             let Some(ix) = ix else {
                 return Side::empty(ask_debt);
             };
-            let n = ix.atts.partition_point(|a| a.at <= ask.at);
-            // At most every state event of the key: one allocation, no
-            // growth (none at all for a key without state events).
-            let mut states = Vec::with_capacity(ix.states.len());
+            // Usually the ask comes after every event of the key.
+            let n = if ix.atts.last().is_none_or(|a| a.at <= ask.at) {
+                ix.atts.len()
+            } else {
+                ix.atts.partition_point(|a| a.at <= ask.at)
+            };
+            // Inline for a few state events; at most one allocation, no
+            // growth, for more.
+            let mut states = States::with_capacity(ix.states.len());
             for &(before, i) in &ix.states {
                 let (Some(e), Some(&(e_to, e_debt))) =
                     (self.events.get(i as usize), self.ids.get(i as usize))
