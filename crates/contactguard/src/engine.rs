@@ -353,13 +353,17 @@ fn run<'a, S: Stored>(
         } else {
             evaluate(&ctx, i, rule, at)
         };
-        if i < 64
-            && matches!(
-                verdict,
-                Verdict::NotApplicable | Verdict::Lifted | Verdict::Pass | Verdict::Oblige
-            )
-        {
-            passed |= 1 << i;
+        if matches!(
+            verdict,
+            Verdict::NotApplicable | Verdict::Lifted | Verdict::Pass | Verdict::Oblige
+        ) {
+            if i < 64 {
+                passed |= 1 << i;
+            }
+            // Nothing to record of a rule that passes, for a decision.
+            if !explain_all && !matches!(verdict, Verdict::Oblige) {
+                continue;
+            }
         }
         let (outcome, message, earliest) = match verdict {
             Verdict::NoZone => {
@@ -518,6 +522,7 @@ fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
     None
 }
 
+#[inline(always)]
 fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) -> Verdict {
     let (when, unless) = ctx.fixed(i, rule);
     if !(when && when_at(ctx, &rule.when, t)) {
@@ -528,7 +533,7 @@ fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) ->
             return Verdict::Lifted;
         }
     }
-    let verdict = match &rule.body {
+    let mut verdict = match &rule.body {
         Body::Deny => deny(ctx, None, || deny_message(ctx, rule, t)),
         Body::Oblige(_) => return Verdict::Oblige,
         Body::OptOut { any_channel } => opt_out(ctx, *any_channel),
@@ -562,16 +567,16 @@ fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) ->
     // A rule whose conditions change with time (the out-of-contact
     // condition) may pass at a later local midnight even when its body
     // offers no earlier instant.
-    match verdict {
-        Verdict::Deny {
-            earliest: None,
-            message,
-        } if depends_on_time(rule) => Verdict::Deny {
-            earliest: condition_change(ctx, rule, t),
-            message,
-        },
-        v => v,
+    if let Verdict::Deny {
+        earliest: earliest @ None,
+        ..
+    } = &mut verdict
+    {
+        if depends_on_time(rule) {
+            *earliest = condition_change(ctx, rule, t);
+        }
     }
+    verdict
 }
 
 /// Whether a rule that passes at the ask's time passes at every later
