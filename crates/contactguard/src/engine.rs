@@ -180,7 +180,8 @@ pub struct Explanation {
 /// assert_eq!(d.retry_at.unwrap().to_string(), "2026-10-14T12:00:00Z");
 /// ```
 pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
-    let (rec, debt) = history.sides(ask);
+    let (mut rec, mut debt) = (Side::empty(0), Side::empty(0));
+    history.sides(ask, &mut rec, &mut debt);
     run(policy.inner(), ask, &rec, &debt, false).decision
 }
 
@@ -197,7 +198,8 @@ pub(crate) fn decide_sides<S: Stored>(
 
 /// Like [`decide`], and also reports every rule's outcome.
 pub fn explain(policy: &Policy, ask: &Ask, history: &History) -> Explanation {
-    let (rec, debt) = history.sides(ask);
+    let (mut rec, mut debt) = (Side::empty(0), Side::empty(0));
+    history.sides(ask, &mut rec, &mut debt);
     run(policy.inner(), ask, &rec, &debt, true)
 }
 

@@ -5,7 +5,6 @@
 
 use super::view::Ev;
 
-/// How many state events a side keeps without allocating.
 const INLINE: usize = 2;
 
 /// A side's state events in time order, each with the index of the first
@@ -21,6 +20,9 @@ pub(crate) enum States<'a> {
 }
 
 impl<'a> States<'a> {
+    /// How many state events a side keeps without allocating.
+    pub(crate) const INLINE: usize = INLINE;
+
     /// No state events.
     pub(crate) const fn new() -> States<'a> {
         States::Few {
@@ -31,7 +33,7 @@ impl<'a> States<'a> {
 
     /// Room for `n` events: inline for a few, else one allocation.
     pub(crate) fn with_capacity(n: usize) -> States<'a> {
-        if n > INLINE {
+        if n > Self::INLINE {
             States::Many(Vec::with_capacity(n))
         } else {
             States::new()
@@ -46,7 +48,7 @@ impl<'a> States<'a> {
                     *slot = x;
                     *len += 1;
                 } else {
-                    let mut v = Vec::with_capacity(INLINE * 2);
+                    let mut v = Vec::with_capacity(Self::INLINE * 2);
                     v.extend_from_slice(items);
                     v.push(x);
                     *self = States::Many(v);
@@ -84,7 +86,7 @@ impl<'s, 'a> IntoIterator for &'s States<'a> {
 
 impl<'a> From<Vec<(usize, Ev<'a>)>> for States<'a> {
     fn from(v: Vec<(usize, Ev<'a>)>) -> States<'a> {
-        if v.len() <= INLINE {
+        if v.len() <= Self::INLINE {
             let mut s = States::new();
             for x in v {
                 s.push(x);
@@ -127,7 +129,7 @@ mod tests {
             }
             let want: Vec<usize> = (0..n).map(|i| i * 10).collect();
             assert_eq!(positions(&s), want);
-            assert_eq!(matches!(s, States::Many(_)), n > INLINE, "{n}");
+            assert_eq!(matches!(s, States::Many(_)), n > States::INLINE, "{n}");
             let from: States<'_> = (0..n).map(|i| ev(i * 10)).collect::<Vec<_>>().into();
             assert_eq!(positions(&from), want);
             assert_eq!(s.len(), n);
