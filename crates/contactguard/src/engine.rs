@@ -30,8 +30,9 @@ use window::window;
 
 pub(crate) use window::sel_matches;
 
+use crate::policy::format::Scope;
 use local::{next_day_start, Zones};
-use view::{Side, Stored};
+use view::{Ev, Side, Stored};
 
 /// Id of the denial given when the ask's time zones cannot be resolved.
 pub const ZONE_RULE_ID: &str = "contactguard.zone";
@@ -538,11 +539,44 @@ fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) ->
     let mut verdict = match &rule.body {
         Body::Deny => deny(ctx, None, || deny_message(ctx, rule, t)),
         Body::Oblige(_) => return Verdict::Oblige,
-        Body::OptOut { any_channel } => opt_out(ctx, *any_channel),
-        Body::Cease { scope } => cease(ctx, *scope),
-        Body::Attorney { scope } => attorney(ctx, *scope),
-        Body::Hold { reasons } => hold(ctx, reasons, t),
-        Body::Inconvenient { places } => inconvenient(ctx, places.as_deref(), t),
+        // These bodies read only state events of one kind, and pass when
+        // there is none (most sides hold none or a consent): checked here
+        // first, without a call.
+        Body::OptOut { any_channel } => {
+            if !any_state(ctx.rec, |e| matches!(e, Ev::OptOut { .. })) {
+                return Verdict::Pass;
+            }
+            opt_out(ctx, *any_channel)
+        }
+        Body::Cease { scope } => {
+            if !any_state(ctx.rec, |e| matches!(e, Ev::Cease { .. })) {
+                return Verdict::Pass;
+            }
+            cease(ctx, *scope)
+        }
+        Body::Attorney { scope } => {
+            let side = if *scope == Scope::Debt {
+                ctx.debt
+            } else {
+                ctx.rec
+            };
+            if !any_state(side, |e| matches!(e, Ev::Attorney { .. })) {
+                return Verdict::Pass;
+            }
+            attorney(ctx, *scope)
+        }
+        Body::Hold { reasons } => {
+            if !any_state(ctx.debt, |e| matches!(e, Ev::Hold { .. })) {
+                return Verdict::Pass;
+            }
+            hold(ctx, reasons, t)
+        }
+        Body::Inconvenient { places } => {
+            if !any_state(ctx.rec, |e| matches!(e, Ev::Inconvenient(_))) {
+                return Verdict::Pass;
+            }
+            inconvenient(ctx, places.as_deref(), t)
+        }
         Body::Window { calendar, windows } => window(ctx, calendar.as_ref(), windows, t),
         Body::Cap {
             limit,
@@ -579,6 +613,12 @@ fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) ->
         }
     }
     verdict
+}
+
+/// Whether a side holds a state event that `f` selects.
+#[inline(always)]
+fn any_state<S>(side: &Side<'_, S>, f: impl Fn(&Ev<'_>) -> bool) -> bool {
+    side.states.iter().any(|(_, e)| f(e))
 }
 
 /// Whether a rule that passes at the ask's time passes at every later

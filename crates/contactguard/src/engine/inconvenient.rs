@@ -123,15 +123,6 @@ pub(super) fn inconvenient<S: Stored>(
     t: Timestamp,
 ) -> Verdict {
     let ask = ctx.ask;
-    // Most recipients stated nothing: nothing to collect.
-    if !ctx
-        .rec
-        .states
-        .iter()
-        .any(|(_, e)| matches!(e, Ev::Inconvenient(_)))
-    {
-        return Verdict::Pass;
-    }
     let stated: Vec<(Stated, Option<Place>)> = ctx
         .rec
         .states
