@@ -527,12 +527,22 @@ fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
 
 #[inline(always)]
 fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) -> Verdict {
-    let (when, unless) = ctx.fixed(i, rule);
+    // Of the first 64 rules, only those in the plan's set are evaluated.
+    let when = if i < 64 {
+        ctx.visit >> i & 1 == 1
+    } else {
+        fixed_when(ctx, &rule.when)
+    };
     if !(when && when_at(ctx, &rule.when, t)) {
         return Verdict::NotApplicable;
     }
     if let Some(u) = &rule.unless {
-        if unless && unless_at(ctx, u, t) {
+        let fixed = if ctx.fixed_ready && i < 64 {
+            ctx.fixed_unless >> i & 1 == 1
+        } else {
+            fixed_unless(ctx, u)
+        };
+        if fixed && unless_at(ctx, u, t) {
             return Verdict::Lifted;
         }
     }
