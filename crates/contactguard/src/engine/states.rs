@@ -41,6 +41,7 @@ impl<'a> States<'a> {
     }
 
     /// Appends an event.
+    #[inline]
     pub(crate) fn push(&mut self, x: (usize, Ev<'a>)) {
         match self {
             States::Few { len, items } => {
