@@ -334,7 +334,13 @@ fn run<'a, S: Stored>(
         fixed_ready: false,
         fixed_unless: 0,
         settled: 0,
-        consent: std::cell::OnceCell::new(),
+        // Without a prior-consent event there is no window: known now,
+        // without a scan by each rule that asks.
+        consent: if any_state(rec, |e| matches!(e, Ev::PriorConsent { .. })) {
+            std::cell::OnceCell::new()
+        } else {
+            std::cell::OnceCell::from(Vec::new())
+        },
     };
 
     let mut denials = Vec::new();
