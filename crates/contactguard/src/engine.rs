@@ -16,11 +16,12 @@ mod inconvenient;
 mod limits;
 mod local;
 mod objections;
+pub(crate) mod states;
 pub(crate) mod view;
 mod window;
 
 use conditions::{
-    cond_unless, cond_when, deny_message, fixed_unless, fixed_when, unless_at, when_at,
+    cond_unless, cond_when, deny_message, fixed_unless, fixed_when, in_range, unless_at, when_at,
 };
 use inconvenient::inconvenient;
 use limits::{cap, cooldown};
@@ -29,8 +30,9 @@ use window::window;
 
 pub(crate) use window::sel_matches;
 
+use crate::policy::format::Scope;
 use local::{next_day_start, Zones};
-use view::{Side, Stored};
+use view::{Ev, Side, Stored};
 
 /// Id of the denial given when the ask's time zones cannot be resolved.
 pub const ZONE_RULE_ID: &str = "contactguard.zone";
@@ -40,42 +42,95 @@ const ZONE_CITE: &str = "regulations.md §1.4: local time at the recipient's loc
 const RETRY_HORIZON_DAYS: i64 = 400;
 const MAX_ITERATIONS: usize = 256;
 
-/// What a compiled policy knows before any ask: for each channel and each
-/// role, which of its first 64 rules can apply (their `when` names it).
-/// A rule outside an ask's set is not applicable and is never evaluated.
-#[derive(Clone, Debug, Default)]
+/// What a compiled policy knows before any ask: for each value of each
+/// ask field a rule's `when` can name (channel, role, purpose, place,
+/// autodialed), which of its first 64 rules admit it. A rule outside an
+/// ask's set is not applicable and is never evaluated; for a rule inside
+/// it, the time-independent part of `when` holds (the plan decides it
+/// whole, with `days_past_due` checked per ask for the rules naming it).
+#[derive(Clone, Debug)]
 pub(crate) struct Plan {
     by_channel: Vec<u64>,
     by_role: Vec<u64>,
+    by_purpose: Vec<u64>,
+    by_place: Vec<u64>,
+    /// The rules an ask with `autodialed = false`, and `= true`, admits.
+    by_autodialed: [u64; 2],
+    /// The rules whose `when` names `days_past_due`.
+    dpd: u64,
 }
 
 impl Plan {
     pub(crate) fn new(rules: &[Rule]) -> Plan {
+        let first = || rules.iter().take(64).enumerate();
         let sets = |all: &[u32], mask: fn(&Rule) -> crate::policy::Mask| -> Vec<u64> {
             all.iter()
                 .map(|&v| {
-                    rules
-                        .iter()
-                        .take(64)
-                        .enumerate()
+                    first()
                         .filter(|(_, r)| mask(r) & (1u32 << v) != 0)
                         .fold(0u64, |m, (i, _)| m | 1 << i)
                 })
                 .collect()
         };
-        let channels: Vec<u32> = Channel::ALL.iter().map(|c| u32::from(*c)).collect();
-        let roles: Vec<u32> = Role::ALL.iter().map(|r| u32::from(*r)).collect();
+        let which = |f: &dyn Fn(&Rule) -> bool| -> u64 {
+            first()
+                .filter(|(_, r)| f(r))
+                .fold(0u64, |m, (i, _)| m | 1 << i)
+        };
+        let ids = |v: &mut dyn Iterator<Item = u32>| -> Vec<u32> { v.collect() };
+        use crate::model::{Place, Purpose};
         Plan {
-            by_channel: sets(&channels, |r| r.when.channels),
-            by_role: sets(&roles, |r| r.when.roles),
+            by_channel: sets(&ids(&mut Channel::ALL.iter().map(|&c| c.into())), |r| {
+                r.when.channels
+            }),
+            by_role: sets(&ids(&mut Role::ALL.iter().map(|&c| c.into())), |r| {
+                r.when.roles
+            }),
+            by_purpose: sets(&ids(&mut Purpose::ALL.iter().map(|&c| c.into())), |r| {
+                r.when.purposes
+            }),
+            by_place: sets(&ids(&mut Place::ALL.iter().map(|&c| c.into())), |r| {
+                r.when.places
+            }),
+            by_autodialed: [false, true]
+                .map(|a| which(&|r| r.when.autodialed.is_none_or(|want| want == a))),
+            dpd: which(&|r| r.when.dpd.is_some()),
         }
     }
 
-    /// The first 64 rules that can apply to an ask on `channel` to `role`
-    /// (all of them when the plan does not know the value).
-    fn visit(&self, channel: Channel, role: Role) -> u64 {
+    /// The first 64 rules that can apply to `ask`: those whose `when`
+    /// holds but for its part that changes with time (all of them where
+    /// the plan does not know a value).
+    fn visit(&self, rules: &[Rule], ask: &Ask) -> u64 {
         let get = |sets: &[u64], v: u32| sets.get(v as usize).copied().unwrap_or(u64::MAX);
-        get(&self.by_channel, u32::from(channel)) & get(&self.by_role, u32::from(role))
+        let mut m = get(&self.by_channel, u32::from(ask.channel))
+            & get(&self.by_role, u32::from(ask.role))
+            & ask
+                .purpose
+                .map_or(u64::MAX, |p| get(&self.by_purpose, p.into()))
+            & ask
+                .place
+                .map_or(u64::MAX, |p| get(&self.by_place, p.into()))
+            & ask.autodialed.map_or(u64::MAX, |a| {
+                let [no, yes] = self.by_autodialed;
+                if a {
+                    yes
+                } else {
+                    no
+                }
+            });
+        if let Some(d) = ask.days_past_due {
+            for i in indices(m & self.dpd, rules.len().min(64)) {
+                let holds = rules
+                    .get(i)
+                    .and_then(|r| r.when.dpd.as_ref())
+                    .is_none_or(|r| in_range(r, d));
+                if !holds {
+                    m &= !(1 << i);
+                }
+            }
+        }
+        m
     }
 }
 
@@ -126,8 +181,9 @@ pub struct Explanation {
 /// assert_eq!(d.retry_at.unwrap().to_string(), "2026-10-14T12:00:00Z");
 /// ```
 pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
-    let (rec, debt) = history.sides(ask);
-    run(policy.inner(), ask, rec, debt, false).decision
+    let (mut rec, mut debt) = (Side::empty(0), Side::empty(0));
+    history.sides(ask, &mut rec, &mut debt);
+    run(policy.inner(), ask, &rec, &debt, false).decision
 }
 
 /// Decides over the recipient's and the debt's stored records, read in
@@ -138,13 +194,14 @@ pub(crate) fn decide_sides<S: Stored>(
     rec: Side<'_, S>,
     debt: Side<'_, S>,
 ) -> Decision {
-    run(policy, ask, rec, debt, false).decision
+    run(policy, ask, &rec, &debt, false).decision
 }
 
 /// Like [`decide`], and also reports every rule's outcome.
 pub fn explain(policy: &Policy, ask: &Ask, history: &History) -> Explanation {
-    let (rec, debt) = history.sides(ask);
-    run(policy.inner(), ask, rec, debt, true)
+    let (mut rec, mut debt) = (Side::empty(0), Side::empty(0));
+    history.sides(ask, &mut rec, &mut debt);
+    run(policy.inner(), ask, &rec, &debt, true)
 }
 
 /// What one rule says at one instant.
@@ -166,17 +223,20 @@ pub(crate) struct Ctx<'a, S> {
     policy: &'a Inner,
     ask: &'a Ask,
     zones: Zones,
-    /// The recipient's events at or before the ask.
-    rec: Side<'a, S>,
+    /// The recipient's events at or before the ask (borrowed: a side is
+    /// large, and moving it costs more than reading through a pointer).
+    rec: &'a Side<'a, S>,
     /// The debt's events at or before the ask.
-    debt: Side<'a, S>,
+    debt: &'a Side<'a, S>,
     want_messages: bool,
+    /// The plan's set for the ask ([`Plan::visit`]): of the first 64
+    /// rules, those whose `when` holds but for its part that changes with
+    /// time.
+    visit: u64,
     /// For the first 64 rules, once `fixed_ready`: whether the parts of
-    /// `when` (bit set) and of `unless` that do not change with time hold,
-    /// decided once for the `retry_at` search rather than at every instant
-    /// it tries.
+    /// `unless` that do not change with time hold, decided once for the
+    /// `retry_at` search rather than at every instant it tries.
     fixed_ready: bool,
-    fixed_when: u64,
     fixed_unless: u64,
     /// For the first 64 rules: the rule passed at the ask's time and can
     /// only keep passing later (see [`monotone`]), so the `retry_at`
@@ -192,33 +252,33 @@ impl<S: Stored> Ctx<'_, S> {
     /// Decides the time-independent conditions of those of the first 64
     /// rules in `visit` (the only ones the `retry_at` search evaluates).
     fn fix_conditions(&mut self, visit: u64) {
-        let (mut w, mut u) = (0u64, 0u64);
+        let mut u = 0u64;
         for i in indices(visit, self.policy.rules.len().min(64)) {
             let Some(rule) = self.policy.rules.get(i) else {
                 break;
             };
-            let (when, unless) = self.fixed(i, rule);
-            w |= u64::from(when) << i;
+            let (_, unless) = self.fixed(i, rule);
             u |= u64::from(unless) << i;
         }
-        self.fixed_when = w;
         self.fixed_unless = u;
         self.fixed_ready = true;
     }
 
     /// Whether rule `i`'s time-independent `when` and `unless` parts hold
     /// (`unless` is only decided when `when` holds).
+    #[inline]
     fn fixed(&self, i: usize, rule: &Rule) -> (bool, bool) {
-        if self.fixed_ready && i < 64 {
-            (
-                self.fixed_when >> i & 1 == 1,
-                self.fixed_unless >> i & 1 == 1,
-            )
+        let when = if i < 64 {
+            self.visit >> i & 1 == 1
         } else {
-            let when = fixed_when(self, &rule.when);
-            let unless = when && rule.unless.as_ref().is_some_and(|c| fixed_unless(self, c));
-            (when, unless)
-        }
+            fixed_when(self, &rule.when)
+        };
+        let unless = if self.fixed_ready && i < 64 {
+            self.fixed_unless >> i & 1 == 1
+        } else {
+            when && rule.unless.as_ref().is_some_and(|c| fixed_unless(self, c))
+        };
+        (when, unless)
     }
 
     /// An instant as local time in the first candidate zone, for messages.
@@ -236,8 +296,8 @@ impl<S: Stored> Ctx<'_, S> {
 fn run<'a, S: Stored>(
     policy: &'a Inner,
     ask: &'a Ask,
-    rec: Side<'a, S>,
-    debt: Side<'a, S>,
+    rec: &'a Side<'a, S>,
+    debt: &'a Side<'a, S>,
     explain_all: bool,
 ) -> Explanation {
     let zones = match Zones::resolve(&ask.timezones, ask.at) {
@@ -262,6 +322,7 @@ fn run<'a, S: Stored>(
         }
     };
     let at = ask.at;
+    let visit = policy.plan.visit(&policy.rules, ask);
     let ctx = Ctx {
         policy,
         ask,
@@ -269,18 +330,23 @@ fn run<'a, S: Stored>(
         rec,
         debt,
         want_messages: true,
+        visit,
         fixed_ready: false,
-        fixed_when: 0,
         fixed_unless: 0,
         settled: 0,
-        consent: std::cell::OnceCell::new(),
+        // Without a prior-consent event there is no window: known now,
+        // without a scan by each rule that asks.
+        consent: if any_state(rec, |e| matches!(e, Ev::PriorConsent { .. })) {
+            std::cell::OnceCell::new()
+        } else {
+            std::cell::OnceCell::from(Vec::new())
+        },
     };
 
     let mut denials = Vec::new();
     let mut obligations: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
     let mut next: Option<Timestamp> = Some(at);
-    let visit = policy.plan.visit(ask.channel, ask.role);
     // The first 64 rules that did not deny at the ask's time (those
     // outside the plan do not apply).
     let mut passed = !visit;
@@ -296,13 +362,17 @@ fn run<'a, S: Stored>(
         } else {
             evaluate(&ctx, i, rule, at)
         };
-        if i < 64
-            && matches!(
-                verdict,
-                Verdict::NotApplicable | Verdict::Lifted | Verdict::Pass | Verdict::Oblige
-            )
-        {
-            passed |= 1 << i;
+        if matches!(
+            verdict,
+            Verdict::NotApplicable | Verdict::Lifted | Verdict::Pass | Verdict::Oblige
+        ) {
+            if i < 64 {
+                passed |= 1 << i;
+            }
+            // Nothing to record of a rule that passes, for a decision.
+            if !explain_all && !matches!(verdict, Verdict::Oblige) {
+                continue;
+            }
         }
         let (outcome, message, earliest) = match verdict {
             Verdict::NoZone => {
@@ -420,7 +490,7 @@ fn indices(mask: u64, len: usize) -> impl Iterator<Item = usize> {
 /// The fixed point: from `t`, move to the latest earliest-passing instant of
 /// the rules that deny, until every rule passes.
 fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
-    let visit = ctx.policy.plan.visit(ctx.ask.channel, ctx.ask.role);
+    let visit = ctx.visit;
     let limit = ctx
         .ask
         .at
@@ -461,24 +531,68 @@ fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
     None
 }
 
+#[inline(always)]
 fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) -> Verdict {
-    let (when, unless) = ctx.fixed(i, rule);
+    // Of the first 64 rules, only those in the plan's set are evaluated.
+    let when = if i < 64 {
+        ctx.visit >> i & 1 == 1
+    } else {
+        fixed_when(ctx, &rule.when)
+    };
     if !(when && when_at(ctx, &rule.when, t)) {
         return Verdict::NotApplicable;
     }
     if let Some(u) = &rule.unless {
-        if unless && unless_at(ctx, u, t) {
+        let fixed = if ctx.fixed_ready && i < 64 {
+            ctx.fixed_unless >> i & 1 == 1
+        } else {
+            fixed_unless(ctx, u)
+        };
+        if fixed && unless_at(ctx, u, t) {
             return Verdict::Lifted;
         }
     }
-    let verdict = match &rule.body {
+    let mut verdict = match &rule.body {
         Body::Deny => deny(ctx, None, || deny_message(ctx, rule, t)),
         Body::Oblige(_) => return Verdict::Oblige,
-        Body::OptOut { any_channel } => opt_out(ctx, *any_channel),
-        Body::Cease { scope } => cease(ctx, *scope),
-        Body::Attorney { scope } => attorney(ctx, *scope),
-        Body::Hold { reasons } => hold(ctx, reasons, t),
-        Body::Inconvenient { places } => inconvenient(ctx, places.as_deref(), t),
+        // These bodies read only state events of one kind, and pass when
+        // there is none (most sides hold none or a consent): checked here
+        // first, without a call.
+        Body::OptOut { any_channel } => {
+            if !any_state(ctx.rec, |e| matches!(e, Ev::OptOut { .. })) {
+                return Verdict::Pass;
+            }
+            opt_out(ctx, *any_channel)
+        }
+        Body::Cease { scope } => {
+            if !any_state(ctx.rec, |e| matches!(e, Ev::Cease { .. })) {
+                return Verdict::Pass;
+            }
+            cease(ctx, *scope)
+        }
+        Body::Attorney { scope } => {
+            let side = if *scope == Scope::Debt {
+                ctx.debt
+            } else {
+                ctx.rec
+            };
+            if !any_state(side, |e| matches!(e, Ev::Attorney { .. })) {
+                return Verdict::Pass;
+            }
+            attorney(ctx, *scope)
+        }
+        Body::Hold { reasons } => {
+            if !any_state(ctx.debt, |e| matches!(e, Ev::Hold { .. })) {
+                return Verdict::Pass;
+            }
+            hold(ctx, reasons, t)
+        }
+        Body::Inconvenient { places } => {
+            if !any_state(ctx.rec, |e| matches!(e, Ev::Inconvenient(_))) {
+                return Verdict::Pass;
+            }
+            inconvenient(ctx, places.as_deref(), t)
+        }
         Body::Window { calendar, windows } => window(ctx, calendar.as_ref(), windows, t),
         Body::Cap {
             limit,
@@ -505,16 +619,22 @@ fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) ->
     // A rule whose conditions change with time (the out-of-contact
     // condition) may pass at a later local midnight even when its body
     // offers no earlier instant.
-    match verdict {
-        Verdict::Deny {
-            earliest: None,
-            message,
-        } if depends_on_time(rule) => Verdict::Deny {
-            earliest: condition_change(ctx, rule, t),
-            message,
-        },
-        v => v,
+    if let Verdict::Deny {
+        earliest: earliest @ None,
+        ..
+    } = &mut verdict
+    {
+        if depends_on_time(rule) {
+            *earliest = condition_change(ctx, rule, t);
+        }
     }
+    verdict
+}
+
+/// Whether a side holds a state event that `f` selects.
+#[inline(always)]
+fn any_state<S>(side: &Side<'_, S>, f: impl Fn(&Ev<'_>) -> bool) -> bool {
+    side.states.iter().any(|(_, e)| f(e))
 }
 
 /// Whether a rule that passes at the ask's time passes at every later
@@ -607,7 +727,109 @@ fn no_zone<S: Stored>(_ctx: &Ctx<'_, S>) -> Verdict {
 
 #[cfg(test)]
 mod tests {
-    use super::indices;
+    use super::{fixed_when, indices, Ctx, Side, Zones};
+    use crate::engine::view::Rec;
+    use crate::model::{Ask, Channel, Place, Purpose, Role};
+    use crate::policy::Policy;
+
+    /// The plan's set for an ask is exactly the rules whose `when` holds
+    /// but for its part that changes with time, as `fixed_when` decides it
+    /// rule by rule: for every preset and a policy naming `autodialed` and
+    /// `days_past_due`, over every combination of the ask's fields (each
+    /// optional one also absent).
+    #[test]
+    fn plan_selects_the_rules_whose_when_holds() {
+        let own = Policy::from_toml(
+            r#"
+format = "contactguard-policy/1"
+name = "plan-test"
+[[rules]]
+id = "a"
+title = "a"
+cite = "c"
+status = "s"
+kind = "deny"
+when = { autodialed = true, days_past_due = { gt = 15, lte = 30 } }
+[[rules]]
+id = "b"
+title = "b"
+cite = "c"
+status = "s"
+kind = "deny"
+when = { autodialed = false, channels = ["sms"], purposes = ["notice"], places = ["work"] }
+[[rules]]
+id = "c"
+title = "c"
+cite = "c"
+status = "s"
+kind = "deny"
+when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
+"#,
+        )
+        .expect("policy");
+        let mut policies = vec![own];
+        for name in crate::preset_names() {
+            policies.push(Policy::preset(name).expect("preset"));
+        }
+        let at = jiff::Timestamp::from_second(1_792_074_600).expect("time");
+        let mut checked = 0usize;
+        for policy in &policies {
+            let inner = policy.inner();
+            for &channel in Channel::ALL {
+                for &role in Role::ALL {
+                    for purpose in
+                        std::iter::once(None).chain(Purpose::ALL.iter().map(|&p| Some(p)))
+                    {
+                        for place in
+                            std::iter::once(None).chain(Place::ALL.iter().map(|&p| Some(p)))
+                        {
+                            for autodialed in [None, Some(false), Some(true)] {
+                                for dpd in [None, Some(0), Some(5), Some(16), Some(30), Some(31)] {
+                                    let ask = Ask {
+                                        at,
+                                        channel,
+                                        to: "c1".to_owned(),
+                                        role,
+                                        debt: "d1".to_owned(),
+                                        timezones: Vec::new(),
+                                        place,
+                                        autodialed,
+                                        purpose,
+                                        days_past_due: dpd,
+                                    };
+                                    let visit = inner.plan.visit(&inner.rules, &ask);
+                                    let ctx: Ctx<'_, Rec> = Ctx {
+                                        policy: inner,
+                                        ask: &ask,
+                                        zones: Zones::resolve(&[], at).expect("no zones"),
+                                        rec: &Side::empty(0),
+                                        debt: &Side::empty(0),
+                                        want_messages: false,
+                                        visit,
+                                        fixed_ready: false,
+                                        fixed_unless: 0,
+                                        settled: 0,
+                                        consent: std::cell::OnceCell::new(),
+                                    };
+                                    for (i, rule) in inner.rules.iter().enumerate().take(64) {
+                                        assert_eq!(
+                                            visit >> i & 1 == 1,
+                                            fixed_when(&ctx, &rule.when),
+                                            "{} rule {} ask {ask:?}",
+                                            inner.name,
+                                            rule.id
+                                        );
+                                        checked += 1;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+    }
 
     #[test]
     fn indices_visit_set_bits_then_the_rules_past_64() {

@@ -1,5 +1,6 @@
 //! Contact history: events in time order, indexed by recipient and by debt.
 
+use crate::engine::states::States;
 use crate::engine::view::{Ev, Rec, Side};
 use crate::model::{Ask, Event};
 
@@ -185,49 +186,77 @@ impl History {
     }
 
     /// What the engine reads for `ask`: the recipient's and the debt's
-    /// events at or before the ask. Attempts are borrowed from the index,
-    /// not copied; only state events are made relative to the ask.
-    pub(crate) fn sides<'a>(&'a self, ask: &Ask) -> (Side<'a, Rec>, Side<'a, Rec>) {
-        let (to, debt) = (self.id(&ask.to), self.id(&ask.debt));
-        let side = |ix: Option<&'a Index>, ask_debt: u32| -> Side<'a, Rec> {
-            let Some(ix) = ix else {
-                return Side::empty(ask_debt);
-            };
-            let n = ix.atts.partition_point(|a| a.at <= ask.at);
-            // At most every state event of the key: one allocation, no
-            // growth (none at all for a key without state events).
-            let mut states = Vec::with_capacity(ix.states.len());
-            for &(before, i) in &ix.states {
-                let (Some(e), Some(&(e_to, e_debt))) =
-                    (self.events.get(i as usize), self.ids.get(i as usize))
-                else {
-                    continue;
-                };
-                if e.at() > ask.at {
-                    break;
-                }
-                let same_to = e_to == to && to != NONE;
-                let same_debt = e_debt == debt && debt != NONE;
-                if let Some(ev) = Ev::with_keys(e, same_to, same_debt) {
-                    states.push((before as usize, ev));
-                }
-            }
-            Side {
-                atts: ix.atts.get(..n).unwrap_or(&[]),
-                ask_debt,
-                states,
-                // Positions are u32: an index too long for them is not used.
-                by_chan: if u32::try_from(ix.atts.len()).is_ok() {
-                    &ix.by_chan
-                } else {
-                    &[]
-                },
-            }
+    /// events at or before the ask, written into `rec` and `debt` (sides
+    /// are large: filled in place rather than moved). Attempts are
+    /// borrowed from the index, not copied; only state events are made
+    /// relative to the ask.
+    pub(crate) fn sides<'a>(
+        &'a self,
+        ask: &Ask,
+        rec: &mut Side<'a, Rec>,
+        debt: &mut Side<'a, Rec>,
+    ) {
+        let (to_id, debt_id) = (self.id(&ask.to), self.id(&ask.debt));
+        self.fill(rec, self.rec_ix.get(to_id as usize), ask, to_id, debt_id);
+        self.fill(
+            debt,
+            self.debt_ix.get(debt_id as usize),
+            ask,
+            to_id,
+            debt_id,
+        );
+    }
+
+    /// One side of [`History::sides`]: the events of index `ix` (none
+    /// without one), for an ask whose recipient and debt have key ids `to`
+    /// and `debt`.
+    #[inline]
+    fn fill<'a>(
+        &'a self,
+        side: &mut Side<'a, Rec>,
+        ix: Option<&'a Index>,
+        ask: &Ask,
+        to: u32,
+        debt: u32,
+    ) {
+        side.ask_debt = debt;
+        side.atts = &[];
+        side.by_chan = &[];
+        side.states = States::new();
+        let Some(ix) = ix else {
+            return;
         };
-        (
-            side(self.rec_ix.get(to as usize), debt),
-            side(self.debt_ix.get(debt as usize), debt),
-        )
+        // Usually the ask comes after every event of the key.
+        let n = if ix.atts.last().is_none_or(|a| a.at <= ask.at) {
+            ix.atts.len()
+        } else {
+            ix.atts.partition_point(|a| a.at <= ask.at)
+        };
+        side.atts = ix.atts.get(..n).unwrap_or(&[]);
+        // Positions are u32: an index too long for them is not used.
+        if u32::try_from(ix.atts.len()).is_ok() {
+            side.by_chan = &ix.by_chan;
+        }
+        // Inline for a few state events; at most one allocation, no
+        // growth, for more.
+        if ix.states.len() > States::INLINE {
+            side.states = States::with_capacity(ix.states.len());
+        }
+        for &(before, i) in &ix.states {
+            let (Some(e), Some(&(e_to, e_debt))) =
+                (self.events.get(i as usize), self.ids.get(i as usize))
+            else {
+                continue;
+            };
+            if e.at() > ask.at {
+                break;
+            }
+            let same_to = e_to == to && to != NONE;
+            let same_debt = e_debt == debt && debt != NONE;
+            if let Some(ev) = Ev::with_keys(e, same_to, same_debt) {
+                side.states.push((before as usize, ev));
+            }
+        }
     }
 }
 

@@ -141,7 +141,7 @@ pub(super) fn fixed_unless<S: Stored>(ctx: &Ctx<'_, S>, c: &Cond) -> bool {
             .is_none_or(|want| requested_contact(ctx) == want)
 }
 
-fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
+pub(super) fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
     r.gt.is_none_or(|g| d > g)
         && r.gte.is_none_or(|g| d >= g)
         && r.lt.is_none_or(|l| d < l)

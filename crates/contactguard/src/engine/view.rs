@@ -2,6 +2,7 @@
 //! (a [`History`](crate::History) index's or the ledger's compact entries,
 //! through [`Stored`]) and small `Copy` state events relative to one ask.
 
+use super::states::States;
 use crate::model::{AttemptResult, Channel, Event, HoldReason, Inconvenient, Place, Role};
 use jiff::Timestamp;
 
@@ -169,7 +170,7 @@ pub(crate) struct Side<'a, S> {
     pub(crate) atts: &'a [S],
     /// The key id an attempt's `debt` has when it is about the ask's debt.
     pub(crate) ask_debt: u32,
-    pub(crate) states: Vec<(usize, Ev<'a>)>,
+    pub(crate) states: States<'a>,
     /// Per channel (by its index), the positions in `atts` of its
     /// attempts, in order; empty where the store keeps no such index (the
     /// ledger), and then rules scan every record.
@@ -182,7 +183,7 @@ impl<'a, S: Stored> Side<'a, S> {
         Side {
             atts: &[],
             ask_debt,
-            states: Vec::new(),
+            states: States::new(),
             by_chan: &[],
         }
     }
@@ -323,7 +324,7 @@ mod tests {
             let side = Side {
                 atts: &full[..n],
                 ask_debt: 0,
-                states: Vec::new(),
+                states: States::new(),
                 by_chan: &by_chan,
             };
             for mask in [0u32, 1, 0b10, 0b11, 0b1100, 0b100_0001, u32::MAX] {

@@ -489,7 +489,7 @@ impl Slot {
         view::Side {
             atts: entries,
             ask_debt,
-            states,
+            states: states.into(),
             by_chan: &[],
         }
     }

@@ -38,7 +38,7 @@ pub(crate) struct Inner {
     /// How far back (seconds) any rule looks at attempts; `None` when a
     /// lifetime cap makes it unbounded.
     pub(crate) lookback: Option<i64>,
-    /// Which rules can apply to an ask, by its channel and role.
+    /// Which rules can apply to an ask, by the ask's fields.
     pub(crate) plan: crate::engine::Plan,
 }
 
