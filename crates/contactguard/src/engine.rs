@@ -376,9 +376,11 @@ fn run<'a, S: Stored>(
             want_messages: false,
             ..ctx
         };
-        ctx.fix_conditions(visit);
         ctx.settled = settle(&ctx, visit, passed);
-        next.and_then(|n| retry(&ctx, n))
+        // The search evaluates settled rules only once local dates may run
+        // backwards, and decides their conditions then.
+        ctx.fix_conditions(visit & !ctx.settled);
+        next.and_then(|n| retry(&mut ctx, n))
     };
     Explanation {
         decision: Decision {
@@ -443,7 +445,7 @@ fn settle<S: Stored>(ctx: &Ctx<'_, S>, visit: u64, passed: u64) -> u64 {
 /// A rule whose denial in one pass offered exactly the instant the next
 /// pass tries, and whose earliest instant is [`exact`], passes there: that
 /// pass does not evaluate it again.
-fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
+fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
     let visit = ctx.policy.plan.visit(ctx.ask.channel, ctx.ask.role);
     let limit = ctx
         .ask
@@ -453,6 +455,9 @@ fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
     // Of the first 64 rules, those whose last denial offered exactly `t`
     // as an exact earliest instant.
     let mut pass_at_t = 0u64;
+    // Whether the time-independent conditions of the settled rules are
+    // decided too (see `run`).
+    let mut all_fixed = ctx.settled == 0;
     for _ in 0..MAX_ITERATIONS {
         if t > limit {
             return None;
@@ -463,6 +468,11 @@ fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
         // Until the first offset change in a candidate zone, local dates
         // only run forward, and a settled rule still passes.
         let steady = ctx.zones.steady_until().is_none_or(|hi| t.as_second() < hi);
+        if !steady && !all_fixed {
+            ctx.fix_conditions(visit);
+            all_fixed = true;
+        }
+        let ctx = &*ctx;
         let skip = if steady { ctx.settled } else { 0 } | pass_at_t;
         for i in indices(visit & !skip, ctx.policy.rules.len()) {
             let Some(rule) = ctx.policy.rules.get(i) else {

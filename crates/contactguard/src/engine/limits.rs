@@ -233,30 +233,47 @@ fn buf_len(start: usize) -> usize {
 /// Appends a local day number as its date, `YYYY-MM-DD` as jiff prints
 /// it (jiff itself for years outside 1..=9999).
 fn push_day(m: &mut String, day: i64) {
-    match local::civil_of(day) {
+    match civil_u32(day) {
         // Years 1..=9999 are inside jiff's range of dates, and each part
         // fits its width.
         Some((y, mo, dd)) if (1..=9999).contains(&y) => {
-            let digit = |v: i64, p: i64| b'0' + (v / p % 10).unsigned_abs() as u8;
-            let text = [
-                digit(y, 1000),
-                digit(y, 100),
-                digit(y, 10),
-                digit(y, 1),
-                b'-',
-                digit(mo, 10),
-                digit(mo, 1),
-                b'-',
-                digit(dd, 10),
-                digit(dd, 1),
-            ];
-            m.push_str(std::str::from_utf8(&text).unwrap_or(""));
+            let (hi, lo) = (y / 100, y % 100);
+            for two in [hi, lo] {
+                push_two(m, two);
+            }
+            m.push('-');
+            push_two(m, mo);
+            m.push('-');
+            push_two(m, dd);
         }
         _ => match local::date_of(day) {
             Some(d) => push_display(m, format_args!("{d}")),
             None => push_display(m, format_args!("{day}")),
         },
     }
+}
+
+/// Appends `v` (below 100) as two digits.
+fn push_two(m: &mut String, v: u32) {
+    // Both digits are below 10.
+    m.push(char::from(b'0' + (v / 10 % 10) as u8));
+    m.push(char::from(b'0' + (v % 10) as u8));
+}
+
+/// [`local::civil_of`] for day numbers from 0000-03-01 on, in unsigned
+/// 32-bit arithmetic (cheaper divisions; a test checks the two agree);
+/// `None` outside that range.
+fn civil_u32(day: i64) -> Option<(u32, u32, u32)> {
+    let z = u32::try_from(day.checked_add(719_468)?).ok()?;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe.checked_add(era.checked_mul(400)?)? + u32::from(m <= 2);
+    Some((y, m, d))
 }
 
 fn describe_scope<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope) -> String {
@@ -634,11 +651,39 @@ mod message_tests {
             2_932_896,
             2_932_897,
             i64::MAX,
-        ] {
+        ]
+        .into_iter()
+        .chain((-719_200..2_933_000).step_by(997))
+        .chain(20_000..21_000)
+        {
             let mut m = String::new();
             push_day(&mut m, day);
             let expected = local::date_of(day).map_or_else(|| day.to_string(), |d| d.to_string());
             assert_eq!(m, expected, "day {day}");
+        }
+    }
+
+    #[test]
+    fn civil_u32_equals_civil_of() {
+        let mut days: Vec<i64> = (-719_468 - 800..-719_468 + 800).collect();
+        days.extend((-719_468..3_000_000).step_by(7));
+        days.extend(-1_000..25_000);
+        days.extend([
+            i64::MIN,
+            i64::MAX,
+            i64::from(u32::MAX) - 719_468,
+            4_294_247_827,
+        ]);
+        for day in days {
+            let fast = civil_u32(day).map(|(y, m, d)| (i64::from(y), i64::from(m), i64::from(d)));
+            match fast {
+                Some(f) => assert_eq!(Some(f), local::civil_of(day), "day {day}"),
+                // Only days before 0000-03-01 or past u32 have no fast date.
+                None => assert!(
+                    day < -719_468 || day > i64::from(u32::MAX) - 719_468,
+                    "day {day}"
+                ),
+            }
         }
     }
 
