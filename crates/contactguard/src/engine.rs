@@ -380,7 +380,8 @@ fn run<'a, S: Stored>(
         // The search evaluates settled rules only once local dates may run
         // backwards, and decides their conditions then.
         ctx.fix_conditions(visit & !ctx.settled);
-        next.and_then(|n| retry(&mut ctx, n))
+        let twins = twins(&ctx, visit & !ctx.settled);
+        next.and_then(|n| retry(&mut ctx, n, twins))
     };
     Explanation {
         decision: Decision {
@@ -439,13 +440,46 @@ fn settle<S: Stored>(ctx: &Ctx<'_, S>, visit: u64, passed: u64) -> u64 {
     settled
 }
 
+/// Of the first 64 rules in `visit` (whose time-independent conditions are
+/// decided), the window rules that apply throughout the `retry_at` search
+/// with the same body as an earlier such rule: at every instant each
+/// denies exactly when the earlier one does, with the same earliest
+/// instant, so the search need not evaluate them.
+fn twins<S: Stored>(ctx: &Ctx<'_, S>, visit: u64) -> u64 {
+    let mut out = 0u64;
+    let mut firsts = 0u64;
+    for i in indices(visit, ctx.policy.rules.len().min(64)) {
+        let Some(rule) = ctx.policy.rules.get(i) else {
+            break;
+        };
+        let Body::Window { calendar, windows } = &rule.body else {
+            continue;
+        };
+        if depends_on_time(rule) || ctx.fixed(i, rule) != (true, false) {
+            continue;
+        }
+        let earlier = indices(firsts, 64).any(|j| {
+            matches!(ctx.policy.rules.get(j).map(|r| &r.body),
+                Some(Body::Window { calendar: c, windows: w })
+                    if window::same_window((calendar.as_ref(), windows), (c.as_ref(), w)))
+        });
+        if earlier {
+            out |= 1 << i;
+        } else {
+            firsts |= 1 << i;
+        }
+    }
+    out
+}
+
 /// The fixed point: from `t`, move to the latest earliest-passing instant of
 /// the rules that deny, until every rule passes.
 ///
 /// A rule whose denial in one pass offered exactly the instant the next
 /// pass tries, and whose earliest instant is [`exact`], passes there: that
-/// pass does not evaluate it again.
-fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
+/// pass does not evaluate it again; nor are the `twins` (see [`twins`])
+/// ever evaluated.
+fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp, twins: u64) -> Option<Timestamp> {
     let visit = ctx.policy.plan.visit(ctx.ask.channel, ctx.ask.role);
     let limit = ctx
         .ask
@@ -473,7 +507,7 @@ fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp>
             all_fixed = true;
         }
         let ctx = &*ctx;
-        let skip = if steady { ctx.settled } else { 0 } | pass_at_t;
+        let skip = if steady { ctx.settled } else { 0 } | pass_at_t | twins;
         for i in indices(visit & !skip, ctx.policy.rules.len()) {
             let Some(rule) = ctx.policy.rules.get(i) else {
                 break;
