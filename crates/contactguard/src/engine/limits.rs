@@ -3,9 +3,9 @@
 
 use super::conditions::{conversation, in_mask, result_matches};
 use super::local::start_of_day;
-use super::view::{Ev, Stored};
+use super::view::{Ev, Side, Stored};
 use super::{deny, local, no_zone, Ctx, Verdict};
-use crate::model::Ask;
+use crate::model::{Ask, AttemptResult};
 use crate::policy::format::{CalendarPeriod, Scope};
 use crate::policy::{Filter, Pause, Period};
 use jiff::{SignedDuration, Timestamp, ToSpan};
@@ -56,34 +56,108 @@ fn scoped<'a, S: Stored>(
         .filter(move |a| scope != Scope::RecipientDebt || a.debt() == ask_debt)
 }
 
-/// The `limit`-th newest of the counted attempts (time order), which is
-/// the (n - limit + 1)-th oldest of n; `None` when fewer than `limit` are
-/// counted, or for a limit of 0 (no attempt leaving helps).
-fn newest<'a, S: 'a>(
-    counted: impl DoubleEndedIterator<Item = &'a S>,
-    limit: usize,
-) -> Option<&'a S> {
-    let k = limit.checked_sub(1)?;
-    counted.rev().nth(k)
+/// A filter and scope as bit masks, tested on each stored record with
+/// few branches: a dense history's look-back holds many records, and
+/// [`count_back`] visits each one.
+#[derive(Clone, Copy)]
+struct Test {
+    /// The channels [`channels`] gives (`same_channel` applied).
+    chan: u32,
+    /// The results, with `pending` set when any result is (see
+    /// `result_matches`).
+    res: u32,
+    role: u32,
+    /// The places, with [`NO_PLACE`] set: an attempt without a place
+    /// matches every filter.
+    place: u32,
+    /// The debt key an attempt must have (`recipient_debt` scope).
+    debt: Option<u32>,
 }
 
-/// The attempts in `scope` at or after `since`, in time order; with
-/// cut after the last attempt on `chan`'s channels (see
-/// `Side::span_end`).
-fn scoped_since<'a, S: Stored>(
-    ctx: &'a Ctx<'a, S>,
-    scope: Scope,
-    since: Timestamp,
-    chan: u32,
-) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
-    let side = if scope == Scope::Debt {
+/// A bit no place uses, standing for an attempt without one.
+const NO_PLACE: u32 = 1 << 31;
+
+impl Test {
+    fn new<S: Stored>(ctx: &Ctx<'_, S>, f: &Filter, scope: Scope) -> Test {
+        let pending = crate::policy::bit(AttemptResult::Pending);
+        Test {
+            chan: channels(f, ctx.ask),
+            res: if f.results == 0 {
+                0
+            } else {
+                (f.results & !pending) | pending
+            },
+            role: f.roles,
+            place: f.places | NO_PLACE,
+            debt: (scope == Scope::RecipientDebt).then_some(ctx.rec.ask_debt),
+        }
+    }
+
+    /// Whether `a` is an attempt in scope that the filter matches, as
+    /// `filter_matches` and the scope's debt test decide it.
+    #[inline]
+    fn matches<S: Stored>(&self, a: &S) -> bool {
+        use crate::policy::bit;
+        a.is_attempt()
+            && self.chan & bit(a.channel()) != 0
+            && (self.res & bit(a.result()) != 0)
+                & (self.role & bit(a.role()) != 0)
+                & (self.place & a.place().map_or(NO_PLACE, bit) != 0)
+                & self.debt.is_none_or(|d| a.debt() == d)
+    }
+
+    /// [`Test::matches`], testing the result first and stopping at the
+    /// first part that fails: for finding a rare trigger (most records
+    /// fail on their result).
+    #[inline]
+    fn triggers<S: Stored>(&self, a: &S) -> bool {
+        use crate::policy::bit;
+        a.is_attempt()
+            && self.res & bit(a.result()) != 0
+            && self.chan & bit(a.channel()) != 0
+            && self.role & bit(a.role()) != 0
+            && self.place & a.place().map_or(NO_PLACE, bit) != 0
+            && self.debt.is_none_or(|d| a.debt() == d)
+    }
+}
+
+/// Among `recs` (time order), the attempts `test` matches outside the
+/// `consent` windows, counted from the newest: how many (all of them when
+/// `all`, else up to the `limit`-th), and the `limit`-th newest (`None`
+/// when fewer are counted, or for a limit of 0).
+fn count_back<'a, S: Stored>(
+    recs: &'a [S],
+    test: &Test,
+    consent: &[(Timestamp, Timestamp)],
+    limit: usize,
+    all: bool,
+) -> (usize, Option<&'a S>) {
+    let mut n = 0usize;
+    let mut kth = None;
+    if !all && limit == 0 {
+        return (0, None);
+    }
+    for a in recs.iter().rev() {
+        if test.matches(a) && (consent.is_empty() || !in_windows(consent, a.at())) {
+            n += 1;
+            if n == limit {
+                kth = Some(a);
+                if !all {
+                    break;
+                }
+            }
+        }
+    }
+    (n, kth)
+}
+
+/// The side a scope reads.
+fn side_of<'c, 'a, S: Stored>(ctx: &'c Ctx<'a, S>, scope: Scope) -> &'c Side<'a, S> {
+    if scope == Scope::Debt {
         &ctx.debt
     } else {
         &ctx.rec
-    };
-    let ask_debt = side.ask_debt;
-    side.since_in(since, chan)
-        .filter(move |a| scope != Scope::RecipientDebt || a.debt() == ask_debt)
+    }
 }
 
 fn filter_matches<S: Stored>(f: &Filter, ask: &Ask, a: &S) -> bool {
@@ -304,6 +378,7 @@ pub(super) fn cap<S: Stored>(
     // Only the attempts after `from` can be in the period: each period
     // binary-searches to its own look-back.
     let chan = channels(filter, ctx.ask);
+    let test = Test::new(ctx, filter, scope);
     let counted = |from: Option<Timestamp>| scoped(ctx, scope, from, chan).filter(counts);
     let limit_n = limit as usize;
     let what = || describe_scope(ctx, scope);
@@ -331,13 +406,13 @@ pub(super) fn cap<S: Stored>(
             // count under the limit. Counting back from the newest stops
             // after `limit` counted attempts, so the count itself is only
             // taken for the message.
-            let kth = newest(counted(Some(from)), limit_n);
+            let recs = side_of(ctx, scope).recs_after_in(Some(from), chan);
+            let (n, kth) = count_back(recs, &test, consent, limit_n, ctx.want_messages);
             if limit_n > 0 && kth.is_none() {
                 return Verdict::Pass;
             }
             let earliest = kth.and_then(|a| a.at().checked_add(d).ok());
             deny(ctx, earliest, || {
-                let n = counted(Some(from)).count();
                 format!(
                     "{} {} in the {} before {} (limit {limit})",
                     plural(n, "counted attempt"),
@@ -376,19 +451,15 @@ pub(super) fn cap<S: Stored>(
                 // attempt's, with no date conversion per attempt.
                 let (n, kth_day) = match z.steady_day_start(first, from, t) {
                     Some(since) => {
-                        let in_period = || scoped_since(ctx, scope, since, chan).filter(counts);
-                        let kth = newest(in_period(), limit_n);
-                        if limit_n > 0 && kth.is_none() {
-                            continue;
-                        }
                         // The count itself only matters for the message
                         // (which zone to name); without one, at least the
                         // limit is enough.
-                        let n = if ctx.want_messages {
-                            in_period().count()
-                        } else {
-                            limit_n
-                        };
+                        let recs = side_of(ctx, scope).recs_since_in(since, chan);
+                        let (n, kth) = count_back(recs, &test, consent, limit_n, ctx.want_messages);
+                        if limit_n > 0 && kth.is_none() {
+                            continue;
+                        }
+                        let n = if ctx.want_messages { n } else { limit_n };
                         (n, kth.map(|a| z.day(a.at())))
                     }
                     None => {
@@ -528,7 +599,9 @@ pub(super) fn cooldown<S: Stored>(
     let chan = channels(filter, ctx.ask);
     let triggers =
         || scoped(ctx, scope, from, chan).filter(|a| filter_matches(filter, ctx.ask, *a));
-    let Some(last) = triggers().next_back() else {
+    let test = Test::new(ctx, filter, scope);
+    let recs = side_of(ctx, scope).recs_after_in(from, chan);
+    let Some(last) = recs.iter().rev().find(|a| test.triggers(*a)) else {
         return Verdict::Pass;
     };
     let what = || describe_scope(ctx, scope);
