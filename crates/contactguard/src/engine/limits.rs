@@ -132,23 +132,45 @@ fn count_back<'a, S: Stored>(
     limit: usize,
     all: bool,
 ) -> (usize, Option<&'a S>) {
-    let mut n = 0usize;
-    let mut kth = None;
-    if !all && limit == 0 {
-        return (0, None);
+    if !consent.is_empty() {
+        let counts = |a: &&S| test.matches(*a) && !in_windows(consent, a.at());
+        return count_back_by(recs, counts, limit, all);
     }
-    for a in recs.iter().rev() {
-        if test.matches(a) && (consent.is_empty() || !in_windows(consent, a.at())) {
+    count_back_by(recs, |a: &&S| test.matches(*a), limit, all)
+}
+
+/// [`count_back`] with the test on each record given.
+fn count_back_by<'a, S: Stored>(
+    recs: &'a [S],
+    counts: impl Fn(&&'a S) -> bool,
+    limit: usize,
+    all: bool,
+) -> (usize, Option<&'a S>) {
+    if limit == 0 {
+        let n = if all {
+            recs.iter().filter(&counts).count()
+        } else {
+            0
+        };
+        return (n, None);
+    }
+    let mut newest = recs.iter().rev();
+    let mut n = 0usize;
+    // Up to the limit-th, then (for the message) the count of the rest.
+    for a in newest.by_ref() {
+        if counts(&a) {
             n += 1;
             if n == limit {
-                kth = Some(a);
-                if !all {
-                    break;
-                }
+                let rest = if all {
+                    newest.filter(&counts).count()
+                } else {
+                    0
+                };
+                return (n + rest, Some(a));
             }
         }
     }
-    (n, kth)
+    (n, None)
 }
 
 /// The side a scope reads.
