@@ -304,6 +304,12 @@ fn push_display(m: &mut String, args: std::fmt::Arguments<'_>) {
 /// `format!("{v:0width$}")` writes it, without the formatting machinery
 /// (a denial's message is on the decision's path).
 fn push_digits(m: &mut String, mut v: u64, width: usize) {
+    // One digit (most counts and limits): no buffer.
+    if v < 10 && width <= 1 {
+        // `v` is below 10.
+        m.push(char::from(b'0' + v as u8));
+        return;
+    }
     let mut buf = [b'0'; 20];
     let mut start = buf.len();
     for slot in buf.iter_mut().rev() {
