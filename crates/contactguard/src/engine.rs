@@ -446,14 +446,12 @@ fn run<'a, S: Stored>(
             want_messages: false,
             ..ctx
         };
-        ctx.fix_conditions(visit);
-        // Only rules the plan can apply are ever evaluated again.
-        for i in indices(visit & passed, policy.rules.len().min(64)) {
-            if policy.rules.get(i).is_some_and(|r| monotone_here(&ctx, r)) {
-                ctx.settled |= 1 << i;
-            }
-        }
-        next.and_then(|n| retry(&ctx, n))
+        ctx.settled = settle(&ctx, visit, passed);
+        // The search evaluates settled rules only once local dates may run
+        // backwards, and decides their conditions then.
+        ctx.fix_conditions(visit & !ctx.settled);
+        let twins = twins(&ctx, visit & !ctx.settled);
+        next.and_then(|n| retry(&mut ctx, n, twins))
     };
     Explanation {
         decision: Decision {
@@ -487,25 +485,99 @@ fn indices(mask: u64, len: usize) -> impl Iterator<Item = usize> {
     .chain(64..len.max(64))
 }
 
+/// The rules among the first 64 in `visit` that the `retry_at` search need
+/// not evaluate while local dates run forward (see [`Zones::steady_until`]):
+/// the [`monotone_here`] ones that passed at the ask's time (in `passed`),
+/// and those that denied with an [`exact`] earliest instant. The search
+/// only starts once every denial offered an instant, from the latest of
+/// them, so it never tries an instant before such a rule's own: the rule
+/// passes there, and keeps passing.
+fn settle<S: Stored>(ctx: &Ctx<'_, S>, visit: u64, passed: u64) -> u64 {
+    let mut settled = 0u64;
+    for i in indices(visit, ctx.policy.rules.len().min(64)) {
+        let Some(rule) = ctx.policy.rules.get(i) else {
+            break;
+        };
+        let ok = if passed >> i & 1 == 1 {
+            monotone_here(ctx, rule)
+        } else {
+            exact(rule) && monotone_here(ctx, rule)
+        };
+        if ok {
+            settled |= 1 << i;
+        }
+    }
+    settled
+}
+
+/// Of the first 64 rules in `visit` (whose time-independent conditions are
+/// decided), the window rules that apply throughout the `retry_at` search
+/// with the same body as an earlier such rule: at every instant each
+/// denies exactly when the earlier one does, with the same earliest
+/// instant, so the search need not evaluate them.
+fn twins<S: Stored>(ctx: &Ctx<'_, S>, visit: u64) -> u64 {
+    let mut out = 0u64;
+    let mut firsts = 0u64;
+    for i in indices(visit, ctx.policy.rules.len().min(64)) {
+        let Some(rule) = ctx.policy.rules.get(i) else {
+            break;
+        };
+        let Body::Window { calendar, windows } = &rule.body else {
+            continue;
+        };
+        if depends_on_time(rule) || ctx.fixed(i, rule) != (true, false) {
+            continue;
+        }
+        let earlier = indices(firsts, 64).any(|j| {
+            matches!(ctx.policy.rules.get(j).map(|r| &r.body),
+                Some(Body::Window { calendar: c, windows: w })
+                    if window::same_window((calendar.as_ref(), windows), (c.as_ref(), w)))
+        });
+        if earlier {
+            out |= 1 << i;
+        } else {
+            firsts |= 1 << i;
+        }
+    }
+    out
+}
+
 /// The fixed point: from `t`, move to the latest earliest-passing instant of
 /// the rules that deny, until every rule passes.
-fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
+///
+/// A rule whose denial in one pass offered exactly the instant the next
+/// pass tries, and whose earliest instant is [`exact`], passes there: that
+/// pass does not evaluate it again; nor are the `twins` (see [`twins`])
+/// ever evaluated.
+fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp, twins: u64) -> Option<Timestamp> {
     let visit = ctx.visit;
     let limit = ctx
         .ask
         .at
         .checked_add(SignedDuration::from_hours(24 * RETRY_HORIZON_DAYS))
         .ok()?;
+    // Of the first 64 rules, those whose last denial offered exactly `t`
+    // as an exact earliest instant.
+    let mut pass_at_t = 0u64;
+    // Whether the time-independent conditions of the settled rules are
+    // decided too (see `run`).
+    let mut all_fixed = ctx.settled == 0;
     for _ in 0..MAX_ITERATIONS {
         if t > limit {
             return None;
         }
         let mut next = t;
+        let mut pass_at_next = 0u64;
         let mut denied = false;
         // Until the first offset change in a candidate zone, local dates
         // only run forward, and a settled rule still passes.
         let steady = ctx.zones.steady_until().is_none_or(|hi| t.as_second() < hi);
-        let skip = if steady { ctx.settled } else { 0 };
+        if !steady && !all_fixed {
+            ctx.fix_conditions(visit);
+            all_fixed = true;
+        }
+        let ctx = &*ctx;
+        let skip = if steady { ctx.settled } else { 0 } | pass_at_t | twins;
         for i in indices(visit & !skip, ctx.policy.rules.len()) {
             let Some(rule) = ctx.policy.rules.get(i) else {
                 break;
@@ -513,7 +585,14 @@ fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
             match evaluate(ctx, i, rule, t) {
                 Verdict::Deny { earliest, .. } => {
                     denied = true;
-                    next = next.max(earliest?);
+                    let e = earliest?;
+                    if e > next {
+                        next = e;
+                        pass_at_next = 0;
+                    }
+                    if e == next && i < 64 && exact(rule) {
+                        pass_at_next |= 1 << i;
+                    }
                 }
                 Verdict::NoZone => return None,
                 _ => {}
@@ -527,6 +606,7 @@ fn retry<S: Stored>(ctx: &Ctx<'_, S>, mut t: Timestamp) -> Option<Timestamp> {
             return None;
         }
         t = next;
+        pass_at_t = pass_at_next;
     }
     None
 }
@@ -666,21 +746,52 @@ fn monotone(rule: &Rule) -> bool {
 
 /// [`monotone`], or a cap or cool-down with `exclude_prior_consent` when
 /// the ask has no live prior-consent window: with none to close, it counts
-/// exactly as without the option, and only relaxes as time passes.
+/// exactly as without the option, and only relaxes as time passes; or an
+/// inconvenient-time rule when the recipient stated no inconvenient time
+/// (it then passes at every instant).
 fn monotone_here<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule) -> bool {
     monotone(rule)
         || !depends_on_time(rule)
-            && matches!(
-                rule.body,
+            && match rule.body {
                 Body::Cap {
                     exclude_prior_consent: true,
                     ..
-                } | Body::Cooldown {
+                }
+                | Body::Cooldown {
                     exclude_prior_consent: true,
                     ..
-                }
-            )
-            && limits::consent_windows(ctx).is_empty()
+                } => limits::consent_windows(ctx).is_empty(),
+                Body::Inconvenient { .. } => !ctx
+                    .rec
+                    .states
+                    .iter()
+                    .any(|(_, e)| matches!(e, view::Ev::Inconvenient(_))),
+                _ => false,
+            }
+}
+
+/// Whether the earliest instant a denial of this rule offers is one at
+/// which the rule passes (rather than a bound the search must try and may
+/// move past): its conditions do not change with time, and its body
+/// offers the instant its check first passes — a window's permitted
+/// instant, the instant no statement or hold covers, the instant a
+/// cool-down ends, or the instant a cap's count falls under a limit of at
+/// least one (with a limit of 0 the next period denies as well).
+fn exact(rule: &Rule) -> bool {
+    !depends_on_time(rule)
+        && match &rule.body {
+            Body::Window { .. }
+            | Body::Inconvenient { .. }
+            | Body::Hold { .. }
+            | Body::Cooldown { .. } => true,
+            Body::Cap { limit, .. } => *limit > 0,
+            // These never offer an instant.
+            Body::Deny
+            | Body::Oblige(_)
+            | Body::OptOut { .. }
+            | Body::Cease { .. }
+            | Body::Attorney { .. } => false,
+        }
 }
 
 fn depends_on_time(rule: &Rule) -> bool {

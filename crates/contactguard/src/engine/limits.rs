@@ -3,9 +3,9 @@
 
 use super::conditions::{conversation, in_mask, result_matches};
 use super::local::start_of_day;
-use super::view::{Ev, Stored};
+use super::view::{Ev, Side, Stored};
 use super::{deny, local, no_zone, Ctx, Verdict};
-use crate::model::Ask;
+use crate::model::{Ask, AttemptResult};
 use crate::policy::format::{CalendarPeriod, Scope};
 use crate::policy::{Filter, Pause, Period};
 use jiff::{SignedDuration, Timestamp, ToSpan};
@@ -65,34 +65,130 @@ fn scoped<'a, S: Stored>(
         .filter(move |a| scope != Scope::RecipientDebt || a.debt() == ask_debt)
 }
 
-/// The `limit`-th newest of the counted attempts (time order), which is
-/// the (n - limit + 1)-th oldest of n; `None` when fewer than `limit` are
-/// counted, or for a limit of 0 (no attempt leaving helps).
-fn newest<'a, S: 'a>(
-    counted: impl DoubleEndedIterator<Item = &'a S>,
-    limit: usize,
-) -> Option<&'a S> {
-    let k = limit.checked_sub(1)?;
-    counted.rev().nth(k)
+/// A filter and scope as bit masks, tested on each stored record with
+/// few branches: a dense history's look-back holds many records, and
+/// [`count_back`] visits each one.
+#[derive(Clone, Copy)]
+struct Test {
+    /// The channels [`channels`] gives (`same_channel` applied).
+    chan: u32,
+    /// The results, with `pending` set when any result is (see
+    /// `result_matches`).
+    res: u32,
+    role: u32,
+    /// The places, with [`NO_PLACE`] set: an attempt without a place
+    /// matches every filter.
+    place: u32,
+    /// The debt key an attempt must have (`recipient_debt` scope).
+    debt: Option<u32>,
 }
 
-/// The attempts in `scope` at or after `since`, in time order; with
-/// cut after the last attempt on `chan`'s channels (see
-/// `Side::span_end`).
-fn scoped_since<'a, S: Stored>(
-    ctx: &'a Ctx<'a, S>,
-    scope: Scope,
-    since: Timestamp,
-    chan: u32,
-) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
-    let side = if scope == Scope::Debt {
+/// A bit no place uses, standing for an attempt without one.
+const NO_PLACE: u32 = 1 << 31;
+
+impl Test {
+    fn new<S: Stored>(ctx: &Ctx<'_, S>, f: &Filter, scope: Scope) -> Test {
+        let pending = crate::policy::bit(AttemptResult::Pending);
+        Test {
+            chan: channels(f, ctx.ask),
+            res: if f.results == 0 {
+                0
+            } else {
+                (f.results & !pending) | pending
+            },
+            role: f.roles,
+            place: f.places | NO_PLACE,
+            debt: (scope == Scope::RecipientDebt).then_some(ctx.rec.ask_debt),
+        }
+    }
+
+    /// Whether `a` is an attempt in scope that the filter matches, as
+    /// `filter_matches` and the scope's debt test decide it.
+    #[inline]
+    fn matches<S: Stored>(&self, a: &S) -> bool {
+        use crate::policy::bit;
+        a.is_attempt()
+            && self.chan & bit(a.channel()) != 0
+            && (self.res & bit(a.result()) != 0)
+                & (self.role & bit(a.role()) != 0)
+                & (self.place & a.place().map_or(NO_PLACE, bit) != 0)
+                & self.debt.is_none_or(|d| a.debt() == d)
+    }
+
+    /// [`Test::matches`], testing the result first and stopping at the
+    /// first part that fails: for finding a rare trigger (most records
+    /// fail on their result).
+    #[inline]
+    fn triggers<S: Stored>(&self, a: &S) -> bool {
+        use crate::policy::bit;
+        a.is_attempt()
+            && self.res & bit(a.result()) != 0
+            && self.chan & bit(a.channel()) != 0
+            && self.role & bit(a.role()) != 0
+            && self.place & a.place().map_or(NO_PLACE, bit) != 0
+            && self.debt.is_none_or(|d| a.debt() == d)
+    }
+}
+
+/// Among `recs` (time order), the attempts `test` matches outside the
+/// `consent` windows, counted from the newest: how many (all of them when
+/// `all`, else up to the `limit`-th), and the `limit`-th newest (`None`
+/// when fewer are counted, or for a limit of 0).
+fn count_back<'a, S: Stored>(
+    recs: &'a [S],
+    test: &Test,
+    consent: &[(Timestamp, Timestamp)],
+    limit: usize,
+    all: bool,
+) -> (usize, Option<&'a S>) {
+    if !consent.is_empty() {
+        let counts = |a: &&S| test.matches(*a) && !in_windows(consent, a.at());
+        return count_back_by(recs, counts, limit, all);
+    }
+    count_back_by(recs, |a: &&S| test.matches(*a), limit, all)
+}
+
+/// [`count_back`] with the test on each record given.
+fn count_back_by<'a, S: Stored>(
+    recs: &'a [S],
+    counts: impl Fn(&&'a S) -> bool,
+    limit: usize,
+    all: bool,
+) -> (usize, Option<&'a S>) {
+    if limit == 0 {
+        let n = if all {
+            recs.iter().filter(&counts).count()
+        } else {
+            0
+        };
+        return (n, None);
+    }
+    let mut newest = recs.iter().rev();
+    let mut n = 0usize;
+    // Up to the limit-th, then (for the message) the count of the rest.
+    for a in newest.by_ref() {
+        if counts(&a) {
+            n += 1;
+            if n == limit {
+                let rest = if all {
+                    newest.filter(&counts).count()
+                } else {
+                    0
+                };
+                return (n + rest, Some(a));
+            }
+        }
+    }
+    (n, None)
+}
+
+/// The side a scope reads.
+fn side_of<'c, 'a, S: Stored>(ctx: &'c Ctx<'a, S>, scope: Scope) -> &'c Side<'a, S> {
+    if scope == Scope::Debt {
         &ctx.debt
     } else {
         &ctx.rec
-    };
-    let ask_debt = side.ask_debt;
-    side.since_in(since, chan)
-        .filter(move |a| scope != Scope::RecipientDebt || a.debt() == ask_debt)
+    }
 }
 
 fn filter_matches<S: Stored>(f: &Filter, ask: &Ask, a: &S) -> bool {
@@ -217,6 +313,12 @@ fn push_display(m: &mut String, args: std::fmt::Arguments<'_>) {
 /// `format!("{v:0width$}")` writes it, without the formatting machinery
 /// (a denial's message is on the decision's path).
 fn push_digits(m: &mut String, mut v: u64, width: usize) {
+    // One digit (most counts and limits): no buffer.
+    if v < 10 && width <= 1 {
+        // `v` is below 10.
+        m.push(char::from(b'0' + v as u8));
+        return;
+    }
     let mut buf = [b'0'; 20];
     let mut start = buf.len();
     for slot in buf.iter_mut().rev() {
@@ -242,30 +344,47 @@ fn buf_len(start: usize) -> usize {
 /// Appends a local day number as its date, `YYYY-MM-DD` as jiff prints
 /// it (jiff itself for years outside 1..=9999).
 fn push_day(m: &mut String, day: i64) {
-    match local::civil_of(day) {
+    match civil_u32(day) {
         // Years 1..=9999 are inside jiff's range of dates, and each part
         // fits its width.
         Some((y, mo, dd)) if (1..=9999).contains(&y) => {
-            let digit = |v: i64, p: i64| b'0' + (v / p % 10).unsigned_abs() as u8;
-            let text = [
-                digit(y, 1000),
-                digit(y, 100),
-                digit(y, 10),
-                digit(y, 1),
-                b'-',
-                digit(mo, 10),
-                digit(mo, 1),
-                b'-',
-                digit(dd, 10),
-                digit(dd, 1),
-            ];
-            m.push_str(std::str::from_utf8(&text).unwrap_or(""));
+            let (hi, lo) = (y / 100, y % 100);
+            for two in [hi, lo] {
+                push_two(m, two);
+            }
+            m.push('-');
+            push_two(m, mo);
+            m.push('-');
+            push_two(m, dd);
         }
         _ => match local::date_of(day) {
             Some(d) => push_display(m, format_args!("{d}")),
             None => push_display(m, format_args!("{day}")),
         },
     }
+}
+
+/// Appends `v` (below 100) as two digits.
+fn push_two(m: &mut String, v: u32) {
+    // Both digits are below 10.
+    m.push(char::from(b'0' + (v / 10 % 10) as u8));
+    m.push(char::from(b'0' + (v % 10) as u8));
+}
+
+/// [`local::civil_of`] for day numbers from 0000-03-01 on, in unsigned
+/// 32-bit arithmetic (cheaper divisions; a test checks the two agree);
+/// `None` outside that range.
+fn civil_u32(day: i64) -> Option<(u32, u32, u32)> {
+    let z = u32::try_from(day.checked_add(719_468)?).ok()?;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe.checked_add(era.checked_mul(400)?)? + u32::from(m <= 2);
+    Some((y, m, d))
 }
 
 fn describe_scope<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope) -> String {
@@ -296,6 +415,7 @@ pub(super) fn cap<S: Stored>(
     // Only the attempts after `from` can be in the period: each period
     // binary-searches to its own look-back.
     let chan = channels(filter, ctx.ask);
+    let test = Test::new(ctx, filter, scope);
     let counted = |from: Option<Timestamp>| scoped(ctx, scope, from, chan).filter(counts);
     let limit_n = limit as usize;
     let what = || describe_scope(ctx, scope);
@@ -323,13 +443,13 @@ pub(super) fn cap<S: Stored>(
             // count under the limit. Counting back from the newest stops
             // after `limit` counted attempts, so the count itself is only
             // taken for the message.
-            let kth = newest(counted(Some(from)), limit_n);
+            let recs = side_of(ctx, scope).recs_after_in(Some(from), chan);
+            let (n, kth) = count_back(recs, &test, consent, limit_n, ctx.want_messages);
             if limit_n > 0 && kth.is_none() {
                 return Verdict::Pass;
             }
             let earliest = kth.and_then(|a| a.at().checked_add(d).ok());
             deny(ctx, earliest, || {
-                let n = counted(Some(from)).count();
                 format!(
                     "{} {} in the {} before {} (limit {limit})",
                     plural(n, "counted attempt"),
@@ -368,19 +488,15 @@ pub(super) fn cap<S: Stored>(
                 // attempt's, with no date conversion per attempt.
                 let (n, kth_day) = match z.steady_day_start(first, from, t) {
                     Some(since) => {
-                        let in_period = || scoped_since(ctx, scope, since, chan).filter(counts);
-                        let kth = newest(in_period(), limit_n);
-                        if limit_n > 0 && kth.is_none() {
-                            continue;
-                        }
                         // The count itself only matters for the message
                         // (which zone to name); without one, at least the
                         // limit is enough.
-                        let n = if ctx.want_messages {
-                            in_period().count()
-                        } else {
-                            limit_n
-                        };
+                        let recs = side_of(ctx, scope).recs_since_in(since, chan);
+                        let (n, kth) = count_back(recs, &test, consent, limit_n, ctx.want_messages);
+                        if limit_n > 0 && kth.is_none() {
+                            continue;
+                        }
+                        let n = if ctx.want_messages { n } else { limit_n };
                         (n, kth.map(|a| z.day(a.at())))
                     }
                     None => {
@@ -510,7 +626,9 @@ pub(super) fn cooldown<S: Stored>(
     let chan = channels(filter, ctx.ask);
     let triggers =
         || scoped(ctx, scope, from, chan).filter(|a| filter_matches(filter, ctx.ask, *a));
-    let Some(last) = triggers().next_back() else {
+    let test = Test::new(ctx, filter, scope);
+    let recs = side_of(ctx, scope).recs_after_in(from, chan);
+    let Some(last) = recs.iter().rev().find(|a| test.triggers(*a)) else {
         return Verdict::Pass;
     };
     let what = || describe_scope(ctx, scope);
@@ -633,11 +751,39 @@ mod message_tests {
             2_932_896,
             2_932_897,
             i64::MAX,
-        ] {
+        ]
+        .into_iter()
+        .chain((-719_200..2_933_000).step_by(997))
+        .chain(20_000..21_000)
+        {
             let mut m = String::new();
             push_day(&mut m, day);
             let expected = local::date_of(day).map_or_else(|| day.to_string(), |d| d.to_string());
             assert_eq!(m, expected, "day {day}");
+        }
+    }
+
+    #[test]
+    fn civil_u32_equals_civil_of() {
+        let mut days: Vec<i64> = (-719_468 - 800..-719_468 + 800).collect();
+        days.extend((-719_468..3_000_000).step_by(7));
+        days.extend(-1_000..25_000);
+        days.extend([
+            i64::MIN,
+            i64::MAX,
+            i64::from(u32::MAX) - 719_468,
+            4_294_247_827,
+        ]);
+        for day in days {
+            let fast = civil_u32(day).map(|(y, m, d)| (i64::from(y), i64::from(m), i64::from(d)));
+            match fast {
+                Some(f) => assert_eq!(Some(f), local::civil_of(day), "day {day}"),
+                // Only days before 0000-03-01 or past u32 have no fast date.
+                None => assert!(
+                    day < -719_468 || day > i64::from(u32::MAX) - 719_468,
+                    "day {day}"
+                ),
+            }
         }
     }
 

@@ -275,15 +275,27 @@ impl<'a, S: Stored> Side<'a, S> {
         self.between(k, self.span_end(k, chans))
     }
 
-    /// The attempts at or after `since`, cut at [`Side::span_end`]
-    /// for `chans`.
-    pub(crate) fn since_in(
-        &self,
-        since: Timestamp,
-        chans: u32,
-    ) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
+    /// The records (attempts, and for the ledger state entries among
+    /// them) that [`Side::after_in`] visits, as a slice: a caller scanning
+    /// many of them tests each record itself.
+    pub(crate) fn recs_after_in(&self, from: Option<Timestamp>, chans: u32) -> &'a [S] {
+        let k = match from {
+            None => 0,
+            Some(f) => self.atts.partition_point(|a| a.at() <= f),
+        };
+        self.slice(k, self.span_end(k, chans))
+    }
+
+    /// The records at or after `since`, cut at [`Side::span_end`] for
+    /// `chans` (see [`Side::recs_after_in`]).
+    pub(crate) fn recs_since_in(&self, since: Timestamp, chans: u32) -> &'a [S] {
         let k = self.atts.partition_point(|a| a.at() < since);
-        self.between(k, self.span_end(k, chans))
+        self.slice(k, self.span_end(k, chans))
+    }
+
+    fn slice(&self, k: usize, end: usize) -> &'a [S] {
+        let atts: &'a [S] = self.atts;
+        atts.get(k..end.min(atts.len())).unwrap_or(&[])
     }
 }
 

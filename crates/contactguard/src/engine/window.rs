@@ -113,7 +113,8 @@ fn next_permitted(
 ) -> Option<Timestamp> {
     let calendar = cal.map(|(_, k)| &**k);
     let mut c = t;
-    for _ in 0..(RETRY_HORIZON_DAYS + 2) {
+    let steps = RETRY_HORIZON_DAYS + 2;
+    for step in 0..steps {
         let (day, now_ns) = z.local(c);
         if let Some(k) = calendar {
             let year = local::date_of(day).map_or(i16::MIN, |d| d.year());
@@ -151,11 +152,43 @@ fn next_permitted(
             }
         }
         c = match ahead {
-            Some(a) => a,
+            Some(a) => {
+                // Still on `day` (no offset change moved it), the same
+                // entry governs: the span start is permitted exactly when
+                // its local time lies in one of the entry's spans, as the
+                // next step would find (when there is one).
+                if let Some(w) = entry.filter(|_| step + 1 < steps) {
+                    let (d, ns) = z.local(a);
+                    if d == day && w.spans.iter().any(|sp| span_contains(*sp, ns)) {
+                        return Some(a);
+                    }
+                }
+                a
+            }
             None => z.start_of_day_n(day.checked_add(1)?)?,
         };
     }
     None
+}
+
+/// Whether two window rules' bodies permit exactly the same instants: the
+/// same entries (days and spans, in order) and the same holiday calendar
+/// (the same compiled data), or none.
+pub(super) fn same_window(
+    a: (Option<&NamedCalendar>, &[Win]),
+    b: (Option<&NamedCalendar>, &[Win]),
+) -> bool {
+    let same_cal = match (a.0, b.0) {
+        (None, None) => true,
+        (Some((_, x)), Some((_, y))) => std::sync::Arc::ptr_eq(x, y),
+        _ => false,
+    };
+    same_cal
+        && a.1.len() == b.1.len()
+        && a.1
+            .iter()
+            .zip(b.1)
+            .all(|(x, y)| x.days == y.days && x.spans == y.spans)
 }
 
 fn show_span((s, e, b): (u32, u32, Bounds)) -> String {
