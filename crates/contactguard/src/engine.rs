@@ -28,7 +28,7 @@ use limits::{cap, cooldown};
 use objections::{attorney, cease, hold, opt_out};
 use window::window;
 
-pub(crate) use window::sel_matches;
+pub(crate) use window::{is_calendar_gap, sel_matches};
 
 use crate::policy::format::Scope;
 use local::{next_day_start, Zones};
@@ -214,6 +214,10 @@ enum Verdict {
     Deny {
         earliest: Option<Timestamp>,
         message: Option<String>,
+        /// The engine could not evaluate the rule (fail closed): the denial
+        /// keeps the engine's message, which says so, even when the rule
+        /// has a `message` of its own (that one describes a breach).
+        unevaluable: bool,
     },
     /// The rule needs local time and the ask names no zone.
     NoZone,
@@ -408,16 +412,20 @@ fn run<'a, S: Stored>(
                 }
                 ("oblige", explain_all.then(|| obs.join(", ")), None)
             }
-            Verdict::Deny { earliest, message } => {
+            Verdict::Deny {
+                earliest,
+                message,
+                unevaluable,
+            } => {
                 let message = message.unwrap_or_else(|| rule.title.clone());
                 next = match (next, earliest) {
                     (Some(n), Some(e)) => Some(n.max(e)),
                     _ => None,
                 };
                 let (for_denial, for_outcome) = match &rule.message {
-                    Some(own) => (own.clone(), Some(message)),
-                    None if explain_all => (message.clone(), Some(message)),
-                    None => (message, None),
+                    Some(own) if !unevaluable => (own.clone(), Some(message)),
+                    _ if explain_all => (message.clone(), Some(message)),
+                    _ => (message, None),
                 };
                 denials.push(Denial {
                     id: rule.id.clone(),
@@ -829,6 +837,21 @@ fn deny<S: Stored>(
     Verdict::Deny {
         earliest,
         message: ctx.want_messages.then(message),
+        unevaluable: false,
+    }
+}
+
+/// A denial because the engine could not evaluate the rule (fail closed);
+/// see [`Verdict::Deny`]'s `unevaluable`.
+fn deny_unevaluable<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    earliest: Option<Timestamp>,
+    message: impl FnOnce() -> String,
+) -> Verdict {
+    Verdict::Deny {
+        earliest,
+        message: ctx.want_messages.then(message),
+        unevaluable: true,
     }
 }
 

@@ -251,6 +251,56 @@ fn a_missing_calendar_year_could_not_be_evaluated() {
     assert!(could_not_evaluate(&d), "{:?}", d.denials);
 }
 
+#[test]
+fn a_missing_calendar_year_is_not_a_breach_under_a_rule_with_its_own_message() {
+    // A policy whose window rule words its own denial: that wording says
+    // the contact broke the rule, so a date the calendar cannot classify
+    // keeps the engine's wording, and the audit still tells it apart.
+    let policy = Policy::from_toml(
+        r#"
+format = "contactguard-policy/1"
+[calendars.x]
+covers = [2026]
+holidays = ["2026-10-01"]
+
+[[rules]]
+id = "w"
+title = "days"
+cite = "t"
+status = "convention"
+kind = "window"
+calendar = "x"
+message = "called outside the agreed hours"
+windows = [
+  { days = ["holiday"], closed = true },
+  { days = ["mon", "tue", "wed", "thu", "fri"], start = "09:00", end = "18:00" },
+]
+"#,
+    )
+    .unwrap();
+    let ask = |at: &str| -> contactguard::Ask {
+        serde_json::from_value(serde_json::json!({
+            "at": at, "channel": "call", "to": "c1", "role": "debtor", "debt": "L1",
+            "timezones": ["Asia/Shanghai"], "place": "mobile", "purpose": "collection"
+        }))
+        .unwrap()
+    };
+    // A breach: the rule's own message, counted as one.
+    let night = decide(&policy, &ask("2026-10-13T22:00:00+08:00"), &History::new());
+    assert_eq!(night.denials[0].message, "called outside the agreed hours");
+    assert!(!could_not_evaluate(&night));
+    // A year the calendar does not cover: the engine's message.
+    let d = decide(&policy, &ask("2027-01-05T10:00:00+08:00"), &History::new());
+    assert!(!d.allow);
+    assert_eq!(d.denials[0].id, "w");
+    assert!(
+        d.denials[0].message.contains("has no data for 2027"),
+        "{}",
+        d.denials[0].message
+    );
+    assert!(could_not_evaluate(&d), "{:?}", d.denials);
+}
+
 // ---------------------------------------------------------------------------
 // The property: random logs with components of more than 300 events and
 // misspelled zones replay to exactly `decide` over the full history.

@@ -185,9 +185,9 @@ fn count_back_by<'a, S: Stored>(
 /// The side a scope reads.
 fn side_of<'c, 'a, S: Stored>(ctx: &'c Ctx<'a, S>, scope: Scope) -> &'c Side<'a, S> {
     if scope == Scope::Debt {
-        &ctx.debt
+        ctx.debt
     } else {
-        &ctx.rec
+        ctx.rec
     }
 }
 

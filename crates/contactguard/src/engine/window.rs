@@ -3,7 +3,21 @@
 
 use super::local::start_of_day;
 use super::view::Stored;
-use super::{deny, local, no_zone, Ctx, Verdict, RETRY_HORIZON_DAYS};
+use super::{deny, deny_unevaluable, local, no_zone, Ctx, Verdict, RETRY_HORIZON_DAYS};
+
+/// How a denial for a date outside its holiday calendar's years begins and
+/// what follows the calendar's name: written here, read by
+/// [`is_calendar_gap`] (the audit reports such denials as "could not
+/// evaluate", not as breaches).
+const CALENDAR_GAP: &str = "holiday calendar";
+const CALENDAR_GAP_YEAR: &str = " has no data for ";
+
+/// Whether a denial's message says its rule's holiday calendar has no data
+/// for the local date's year (the engine keeps this message even for a
+/// rule with a `message` of its own).
+pub(crate) fn is_calendar_gap(message: &str) -> bool {
+    message.starts_with(CALENDAR_GAP) && message.contains(CALENDAR_GAP_YEAR)
+}
 use crate::policy::format::{Bounds, DaySel, LocalTime};
 use crate::policy::Win;
 use jiff::civil::Date;
@@ -258,10 +272,10 @@ pub(super) fn window<S: Stored>(
         }
     }
     if let Some((z, year)) = uncovered {
-        return deny(ctx, earliest, || {
+        return deny_unevaluable(ctx, earliest, || {
             let name = cal.map_or("?", |(n, _)| n.as_str());
             format!(
-                "holiday calendar `{name}` has no data for {year}: the local date in {} cannot be classified (fail closed)",
+                "{CALENDAR_GAP} `{name}`{CALENDAR_GAP_YEAR}{year}: the local date in {} cannot be classified (fail closed)",
                 local::zone_name(z)
             )
         });

@@ -225,7 +225,9 @@ pub struct RuleSpec {
     /// The rule is lifted when this condition holds.
     #[serde(default)]
     pub unless: Option<ConditionSpec>,
-    /// Optional sentence used in the denial instead of the default one.
+    /// Optional sentence used in the denial instead of the default one
+    /// (not when the engine could not evaluate the rule, e.g. a date past
+    /// its holiday calendar: that denial keeps the engine's wording).
     #[serde(default)]
     pub message: Option<String>,
 
