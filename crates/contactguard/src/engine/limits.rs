@@ -145,8 +145,8 @@ fn count_back<'a, S: Stored>(
     count_back_by(recs, |a: &&S| test.matches(*a), limit, all)
 }
 
-/// The most class lists [`indexed_back`] merges (more fall back to the
-/// scan).
+/// The class lists [`indexed_back`] merges without allocating (more are
+/// copied to the heap).
 const MERGE: usize = 16;
 
 /// The position lists of the classes `test` selects on `side`, when the
@@ -175,8 +175,8 @@ fn class_lists<'a, S: Stored>(
 /// from the side's class index: the count by binary searches, the
 /// `limit`-th newest by merging the selected lists from their ends. `None`
 /// when the index does not answer (no index, a test it does not cover,
-/// consent windows to skip, too many lists); the count is the full count
-/// even when not `all`.
+/// consent windows to skip, a short look-back); the count is the full
+/// count even when not `all`.
 fn indexed_back<'a, S: Stored>(
     side: &Side<'a, S>,
     k: usize,
@@ -196,7 +196,7 @@ fn indexed_back<'a, S: Stored>(
     let mut heads: [(&[u32], usize); MERGE] = [(&[], 0); MERGE];
     let mut m = 0usize;
     let mut count = 0usize;
-    for list in lists {
+    for list in lists.clone() {
         let end = below(list, n);
         // None of the list's attempts from `k` on (the usual case for a
         // channel only in the oldest part).
@@ -213,7 +213,11 @@ fn indexed_back<'a, S: Stored>(
             list.partition_point(|&p| (p as usize) < k)
         };
         count += end - start;
-        *heads.get_mut(m)? = (list, end);
+        match heads.get_mut(m) {
+            Some(h) => *h = (list, end),
+            // A broad filter over many classes: merged on the heap.
+            None => return Some(indexed_back_many(side, k, lists, limit)),
+        }
         m += 1;
     }
     if limit == 0 || count < limit {
@@ -222,6 +226,43 @@ fn indexed_back<'a, S: Stored>(
     // The limit-th newest: take the newest remaining head `limit` times
     // (all are at or after `k`, and there are at least `limit` of them).
     let heads = heads.get_mut(..m)?;
+    let pos = newest_kth(heads, limit)?;
+    let kth = side.atts.get(pos as usize)?;
+    Some((count, Some(kth)))
+}
+
+/// [`indexed_back`] for more than [`MERGE`] selected lists, with their
+/// heads on the heap.
+#[cold]
+#[inline(never)]
+fn indexed_back_many<'a, S: Stored>(
+    side: &Side<'a, S>,
+    k: usize,
+    lists: impl Iterator<Item = &'a [u32]>,
+    limit: usize,
+) -> (usize, Option<&'a S>) {
+    let n = side.atts.len();
+    let mut heads: Vec<(&[u32], usize)> = Vec::new();
+    let mut count = 0usize;
+    for list in lists {
+        let (start, end) = (below(list, k), below(list, n));
+        if end > start {
+            count += end - start;
+            heads.push((list, end));
+        }
+    }
+    if limit == 0 || count < limit {
+        return (count, None);
+    }
+    let kth = newest_kth(&mut heads, limit).and_then(|p| side.atts.get(p as usize));
+    (count, kth)
+}
+
+/// The `limit`-th newest position among the lists' heads (each list's
+/// positions before its head's end, all at or after the look-back start,
+/// at least `limit` of them in all): the newest remaining head, taken
+/// `limit` times.
+fn newest_kth(heads: &mut [(&[u32], usize)], limit: usize) -> Option<u32> {
     let mut pos = None;
     for _ in 0..limit {
         let mut best: Option<(usize, u32)> = None;
@@ -238,8 +279,7 @@ fn indexed_back<'a, S: Stored>(
         }
         pos = Some(p);
     }
-    let kth = side.atts.get(pos? as usize)?;
-    Some((count, Some(kth)))
+    pos
 }
 
 /// The newest attempt `test` matches among the side's records from index
@@ -988,13 +1028,17 @@ mod index_tests {
     fn class_index_equals_the_scan() {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let (mut answered, mut kth_found, mut last_found) = (0, 0, 0);
+        let mut spilled = 0;
         for round in 0..1_000 {
             let len = rng.below(if round % 3 == 0 { 40 } else { 300 });
             // Few classes or many, one debt or several.
-            let chans: Vec<Channel> = (0..1 + rng.below(3))
+            // One round in four with many classes: more than [`MERGE`]
+            // lists to merge.
+            let many = round % 4 == 1;
+            let chans: Vec<Channel> = (0..if many { 6 } else { 1 + rng.below(3) })
                 .map(|_| rng.pick(Channel::ALL))
                 .collect();
-            let results: Vec<AttemptResult> = (0..1 + rng.below(4))
+            let results: Vec<AttemptResult> = (0..if many { 9 } else { 1 + rng.below(4) })
                 .map(|_| rng.pick(AttemptResult::ALL))
                 .collect();
             let debts = 1 + rng.below(2) as u32;
@@ -1071,6 +1115,13 @@ mod index_tests {
                 }
                 let (count, kth) = indexed.expect("answered");
                 answered += 1;
+                let selected = class_lists(&side, &test).map_or(0, |l| {
+                    l.filter(|list| list.iter().any(|&p| (k..n).contains(&(p as usize))))
+                        .count()
+                });
+                if selected > MERGE && kth.is_some() {
+                    spilled += 1;
+                }
                 assert_eq!(count, scanned.0, "round {round} k {k} n {n}");
                 assert_eq!(kth.is_some(), scanned.1.is_some(), "round {round}");
                 if let (Some(a), Some(b)) = (kth, scanned.1) {
@@ -1092,6 +1143,7 @@ mod index_tests {
         assert!(answered > 800, "answered {answered}");
         assert!(kth_found > 300, "k-th found {kth_found}");
         assert!(last_found > 400, "last found {last_found}");
+        assert!(spilled > 20, "more than MERGE lists merged {spilled}");
         // Without a class index (the ledger), nothing is answered.
         let plain: Side<'_, Rec> = Side::empty(0);
         let test = Test {
