@@ -303,6 +303,27 @@ fn indexed_last<'a, S: Stored>(side: &Side<'a, S>, k: usize, test: &Test) -> Opt
     Some(last.and_then(|p| side.atts.get(p as usize)))
 }
 
+/// [`count_back`] over the side's records from index `k` on: from the
+/// side's class index where it answers and the records to visit (cut at
+/// the last attempt on the test's channels, `Side::span_end`) are more
+/// than [`SHORT`]; else by the scan (a short span is scanned faster).
+fn count_from<'a, S: Stored>(
+    side: &Side<'a, S>,
+    k: usize,
+    test: &Test,
+    consent: &[(Timestamp, Timestamp)],
+    limit: usize,
+    all: bool,
+) -> (usize, Option<&'a S>) {
+    let end = side.span_end(k, test.chan);
+    if end.saturating_sub(k) > SHORT {
+        if let Some(r) = indexed_back(side, k, test, consent, limit) {
+            return r;
+        }
+    }
+    count_back(side.slice(k, end), test, consent, limit, all)
+}
+
 /// [`count_back`] with the test on each record given.
 fn count_back_by<'a, S: Stored>(
     recs: &'a [S],
@@ -600,13 +621,7 @@ pub(super) fn cap<S: Stored>(
             // taken for the message.
             let side = side_of(ctx, scope);
             let k = side.start_after(Some(from));
-            let (n, kth) = match indexed_back(side, k, &test, consent, limit_n) {
-                Some(r) => r,
-                None => {
-                    let recs = side.recs_from_in(k, chan);
-                    count_back(recs, &test, consent, limit_n, ctx.want_messages)
-                }
-            };
+            let (n, kth) = count_from(side, k, &test, consent, limit_n, ctx.want_messages);
             if limit_n > 0 && kth.is_none() {
                 return Verdict::Pass;
             }
@@ -655,13 +670,8 @@ pub(super) fn cap<S: Stored>(
                         // limit is enough.
                         let side = side_of(ctx, scope);
                         let k = side.start_since(since);
-                        let (n, kth) = match indexed_back(side, k, &test, consent, limit_n) {
-                            Some(r) => r,
-                            None => {
-                                let recs = side.recs_from_in(k, chan);
-                                count_back(recs, &test, consent, limit_n, ctx.want_messages)
-                            }
-                        };
+                        let (n, kth) =
+                            count_from(side, k, &test, consent, limit_n, ctx.want_messages);
                         if limit_n > 0 && kth.is_none() {
                             continue;
                         }
@@ -798,10 +808,17 @@ pub(super) fn cooldown<S: Stored>(
     let test = Test::new(ctx, filter, scope);
     let side = side_of(ctx, scope);
     let k = side.start_after(from);
-    let last = match indexed_last(side, k, &test) {
+    // As in `count_from`: a short span is scanned.
+    let end = side.span_end(k, chan);
+    let indexed = if end.saturating_sub(k) > SHORT {
+        indexed_last(side, k, &test)
+    } else {
+        None
+    };
+    let last = match indexed {
         Some(last) => last,
         None => {
-            let recs = side.recs_from_in(k, chan);
+            let recs = side.slice(k, end);
             recs.iter().rev().find(|a| test.triggers(*a))
         }
     };

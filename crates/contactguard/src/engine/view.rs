@@ -315,7 +315,7 @@ impl<'a, S: Stored> Side<'a, S> {
     /// attempts by channel (`k` when there is none); else the end of the
     /// side. Records up to it are all still visited (callers filter by
     /// channel anyway); what is cut holds no attempt on those channels.
-    fn span_end(&self, k: usize, chans: u32) -> usize {
+    pub(crate) fn span_end(&self, k: usize, chans: u32) -> usize {
         let n = self.atts.len();
         // A short look-back is scanned faster than it is cut.
         if self.by_chan.is_empty() || n.saturating_sub(k) <= SHORT {
@@ -373,15 +373,8 @@ impl<'a, S: Stored> Side<'a, S> {
         self.atts.partition_point(|a| a.at() < since)
     }
 
-    /// The records from index `k` on, cut at [`Side::span_end`] for
-    /// `chans`: what [`Side::after_in`] visits, as a slice (attempts, and
-    /// for the ledger state entries among them), for a caller that tests
-    /// each record itself.
-    pub(crate) fn recs_from_in(&self, k: usize, chans: u32) -> &'a [S] {
-        self.slice(k, self.span_end(k, chans))
-    }
-
-    fn slice(&self, k: usize, end: usize) -> &'a [S] {
+    /// The records `k..end` (none past the side's end).
+    pub(crate) fn slice(&self, k: usize, end: usize) -> &'a [S] {
         let atts: &'a [S] = self.atts;
         atts.get(k..end.min(atts.len())).unwrap_or(&[])
     }
