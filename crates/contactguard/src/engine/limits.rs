@@ -597,7 +597,9 @@ pub(super) fn cap<S: Stored>(
     let what = || describe_scope(ctx, scope);
     match period {
         Period::Lifetime => {
-            let total = counted(None).count();
+            // Every counted attempt of the side (from its class index when
+            // it answers).
+            let total = count_from(side_of(ctx, scope), 0, &test, consent, 0, true).0;
             if total < limit_n {
                 return Verdict::Pass;
             }
