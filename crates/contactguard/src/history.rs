@@ -1,7 +1,7 @@
 //! Contact history: events in time order, indexed by recipient and by debt.
 
 use crate::engine::states::States;
-use crate::engine::view::{Ev, Rec, Side};
+use crate::engine::view::{Classes, Ev, Rec, Side};
 use crate::model::{Ask, Event};
 
 /// The events a decision reads, in time order, with per-recipient and
@@ -35,6 +35,8 @@ struct Index {
     states: Vec<(u32, u32)>,
     /// Per channel (by its index), the positions in `atts` of its attempts.
     by_chan: Vec<Vec<u32>>,
+    /// The attempts by class (channel × result).
+    classes: Classes,
 }
 
 impl Index {
@@ -45,17 +47,20 @@ impl Index {
                 if self.by_chan.len() <= c {
                     self.by_chan.resize_with(c + 1, Vec::new);
                 }
+                let pos = u32::try_from(self.atts.len()).unwrap_or(u32::MAX);
                 if let Some(list) = self.by_chan.get_mut(c) {
-                    list.push(u32::try_from(self.atts.len()).unwrap_or(u32::MAX));
+                    list.push(pos);
                 }
-                self.atts.push(Rec {
+                let rec = Rec {
                     at: a.at,
                     debt,
                     channel: a.channel,
                     role: a.role,
                     result: a.result,
                     place: a.place,
-                });
+                };
+                self.classes.push(&rec, pos);
+                self.atts.push(rec);
             }
             _ => {
                 let before = u32::try_from(self.atts.len()).unwrap_or(u32::MAX);
@@ -222,6 +227,7 @@ impl History {
         side.ask_debt = debt;
         side.atts = &[];
         side.by_chan = &[];
+        side.classes = None;
         side.states = States::new();
         let Some(ix) = ix else {
             return;
@@ -236,6 +242,7 @@ impl History {
         // Positions are u32: an index too long for them is not used.
         if u32::try_from(ix.atts.len()).is_ok() {
             side.by_chan = &ix.by_chan;
+            side.classes = Some(&ix.classes);
         }
         // Inline for a few state events; at most one allocation, no
         // growth, for more.

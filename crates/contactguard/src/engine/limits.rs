@@ -3,7 +3,7 @@
 
 use super::conditions::{conversation, in_mask, result_matches};
 use super::local::start_of_day;
-use super::view::{Ev, Side, Stored};
+use super::view::{below, Ev, Side, Stored, NO_PLACE, SHORT};
 use super::{deny, local, no_zone, Ctx, Verdict};
 use crate::model::{Ask, AttemptResult};
 use crate::policy::format::{CalendarPeriod, Scope};
@@ -83,9 +83,6 @@ struct Test {
     debt: Option<u32>,
 }
 
-/// A bit no place uses, standing for an attempt without one.
-const NO_PLACE: u32 = 1 << 31;
-
 impl Test {
     fn new<S: Stored>(ctx: &Ctx<'_, S>, f: &Filter, scope: Scope) -> Test {
         let pending = crate::policy::bit(AttemptResult::Pending);
@@ -146,6 +143,185 @@ fn count_back<'a, S: Stored>(
         return count_back_by(recs, counts, limit, all);
     }
     count_back_by(recs, |a: &&S| test.matches(*a), limit, all)
+}
+
+/// The class lists [`indexed_back`] merges without allocating (more are
+/// copied to the heap).
+const MERGE: usize = 16;
+
+/// The position lists of the classes `test` selects on `side`, when the
+/// side indexes its attempts by class and `test`'s role, place and debt
+/// parts pass every attempt it holds (then an attempt matches exactly when
+/// its class is selected); `None` otherwise.
+fn class_lists<'a, S: Stored>(
+    side: &Side<'a, S>,
+    test: &Test,
+) -> Option<impl Iterator<Item = &'a [u32]> + Clone + 'a> {
+    let classes = side.classes?;
+    if !classes.covers(test.role, test.place, test.debt) {
+        return None;
+    }
+    let (chan, res) = (test.chan, test.res);
+    Some(
+        classes
+            .lists
+            .iter()
+            .filter(move |c| c.chan & chan != 0 && c.res & res != 0)
+            .map(|c| c.pos.as_slice()),
+    )
+}
+
+/// [`count_back`] over the side's records from index `k` on, answered
+/// from the side's class index: the count by binary searches, the
+/// `limit`-th newest by merging the selected lists from their ends. `None`
+/// when the index does not answer (no index, a test it does not cover,
+/// consent windows to skip, a short look-back); the count is the full
+/// count even when not `all`.
+fn indexed_back<'a, S: Stored>(
+    side: &Side<'a, S>,
+    k: usize,
+    test: &Test,
+    consent: &[(Timestamp, Timestamp)],
+    limit: usize,
+) -> Option<(usize, Option<&'a S>)> {
+    if !consent.is_empty() {
+        return None;
+    }
+    let n = side.atts.len();
+    // A short look-back is scanned faster than searched.
+    if n.saturating_sub(k) <= SHORT {
+        return None;
+    }
+    let lists = class_lists(side, test)?;
+    let mut heads: [(&[u32], usize); MERGE] = [(&[], 0); MERGE];
+    let mut m = 0usize;
+    let mut count = 0usize;
+    for list in lists.clone() {
+        let end = below(list, n);
+        // None of the list's attempts from `k` on (the usual case for a
+        // channel only in the oldest part).
+        if end
+            .checked_sub(1)
+            .and_then(|e| list.get(e))
+            .is_none_or(|&p| (p as usize) < k)
+        {
+            continue;
+        }
+        let start = if list.first().is_none_or(|&p| p as usize >= k) {
+            0
+        } else {
+            list.partition_point(|&p| (p as usize) < k)
+        };
+        count += end - start;
+        match heads.get_mut(m) {
+            Some(h) => *h = (list, end),
+            // A broad filter over many classes: merged on the heap.
+            None => return Some(indexed_back_many(side, k, lists, limit)),
+        }
+        m += 1;
+    }
+    if limit == 0 || count < limit {
+        return Some((count, None));
+    }
+    // The limit-th newest: take the newest remaining head `limit` times
+    // (all are at or after `k`, and there are at least `limit` of them).
+    let heads = heads.get_mut(..m)?;
+    let pos = newest_kth(heads, limit)?;
+    let kth = side.atts.get(pos as usize)?;
+    Some((count, Some(kth)))
+}
+
+/// [`indexed_back`] for more than [`MERGE`] selected lists, with their
+/// heads on the heap.
+#[cold]
+#[inline(never)]
+fn indexed_back_many<'a, S: Stored>(
+    side: &Side<'a, S>,
+    k: usize,
+    lists: impl Iterator<Item = &'a [u32]>,
+    limit: usize,
+) -> (usize, Option<&'a S>) {
+    let n = side.atts.len();
+    let mut heads: Vec<(&[u32], usize)> = Vec::new();
+    let mut count = 0usize;
+    for list in lists {
+        let (start, end) = (below(list, k), below(list, n));
+        if end > start {
+            count += end - start;
+            heads.push((list, end));
+        }
+    }
+    if limit == 0 || count < limit {
+        return (count, None);
+    }
+    let kth = newest_kth(&mut heads, limit).and_then(|p| side.atts.get(p as usize));
+    (count, kth)
+}
+
+/// The `limit`-th newest position among the lists' heads (each list's
+/// positions before its head's end, all at or after the look-back start,
+/// at least `limit` of them in all): the newest remaining head, taken
+/// `limit` times.
+fn newest_kth(heads: &mut [(&[u32], usize)], limit: usize) -> Option<u32> {
+    let mut pos = None;
+    for _ in 0..limit {
+        let mut best: Option<(usize, u32)> = None;
+        for (i, &(list, end)) in heads.iter().enumerate() {
+            if let Some(&p) = end.checked_sub(1).and_then(|e| list.get(e)) {
+                if best.is_none_or(|b| p > b.1) {
+                    best = Some((i, p));
+                }
+            }
+        }
+        let (i, p) = best?;
+        if let Some(h) = heads.get_mut(i) {
+            h.1 -= 1;
+        }
+        pos = Some(p);
+    }
+    pos
+}
+
+/// The newest attempt `test` matches among the side's records from index
+/// `k` on, from the side's class index (the latest of the selected lists'
+/// last positions); `None` when the index does not answer, `Some(None)`
+/// when no attempt matches.
+fn indexed_last<'a, S: Stored>(side: &Side<'a, S>, k: usize, test: &Test) -> Option<Option<&'a S>> {
+    let n = side.atts.len();
+    // A short look-back is scanned faster than searched.
+    if n.saturating_sub(k) <= SHORT {
+        return None;
+    }
+    let lists = class_lists(side, test)?;
+    let last = lists
+        .filter_map(|list| {
+            let end = below(list, n);
+            end.checked_sub(1).and_then(|e| list.get(e)).copied()
+        })
+        .filter(|&p| p as usize >= k)
+        .max();
+    Some(last.and_then(|p| side.atts.get(p as usize)))
+}
+
+/// [`count_back`] over the side's records from index `k` on: from the
+/// side's class index where it answers and the records to visit (cut at
+/// the last attempt on the test's channels, `Side::span_end`) are more
+/// than [`SHORT`]; else by the scan (a short span is scanned faster).
+fn count_from<'a, S: Stored>(
+    side: &Side<'a, S>,
+    k: usize,
+    test: &Test,
+    consent: &[(Timestamp, Timestamp)],
+    limit: usize,
+    all: bool,
+) -> (usize, Option<&'a S>) {
+    let end = side.span_end(k, test.chan);
+    if end.saturating_sub(k) > SHORT {
+        if let Some(r) = indexed_back(side, k, test, consent, limit) {
+            return r;
+        }
+    }
+    count_back(side.slice(k, end), test, consent, limit, all)
 }
 
 /// [`count_back`] with the test on each record given.
@@ -421,7 +597,9 @@ pub(super) fn cap<S: Stored>(
     let what = || describe_scope(ctx, scope);
     match period {
         Period::Lifetime => {
-            let total = counted(None).count();
+            // Every counted attempt of the side (from its class index when
+            // it answers).
+            let total = count_from(side_of(ctx, scope), 0, &test, consent, 0, true).0;
             if total < limit_n {
                 return Verdict::Pass;
             }
@@ -443,8 +621,9 @@ pub(super) fn cap<S: Stored>(
             // count under the limit. Counting back from the newest stops
             // after `limit` counted attempts, so the count itself is only
             // taken for the message.
-            let recs = side_of(ctx, scope).recs_after_in(Some(from), chan);
-            let (n, kth) = count_back(recs, &test, consent, limit_n, ctx.want_messages);
+            let side = side_of(ctx, scope);
+            let k = side.start_after(Some(from));
+            let (n, kth) = count_from(side, k, &test, consent, limit_n, ctx.want_messages);
             if limit_n > 0 && kth.is_none() {
                 return Verdict::Pass;
             }
@@ -491,8 +670,10 @@ pub(super) fn cap<S: Stored>(
                         // The count itself only matters for the message
                         // (which zone to name); without one, at least the
                         // limit is enough.
-                        let recs = side_of(ctx, scope).recs_since_in(since, chan);
-                        let (n, kth) = count_back(recs, &test, consent, limit_n, ctx.want_messages);
+                        let side = side_of(ctx, scope);
+                        let k = side.start_since(since);
+                        let (n, kth) =
+                            count_from(side, k, &test, consent, limit_n, ctx.want_messages);
                         if limit_n > 0 && kth.is_none() {
                             continue;
                         }
@@ -627,8 +808,23 @@ pub(super) fn cooldown<S: Stored>(
     let triggers =
         || scoped(ctx, scope, from, chan).filter(|a| filter_matches(filter, ctx.ask, *a));
     let test = Test::new(ctx, filter, scope);
-    let recs = side_of(ctx, scope).recs_after_in(from, chan);
-    let Some(last) = recs.iter().rev().find(|a| test.triggers(*a)) else {
+    let side = side_of(ctx, scope);
+    let k = side.start_after(from);
+    // As in `count_from`: a short span is scanned.
+    let end = side.span_end(k, chan);
+    let indexed = if end.saturating_sub(k) > SHORT {
+        indexed_last(side, k, &test)
+    } else {
+        None
+    };
+    let last = match indexed {
+        Some(last) => last,
+        None => {
+            let recs = side.slice(k, end);
+            recs.iter().rev().find(|a| test.triggers(*a))
+        }
+    };
+    let Some(last) = last else {
         return Verdict::Pass;
     };
     let what = || describe_scope(ctx, scope);
@@ -807,5 +1003,176 @@ mod message_tests {
         assert_eq!(plural(0, "counted attempt"), "0 counted attempts");
         assert_eq!(plural(1, "counted attempt"), "1 counted attempt");
         assert_eq!(plural(11, "counted attempt"), "11 counted attempts");
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use crate::engine::states::States;
+    use crate::engine::view::{Classes, Rec};
+    use crate::model::{Channel, Place, Role};
+
+    /// A small deterministic generator (xorshift64*).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn pick<T: Copy>(&mut self, all: &[T]) -> T {
+            all[self.below(all.len())]
+        }
+        /// A random mask over `n` bits, or every bit one time in four.
+        fn mask(&mut self, n: usize) -> u32 {
+            if self.below(4) == 0 {
+                u32::MAX
+            } else {
+                (self.next() as u32) & ((1u32 << n) - 1)
+            }
+        }
+    }
+
+    // The class index's count, limit-th newest and last trigger equal the
+    // scan's, over random histories (classes, roles, places, debts mixed or
+    // not, same-instant records), cuts, look-back starts, filters and
+    // limits; and the index declines what it does not cover.
+    #[test]
+    fn class_index_equals_the_scan() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let (mut answered, mut kth_found, mut last_found) = (0, 0, 0);
+        let mut spilled = 0;
+        for round in 0..1_000 {
+            let len = rng.below(if round % 3 == 0 { 40 } else { 300 });
+            // Few classes or many, one debt or several.
+            // One round in four with many classes: more than [`MERGE`]
+            // lists to merge.
+            let many = round % 4 == 1;
+            let chans: Vec<Channel> = (0..if many { 6 } else { 1 + rng.below(3) })
+                .map(|_| rng.pick(Channel::ALL))
+                .collect();
+            let results: Vec<AttemptResult> = (0..if many { 9 } else { 1 + rng.below(4) })
+                .map(|_| rng.pick(AttemptResult::ALL))
+                .collect();
+            let debts = 1 + rng.below(2) as u32;
+            let with_places = rng.below(2) == 0;
+            let mut t = 1_700_000_000i64;
+            let full: Vec<Rec> = (0..len)
+                .map(|_| {
+                    t += rng.below(3) as i64 * 3_600;
+                    Rec {
+                        at: Timestamp::from_second(t).expect("time"),
+                        debt: rng.below(debts as usize) as u32,
+                        channel: rng.pick(&chans),
+                        role: if rng.below(8) == 0 {
+                            rng.pick(Role::ALL)
+                        } else {
+                            Role::Debtor
+                        },
+                        result: rng.pick(&results),
+                        place: if with_places && rng.below(2) == 0 {
+                            Some(rng.pick(Place::ALL))
+                        } else {
+                            None
+                        },
+                    }
+                })
+                .collect();
+            let mut classes = Classes::default();
+            for (p, a) in full.iter().enumerate() {
+                classes.push(a, p as u32);
+            }
+            let n = if rng.below(2) == 0 {
+                len
+            } else {
+                rng.below(len + 1)
+            };
+            let side = Side {
+                atts: &full[..n],
+                ask_debt: 0,
+                states: States::new(),
+                by_chan: &[],
+                classes: Some(&classes),
+            };
+            for _ in 0..20 {
+                let pending = crate::policy::bit(AttemptResult::Pending);
+                let res = rng.mask(AttemptResult::ALL.len());
+                let test = Test {
+                    chan: rng.mask(Channel::ALL.len()),
+                    res: if res == 0 { 0 } else { res | pending },
+                    role: rng.mask(Role::ALL.len()),
+                    place: rng.mask(Place::ALL.len()) | NO_PLACE,
+                    debt: match rng.below(3) {
+                        0 => Some(rng.below(2) as u32),
+                        _ => None,
+                    },
+                };
+                // Mostly a long look-back (a short one is left to the scan).
+                let k = if rng.below(4) == 0 {
+                    rng.below(n + 1)
+                } else {
+                    rng.below(n / 3 + 1)
+                };
+                let limit = rng.below(9);
+                let recs = &full[k..n];
+                let scanned = count_back(recs, &test, &[], limit, true);
+                let scanned_last = recs.iter().rev().find(|a| test.triggers(*a));
+                let indexed = indexed_back(&side, k, &test, &[], limit);
+                let last = indexed_last(&side, k, &test);
+                // Both answer, or neither (the same conditions).
+                assert_eq!(indexed.is_some(), last.is_some());
+                let covered = classes.covers(test.role, test.place, test.debt);
+                if n - k <= SHORT || !covered {
+                    assert!(indexed.is_none(), "round {round}: not covered");
+                    continue;
+                }
+                let (count, kth) = indexed.expect("answered");
+                answered += 1;
+                let selected = class_lists(&side, &test).map_or(0, |l| {
+                    l.filter(|list| list.iter().any(|&p| (k..n).contains(&(p as usize))))
+                        .count()
+                });
+                if selected > MERGE && kth.is_some() {
+                    spilled += 1;
+                }
+                assert_eq!(count, scanned.0, "round {round} k {k} n {n}");
+                assert_eq!(kth.is_some(), scanned.1.is_some(), "round {round}");
+                if let (Some(a), Some(b)) = (kth, scanned.1) {
+                    assert!(std::ptr::eq(a, b), "round {round}: another k-th");
+                    kth_found += 1;
+                }
+                let last = last.expect("answered");
+                assert_eq!(last.is_some(), scanned_last.is_some(), "round {round}");
+                if let (Some(a), Some(b)) = (last, scanned_last) {
+                    assert!(std::ptr::eq(a, b), "round {round}: another trigger");
+                    last_found += 1;
+                }
+                // Consent windows to skip: the index does not answer.
+                let window = [(full[k].at, full[n - 1].at)];
+                assert!(indexed_back(&side, k, &test, &window, limit).is_none());
+            }
+        }
+        // The index answered often, and found something often.
+        assert!(answered > 800, "answered {answered}");
+        assert!(kth_found > 300, "k-th found {kth_found}");
+        assert!(last_found > 400, "last found {last_found}");
+        assert!(spilled > 20, "more than MERGE lists merged {spilled}");
+        // Without a class index (the ledger), nothing is answered.
+        let plain: Side<'_, Rec> = Side::empty(0);
+        let test = Test {
+            chan: u32::MAX,
+            res: u32::MAX,
+            role: u32::MAX,
+            place: u32::MAX,
+            debt: None,
+        };
+        assert!(indexed_back(&plain, 0, &test, &[], 1).is_none());
+        assert!(indexed_last(&plain, 0, &test).is_none());
     }
 }

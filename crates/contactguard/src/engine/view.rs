@@ -156,9 +156,89 @@ impl Stored for Rec {
     }
 }
 
+/// A bit no place uses, standing for an attempt without one (in place
+/// masks).
+pub(crate) const NO_PLACE: u32 = 1 << 31;
+
+/// A key's attempts by class (channel × result): for each class present,
+/// the positions of its attempts among the key's records, in order; and
+/// what a filter's other tests need to know to be left out (every role and
+/// place present, whether every attempt is about one debt). A cap counts
+/// the attempts of the classes its filter selects with two binary searches
+/// per class instead of visiting each record.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Classes {
+    pub(crate) lists: Vec<Class>,
+    /// The roles present (a mask).
+    roles: u32,
+    /// The places present (a mask; [`NO_PLACE`] for an attempt without).
+    places: u32,
+    /// The debt key id of the first attempt, and whether some other
+    /// attempt has another.
+    debt: u32,
+    mixed: bool,
+}
+
+/// One class of [`Classes`]: its channel's and result's bits, and the
+/// positions of its attempts.
+#[derive(Clone, Debug)]
+pub(crate) struct Class {
+    pub(crate) chan: u32,
+    pub(crate) res: u32,
+    pub(crate) pos: Vec<u32>,
+}
+
+impl Classes {
+    /// Adds the attempt at position `pos` (after every one added so far).
+    pub(crate) fn push(&mut self, a: &Rec, pos: u32) {
+        use crate::policy::bit;
+        if self.lists.is_empty() {
+            self.debt = a.debt;
+        } else if a.debt != self.debt {
+            self.mixed = true;
+        }
+        self.roles |= bit(a.role);
+        self.places |= a.place.map_or(NO_PLACE, bit);
+        let (chan, res) = (bit(a.channel), bit(a.result));
+        match self
+            .lists
+            .iter_mut()
+            .find(|c| c.chan == chan && c.res == res)
+        {
+            Some(c) => c.pos.push(pos),
+            None => self.lists.push(Class {
+                chan,
+                res,
+                pos: vec![pos],
+            }),
+        }
+    }
+
+    /// Whether a filter whose roles are `role`, places `place` (with
+    /// [`NO_PLACE`] when it admits an attempt without one) and required
+    /// debt `debt` matches exactly the attempts of the classes it selects
+    /// by channel and result: every role and place present passes, and
+    /// every attempt (if any) is about that debt.
+    pub(crate) fn covers(&self, role: u32, place: u32, debt: Option<u32>) -> bool {
+        self.roles & !role == 0
+            && self.places & !place == 0
+            && debt.is_none_or(|d| self.lists.is_empty() || (!self.mixed && self.debt == d))
+    }
+}
+
+/// How many of `list`'s positions are below `n`.
+#[inline]
+pub(crate) fn below(list: &[u32], n: usize) -> usize {
+    match list.last() {
+        Some(&p) if (p as usize) >= n => list.partition_point(|&p| (p as usize) < n),
+        _ => list.len(),
+    }
+}
+
 /// Records from a look-back's start to the side's end that
-/// [`Side::span_end`] leaves uncut: fewer are scanned faster than cut.
-const SHORT: usize = 32;
+/// [`Side::span_end`] leaves uncut: fewer are scanned faster than cut
+/// (or than counted from a class index).
+pub(crate) const SHORT: usize = 32;
 
 /// One side (the recipient's or the debt's events) of what a decision
 /// reads, without copying the attempts: the stored records in time order,
@@ -175,6 +255,9 @@ pub(crate) struct Side<'a, S> {
     /// attempts, in order; empty where the store keeps no such index (the
     /// ledger), and then rules scan every record.
     pub(crate) by_chan: &'a [Vec<u32>],
+    /// The attempts by class, where the store keeps such an index (not
+    /// the ledger).
+    pub(crate) classes: Option<&'a Classes>,
 }
 
 impl<'a, S: Stored> Side<'a, S> {
@@ -185,6 +268,7 @@ impl<'a, S: Stored> Side<'a, S> {
             ask_debt,
             states: States::new(),
             by_chan: &[],
+            classes: None,
         }
     }
 
@@ -231,7 +315,7 @@ impl<'a, S: Stored> Side<'a, S> {
     /// attempts by channel (`k` when there is none); else the end of the
     /// side. Records up to it are all still visited (callers filter by
     /// channel anyway); what is cut holds no attempt on those channels.
-    fn span_end(&self, k: usize, chans: u32) -> usize {
+    pub(crate) fn span_end(&self, k: usize, chans: u32) -> usize {
         let n = self.atts.len();
         // A short look-back is scanned faster than it is cut.
         if self.by_chan.is_empty() || n.saturating_sub(k) <= SHORT {
@@ -275,25 +359,22 @@ impl<'a, S: Stored> Side<'a, S> {
         self.between(k, self.span_end(k, chans))
     }
 
-    /// The records (attempts, and for the ledger state entries among
-    /// them) that [`Side::after_in`] visits, as a slice: a caller scanning
-    /// many of them tests each record itself.
-    pub(crate) fn recs_after_in(&self, from: Option<Timestamp>, chans: u32) -> &'a [S] {
-        let k = match from {
+    /// The index in `atts` of the first record after `from` (0 for
+    /// `None`).
+    pub(crate) fn start_after(&self, from: Option<Timestamp>) -> usize {
+        match from {
             None => 0,
             Some(f) => self.atts.partition_point(|a| a.at() <= f),
-        };
-        self.slice(k, self.span_end(k, chans))
+        }
     }
 
-    /// The records at or after `since`, cut at [`Side::span_end`] for
-    /// `chans` (see [`Side::recs_after_in`]).
-    pub(crate) fn recs_since_in(&self, since: Timestamp, chans: u32) -> &'a [S] {
-        let k = self.atts.partition_point(|a| a.at() < since);
-        self.slice(k, self.span_end(k, chans))
+    /// The index in `atts` of the first record at or after `since`.
+    pub(crate) fn start_since(&self, since: Timestamp) -> usize {
+        self.atts.partition_point(|a| a.at() < since)
     }
 
-    fn slice(&self, k: usize, end: usize) -> &'a [S] {
+    /// The records `k..end` (none past the side's end).
+    pub(crate) fn slice(&self, k: usize, end: usize) -> &'a [S] {
         let atts: &'a [S] = self.atts;
         atts.get(k..end.min(atts.len())).unwrap_or(&[])
     }
@@ -338,6 +419,7 @@ mod tests {
                 ask_debt: 0,
                 states: States::new(),
                 by_chan: &by_chan,
+                classes: None,
             };
             for mask in [0u32, 1, 0b10, 0b11, 0b1100, 0b100_0001, u32::MAX] {
                 for k in 0..=n {

@@ -491,6 +491,7 @@ impl Slot {
             ask_debt,
             states: states.into(),
             by_chan: &[],
+            classes: None,
         }
     }
 
