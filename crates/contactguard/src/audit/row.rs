@@ -153,6 +153,43 @@ pub trait Cells {
             }
         }
     }
+
+    /// Replaces `out` with the names in the cell: the same names as
+    /// [`names`](Cells::names) appends to an empty list. A reader whose
+    /// `names` is the provided one may override this with
+    /// [`names_from_text`], which reuses `out`'s strings.
+    fn names_reusing(&self, column: Column, out: &mut Vec<String>) {
+        out.clear();
+        self.names(column, out);
+    }
+}
+
+/// Replaces `out` with the names in `text` as the provided
+/// [`Cells::names`] reads them, reusing the strings `out` holds (no
+/// allocation when they are long enough).
+pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
+    let mut n = 0;
+    let mut put = |name: &str| {
+        match out.get_mut(n) {
+            Some(s) => {
+                s.clear();
+                s.push_str(name);
+            }
+            None => out.push(name.to_owned()),
+        }
+        n += 1;
+    };
+    if let Some(s) = text {
+        let t = trim(s);
+        if single_name(t) {
+            if !t.is_empty() {
+                put(t);
+            }
+        } else {
+            split_list(t).for_each(put);
+        }
+    }
+    out.truncate(n);
 }
 
 /// `s.trim()`, without decoding characters when `s` starts and ends with
@@ -584,6 +621,17 @@ pub struct RowReader {
     default_zones: Vec<String>,
     zone_known: foldhash::HashMap<String, bool>,
     last_zone: Option<(String, bool)>,
+    /// The text buffers of an attempt given back ([`RowReader::recycle`]),
+    /// for the next attempt's recipient, debt and zones.
+    spare: Option<Spare>,
+}
+
+/// Buffers of an attempt read before, reused (emptied) for the next one.
+#[derive(Debug, Default)]
+struct Spare {
+    to: String,
+    debt: String,
+    zones: Vec<String>,
 }
 
 impl RowReader {
@@ -593,6 +641,31 @@ impl RowReader {
             default_zones,
             zone_known: foldhash::HashMap::default(),
             last_zone: None,
+            spare: None,
+        }
+    }
+
+    /// Gives back an item read before and no longer needed: the next
+    /// attempt read reuses its recipient, debt and zone buffers instead of
+    /// allocating new ones. Holds one item's buffers at most; the items
+    /// read are the same with or without it.
+    pub fn recycle(&mut self, item: Item) {
+        if let Item::Attempt {
+            ask:
+                Ask {
+                    to,
+                    debt,
+                    timezones,
+                    ..
+                },
+            ..
+        } = item
+        {
+            self.spare = Some(Spare {
+                to,
+                debt,
+                zones: timezones,
+            });
         }
     }
 
@@ -650,10 +723,11 @@ impl RowReader {
         let mut flaws = Vec::new();
         let item = match kind {
             "attempt" => {
+                let spare = self.spare.take().unwrap_or_default();
                 let channel = r.need_wire::<Channel>(Column::Channel)?;
-                let to = r.need(Column::To)?;
+                let to = r.need_into(Column::To, spare.to)?;
                 let role = r.need_wire::<Role>(Column::Role)?;
-                let debt = r.need(Column::Debt)?;
+                let debt = r.need_into(Column::Debt, spare.debt)?;
                 let mut flaw = |e: RowError| flaws.push(e);
                 let result = match r.need_wire::<AttemptResult>(Column::Result) {
                     Ok(v) => v,
@@ -691,8 +765,8 @@ impl RowReader {
                         flaw(absent(e));
                         None
                     });
-                let mut timezones = Vec::new();
-                cells.names(Column::Timezones, &mut timezones);
+                let mut timezones = spare.zones;
+                cells.names_reusing(Column::Timezones, &mut timezones);
                 if timezones.is_empty() {
                     timezones.clone_from(&self.default_zones);
                 }
@@ -833,6 +907,18 @@ impl<C: Cells> Reader<'_, C> {
             .ok_or_else(|| RowError::missing(column, self.what))
     }
 
+    /// As [`need`](Reader::need), into `buf` (emptied first).
+    fn need_into(&self, column: Column, mut buf: String) -> Result<String, RowError> {
+        let text = self.cells.text(column);
+        let t = text.as_deref().map_or("", trim);
+        if t.is_empty() {
+            return Err(RowError::missing(column, self.what));
+        }
+        buf.clear();
+        buf.push_str(t);
+        Ok(buf)
+    }
+
     fn opt_wire<T: Wire>(&self, column: Column) -> Result<Option<T>, RowError> {
         nonblank(self.cells.text(column))
             .map(|s| parse_wire::<T>(&s).map_err(|e| RowError::invalid(column, e)))
@@ -961,6 +1047,111 @@ mod tests {
         ] {
             let t: Timestamp = s.parse().unwrap();
             assert_eq!(storable(t), (1678..=2261).contains(&year(t)), "{s}");
+        }
+    }
+
+    /// Cells from a table of (column, text).
+    struct Table(Vec<(super::Column, &'static str)>);
+
+    impl super::Cells for Table {
+        fn text(&self, column: super::Column) -> Option<std::borrow::Cow<'_, str>> {
+            self.0
+                .iter()
+                .find(|(c, _)| *c == column)
+                .map(|(_, t)| std::borrow::Cow::Borrowed(*t))
+        }
+    }
+
+    /// Reused buffers give the names `names` appends to an empty list,
+    /// whatever they held before (longer, shorter or more lists).
+    #[test]
+    fn names_from_text_is_names_into_an_empty_list() {
+        use super::{names_from_text, Cells, Column};
+        let texts = [
+            "",
+            "  ",
+            "Asia/Shanghai",
+            " Asia/Shanghai ",
+            "America/New_York|America/Chicago",
+            "a; b ,c  d",
+            "|",
+            "Europe/Zürich",
+            "x\u{3000}y",
+        ];
+        for before in texts {
+            for text in texts {
+                let mut out = Vec::new();
+                names_from_text(Some(before), &mut out);
+                names_from_text(Some(text), &mut out);
+                let mut want = Vec::new();
+                Table(vec![(Column::Timezones, text)]).names(Column::Timezones, &mut want);
+                assert_eq!(out, want, "{before:?} then {text:?}");
+            }
+            let mut out = Vec::new();
+            names_from_text(Some(before), &mut out);
+            names_from_text(None, &mut out);
+            assert!(out.is_empty());
+        }
+    }
+
+    /// An item given back changes nothing in the items read after it.
+    #[test]
+    fn recycled_buffers_read_the_same_rows() {
+        use super::{Column as C, RowReader};
+        let rows = [
+            Table(vec![
+                (C::At, "2026-03-01T09:30:00+08:00"),
+                (C::Channel, "call"),
+                (C::To, "  a-long-recipient-name "),
+                (C::Role, "debtor"),
+                (C::Debt, "L1"),
+                (C::Result, "failed"),
+                (C::Timezones, "Asia/Shanghai|Asia/Tokyo|Nowhere/Land"),
+            ]),
+            Table(vec![
+                (C::At, "2026-03-01T10:30:00+08:00"),
+                (C::Channel, "SMS"),
+                (C::To, "b"),
+                (C::Role, "debtor"),
+                (C::Debt, "a-much-longer-debt-id"),
+                (C::Result, "delivered"),
+            ]),
+            Table(vec![
+                (C::At, "2026-03-01T11:30:00+08:00"),
+                (C::Type, "cease"),
+                (C::To, "b"),
+                (C::Debt, "L2"),
+            ]),
+            Table(vec![
+                (C::At, "2026-03-01T12:30:00+08:00"),
+                (C::Channel, "call"),
+                (C::To, ""),
+                (C::Role, "debtor"),
+                (C::Debt, "L3"),
+                (C::Result, "failed"),
+            ]),
+            Table(vec![
+                (C::At, "2026-03-01T13:30:00+08:00"),
+                (C::Channel, "email"),
+                (C::To, "c"),
+                (C::Role, "debtor"),
+                (C::Debt, "L4"),
+                (C::Result, "delivered"),
+                (C::Timezones, "Europe/Paris"),
+            ]),
+        ];
+        let defaults = vec!["UTC".to_owned()];
+        let mut fresh = RowReader::new(defaults.clone());
+        let mut reused = RowReader::new(defaults);
+        for round in 0..3 {
+            for (i, row) in rows.iter().enumerate() {
+                let want = fresh.read(row);
+                let got = reused.read(row);
+                assert_eq!(got, want, "round {round}, row {i}");
+                if let Ok(p) = got {
+                    reused.recycle(p.item);
+                }
+            }
         }
     }
 
