@@ -813,6 +813,9 @@ mod tests {
             &["c3", "L9"],
             &["L5", "c36", "nobody"],
             &["c1", "L1"],
+            // Keys inside one another and overlapping on a line.
+            &["c13", "c1", "3,", "L13", "L1"],
+            &["1", "c10", "L10", "10"],
         ] {
             let whole = about(&text, keys, false);
             assert!(!whole.is_empty(), "{keys:?}");

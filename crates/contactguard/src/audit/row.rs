@@ -920,9 +920,14 @@ impl<C: Cells> Reader<'_, C> {
     }
 
     fn opt_wire<T: Wire>(&self, column: Column) -> Result<Option<T>, RowError> {
-        nonblank(self.cells.text(column))
-            .map(|s| parse_wire::<T>(&s).map_err(|e| RowError::invalid(column, e)))
-            .transpose()
+        let text = self.cells.text(column);
+        let t = text.as_deref().map_or("", trim);
+        if t.is_empty() {
+            return Ok(None);
+        }
+        parse_wire::<T>(t)
+            .map(Some)
+            .map_err(|e| RowError::invalid(column, e))
     }
 
     fn need_wire<T: Wire>(&self, column: Column) -> Result<T, RowError> {
@@ -1153,6 +1158,62 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `exact` finds each wire name and nothing else; `parse_wire` reads
+    /// any ASCII case with whitespace around, and only the wire names.
+    #[test]
+    fn wire_names_parse_exactly_and_in_any_case() {
+        use super::{parse_wire, Wire};
+        use crate::model::{AttemptResult, Channel, HoldReason, Place, Purpose, Role};
+        fn check<T: Wire + PartialEq + std::fmt::Debug>() {
+            let names: Vec<&str> = T::ALL.iter().map(|v| v.wire()).collect();
+            for &v in T::ALL {
+                let w = v.wire();
+                assert_eq!(T::exact(w), Some(v), "{w}");
+                for s in [
+                    w.to_ascii_uppercase(),
+                    format!(" {w}\t"),
+                    format!("{w}x"),
+                    format!("x{w}"),
+                    w[..w.len() - 1].to_owned(),
+                    w[1..].to_owned(),
+                    // Same length and first byte, another last byte.
+                    format!(
+                        "{}{}",
+                        &w[..w.len() - 1],
+                        if w.ends_with('q') { 'z' } else { 'q' }
+                    ),
+                    String::new(),
+                ] {
+                    let exact = T::exact(&s);
+                    assert_eq!(exact.is_some(), names.contains(&s.as_str()), "{s:?}");
+                    let want = T::ALL
+                        .iter()
+                        .copied()
+                        .find(|x| x.wire().eq_ignore_ascii_case(s.trim()));
+                    assert_eq!(parse_wire::<T>(&s).ok(), want, "{s:?}");
+                }
+                let mixed: String = w
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if i % 2 == 0 {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                assert_eq!(parse_wire::<T>(&format!("  {mixed} ")), Ok(v), "{mixed}");
+            }
+        }
+        check::<Channel>();
+        check::<Role>();
+        check::<Purpose>();
+        check::<Place>();
+        check::<AttemptResult>();
+        check::<HoldReason>();
     }
 
     #[test]
