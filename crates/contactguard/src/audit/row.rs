@@ -108,9 +108,12 @@ pub trait Cells {
     ///
     /// A reason when the text is not an RFC 3339 instant with an offset.
     fn instant(&self, column: Column) -> Result<Option<Timestamp>, String> {
-        nonblank(self.text(column))
-            .map(|s| parse_instant(&s))
-            .transpose()
+        let text = self.text(column);
+        let t = text.as_deref().map_or("", trim);
+        if t.is_empty() {
+            return Ok(None);
+        }
+        parse_instant(t).map(Some)
     }
 
     /// The cell as a flag.
@@ -119,9 +122,12 @@ pub trait Cells {
     ///
     /// A reason when the text is not a boolean ([`parse_flag`]).
     fn flag(&self, column: Column) -> Result<Option<bool>, String> {
-        nonblank(self.text(column))
-            .map(|s| parse_flag(&s))
-            .transpose()
+        let text = self.text(column);
+        let t = text.as_deref().map_or("", trim);
+        if t.is_empty() {
+            return Ok(None);
+        }
+        parse_flag(t).map(Some)
     }
 
     /// The cell as a whole number.
@@ -216,9 +222,8 @@ pub fn split_list(s: &str) -> impl Iterator<Item = &str> {
 
 /// Whether a cell holds one name only (no separator of [`split_list`]).
 fn single_name(s: &str) -> bool {
-    !s.bytes()
-        .any(|b| matches!(b, b'|' | b';' | b',') || b.is_ascii_whitespace())
-        && s.is_ascii()
+    s.bytes()
+        .all(|b| b.is_ascii() && !matches!(b, b'|' | b';' | b',') && !b.is_ascii_whitespace())
 }
 
 /// A flag: `true`/`false`, `yes`/`no`, `1`/`0`, `t`/`f`, `y`/`n`, in any
@@ -229,6 +234,12 @@ fn single_name(s: &str) -> bool {
 /// A reason naming the value when it is none of those.
 pub fn parse_flag(s: &str) -> Result<bool, String> {
     let s = trim(s);
+    // The usual spellings first, without a comparison per spelling.
+    match s.as_bytes() {
+        b"true" | b"1" => return Ok(true),
+        b"false" | b"0" => return Ok(false),
+        _ => {}
+    }
     const TRUE: &[&str] = &["true", "yes", "1", "y", "t"];
     const FALSE: &[&str] = &["false", "no", "0", "n", "f"];
     if TRUE.iter().any(|t| t.eq_ignore_ascii_case(s)) {
@@ -1082,6 +1093,11 @@ mod tests {
             "|",
             "Europe/Zürich",
             "x\u{3000}y",
+            "a\tb",
+            "a\u{c}b",
+            "a\u{1}b",
+            "x\u{a0}y",
+            "UTC",
         ];
         for before in texts {
             for text in texts {
@@ -1091,6 +1107,9 @@ mod tests {
                 let mut want = Vec::new();
                 Table(vec![(Column::Timezones, text)]).names(Column::Timezones, &mut want);
                 assert_eq!(out, want, "{before:?} then {text:?}");
+                // The one-name shortcut splits as `split_list` does.
+                let split: Vec<&str> = super::split_list(text.trim()).collect();
+                assert_eq!(want, split, "{text:?}");
             }
             let mut out = Vec::new();
             names_from_text(Some(before), &mut out);
@@ -1214,6 +1233,45 @@ mod tests {
         check::<Place>();
         check::<AttemptResult>();
         check::<HoldReason>();
+    }
+
+    /// Flags read the listed spellings in any ASCII case, trimmed, and
+    /// nothing else.
+    #[test]
+    fn flags_read_the_listed_spellings_only() {
+        use super::parse_flag;
+        let spellings = [
+            ("true", true),
+            ("yes", true),
+            ("1", true),
+            ("y", true),
+            ("t", true),
+            ("false", false),
+            ("no", false),
+            ("0", false),
+            ("n", false),
+            ("f", false),
+        ];
+        for (w, want) in spellings {
+            for s in [
+                w.to_owned(),
+                w.to_ascii_uppercase(),
+                format!(" {w}\r\n"),
+                format!("{}{}", w[..1].to_ascii_uppercase(), &w[1..]),
+            ] {
+                assert_eq!(parse_flag(&s), Ok(want), "{s:?}");
+            }
+            for s in [format!("{w}x"), format!("x{w}"), format!("{w} {w}")] {
+                assert_eq!(
+                    parse_flag(&s),
+                    Err(format!("`{}` is not true or false", s.trim())),
+                    "{s:?}"
+                );
+            }
+        }
+        for s in ["", "2", "-1", "truee", "tru", "on", "off", "\u{a0}"] {
+            assert!(parse_flag(s).is_err(), "{s:?}");
+        }
     }
 
     #[test]
