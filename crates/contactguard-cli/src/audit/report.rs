@@ -532,6 +532,10 @@ pub struct Aggregator {
     roles: BTreeMap<Role, (u64, u64)>,
     hours: [(u64, u64); 24],
     days: BTreeMap<Date, (u64, u64, u64)>,
+    /// The counters of the day of the last attempt, not yet in `days`
+    /// (rows come mostly in time order: one map lookup per day, not per
+    /// attempt); see [`Aggregator::settle_day`].
+    day_now: Option<(Date, (u64, u64, u64))>,
     recipients: Recipients,
     lines: HashMap<String, Line>,
     zoned_attempts: u64,
@@ -827,7 +831,10 @@ impl Aggregator {
                 h.0 += 1;
             }
         }
-        let day = self.days.entry(date).or_default();
+        if self.day_now.as_ref().is_none_or(|(d, _)| *d != date) {
+            self.settle_day();
+        }
+        let (_, day) = self.day_now.get_or_insert((date, (0, 0, 0)));
         day.0 += 1;
         day.1 += d;
         day.2 += if denied { violations } else { 0 };
@@ -940,7 +947,20 @@ impl Aggregator {
     /// Adds what another aggregator saw, over rows disjoint from this
     /// one's (another partition of the same log). The report is the same
     /// as if one aggregator had seen every row in replay order.
+    /// Adds the counters of the current day to `days`.
+    fn settle_day(&mut self) {
+        if let Some((date, (a, d, v))) = self.day_now.take() {
+            let e = self.days.entry(date).or_default();
+            e.0 += a;
+            e.1 += d;
+            e.2 += v;
+        }
+    }
+
     pub fn merge(&mut self, other: Aggregator) {
+        let mut other = other;
+        self.settle_day();
+        other.settle_day();
         let t = &mut self.totals;
         let o = &other.totals;
         t.rows += o.rows;
@@ -1064,6 +1084,7 @@ impl Aggregator {
         bad: &Listed,
         flawed: &Listed,
     ) -> Report {
+        self.settle_day();
         self.totals.bad_rows = bad.count;
         self.totals.flawed_rows = flawed.count;
         self.totals.recipients = u64::try_from(self.recipients.len()).unwrap_or(u64::MAX);
@@ -1402,7 +1423,85 @@ fn help_for(reason: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::Recipients;
+    use super::{Aggregator, Recipients};
+    use contactguard::audit::{Item, Row};
+    use contactguard::{Ask, AttemptResult, Channel, Decision, Role};
+
+    fn attempt(pos: u64, at: &str, zone: &str) -> Row {
+        Row {
+            pos,
+            item: Item::Attempt {
+                ask: Ask {
+                    at: at.parse().unwrap(),
+                    channel: Channel::Call,
+                    to: format!("c{pos}"),
+                    role: Role::Debtor,
+                    debt: format!("L{pos}"),
+                    timezones: vec![zone.to_owned()],
+                    place: None,
+                    autodialed: None,
+                    purpose: None,
+                    days_past_due: None,
+                },
+                result: AttemptResult::Failed,
+            },
+        }
+    }
+
+    /// Days counted one at a time come out as a count per local day,
+    /// whatever the order of the days (zones apart make a later instant an
+    /// earlier local day) and across a merge with counts not yet settled.
+    #[test]
+    fn attempts_are_counted_per_local_day_in_any_order() {
+        let allowed = Decision {
+            allow: true,
+            denials: Vec::new(),
+            retry_at: None,
+            obligations: Vec::new(),
+        };
+        let denied = Decision {
+            allow: false,
+            ..allowed.clone()
+        };
+        let mut a = Aggregator::without_points();
+        // 2026-03-02 in Shanghai, 2026-03-01 in New York, then Shanghai.
+        a.observe(
+            &attempt(1, "2026-03-01T20:00:00Z", "Asia/Shanghai"),
+            Some(&allowed),
+        );
+        a.observe(
+            &attempt(2, "2026-03-01T21:00:00Z", "America/New_York"),
+            Some(&denied),
+        );
+        a.observe(
+            &attempt(3, "2026-03-01T22:00:00Z", "Asia/Shanghai"),
+            Some(&denied),
+        );
+        let mut b = Aggregator::without_points();
+        b.observe(
+            &attempt(4, "2026-03-01T23:00:00Z", "America/New_York"),
+            Some(&allowed),
+        );
+        b.observe(
+            &attempt(5, "2026-03-03T01:00:00Z", "Asia/Shanghai"),
+            Some(&denied),
+        );
+        a.merge(b);
+        a.settle_day();
+        let days: Vec<(String, u64, u64)> = a
+            .days
+            .iter()
+            .map(|(d, (n, den, _))| (d.to_string(), *n, *den))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                ("2026-03-01".to_owned(), 2, 1),
+                ("2026-03-02".to_owned(), 2, 1),
+                ("2026-03-03".to_owned(), 1, 1),
+            ]
+        );
+    }
 
     #[test]
     fn recipients_are_interned_once_each_with_their_own_counters() {
