@@ -528,8 +528,11 @@ pub struct Aggregator {
     last: Option<Timestamp>,
     rules: Vec<RuleAgg>,
     rule_index: HashMap<String, u16>,
-    channels: BTreeMap<Channel, (u64, u64)>,
-    roles: BTreeMap<Role, (u64, u64)>,
+    /// Attempts and denials per channel, in `Channel::ALL` order (the
+    /// order of the report; a channel is seen when it has an attempt).
+    channels: [(u64, u64); Channel::ALL.len()],
+    /// The same per role, in `Role::ALL` order.
+    roles: [(u64, u64); Role::ALL.len()],
     hours: [(u64, u64); 24],
     days: BTreeMap<Date, (u64, u64, u64)>,
     /// The counters of the day of the last attempt, not yet in `days`
@@ -581,6 +584,16 @@ fn local_string(zone: Option<&TimeZone>, at: Timestamp) -> String {
         secs.abs() / 3600,
         secs.abs() % 3600 / 60
     )
+}
+
+/// The counters of `v`, in counters kept in the order of `all` (every
+/// value of its type).
+fn slot<'a, T: PartialEq>(
+    counts: &'a mut [(u64, u64)],
+    all: &[T],
+    v: &T,
+) -> Option<&'a mut (u64, u64)> {
+    counts.get_mut(all.iter().position(|x| x == v)?)
 }
 
 fn is_text(c: Channel) -> bool {
@@ -818,12 +831,14 @@ impl Aggregator {
         let dt = local(zone.as_ref(), ask.at);
         let date = dt.date();
         let d = u64::from(denied);
-        let ch = self.channels.entry(ask.channel).or_default();
-        ch.0 += 1;
-        ch.1 += d;
-        let ro = self.roles.entry(ask.role).or_default();
-        ro.0 += 1;
-        ro.1 += d;
+        if let Some(ch) = slot(&mut self.channels, Channel::ALL, &ask.channel) {
+            ch.0 += 1;
+            ch.1 += d;
+        }
+        if let Some(ro) = slot(&mut self.roles, Role::ALL, &ask.role) {
+            ro.0 += 1;
+            ro.1 += d;
+        }
         if let Some(h) = self.hours.get_mut(usize::try_from(dt.hour()).unwrap_or(0)) {
             if denied {
                 h.1 += 1;
@@ -1026,15 +1041,13 @@ impl Aggregator {
             }
         }
         let map = |i: u16| remap.get(usize::from(i)).copied().unwrap_or(i);
-        for (k, (a, d)) in other.channels {
-            let e = self.channels.entry(k).or_default();
-            e.0 += a;
-            e.1 += d;
+        for (mine, (a, d)) in self.channels.iter_mut().zip(other.channels) {
+            mine.0 += a;
+            mine.1 += d;
         }
-        for (k, (a, d)) in other.roles {
-            let e = self.roles.entry(k).or_default();
-            e.0 += a;
-            e.1 += d;
+        for (mine, (a, d)) in self.roles.iter_mut().zip(other.roles) {
+            mine.0 += a;
+            mine.1 += d;
         }
         for (mine, (a, d)) in self.hours.iter_mut().zip(other.hours) {
             mine.0 += a;
@@ -1248,18 +1261,20 @@ impl Aggregator {
                 v.sort_by_key(|o| std::cmp::Reverse(o.count));
                 v
             },
-            by_channel: self
-                .channels
+            by_channel: Channel::ALL
                 .iter()
+                .zip(&self.channels)
+                .filter(|(_, (a, _))| *a > 0)
                 .map(|(c, (a, d))| KeyCount {
                     key: c.as_str(),
                     attempts: *a,
                     denied: *d,
                 })
                 .collect(),
-            by_role: self
-                .roles
+            by_role: Role::ALL
                 .iter()
+                .zip(&self.roles)
+                .filter(|(_, (a, _))| *a > 0)
                 .map(|(r, (a, d))| KeyCount {
                     key: r.as_str(),
                     attempts: *a,
@@ -1446,6 +1461,32 @@ mod tests {
                 result: AttemptResult::Failed,
             },
         }
+    }
+
+    /// Channels and roles are listed in `ALL` order, which is their `Ord`
+    /// order (the report's order when they were kept in a sorted map), and
+    /// only those with an attempt.
+    #[test]
+    fn channels_and_roles_are_listed_in_order_when_seen() {
+        assert!(Channel::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert!(Role::ALL.windows(2).all(|w| w[0] < w[1]));
+        let mut counts = [(0, 0); Channel::ALL.len()];
+        for (c, n) in [(Channel::Sms, 2), (Channel::Call, 1), (Channel::Push, 3)] {
+            for _ in 0..n {
+                if let Some(x) = super::slot(&mut counts, Channel::ALL, &c) {
+                    x.0 += 1;
+                }
+            }
+        }
+        let seen: Vec<(Channel, u64)> = Channel::ALL
+            .iter()
+            .zip(&counts)
+            .filter(|(_, (a, _))| *a > 0)
+            .map(|(c, (a, _))| (*c, *a))
+            .collect();
+        let mut want = vec![(Channel::Sms, 2), (Channel::Call, 1), (Channel::Push, 3)];
+        want.sort();
+        assert_eq!(seen, want);
     }
 
     /// Days counted one at a time come out as a count per local day,
