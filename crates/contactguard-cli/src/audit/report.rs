@@ -818,7 +818,13 @@ impl Aggregator {
         } else {
             t.allowed += 1;
             for o in &decision.obligations {
-                *self.obligations.entry(o.clone()).or_default() += 1;
+                // Cloned only the first time it is seen.
+                match self.obligations.get_mut(o) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.obligations.insert(o.clone(), 1);
+                    }
+                }
             }
         }
         if unevaluated {
