@@ -458,6 +458,7 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
                 if o.rows % 4096 == 0 {
                     bar.set_position(reader.bytes_read());
                 }
+                reader.recycle(row.item);
             }
         }
     }
@@ -505,6 +506,7 @@ fn timelines(
                     debts.insert(debt.to_owned());
                 }
             }
+            rows.recycle(row.item);
         }
     }
     let keys = worst.iter().chain(&debts).map(String::as_str);
@@ -532,6 +534,7 @@ fn timelines(
             (Item::Event(e), _) => agg.state(e),
             _ => {}
         }
+        rows.recycle(row.item);
     }
     Ok(())
 }

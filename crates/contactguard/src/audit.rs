@@ -32,8 +32,8 @@ pub use replay::{
     components, partition, replay, replay_all, sort_rows, ReplayError, Replayer, SWEEP_ROWS,
 };
 pub use row::{
-    parse_flag, parse_instant, parse_weekday, parse_wire, result_when_unknown, split_list,
-    storable, Cells, Column, Item, Parsed, Problem, Row, RowError, RowReader, Wire,
+    names_from_text, parse_flag, parse_instant, parse_weekday, parse_wire, result_when_unknown,
+    split_list, storable, Cells, Column, Item, Parsed, Problem, Row, RowError, RowReader, Wire,
 };
 
 use crate::model::{Decision, Denial, EventType, HoldReason};

@@ -22,9 +22,20 @@ macro_rules! wire_enum {
                 match self { $($name::$variant => $wire,)+ }
             }
 
-            /// Parses a wire name.
+            /// Parses a wire name (exactly).
             pub fn from_wire(s: &str) -> Option<Self> {
-                match s { $($wire => Some($name::$variant),)+ _ => None }
+                // The length and the first byte leave at most a name or
+                // two to compare byte by byte (no call per name).
+                let b = s.as_bytes();
+                $(
+                    if b.len() == $wire.len()
+                        && b.first() == $wire.as_bytes().first()
+                        && b == $wire.as_bytes()
+                    {
+                        return Some($name::$variant);
+                    }
+                )+
+                None
             }
         }
 

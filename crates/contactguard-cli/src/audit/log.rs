@@ -112,7 +112,13 @@ impl<R> Lines<R> {
 /// skipped, so its own line count can fall short.)
 fn line_of<R: Read>(reader: &mut csv::Reader<Lines<R>>, record: &csv::StringRecord) -> u64 {
     let end = reader.position().byte();
-    let inside = memchr::memchr_iter(b'\n', record.as_slice().as_bytes()).count() as u64;
+    // Without a `"` read so far (the record's text included), no field
+    // holds a newline.
+    let inside = if reader.get_ref().quote {
+        memchr::memchr_iter(b'\n', record.as_slice().as_bytes()).count() as u64
+    } else {
+        0
+    };
     reader
         .get_mut()
         .line_of(end.saturating_sub(1))
@@ -268,6 +274,12 @@ impl<R: Read> LogReader<R> {
             Inner::Csv { reader, .. } => reader.position().byte(),
             Inner::Jsonl { bytes, .. } => *bytes,
         }
+    }
+
+    /// Gives back a row's item no longer needed, so that the next attempt
+    /// reuses its text buffers ([`RowReader::recycle`]).
+    pub fn recycle(&mut self, item: contactguard::audit::Item) {
+        self.rows.recycle(item);
     }
 
     /// The next row, or `None` at the end of the log.
@@ -542,6 +554,11 @@ impl Cells for CsvCells<'_> {
         let i = (*self.position.get(column as usize)?)?;
         self.record.get(i).map(Cow::Borrowed)
     }
+
+    fn names_reusing(&self, column: Column, out: &mut Vec<String>) {
+        // `names` is the provided one, read from the text.
+        contactguard::audit::names_from_text(self.text(column).as_deref(), out);
+    }
 }
 
 /// The cells of one JSON object: keys are column names (any ASCII case),
@@ -796,6 +813,9 @@ mod tests {
             &["c3", "L9"],
             &["L5", "c36", "nobody"],
             &["c1", "L1"],
+            // Keys inside one another and overlapping on a line.
+            &["c13", "c1", "3,", "L13", "L1"],
+            &["1", "c10", "L10", "10"],
         ] {
             let whole = about(&text, keys, false);
             assert!(!whole.is_empty(), "{keys:?}");

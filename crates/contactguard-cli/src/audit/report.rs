@@ -528,10 +528,17 @@ pub struct Aggregator {
     last: Option<Timestamp>,
     rules: Vec<RuleAgg>,
     rule_index: HashMap<String, u16>,
-    channels: BTreeMap<Channel, (u64, u64)>,
-    roles: BTreeMap<Role, (u64, u64)>,
+    /// Attempts and denials per channel, in `Channel::ALL` order (the
+    /// order of the report; a channel is seen when it has an attempt).
+    channels: [(u64, u64); Channel::ALL.len()],
+    /// The same per role, in `Role::ALL` order.
+    roles: [(u64, u64); Role::ALL.len()],
     hours: [(u64, u64); 24],
     days: BTreeMap<Date, (u64, u64, u64)>,
+    /// The counters of the day of the last attempt, not yet in `days`
+    /// (rows come mostly in time order: one map lookup per day, not per
+    /// attempt); see [`Aggregator::settle_day`].
+    day_now: Option<(Date, (u64, u64, u64))>,
     recipients: Recipients,
     lines: HashMap<String, Line>,
     zoned_attempts: u64,
@@ -577,6 +584,16 @@ fn local_string(zone: Option<&TimeZone>, at: Timestamp) -> String {
         secs.abs() / 3600,
         secs.abs() % 3600 / 60
     )
+}
+
+/// The counters of `v`, in counters kept in the order of `all` (every
+/// value of its type).
+fn slot<'a, T: PartialEq>(
+    counts: &'a mut [(u64, u64)],
+    all: &[T],
+    v: &T,
+) -> Option<&'a mut (u64, u64)> {
+    counts.get_mut(all.iter().position(|x| x == v)?)
 }
 
 fn is_text(c: Channel) -> bool {
@@ -801,7 +818,13 @@ impl Aggregator {
         } else {
             t.allowed += 1;
             for o in &decision.obligations {
-                *self.obligations.entry(o.clone()).or_default() += 1;
+                // Cloned only the first time it is seen.
+                match self.obligations.get_mut(o) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.obligations.insert(o.clone(), 1);
+                    }
+                }
             }
         }
         if unevaluated {
@@ -814,12 +837,14 @@ impl Aggregator {
         let dt = local(zone.as_ref(), ask.at);
         let date = dt.date();
         let d = u64::from(denied);
-        let ch = self.channels.entry(ask.channel).or_default();
-        ch.0 += 1;
-        ch.1 += d;
-        let ro = self.roles.entry(ask.role).or_default();
-        ro.0 += 1;
-        ro.1 += d;
+        if let Some(ch) = slot(&mut self.channels, Channel::ALL, &ask.channel) {
+            ch.0 += 1;
+            ch.1 += d;
+        }
+        if let Some(ro) = slot(&mut self.roles, Role::ALL, &ask.role) {
+            ro.0 += 1;
+            ro.1 += d;
+        }
         if let Some(h) = self.hours.get_mut(usize::try_from(dt.hour()).unwrap_or(0)) {
             if denied {
                 h.1 += 1;
@@ -827,7 +852,10 @@ impl Aggregator {
                 h.0 += 1;
             }
         }
-        let day = self.days.entry(date).or_default();
+        if self.day_now.as_ref().is_none_or(|(d, _)| *d != date) {
+            self.settle_day();
+        }
+        let (_, day) = self.day_now.get_or_insert((date, (0, 0, 0)));
         day.0 += 1;
         day.1 += d;
         day.2 += if denied { violations } else { 0 };
@@ -940,7 +968,20 @@ impl Aggregator {
     /// Adds what another aggregator saw, over rows disjoint from this
     /// one's (another partition of the same log). The report is the same
     /// as if one aggregator had seen every row in replay order.
+    /// Adds the counters of the current day to `days`.
+    fn settle_day(&mut self) {
+        if let Some((date, (a, d, v))) = self.day_now.take() {
+            let e = self.days.entry(date).or_default();
+            e.0 += a;
+            e.1 += d;
+            e.2 += v;
+        }
+    }
+
     pub fn merge(&mut self, other: Aggregator) {
+        let mut other = other;
+        self.settle_day();
+        other.settle_day();
         let t = &mut self.totals;
         let o = &other.totals;
         t.rows += o.rows;
@@ -1006,15 +1047,13 @@ impl Aggregator {
             }
         }
         let map = |i: u16| remap.get(usize::from(i)).copied().unwrap_or(i);
-        for (k, (a, d)) in other.channels {
-            let e = self.channels.entry(k).or_default();
-            e.0 += a;
-            e.1 += d;
+        for (mine, (a, d)) in self.channels.iter_mut().zip(other.channels) {
+            mine.0 += a;
+            mine.1 += d;
         }
-        for (k, (a, d)) in other.roles {
-            let e = self.roles.entry(k).or_default();
-            e.0 += a;
-            e.1 += d;
+        for (mine, (a, d)) in self.roles.iter_mut().zip(other.roles) {
+            mine.0 += a;
+            mine.1 += d;
         }
         for (mine, (a, d)) in self.hours.iter_mut().zip(other.hours) {
             mine.0 += a;
@@ -1064,6 +1103,7 @@ impl Aggregator {
         bad: &Listed,
         flawed: &Listed,
     ) -> Report {
+        self.settle_day();
         self.totals.bad_rows = bad.count;
         self.totals.flawed_rows = flawed.count;
         self.totals.recipients = u64::try_from(self.recipients.len()).unwrap_or(u64::MAX);
@@ -1227,18 +1267,20 @@ impl Aggregator {
                 v.sort_by_key(|o| std::cmp::Reverse(o.count));
                 v
             },
-            by_channel: self
-                .channels
+            by_channel: Channel::ALL
                 .iter()
+                .zip(&self.channels)
+                .filter(|(_, (a, _))| *a > 0)
                 .map(|(c, (a, d))| KeyCount {
                     key: c.as_str(),
                     attempts: *a,
                     denied: *d,
                 })
                 .collect(),
-            by_role: self
-                .roles
+            by_role: Role::ALL
                 .iter()
+                .zip(&self.roles)
+                .filter(|(_, (a, _))| *a > 0)
                 .map(|(r, (a, d))| KeyCount {
                     key: r.as_str(),
                     attempts: *a,
@@ -1402,7 +1444,111 @@ fn help_for(reason: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::Recipients;
+    use super::{Aggregator, Recipients};
+    use contactguard::audit::{Item, Row};
+    use contactguard::{Ask, AttemptResult, Channel, Decision, Role};
+
+    fn attempt(pos: u64, at: &str, zone: &str) -> Row {
+        Row {
+            pos,
+            item: Item::Attempt {
+                ask: Ask {
+                    at: at.parse().unwrap(),
+                    channel: Channel::Call,
+                    to: format!("c{pos}"),
+                    role: Role::Debtor,
+                    debt: format!("L{pos}"),
+                    timezones: vec![zone.to_owned()],
+                    place: None,
+                    autodialed: None,
+                    purpose: None,
+                    days_past_due: None,
+                },
+                result: AttemptResult::Failed,
+            },
+        }
+    }
+
+    /// Channels and roles are listed in `ALL` order, which is their `Ord`
+    /// order (the report's order when they were kept in a sorted map), and
+    /// only those with an attempt.
+    #[test]
+    fn channels_and_roles_are_listed_in_order_when_seen() {
+        assert!(Channel::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert!(Role::ALL.windows(2).all(|w| w[0] < w[1]));
+        let mut counts = [(0, 0); Channel::ALL.len()];
+        for (c, n) in [(Channel::Sms, 2), (Channel::Call, 1), (Channel::Push, 3)] {
+            for _ in 0..n {
+                if let Some(x) = super::slot(&mut counts, Channel::ALL, &c) {
+                    x.0 += 1;
+                }
+            }
+        }
+        let seen: Vec<(Channel, u64)> = Channel::ALL
+            .iter()
+            .zip(&counts)
+            .filter(|(_, (a, _))| *a > 0)
+            .map(|(c, (a, _))| (*c, *a))
+            .collect();
+        let mut want = vec![(Channel::Sms, 2), (Channel::Call, 1), (Channel::Push, 3)];
+        want.sort();
+        assert_eq!(seen, want);
+    }
+
+    /// Days counted one at a time come out as a count per local day,
+    /// whatever the order of the days (zones apart make a later instant an
+    /// earlier local day) and across a merge with counts not yet settled.
+    #[test]
+    fn attempts_are_counted_per_local_day_in_any_order() {
+        let allowed = Decision {
+            allow: true,
+            denials: Vec::new(),
+            retry_at: None,
+            obligations: Vec::new(),
+        };
+        let denied = Decision {
+            allow: false,
+            ..allowed.clone()
+        };
+        let mut a = Aggregator::without_points();
+        // 2026-03-02 in Shanghai, 2026-03-01 in New York, then Shanghai.
+        a.observe(
+            &attempt(1, "2026-03-01T20:00:00Z", "Asia/Shanghai"),
+            Some(&allowed),
+        );
+        a.observe(
+            &attempt(2, "2026-03-01T21:00:00Z", "America/New_York"),
+            Some(&denied),
+        );
+        a.observe(
+            &attempt(3, "2026-03-01T22:00:00Z", "Asia/Shanghai"),
+            Some(&denied),
+        );
+        let mut b = Aggregator::without_points();
+        b.observe(
+            &attempt(4, "2026-03-01T23:00:00Z", "America/New_York"),
+            Some(&allowed),
+        );
+        b.observe(
+            &attempt(5, "2026-03-03T01:00:00Z", "Asia/Shanghai"),
+            Some(&denied),
+        );
+        a.merge(b);
+        a.settle_day();
+        let days: Vec<(String, u64, u64)> = a
+            .days
+            .iter()
+            .map(|(d, (n, den, _))| (d.to_string(), *n, *den))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                ("2026-03-01".to_owned(), 2, 1),
+                ("2026-03-02".to_owned(), 2, 1),
+                ("2026-03-03".to_owned(), 1, 1),
+            ]
+        );
+    }
 
     #[test]
     fn recipients_are_interned_once_each_with_their_own_counters() {

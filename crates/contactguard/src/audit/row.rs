@@ -108,9 +108,12 @@ pub trait Cells {
     ///
     /// A reason when the text is not an RFC 3339 instant with an offset.
     fn instant(&self, column: Column) -> Result<Option<Timestamp>, String> {
-        nonblank(self.text(column))
-            .map(|s| parse_instant(&s))
-            .transpose()
+        let text = self.text(column);
+        let t = text.as_deref().map_or("", trim);
+        if t.is_empty() {
+            return Ok(None);
+        }
+        parse_instant(t).map(Some)
     }
 
     /// The cell as a flag.
@@ -119,9 +122,12 @@ pub trait Cells {
     ///
     /// A reason when the text is not a boolean ([`parse_flag`]).
     fn flag(&self, column: Column) -> Result<Option<bool>, String> {
-        nonblank(self.text(column))
-            .map(|s| parse_flag(&s))
-            .transpose()
+        let text = self.text(column);
+        let t = text.as_deref().map_or("", trim);
+        if t.is_empty() {
+            return Ok(None);
+        }
+        parse_flag(t).map(Some)
     }
 
     /// The cell as a whole number.
@@ -153,6 +159,43 @@ pub trait Cells {
             }
         }
     }
+
+    /// Replaces `out` with the names in the cell: the same names as
+    /// [`names`](Cells::names) appends to an empty list. A reader whose
+    /// `names` is the provided one may override this with
+    /// [`names_from_text`], which reuses `out`'s strings.
+    fn names_reusing(&self, column: Column, out: &mut Vec<String>) {
+        out.clear();
+        self.names(column, out);
+    }
+}
+
+/// Replaces `out` with the names in `text` as the provided
+/// [`Cells::names`] reads them, reusing the strings `out` holds (no
+/// allocation when they are long enough).
+pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
+    let mut n = 0;
+    let mut put = |name: &str| {
+        match out.get_mut(n) {
+            Some(s) => {
+                s.clear();
+                s.push_str(name);
+            }
+            None => out.push(name.to_owned()),
+        }
+        n += 1;
+    };
+    if let Some(s) = text {
+        let t = trim(s);
+        if single_name(t) {
+            if !t.is_empty() {
+                put(t);
+            }
+        } else {
+            split_list(t).for_each(put);
+        }
+    }
+    out.truncate(n);
 }
 
 /// `s.trim()`, without decoding characters when `s` starts and ends with
@@ -179,9 +222,8 @@ pub fn split_list(s: &str) -> impl Iterator<Item = &str> {
 
 /// Whether a cell holds one name only (no separator of [`split_list`]).
 fn single_name(s: &str) -> bool {
-    !s.bytes()
-        .any(|b| matches!(b, b'|' | b';' | b',') || b.is_ascii_whitespace())
-        && s.is_ascii()
+    s.bytes()
+        .all(|b| b.is_ascii() && !matches!(b, b'|' | b';' | b',') && !b.is_ascii_whitespace())
 }
 
 /// A flag: `true`/`false`, `yes`/`no`, `1`/`0`, `t`/`f`, `y`/`n`, in any
@@ -192,6 +234,12 @@ fn single_name(s: &str) -> bool {
 /// A reason naming the value when it is none of those.
 pub fn parse_flag(s: &str) -> Result<bool, String> {
     let s = trim(s);
+    // The usual spellings first, without a comparison per spelling.
+    match s.as_bytes() {
+        b"true" | b"1" => return Ok(true),
+        b"false" | b"0" => return Ok(false),
+        _ => {}
+    }
     const TRUE: &[&str] = &["true", "yes", "1", "y", "t"];
     const FALSE: &[&str] = &["false", "no", "0", "n", "f"];
     if TRUE.iter().any(|t| t.eq_ignore_ascii_case(s)) {
@@ -584,6 +632,17 @@ pub struct RowReader {
     default_zones: Vec<String>,
     zone_known: foldhash::HashMap<String, bool>,
     last_zone: Option<(String, bool)>,
+    /// The text buffers of an attempt given back ([`RowReader::recycle`]),
+    /// for the next attempt's recipient, debt and zones.
+    spare: Option<Spare>,
+}
+
+/// Buffers of an attempt read before, reused (emptied) for the next one.
+#[derive(Debug, Default)]
+struct Spare {
+    to: String,
+    debt: String,
+    zones: Vec<String>,
 }
 
 impl RowReader {
@@ -593,6 +652,31 @@ impl RowReader {
             default_zones,
             zone_known: foldhash::HashMap::default(),
             last_zone: None,
+            spare: None,
+        }
+    }
+
+    /// Gives back an item read before and no longer needed: the next
+    /// attempt read reuses its recipient, debt and zone buffers instead of
+    /// allocating new ones. Holds one item's buffers at most; the items
+    /// read are the same with or without it.
+    pub fn recycle(&mut self, item: Item) {
+        if let Item::Attempt {
+            ask:
+                Ask {
+                    to,
+                    debt,
+                    timezones,
+                    ..
+                },
+            ..
+        } = item
+        {
+            self.spare = Some(Spare {
+                to,
+                debt,
+                zones: timezones,
+            });
         }
     }
 
@@ -650,10 +734,11 @@ impl RowReader {
         let mut flaws = Vec::new();
         let item = match kind {
             "attempt" => {
+                let spare = self.spare.take().unwrap_or_default();
                 let channel = r.need_wire::<Channel>(Column::Channel)?;
-                let to = r.need(Column::To)?;
+                let to = r.need_into(Column::To, spare.to)?;
                 let role = r.need_wire::<Role>(Column::Role)?;
-                let debt = r.need(Column::Debt)?;
+                let debt = r.need_into(Column::Debt, spare.debt)?;
                 let mut flaw = |e: RowError| flaws.push(e);
                 let result = match r.need_wire::<AttemptResult>(Column::Result) {
                     Ok(v) => v,
@@ -691,8 +776,8 @@ impl RowReader {
                         flaw(absent(e));
                         None
                     });
-                let mut timezones = Vec::new();
-                cells.names(Column::Timezones, &mut timezones);
+                let mut timezones = spare.zones;
+                cells.names_reusing(Column::Timezones, &mut timezones);
                 if timezones.is_empty() {
                     timezones.clone_from(&self.default_zones);
                 }
@@ -833,10 +918,27 @@ impl<C: Cells> Reader<'_, C> {
             .ok_or_else(|| RowError::missing(column, self.what))
     }
 
+    /// As [`need`](Reader::need), into `buf` (emptied first).
+    fn need_into(&self, column: Column, mut buf: String) -> Result<String, RowError> {
+        let text = self.cells.text(column);
+        let t = text.as_deref().map_or("", trim);
+        if t.is_empty() {
+            return Err(RowError::missing(column, self.what));
+        }
+        buf.clear();
+        buf.push_str(t);
+        Ok(buf)
+    }
+
     fn opt_wire<T: Wire>(&self, column: Column) -> Result<Option<T>, RowError> {
-        nonblank(self.cells.text(column))
-            .map(|s| parse_wire::<T>(&s).map_err(|e| RowError::invalid(column, e)))
-            .transpose()
+        let text = self.cells.text(column);
+        let t = text.as_deref().map_or("", trim);
+        if t.is_empty() {
+            return Ok(None);
+        }
+        parse_wire::<T>(t)
+            .map(Some)
+            .map_err(|e| RowError::invalid(column, e))
     }
 
     fn need_wire<T: Wire>(&self, column: Column) -> Result<T, RowError> {
@@ -961,6 +1063,214 @@ mod tests {
         ] {
             let t: Timestamp = s.parse().unwrap();
             assert_eq!(storable(t), (1678..=2261).contains(&year(t)), "{s}");
+        }
+    }
+
+    /// Cells from a table of (column, text).
+    struct Table(Vec<(super::Column, &'static str)>);
+
+    impl super::Cells for Table {
+        fn text(&self, column: super::Column) -> Option<std::borrow::Cow<'_, str>> {
+            self.0
+                .iter()
+                .find(|(c, _)| *c == column)
+                .map(|(_, t)| std::borrow::Cow::Borrowed(*t))
+        }
+    }
+
+    /// Reused buffers give the names `names` appends to an empty list,
+    /// whatever they held before (longer, shorter or more lists).
+    #[test]
+    fn names_from_text_is_names_into_an_empty_list() {
+        use super::{names_from_text, Cells, Column};
+        let texts = [
+            "",
+            "  ",
+            "Asia/Shanghai",
+            " Asia/Shanghai ",
+            "America/New_York|America/Chicago",
+            "a; b ,c  d",
+            "|",
+            "Europe/Zürich",
+            "x\u{3000}y",
+            "a\tb",
+            "a\u{c}b",
+            "a\u{1}b",
+            "x\u{a0}y",
+            "UTC",
+        ];
+        for before in texts {
+            for text in texts {
+                let mut out = Vec::new();
+                names_from_text(Some(before), &mut out);
+                names_from_text(Some(text), &mut out);
+                let mut want = Vec::new();
+                Table(vec![(Column::Timezones, text)]).names(Column::Timezones, &mut want);
+                assert_eq!(out, want, "{before:?} then {text:?}");
+                // The one-name shortcut splits as `split_list` does.
+                let split: Vec<&str> = super::split_list(text.trim()).collect();
+                assert_eq!(want, split, "{text:?}");
+            }
+            let mut out = Vec::new();
+            names_from_text(Some(before), &mut out);
+            names_from_text(None, &mut out);
+            assert!(out.is_empty());
+        }
+    }
+
+    /// An item given back changes nothing in the items read after it.
+    #[test]
+    fn recycled_buffers_read_the_same_rows() {
+        use super::{Column as C, RowReader};
+        let rows = [
+            Table(vec![
+                (C::At, "2026-03-01T09:30:00+08:00"),
+                (C::Channel, "call"),
+                (C::To, "  a-long-recipient-name "),
+                (C::Role, "debtor"),
+                (C::Debt, "L1"),
+                (C::Result, "failed"),
+                (C::Timezones, "Asia/Shanghai|Asia/Tokyo|Nowhere/Land"),
+            ]),
+            Table(vec![
+                (C::At, "2026-03-01T10:30:00+08:00"),
+                (C::Channel, "SMS"),
+                (C::To, "b"),
+                (C::Role, "debtor"),
+                (C::Debt, "a-much-longer-debt-id"),
+                (C::Result, "delivered"),
+            ]),
+            Table(vec![
+                (C::At, "2026-03-01T11:30:00+08:00"),
+                (C::Type, "cease"),
+                (C::To, "b"),
+                (C::Debt, "L2"),
+            ]),
+            Table(vec![
+                (C::At, "2026-03-01T12:30:00+08:00"),
+                (C::Channel, "call"),
+                (C::To, ""),
+                (C::Role, "debtor"),
+                (C::Debt, "L3"),
+                (C::Result, "failed"),
+            ]),
+            Table(vec![
+                (C::At, "2026-03-01T13:30:00+08:00"),
+                (C::Channel, "email"),
+                (C::To, "c"),
+                (C::Role, "debtor"),
+                (C::Debt, "L4"),
+                (C::Result, "delivered"),
+                (C::Timezones, "Europe/Paris"),
+            ]),
+        ];
+        let defaults = vec!["UTC".to_owned()];
+        let mut fresh = RowReader::new(defaults.clone());
+        let mut reused = RowReader::new(defaults);
+        for round in 0..3 {
+            for (i, row) in rows.iter().enumerate() {
+                let want = fresh.read(row);
+                let got = reused.read(row);
+                assert_eq!(got, want, "round {round}, row {i}");
+                if let Ok(p) = got {
+                    reused.recycle(p.item);
+                }
+            }
+        }
+    }
+
+    /// `exact` finds each wire name and nothing else; `parse_wire` reads
+    /// any ASCII case with whitespace around, and only the wire names.
+    #[test]
+    fn wire_names_parse_exactly_and_in_any_case() {
+        use super::{parse_wire, Wire};
+        use crate::model::{AttemptResult, Channel, HoldReason, Place, Purpose, Role};
+        fn check<T: Wire + PartialEq + std::fmt::Debug>() {
+            let names: Vec<&str> = T::ALL.iter().map(|v| v.wire()).collect();
+            for &v in T::ALL {
+                let w = v.wire();
+                assert_eq!(T::exact(w), Some(v), "{w}");
+                for s in [
+                    w.to_ascii_uppercase(),
+                    format!(" {w}\t"),
+                    format!("{w}x"),
+                    format!("x{w}"),
+                    w[..w.len() - 1].to_owned(),
+                    w[1..].to_owned(),
+                    // Same length and first byte, another last byte.
+                    format!(
+                        "{}{}",
+                        &w[..w.len() - 1],
+                        if w.ends_with('q') { 'z' } else { 'q' }
+                    ),
+                    String::new(),
+                ] {
+                    let exact = T::exact(&s);
+                    assert_eq!(exact.is_some(), names.contains(&s.as_str()), "{s:?}");
+                    let want = T::ALL
+                        .iter()
+                        .copied()
+                        .find(|x| x.wire().eq_ignore_ascii_case(s.trim()));
+                    assert_eq!(parse_wire::<T>(&s).ok(), want, "{s:?}");
+                }
+                let mixed: String = w
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if i % 2 == 0 {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                assert_eq!(parse_wire::<T>(&format!("  {mixed} ")), Ok(v), "{mixed}");
+            }
+        }
+        check::<Channel>();
+        check::<Role>();
+        check::<Purpose>();
+        check::<Place>();
+        check::<AttemptResult>();
+        check::<HoldReason>();
+    }
+
+    /// Flags read the listed spellings in any ASCII case, trimmed, and
+    /// nothing else.
+    #[test]
+    fn flags_read_the_listed_spellings_only() {
+        use super::parse_flag;
+        let spellings = [
+            ("true", true),
+            ("yes", true),
+            ("1", true),
+            ("y", true),
+            ("t", true),
+            ("false", false),
+            ("no", false),
+            ("0", false),
+            ("n", false),
+            ("f", false),
+        ];
+        for (w, want) in spellings {
+            for s in [
+                w.to_owned(),
+                w.to_ascii_uppercase(),
+                format!(" {w}\r\n"),
+                format!("{}{}", w[..1].to_ascii_uppercase(), &w[1..]),
+            ] {
+                assert_eq!(parse_flag(&s), Ok(want), "{s:?}");
+            }
+            for s in [format!("{w}x"), format!("x{w}"), format!("{w} {w}")] {
+                assert_eq!(
+                    parse_flag(&s),
+                    Err(format!("`{}` is not true or false", s.trim())),
+                    "{s:?}"
+                );
+            }
+        }
+        for s in ["", "2", "-1", "truee", "tru", "on", "off", "\u{a0}"] {
+            assert!(parse_flag(s).is_err(), "{s:?}");
         }
     }
 
