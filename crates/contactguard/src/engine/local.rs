@@ -106,6 +106,7 @@ impl Clock {
 
     /// The local date of `t` as a day number, and nanoseconds since local
     /// midnight.
+    #[inline]
     pub(crate) fn local(&self, t: Timestamp) -> (i64, u64) {
         let s = t.as_second();
         let nanos = t.subsec_nanosecond();

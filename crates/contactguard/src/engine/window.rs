@@ -50,7 +50,11 @@ pub(crate) fn sel_matches(
 }
 
 /// Whether a day selector matches local day number `day`.
+#[inline]
 fn day_matches(sel: DaySel, day: i64, cal: Option<&crate::policy::Calendar>) -> bool {
+    if sel == DaySel::Any {
+        return true;
+    }
     let date = || local::date_of(day);
     sel_matches(
         sel,
@@ -62,6 +66,7 @@ fn day_matches(sel: DaySel, day: i64, cal: Option<&crate::policy::Calendar>) -> 
 
 /// The entry that governs local day number `day`: the first whose days
 /// match it.
+#[inline]
 fn governing<'w>(
     windows: &'w [Win],
     day: i64,
@@ -74,6 +79,7 @@ fn governing<'w>(
 
 const NS: u64 = 1_000_000_000;
 
+#[inline]
 fn span_contains(span: (u32, u32, Bounds), ns: u64) -> bool {
     let (s, e, b) = span;
     let (s, e) = (u64::from(s) * NS, u64::from(e) * NS);
@@ -92,6 +98,7 @@ enum WinCheck {
 
 type NamedCalendar = (String, std::sync::Arc<crate::policy::Calendar>);
 
+#[inline]
 fn window_at(
     z: &local::Clock,
     cal: Option<&NamedCalendar>,
