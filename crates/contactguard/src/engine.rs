@@ -66,6 +66,12 @@ pub(crate) struct Plan {
     /// one kind on one side and passes when that side holds none: indexed
     /// by [`StateKinds`] bit (see [`Plan::passing`]).
     by_state: [u64; StateKinds::COUNT],
+    /// Of the first 64 rules, those [`Monotone::Always`], those
+    /// [`Monotone::WithoutConsentWindow`] and those
+    /// [`Monotone::WithoutInconvenientTime`].
+    monotone: [u64; 3],
+    /// Of the first 64 rules, the [`exact`] ones.
+    exact: u64,
 }
 
 /// Which kinds of state event the two sides of an ask hold, one bit each:
@@ -171,6 +177,13 @@ impl Plan {
                 .map(|j| j.and_then(|j| u8::try_from(j).ok()))
                 .collect(),
             by_state: std::array::from_fn(|k| which(&|r| StateKinds::of(&r.body) == Some(k))),
+            monotone: [
+                Monotone::Always,
+                Monotone::WithoutConsentWindow,
+                Monotone::WithoutInconvenientTime,
+            ]
+            .map(|m| which(&|r| monotone_kind(r) == m)),
+            exact: which(&|r| exact(r)),
         }
     }
 
@@ -597,27 +610,22 @@ fn indices(mask: u64, len: usize) -> impl Iterator<Item = usize> {
 
 /// The rules among the first 64 in `visit` that the `retry_at` search need
 /// not evaluate while local dates run forward (see [`Zones::steady_until`]):
-/// the [`monotone_here`] ones that passed at the ask's time (in `passed`),
+/// the [`Monotone`] ones (here) that passed at the ask's time (in `passed`),
 /// and those that denied with an [`exact`] earliest instant. The search
 /// only starts once every denial offered an instant, from the latest of
 /// them, so it never tries an instant before such a rule's own: the rule
 /// passes there, and keeps passing.
 fn settle<S: Stored>(ctx: &Ctx<'_, S>, visit: u64, passed: u64) -> u64 {
-    let mut settled = 0u64;
-    for i in indices(visit, ctx.policy.rules.len().min(64)) {
-        let Some(rule) = ctx.policy.rules.get(i) else {
-            break;
-        };
-        let ok = if passed >> i & 1 == 1 {
-            monotone_here(ctx, rule)
-        } else {
-            exact(rule) && monotone_here(ctx, rule)
-        };
-        if ok {
-            settled |= 1 << i;
-        }
+    let plan = &ctx.policy.plan;
+    let [always, no_consent, no_inconvenient] = plan.monotone;
+    let mut monotone = always;
+    if visit & no_consent != 0 && limits::consent_windows(ctx).is_empty() {
+        monotone |= no_consent;
     }
-    settled
+    if visit & no_inconvenient != 0 && !any_state(ctx.rec, |e| matches!(e, Ev::Inconvenient(_))) {
+        monotone |= no_inconvenient;
+    }
+    visit & monotone & (passed | plan.exact)
 }
 
 /// Of the first 64 rules in `visit` (whose time-independent conditions are
@@ -627,26 +635,32 @@ fn settle<S: Stored>(ctx: &Ctx<'_, S>, visit: u64, passed: u64) -> u64 {
 /// instant, so the search need not evaluate them.
 fn twins<S: Stored>(ctx: &Ctx<'_, S>, visit: u64) -> u64 {
     let mut out = 0u64;
-    let mut firsts = 0u64;
+    // The first rule of each set of window rules with the same body (the
+    // plan's `window_twin`: same_window holds within a set and not across)
+    // of which one such rule was met.
+    let mut seen = 0u64;
     for i in indices(visit, ctx.policy.rules.len().min(64)) {
         let Some(rule) = ctx.policy.rules.get(i) else {
             break;
         };
-        let Body::Window { calendar, windows } = &rule.body else {
-            continue;
-        };
-        if depends_on_time(rule) || ctx.fixed(i, rule) != (true, false) {
+        if !matches!(rule.body, Body::Window { .. })
+            || depends_on_time(rule)
+            || ctx.fixed(i, rule) != (true, false)
+        {
             continue;
         }
-        let earlier = indices(firsts, 64).any(|j| {
-            matches!(ctx.policy.rules.get(j).map(|r| &r.body),
-                Some(Body::Window { calendar: c, windows: w })
-                    if window::same_window((calendar.as_ref(), windows), (c.as_ref(), w)))
-        });
-        if earlier {
+        let first = ctx
+            .policy
+            .plan
+            .window_twin
+            .get(i)
+            .copied()
+            .flatten()
+            .map_or(i, usize::from);
+        if seen >> first & 1 == 1 {
             out |= 1 << i;
         } else {
-            firsts |= 1 << i;
+            seen |= 1 << first;
         }
     }
     out
@@ -700,7 +714,7 @@ fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp, twins: u64) -> Optio
                         next = e;
                         pass_at_next = 0;
                     }
-                    if e == next && i < 64 && exact(rule) {
+                    if e == next && i < 64 && ctx.policy.plan.exact >> i & 1 == 1 {
                         pass_at_next |= 1 << i;
                     }
                 }
@@ -868,30 +882,40 @@ fn monotone(rule: &Rule) -> bool {
         }
 }
 
-/// [`monotone`], or a cap or cool-down with `exclude_prior_consent` when
-/// the ask has no live prior-consent window: with none to close, it counts
-/// exactly as without the option, and only relaxes as time passes; or an
-/// inconvenient-time rule when the recipient stated no inconvenient time
-/// (it then passes at every instant).
-fn monotone_here<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule) -> bool {
-    monotone(rule)
-        || !depends_on_time(rule)
-            && match rule.body {
-                Body::Cap {
-                    exclude_prior_consent: true,
-                    ..
-                }
-                | Body::Cooldown {
-                    exclude_prior_consent: true,
-                    ..
-                } => limits::consent_windows(ctx).is_empty(),
-                Body::Inconvenient { .. } => !ctx
-                    .rec
-                    .states
-                    .iter()
-                    .any(|(_, e)| matches!(e, view::Ev::Inconvenient(_))),
-                _ => false,
-            }
+/// When a rule that passes at the ask's time passes at every later
+/// instant while local dates run forward: always when [`monotone`]; a cap
+/// or cool-down with `exclude_prior_consent` when the ask has no live
+/// prior-consent window (with none to close, it counts exactly as without
+/// the option, and only relaxes as time passes); an inconvenient-time rule
+/// when the recipient stated no inconvenient time (it then passes at
+/// every instant).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Monotone {
+    Always,
+    WithoutConsentWindow,
+    WithoutInconvenientTime,
+    Never,
+}
+
+fn monotone_kind(rule: &Rule) -> Monotone {
+    if monotone(rule) {
+        return Monotone::Always;
+    }
+    if depends_on_time(rule) {
+        return Monotone::Never;
+    }
+    match rule.body {
+        Body::Cap {
+            exclude_prior_consent: true,
+            ..
+        }
+        | Body::Cooldown {
+            exclude_prior_consent: true,
+            ..
+        } => Monotone::WithoutConsentWindow,
+        Body::Inconvenient { .. } => Monotone::WithoutInconvenientTime,
+        _ => Monotone::Never,
+    }
 }
 
 /// Whether the earliest instant a denial of this rule offers is one at
