@@ -192,10 +192,14 @@ impl Plan {
     /// after checking its conditions; any outcome but a denial or an
     /// obligation is the same to a decision).
     fn passing(&self, held: StateKinds) -> u64 {
-        let mut m = 0u64;
-        for (k, rules) in self.by_state.iter().enumerate() {
-            if held.0 >> k & 1 == 0 {
-                m |= rules;
+        // Each such rule reads one kind: all of them but those reading a
+        // kind held.
+        let mut m = self.by_state.iter().fold(0, |m, r| m | r);
+        if held.0 != 0 {
+            for (k, rules) in self.by_state.iter().enumerate() {
+                if held.0 >> k & 1 == 1 {
+                    m &= !rules;
+                }
             }
         }
         m
