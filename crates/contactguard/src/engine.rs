@@ -58,6 +58,71 @@ pub(crate) struct Plan {
     by_autodialed: [u64; 2],
     /// The rules whose `when` names `days_past_due`.
     dpd: u64,
+    /// For each of the first 64 rules that is a window, the index of the
+    /// first earlier window rule with the same body
+    /// ([`window::same_window`]): at the same instant both say the same.
+    window_twin: Vec<Option<u8>>,
+    /// Of the first 64 rules, those whose body reads only state events of
+    /// one kind on one side and passes when that side holds none: indexed
+    /// by [`StateKinds`] bit (see [`Plan::passing`]).
+    by_state: [u64; StateKinds::COUNT],
+    /// Of the first 64 rules, those [`Monotone::Always`], those
+    /// [`Monotone::WithoutConsentWindow`] and those
+    /// [`Monotone::WithoutInconvenientTime`].
+    monotone: [u64; 3],
+    /// Of the first 64 rules, the [`exact`] ones.
+    exact: u64,
+}
+
+/// Which kinds of state event the two sides of an ask hold, one bit each:
+/// the kinds a body checks before reading anything else.
+#[derive(Clone, Copy)]
+struct StateKinds(u8);
+
+impl StateKinds {
+    const OPT_OUT: usize = 0;
+    const CEASE: usize = 1;
+    const ATTORNEY_REC: usize = 2;
+    const ATTORNEY_DEBT: usize = 3;
+    const HOLD: usize = 4;
+    const INCONVENIENT: usize = 5;
+    const COUNT: usize = 6;
+
+    /// The kind of state event a rule's body reads first, when it passes
+    /// without any (as `evaluate` checks).
+    fn of(body: &Body) -> Option<usize> {
+        match body {
+            Body::OptOut { .. } => Some(Self::OPT_OUT),
+            Body::Cease { .. } => Some(Self::CEASE),
+            Body::Attorney { scope } if *scope == Scope::Debt => Some(Self::ATTORNEY_DEBT),
+            Body::Attorney { .. } => Some(Self::ATTORNEY_REC),
+            Body::Hold { .. } => Some(Self::HOLD),
+            Body::Inconvenient { .. } => Some(Self::INCONVENIENT),
+            _ => None,
+        }
+    }
+
+    /// The kinds held by the recipient's side `rec` and the debt's `debt`.
+    fn held<S>(rec: &Side<'_, S>, debt: &Side<'_, S>) -> StateKinds {
+        let mut k = 0u8;
+        for (_, e) in rec.states.iter() {
+            k |= match e {
+                Ev::OptOut { .. } => 1 << Self::OPT_OUT,
+                Ev::Cease { .. } => 1 << Self::CEASE,
+                Ev::Attorney { .. } => 1 << Self::ATTORNEY_REC,
+                Ev::Inconvenient(_) => 1 << Self::INCONVENIENT,
+                _ => 0,
+            };
+        }
+        for (_, e) in debt.states.iter() {
+            k |= match e {
+                Ev::Attorney { .. } => 1 << Self::ATTORNEY_DEBT,
+                Ev::Hold { .. } => 1 << Self::HOLD,
+                _ => 0,
+            };
+        }
+        StateKinds(k)
+    }
 }
 
 impl Plan {
@@ -95,7 +160,49 @@ impl Plan {
             by_autodialed: [false, true]
                 .map(|a| which(&|r| r.when.autodialed.is_none_or(|want| want == a))),
             dpd: which(&|r| r.when.dpd.is_some()),
+            window_twin: rules
+                .iter()
+                .take(64)
+                .enumerate()
+                .map(|(i, r)| {
+                    let Body::Window { calendar, windows } = &r.body else {
+                        return None;
+                    };
+                    let here = (calendar.as_ref(), windows.as_slice());
+                    rules.iter().take(i).position(|e| {
+                        matches!(&e.body, Body::Window { calendar: c, windows: w }
+                            if window::same_window(here, (c.as_ref(), w)))
+                    })
+                })
+                .map(|j| j.and_then(|j| u8::try_from(j).ok()))
+                .collect(),
+            by_state: std::array::from_fn(|k| which(&|r| StateKinds::of(&r.body) == Some(k))),
+            monotone: [
+                Monotone::Always,
+                Monotone::WithoutConsentWindow,
+                Monotone::WithoutInconvenientTime,
+            ]
+            .map(|m| which(&|r| monotone_kind(r) == m)),
+            exact: which(&|r| exact(r)),
         }
+    }
+
+    /// Of the first 64 rules, those whose body passes because the sides
+    /// hold no state event of the kind it reads (`evaluate` would find so
+    /// after checking its conditions; any outcome but a denial or an
+    /// obligation is the same to a decision).
+    fn passing(&self, held: StateKinds) -> u64 {
+        // Each such rule reads one kind: all of them but those reading a
+        // kind held.
+        let mut m = self.by_state.iter().fold(0, |m, r| m | r);
+        if held.0 != 0 {
+            for (k, rules) in self.by_state.iter().enumerate() {
+                if held.0 >> k & 1 == 1 {
+                    m &= !rules;
+                }
+            }
+        }
+        m
     }
 
     /// The first 64 rules that can apply to `ask`: those whose `when`
@@ -250,6 +357,10 @@ pub(crate) struct Ctx<'a, S> {
     /// `exclude_prior_consent` asks (they do not change with the instant
     /// tried).
     consent: std::cell::OnceCell<Vec<(Timestamp, Timestamp)>>,
+    /// An instant, and of the first 64 rules, the window rules whose body
+    /// permitted it: a later rule with the same body ([`Plan`]'s
+    /// `window_twin`) passes at that instant without a second look.
+    window_passed: std::cell::Cell<(Timestamp, u64)>,
 }
 
 impl<S: Stored> Ctx<'_, S> {
@@ -345,6 +456,7 @@ fn run<'a, S: Stored>(
         } else {
             std::cell::OnceCell::from(Vec::new())
         },
+        window_passed: std::cell::Cell::new((at, 0)),
     };
 
     let mut denials = Vec::new();
@@ -355,8 +467,15 @@ fn run<'a, S: Stored>(
     // outside the plan do not apply).
     let mut passed = !visit;
     // Without an explanation, only the rules the plan can apply are
-    // visited, in policy order.
-    let order = if explain_all { u64::MAX } else { visit };
+    // visited, in policy order, but for those whose body passes for want
+    // of a state event to read.
+    let order = if explain_all {
+        u64::MAX
+    } else {
+        let trivial = visit & policy.plan.passing(StateKinds::held(rec, debt));
+        passed |= trivial;
+        visit & !trivial
+    };
     for i in indices(order, policy.rules.len()) {
         let Some(rule) = policy.rules.get(i) else {
             break;
@@ -495,27 +614,22 @@ fn indices(mask: u64, len: usize) -> impl Iterator<Item = usize> {
 
 /// The rules among the first 64 in `visit` that the `retry_at` search need
 /// not evaluate while local dates run forward (see [`Zones::steady_until`]):
-/// the [`monotone_here`] ones that passed at the ask's time (in `passed`),
+/// the [`Monotone`] ones (here) that passed at the ask's time (in `passed`),
 /// and those that denied with an [`exact`] earliest instant. The search
 /// only starts once every denial offered an instant, from the latest of
 /// them, so it never tries an instant before such a rule's own: the rule
 /// passes there, and keeps passing.
 fn settle<S: Stored>(ctx: &Ctx<'_, S>, visit: u64, passed: u64) -> u64 {
-    let mut settled = 0u64;
-    for i in indices(visit, ctx.policy.rules.len().min(64)) {
-        let Some(rule) = ctx.policy.rules.get(i) else {
-            break;
-        };
-        let ok = if passed >> i & 1 == 1 {
-            monotone_here(ctx, rule)
-        } else {
-            exact(rule) && monotone_here(ctx, rule)
-        };
-        if ok {
-            settled |= 1 << i;
-        }
+    let plan = &ctx.policy.plan;
+    let [always, no_consent, no_inconvenient] = plan.monotone;
+    let mut monotone = always;
+    if visit & no_consent != 0 && limits::consent_windows(ctx).is_empty() {
+        monotone |= no_consent;
     }
-    settled
+    if visit & no_inconvenient != 0 && !any_state(ctx.rec, |e| matches!(e, Ev::Inconvenient(_))) {
+        monotone |= no_inconvenient;
+    }
+    visit & monotone & (passed | plan.exact)
 }
 
 /// Of the first 64 rules in `visit` (whose time-independent conditions are
@@ -525,26 +639,32 @@ fn settle<S: Stored>(ctx: &Ctx<'_, S>, visit: u64, passed: u64) -> u64 {
 /// instant, so the search need not evaluate them.
 fn twins<S: Stored>(ctx: &Ctx<'_, S>, visit: u64) -> u64 {
     let mut out = 0u64;
-    let mut firsts = 0u64;
+    // The first rule of each set of window rules with the same body (the
+    // plan's `window_twin`: same_window holds within a set and not across)
+    // of which one such rule was met.
+    let mut seen = 0u64;
     for i in indices(visit, ctx.policy.rules.len().min(64)) {
         let Some(rule) = ctx.policy.rules.get(i) else {
             break;
         };
-        let Body::Window { calendar, windows } = &rule.body else {
-            continue;
-        };
-        if depends_on_time(rule) || ctx.fixed(i, rule) != (true, false) {
+        if !matches!(rule.body, Body::Window { .. })
+            || depends_on_time(rule)
+            || ctx.fixed(i, rule) != (true, false)
+        {
             continue;
         }
-        let earlier = indices(firsts, 64).any(|j| {
-            matches!(ctx.policy.rules.get(j).map(|r| &r.body),
-                Some(Body::Window { calendar: c, windows: w })
-                    if window::same_window((calendar.as_ref(), windows), (c.as_ref(), w)))
-        });
-        if earlier {
+        let first = ctx
+            .policy
+            .plan
+            .window_twin
+            .get(i)
+            .copied()
+            .flatten()
+            .map_or(i, usize::from);
+        if seen >> first & 1 == 1 {
             out |= 1 << i;
         } else {
-            firsts |= 1 << i;
+            seen |= 1 << first;
         }
     }
     out
@@ -598,7 +718,7 @@ fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp, twins: u64) -> Optio
                         next = e;
                         pass_at_next = 0;
                     }
-                    if e == next && i < 64 && exact(rule) {
+                    if e == next && i < 64 && ctx.policy.plan.exact >> i & 1 == 1 {
                         pass_at_next |= 1 << i;
                     }
                 }
@@ -681,7 +801,21 @@ fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) ->
             }
             inconvenient(ctx, places.as_deref(), t)
         }
-        Body::Window { calendar, windows } => window(ctx, calendar.as_ref(), windows, t),
+        Body::Window { calendar, windows } => {
+            let (when_passed, passed) = ctx.window_passed.get();
+            if when_passed == t {
+                let twin = ctx.policy.plan.window_twin.get(i).copied().flatten();
+                if twin.is_some_and(|j| passed >> j & 1 == 1) {
+                    return Verdict::Pass;
+                }
+            }
+            let v = window(ctx, calendar.as_ref(), windows, t);
+            if i < 64 && matches!(v, Verdict::Pass) {
+                let before = if when_passed == t { passed } else { 0 };
+                ctx.window_passed.set((t, before | 1 << i));
+            }
+            v
+        }
         Body::Cap {
             limit,
             scope,
@@ -752,30 +886,40 @@ fn monotone(rule: &Rule) -> bool {
         }
 }
 
-/// [`monotone`], or a cap or cool-down with `exclude_prior_consent` when
-/// the ask has no live prior-consent window: with none to close, it counts
-/// exactly as without the option, and only relaxes as time passes; or an
-/// inconvenient-time rule when the recipient stated no inconvenient time
-/// (it then passes at every instant).
-fn monotone_here<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule) -> bool {
-    monotone(rule)
-        || !depends_on_time(rule)
-            && match rule.body {
-                Body::Cap {
-                    exclude_prior_consent: true,
-                    ..
-                }
-                | Body::Cooldown {
-                    exclude_prior_consent: true,
-                    ..
-                } => limits::consent_windows(ctx).is_empty(),
-                Body::Inconvenient { .. } => !ctx
-                    .rec
-                    .states
-                    .iter()
-                    .any(|(_, e)| matches!(e, view::Ev::Inconvenient(_))),
-                _ => false,
-            }
+/// When a rule that passes at the ask's time passes at every later
+/// instant while local dates run forward: always when [`monotone`]; a cap
+/// or cool-down with `exclude_prior_consent` when the ask has no live
+/// prior-consent window (with none to close, it counts exactly as without
+/// the option, and only relaxes as time passes); an inconvenient-time rule
+/// when the recipient stated no inconvenient time (it then passes at
+/// every instant).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Monotone {
+    Always,
+    WithoutConsentWindow,
+    WithoutInconvenientTime,
+    Never,
+}
+
+fn monotone_kind(rule: &Rule) -> Monotone {
+    if monotone(rule) {
+        return Monotone::Always;
+    }
+    if depends_on_time(rule) {
+        return Monotone::Never;
+    }
+    match rule.body {
+        Body::Cap {
+            exclude_prior_consent: true,
+            ..
+        }
+        | Body::Cooldown {
+            exclude_prior_consent: true,
+            ..
+        } => Monotone::WithoutConsentWindow,
+        Body::Inconvenient { .. } => Monotone::WithoutInconvenientTime,
+        _ => Monotone::Never,
+    }
 }
 
 /// Whether the earliest instant a denial of this rule offers is one at
@@ -944,6 +1088,7 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
                                         fixed_unless: 0,
                                         settled: 0,
                                         consent: std::cell::OnceCell::new(),
+                                        window_passed: std::cell::Cell::new((at, 0)),
                                     };
                                     for (i, rule) in inner.rules.iter().enumerate().take(64) {
                                         assert_eq!(
@@ -963,6 +1108,51 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
             }
         }
         assert!(checked > 100_000, "{checked}");
+    }
+
+    /// The plan pairs each window rule with the first earlier rule of the
+    /// same body, and files the state-reading rules by the kind of state
+    /// event they read: in `us-reg-f+us-ma` the two 08:00–21:00 windows
+    /// are twins (us-ma.3b too) and the other rules are none's twin.
+    #[test]
+    fn plan_twins_windows_and_files_state_rules() {
+        let policy = Policy::preset("us-reg-f+us-ma").expect("preset");
+        let inner = policy.inner();
+        let index = |id: &str| {
+            inner
+                .rules
+                .iter()
+                .position(|r| r.id == id)
+                .unwrap_or_else(|| panic!("rule {id}"))
+        };
+        let plan = &inner.plan;
+        let first = index("us-reg-f.1");
+        let twin = |id: &str| plan.window_twin.get(index(id)).copied().flatten();
+        assert_eq!(twin("us-reg-f.1"), None);
+        assert_eq!(twin("us-ma.3a").map(usize::from), Some(first));
+        assert_eq!(twin("us-ma.3b").map(usize::from), Some(first));
+        for (i, r) in inner.rules.iter().enumerate() {
+            if !matches!(r.body, crate::policy::Body::Window { .. }) {
+                assert_eq!(plan.window_twin.get(i).copied().flatten(), None, "{}", r.id);
+            }
+        }
+        // Holding nothing, every state-reading rule passes; holding every
+        // kind, none does; holding only an opt-out, all but the opt-out rule.
+        let readers = inner
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| super::StateKinds::of(&r.body).is_some())
+            .fold(0u64, |m, (i, _)| m | 1 << i);
+        assert_eq!(plan.passing(super::StateKinds(0)), readers);
+        assert_eq!(plan.passing(super::StateKinds(0b11_1111)), 0);
+        let opt_out = 1u64 << index("us-reg-f.12");
+        assert_eq!(
+            plan.passing(super::StateKinds(1 << super::StateKinds::OPT_OUT)),
+            readers & !opt_out
+        );
+        assert!(readers & 1 << index("us-reg-f.5") != 0);
+        assert!(readers & 1 << index("us-reg-f.10") == 0);
     }
 
     #[test]

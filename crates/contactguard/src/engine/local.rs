@@ -106,6 +106,7 @@ impl Clock {
 
     /// The local date of `t` as a day number, and nanoseconds since local
     /// midnight.
+    #[inline]
     pub(crate) fn local(&self, t: Timestamp) -> (i64, u64) {
         let s = t.as_second();
         let nanos = t.subsec_nanosecond();
@@ -122,7 +123,16 @@ impl Clock {
 
     /// The instant at `secs` seconds past local midnight of day number
     /// `day`, as [`instant_at`] computes it.
+    #[cfg(test)]
     pub(crate) fn instant_at_day(&self, day: i64, secs: u32) -> Option<Timestamp> {
+        self.instant_at_day_known(day, secs).map(|(t, _)| t)
+    }
+
+    /// The instant at `secs` seconds past local midnight of day number
+    /// `day`, as [`instant_at`] computes it, and whether it lies where the
+    /// offset holds and at `secs` past midnight of `day` exactly: then
+    /// [`Clock::local`] of it is `(day, secs` in nanoseconds`)`.
+    pub(crate) fn instant_at_day_known(&self, day: i64, secs: u32) -> Option<(Timestamp, bool)> {
         let fast = day
             .checked_mul(SECS_PER_DAY)
             .and_then(|m| m.checked_add(i64::from(secs)))
@@ -134,10 +144,10 @@ impl Clock {
             .and_then(|m| m.checked_sub(self.off));
         if let (Some(s), Some(m)) = (fast, midnight) {
             if secs < 86_400 && self.inside(s) && self.inside(m) {
-                return Timestamp::from_second(s).ok();
+                return Timestamp::from_second(s).ok().map(|t| (t, true));
             }
         }
-        instant_at(&self.tz, date_of(day)?, secs)
+        instant_at(&self.tz, date_of(day)?, secs).map(|t| (t, false))
     }
 
     /// The first instant of day number `day`, as [`start_of_day`] computes
@@ -408,6 +418,13 @@ mod tests {
                             instant_at(&tz, date, secs),
                             "{name} {date} +{secs}s clock at {at}"
                         );
+                        if let Some((t, true)) = clock.instant_at_day_known(day, secs) {
+                            assert_eq!(
+                                clock.local(t),
+                                (day, u64::from(secs) * 1_000_000_000),
+                                "{name} {date} +{secs}s known, clock at {at}"
+                            );
+                        }
                     }
                 }
             }

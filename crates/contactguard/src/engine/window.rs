@@ -50,7 +50,11 @@ pub(crate) fn sel_matches(
 }
 
 /// Whether a day selector matches local day number `day`.
+#[inline]
 fn day_matches(sel: DaySel, day: i64, cal: Option<&crate::policy::Calendar>) -> bool {
+    if sel == DaySel::Any {
+        return true;
+    }
     let date = || local::date_of(day);
     sel_matches(
         sel,
@@ -62,6 +66,7 @@ fn day_matches(sel: DaySel, day: i64, cal: Option<&crate::policy::Calendar>) -> 
 
 /// The entry that governs local day number `day`: the first whose days
 /// match it.
+#[inline]
 fn governing<'w>(
     windows: &'w [Win],
     day: i64,
@@ -74,6 +79,7 @@ fn governing<'w>(
 
 const NS: u64 = 1_000_000_000;
 
+#[inline]
 fn span_contains(span: (u32, u32, Bounds), ns: u64) -> bool {
     let (s, e, b) = span;
     let (s, e) = (u64::from(s) * NS, u64::from(e) * NS);
@@ -92,25 +98,27 @@ enum WinCheck {
 
 type NamedCalendar = (String, std::sync::Arc<crate::policy::Calendar>);
 
+#[inline]
 fn window_at(
     z: &local::Clock,
     cal: Option<&NamedCalendar>,
     windows: &[Win],
     t: Timestamp,
-) -> WinCheck {
+) -> (WinCheck, (i64, u64)) {
     let (day, ns) = z.local(t);
     let cal = cal.map(|(_, c)| &**c);
     if let Some(c) = cal {
         let year = local::date_of(day).map_or(i16::MIN, |d| d.year());
         if !c.covers_year(year) {
-            return WinCheck::NoCoverage(year);
+            return (WinCheck::NoCoverage(year), (day, ns));
         }
     }
     // The permitted time is the union of the governing entry's spans.
-    match governing(windows, day, cal) {
+    let check = match governing(windows, day, cal) {
         Some(w) if w.spans.iter().any(|sp| span_contains(*sp, ns)) => WinCheck::Permitted,
         _ => WinCheck::Outside,
-    }
+    };
+    (check, (day, ns))
 }
 
 /// The first instant `>= t` at which the window permits contact in zone `z`.
@@ -118,18 +126,20 @@ fn window_at(
 /// Each step reads the local day and time once: when the instant is outside
 /// the governing entry's spans, it moves straight to the earliest span start
 /// still ahead that day, or to the next local midnight (a day without
-/// spans, or with all of them past, is skipped whole).
+/// spans, or with all of them past, is skipped whole). `at_t`, when
+/// given, is `z.local(t)`.
 fn next_permitted(
     z: &local::Clock,
     cal: Option<&NamedCalendar>,
     windows: &[Win],
     t: Timestamp,
+    mut at_t: Option<(i64, u64)>,
 ) -> Option<Timestamp> {
     let calendar = cal.map(|(_, k)| &**k);
     let mut c = t;
     let steps = RETRY_HORIZON_DAYS + 2;
     for step in 0..steps {
-        let (day, now_ns) = z.local(c);
+        let (day, now_ns) = at_t.take().unwrap_or_else(|| z.local(c));
         if let Some(k) = calendar {
             let year = local::date_of(day).map_or(i16::MIN, |d| d.year());
             if !k.covers_year(year) {
@@ -146,33 +156,35 @@ fn next_permitted(
         if entry.is_some_and(|w| w.spans.iter().any(|sp| span_contains(*sp, now_ns))) {
             return Some(c);
         }
-        // The earliest of today's span starts still ahead, if any.
-        let mut ahead: Option<Timestamp> = None;
+        // The earliest of today's span starts still ahead, if any, with
+        // its local time when known without a look-up.
+        let mut ahead: Option<(Timestamp, Option<u64>)> = None;
         if let Some(w) = entry {
             for &(s, _, b) in &w.spans {
                 let start_ns = u64::from(s) * NS;
                 if now_ns < start_ns || (b == Bounds::Open && now_ns == start_ns) {
-                    if let Some(ts) = z.instant_at_day(day, s) {
+                    if let Some((ts, known)) = z.instant_at_day_known(day, s) {
                         let candidate = if b == Bounds::Open {
                             ts.checked_add(SignedDuration::from_nanos(1)).ok()?
                         } else {
                             ts
                         };
-                        if candidate > c && ahead.is_none_or(|a| candidate < a) {
-                            ahead = Some(candidate);
+                        if candidate > c && ahead.is_none_or(|(a, _)| candidate < a) {
+                            let known = known && b != Bounds::Open;
+                            ahead = Some((candidate, known.then_some(start_ns)));
                         }
                     }
                 }
             }
         }
         c = match ahead {
-            Some(a) => {
+            Some((a, known)) => {
                 // Still on `day` (no offset change moved it), the same
                 // entry governs: the span start is permitted exactly when
                 // its local time lies in one of the entry's spans, as the
                 // next step would find (when there is one).
                 if let Some(w) = entry.filter(|_| step + 1 < steps) {
-                    let (d, ns) = z.local(a);
+                    let (d, ns) = known.map_or_else(|| z.local(a), |ns| (day, ns));
                     if d == day && w.spans.iter().any(|sp| span_contains(*sp, ns)) {
                         return Some(a);
                     }
@@ -226,8 +238,12 @@ pub(super) fn window<S: Stored>(
     }
     let mut failing = None;
     let mut uncovered = None;
+    // The local time at `t` in the first zone.
+    let mut at_t = None;
     for z in ctx.zones.iter() {
-        match window_at(z, cal, windows, t) {
+        let (check, local_t) = window_at(z, cal, windows, t);
+        at_t.get_or_insert(local_t);
+        match check {
             WinCheck::Permitted => {}
             WinCheck::NoCoverage(year) => {
                 uncovered.get_or_insert((z, year));
@@ -252,12 +268,12 @@ pub(super) fn window<S: Stored>(
                 .zones
                 .iter()
                 .next()
-                .and_then(|zone| next_permitted(zone, cal, windows, c));
+                .and_then(|zone| next_permitted(zone, cal, windows, c, at_t));
             break;
         }
         let mut moved = false;
         for zone in ctx.zones.iter() {
-            match next_permitted(zone, cal, windows, c) {
+            match next_permitted(zone, cal, windows, c, None) {
                 None => break 'search,
                 Some(n) if n > c => {
                     c = n;
