@@ -318,6 +318,45 @@ period = "{period}"
 }
 
 #[test]
+fn a_cooldown_names_the_same_trigger_whatever_the_order_of_same_instant_events() {
+    // Two triggers at one instant: the denial's wording must not depend on
+    // which was given first (found by the event-order property).
+    for pause in ["rolling = \"24h\"", "dates = 2"] {
+        let p = policy(&format!(
+            r#"
+[[rules]]
+id = "cool"
+title = "pause after a failed attempt"
+cite = "t"
+status = "convention"
+kind = "cooldown"
+scope = "debt"
+{pause}
+after = {{ channels = ["call", "sms"], results = ["not_connected"] }}
+"#
+        ));
+        let sms = attempt("2026-03-30T23:39:00-06:00", "sms", "not_connected");
+        let call = attempt("2026-03-30T23:39:00-06:00", "call", "not_connected");
+        let a = ask(r#"{"at": "2026-03-31T10:00:00-06:00", "timezones": ["America/Denver"]}"#);
+        let first = decide(
+            &p,
+            &a,
+            &History::from_events(vec![sms.clone(), call.clone()]),
+        );
+        let second = decide(&p, &a, &History::from_events(vec![call, sms]));
+        assert!(!first.allow, "{pause}");
+        assert_eq!(first, second, "{pause}");
+        assert!(
+            first.denials[0]
+                .message
+                .starts_with("a not_connected call attempt"),
+            "{pause}: {}",
+            first.denials[0].message
+        );
+    }
+}
+
+#[test]
 fn cooldown_after_conversation_counts_the_trigger_date_as_day_one() {
     let p = policy(
         r#"

@@ -828,6 +828,16 @@ pub(super) fn cooldown<S: Stored>(
         return Verdict::Pass;
     };
     let what = || describe_scope(ctx, scope);
+    // The trigger a denial names: of those at the latest trigger's instant,
+    // the first by channel and result, so that the order in which
+    // same-instant events were given never changes the wording.
+    let named = || {
+        triggers()
+            .rev()
+            .take_while(|a| a.at() == last.at())
+            .min_by_key(|a| (a.channel(), a.result()))
+            .unwrap_or(last)
+    };
     match period {
         Pause::Rolling(secs) => {
             let d = SignedDuration::from_secs(secs);
@@ -838,6 +848,7 @@ pub(super) fn cooldown<S: Stored>(
                 return Verdict::Pass;
             }
             deny(ctx, Some(end), || {
+                let last = named();
                 format!(
                     "a {} {} attempt {} at {} starts a {} pause, until {}",
                     last.result(),
@@ -884,6 +895,7 @@ pub(super) fn cooldown<S: Stored>(
                 return Verdict::Pass;
             };
             deny(ctx, earliest, || {
+                let last = named();
                 let day = today - c + 1;
                 let show =
                     |d: i64| local::date_of(d).map_or_else(|| d.to_string(), |d| d.to_string());
