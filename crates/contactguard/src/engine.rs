@@ -978,11 +978,7 @@ fn deny<S: Stored>(
     earliest: Option<Timestamp>,
     message: impl FnOnce() -> String,
 ) -> Verdict {
-    Verdict::Deny {
-        earliest,
-        message: ctx.want_messages.then(message),
-        unevaluable: false,
-    }
+    denial(ctx, earliest, false, message)
 }
 
 /// A denial because the engine could not evaluate the rule (fail closed);
@@ -992,10 +988,20 @@ fn deny_unevaluable<S: Stored>(
     earliest: Option<Timestamp>,
     message: impl FnOnce() -> String,
 ) -> Verdict {
+    denial(ctx, earliest, true, message)
+}
+
+#[inline(always)]
+fn denial<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    earliest: Option<Timestamp>,
+    unevaluable: bool,
+    message: impl FnOnce() -> String,
+) -> Verdict {
     Verdict::Deny {
         earliest,
         message: ctx.want_messages.then(message),
-        unevaluable: true,
+        unevaluable,
     }
 }
 
