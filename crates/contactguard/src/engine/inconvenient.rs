@@ -10,30 +10,49 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
 fn parse_weekday(s: &str) -> Option<Weekday> {
-    let s = s.trim().to_ascii_lowercase();
-    Some(match s.get(..3)? {
-        "mon" => Weekday::Monday,
-        "tue" => Weekday::Tuesday,
-        "wed" => Weekday::Wednesday,
-        "thu" => Weekday::Thursday,
-        "fri" => Weekday::Friday,
-        "sat" => Weekday::Saturday,
-        "sun" => Weekday::Sunday,
-        _ => return None,
-    })
+    // The first three characters, in any case (ASCII case only changes
+    // letters, never a length or a character boundary): no allocation.
+    let &[a, b, c] = s.trim().get(..3)?.as_bytes() else {
+        return None;
+    };
+    Some(
+        match [
+            a.to_ascii_lowercase(),
+            b.to_ascii_lowercase(),
+            c.to_ascii_lowercase(),
+        ] {
+            [b'm', b'o', b'n'] => Weekday::Monday,
+            [b't', b'u', b'e'] => Weekday::Tuesday,
+            [b'w', b'e', b'd'] => Weekday::Wednesday,
+            [b't', b'h', b'u'] => Weekday::Thursday,
+            [b'f', b'r', b'i'] => Weekday::Friday,
+            [b's', b'a', b't'] => Weekday::Saturday,
+            [b's', b'u', b'n'] => Weekday::Sunday,
+            _ => return None,
+        },
+    )
+}
+
+/// A weekday's bit in [`Stated::weekdays`].
+fn day_bit(d: Weekday) -> u8 {
+    1 << d.to_monday_one_offset()
 }
 
 /// A statement, parsed. Unparseable spans or weekdays make the statement
 /// cover the whole day (fail closed).
-struct Stated {
+struct Stated<'a> {
     span: Option<(u32, u32)>,
-    weekdays: Vec<Weekday>,
+    /// The stated weekdays, one bit each (Monday = bit 1 ... Sunday =
+    /// bit 7); 0 when none (or one could not be read): every day.
+    weekdays: u8,
+    /// The weekdays as stated, for the denial's message (in their order).
+    stated_days: &'a [String],
     until: Option<Timestamp>,
     at: Timestamp,
 }
 
-impl Stated {
-    fn parse(i: &crate::model::Inconvenient) -> Stated {
+impl<'a> Stated<'a> {
+    fn parse(i: &'a crate::model::Inconvenient) -> Stated<'a> {
         let span = match (&i.start, &i.end) {
             (None, None) => None,
             (s, e) => {
@@ -49,12 +68,12 @@ impl Stated {
                 }
             }
         };
-        let mut weekdays = Vec::new();
+        let mut weekdays = 0u8;
         for w in &i.weekdays {
             match parse_weekday(w) {
-                Some(d) => weekdays.push(d),
+                Some(d) => weekdays |= day_bit(d),
                 None => {
-                    weekdays.clear();
+                    weekdays = 0;
                     break;
                 }
             }
@@ -62,6 +81,7 @@ impl Stated {
         Stated {
             span,
             weekdays,
+            stated_days: &i.weekdays,
             until: i.until,
             at: i.at,
         }
@@ -70,7 +90,7 @@ impl Stated {
     /// Whether the local date-time falls inside the statement.
     fn covers(&self, dt: DateTime) -> bool {
         let secs = local::secs_of_day(dt);
-        let day_ok = |d: Date| self.weekdays.is_empty() || self.weekdays.contains(&d.weekday());
+        let day_ok = |d: Date| self.weekdays == 0 || self.weekdays & day_bit(d.weekday()) != 0;
         match self.span {
             None => day_ok(dt.date()),
             Some((s, e)) if s < e => {
@@ -91,7 +111,7 @@ impl Stated {
 
     /// Whether the statement can ever stop covering a moment.
     fn is_permanent(&self) -> bool {
-        self.until.is_none() && self.span.is_none() && self.weekdays.is_empty()
+        self.until.is_none() && self.span.is_none() && self.weekdays == 0
     }
 }
 
@@ -146,14 +166,14 @@ pub(super) fn inconvenient<S: Stored>(
         stated.iter().position(|(s, _)| {
             s.at <= c
                 && s.until.is_none_or(|u| c < u)
-                && (s.span.is_none() && s.weekdays.is_empty()
+                && (s.span.is_none() && (s.weekdays == 0)
                     || ctx.zones.iter().any(|z| s.covers(local::datetime(z, c))))
         })
     };
     // Statements without a zone to read them in cannot be evaluated.
     let needs_zone = stated
         .iter()
-        .any(|(s, _)| s.span.is_some() || !s.weekdays.is_empty());
+        .any(|(s, _)| s.span.is_some() || s.weekdays != 0);
     if needs_zone && ctx.zones.is_empty() {
         return no_zone(ctx);
     }
@@ -201,8 +221,13 @@ pub(super) fn inconvenient<S: Stored>(
                 LocalTime { seconds: b }
             ));
         }
-        if !s.weekdays.is_empty() {
-            let days: Vec<String> = s.weekdays.iter().map(|d| format!("{d:?}")).collect();
+        if s.weekdays != 0 {
+            let days: Vec<String> = s
+                .stated_days
+                .iter()
+                .filter_map(|w| parse_weekday(w))
+                .map(|d| format!("{d:?}"))
+                .collect();
             what.push(days.join("/"));
         }
         format!(
@@ -216,4 +241,62 @@ pub(super) fn inconvenient<S: Stored>(
             }
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reading of a stated weekday: the first three characters of the
+    /// trimmed text, lower-cased (the definition `parse_weekday` keeps
+    /// without allocating).
+    fn by_definition(s: &str) -> Option<Weekday> {
+        let all = [
+            ("mon", Weekday::Monday),
+            ("tue", Weekday::Tuesday),
+            ("wed", Weekday::Wednesday),
+            ("thu", Weekday::Thursday),
+            ("fri", Weekday::Friday),
+            ("sat", Weekday::Saturday),
+            ("sun", Weekday::Sunday),
+        ];
+        let lower = s.trim().to_ascii_lowercase();
+        let head = lower.get(..3)?;
+        all.iter().find(|(n, _)| *n == head).map(|(_, d)| *d)
+    }
+
+    #[test]
+    fn weekdays_read_as_defined() {
+        let texts = [
+            "mon",
+            "Monday",
+            " SUNDAY ",
+            "sUn",
+            "tues",
+            "Thu",
+            "thursday",
+            "fr",
+            "",
+            "  ",
+            "xyz",
+            "S\u{e1}b",
+            "s\u{e1}",
+            "\u{fc}mon",
+            "sat\u{e9}",
+            "wednesday",
+            "FRI.",
+            "\tsat\n",
+            "mo n",
+            "sunn",
+        ];
+        for t in texts {
+            assert_eq!(parse_weekday(t), by_definition(t), "{t:?}");
+        }
+        let bits: Vec<u8> = Weekday::Monday
+            .cycle_forward()
+            .take(7)
+            .map(day_bit)
+            .collect();
+        assert_eq!(bits.iter().fold(0u8, |m, b| m | b), 0b1111_1110);
+    }
 }
