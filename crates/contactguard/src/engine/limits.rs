@@ -1,7 +1,7 @@
 //! Caps and cool-downs: counts over a period, pauses after a trigger, and
 //! when each clears.
 
-use super::conditions::{conversation, in_mask, result_matches};
+use super::conditions::conversation;
 use super::local::start_of_day;
 use super::view::{below, Ev, Side, Stored, NO_PLACE, SHORT};
 use super::{deny, local, no_zone, Ctx, Verdict};
@@ -46,23 +46,19 @@ fn channels(f: &Filter, ask: &Ask) -> u32 {
     }
 }
 
-/// The attempts in `scope` after `from` (all of them for `None`), in time
-/// order; cut after the last attempt on `chan`'s channels (see
-/// `Side::span_end`).
+/// The attempts of `scope`'s side after `from` (all of them for `None`),
+/// in time order; cut after the last attempt on `chan`'s channels (see
+/// `Side::span_end`). Callers filter them with [`Test::matches`], which
+/// holds the scope's debt test.
 fn scoped<'a, S: Stored>(
     ctx: &'a Ctx<'a, S>,
     scope: Scope,
     from: Option<Timestamp>,
     chan: u32,
 ) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
-    let side = if scope == Scope::Debt {
-        &ctx.debt
-    } else {
-        &ctx.rec
-    };
-    let ask_debt = side.ask_debt;
-    side.after_in(from, chan)
-        .filter(move |a| scope != Scope::RecipientDebt || a.debt() == ask_debt)
+    // The scope's debt test is [`Test::matches`]'s, which every caller
+    // applies.
+    side_of(ctx, scope).after_in(from, chan)
 }
 
 /// A filter and scope as bit masks, tested on each stored record with
@@ -99,8 +95,10 @@ impl Test {
         }
     }
 
-    /// Whether `a` is an attempt in scope that the filter matches, as
-    /// `filter_matches` and the scope's debt test decide it.
+    /// Whether `a` is an attempt in scope that the filter matches (its
+    /// channels with `same_channel` applied, results as `result_matches`
+    /// reads them, roles, places, and the scope's debt): the one test of a
+    /// filter, for counts, triggers and the class index alike.
     #[inline]
     fn matches<S: Stored>(&self, a: &S) -> bool {
         use crate::policy::bit;
@@ -367,14 +365,6 @@ fn side_of<'c, 'a, S: Stored>(ctx: &'c Ctx<'a, S>, scope: Scope) -> &'c Side<'a,
     }
 }
 
-fn filter_matches<S: Stored>(f: &Filter, ask: &Ask, a: &S) -> bool {
-    in_mask(f.channels, a.channel())
-        && result_matches(f.results, a.result())
-        && in_mask(f.roles, a.role())
-        && a.place().is_none_or(|p| in_mask(f.places, p))
-        && (!f.same_channel || a.channel() == ask.channel)
-}
-
 /// Live Reg F prior-consent windows for the recipient and debt, as
 /// `[start, end)` instants; computed once per ask.
 pub(super) fn consent_windows<'c, S: Stored>(ctx: &'c Ctx<'_, S>) -> &'c [(Timestamp, Timestamp)] {
@@ -587,11 +577,11 @@ pub(super) fn cap<S: Stored>(
     if exclude_prior_consent && in_windows(consent, t) {
         return Verdict::Pass;
     }
-    let counts = |a: &&S| filter_matches(filter, ctx.ask, *a) && !in_windows(consent, a.at());
     // Only the attempts after `from` can be in the period: each period
     // binary-searches to its own look-back.
     let chan = channels(filter, ctx.ask);
     let test = Test::new(ctx, filter, scope);
+    let counts = |a: &&S| test.matches(*a) && !in_windows(consent, a.at());
     let counted = |from: Option<Timestamp>| scoped(ctx, scope, from, chan).filter(counts);
     let limit_n = limit as usize;
     let what = || describe_scope(ctx, scope);
@@ -805,9 +795,8 @@ pub(super) fn cooldown<S: Stored>(
         Pause::Dates(n) => lookback_start(t, Period::Dates(n)),
     };
     let chan = channels(filter, ctx.ask);
-    let triggers =
-        || scoped(ctx, scope, from, chan).filter(|a| filter_matches(filter, ctx.ask, *a));
     let test = Test::new(ctx, filter, scope);
+    let triggers = || scoped(ctx, scope, from, chan).filter(|a| test.matches(*a));
     let side = side_of(ctx, scope);
     let k = side.start_after(from);
     // As in `count_from`: a short span is scanned.
