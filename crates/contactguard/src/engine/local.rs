@@ -3,6 +3,7 @@
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
+use std::rc::Rc;
 
 /// One candidate zone, with the UTC offset that holds around the ask so
 /// that local dates of nearby events are plain arithmetic.
@@ -218,43 +219,87 @@ thread_local! {
     /// A cache only: it never changes a result, and it saves the tz
     /// database lookup and the transition search on every decision.
     static RECENT: std::cell::RefCell<Vec<(Box<str>, Clock)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The last list of names resolved, and its clocks: most asks in a row
+    /// name the same zones, which are then shared rather than copied (a
+    /// cache only, like `RECENT`).
+    static LAST: std::cell::RefCell<Option<Rc<Resolved>>> = const { std::cell::RefCell::new(None) };
 }
 
 const RECENT_MAX: usize = 16;
 
-/// The ask's candidate zones, resolved.
+/// A list of zone names, resolved: the clocks in the list's order, and
+/// the instants (Unix seconds, `[lo, hi)`) every one of them covers.
+struct Resolved {
+    names: Box<[Box<str>]>,
+    clocks: Box<[Clock]>,
+    lo: i64,
+    hi: i64,
+}
+
+impl Resolved {
+    /// Whether these are `names`' clocks for instant `s` (Unix seconds).
+    #[inline]
+    fn answers(&self, names: &[String], s: i64) -> bool {
+        self.lo <= s
+            && s < self.hi
+            && self.names.len() == names.len()
+            && self
+                .names
+                .iter()
+                .zip(names)
+                .all(|(a, b)| a.len() == b.len() && **a == **b)
+    }
+}
+
+/// The ask's candidate zones, resolved (shared with the thread's cache of
+/// the last list resolved: nothing is copied per decision).
 pub(crate) struct Zones {
-    /// The first zone, kept inline: most asks name one, and resolving it
-    /// then allocates nothing.
-    first: Option<Clock>,
-    rest: Vec<Clock>,
+    /// `None` for an ask naming no zone.
+    clocks: Option<Rc<Resolved>>,
 }
 
 impl Zones {
     /// Resolves IANA names; the first unknown name is the error.
     pub(crate) fn resolve(names: &[String], at: Timestamp) -> Result<Zones, String> {
-        let mut zones = Zones {
-            first: None,
-            rest: Vec::new(),
-        };
-        for n in names {
-            let c = clock(n, at).ok_or_else(|| n.clone())?;
-            if zones.first.is_none() {
-                zones.first = Some(c);
-            } else {
-                zones.rest.push(c);
-            }
+        if names.is_empty() {
+            return Ok(Zones { clocks: None });
         }
-        Ok(zones)
+        let s = at.as_second();
+        let cached = LAST.with(|l| {
+            l.try_borrow()
+                .ok()
+                .and_then(|l| l.as_ref().filter(|r| r.answers(names, s)).cloned())
+        });
+        if let Some(r) = cached {
+            return Ok(Zones { clocks: Some(r) });
+        }
+        let clocks = names
+            .iter()
+            .map(|n| clock(n, at).ok_or_else(|| n.clone()))
+            .collect::<Result<Box<[Clock]>, String>>()?;
+        let lo = clocks.iter().map(|c| c.lo).max().unwrap_or(i64::MIN);
+        let hi = clocks.iter().map(|c| c.hi).min().unwrap_or(i64::MAX);
+        let r = Rc::new(Resolved {
+            names: names.iter().map(|n| n.as_str().into()).collect(),
+            clocks,
+            lo,
+            hi,
+        });
+        LAST.with(|l| {
+            if let Ok(mut l) = l.try_borrow_mut() {
+                *l = Some(Rc::clone(&r));
+            }
+        });
+        Ok(Zones { clocks: Some(r) })
     }
 
     /// The zones, in the ask's order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Clock> {
-        self.first.iter().chain(self.rest.iter())
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Clock> {
+        self.clocks.as_ref().map_or(&[][..], |r| &r.clocks).iter()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.first.is_none()
+        self.clocks.is_none()
     }
 
     /// The first instant (Unix seconds) after the ask at which the offset
@@ -340,6 +385,52 @@ pub(crate) fn instant_at(z: &TimeZone, d: Date, secs: u32) -> Option<Timestamp> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Resolving reuses the last list's clocks only for the same names and
+    /// an instant every clock covers: across a DST change, for another
+    /// list, or in another order, the clocks are those of a fresh
+    /// resolution; an unknown name is the error whatever was cached.
+    #[test]
+    fn resolved_zones_are_shared_only_where_they_hold() {
+        let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+        let days = |z: &Zones, t: Timestamp| z.iter().map(|c| c.day(t)).collect::<Vec<i64>>();
+        let ny_paris = names(&["America/New_York", "Europe/Paris"]);
+        let paris_ny = names(&["Europe/Paris", "America/New_York"]);
+        // Before and after New York's fall-back (2026-11-01 06:00Z), at an
+        // instant whose local date differs with the offset.
+        let before: Timestamp = "2026-10-31T03:30:00Z".parse().expect("instant");
+        let after: Timestamp = "2026-11-08T04:30:00Z".parse().expect("instant");
+        for t in [before, after, before] {
+            let z = Zones::resolve(&ny_paris, t).expect("zones");
+            let expected: Vec<i64> = ["America/New_York", "Europe/Paris"]
+                .iter()
+                .map(|n| day_number(TimeZone::get(n).expect("zone").to_datetime(t).date()))
+                .collect();
+            assert_eq!(days(&z, t), expected, "{t}");
+            let z2 = Zones::resolve(&paris_ny, t).expect("zones");
+            let names2: Vec<&str> = z2.iter().map(|c| zone_name(c)).collect();
+            assert_eq!(names2, ["Europe/Paris", "America/New_York"]);
+            assert_eq!(z2.steady_until(), z.steady_until());
+        }
+        let one = Zones::resolve(&names(&["America/New_York"]), after).expect("zones");
+        assert_eq!(one.iter().count(), 1);
+        let none = Zones::resolve(&[], after).expect("zones");
+        assert!(none.is_empty() && none.steady_until().is_none());
+        let bad = names(&["America/New_York", "Mars/Olympus"]);
+        assert_eq!(
+            Zones::resolve(&bad, after).err().as_deref(),
+            Some("Mars/Olympus")
+        );
+        // A prefix of the cached list is another list.
+        let _ = Zones::resolve(&ny_paris, after).expect("zones");
+        assert_eq!(
+            Zones::resolve(&names(&["America/New_York"]), after)
+                .expect("zones")
+                .iter()
+                .count(),
+            1
+        );
+    }
 
     /// Day numbers and dates agree with jiff's own arithmetic over its
     /// whole range of dates, and outside it there is no date.
