@@ -569,6 +569,22 @@ pub(super) fn cap<S: Stored>(
     exclude_prior_consent: bool,
     t: Timestamp,
 ) -> Verdict {
+    // The instant from which the period can count an attempt (`None`:
+    // the whole side); for a rolling period, the end of its look-back.
+    let lookback = match period {
+        Period::Lifetime => None,
+        Period::Rolling(secs) => match t.checked_sub(SignedDuration::from_secs(secs)) {
+            Ok(from) => Some(from),
+            Err(_) => return Verdict::Pass,
+        },
+        Period::Dates(_) | Period::Calendar(_) => lookback_start(t, period),
+    };
+    // No attempt on the filter's channels since then: nothing counts,
+    // and a limit of one or more is not reached.
+    let chan = channels(filter, ctx.ask);
+    if limit > 0 && side_of(ctx, scope).quiet_since(chan, lookback) {
+        return Verdict::Pass;
+    }
     let consent: &[(Timestamp, Timestamp)] = if exclude_prior_consent {
         consent_windows(ctx)
     } else {
@@ -579,7 +595,6 @@ pub(super) fn cap<S: Stored>(
     }
     // Only the attempts after `from` can be in the period: each period
     // binary-searches to its own look-back.
-    let chan = channels(filter, ctx.ask);
     let test = Test::new(ctx, filter, scope);
     let counts = |a: &&S| test.matches(*a) && !in_windows(consent, a.at());
     let counted = |from: Option<Timestamp>| scoped(ctx, scope, from, chan).filter(counts);
@@ -631,7 +646,7 @@ pub(super) fn cap<S: Stored>(
         Period::Dates(_) | Period::Calendar(_) => {
             // Attempts older than the rule's look-back fall before the
             // period in every zone (the same look-back the ledger keeps).
-            let from = lookback_start(t, period);
+            let from = lookback;
             if ctx.zones.is_empty() {
                 // Without a zone the period cannot be placed; deny only if
                 // it could be reached in some zone, so that attempts too
@@ -795,9 +810,13 @@ pub(super) fn cooldown<S: Stored>(
         Pause::Dates(n) => lookback_start(t, Period::Dates(n)),
     };
     let chan = channels(filter, ctx.ask);
+    let side = side_of(ctx, scope);
+    // No attempt on the filter's channels after `from`: no trigger.
+    if side.quiet_since(chan, from) {
+        return Verdict::Pass;
+    }
     let test = Test::new(ctx, filter, scope);
     let triggers = || scoped(ctx, scope, from, chan).filter(|a| test.matches(*a));
-    let side = side_of(ctx, scope);
     let k = side.start_after(from);
     // As in `count_from`: a short span is scanned.
     let end = side.span_end(k, chan);

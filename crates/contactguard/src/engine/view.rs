@@ -346,6 +346,52 @@ impl<'a, S: Stored> Side<'a, S> {
         hi
     }
 
+    /// Whether the side indexes its attempts by channel and holds none on
+    /// a channel in `chans` (a channel mask) at or after `since` (none at
+    /// all for `None`): then no rule reading only those channels from
+    /// `since` on finds anything to count or to start a pause. `false`
+    /// where the side keeps no such index (the ledger).
+    #[inline(always)]
+    pub(crate) fn quiet_since(&self, chans: u32, since: Option<Timestamp>) -> bool {
+        let lists = self.by_chan;
+        let Some(m) = u32::try_from(lists.len())
+            .ok()
+            .filter(|&l| l > 0)
+            .map(|l| chans & (u32::MAX >> 32u32.saturating_sub(l)))
+        else {
+            return false;
+        };
+        // Before every instant, for none: then only a channel without
+        // attempts is quiet.
+        let since = since.unwrap_or(Timestamp::MIN);
+        let n = self.atts.len();
+        let mut m = m;
+        while m != 0 {
+            let c = m.trailing_zeros();
+            m &= m - 1;
+            let Some(list) = lists.get(c as usize) else {
+                continue;
+            };
+            // The channel's last attempt before the side's end (usually
+            // the list's last, as in `span_end`).
+            let last = match list.last() {
+                Some(&p) if (p as usize) < n => p,
+                Some(_) => {
+                    let b = list.partition_point(|&p| (p as usize) < n);
+                    match b.checked_sub(1).and_then(|b| list.get(b)) {
+                        Some(&p) => p,
+                        None => continue,
+                    }
+                }
+                None => continue,
+            };
+            if self.atts.get(last as usize).is_none_or(|a| a.at() >= since) {
+                return false;
+            }
+        }
+        true
+    }
+
     /// As [`Side::after`], cut at [`Side::span_end`] for `chans`.
     pub(crate) fn after_in(
         &self,
@@ -437,12 +483,50 @@ mod tests {
                     }
                 }
             }
+            // Quiet exactly when no attempt on the channels lies at or
+            // after the instant (before every one for `None`), by the
+            // definition.
+            let times = [
+                None,
+                Some(0),
+                Some(10),
+                Some(19),
+                Some(20),
+                Some(21),
+                Some(59),
+                Some(99),
+            ];
+            for mask in [
+                0u32,
+                1,
+                0b10,
+                0b11,
+                0b1100,
+                0b100_0001,
+                0b100_0000,
+                u32::MAX,
+            ] {
+                for since in times {
+                    let since = since
+                        .map(|i: i64| Timestamp::from_second(1_000_000 + i * 60).expect("time"));
+                    let expected = !full[..n].iter().any(|a| {
+                        mask & crate::policy::bit(a.channel) != 0 && since.is_none_or(|s| a.at >= s)
+                    });
+                    assert_eq!(
+                        side.quiet_since(mask, since),
+                        expected,
+                        "n {n} mask {mask:b} since {since:?}"
+                    );
+                }
+            }
             // Without an index nothing is cut.
             let plain = Side {
                 by_chan: &[],
                 ..side.clone()
             };
             assert_eq!(plain.span_end(0, 1), n);
+            // Nor is a side without an index ever quiet.
+            assert!(!plain.quiet_since(0, None));
         }
     }
 }
