@@ -546,6 +546,11 @@ fn run<'a, S: Stored>(
                     _ if explain_all => (message.clone(), Some(message)),
                     _ => (message, None),
                 };
+                if denials.is_empty() {
+                    // Sized at once for a few: cheaper than growing from
+                    // nothing (an allowed decision allocates none).
+                    denials = Vec::with_capacity(4);
+                }
                 denials.push(Denial {
                     id: rule.id.clone(),
                     cite: rule.cite.clone(),
