@@ -672,7 +672,7 @@ impl Scenario {
 
 /// What two decisions must agree on: everything but the wording.
 pub fn essence(d: &Decision) -> (bool, Vec<String>, Option<Timestamp>, Vec<String>) {
-    let mut ids: Vec<String> = d.denials.iter().map(|x| x.id.clone()).collect();
+    let mut ids: Vec<String> = d.denials.iter().map(|x| x.id.to_string()).collect();
     ids.sort();
     let mut obs = d.obligations.clone();
     obs.sort();

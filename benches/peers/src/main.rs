@@ -1062,7 +1062,7 @@ fn agree(
             allowed += 1;
         } else {
             denied += 1;
-            rules.extend(d.denials.iter().map(|x| x.id.clone()));
+            rules.extend(d.denials.iter().map(|x| x.id.to_string()));
         }
     }
     (allowed, denied, rules)

@@ -356,8 +356,8 @@ impl Decision {
             .denials
             .iter()
             .map(|d| Denial {
-                id: d.id.clone(),
-                cite: d.cite.clone(),
+                id: d.id.to_string(),
+                cite: d.cite.to_string(),
                 message: d.message.clone(),
             })
             .collect()
@@ -386,8 +386,8 @@ impl Decision {
         let denials = PyList::empty(py);
         for x in &self.inner.denials {
             let e = PyDict::new(py);
-            e.set_item("id", &x.id)?;
-            e.set_item("cite", &x.cite)?;
+            e.set_item("id", x.id.as_str())?;
+            e.set_item("cite", x.cite.as_str())?;
             e.set_item("message", &x.message)?;
             denials.append(e)?;
         }

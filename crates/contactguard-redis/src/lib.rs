@@ -967,8 +967,8 @@ fn redis_denial(e: &Error) -> Decision {
     Decision {
         allow: false,
         denials: vec![Denial {
-            id: REDIS_RULE_ID.to_owned(),
-            cite: "contactguard Redis ledger: no decision without a consistent read and a recorded write; fail closed".to_owned(),
+            id: REDIS_RULE_ID.into(),
+            cite: "contactguard Redis ledger: no decision without a consistent read and a recorded write; fail closed".into(),
             message: format!("the shared ledger could not be used, so the ask is denied (fail closed): {e}"),
         }],
         retry_at: None,

@@ -69,7 +69,7 @@ type Outcome = (bool, BTreeSet<String>, Option<jiff::Timestamp>);
 fn outcome(d: &Decision) -> Outcome {
     (
         d.allow,
-        d.denials.iter().map(|x| x.id.clone()).collect(),
+        d.denials.iter().map(|x| x.id.to_string()).collect(),
         d.retry_at,
     )
 }

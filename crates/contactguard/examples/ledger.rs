@@ -53,7 +53,7 @@ fn main() {
                         let Some(ticket) = admission.ticket else {
                             let mut tally = denied.lock().unwrap();
                             for d in &admission.decision.denials {
-                                *tally.entry(d.id.clone()).or_default() += 1;
+                                *tally.entry(d.id.to_string()).or_default() += 1;
                             }
                             continue;
                         };

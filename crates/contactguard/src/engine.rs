@@ -421,8 +421,8 @@ fn run<'a, S: Stored>(
             let decision = Decision {
                 allow: false,
                 denials: vec![Denial {
-                    id: ZONE_RULE_ID.to_owned(),
-                    cite: ZONE_CITE.to_owned(),
+                    id: ZONE_RULE_ID.into(),
+                    cite: ZONE_CITE.into(),
                     message: format!(
                         "unknown time zone `{bad}`: local time cannot be evaluated (fail closed)"
                     ),
@@ -502,8 +502,8 @@ fn run<'a, S: Stored>(
                 next = None;
                 if !denials.iter().any(|d: &Denial| d.id == ZONE_RULE_ID) {
                     denials.push(Denial {
-                        id: ZONE_RULE_ID.to_owned(),
-                        cite: ZONE_CITE.to_owned(),
+                        id: ZONE_RULE_ID.into(),
+                        cite: ZONE_CITE.into(),
                         message: format!(
                             "the ask has no `timezones` and rule `{}` needs the local time (fail closed)",
                             rule.id
@@ -546,6 +546,11 @@ fn run<'a, S: Stored>(
                     _ if explain_all => (message.clone(), Some(message)),
                     _ => (message, None),
                 };
+                if denials.is_empty() {
+                    // Sized at once for a few: cheaper than growing from
+                    // nothing (an allowed decision allocates none).
+                    denials = Vec::with_capacity(4);
+                }
                 denials.push(Denial {
                     id: rule.id.clone(),
                     cite: rule.cite.clone(),
@@ -556,9 +561,9 @@ fn run<'a, S: Stored>(
         };
         if explain_all {
             outcomes.push(RuleOutcome {
-                id: rule.id.clone(),
+                id: rule.id.as_str().to_owned(),
                 title: rule.title.clone(),
-                cite: rule.cite.clone(),
+                cite: rule.cite.as_str().to_owned(),
                 outcome,
                 message,
                 earliest,

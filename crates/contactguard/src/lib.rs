@@ -30,6 +30,6 @@ pub use ledger::{Admission, Ledger, LedgerError, LedgerStats, Ticket};
 pub use model::{
     Ask, Attempt, AttemptResult, AttorneyNotice, Cease, Channel, Consent, Decision, Denial, Event,
     EventType, Hold, HoldReason, Inconvenient, OptOut, Place, PriorConsentToContact, Purpose,
-    RequestContact, Role, Unreachable,
+    RequestContact, Role, SharedStr, Unreachable,
 };
 pub use policy::{preset_names, preset_source, Policy, PolicyError, Syntax};

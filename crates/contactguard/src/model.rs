@@ -615,13 +615,136 @@ impl Event {
     }
 }
 
+/// An immutable string shared by reference count: a rule's id and
+/// citation, held once by the compiled policy and shared (not copied) by
+/// every [`Denial`] that names the rule.
+///
+/// It reads as a `&str` (`Deref`, `AsRef<str>`, [`SharedStr::as_str`]),
+/// compares with `str`, `&str` and `String`, and serializes as a plain
+/// JSON string.
+///
+/// ```
+/// use contactguard::model::SharedStr;
+/// let id = SharedStr::from("us-reg-f.10");
+/// assert_eq!(id, "us-reg-f.10");
+/// assert!(id.starts_with("us-reg-f."));
+/// assert_eq!(serde_json::to_string(&id).unwrap(), r#""us-reg-f.10""#);
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SharedStr(std::sync::Arc<str>);
+
+impl SharedStr {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SharedStr {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for SharedStr {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(s: &str) -> SharedStr {
+        SharedStr(s.into())
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(s: String) -> SharedStr {
+        SharedStr(s.into())
+    }
+}
+
+impl From<SharedStr> for String {
+    fn from(s: SharedStr) -> String {
+        s.0.as_ref().to_owned()
+    }
+}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for SharedStr {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<SharedStr> for str {
+    fn eq(&self, other: &SharedStr) -> bool {
+        *self == *other.0
+    }
+}
+
+impl PartialEq<SharedStr> for &str {
+    fn eq(&self, other: &SharedStr) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<SharedStr> for String {
+    fn eq(&self, other: &SharedStr) -> bool {
+        **self == *other.0
+    }
+}
+
+impl fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for SharedStr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedStr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SharedStr, D::Error> {
+        String::deserialize(d).map(SharedStr::from)
+    }
+}
+
 /// One rule that denied an ask.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Denial {
-    /// The rule's id.
-    pub id: String,
-    /// The rule's legal citation.
-    pub cite: String,
+    /// The rule's id (shared with the compiled policy, not copied).
+    pub id: SharedStr,
+    /// The rule's legal citation (shared likewise).
+    pub cite: SharedStr,
     /// What was exceeded, with the figures.
     pub message: String,
 }
@@ -639,4 +762,56 @@ pub struct Decision {
     /// What the contact must honour if it goes ahead (for example
     /// `no_debt_disclosure`, `opt_out_notice`).
     pub obligations: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Decision, Denial, SharedStr};
+
+    /// A shared string reads, compares, prints and serializes as the text
+    /// it holds, and a denial made of them serializes exactly as one made
+    /// of owned strings did (the JSON every binding and the audit write).
+    #[test]
+    fn shared_strings_read_and_serialize_as_their_text() {
+        let id = SharedStr::from("us-ma.1");
+        let copy = id.clone();
+        assert_eq!(id.as_str(), "us-ma.1");
+        let (text, owned): (&str, String) = ("us-ma.1", "us-ma.1".to_owned());
+        assert!(id == text);
+        assert!(text == id);
+        assert!(id == *text);
+        assert!(*text == id);
+        assert!(id == owned);
+        assert!(owned == id);
+        assert!(id != "us-ma.2");
+        assert_eq!(copy, id);
+        let mut sorted = vec![SharedStr::from("b"), SharedStr::from("a")];
+        sorted.sort();
+        assert_eq!(sorted, ["a", "b"]);
+        assert_eq!(format!("{id}"), "us-ma.1");
+        assert_eq!(format!("{id:?}"), format!("{:?}", "us-ma.1"));
+        assert_eq!(String::from(copy), "us-ma.1");
+        assert_eq!(SharedStr::from(String::from("x\"y")).len(), 3);
+
+        let decision = Decision {
+            allow: false,
+            denials: vec![Denial {
+                id: "us-ma.1".into(),
+                cite: "940 CMR 7.04(1)(f); \"quoted\" \u{e9}".into(),
+                message: "3 counted attempts".to_owned(),
+            }],
+            retry_at: None,
+            obligations: Vec::new(),
+        };
+        let json = serde_json::to_string(&decision).expect("serialize");
+        let expected = concat!(
+            r#"{"allow":false,"denials":[{"id":"us-ma.1","#,
+            r#""cite":"940 CMR 7.04(1)(f); \"quoted\" é","#,
+            r#""message":"3 counted attempts"}],"retry_at":null,"obligations":[]}"#
+        );
+        assert_eq!(json, expected);
+        let back: Decision = serde_json::from_str(&json).expect("deserialize");
+        assert_eq!(back, decision);
+        assert!(serde_json::from_str::<SharedStr>("3").is_err());
+    }
 }

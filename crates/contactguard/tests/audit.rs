@@ -230,8 +230,8 @@ fn a_missing_calendar_year_could_not_be_evaluated() {
     let d = contactguard::Decision {
         allow: false,
         denials: vec![contactguard::Denial {
-            id: "id-ojk.1".to_owned(),
-            cite: String::new(),
+            id: "id-ojk.1".into(),
+            cite: "".into(),
             message: "holiday calendar `id` has no data for 2099: the local date in Asia/Jakarta cannot be classified (fail closed)".to_owned(),
         }],
         retry_at: None,

@@ -479,7 +479,7 @@ fn ledger_of(policy: &Policy, events: &[Event]) -> Ledger {
 fn essence(d: &Decision) -> (bool, Vec<String>, Option<Timestamp>, Vec<String>) {
     (
         d.allow,
-        d.denials.iter().map(|x| x.id.clone()).collect(),
+        d.denials.iter().map(|x| x.id.to_string()).collect(),
         d.retry_at,
         d.obligations.clone(),
     )

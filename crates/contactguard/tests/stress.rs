@@ -198,7 +198,7 @@ fn fullest_window(cap: &Cap, zone: &TimeZone, admitted: &[Admitted]) -> (usize, 
 }
 
 fn essence(d: &Decision) -> (bool, Vec<String>, Option<Timestamp>, Vec<String>) {
-    let mut ids: Vec<String> = d.denials.iter().map(|x| x.id.clone()).collect();
+    let mut ids: Vec<String> = d.denials.iter().map(|x| x.id.to_string()).collect();
     ids.sort();
     let mut obs = d.obligations.clone();
     obs.sort();

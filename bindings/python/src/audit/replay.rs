@@ -240,7 +240,7 @@ pub(crate) fn replay(
                 row.pos,
                 Outcome {
                     allow: d.allow,
-                    rules: d.denials.iter().map(|x| x.id.clone()).collect(),
+                    rules: d.denials.iter().map(|x| x.id.to_string()).collect(),
                     retry_at: d.retry_at,
                     could_not_evaluate: audit::could_not_evaluate(d),
                 },
@@ -368,7 +368,7 @@ pub(crate) fn replay_streamed(
                 allow: d.allow,
                 could_not_evaluate: audit::could_not_evaluate(&d),
                 retry_at: d.retry_at,
-                rules: d.denials.into_iter().map(|x| x.id).collect(),
+                rules: d.denials.into_iter().map(|x| String::from(x.id)).collect(),
             });
         }
     }

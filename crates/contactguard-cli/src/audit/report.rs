@@ -656,7 +656,7 @@ impl Aggregator {
             .denials
             .iter()
             .filter(|d| !is_unevaluable(d))
-            .filter_map(|d| self.rule_index.get(&d.id).copied())
+            .filter_map(|d| self.rule_index.get(d.id.as_str()).copied())
             .collect();
         if self.recipients.contains(&ask.to) {
             self.push_point(ask, zone, &rules);
@@ -863,14 +863,14 @@ impl Aggregator {
         // Rules, with a few samples each.
         let mut point_rules: Vec<u16> = Vec::new();
         for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
-            let idx = match self.rule_index.get(&denial.id) {
+            let idx = match self.rule_index.get(denial.id.as_str()) {
                 Some(&i) => i,
                 None => {
                     let i = u16::try_from(self.rules.len()).unwrap_or(u16::MAX);
-                    self.rule_index.insert(denial.id.clone(), i);
+                    self.rule_index.insert(denial.id.to_string(), i);
                     self.rules.push(RuleAgg {
-                        id: denial.id.clone(),
-                        cite: denial.cite.clone(),
+                        id: denial.id.to_string(),
+                        cite: denial.cite.to_string(),
                         ..RuleAgg::default()
                     });
                     i
@@ -905,7 +905,7 @@ impl Aggregator {
                 rec.denied += 1;
                 rec.violations += violations;
                 for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
-                    if let Some(&i) = self.rule_index.get(&denial.id) {
+                    if let Some(&i) = self.rule_index.get(denial.id.as_str()) {
                         match rec.rules.iter_mut().find(|(r, _)| *r == i) {
                             Some((_, n)) => *n += 1,
                             None => {

@@ -449,6 +449,7 @@ fn push_count(m: &mut String, n: usize, one: &str) {
 }
 
 /// Appends the scope, as [`describe_scope`] writes it.
+#[inline]
 fn push_scope<S: Stored>(m: &mut String, ctx: &Ctx<'_, S>, scope: Scope) {
     match scope {
         Scope::Recipient => {
@@ -478,6 +479,7 @@ fn push_display(m: &mut String, args: std::fmt::Arguments<'_>) {
 /// Appends `v` in decimal, zero-padded to at least `width` digits, as
 /// `format!("{v:0width$}")` writes it, without the formatting machinery
 /// (a denial's message is on the decision's path).
+#[inline]
 fn push_digits(m: &mut String, mut v: u64, width: usize) {
     // One digit (most counts and limits): no buffer.
     if v < 10 && width <= 1 {
@@ -513,16 +515,7 @@ fn push_day(m: &mut String, day: i64) {
     match civil_u32(day) {
         // Years 1..=9999 are inside jiff's range of dates, and each part
         // fits its width.
-        Some((y, mo, dd)) if (1..=9999).contains(&y) => {
-            let (hi, lo) = (y / 100, y % 100);
-            for two in [hi, lo] {
-                push_two(m, two);
-            }
-            m.push('-');
-            push_two(m, mo);
-            m.push('-');
-            push_two(m, dd);
-        }
+        Some((y, mo, dd)) if (1..=9999).contains(&y) => push_ymd(m, y, mo, dd),
         _ => match local::date_of(day) {
             Some(d) => push_display(m, format_args!("{d}")),
             None => push_display(m, format_args!("{day}")),
@@ -530,7 +523,37 @@ fn push_day(m: &mut String, day: i64) {
     }
 }
 
+/// Appends `first..last` (local day numbers), as [`push_day`] writes each:
+/// when both fall in one month of a year 1..=9999, from one calendar
+/// computation (the days of a period of a few dates mostly do).
+fn push_day_range(m: &mut String, first: i64, last: i64) {
+    if let Some((y, mo, dd)) = civil_u32(last) {
+        let back = last.checked_sub(first).and_then(|b| u32::try_from(b).ok());
+        if let Some(back) = back.filter(|&b| b < dd && (1..=9999).contains(&y)) {
+            push_ymd(m, y, mo, dd - back);
+            m.push_str("..");
+            push_ymd(m, y, mo, dd);
+            return;
+        }
+    }
+    push_day(m, first);
+    m.push_str("..");
+    push_day(m, last);
+}
+
+/// Appends a date of a year 1..=9999 as `YYYY-MM-DD`.
+#[inline(always)]
+fn push_ymd(m: &mut String, y: u32, mo: u32, dd: u32) {
+    push_two(m, y / 100);
+    push_two(m, y % 100);
+    m.push('-');
+    push_two(m, mo);
+    m.push('-');
+    push_two(m, dd);
+}
+
 /// Appends `v` (below 100) as two digits.
+#[inline(always)]
 fn push_two(m: &mut String, v: u32) {
     // Both digits are below 10.
     m.push(char::from(b'0' + (v / 10 % 10) as u8));
@@ -723,45 +746,64 @@ pub(super) fn cap<S: Stored>(
                 return Verdict::Pass;
             };
             deny(ctx, earliest, || {
-                // One buffer, no intermediate strings: this message is
-                // the one most denials carry.
-                let mut m = String::with_capacity(128);
-                push_count(&mut m, n, "counted attempt");
-                m.push(' ');
-                push_scope(&mut m, ctx, scope);
-                match period {
-                    Period::Dates(days) => {
-                        m.push_str(" on the ");
-                        push_digits(&mut m, u64::from(days), 1);
-                        m.push_str(" local dates ");
-                        push_day(&mut m, first);
-                        m.push_str("..");
-                        push_day(&mut m, today);
-                    }
-                    Period::Calendar(CalendarPeriod::Day) => {
-                        m.push_str(" on the local day ");
-                        push_day(&mut m, today);
-                    }
-                    Period::Calendar(CalendarPeriod::Week) => {
-                        m.push_str(" in the local week ");
-                        push_day(&mut m, first);
-                        m.push_str("..");
-                        push_day(&mut m, today);
-                    }
-                    _ => {
-                        m.push_str(" in the local month of ");
-                        push_day(&mut m, today);
-                    }
-                }
-                m.push_str(" in ");
-                m.push_str(local::zone_name(z));
-                m.push_str(" (limit ");
-                push_digits(&mut m, u64::from(limit), 1);
-                m.push(')');
-                m
+                dated_cap_message(ctx, n, scope, period, first, today, z, limit)
             })
         }
     }
+}
+
+/// The message of a cap over local dates: `n` counted attempts in
+/// `scope` over the period `first..=today` in zone `z`, against `limit`.
+/// One buffer, no intermediate strings: this message is the one most
+/// denials carry. Kept out of line: [`cap`] runs on every decision, the
+/// message only on a denial.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn dated_cap_message<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    n: usize,
+    scope: Scope,
+    period: Period,
+    first: i64,
+    today: i64,
+    z: &local::Clock,
+    limit: u32,
+) -> String {
+    let mut m = String::with_capacity(128);
+    // As `push_count` and a space write it.
+    push_digits(&mut m, n as u64, 1);
+    m.push_str(if n == 1 {
+        " counted attempt "
+    } else {
+        " counted attempts "
+    });
+    push_scope(&mut m, ctx, scope);
+    match period {
+        Period::Dates(days) => {
+            m.push_str(" on the ");
+            push_digits(&mut m, u64::from(days), 1);
+            m.push_str(" local dates ");
+            push_day_range(&mut m, first, today);
+        }
+        Period::Calendar(CalendarPeriod::Day) => {
+            m.push_str(" on the local day ");
+            push_day(&mut m, today);
+        }
+        Period::Calendar(CalendarPeriod::Week) => {
+            m.push_str(" in the local week ");
+            push_day_range(&mut m, first, today);
+        }
+        _ => {
+            m.push_str(" in the local month of ");
+            push_day(&mut m, today);
+        }
+    }
+    m.push_str(" in ");
+    m.push_str(local::zone_name(z));
+    m.push_str(" (limit ");
+    push_digits(&mut m, u64::from(limit), 1);
+    m.push(')');
+    m
 }
 
 /// The most local dates a day-based period can span.
@@ -976,6 +1018,37 @@ mod message_tests {
             push_day(&mut m, day);
             let expected = local::date_of(day).map_or_else(|| day.to_string(), |d| d.to_string());
             assert_eq!(m, expected, "day {day}");
+        }
+    }
+
+    /// A range prints as its two ends do, within a month or across months,
+    /// years and the ends of the fast dates' range, and backwards.
+    #[test]
+    fn push_day_range_prints_both_ends_as_push_day() {
+        let ends = [
+            i64::MIN,
+            -719_469,
+            -719_468,
+            -1,
+            0,
+            2_932_896,
+            2_932_897,
+            i64::MAX,
+        ];
+        let mut lasts: Vec<i64> = (20_000..20_800).collect();
+        lasts.extend((-719_470..-719_460).chain(2_932_890..2_932_900));
+        lasts.extend(ends);
+        for last in lasts {
+            for back in [0i64, 1, 5, 6, 27, 29, 30, 31, 40, 400, -1, -7] {
+                for first in [last.saturating_sub(back)].into_iter().chain(ends) {
+                    let mut m = String::new();
+                    push_day_range(&mut m, first, last);
+                    let (mut a, mut b) = (String::new(), String::new());
+                    push_day(&mut a, first);
+                    push_day(&mut b, last);
+                    assert_eq!(m, format!("{a}..{b}"), "{first}..{last}");
+                }
+            }
         }
     }
 

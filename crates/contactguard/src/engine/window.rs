@@ -236,6 +236,22 @@ pub(super) fn window<S: Stored>(
     if ctx.zones.is_empty() {
         return no_zone(ctx);
     }
+    // The `retry_at` search (no message to write) with one zone: the next
+    // permitted instant from `t` is `t` itself exactly when `t` is
+    // permitted (a date its calendar covers, inside the governing entry's
+    // spans), and otherwise the earliest instant this rule offers, so one
+    // search answers both. The search reads only the earliest instant of a
+    // denial, so whether it was one the engine could not evaluate does not
+    // matter there.
+    if !ctx.want_messages {
+        let mut zones = ctx.zones.iter();
+        if let (Some(z), None) = (zones.next(), zones.next()) {
+            return match next_permitted(z, cal, windows, t, None) {
+                Some(n) if n == t => Verdict::Pass,
+                earliest => deny(ctx, earliest, String::new),
+            };
+        }
+    }
     let mut failing = None;
     let mut uncovered = None;
     // The local time at `t` in the first zone.

@@ -372,8 +372,8 @@ pub fn ledger_denial(message: String) -> Decision {
     Decision {
         allow: false,
         denials: vec![Denial {
-            id: LEDGER_RULE_ID.to_owned(),
-            cite: "contactguard ledger: what it can record; fail closed".to_owned(),
+            id: LEDGER_RULE_ID.into(),
+            cite: "contactguard ledger: what it can record; fail closed".into(),
             message,
         }],
         retry_at: None,

@@ -8,7 +8,7 @@ use super::format::{
 use super::presets::Loaded;
 use super::{Inner, Policy};
 use crate::diagnostic::ErrorCode;
-use crate::model::{AttemptResult, Channel, HoldReason, Place, Purpose, Role};
+use crate::model::{AttemptResult, Channel, HoldReason, Place, Purpose, Role, SharedStr};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -159,8 +159,10 @@ pub(crate) enum Body {
 /// A compiled rule.
 #[derive(Clone, Debug)]
 pub(crate) struct Rule {
-    pub(crate) id: String,
-    pub(crate) cite: String,
+    /// Shared with every denial that names the rule.
+    pub(crate) id: SharedStr,
+    /// Shared likewise.
+    pub(crate) cite: SharedStr,
     pub(crate) title: String,
     pub(crate) when: Cond,
     pub(crate) unless: Option<Cond>,
@@ -534,8 +536,8 @@ fn compile_rule(
         return Err(ctx.err("unless", "an empty `unless` lifts nothing: leave it out"));
     }
     Ok(Rule {
-        id: r.id.clone(),
-        cite: r.cite.clone(),
+        id: SharedStr::from(r.id.as_str()),
+        cite: SharedStr::from(r.cite.as_str()),
         title: r.title.clone(),
         when: cond(&r.when),
         unless,
