@@ -1,7 +1,7 @@
 //! Contact history: events in time order, indexed by recipient and by debt.
 
 use crate::engine::states::States;
-use crate::engine::view::{Classes, Ev, Rec, Side};
+use crate::engine::view::{Classes, Ev, Read, Rec, Side, Stated};
 use crate::model::{Ask, Event};
 
 /// The events a decision reads, in time order, with per-recipient and
@@ -31,8 +31,9 @@ pub struct History {
 #[derive(Clone, Debug, Default)]
 struct Index {
     atts: Vec<Rec>,
-    /// (attempts before it in time order, index of the event).
-    states: Vec<(u32, u32)>,
+    /// (attempts before it in time order, index of the event, and for an
+    /// inconvenient-time statement its times as read once, here).
+    states: Vec<(u32, u32, Option<Read>)>,
     /// Per channel (by its index), the positions in `atts` of its attempts.
     by_chan: Vec<Vec<u32>>,
     /// The attempts by class (channel × result).
@@ -64,7 +65,11 @@ impl Index {
             }
             _ => {
                 let before = u32::try_from(self.atts.len()).unwrap_or(u32::MAX);
-                self.states.push((before, idx));
+                let read = match e {
+                    Event::Inconvenient(i) => Some(Read::of(i)),
+                    _ => None,
+                };
+                self.states.push((before, idx, read));
             }
         }
     }
@@ -249,7 +254,7 @@ impl History {
         if ix.states.len() > States::INLINE {
             side.states = States::with_capacity(ix.states.len());
         }
-        for &(before, i) in &ix.states {
+        for &(before, i, read) in &ix.states {
             let (Some(e), Some(&(e_to, e_debt))) =
                 (self.events.get(i as usize), self.ids.get(i as usize))
             else {
@@ -260,7 +265,11 @@ impl History {
             }
             let same_to = e_to == to && to != NONE;
             let same_debt = e_debt == debt && debt != NONE;
-            if let Some(ev) = Ev::with_keys(e, same_to, same_debt) {
+            let ev = match (e, read) {
+                (Event::Inconvenient(s), Some(r)) => Some(Ev::Inconvenient(Stated::new(s, r))),
+                _ => Ev::with_keys(e, same_to, same_debt),
+            };
+            if let Some(ev) = ev {
                 side.states.push((before as usize, ev));
             }
         }
