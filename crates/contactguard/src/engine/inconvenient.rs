@@ -100,6 +100,32 @@ impl Read {
     }
 }
 
+/// A local time as statements read it: nanoseconds since local midnight,
+/// and the weekday bits (as in [`Read::weekdays`]) of the local date and of
+/// the day before (0 when the date is the first jiff knows).
+struct Local {
+    ns: u64,
+    today: u8,
+    yesterday: u8,
+}
+
+impl Local {
+    /// The local time of `t` in zone `z`.
+    #[inline]
+    fn at(z: &Clock, t: Timestamp) -> Local {
+        let (day, ns) = z.local(t);
+        Local {
+            ns,
+            today: day_number_bit(day),
+            yesterday: if has_yesterday(day) {
+                day_number_bit(day - 1)
+            } else {
+                0
+            },
+        }
+    }
+}
+
 /// A stored statement with its [`Read`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Stated<'a> {
@@ -113,24 +139,24 @@ impl<'a> Stated<'a> {
         Stated { i, r }
     }
 
-    /// Whether a local time, as a day number and nanoseconds since local
-    /// midnight, falls inside the statement.
-    fn covers(&self, (day, ns): (i64, u64)) -> bool {
+    /// Whether a local time falls inside the statement.
+    #[inline]
+    fn covers(&self, l: &Local) -> bool {
         let weekdays = self.r.weekdays;
-        let day_ok = |d: i64| weekdays == 0 || weekdays & day_number_bit(d) != 0;
+        let day_ok = |bit: u8| weekdays == 0 || weekdays & bit != 0;
         match self.r.span {
-            None => day_ok(day),
+            None => day_ok(l.today),
             Some((s, e)) if s < e => {
-                day_ok(day)
-                    && ns >= u64::from(s) * 1_000_000_000
-                    && ns < u64::from(e) * 1_000_000_000
+                day_ok(l.today)
+                    && l.ns >= u64::from(s) * 1_000_000_000
+                    && l.ns < u64::from(e) * 1_000_000_000
             }
             Some((s, e)) => {
                 // Wraps past midnight: the evening part belongs to the stated
-                // day, the morning part to the day before.
-                let evening = ns >= u64::from(s) * 1_000_000_000;
-                let morning = ns < u64::from(e) * 1_000_000_000;
-                (evening && day_ok(day)) || (morning && has_yesterday(day) && day_ok(day - 1))
+                // day, the morning part to the day before (when there is one).
+                let evening = l.ns >= u64::from(s) * 1_000_000_000;
+                let morning = l.ns < u64::from(e) * 1_000_000_000;
+                (evening && day_ok(l.today)) || (morning && l.yesterday != 0 && day_ok(l.yesterday))
             }
         }
     }
@@ -167,7 +193,7 @@ fn exit_of(z: &Clock, c: Timestamp, s: &Stated) -> Option<Timestamp> {
         if let Some(x) = [a, b]
             .into_iter()
             .flatten()
-            .find(|&x| x > c && !s.covers(z.local(x)))
+            .find(|&x| x > c && !s.covers(&Local::at(z, x)))
         {
             return Some(x);
         }
@@ -198,34 +224,25 @@ pub(super) fn inconvenient<S: Stored>(
                 (Some(list), Some(p)) => list.contains(&p) && ask.place.is_none_or(|a| a == p),
             })
     };
-    let (mut any, mut needs_zone) = (false, false);
-    for s in stated() {
-        any = true;
-        needs_zone |= s.needs_zone();
-    }
-    if !any {
-        return Verdict::Pass;
-    }
     // Statements without a zone to read them in cannot be evaluated.
-    if needs_zone && ctx.zones.is_empty() {
+    if ctx.zones.is_empty() && stated().any(|s| s.needs_zone()) {
         return no_zone(ctx);
     }
-    // The first statement covering `c`; the local time in the first zone
-    // is computed once for all of them.
+    // The first statement covering `c`. Most asks name one zone: the local
+    // time in the first is computed once for all statements (when one
+    // needs it), in the others per statement.
+    let first_zone = ctx.zones.iter().next();
+    let more_zones = ctx.zones.iter().nth(1).is_some();
     let covering = |c: Timestamp| -> Option<Stated<'_>> {
-        let mut first_zone: Option<(i64, u64)> = None;
+        let mut first_local: Option<Local> = None;
         stated().find(|s| {
             s.i.at <= c
                 && s.i.until.is_none_or(|u| c < u)
                 && (!s.needs_zone()
-                    || ctx.zones.iter().enumerate().any(|(k, z)| {
-                        let l = if k == 0 {
-                            *first_zone.get_or_insert_with(|| z.local(c))
-                        } else {
-                            z.local(c)
-                        };
-                        s.covers(l)
-                    }))
+                    || first_zone.is_some_and(|z| {
+                        s.covers(first_local.get_or_insert_with(|| Local::at(z, c)))
+                    })
+                    || (more_zones && ctx.zones.iter().skip(1).any(|z| s.covers(&Local::at(z, c)))))
         })
     };
     let Some(first) = covering(t) else {
@@ -293,6 +310,88 @@ pub(super) fn inconvenient<S: Stored>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Channel;
+    use jiff::civil::Date;
+    use jiff::tz::TimeZone;
+
+    /// Whether a statement covers `t` in `tz`, by definition: the civil
+    /// date-time from jiff, its weekday and the day before (what the rule
+    /// computed before it read local time through a `Clock`).
+    fn covers_by_definition(r: Read, tz: &TimeZone, t: Timestamp) -> bool {
+        let dt = tz.to_datetime(t);
+        let secs = local::secs_of_day(dt);
+        let day_ok = |d: Date| r.weekdays == 0 || r.weekdays & day_bit(d.weekday()) != 0;
+        match r.span {
+            None => day_ok(dt.date()),
+            Some((s, e)) if s < e => {
+                day_ok(dt.date())
+                    && secs >= u64::from(s) * 1_000_000_000
+                    && secs < u64::from(e) * 1_000_000_000
+            }
+            Some((s, e)) => {
+                (secs >= u64::from(s) * 1_000_000_000 && day_ok(dt.date()))
+                    || (secs < u64::from(e) * 1_000_000_000
+                        && dt.date().yesterday().is_ok_and(day_ok))
+            }
+        }
+    }
+
+    fn statement(start: Option<&str>, end: Option<&str>, days: &[&str]) -> Inconvenient {
+        Inconvenient {
+            at: Timestamp::UNIX_EPOCH,
+            to: "c1".into(),
+            start: start.map(Into::into),
+            end: end.map(Into::into),
+            weekdays: days.iter().map(|d| (*d).to_owned()).collect(),
+            place: None,
+            channel: Some(Channel::Call),
+            until: None,
+        }
+    }
+
+    /// Reading local time through a zone's clock (day numbers, both on its
+    /// fast path near the instant it was made for and on jiff's elsewhere)
+    /// covers exactly the instants the civil date-time does, over DST
+    /// changes, for spans inside a day, wrapping midnight, open-ended,
+    /// malformed (whole day), and weekday sets.
+    #[test]
+    fn clock_reading_covers_as_defined() {
+        let statements = [
+            statement(None, None, &["sun"]),
+            statement(None, None, &["mon", "Sat"]),
+            statement(Some("12:00"), Some("13:30"), &["mon", "wed"]),
+            statement(Some("20:30"), Some("08:30"), &[]),
+            statement(Some("21:00"), Some("02:00"), &["sun", "fri"]),
+            statement(Some("01:30"), None, &["sun"]),
+            statement(None, Some("03:00"), &[]),
+            statement(Some("25:00"), Some("08:00"), &["tue"]),
+            statement(Some("09:00"), Some("10:00"), &["someday"]),
+            statement(Some("02:15"), Some("02:45"), &[]),
+        ];
+        for zone in ["America/New_York", "Europe/London", "Australia/Lord_Howe"] {
+            let tz = TimeZone::get(zone).unwrap();
+            let made: Timestamp = "2026-03-08T12:00:00Z".parse().unwrap();
+            let zones = super::super::local::Zones::resolve(&[zone.to_owned()], made).unwrap();
+            let clock = zones.iter().next().unwrap();
+            for start in ["2026-03-05T00:00:00Z", "2026-10-23T00:00:00Z"] {
+                let mut t: Timestamp = start.parse().unwrap();
+                for _ in 0..(24 * 4 * 12) {
+                    for i in &statements {
+                        let r = Read::of(i);
+                        let s = Stated::new(i, r);
+                        assert_eq!(
+                            s.covers(&Local::at(clock, t)),
+                            covers_by_definition(r, &tz, t),
+                            "{zone} {t} {i:?}"
+                        );
+                    }
+                    t = t
+                        + jiff::SignedDuration::from_mins(15)
+                        + jiff::SignedDuration::from_nanos(7);
+                }
+            }
+        }
+    }
 
     /// The reading of a stated weekday: the first three characters of the
     /// trimmed text, lower-cased (the definition `parse_weekday` keeps
