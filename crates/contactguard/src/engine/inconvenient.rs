@@ -131,12 +131,35 @@ impl Local {
 pub(crate) struct Stated<'a> {
     i: &'a Inconvenient,
     r: Read,
+    /// An earlier statement of the same side [`shadows`] this one: it can
+    /// never be the first statement covering an instant.
+    shadowed: bool,
+}
+
+/// Whether statement `a` (with reading `ra`), stored before `b` (with
+/// `rb`) about the same recipient, covers every instant `b` covers, so
+/// that `b` is never the first statement covering an instant and the rule
+/// need not look at it: `a` is not later, never ends, applies to the same
+/// channel and place, and reads the same span and weekdays. (Whenever `b`
+/// is among an ask's events, so is `a`.)
+pub(crate) fn shadows(a: &Inconvenient, ra: Read, b: &Inconvenient, rb: Read) -> bool {
+    a.at <= b.at && a.until.is_none() && a.channel == b.channel && a.place == b.place && ra == rb
 }
 
 impl<'a> Stated<'a> {
     /// A statement and its reading (which must be `Read::of(i)`).
     pub(crate) fn new(i: &'a Inconvenient, r: Read) -> Stated<'a> {
-        Stated { i, r }
+        Stated {
+            i,
+            r,
+            shadowed: false,
+        }
+    }
+
+    /// A statement and its reading, and whether an earlier statement
+    /// [`shadows`] it.
+    pub(crate) fn with_shadowed(i: &'a Inconvenient, r: Read, shadowed: bool) -> Stated<'a> {
+        Stated { i, r, shadowed }
     }
 
     /// Whether a local time falls inside the statement.
@@ -208,21 +231,21 @@ pub(super) fn inconvenient<S: Stored>(
 ) -> Verdict {
     let ask = ctx.ask;
     // The statements that apply to the ask, in order (read in place: no
-    // list is built).
+    // list is built). The place is tested first: a rule about places
+    // reads only statements that name one, the others only those that
+    // name none.
+    let applies = |i: &Inconvenient| {
+        (match (places, i.place) {
+            (None, p) => p.is_none(),
+            (Some(_), None) => false,
+            (Some(list), Some(p)) => list.contains(&p) && ask.place.is_none_or(|a| a == p),
+        }) && i.channel.is_none_or(|c| c == ask.channel)
+    };
     let stated = || {
-        ctx.rec
-            .states
-            .iter()
-            .filter_map(|(_, e)| match e {
-                Ev::Inconvenient(s) => Some(*s),
-                _ => None,
-            })
-            .filter(|s| s.i.channel.is_none_or(|c| c == ask.channel))
-            .filter(|s| match (places, s.i.place) {
-                (None, p) => p.is_none(),
-                (Some(_), None) => false,
-                (Some(list), Some(p)) => list.contains(&p) && ask.place.is_none_or(|a| a == p),
-            })
+        ctx.rec.states.iter().filter_map(|(_, e)| match e {
+            Ev::Inconvenient(s) if applies(s.i) => Some(*s),
+            _ => None,
+        })
     };
     // Statements without a zone to read them in cannot be evaluated.
     if ctx.zones.is_empty() && stated().any(|s| s.needs_zone()) {
@@ -236,7 +259,8 @@ pub(super) fn inconvenient<S: Stored>(
     let covering = |c: Timestamp| -> Option<Stated<'_>> {
         let mut first_local: Option<Local> = None;
         stated().find(|s| {
-            s.i.at <= c
+            !s.shadowed
+                && s.i.at <= c
                 && s.i.until.is_none_or(|u| c < u)
                 && (!s.needs_zone()
                     || first_zone.is_some_and(|z| {

@@ -2,7 +2,7 @@
 //! (a [`History`](crate::History) index's or the ledger's compact entries,
 //! through [`Stored`]) and small `Copy` state events relative to one ask.
 
-pub(crate) use super::inconvenient::{Read, Stated};
+pub(crate) use super::inconvenient::{shadows, Read, Stated};
 use super::states::States;
 use crate::model::{AttemptResult, Channel, Event, HoldReason, Place, Role};
 use jiff::Timestamp;
