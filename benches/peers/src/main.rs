@@ -1104,7 +1104,31 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[k.min(sorted.len() - 1)]
 }
 
+/// `count allowed|denied N`: only `decide` on that timed ask, N times (no
+/// agreement check, no timing), for an instruction count under callgrind
+/// (the difference between N and 0 calls, divided by N).
+fn count_args() -> Option<(bool, usize)> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["count", which @ ("allowed" | "denied"), n] => Some((
+            *which == "allowed",
+            n.parse().expect("count allowed|denied N: N a number"),
+        )),
+        [] => None,
+        _ => {
+            eprintln!("usage: contactguard-peers [count allowed|denied N]");
+            std::process::exit(2);
+        }
+    }
+}
+
 fn main() {
+    let count = count_args();
     let policy = Policy::preset(PRESET).expect("the composed preset loads");
     let base: Timestamp = "2026-04-15T10:30:00-04:00".parse().unwrap();
     let h = history(&policy, &ask(base, Channel::Call, Place::Mobile));
@@ -1114,34 +1138,35 @@ fn main() {
     let cedar = Cedar::new();
     let mut interp = RegoInterp::new();
     let mut rvm = RegoVm::new();
-
-    // Agreement before any timing: on the benchmark's history over a grid
-    // of times, and on a history with every event kind over every role,
-    // channel, place and purpose.
-    let asks = grid(last);
-    let (allowed, denied, rules) = agree(&policy, &h, &asks, &cedar, &mut interp, &mut rvm);
-    println!(
-        "agreement (benchmark history): {} asks, {allowed} allowed and {denied} denied alike by all engines; rules that denied: {}",
-        asks.len(),
-        rules.into_iter().collect::<Vec<_>>().join(", ")
-    );
-    assert!(allowed > 0 && denied > 0);
-    let stress = stress_history(base);
-    let stress_asks = stress_grid(base);
-    let (allowed, denied, rules) = agree(
-        &policy,
-        &stress,
-        &stress_asks,
-        &cedar,
-        &mut interp,
-        &mut rvm,
-    );
-    println!(
-        "agreement (every event kind): {} asks, {allowed} allowed and {denied} denied alike by all engines; rules that denied: {}",
-        stress_asks.len(),
-        rules.iter().cloned().collect::<Vec<_>>().join(", ")
-    );
-    assert!(allowed > 0 && denied > 0);
+    if count.is_none() {
+        // Agreement before any timing: on the benchmark's history over a grid
+        // of times, and on a history with every event kind over every role,
+        // channel, place and purpose.
+        let asks = grid(last);
+        let (allowed, denied, rules) = agree(&policy, &h, &asks, &cedar, &mut interp, &mut rvm);
+        println!(
+            "agreement (benchmark history): {} asks, {allowed} allowed and {denied} denied alike by all engines; rules that denied: {}",
+            asks.len(),
+            rules.into_iter().collect::<Vec<_>>().join(", ")
+        );
+        assert!(allowed > 0 && denied > 0);
+        let stress = stress_history(base);
+        let stress_asks = stress_grid(base);
+        let (allowed, denied, rules) = agree(
+            &policy,
+            &stress,
+            &stress_asks,
+            &cedar,
+            &mut interp,
+            &mut rvm,
+        );
+        println!(
+            "agreement (every event kind): {} asks, {allowed} allowed and {denied} denied alike by all engines; rules that denied: {}",
+            stress_asks.len(),
+            rules.iter().cloned().collect::<Vec<_>>().join(", ")
+        );
+        assert!(allowed > 0 && denied > 0);
+    }
 
     // The timed asks, both after every event of the history, so that all
     // 50 are read: calls at 10:30 local on the days after it, to the
@@ -1176,6 +1201,14 @@ fn main() {
         })
         .expect("a call denied by a count rule")
         .clone();
+
+    if let Some((allowed, n)) = count {
+        let a = if allowed { &allowed_ask } else { &denied_ask };
+        for _ in 0..n {
+            black_box(decide(black_box(&policy), black_box(a), black_box(&h)));
+        }
+        return;
+    }
 
     let ledger = Ledger::new(policy.clone());
     for e in h.events() {

@@ -1,7 +1,7 @@
 //! Contact history: events in time order, indexed by recipient and by debt.
 
 use crate::engine::states::States;
-use crate::engine::view::{Classes, Ev, Rec, Side};
+use crate::engine::view::{shadows, Classes, Ev, Read, Rec, Side, Stated};
 use crate::model::{Ask, Event};
 
 /// The events a decision reads, in time order, with per-recipient and
@@ -31,16 +31,22 @@ pub struct History {
 #[derive(Clone, Debug, Default)]
 struct Index {
     atts: Vec<Rec>,
-    /// (attempts before it in time order, index of the event).
-    states: Vec<(u32, u32)>,
+    /// (attempts before it in time order, index of the event, and for an
+    /// inconvenient-time statement its times as read once, here, and
+    /// whether an earlier statement of the key [`shadows`] it).
+    states: Vec<(u32, u32, Option<ReadStatement>)>,
     /// Per channel (by its index), the positions in `atts` of its attempts.
     by_chan: Vec<Vec<u32>>,
     /// The attempts by class (channel × result).
     classes: Classes,
 }
 
+/// An inconvenient-time statement's times as read when it was stored,
+/// and whether an earlier statement of the same key [`shadows`] it.
+type ReadStatement = (Read, bool);
+
 impl Index {
-    fn push(&mut self, e: &Event, idx: u32, debt: u32) {
+    fn push(&mut self, e: &Event, idx: u32, debt: u32, read: Option<ReadStatement>) {
         match e {
             Event::Attempt(a) => {
                 let c = u32::from(a.channel) as usize;
@@ -64,7 +70,7 @@ impl Index {
             }
             _ => {
                 let before = u32::try_from(self.atts.len()).unwrap_or(u32::MAX);
-                self.states.push((before, idx));
+                self.states.push((before, idx, read));
             }
         }
     }
@@ -142,11 +148,28 @@ impl History {
         if let Some(list) = self.by_debt.get_mut(debt as usize) {
             list.push(idx);
         }
+        // An inconvenient-time statement is read once, here, and compared
+        // with the recipient's earlier ones (pushed in time order).
+        let read = match &e {
+            Event::Inconvenient(b) => {
+                let rb = Read::of(b);
+                let shadowed = self.rec_ix.get(to as usize).is_some_and(|ix| {
+                    ix.states.iter().any(|&(_, j, read)| {
+                        match (self.events.get(j as usize), read) {
+                            (Some(Event::Inconvenient(a)), Some((ra, _))) => shadows(a, ra, b, rb),
+                            _ => false,
+                        }
+                    })
+                });
+                Some((rb, shadowed))
+            }
+            _ => None,
+        };
         if let Some(ix) = self.rec_ix.get_mut(to as usize) {
-            ix.push(&e, idx, debt);
+            ix.push(&e, idx, debt, read);
         }
         if let Some(ix) = self.debt_ix.get_mut(debt as usize) {
-            ix.push(&e, idx, debt);
+            ix.push(&e, idx, debt, read);
         }
         self.ids.push((to, debt));
         self.events.push(e);
@@ -249,7 +272,7 @@ impl History {
         if ix.states.len() > States::INLINE {
             side.states = States::with_capacity(ix.states.len());
         }
-        for &(before, i) in &ix.states {
+        for &(before, i, read) in &ix.states {
             let (Some(e), Some(&(e_to, e_debt))) =
                 (self.events.get(i as usize), self.ids.get(i as usize))
             else {
@@ -260,7 +283,13 @@ impl History {
             }
             let same_to = e_to == to && to != NONE;
             let same_debt = e_debt == debt && debt != NONE;
-            if let Some(ev) = Ev::with_keys(e, same_to, same_debt) {
+            let ev = match (e, read) {
+                (Event::Inconvenient(s), Some((r, shadowed))) => {
+                    Some(Ev::Inconvenient(Stated::with_shadowed(s, r, shadowed)))
+                }
+                _ => Ev::with_keys(e, same_to, same_debt),
+            };
+            if let Some(ev) = ev {
                 side.states.push((before as usize, ev));
             }
         }

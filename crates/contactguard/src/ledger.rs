@@ -1106,10 +1106,13 @@ impl Storage for MemoryStore {
                 None => return Ok(()),
             },
             Event::RequestContact(_) => State::RequestContact { debt },
-            Event::Inconvenient(i) => State::Inconvenient(Box::new(Inconvenient {
-                to: String::new(),
-                ..i.clone()
-            })),
+            Event::Inconvenient(i) => State::Inconvenient(
+                Box::new(Inconvenient {
+                    to: String::new(),
+                    ..i.clone()
+                }),
+                crate::engine::view::Read::of(i),
+            ),
             Event::Unreachable(_) => State::Unreachable,
         };
         self.insert_state(to, debt, at, state)

@@ -1249,3 +1249,58 @@ fn reg_f_seven_in_seven_through_the_ledger() {
     // Reg F: seven calls within seven days (1006.14(b)(2)(i)(A)).
     assert_eq!(admitted, 7);
 }
+
+/// Repeated inconvenient-time statements (the same weekday said again,
+/// some limited in time, to a channel or with a span) decide alike in a
+/// History, which skips a statement an earlier one covers, and in the
+/// ledger, which reads them all: verdicts, messages (naming the first
+/// covering statement's date) and retry instants, hour by hour over two
+/// weeks, for calls and texts.
+#[test]
+fn repeated_inconvenient_statements_decide_alike() {
+    let policy = Policy::preset("us-reg-f+us-ma").unwrap();
+    let day = |d: i64, h: i64| {
+        "2026-04-01T00:00:00-04:00".parse::<Timestamp>().unwrap()
+            + SignedDuration::from_hours(24 * d + h)
+    };
+    let statement = |at, start: Option<&str>, end: Option<&str>, channel, until| {
+        Event::Inconvenient(Inconvenient {
+            at,
+            to: "c1".into(),
+            start: start.map(Into::into),
+            end: end.map(Into::into),
+            weekdays: vec!["sun".into(), "Wednesday".into()],
+            place: None,
+            channel,
+            until,
+        })
+    };
+    let events = vec![
+        statement(day(0, 9), None, None, None, Some(day(6, 0))),
+        statement(day(1, 9), None, None, Some(Channel::Sms), None),
+        statement(day(2, 9), None, None, None, None),
+        statement(day(3, 9), None, None, None, None),
+        statement(day(3, 9), Some("12:00"), Some("13:00"), None, None),
+        statement(day(4, 9), None, None, Some(Channel::Sms), None),
+        statement(day(5, 9), None, None, None, Some(day(9, 0))),
+        statement(day(8, 9), None, None, None, None),
+    ];
+    let history = History::from_events(events.clone());
+    let ledger = Ledger::new(policy.clone());
+    for e in &events {
+        ledger.record(e).unwrap();
+    }
+    let mut denied = 0;
+    for h in 0..(24 * 14) {
+        for channel in [Channel::Call, Channel::Sms] {
+            let mut a = call_ask("c1", "d1");
+            a.timezones = vec!["America/New_York".to_owned()];
+            a.channel = channel;
+            a.at = day(0, 0) + SignedDuration::from_hours(h) + SignedDuration::from_mins(17);
+            let d = decide(&policy, &a, &history);
+            assert_eq!(d, ledger.check(&a), "{a:?}");
+            denied += usize::from(!d.allow);
+        }
+    }
+    assert!(denied > 0);
+}

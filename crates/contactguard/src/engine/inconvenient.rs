@@ -1,13 +1,12 @@
 //! Recipient-stated inconvenient times.
 
-use super::local::start_of_day;
+use super::local::{self, Clock};
 use super::view::{Ev, Stored};
-use super::{deny, local, no_zone, Ctx, Verdict};
-use crate::model::Place;
+use super::{deny, no_zone, Ctx, Verdict};
+use crate::model::{Inconvenient, Place};
 use crate::policy::format::LocalTime;
-use jiff::civil::{Date, DateTime, Weekday};
-use jiff::tz::TimeZone;
-use jiff::{Timestamp, ToSpan};
+use jiff::civil::Weekday;
+use jiff::Timestamp;
 
 fn parse_weekday(s: &str) -> Option<Weekday> {
     // The first three characters, in any case (ASCII case only changes
@@ -33,26 +32,45 @@ fn parse_weekday(s: &str) -> Option<Weekday> {
     )
 }
 
-/// A weekday's bit in [`Stated::weekdays`].
+/// A weekday's bit in [`Read::weekdays`].
 fn day_bit(d: Weekday) -> u8 {
     1 << d.to_monday_one_offset()
 }
 
-/// A statement, parsed. Unparseable spans or weekdays make the statement
+/// The bit in [`Read::weekdays`] of the weekday of day number `day`.
+fn day_number_bit(day: i64) -> u8 {
+    // `monday_offset` is in 0..7: Monday is bit 1, as in `day_bit`.
+    1 << (local::monday_offset(day) + 1)
+}
+
+/// Whether day number `day` has a day before it in jiff's range of dates
+/// (what `Date::yesterday` succeeds on).
+fn has_yesterday(day: i64) -> bool {
+    // Every day after this one is well inside the range (which starts in
+    // the year -9999, about 4.37 million days before 1970).
+    day > -4_000_000 || local::date_of(day - 1).is_some()
+}
+
+/// Whether day number `day` is in jiff's range of dates.
+fn in_range(day: i64) -> bool {
+    (-4_000_000..2_900_000).contains(&day) || local::date_of(day).is_some()
+}
+
+/// A statement's span and weekdays as read from its text, once, when its
+/// event is stored (by [`History`](crate::History) and the ledger) rather
+/// than at every ask. Unparseable spans or weekdays make the statement
 /// cover the whole day (fail closed).
-struct Stated<'a> {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Read {
     span: Option<(u32, u32)>,
     /// The stated weekdays, one bit each (Monday = bit 1 ... Sunday =
     /// bit 7); 0 when none (or one could not be read): every day.
     weekdays: u8,
-    /// The weekdays as stated, for the denial's message (in their order).
-    stated_days: &'a [String],
-    until: Option<Timestamp>,
-    at: Timestamp,
 }
 
-impl<'a> Stated<'a> {
-    fn parse(i: &'a crate::model::Inconvenient) -> Stated<'a> {
+impl Read {
+    /// Reads a statement's span and weekdays.
+    pub(crate) fn of(i: &Inconvenient) -> Read {
         let span = match (&i.start, &i.end) {
             (None, None) => None,
             (s, e) => {
@@ -78,58 +96,127 @@ impl<'a> Stated<'a> {
                 }
             }
         }
+        Read { span, weekdays }
+    }
+}
+
+/// A local time as statements read it: nanoseconds since local midnight,
+/// and the weekday bits (as in [`Read::weekdays`]) of the local date and of
+/// the day before (0 when the date is the first jiff knows).
+struct Local {
+    ns: u64,
+    today: u8,
+    yesterday: u8,
+}
+
+impl Local {
+    /// The local time of `t` in zone `z`.
+    #[inline]
+    fn at(z: &Clock, t: Timestamp) -> Local {
+        let (day, ns) = z.local(t);
+        Local {
+            ns,
+            today: day_number_bit(day),
+            yesterday: if has_yesterday(day) {
+                day_number_bit(day - 1)
+            } else {
+                0
+            },
+        }
+    }
+}
+
+/// A stored statement with its [`Read`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Stated<'a> {
+    i: &'a Inconvenient,
+    r: Read,
+    /// An earlier statement of the same side [`shadows`] this one: it can
+    /// never be the first statement covering an instant.
+    shadowed: bool,
+}
+
+/// Whether statement `a` (with reading `ra`), stored before `b` (with
+/// `rb`) about the same recipient, covers every instant `b` covers, so
+/// that `b` is never the first statement covering an instant and the rule
+/// need not look at it: `a` is not later, never ends, applies to the same
+/// channel and place, and reads the same span and weekdays. (Whenever `b`
+/// is among an ask's events, so is `a`.)
+pub(crate) fn shadows(a: &Inconvenient, ra: Read, b: &Inconvenient, rb: Read) -> bool {
+    a.at <= b.at && a.until.is_none() && a.channel == b.channel && a.place == b.place && ra == rb
+}
+
+impl<'a> Stated<'a> {
+    /// A statement and its reading (which must be `Read::of(i)`).
+    pub(crate) fn new(i: &'a Inconvenient, r: Read) -> Stated<'a> {
         Stated {
-            span,
-            weekdays,
-            stated_days: &i.weekdays,
-            until: i.until,
-            at: i.at,
+            i,
+            r,
+            shadowed: false,
         }
     }
 
-    /// Whether the local date-time falls inside the statement.
-    fn covers(&self, dt: DateTime) -> bool {
-        let secs = local::secs_of_day(dt);
-        let day_ok = |d: Date| self.weekdays == 0 || self.weekdays & day_bit(d.weekday()) != 0;
-        match self.span {
-            None => day_ok(dt.date()),
+    /// A statement and its reading, and whether an earlier statement
+    /// [`shadows`] it.
+    pub(crate) fn with_shadowed(i: &'a Inconvenient, r: Read, shadowed: bool) -> Stated<'a> {
+        Stated { i, r, shadowed }
+    }
+
+    /// Whether a local time falls inside the statement.
+    #[inline]
+    fn covers(&self, l: &Local) -> bool {
+        let weekdays = self.r.weekdays;
+        let day_ok = |bit: u8| weekdays == 0 || weekdays & bit != 0;
+        match self.r.span {
+            None => day_ok(l.today),
             Some((s, e)) if s < e => {
-                day_ok(dt.date())
-                    && secs >= u64::from(s) * 1_000_000_000
-                    && secs < u64::from(e) * 1_000_000_000
+                day_ok(l.today)
+                    && l.ns >= u64::from(s) * 1_000_000_000
+                    && l.ns < u64::from(e) * 1_000_000_000
             }
             Some((s, e)) => {
                 // Wraps past midnight: the evening part belongs to the stated
-                // day, the morning part to the day before.
-                let evening = secs >= u64::from(s) * 1_000_000_000;
-                let morning = secs < u64::from(e) * 1_000_000_000;
-                (evening && day_ok(dt.date()))
-                    || (morning && dt.date().yesterday().is_ok_and(day_ok))
+                // day, the morning part to the day before (when there is one).
+                let evening = l.ns >= u64::from(s) * 1_000_000_000;
+                let morning = l.ns < u64::from(e) * 1_000_000_000;
+                (evening && day_ok(l.today)) || (morning && l.yesterday != 0 && day_ok(l.yesterday))
             }
         }
+    }
+
+    /// Whether the statement reads local time (a span or weekdays).
+    fn needs_zone(&self) -> bool {
+        self.r.span.is_some() || self.r.weekdays != 0
     }
 
     /// Whether the statement can ever stop covering a moment.
     fn is_permanent(&self) -> bool {
-        self.until.is_none() && self.span.is_none() && self.weekdays == 0
+        self.i.until.is_none() && !self.needs_zone()
     }
 }
 
 /// The first boundary after `c` (a span end or a local midnight, over the
 /// next week) at which the statement no longer covers local time in `z`.
-fn exit_of(z: &TimeZone, c: Timestamp, s: &Stated) -> Option<Timestamp> {
-    let d0 = local::date(z, c);
+fn exit_of(z: &Clock, c: Timestamp, s: &Stated) -> Option<Timestamp> {
+    let (d0, _) = z.local(c);
     for i in 0..9 {
-        let d = d0.checked_add(i64::from(i).days()).ok()?;
-        let mut candidates = Vec::with_capacity(2);
-        if let Some((_, e)) = s.span {
-            candidates.extend(local::instant_at(z, d, e));
+        let d = d0 + i;
+        if !in_range(d) {
+            return None;
         }
-        candidates.extend(d.tomorrow().ok().and_then(|n| start_of_day(z, n)));
-        candidates.sort();
-        if let Some(x) = candidates
+        let end =
+            s.r.span
+                .and_then(|(_, e)| z.instant_at_day_known(d, e).map(|(x, _)| x));
+        let next = z.start_of_day_n(d + 1);
+        // The two candidates in order.
+        let (a, b) = match (end, next) {
+            (Some(x), Some(y)) => (Some(x.min(y)), Some(x.max(y))),
+            (x, y) => (x.or(y), None),
+        };
+        if let Some(x) = [a, b]
             .into_iter()
-            .find(|&x| x > c && !s.covers(local::datetime(z, x)))
+            .flatten()
+            .find(|&x| x > c && !s.covers(&Local::at(z, x)))
         {
             return Some(x);
         }
@@ -143,40 +230,45 @@ pub(super) fn inconvenient<S: Stored>(
     t: Timestamp,
 ) -> Verdict {
     let ask = ctx.ask;
-    let stated: Vec<(Stated, Option<Place>)> = ctx
-        .rec
-        .states
-        .iter()
-        .filter_map(|(_, e)| match e {
-            Ev::Inconvenient(i) => Some(*i),
-            _ => None,
-        })
-        .filter(|i| i.channel.is_none_or(|c| c == ask.channel))
-        .filter(|i| match (places, i.place) {
+    // The statements that apply to the ask, in order (read in place: no
+    // list is built). The place is tested first: a rule about places
+    // reads only statements that name one, the others only those that
+    // name none.
+    let applies = |i: &Inconvenient| {
+        (match (places, i.place) {
             (None, p) => p.is_none(),
             (Some(_), None) => false,
             (Some(list), Some(p)) => list.contains(&p) && ask.place.is_none_or(|a| a == p),
-        })
-        .map(|i| (Stated::parse(i), i.place))
-        .collect();
-    if stated.is_empty() {
-        return Verdict::Pass;
-    }
-    let covering = |c: Timestamp| -> Option<usize> {
-        stated.iter().position(|(s, _)| {
-            s.at <= c
-                && s.until.is_none_or(|u| c < u)
-                && (s.span.is_none() && (s.weekdays == 0)
-                    || ctx.zones.iter().any(|z| s.covers(local::datetime(z, c))))
+        }) && i.channel.is_none_or(|c| c == ask.channel)
+    };
+    let stated = || {
+        ctx.rec.states.iter().filter_map(|(_, e)| match e {
+            Ev::Inconvenient(s) if applies(s.i) => Some(*s),
+            _ => None,
         })
     };
     // Statements without a zone to read them in cannot be evaluated.
-    let needs_zone = stated
-        .iter()
-        .any(|(s, _)| s.span.is_some() || s.weekdays != 0);
-    if needs_zone && ctx.zones.is_empty() {
+    if ctx.zones.is_empty() && stated().any(|s| s.needs_zone()) {
         return no_zone(ctx);
     }
+    // The first statement covering `c`. Most asks name one zone: the local
+    // time in the first is computed once for all statements (when one
+    // needs it), in the others per statement.
+    let first_zone = ctx.zones.iter().next();
+    let more_zones = ctx.zones.iter().nth(1).is_some();
+    let covering = |c: Timestamp| -> Option<Stated<'_>> {
+        let mut first_local: Option<Local> = None;
+        stated().find(|s| {
+            !s.shadowed
+                && s.i.at <= c
+                && s.i.until.is_none_or(|u| c < u)
+                && (!s.needs_zone()
+                    || first_zone.is_some_and(|z| {
+                        s.covers(first_local.get_or_insert_with(|| Local::at(z, c)))
+                    })
+                    || (more_zones && ctx.zones.iter().skip(1).any(|z| s.covers(&Local::at(z, c)))))
+        })
+    };
     let Some(first) = covering(t) else {
         return Verdict::Pass;
     };
@@ -186,17 +278,16 @@ pub(super) fn inconvenient<S: Stored>(
     let mut c = t;
     let mut earliest = None;
     for _ in 0..4096 {
-        let Some(i) = covering(c) else {
+        let Some(s) = covering(c) else {
             earliest = Some(c);
             break;
         };
-        let Some((s, _)) = stated.get(i) else { break };
         if s.is_permanent() {
             break;
         }
-        let mut exit = s.until;
+        let mut exit = s.i.until;
         for z in ctx.zones.iter() {
-            if let Some(x) = exit_of(z, c, s) {
+            if let Some(x) = exit_of(z, c, &s) {
                 exit = Some(exit.map_or(x, |e: Timestamp| e.min(x)));
             }
         }
@@ -205,35 +296,32 @@ pub(super) fn inconvenient<S: Stored>(
             _ => break,
         }
     }
-    let (s, place) = match stated.get(first) {
-        Some(x) => x,
-        None => return Verdict::Pass,
-    };
+    let s = first;
     deny(ctx, earliest, || {
         let mut what = Vec::new();
-        if let Some(p) = place {
+        if let Some(p) = s.i.place {
             what.push(format!("the {p} place"));
         }
-        if let Some((a, b)) = s.span {
+        if let Some((a, b)) = s.r.span {
             what.push(format!(
                 "{}-{}",
                 LocalTime { seconds: a },
                 LocalTime { seconds: b }
             ));
         }
-        if s.weekdays != 0 {
-            let days: Vec<String> = s
-                .stated_days
-                .iter()
-                .filter_map(|w| parse_weekday(w))
-                .map(|d| format!("{d:?}"))
-                .collect();
+        if s.r.weekdays != 0 {
+            let days: Vec<String> =
+                s.i.weekdays
+                    .iter()
+                    .filter_map(|w| parse_weekday(w))
+                    .map(|d| format!("{d:?}"))
+                    .collect();
             what.push(days.join("/"));
         }
         format!(
             "{} said on {} that {} is inconvenient",
             ask.to,
-            ctx.local(s.at),
+            ctx.local(s.i.at),
             if what.is_empty() {
                 "contact".to_owned()
             } else {
@@ -246,6 +334,88 @@ pub(super) fn inconvenient<S: Stored>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Channel;
+    use jiff::civil::Date;
+    use jiff::tz::TimeZone;
+
+    /// Whether a statement covers `t` in `tz`, by definition: the civil
+    /// date-time from jiff, its weekday and the day before (what the rule
+    /// computed before it read local time through a `Clock`).
+    fn covers_by_definition(r: Read, tz: &TimeZone, t: Timestamp) -> bool {
+        let dt = tz.to_datetime(t);
+        let secs = local::secs_of_day(dt);
+        let day_ok = |d: Date| r.weekdays == 0 || r.weekdays & day_bit(d.weekday()) != 0;
+        match r.span {
+            None => day_ok(dt.date()),
+            Some((s, e)) if s < e => {
+                day_ok(dt.date())
+                    && secs >= u64::from(s) * 1_000_000_000
+                    && secs < u64::from(e) * 1_000_000_000
+            }
+            Some((s, e)) => {
+                (secs >= u64::from(s) * 1_000_000_000 && day_ok(dt.date()))
+                    || (secs < u64::from(e) * 1_000_000_000
+                        && dt.date().yesterday().is_ok_and(day_ok))
+            }
+        }
+    }
+
+    fn statement(start: Option<&str>, end: Option<&str>, days: &[&str]) -> Inconvenient {
+        Inconvenient {
+            at: Timestamp::UNIX_EPOCH,
+            to: "c1".into(),
+            start: start.map(Into::into),
+            end: end.map(Into::into),
+            weekdays: days.iter().map(|d| (*d).to_owned()).collect(),
+            place: None,
+            channel: Some(Channel::Call),
+            until: None,
+        }
+    }
+
+    /// Reading local time through a zone's clock (day numbers, both on its
+    /// fast path near the instant it was made for and on jiff's elsewhere)
+    /// covers exactly the instants the civil date-time does, over DST
+    /// changes, for spans inside a day, wrapping midnight, open-ended,
+    /// malformed (whole day), and weekday sets.
+    #[test]
+    fn clock_reading_covers_as_defined() {
+        let statements = [
+            statement(None, None, &["sun"]),
+            statement(None, None, &["mon", "Sat"]),
+            statement(Some("12:00"), Some("13:30"), &["mon", "wed"]),
+            statement(Some("20:30"), Some("08:30"), &[]),
+            statement(Some("21:00"), Some("02:00"), &["sun", "fri"]),
+            statement(Some("01:30"), None, &["sun"]),
+            statement(None, Some("03:00"), &[]),
+            statement(Some("25:00"), Some("08:00"), &["tue"]),
+            statement(Some("09:00"), Some("10:00"), &["someday"]),
+            statement(Some("02:15"), Some("02:45"), &[]),
+        ];
+        for zone in ["America/New_York", "Europe/London", "Australia/Lord_Howe"] {
+            let tz = TimeZone::get(zone).unwrap();
+            let made: Timestamp = "2026-03-08T12:00:00Z".parse().unwrap();
+            let zones = super::super::local::Zones::resolve(&[zone.to_owned()], made).unwrap();
+            let clock = zones.iter().next().unwrap();
+            for start in ["2026-03-05T00:00:00Z", "2026-10-23T00:00:00Z"] {
+                let mut t: Timestamp = start.parse().unwrap();
+                for _ in 0..(24 * 4 * 12) {
+                    for i in &statements {
+                        let r = Read::of(i);
+                        let s = Stated::new(i, r);
+                        assert_eq!(
+                            s.covers(&Local::at(clock, t)),
+                            covers_by_definition(r, &tz, t),
+                            "{zone} {t} {i:?}"
+                        );
+                    }
+                    t = t
+                        + jiff::SignedDuration::from_mins(15)
+                        + jiff::SignedDuration::from_nanos(7);
+                }
+            }
+        }
+    }
 
     /// The reading of a stated weekday: the first three characters of the
     /// trimmed text, lower-cased (the definition `parse_weekday` keeps

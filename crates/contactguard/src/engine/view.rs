@@ -2,8 +2,9 @@
 //! (a [`History`](crate::History) index's or the ledger's compact entries,
 //! through [`Stored`]) and small `Copy` state events relative to one ask.
 
+pub(crate) use super::inconvenient::{shadows, Read, Stated};
 use super::states::States;
-use crate::model::{AttemptResult, Channel, Event, HoldReason, Inconvenient, Place, Role};
+use crate::model::{AttemptResult, Channel, Event, HoldReason, Place, Role};
 use jiff::Timestamp;
 
 /// One event, relative to the ask being decided.
@@ -45,7 +46,8 @@ pub(crate) enum Ev<'a> {
     RequestContact {
         applies: bool,
     },
-    Inconvenient(&'a Inconvenient),
+    /// A statement with its times as read when it was stored.
+    Inconvenient(Stated<'a>),
     Unreachable,
 }
 
@@ -88,7 +90,7 @@ impl<'a> Ev<'a> {
             Event::RequestContact(r) => Ev::RequestContact {
                 applies: r.debt.is_none() || same_debt,
             },
-            Event::Inconvenient(i) => Ev::Inconvenient(i),
+            Event::Inconvenient(i) => Ev::Inconvenient(Stated::new(i, Read::of(i))),
             Event::Unreachable(_) => Ev::Unreachable,
         })
     }

@@ -143,7 +143,7 @@ impl<W: Write> Out<W> {
                     }
                 }
             }
-            State::Inconvenient(i) => {
+            State::Inconvenient(i, _) => {
                 self.u8(7)?;
                 self.ts(i.at)?;
                 self.opt_str(i.start.as_deref())?;
@@ -350,7 +350,7 @@ impl<R: Read> In<R> {
                         Some(channel_of(b).ok_or_else(|| corrupt(format!("invalid channel {b}")))?)
                     }
                 };
-                State::Inconvenient(Box::new(Inconvenient {
+                let i = Inconvenient {
                     at,
                     to: String::new(),
                     start,
@@ -359,7 +359,10 @@ impl<R: Read> In<R> {
                     place,
                     channel,
                     until: self.opt_ts()?,
-                }))
+                };
+                // Read again from the statement, as when it was recorded.
+                let read = crate::engine::view::Read::of(&i);
+                State::Inconvenient(Box::new(i), read)
             }
             8 => State::Unreachable,
             t => return Err(corrupt(format!("unknown state event tag {t}"))),

@@ -8,7 +8,7 @@
 //! exactly as recorded, as [`History`](crate::History) keeps it.
 
 use super::hash::{Kh, KhMap};
-use crate::engine::view::{self, Ev, Stored};
+use crate::engine::view::{self, Ev, Read, Stated, Stored};
 use crate::model::{AttemptResult, Channel, HoldReason, Inconvenient, Place, Role};
 use crate::policy::format::Scope;
 use crate::policy::{Body, Inner};
@@ -205,8 +205,9 @@ pub(crate) enum State {
     RequestContact {
         debt: Option<Kh>,
     },
-    /// Stored with `to` blank: the engine reads only the statement.
-    Inconvenient(Box<Inconvenient>),
+    /// Stored with `to` blank: the engine reads only the statement; with
+    /// its times as read once, when stored (`Read::of` the statement).
+    Inconvenient(Box<Inconvenient>, Read),
     Unreachable,
 }
 
@@ -327,7 +328,7 @@ impl State {
             State::RequestContact { debt: d } => Ev::RequestContact {
                 applies: d.is_none_or(|d| d == debt),
             },
-            State::Inconvenient(i) => Ev::Inconvenient(i),
+            State::Inconvenient(i, r) => Ev::Inconvenient(Stated::new(i, *r)),
             State::Unreachable => Ev::Unreachable,
         }
     }
