@@ -428,7 +428,8 @@ impl<R: Read> LogReader<R> {
 /// are those of the lines passed on, not of the log.
 pub struct KeyLines<R> {
     inner: R,
-    finders: Vec<memchr::memmem::Finder<'static>>,
+    /// All the keys at once: one pass over the text.
+    keys: Keys,
     header_done: bool,
     /// Text read and not yet looked at (an incomplete last line):
     /// `buf[..filled]`.
@@ -438,8 +439,59 @@ pub struct KeyLines<R> {
     out: Vec<u8>,
     out_pos: usize,
     eof: bool,
-    /// Line ranges of the chunk being looked at (reused).
-    hits: Vec<(usize, usize)>,
+    /// Where the keys are in the chunk being looked at (reused).
+    hits: Vec<usize>,
+}
+
+/// A search for several keys at once.
+enum Keys {
+    None,
+    /// A few keys: a vectorised search for all of them together.
+    Packed(aho_corasick::packed::Searcher),
+    /// More keys (or no vector instructions): one search per key.
+    Each(Vec<memchr::memmem::Finder<'static>>),
+}
+
+impl Keys {
+    fn new(keys: &[&str]) -> Keys {
+        if keys.is_empty() {
+            return Keys::None;
+        }
+        // Leftmost, non-overlapping matches suffice: no key holds a
+        // newline, so a match never leaves its line, and a line holding a
+        // key holds a match (the one found at or before that key, or one
+        // overlapping it).
+        if let Some(s) = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(keys)
+            .build()
+        {
+            return Keys::Packed(s);
+        }
+        Keys::Each(
+            keys.iter()
+                .map(|k| memchr::memmem::Finder::new(k.as_bytes()).into_owned())
+                .collect(),
+        )
+    }
+
+    /// Where the keys occur in `text`, in order, into `out` (emptied
+    /// first); with [`Keys::Packed`], at least one position on every line
+    /// holding a key.
+    fn starts(&self, text: &[u8], out: &mut Vec<usize>) {
+        out.clear();
+        match self {
+            Keys::None => {}
+            Keys::Packed(s) => out.extend(s.find_iter(text).map(|m| m.start())),
+            Keys::Each(finders) => {
+                for f in finders {
+                    out.extend(f.find_iter(text));
+                }
+                out.sort_unstable();
+            }
+        }
+    }
 }
 
 /// Bytes read from the inner reader at a time.
@@ -449,13 +501,10 @@ impl<R: Read> KeyLines<R> {
     /// A filter keeping the lines that hold one of `keys` (empty keys are
     /// ignored).
     pub fn new<'k>(inner: R, keys: impl IntoIterator<Item = &'k str>) -> KeyLines<R> {
+        let keys: Vec<&str> = keys.into_iter().filter(|k| !k.is_empty()).collect();
         KeyLines {
             inner,
-            finders: keys
-                .into_iter()
-                .filter(|k| !k.is_empty())
-                .map(|k| memchr::memmem::Finder::new(k.as_bytes()).into_owned())
-                .collect(),
+            keys: Keys::new(&keys),
             header_done: false,
             buf: Vec::new(),
             filled: 0,
@@ -482,21 +531,19 @@ impl<R: Read> KeyLines<R> {
             start = stop;
         }
         let rest = text.get(start..).unwrap_or_default();
-        self.hits.clear();
-        for f in &self.finders {
-            for at in f.find_iter(rest) {
+        self.keys.starts(rest, &mut self.hits);
+        // Skip the keys on a line already passed on.
+        let mut next_line = 0;
+        for &at in &self.hits {
+            if at >= next_line {
                 let head = rest.get(..at).unwrap_or_default();
                 let from = memchr::memrchr(b'\n', head).map_or(0, |i| i + 1);
                 let to = memchr::memchr(b'\n', rest.get(at..).unwrap_or_default())
                     .map_or(rest.len(), |i| at + i + 1);
-                self.hits.push((from, to));
+                self.out
+                    .extend_from_slice(rest.get(from..to).unwrap_or_default());
+                next_line = to;
             }
-        }
-        self.hits.sort_unstable();
-        self.hits.dedup();
-        for &(from, to) in &self.hits {
-            self.out
-                .extend_from_slice(rest.get(from..to).unwrap_or_default());
         }
         self.buf.copy_within(end..self.filled, 0);
         self.filled -= end;
@@ -821,6 +868,16 @@ mod tests {
             assert!(!whole.is_empty(), "{keys:?}");
             assert_eq!(about(&text, keys, true), whole, "{keys:?}");
         }
+        // More keys than one vectorised search takes: one search per key.
+        let many: Vec<String> = (0..200).map(|i| format!("c{}", i * 3)).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(matches!(
+            KeyLines::new(&b""[..], many.iter().copied()).keys,
+            Keys::Each(_)
+        ));
+        let whole = about(&text, &many, false);
+        assert!(!whole.is_empty());
+        assert_eq!(about(&text, &many, true), whole);
         assert!(about(&text, &["nobody"], true).is_empty());
     }
 
