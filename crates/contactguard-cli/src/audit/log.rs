@@ -419,7 +419,9 @@ impl<R: Read> LogReader<R> {
 
 /// Passes on only the lines of a CSV log that may be about some keys:
 /// every line up to the header (the first with an ASCII letter or digit),
-/// then the lines that hold one of the keys anywhere in their text. For a
+/// then the lines that hold the last four bytes of one of the keys (the
+/// whole key when shorter) anywhere in their text: every line holding a
+/// key, and a few others, which the reader then drops by their cells. For a
 /// log without a `"` (so each line holds whole records, and every field's
 /// text is in it as is), a record whose trimmed `to` or `debt` cell is
 /// one of the keys is on a line passed on, so a reader that keeps the
@@ -453,7 +455,7 @@ enum Keys {
 }
 
 impl Keys {
-    fn new(keys: &[&str]) -> Keys {
+    fn new(keys: &[&[u8]]) -> Keys {
         if keys.is_empty() {
             return Keys::None;
         }
@@ -471,7 +473,7 @@ impl Keys {
         }
         Keys::Each(
             keys.iter()
-                .map(|k| memchr::memmem::Finder::new(k.as_bytes()).into_owned())
+                .map(|k| memchr::memmem::Finder::new(k).into_owned())
                 .collect(),
         )
     }
@@ -494,6 +496,9 @@ impl Keys {
     }
 }
 
+/// How many of a key's last bytes [`KeyLines`] looks for.
+const KEY_TAIL: usize = 4;
+
 /// Bytes read from the inner reader at a time.
 const KEY_LINES_CHUNK: usize = 1 << 16;
 
@@ -501,10 +506,22 @@ impl<R: Read> KeyLines<R> {
     /// A filter keeping the lines that hold one of `keys` (empty keys are
     /// ignored).
     pub fn new<'k>(inner: R, keys: impl IntoIterator<Item = &'k str>) -> KeyLines<R> {
-        let keys: Vec<&str> = keys.into_iter().filter(|k| !k.is_empty()).collect();
+        // Each key's last bytes: a line holding the key holds them, and
+        // they tell keys apart better than a shared prefix (`c01804`,
+        // `c01934`) does, which the vectorised search looks at first.
+        let mut tails: Vec<&[u8]> = keys
+            .into_iter()
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                let b = k.as_bytes();
+                b.get(b.len().saturating_sub(KEY_TAIL)..).unwrap_or(b)
+            })
+            .collect();
+        tails.sort_unstable();
+        tails.dedup();
         KeyLines {
             inner,
-            keys: Keys::new(&keys),
+            keys: Keys::new(&tails),
             header_done: false,
             buf: Vec::new(),
             filled: 0,
@@ -842,7 +859,12 @@ mod tests {
         let mut text =
             String::from("\r\n , \r\nat,type,channel,to,role,debt,result,timezone,reason\r\n");
         for i in 0..3000 {
-            let to = format!("c{}", i % 37);
+            // Some keys longer than the four bytes looked for, sharing them.
+            let to = if i % 7 == 0 {
+                format!("cust{:05}", i % 41 + (i % 3) * 10_000)
+            } else {
+                format!("c{}", i % 37)
+            };
             let debt = format!("L{}", i % 53);
             let minute = i % 60;
             text.push_str(&format!(
@@ -863,6 +885,7 @@ mod tests {
             // Keys inside one another and overlapping on a line.
             &["c13", "c1", "3,", "L13", "L1"],
             &["1", "c10", "L10", "10"],
+            &["cust00005", "cust10040", "c1"],
         ] {
             let whole = about(&text, keys, false);
             assert!(!whole.is_empty(), "{keys:?}");
@@ -894,6 +917,18 @@ mod tests {
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(out, "\nat,to,debt\n2,b,y\n4,c,y");
+        // A longer key is looked for by its last four bytes: the lines
+        // that end like it pass too (the reader drops them by their
+        // cells), the others do not.
+        let text = "at,to,debt\n1,c01804,L01804\n2,c11804,L2\n3,c01805,L01805\n4,c9,L01804\n";
+        let mut out = String::new();
+        KeyLines::new(text.as_bytes(), ["c01804"])
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(
+            out,
+            "at,to,debt\n1,c01804,L01804\n2,c11804,L2\n4,c9,L01804\n"
+        );
     }
 
     #[test]
