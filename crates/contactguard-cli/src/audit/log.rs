@@ -419,7 +419,9 @@ impl<R: Read> LogReader<R> {
 
 /// Passes on only the lines of a CSV log that may be about some keys:
 /// every line up to the header (the first with an ASCII letter or digit),
-/// then the lines that hold one of the keys anywhere in their text. For a
+/// then the lines that hold the last four bytes of one of the keys (the
+/// whole key when shorter) anywhere in their text: every line holding a
+/// key, and a few others, which the reader then drops by their cells. For a
 /// log without a `"` (so each line holds whole records, and every field's
 /// text is in it as is), a record whose trimmed `to` or `debt` cell is
 /// one of the keys is on a line passed on, so a reader that keeps the
@@ -428,7 +430,8 @@ impl<R: Read> LogReader<R> {
 /// are those of the lines passed on, not of the log.
 pub struct KeyLines<R> {
     inner: R,
-    finders: Vec<memchr::memmem::Finder<'static>>,
+    /// All the keys at once: one pass over the text.
+    keys: Keys,
     header_done: bool,
     /// Text read and not yet looked at (an incomplete last line):
     /// `buf[..filled]`.
@@ -438,9 +441,63 @@ pub struct KeyLines<R> {
     out: Vec<u8>,
     out_pos: usize,
     eof: bool,
-    /// Line ranges of the chunk being looked at (reused).
-    hits: Vec<(usize, usize)>,
+    /// Where the keys are in the chunk being looked at (reused).
+    hits: Vec<usize>,
 }
+
+/// A search for several keys at once.
+enum Keys {
+    None,
+    /// A few keys: a vectorised search for all of them together.
+    Packed(aho_corasick::packed::Searcher),
+    /// More keys (or no vector instructions): one search per key.
+    Each(Vec<memchr::memmem::Finder<'static>>),
+}
+
+impl Keys {
+    fn new(keys: &[&[u8]]) -> Keys {
+        if keys.is_empty() {
+            return Keys::None;
+        }
+        // Leftmost, non-overlapping matches suffice: no key holds a
+        // newline, so a match never leaves its line, and a line holding a
+        // key holds a match (the one found at or before that key, or one
+        // overlapping it).
+        if let Some(s) = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(keys)
+            .build()
+        {
+            return Keys::Packed(s);
+        }
+        Keys::Each(
+            keys.iter()
+                .map(|k| memchr::memmem::Finder::new(k).into_owned())
+                .collect(),
+        )
+    }
+
+    /// Where the keys occur in `text`, in order, into `out` (emptied
+    /// first); with [`Keys::Packed`], at least one position on every line
+    /// holding a key.
+    fn starts(&self, text: &[u8], out: &mut Vec<usize>) {
+        out.clear();
+        match self {
+            Keys::None => {}
+            Keys::Packed(s) => out.extend(s.find_iter(text).map(|m| m.start())),
+            Keys::Each(finders) => {
+                for f in finders {
+                    out.extend(f.find_iter(text));
+                }
+                out.sort_unstable();
+            }
+        }
+    }
+}
+
+/// How many of a key's last bytes [`KeyLines`] looks for.
+const KEY_TAIL: usize = 4;
 
 /// Bytes read from the inner reader at a time.
 const KEY_LINES_CHUNK: usize = 1 << 16;
@@ -449,13 +506,22 @@ impl<R: Read> KeyLines<R> {
     /// A filter keeping the lines that hold one of `keys` (empty keys are
     /// ignored).
     pub fn new<'k>(inner: R, keys: impl IntoIterator<Item = &'k str>) -> KeyLines<R> {
+        // Each key's last bytes: a line holding the key holds them, and
+        // they tell keys apart better than a shared prefix (`c01804`,
+        // `c01934`) does, which the vectorised search looks at first.
+        let mut tails: Vec<&[u8]> = keys
+            .into_iter()
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                let b = k.as_bytes();
+                b.get(b.len().saturating_sub(KEY_TAIL)..).unwrap_or(b)
+            })
+            .collect();
+        tails.sort_unstable();
+        tails.dedup();
         KeyLines {
             inner,
-            finders: keys
-                .into_iter()
-                .filter(|k| !k.is_empty())
-                .map(|k| memchr::memmem::Finder::new(k.as_bytes()).into_owned())
-                .collect(),
+            keys: Keys::new(&tails),
             header_done: false,
             buf: Vec::new(),
             filled: 0,
@@ -482,21 +548,19 @@ impl<R: Read> KeyLines<R> {
             start = stop;
         }
         let rest = text.get(start..).unwrap_or_default();
-        self.hits.clear();
-        for f in &self.finders {
-            for at in f.find_iter(rest) {
+        self.keys.starts(rest, &mut self.hits);
+        // Skip the keys on a line already passed on.
+        let mut next_line = 0;
+        for &at in &self.hits {
+            if at >= next_line {
                 let head = rest.get(..at).unwrap_or_default();
                 let from = memchr::memrchr(b'\n', head).map_or(0, |i| i + 1);
                 let to = memchr::memchr(b'\n', rest.get(at..).unwrap_or_default())
                     .map_or(rest.len(), |i| at + i + 1);
-                self.hits.push((from, to));
+                self.out
+                    .extend_from_slice(rest.get(from..to).unwrap_or_default());
+                next_line = to;
             }
-        }
-        self.hits.sort_unstable();
-        self.hits.dedup();
-        for &(from, to) in &self.hits {
-            self.out
-                .extend_from_slice(rest.get(from..to).unwrap_or_default());
         }
         self.buf.copy_within(end..self.filled, 0);
         self.filled -= end;
@@ -795,7 +859,12 @@ mod tests {
         let mut text =
             String::from("\r\n , \r\nat,type,channel,to,role,debt,result,timezone,reason\r\n");
         for i in 0..3000 {
-            let to = format!("c{}", i % 37);
+            // Some keys longer than the four bytes looked for, sharing them.
+            let to = if i % 7 == 0 {
+                format!("cust{:05}", i % 41 + (i % 3) * 10_000)
+            } else {
+                format!("c{}", i % 37)
+            };
             let debt = format!("L{}", i % 53);
             let minute = i % 60;
             text.push_str(&format!(
@@ -816,11 +885,22 @@ mod tests {
             // Keys inside one another and overlapping on a line.
             &["c13", "c1", "3,", "L13", "L1"],
             &["1", "c10", "L10", "10"],
+            &["cust00005", "cust10040", "c1"],
         ] {
             let whole = about(&text, keys, false);
             assert!(!whole.is_empty(), "{keys:?}");
             assert_eq!(about(&text, keys, true), whole, "{keys:?}");
         }
+        // More keys than one vectorised search takes: one search per key.
+        let many: Vec<String> = (0..200).map(|i| format!("c{}", i * 3)).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(matches!(
+            KeyLines::new(&b""[..], many.iter().copied()).keys,
+            Keys::Each(_)
+        ));
+        let whole = about(&text, &many, false);
+        assert!(!whole.is_empty());
+        assert_eq!(about(&text, &many, true), whole);
         assert!(about(&text, &["nobody"], true).is_empty());
     }
 
@@ -837,6 +917,18 @@ mod tests {
             .read_to_string(&mut out)
             .unwrap();
         assert_eq!(out, "\nat,to,debt\n2,b,y\n4,c,y");
+        // A longer key is looked for by its last four bytes: the lines
+        // that end like it pass too (the reader drops them by their
+        // cells), the others do not.
+        let text = "at,to,debt\n1,c01804,L01804\n2,c11804,L2\n3,c01805,L01805\n4,c9,L01804\n";
+        let mut out = String::new();
+        KeyLines::new(text.as_bytes(), ["c01804"])
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(
+            out,
+            "at,to,debt\n1,c01804,L01804\n2,c11804,L2\n4,c9,L01804\n"
+        );
     }
 
     #[test]

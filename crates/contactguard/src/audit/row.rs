@@ -201,6 +201,7 @@ pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
 /// `s.trim()`, without decoding characters when `s` starts and ends with
 /// a printable ASCII byte, as most cells do (no whitespace, ASCII or not,
 /// is one).
+#[inline]
 fn trim(s: &str) -> &str {
     let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
     if printable(s.as_bytes().first()) && printable(s.as_bytes().last()) {
@@ -210,6 +211,7 @@ fn trim(s: &str) -> &str {
     }
 }
 
+#[inline]
 fn nonblank(s: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
     s.filter(|s| !trim(s).is_empty())
 }
@@ -221,6 +223,7 @@ pub fn split_list(s: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Whether a cell holds one name only (no separator of [`split_list`]).
+#[inline]
 fn single_name(s: &str) -> bool {
     s.bytes()
         .all(|b| b.is_ascii() && !matches!(b, b'|' | b';' | b',') && !b.is_ascii_whitespace())
@@ -232,6 +235,7 @@ fn single_name(s: &str) -> bool {
 /// # Errors
 ///
 /// A reason naming the value when it is none of those.
+#[inline]
 pub fn parse_flag(s: &str) -> Result<bool, String> {
     let s = trim(s);
     // The usual spellings first, without a comparison per spelling.
@@ -268,6 +272,7 @@ pub fn parse_instant(s: &str) -> Result<Timestamp, String> {
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (any month and
 /// day in range; not checked here).
+#[inline]
 const fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
@@ -284,6 +289,7 @@ const fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 /// else (lowercase `t` or `z`, a space, a leap second, `-00:00`, an offset
 /// of 24 hours or more...), which jiff then reads: the answer is jiff's
 /// either way.
+#[inline]
 fn plain_instant(s: &[u8]) -> Option<Timestamp> {
     fn digits(b: &[u8]) -> Option<i64> {
         b.iter().try_fold(0i64, |n, &c| {

@@ -8,6 +8,7 @@
 //! exactly as recorded, as [`History`](crate::History) keeps it.
 
 use super::hash::{Kh, KhMap};
+use crate::engine::states::States;
 use crate::engine::view::{self, Ev, Read, Stated, Stored};
 use crate::model::{AttemptResult, Channel, HoldReason, Inconvenient, Place, Role};
 use crate::policy::format::Scope;
@@ -477,11 +478,18 @@ impl Slot {
             self.entries.partition_point(|e| e.at() <= cut)
         };
         let entries = self.entries.get(..end).unwrap_or(&[]);
-        let mut states = Vec::new();
-        if !self.states().is_empty() {
+        // Inline for a few state events; at most one allocation, no
+        // growth, for more.
+        let held = self.states();
+        let mut states = if held.len() > States::INLINE {
+            States::with_capacity(held.len())
+        } else {
+            States::new()
+        };
+        if !held.is_empty() {
             for (i, e) in entries.iter().enumerate() {
                 if e.is_state() {
-                    if let Some(s) = self.states().get(usize::from(e.other)) {
+                    if let Some(s) = held.get(usize::from(e.other)) {
                         states.push((i, s.ev(from_ns(e.at()), to, debt)));
                     }
                 }
@@ -490,7 +498,7 @@ impl Slot {
         view::Side {
             atts: entries,
             ask_debt,
-            states: states.into(),
+            states,
             by_chan: &[],
             classes: None,
         }
