@@ -483,7 +483,7 @@ fn run<'a, S: Stored>(
         let verdict = if i < 64 && visit >> i & 1 == 0 {
             Verdict::NotApplicable
         } else {
-            evaluate(&ctx, i, rule, at)
+            evaluate(&ctx, i, rule, at, false)
         };
         if matches!(
             verdict,
@@ -715,7 +715,7 @@ fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp, twins: u64) -> Optio
             let Some(rule) = ctx.policy.rules.get(i) else {
                 break;
             };
-            match evaluate(ctx, i, rule, t) {
+            match evaluate(ctx, i, rule, t, true) {
                 Verdict::Deny { earliest, .. } => {
                     denied = true;
                     let e = earliest?;
@@ -744,8 +744,17 @@ fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp, twins: u64) -> Optio
     None
 }
 
+/// `in_retry`: called by the `retry_at` search (a constant at each call
+/// site, so each inlined copy keeps only its own way of evaluating a
+/// window).
 #[inline(always)]
-fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) -> Verdict {
+fn evaluate<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    i: usize,
+    rule: &Rule,
+    t: Timestamp,
+    in_retry: bool,
+) -> Verdict {
     // Of the first 64 rules, only those in the plan's set are evaluated.
     let when = if i < 64 {
         ctx.visit >> i & 1 == 1
@@ -814,7 +823,11 @@ fn evaluate<S: Stored>(ctx: &Ctx<'_, S>, i: usize, rule: &Rule, t: Timestamp) ->
                     return Verdict::Pass;
                 }
             }
-            let v = window(ctx, calendar.as_ref(), windows, t);
+            let v = if in_retry {
+                window::window_retry(ctx, calendar.as_ref(), windows, t)
+            } else {
+                window(ctx, calendar.as_ref(), windows, t)
+            };
             if i < 64 && matches!(v, Verdict::Pass) {
                 let before = if when_passed == t { passed } else { 0 };
                 ctx.window_passed.set((t, before | 1 << i));

@@ -227,6 +227,29 @@ fn show_span((s, e, b): (u32, u32, Bounds)) -> String {
     )
 }
 
+/// [`window`] in the `retry_at` search, which reads only a denial's
+/// earliest instant (whether the engine could not evaluate it does not
+/// matter there, nor its message): with one zone, the next permitted
+/// instant from `t` is `t` itself exactly when `t` is permitted (a date
+/// its calendar covers, inside the governing entry's spans), and
+/// otherwise the earliest instant the rule offers, so one search answers
+/// both.
+pub(super) fn window_retry<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    cal: Option<&NamedCalendar>,
+    windows: &[Win],
+    t: Timestamp,
+) -> Verdict {
+    let mut zones = ctx.zones.iter();
+    if let (Some(z), None) = (zones.next(), zones.next()) {
+        return match next_permitted(z, cal, windows, t, None) {
+            Some(n) if n == t => Verdict::Pass,
+            earliest => deny(ctx, earliest, String::new),
+        };
+    }
+    window(ctx, cal, windows, t)
+}
+
 pub(super) fn window<S: Stored>(
     ctx: &Ctx<'_, S>,
     cal: Option<&NamedCalendar>,
@@ -235,22 +258,6 @@ pub(super) fn window<S: Stored>(
 ) -> Verdict {
     if ctx.zones.is_empty() {
         return no_zone(ctx);
-    }
-    // The `retry_at` search (no message to write) with one zone: the next
-    // permitted instant from `t` is `t` itself exactly when `t` is
-    // permitted (a date its calendar covers, inside the governing entry's
-    // spans), and otherwise the earliest instant this rule offers, so one
-    // search answers both. The search reads only the earliest instant of a
-    // denial, so whether it was one the engine could not evaluate does not
-    // matter there.
-    if !ctx.want_messages {
-        let mut zones = ctx.zones.iter();
-        if let (Some(z), None) = (zones.next(), zones.next()) {
-            return match next_permitted(z, cal, windows, t, None) {
-                Some(n) if n == t => Verdict::Pass,
-                earliest => deny(ctx, earliest, String::new),
-            };
-        }
     }
     let mut failing = None;
     let mut uncovered = None;
