@@ -698,3 +698,67 @@ fn zoneless_caps_read_back_exactly_the_look_back_the_ledger_keeps() {
     assert_eq!(d.denials[0].id, "contactguard.zone");
     assert_eq!(over_ledger(&inside), d);
 }
+
+#[test]
+fn a_deny_rule_names_the_ask_and_every_exception_it_did_not_meet() {
+    let p = policy(
+        r#"
+[[rules]]
+id = "third"
+title = "third parties"
+cite = "t"
+status = "law"
+kind = "deny"
+when = { roles = ["spouse"] }
+unless = { purposes = ["location", "notice"], places = ["home", "work"], consent = "third", requested_contact = true, debtor_unreachable = true, days_past_due = { gt = 90 } }
+"#,
+    );
+    let base = r#""role": "spouse", "to": "s1", "debt": "d9", "at": "2026-10-14T11:00:00-04:00""#;
+    let d = run(&p, vec![], &format!(r#"{{{base}, "days_past_due": 30}}"#));
+    assert_eq!(d.denials.len(), 1);
+    assert_eq!(
+        d.denials[0].message,
+        "third parties: call to s1 (spouse, for collection, at mobile): \
+         only location/notice is allowed; only at home/work; \
+         no granted `third` consent for call on record; \
+         s1 has not asked to be contacted again; \
+         the debtor on d9 is not out of contact; \
+         days past due (30) meets no exception"
+    );
+    // No purpose, no place, no days past due: said as such.
+    let d = run(
+        &p,
+        vec![],
+        &format!(r#"{{{base}, "purpose": null, "place": null, "days_past_due": null}}"#),
+    );
+    assert_eq!(
+        d.denials[0].message,
+        "third parties: call to s1 (spouse, no purpose given): \
+         only location/notice is allowed; only at home/work; \
+         no granted `third` consent for call on record; \
+         s1 has not asked to be contacted again; \
+         the debtor on d9 is not out of contact; \
+         days past due (not given) meets no exception"
+    );
+    // A rule without exceptions says only what the ask is.
+    let plain = policy(
+        r#"
+[[rules]]
+id = "no-work"
+title = "no calls at work"
+cite = "t"
+status = "law"
+kind = "deny"
+when = { places = ["work"] }
+"#,
+    );
+    let d = run(
+        &plain,
+        vec![],
+        r#"{"place": "work", "purpose": "notice", "at": "2026-10-14T11:00:00-04:00"}"#,
+    );
+    assert_eq!(
+        d.denials[0].message,
+        "no calls at work: call to c1 (debtor, for notice, at work)"
+    );
+}

@@ -8,70 +8,100 @@ use crate::model::{AttemptResult, HoldReason, Role};
 use crate::policy::{unreachable_lookback, Cond, Rule};
 use jiff::Timestamp;
 
-fn names<T: Copy + Into<u32> + std::fmt::Display>(all: &[T], mask: u32) -> String {
-    let v: Vec<String> = all
-        .iter()
-        .filter(|x| in_mask(mask, **x))
-        .map(|x| x.to_string())
-        .collect();
-    v.join("/")
+/// The wire names of the values in `mask`, joined by `/`, appended to `s`.
+fn push_names<T: Copy + Into<u32>>(
+    s: &mut String,
+    all: &[T],
+    mask: u32,
+    name: fn(T) -> &'static str,
+) {
+    let mut first = true;
+    for x in all.iter().filter(|x| in_mask(mask, **x)) {
+        if !first {
+            s.push('/');
+        }
+        first = false;
+        s.push_str(name(*x));
+    }
 }
 
 /// Why a `deny` rule selected this ask: what the ask is, and which
-/// exception it did not meet.
+/// exception it did not meet. Written piece by piece into one `String`
+/// (the audit writes one for every row such a rule denies).
 pub(super) fn deny_message<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp) -> String {
+    use crate::model::{Place, Purpose};
     let ask = ctx.ask;
-    let purpose = ask
-        .purpose
-        .map_or("no purpose given".to_owned(), |p| format!("for {p}"));
-    let mut s = format!(
-        "{}: {} to {} ({}, {purpose}",
-        rule.title, ask.channel, ask.to, ask.role
-    );
+    let mut s = String::with_capacity(rule.title.len() + ask.to.len() + 64);
+    s.push_str(&rule.title);
+    s.push_str(": ");
+    s.push_str(ask.channel.as_str());
+    s.push_str(" to ");
+    s.push_str(&ask.to);
+    s.push_str(" (");
+    s.push_str(ask.role.as_str());
+    s.push_str(", ");
+    match ask.purpose {
+        Some(p) => {
+            s.push_str("for ");
+            s.push_str(p.as_str());
+        }
+        None => s.push_str("no purpose given"),
+    }
     if let Some(p) = ask.place {
-        s.push_str(&format!(", at {p}"));
+        s.push_str(", at ");
+        s.push_str(p.as_str());
     }
     s.push(')');
     let Some(u) = &rule.unless else { return s };
-    let mut unmet = Vec::new();
+    // Each unmet exception is introduced by ": " (the first) or "; ".
+    let mut sep = ": ";
+    let mut unmet = |s: &mut String| {
+        s.push_str(sep);
+        sep = "; ";
+    };
     let full = crate::policy::ALL;
     if u.purposes != full && !ask.purpose.is_some_and(|p| in_mask(u.purposes, p)) {
-        unmet.push(format!(
-            "only {} is allowed",
-            names(crate::model::Purpose::ALL, u.purposes)
-        ));
+        unmet(&mut s);
+        s.push_str("only ");
+        push_names(&mut s, Purpose::ALL, u.purposes, Purpose::as_str);
+        s.push_str(" is allowed");
     }
     if u.places != full && !ask.place.is_some_and(|p| in_mask(u.places, p)) {
-        unmet.push(format!(
-            "only at {}",
-            names(crate::model::Place::ALL, u.places)
-        ));
+        unmet(&mut s);
+        s.push_str("only at ");
+        push_names(&mut s, Place::ALL, u.places, Place::as_str);
     }
     if let Some(kind) = &u.consent {
         if !consent_granted(ctx, kind) {
-            unmet.push(format!(
-                "no granted `{kind}` consent for {} on record",
-                ask.channel
-            ));
+            unmet(&mut s);
+            s.push_str("no granted `");
+            s.push_str(kind);
+            s.push_str("` consent for ");
+            s.push_str(ask.channel.as_str());
+            s.push_str(" on record");
         }
     }
     if u.requested_contact == Some(true) && !requested_contact(ctx) {
-        unmet.push(format!("{} has not asked to be contacted again", ask.to));
+        unmet(&mut s);
+        s.push_str(&ask.to);
+        s.push_str(" has not asked to be contacted again");
     }
     if u.debtor_unreachable == Some(true) && !debtor_unreachable(ctx, t, true) {
-        unmet.push(format!("the debtor on {} is not out of contact", ask.debt));
+        unmet(&mut s);
+        s.push_str("the debtor on ");
+        s.push_str(&ask.debt);
+        s.push_str(" is not out of contact");
     }
     if let Some(r) = &u.dpd {
         if !ask.days_past_due.is_some_and(|d| in_range(r, d)) {
-            let dpd = ask
-                .days_past_due
-                .map_or("not given".to_owned(), |d| d.to_string());
-            unmet.push(format!("days past due ({dpd}) meets no exception"));
+            unmet(&mut s);
+            s.push_str("days past due (");
+            match ask.days_past_due {
+                Some(d) => s.push_str(&d.to_string()),
+                None => s.push_str("not given"),
+            }
+            s.push_str(") meets no exception");
         }
-    }
-    if !unmet.is_empty() {
-        s.push_str(": ");
-        s.push_str(&unmet.join("; "));
     }
     s
 }
