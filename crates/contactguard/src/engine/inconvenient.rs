@@ -224,29 +224,46 @@ fn exit_of(z: &Clock, c: Timestamp, s: &Stated) -> Option<Timestamp> {
     None
 }
 
-pub(super) fn inconvenient<S: Stored>(
-    ctx: &Ctx<'_, S>,
-    places: Option<&[Place]>,
-    t: Timestamp,
-) -> Verdict {
+/// The recipient's statements that apply to the ask under a rule about
+/// `places` (or about no place), in order (read in place: no list is
+/// built). The place is tested first: a rule about places reads only
+/// statements that name one, the others only those that name none.
+fn applicable<'c, 'a: 'c, S: Stored>(
+    ctx: &'c Ctx<'a, S>,
+    places: Option<&'c [Place]>,
+) -> impl Iterator<Item = Stated<'a>> + 'c {
     let ask = ctx.ask;
-    // The statements that apply to the ask, in order (read in place: no
-    // list is built). The place is tested first: a rule about places
-    // reads only statements that name one, the others only those that
-    // name none.
-    let applies = |i: &Inconvenient| {
+    let applies = move |i: &Inconvenient| {
         (match (places, i.place) {
             (None, p) => p.is_none(),
             (Some(_), None) => false,
             (Some(list), Some(p)) => list.contains(&p) && ask.place.is_none_or(|a| a == p),
         }) && i.channel.is_none_or(|c| c == ask.channel)
     };
-    let stated = || {
-        ctx.rec.states.iter().filter_map(|(_, e)| match e {
-            Ev::Inconvenient(s) if applies(s.i) => Some(*s),
-            _ => None,
-        })
-    };
+    ctx.rec.states.iter().filter_map(move |(_, e)| match e {
+        Ev::Inconvenient(s) if applies(s.i) => Some(*s),
+        _ => None,
+    })
+}
+
+/// Whether the rule about `places` passes at every instant from the ask's
+/// on: no statement that applies to the ask is still in force then (each
+/// ended by the ask's time), and none needs a zone the ask lacks (it
+/// would then not be evaluated).
+pub(super) fn never_denies<S: Stored>(ctx: &Ctx<'_, S>, places: Option<&[Place]>) -> bool {
+    let at = ctx.ask.at;
+    let no_zone = ctx.zones.is_empty();
+    !applicable(ctx, places)
+        .any(|s| s.i.until.is_none_or(|u| at < u) || (no_zone && s.needs_zone()))
+}
+
+pub(super) fn inconvenient<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    places: Option<&[Place]>,
+    t: Timestamp,
+) -> Verdict {
+    let ask = ctx.ask;
+    let stated = || applicable(ctx, places);
     // Statements without a zone to read them in cannot be evaluated.
     if ctx.zones.is_empty() && stated().any(|s| s.needs_zone()) {
         return no_zone(ctx);
