@@ -636,13 +636,14 @@ fn settle<S: Stored>(ctx: &Ctx<'_, S>, visit: u64, passed: u64) -> u64 {
             monotone |= no_inconvenient;
         } else {
             // A rule no statement in force applies to passes throughout.
+            let live = inconvenient::live_places(ctx);
             for i in indices(visit & no_inconvenient, ctx.policy.rules.len().min(64)) {
                 if let Some(Rule {
                     body: Body::Inconvenient { places },
                     ..
                 }) = ctx.policy.rules.get(i)
                 {
-                    if inconvenient::never_denies(ctx, places.as_deref()) {
+                    if inconvenient::never_denies(live, places.as_deref()) {
                         monotone |= 1 << i;
                     }
                 }

@@ -246,15 +246,47 @@ fn applicable<'c, 'a: 'c, S: Stored>(
     })
 }
 
-/// Whether the rule about `places` passes at every instant from the ask's
-/// on: no statement that applies to the ask is still in force then (each
-/// ended by the ask's time), and none needs a zone the ask lacks (it
-/// would then not be evaluated).
-pub(super) fn never_denies<S: Stored>(ctx: &Ctx<'_, S>, places: Option<&[Place]>) -> bool {
-    let at = ctx.ask.at;
+/// The places the recipient's statements still in force at the ask's time
+/// (each not ended by it) that apply to the ask's channel can cover, as
+/// bits for [`never_denies`]: bit 0 for a statement naming no place, bit
+/// `1 + u32::from(p)` for one naming place `p` (when the ask's place is
+/// unknown or `p`). A statement that needs a zone the ask lacks counts as
+/// in force (its rule would not be evaluated).
+pub(super) fn live_places<S: Stored>(ctx: &Ctx<'_, S>) -> u64 {
+    let ask = ctx.ask;
     let no_zone = ctx.zones.is_empty();
-    !applicable(ctx, places)
-        .any(|s| s.i.until.is_none_or(|u| at < u) || (no_zone && s.needs_zone()))
+    let mut bits = 0u64;
+    for (_, e) in &ctx.rec.states {
+        let Ev::Inconvenient(s) = e else {
+            continue;
+        };
+        if !(s.i.channel.is_none_or(|c| c == ask.channel)
+            && (s.i.until.is_none_or(|u| ask.at < u) || (no_zone && s.needs_zone())))
+        {
+            continue;
+        }
+        bits |= match s.i.place {
+            None => 1,
+            Some(p) if ask.place.is_none_or(|a| a == p) => {
+                1u64.checked_shl(1 + u32::from(p)).unwrap_or(u64::MAX)
+            }
+            Some(_) => 0,
+        };
+    }
+    bits
+}
+
+/// Whether the rule about `places` (or about no place) passes at every
+/// instant from the ask's on, given [`live_places`]: no statement still in
+/// force applies to the ask under it.
+pub(super) fn never_denies(live: u64, places: Option<&[Place]>) -> bool {
+    match places {
+        None => live & 1 == 0,
+        Some(list) => !list.iter().any(|&p| {
+            1u64.checked_shl(1 + u32::from(p))
+                .is_none_or(|b| live & b != 0)
+        }),
+    }
 }
 
 pub(super) fn inconvenient<S: Stored>(
