@@ -631,8 +631,24 @@ fn settle<S: Stored>(ctx: &Ctx<'_, S>, visit: u64, passed: u64) -> u64 {
     if visit & no_consent != 0 && limits::consent_windows(ctx).is_empty() {
         monotone |= no_consent;
     }
-    if visit & no_inconvenient != 0 && !any_state(ctx.rec, |e| matches!(e, Ev::Inconvenient(_))) {
-        monotone |= no_inconvenient;
+    if visit & no_inconvenient != 0 {
+        if !any_state(ctx.rec, |e| matches!(e, Ev::Inconvenient(_))) {
+            monotone |= no_inconvenient;
+        } else {
+            // A rule no statement in force applies to passes throughout.
+            let live = inconvenient::live_places(ctx);
+            for i in indices(visit & no_inconvenient, ctx.policy.rules.len().min(64)) {
+                if let Some(Rule {
+                    body: Body::Inconvenient { places },
+                    ..
+                }) = ctx.policy.rules.get(i)
+                {
+                    if inconvenient::never_denies(live, places.as_deref()) {
+                        monotone |= 1 << i;
+                    }
+                }
+            }
+        }
     }
     visit & monotone & (passed | plan.exact)
 }
@@ -909,8 +925,9 @@ fn monotone(rule: &Rule) -> bool {
 /// or cool-down with `exclude_prior_consent` when the ask has no live
 /// prior-consent window (with none to close, it counts exactly as without
 /// the option, and only relaxes as time passes); an inconvenient-time rule
-/// when the recipient stated no inconvenient time (it then passes at
-/// every instant).
+/// when the recipient stated no inconvenient time, or none still in force
+/// at the ask's time that applies to the ask under the rule's places (it
+/// then passes at every instant).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Monotone {
     Always,

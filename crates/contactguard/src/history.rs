@@ -12,8 +12,6 @@ use crate::model::{Ask, Event};
 #[derive(Clone, Debug, Default)]
 pub struct History {
     events: Vec<Event>,
-    /// Interned (recipient, debt) keys of each event; [`NONE`] when absent.
-    ids: Vec<(u32, u32)>,
     /// Hashed with foldhash (randomly seeded per process): a key lookup is
     /// on every decision's path, and SipHash was a third of `sides`.
     keys: foldhash::HashMap<String, u32>,
@@ -31,14 +29,27 @@ pub struct History {
 #[derive(Clone, Debug, Default)]
 struct Index {
     atts: Vec<Rec>,
-    /// (attempts before it in time order, index of the event, and for an
-    /// inconvenient-time statement its times as read once, here, and
-    /// whether an earlier statement of the key [`shadows`] it).
-    states: Vec<(u32, u32, Option<ReadStatement>)>,
+    /// The state events, with what `fill` reads of each without looking
+    /// the event up (see [`StateRef`]).
+    states: Vec<StateRef>,
     /// Per channel (by its index), the positions in `atts` of its attempts.
     by_chan: Vec<Vec<u32>>,
     /// The attempts by class (channel × result).
     classes: Classes,
+}
+
+/// A state event of an [`Index`]: its time and interned (recipient, debt)
+/// keys ([`NONE`] when absent; compared with an ask's), the attempts before it in time order,
+/// the index of the event, and for an inconvenient-time statement its
+/// times as read once, when stored, and whether an earlier statement of
+/// the key [`shadows`] it.
+#[derive(Clone, Copy, Debug)]
+struct StateRef {
+    at: jiff::Timestamp,
+    keys: (u32, u32),
+    before: u32,
+    idx: u32,
+    read: Option<ReadStatement>,
 }
 
 /// An inconvenient-time statement's times as read when it was stored,
@@ -46,7 +57,8 @@ struct Index {
 type ReadStatement = (Read, bool);
 
 impl Index {
-    fn push(&mut self, e: &Event, idx: u32, debt: u32, read: Option<ReadStatement>) {
+    fn push(&mut self, e: &Event, idx: u32, keys: (u32, u32), read: Option<ReadStatement>) {
+        let debt = keys.1;
         match e {
             Event::Attempt(a) => {
                 let c = u32::from(a.channel) as usize;
@@ -70,7 +82,13 @@ impl Index {
             }
             _ => {
                 let before = u32::try_from(self.atts.len()).unwrap_or(u32::MAX);
-                self.states.push((before, idx, read));
+                self.states.push(StateRef {
+                    at: e.at(),
+                    keys,
+                    before,
+                    idx,
+                    read,
+                });
             }
         }
     }
@@ -102,7 +120,6 @@ impl History {
         events.sort_by_key(Event::at);
         let mut h = History::new();
         h.events.reserve(events.len());
-        h.ids.reserve(events.len());
         for e in events {
             h.index_and_push(e);
         }
@@ -154,24 +171,23 @@ impl History {
             Event::Inconvenient(b) => {
                 let rb = Read::of(b);
                 let shadowed = self.rec_ix.get(to as usize).is_some_and(|ix| {
-                    ix.states.iter().any(|&(_, j, read)| {
-                        match (self.events.get(j as usize), read) {
+                    ix.states
+                        .iter()
+                        .any(|st| match (self.events.get(st.idx as usize), st.read) {
                             (Some(Event::Inconvenient(a)), Some((ra, _))) => shadows(a, ra, b, rb),
                             _ => false,
-                        }
-                    })
+                        })
                 });
                 Some((rb, shadowed))
             }
             _ => None,
         };
         if let Some(ix) = self.rec_ix.get_mut(to as usize) {
-            ix.push(&e, idx, debt, read);
+            ix.push(&e, idx, (to, debt), read);
         }
         if let Some(ix) = self.debt_ix.get_mut(debt as usize) {
-            ix.push(&e, idx, debt, read);
+            ix.push(&e, idx, (to, debt), read);
         }
-        self.ids.push((to, debt));
         self.events.push(e);
     }
 
@@ -272,25 +288,24 @@ impl History {
         if ix.states.len() > States::INLINE {
             side.states = States::with_capacity(ix.states.len());
         }
-        for &(before, i, read) in &ix.states {
-            let (Some(e), Some(&(e_to, e_debt))) =
-                (self.events.get(i as usize), self.ids.get(i as usize))
-            else {
-                continue;
-            };
-            if e.at() > ask.at {
+        for st in &ix.states {
+            if st.at > ask.at {
                 break;
             }
+            let Some(e) = self.events.get(st.idx as usize) else {
+                continue;
+            };
+            let (e_to, e_debt) = st.keys;
             let same_to = e_to == to && to != NONE;
             let same_debt = e_debt == debt && debt != NONE;
-            let ev = match (e, read) {
+            let ev = match (e, st.read) {
                 (Event::Inconvenient(s), Some((r, shadowed))) => {
                     Some(Ev::Inconvenient(Stated::with_shadowed(s, r, shadowed)))
                 }
                 _ => Ev::with_keys(e, same_to, same_debt),
             };
             if let Some(ev) = ev {
-                side.states.push((before as usize, ev));
+                side.states.push((st.before as usize, ev));
             }
         }
     }

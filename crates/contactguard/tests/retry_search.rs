@@ -139,3 +139,46 @@ unless = { purposes = ["notice"] }
     let notice = decide(&p, &ask("2026-10-15T22:00:00-04:00", Some("notice")), &h);
     assert_eq!(retry(&notice).as_deref(), Some("2026-10-16T12:00:00Z"));
 }
+
+/// An inconvenient-place rule that no statement in force applies to (the
+/// home statement ended before the ask, the work one names another place,
+/// the sms one another channel) passes at every instant, and the 22:00
+/// home call waits only for the window: 08:00 on the 16th (12:00Z). With a
+/// home statement in force for 07:00-10:00 local, the rule holds retry_at
+/// to 10:00 (14:00Z).
+#[test]
+fn an_inconvenient_rule_no_statement_in_force_applies_to_does_not_hold_retry_at() {
+    let places = r#"
+[[rules]]
+id = "places"
+title = "No contact at a place designated inconvenient"
+cite = "test"
+status = "law"
+kind = "inconvenient"
+places = ["home", "work"]
+"#;
+    let p = policy(&[HOURS, places]);
+    let stated = |v: serde_json::Value| {
+        let mut s = serde_json::json!({"type": "inconvenient",
+            "at": "2026-10-01T10:00:00-04:00", "to": "c1"});
+        if let (Some(s), Some(v)) = (s.as_object_mut(), v.as_object()) {
+            s.extend(v.clone());
+        }
+        s
+    };
+    let mut events = vec![
+        stated(serde_json::json!({"place": "home", "until": "2026-10-10T00:00:00Z"})),
+        stated(serde_json::json!({"place": "work"})),
+        stated(serde_json::json!({"place": "home", "channel": "sms"})),
+    ];
+    let mut a = ask("2026-10-15T22:00:00-04:00", None);
+    a.place = Some(contactguard::model::Place::Home);
+    let d = decide(&p, &a, &history(events.clone()));
+    assert!(!d.allow);
+    assert_eq!(retry(&d).as_deref(), Some("2026-10-16T12:00:00Z"), "{d:?}");
+    events.push(stated(
+        serde_json::json!({"place": "home", "start": "07:00", "end": "10:00"}),
+    ));
+    let d = decide(&p, &a, &history(events));
+    assert_eq!(retry(&d).as_deref(), Some("2026-10-16T14:00:00Z"), "{d:?}");
+}

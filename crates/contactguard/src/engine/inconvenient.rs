@@ -224,29 +224,78 @@ fn exit_of(z: &Clock, c: Timestamp, s: &Stated) -> Option<Timestamp> {
     None
 }
 
-pub(super) fn inconvenient<S: Stored>(
-    ctx: &Ctx<'_, S>,
-    places: Option<&[Place]>,
-    t: Timestamp,
-) -> Verdict {
+/// The recipient's statements that apply to the ask under a rule about
+/// `places` (or about no place), in order (read in place: no list is
+/// built). The place is tested first: a rule about places reads only
+/// statements that name one, the others only those that name none.
+fn applicable<'c, 'a: 'c, S: Stored>(
+    ctx: &'c Ctx<'a, S>,
+    places: Option<&'c [Place]>,
+) -> impl Iterator<Item = Stated<'a>> + 'c {
     let ask = ctx.ask;
-    // The statements that apply to the ask, in order (read in place: no
-    // list is built). The place is tested first: a rule about places
-    // reads only statements that name one, the others only those that
-    // name none.
-    let applies = |i: &Inconvenient| {
+    let applies = move |i: &Inconvenient| {
         (match (places, i.place) {
             (None, p) => p.is_none(),
             (Some(_), None) => false,
             (Some(list), Some(p)) => list.contains(&p) && ask.place.is_none_or(|a| a == p),
         }) && i.channel.is_none_or(|c| c == ask.channel)
     };
-    let stated = || {
-        ctx.rec.states.iter().filter_map(|(_, e)| match e {
-            Ev::Inconvenient(s) if applies(s.i) => Some(*s),
-            _ => None,
-        })
-    };
+    ctx.rec.states.iter().filter_map(move |(_, e)| match e {
+        Ev::Inconvenient(s) if applies(s.i) => Some(*s),
+        _ => None,
+    })
+}
+
+/// The places the recipient's statements still in force at the ask's time
+/// (each not ended by it) that apply to the ask's channel can cover, as
+/// bits for [`never_denies`]: bit 0 for a statement naming no place, bit
+/// `1 + u32::from(p)` for one naming place `p` (when the ask's place is
+/// unknown or `p`). A statement that needs a zone the ask lacks counts as
+/// in force (its rule would not be evaluated).
+pub(super) fn live_places<S: Stored>(ctx: &Ctx<'_, S>) -> u64 {
+    let ask = ctx.ask;
+    let no_zone = ctx.zones.is_empty();
+    let mut bits = 0u64;
+    for (_, e) in &ctx.rec.states {
+        let Ev::Inconvenient(s) = e else {
+            continue;
+        };
+        if !(s.i.channel.is_none_or(|c| c == ask.channel)
+            && (s.i.until.is_none_or(|u| ask.at < u) || (no_zone && s.needs_zone())))
+        {
+            continue;
+        }
+        bits |= match s.i.place {
+            None => 1,
+            Some(p) if ask.place.is_none_or(|a| a == p) => {
+                1u64.checked_shl(1 + u32::from(p)).unwrap_or(u64::MAX)
+            }
+            Some(_) => 0,
+        };
+    }
+    bits
+}
+
+/// Whether the rule about `places` (or about no place) passes at every
+/// instant from the ask's on, given [`live_places`]: no statement still in
+/// force applies to the ask under it.
+pub(super) fn never_denies(live: u64, places: Option<&[Place]>) -> bool {
+    match places {
+        None => live & 1 == 0,
+        Some(list) => !list.iter().any(|&p| {
+            1u64.checked_shl(1 + u32::from(p))
+                .is_none_or(|b| live & b != 0)
+        }),
+    }
+}
+
+pub(super) fn inconvenient<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    places: Option<&[Place]>,
+    t: Timestamp,
+) -> Verdict {
+    let ask = ctx.ask;
+    let stated = || applicable(ctx, places);
     // Statements without a zone to read them in cannot be evaluated.
     if ctx.zones.is_empty() && stated().any(|s| s.needs_zone()) {
         return no_zone(ctx);
