@@ -285,9 +285,7 @@ impl History {
         }
         // Inline for a few state events; at most one allocation, no
         // growth, for more.
-        if ix.states.len() > States::INLINE {
-            side.states = States::with_capacity(ix.states.len());
-        }
+        side.states = States::with_capacity(ix.states.len());
         for st in &ix.states {
             if st.at > ask.at {
                 break;

@@ -3,7 +3,7 @@
 use super::local::{self, Clock};
 use super::view::{Ev, Stored};
 use super::{deny, no_zone, Ctx, Verdict};
-use crate::model::{Inconvenient, Place};
+use crate::model::{Ask, Inconvenient, Place};
 use crate::policy::format::LocalTime;
 use jiff::civil::Weekday;
 use jiff::Timestamp;
@@ -224,21 +224,42 @@ fn exit_of(z: &Clock, c: Timestamp, s: &Stated) -> Option<Timestamp> {
     None
 }
 
-/// The recipient's statements that apply to the ask under a rule about
-/// `places` (or about no place), in order (read in place: no list is
-/// built). The place is tested first: a rule about places reads only
-/// statements that name one, the others only those that name none.
+/// A statement's place as a bit, for the ask: bit 0 for a statement
+/// naming no place, bit `1 + u32::from(p)` for one naming place `p` when
+/// the ask's place is unknown or `p`, none for another place. A rule
+/// reads a statement when this meets its [`rule_places`].
+fn place_bit(i: &Inconvenient, ask: &Ask) -> u64 {
+    match i.place {
+        None => 1,
+        Some(p) if ask.place.is_none_or(|a| a == p) => {
+            1u64.checked_shl(1 + u32::from(p)).unwrap_or(u64::MAX)
+        }
+        Some(_) => 0,
+    }
+}
+
+/// The statements' place bits (as in [`place_bit`]) a rule about `places`
+/// reads: a rule about places reads statements naming one of them, a rule
+/// about no place those naming none.
+fn rule_places(places: Option<&[Place]>) -> u64 {
+    match places {
+        None => 1,
+        Some(list) => list.iter().fold(0, |m, &p| {
+            m | 1u64.checked_shl(1 + u32::from(p)).unwrap_or(u64::MAX)
+        }),
+    }
+}
+
+/// The recipient's statements that apply to the ask under a rule reading
+/// the place bits `wanted` ([`rule_places`]), in order (read in place: no
+/// list is built). The place is tested first.
 fn applicable<'c, 'a: 'c, S: Stored>(
     ctx: &'c Ctx<'a, S>,
-    places: Option<&'c [Place]>,
+    wanted: u64,
 ) -> impl Iterator<Item = Stated<'a>> + 'c {
     let ask = ctx.ask;
     let applies = move |i: &Inconvenient| {
-        (match (places, i.place) {
-            (None, p) => p.is_none(),
-            (Some(_), None) => false,
-            (Some(list), Some(p)) => list.contains(&p) && ask.place.is_none_or(|a| a == p),
-        }) && i.channel.is_none_or(|c| c == ask.channel)
+        place_bit(i, ask) & wanted != 0 && i.channel.is_none_or(|c| c == ask.channel)
     };
     ctx.rec.states.iter().filter_map(move |(_, e)| match e {
         Ev::Inconvenient(s) if applies(s.i) => Some(*s),
@@ -246,12 +267,10 @@ fn applicable<'c, 'a: 'c, S: Stored>(
     })
 }
 
-/// The places the recipient's statements still in force at the ask's time
-/// (each not ended by it) that apply to the ask's channel can cover, as
-/// bits for [`never_denies`]: bit 0 for a statement naming no place, bit
-/// `1 + u32::from(p)` for one naming place `p` (when the ask's place is
-/// unknown or `p`). A statement that needs a zone the ask lacks counts as
-/// in force (its rule would not be evaluated).
+/// The place bits ([`place_bit`]) of the recipient's statements still in
+/// force at the ask's time (each not ended by it) that apply to the ask's
+/// channel, for [`never_denies`]. A statement that needs a zone the ask
+/// lacks counts as in force (its rule would not be evaluated).
 pub(super) fn live_places<S: Stored>(ctx: &Ctx<'_, S>) -> u64 {
     let ask = ctx.ask;
     let no_zone = ctx.zones.is_empty();
@@ -260,18 +279,11 @@ pub(super) fn live_places<S: Stored>(ctx: &Ctx<'_, S>) -> u64 {
         let Ev::Inconvenient(s) = e else {
             continue;
         };
-        if !(s.i.channel.is_none_or(|c| c == ask.channel)
-            && (s.i.until.is_none_or(|u| ask.at < u) || (no_zone && s.needs_zone())))
+        if s.i.channel.is_none_or(|c| c == ask.channel)
+            && (s.i.until.is_none_or(|u| ask.at < u) || (no_zone && s.needs_zone()))
         {
-            continue;
+            bits |= place_bit(s.i, ask);
         }
-        bits |= match s.i.place {
-            None => 1,
-            Some(p) if ask.place.is_none_or(|a| a == p) => {
-                1u64.checked_shl(1 + u32::from(p)).unwrap_or(u64::MAX)
-            }
-            Some(_) => 0,
-        };
     }
     bits
 }
@@ -280,13 +292,7 @@ pub(super) fn live_places<S: Stored>(ctx: &Ctx<'_, S>) -> u64 {
 /// instant from the ask's on, given [`live_places`]: no statement still in
 /// force applies to the ask under it.
 pub(super) fn never_denies(live: u64, places: Option<&[Place]>) -> bool {
-    match places {
-        None => live & 1 == 0,
-        Some(list) => !list.iter().any(|&p| {
-            1u64.checked_shl(1 + u32::from(p))
-                .is_none_or(|b| live & b != 0)
-        }),
-    }
+    live & rule_places(places) == 0
 }
 
 pub(super) fn inconvenient<S: Stored>(
@@ -295,7 +301,8 @@ pub(super) fn inconvenient<S: Stored>(
     t: Timestamp,
 ) -> Verdict {
     let ask = ctx.ask;
-    let stated = || applicable(ctx, places);
+    let wanted = rule_places(places);
+    let stated = || applicable(ctx, wanted);
     // Statements without a zone to read them in cannot be evaluated.
     if ctx.zones.is_empty() && stated().any(|s| s.needs_zone()) {
         return no_zone(ctx);

@@ -296,11 +296,7 @@ impl<'a, S: Stored> Side<'a, S> {
         &self,
         from: Option<Timestamp>,
     ) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
-        let k = match from {
-            None => 0,
-            Some(f) => self.atts.partition_point(|a| a.at() <= f),
-        };
-        self.starting_at(k)
+        self.starting_at(self.start_after(from))
     }
 
     /// The attempts among records `k..end` (time order).
@@ -328,24 +324,29 @@ impl<'a, S: Stored> Side<'a, S> {
         while m != 0 {
             let c = m.trailing_zeros();
             m &= m - 1;
-            let Some(list) = self.by_chan.get(c as usize) else {
-                continue;
-            };
-            // The last of the channel's attempts before the side's end:
-            // usually the list's last (an ask after all its events).
-            let last = match list.last() {
-                Some(&p) if (p as usize) < n => Some(p),
-                Some(_) => {
-                    let b = list.partition_point(|&p| (p as usize) < n);
-                    b.checked_sub(1).and_then(|b| list.get(b)).copied()
-                }
-                None => None,
-            };
-            if let Some(p) = last {
+            if let Some(p) = self.last_on(c) {
                 hi = hi.max(p as usize + 1);
             }
         }
         hi
+    }
+
+    /// The position of the last attempt on channel `c` before the side's
+    /// end, from the per-channel index: usually its list's last (an ask
+    /// after all its events). `None` when the channel has none there or
+    /// the side keeps no index.
+    #[inline(always)]
+    fn last_on(&self, c: u32) -> Option<u32> {
+        let list = self.by_chan.get(c as usize)?;
+        let n = self.atts.len();
+        match list.last() {
+            Some(&p) if (p as usize) < n => Some(p),
+            Some(_) => {
+                let b = list.partition_point(|&p| (p as usize) < n);
+                b.checked_sub(1).and_then(|b| list.get(b)).copied()
+            }
+            None => None,
+        }
     }
 
     /// Whether the side indexes its attempts by channel and holds none on
@@ -355,40 +356,20 @@ impl<'a, S: Stored> Side<'a, S> {
     /// where the side keeps no such index (the ledger).
     #[inline(always)]
     pub(crate) fn quiet_since(&self, chans: u32, since: Option<Timestamp>) -> bool {
-        let lists = self.by_chan;
-        let Some(m) = u32::try_from(lists.len())
-            .ok()
-            .filter(|&l| l > 0)
-            .map(|l| chans & (u32::MAX >> 32u32.saturating_sub(l)))
-        else {
+        if self.by_chan.is_empty() {
             return false;
-        };
+        }
         // Before every instant, for none: then only a channel without
         // attempts is quiet.
         let since = since.unwrap_or(Timestamp::MIN);
-        let n = self.atts.len();
-        let mut m = m;
+        let mut m = chans;
         while m != 0 {
             let c = m.trailing_zeros();
             m &= m - 1;
-            let Some(list) = lists.get(c as usize) else {
-                continue;
-            };
-            // The channel's last attempt before the side's end (usually
-            // the list's last, as in `span_end`).
-            let last = match list.last() {
-                Some(&p) if (p as usize) < n => p,
-                Some(_) => {
-                    let b = list.partition_point(|&p| (p as usize) < n);
-                    match b.checked_sub(1).and_then(|b| list.get(b)) {
-                        Some(&p) => p,
-                        None => continue,
-                    }
+            if let Some(last) = self.last_on(c) {
+                if self.atts.get(last as usize).is_none_or(|a| a.at() >= since) {
+                    return false;
                 }
-                None => continue,
-            };
-            if self.atts.get(last as usize).is_none_or(|a| a.at() >= since) {
-                return false;
             }
         }
         true
@@ -400,10 +381,7 @@ impl<'a, S: Stored> Side<'a, S> {
         from: Option<Timestamp>,
         chans: u32,
     ) -> impl DoubleEndedIterator<Item = &'a S> + Clone + 'a {
-        let k = match from {
-            None => 0,
-            Some(f) => self.atts.partition_point(|a| a.at() <= f),
-        };
+        let k = self.start_after(from);
         self.between(k, self.span_end(k, chans))
     }
 

@@ -481,11 +481,7 @@ impl Slot {
         // Inline for a few state events; at most one allocation, no
         // growth, for more.
         let held = self.states();
-        let mut states = if held.len() > States::INLINE {
-            States::with_capacity(held.len())
-        } else {
-            States::new()
-        };
+        let mut states = States::with_capacity(held.len());
         if !held.is_empty() {
             for (i, e) in entries.iter().enumerate() {
                 if e.is_state() {
