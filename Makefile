@@ -41,6 +41,9 @@ demo:
 	$(CARGO) run --release -q -p contactguard-cli -- audit examples/data/sample-log.csv --policy cn+conduct --out $(CARGO_TARGET)/audit-report.html
 
 ## test: every check, as CI runs it: Rust, C/C++, install, Java, Python, fuzz smoke, Redis, the fleet, Spark
+# A whole run builds everything once: incremental caches would only add
+# gigabytes of disk (CI's machine has little to spare).
+test: export CARGO_INCREMENTAL = 0
 test: toolchain fmt clippy doc unit vectors docs-check ffi-test java-test python-test panic-test fuzz-smoke redis-test fleet-test spark-test
 	@echo "==> make test: all steps passed"
 
