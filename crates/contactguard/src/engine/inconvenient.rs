@@ -1,7 +1,7 @@
 //! Recipient-stated inconvenient times.
 
 use super::local::{self, Clock};
-use super::view::{Ev, Stored};
+use super::view::Stored;
 use super::{deny, no_zone, Ctx, Verdict};
 use crate::model::{Ask, Inconvenient, Place};
 use crate::policy::format::LocalTime;
@@ -261,10 +261,7 @@ fn applicable<'c, 'a: 'c, S: Stored>(
     let applies = move |i: &Inconvenient| {
         place_bit(i, ask) & wanted != 0 && i.channel.is_none_or(|c| c == ask.channel)
     };
-    ctx.rec.states.iter().filter_map(move |(_, e)| match e {
-        Ev::Inconvenient(s) if applies(s.i) => Some(*s),
-        _ => None,
-    })
+    ctx.rec.states.statements().filter(move |s| applies(s.i))
 }
 
 /// The place bits ([`place_bit`]) of the recipient's statements still in
@@ -275,10 +272,7 @@ pub(super) fn live_places<S: Stored>(ctx: &Ctx<'_, S>) -> u64 {
     let ask = ctx.ask;
     let no_zone = ctx.zones.is_empty();
     let mut bits = 0u64;
-    for (_, e) in &ctx.rec.states {
-        let Ev::Inconvenient(s) = e else {
-            continue;
-        };
+    for s in ctx.rec.states.statements() {
         if s.i.channel.is_none_or(|c| c == ask.channel)
             && (s.i.until.is_none_or(|u| ask.at < u) || (no_zone && s.needs_zone()))
         {
