@@ -252,7 +252,9 @@ fn rule_places(places: Option<&[Place]>) -> u64 {
 
 /// The recipient's statements that apply to the ask under a rule reading
 /// the place bits `wanted` ([`rule_places`]), in order (read in place: no
-/// list is built). The place is tested first.
+/// list is built), but for those a history knows to be shadowed (see
+/// `States::statements`: leaving them out changes no answer read from
+/// them here). The place is tested first.
 fn applicable<'c, 'a: 'c, S: Stored>(
     ctx: &'c Ctx<'a, S>,
     wanted: u64,
@@ -267,7 +269,9 @@ fn applicable<'c, 'a: 'c, S: Stored>(
 /// The place bits ([`place_bit`]) of the recipient's statements still in
 /// force at the ask's time (each not ended by it) that apply to the ask's
 /// channel, for [`never_denies`]. A statement that needs a zone the ask
-/// lacks counts as in force (its rule would not be evaluated).
+/// lacks counts as in force (its rule would not be evaluated). A shadowed
+/// statement left out has the bits of the one shadowing it, which is in
+/// force.
 pub(super) fn live_places<S: Stored>(ctx: &Ctx<'_, S>) -> u64 {
     let ask = ctx.ask;
     let no_zone = ctx.zones.is_empty();

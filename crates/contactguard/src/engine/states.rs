@@ -189,7 +189,11 @@ impl<'a> States<'a> {
         self.of(u16::MAX)
     }
 
-    /// The inconvenient-time statements, in time order.
+    /// The inconvenient-time statements, in time order, but for those an
+    /// earlier one [`shadows`](super::view::shadows) where the store knows
+    /// it (a history): such a statement is never the first to cover an
+    /// instant, and the one shadowing it, which is among the side's events
+    /// whenever it is, applies wherever it does and is as long in force.
     #[inline]
     pub(crate) fn statements(&self) -> Select<'_, 'a, Statement> {
         self.select(kind::INCONVENIENT)
@@ -232,7 +236,7 @@ impl<'a> Pick<'a> for Whole {
     }
 }
 
-/// An inconvenient-time statement.
+/// An inconvenient-time statement that no earlier one is known to shadow.
 #[derive(Debug)]
 pub(crate) enum Statement {}
 
@@ -247,10 +251,11 @@ impl<'a> Pick<'a> for Statement {
     }
     #[inline]
     fn held(h: &Held, events: &'a [Event], _: u32, _: u32) -> Option<Self::Out> {
-        match (events.get(h.idx as usize)?, h.read) {
-            (Event::Inconvenient(s), Some((r, shadowed))) => {
-                Some(Stated::with_shadowed(s, r, shadowed))
-            }
+        match h.read {
+            Some((r, false)) => match events.get(h.idx as usize)? {
+                Event::Inconvenient(s) => Some(Stated::with_shadowed(s, r, false)),
+                _ => None,
+            },
             _ => None,
         }
     }
