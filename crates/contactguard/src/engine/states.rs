@@ -547,4 +547,119 @@ mod tests {
             assert_eq!(s.has(mask), !want.is_empty());
         }
     }
+
+    /// A history's entries read as the views the events have for every
+    /// ask (each recipient and debt key, known or not, and every kind
+    /// selection): the flags set from the keys, the kinds held, and
+    /// `statements` and `holds` picking what the views hold, but for a
+    /// shadowed statement.
+    #[test]
+    fn history_entries_read_as_the_events_views() {
+        let events: Vec<Event> = serde_json::from_str(
+            r#"[
+  {"type": "consent", "at": "2026-04-01T10:00:00Z", "to": "c1", "channel": "sms", "granted": true, "kind": "tcpa"},
+  {"type": "opt_out", "at": "2026-04-01T10:01:00Z", "to": "c1", "channel": "email", "place": "work"},
+  {"type": "cease", "at": "2026-04-01T10:02:00Z", "to": "c1", "debt": "d1"},
+  {"type": "attorney", "at": "2026-04-01T10:03:00Z", "to": "c2", "debt": "d1"},
+  {"type": "hold", "at": "2026-04-01T10:04:00Z", "debt": "d2", "reason": "dispute", "until": "2026-04-09T00:00:00Z"},
+  {"type": "prior_consent_to_contact", "at": "2026-04-01T10:05:00Z", "to": "c1", "debt": "d2", "until": "2026-04-05T00:00:00Z", "granted": true},
+  {"type": "request_contact", "at": "2026-04-01T10:06:00Z", "to": "c1", "debt": "d1"},
+  {"type": "request_contact", "at": "2026-04-01T10:07:00Z", "to": "c1"},
+  {"type": "inconvenient", "at": "2026-04-01T10:08:00Z", "to": "c1", "start": "12:00", "end": "14:00", "weekdays": ["sun"]},
+  {"type": "inconvenient", "at": "2026-04-01T10:09:00Z", "to": "c1", "start": "12:00", "end": "14:00", "weekdays": ["sun"]},
+  {"type": "unreachable", "at": "2026-04-01T10:10:00Z", "to": "c1", "debt": "d1"}
+]"#,
+        )
+        .expect("events");
+        let id = |k: Option<&str>| match k {
+            Some("c1") => 0,
+            Some("c2") => 1,
+            Some("d1") => 2,
+            Some("d2") => 3,
+            _ => NONE,
+        };
+        let mut held = Vec::new();
+        let mut kinds = 0;
+        for (i, e) in events.iter().enumerate() {
+            let k = crate::engine::view::kind_of(e);
+            kinds |= k;
+            let i = u32::try_from(i).expect("index");
+            held.push(Held {
+                at: e.at(),
+                keys: (id(e.recipient()), id(e.debt())),
+                before: i * 2,
+                idx: i,
+                kind: k,
+                ev: template(e),
+                kinds,
+                // The second statement repeats the first: shadowed.
+                read: match e {
+                    Event::Inconvenient(s) => Some((Read::of(s), i == 9)),
+                    _ => None,
+                },
+            });
+        }
+        assert_eq!(kinds.count_ones(), 9);
+        for to in [0, 1, NONE] {
+            for debt in [2, 3, NONE] {
+                let s = States::held(&held, &events, to, debt);
+                assert_eq!(s.kinds(), kinds);
+                let views: Vec<(usize, Ev<'_>)> = events
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, e)| {
+                        let same_to = id(e.recipient()) == to && to != NONE;
+                        let same_debt = id(e.debt()) == debt && debt != NONE;
+                        let v = match e {
+                            // As stored: the second statement shadowed.
+                            Event::Inconvenient(x) => Some(Ev::Inconvenient(
+                                Stated::with_shadowed(x, Read::of(x), i == 9),
+                            )),
+                            _ => Ev::with_keys(e, same_to, same_debt),
+                        };
+                        v.map(|v| (i * 2, v))
+                    })
+                    .collect();
+                assert_eq!(views.len(), events.len());
+                for mask in (0..9).map(|k| 1u16 << k).chain([
+                    kind::CONSENT | kind::OPT_OUT,
+                    kind::HOLD | kind::UNREACHABLE,
+                    u16::MAX,
+                ]) {
+                    let want: Vec<String> = views
+                        .iter()
+                        .filter(|(_, e)| e.kind() & mask != 0)
+                        .map(|x| format!("{x:?}"))
+                        .collect();
+                    let got: Vec<String> = s.of(mask).map(|x| format!("{x:?}")).collect();
+                    assert_eq!(got, want, "to {to} debt {debt} mask {mask:b}");
+                    let mut back: Vec<String> =
+                        s.of(mask).rev().map(|x| format!("{x:?}")).collect();
+                    back.reverse();
+                    assert_eq!(back, want);
+                }
+                // Every statement but the shadowed one, as its view.
+                let statements: Vec<String> = s.statements().map(|x| format!("{x:?}")).collect();
+                let want: Vec<String> = views
+                    .iter()
+                    .filter_map(|(i, e)| match e {
+                        Ev::Inconvenient(x) if *i != 18 => Some(format!("{x:?}")),
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(statements.len(), 1);
+                assert_eq!(statements, want);
+                let holds: Vec<_> = s.holds().collect();
+                let want: Vec<_> = views
+                    .iter()
+                    .filter_map(|(_, e)| match *e {
+                        Ev::Hold { at, reason, until } => Some((at, reason, until)),
+                        _ => None,
+                    })
+                    .collect();
+                assert_eq!(holds.len(), 1);
+                assert_eq!(holds, want);
+            }
+        }
+    }
 }
