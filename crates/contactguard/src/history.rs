@@ -32,6 +32,9 @@ struct Index {
     /// The state events, with what does not depend on an ask worked out
     /// (see [`Held`]); lent to a decision as they are.
     states: Vec<Held>,
+    /// Those of `states` that are inconvenient-time statements no earlier
+    /// one [`shadows`] (the only ones the rule about them reads).
+    stated: Vec<Held>,
     /// Per channel (by its index), the positions in `atts` of its attempts.
     by_chan: Vec<Vec<u32>>,
     /// The attempts by class (channel × result).
@@ -70,7 +73,7 @@ impl Index {
                 let before = u32::try_from(self.atts.len()).unwrap_or(u32::MAX);
                 let kind = kind_of(e);
                 let kinds = self.states.last().map_or(0, |h| h.kinds) | kind;
-                self.states.push(Held {
+                let held = Held {
                     at: e.at(),
                     keys,
                     before,
@@ -79,7 +82,11 @@ impl Index {
                     ev: template(e),
                     kinds,
                     read,
-                });
+                };
+                if matches!(read, Some((_, false))) {
+                    self.stated.push(held);
+                }
+                self.states.push(held);
             }
         }
     }
@@ -277,7 +284,15 @@ impl History {
         } else {
             ix.states.partition_point(|h| h.at <= ask.at)
         };
-        side.states = States::held(ix.states.get(..m).unwrap_or(&[]), &self.events, to, debt);
+        let held = ix.states.get(..m).unwrap_or(&[]);
+        // Usually every statement is at or before the ask too.
+        let stated = if ix.stated.last().is_none_or(|h| h.at <= ask.at) {
+            ix.stated.as_slice()
+        } else {
+            let k = ix.stated.partition_point(|h| h.at <= ask.at);
+            ix.stated.get(..k).unwrap_or(&[])
+        };
+        side.states = States::held(held, stated, &self.events, to, debt);
     }
 }
 

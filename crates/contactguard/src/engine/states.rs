@@ -64,6 +64,9 @@ enum Repr<'a> {
     /// `debt` only as a rule asks for them.
     Held {
         held: &'a [Held],
+        /// Those of `held` that are inconvenient-time statements no
+        /// earlier one shadows.
+        stated: &'a [Held],
         events: &'a [Event],
         to: u32,
         debt: u32,
@@ -100,14 +103,22 @@ impl<'a> States<'a> {
     /// A history index's entries `held` (in time order, each at or before
     /// the ask) about the events of `events`, for an ask whose recipient
     /// and debt have key ids `to` and `debt` ([`NONE`] for an unknown
-    /// key). Nothing is read until a rule asks, and then only the entries
-    /// of the kinds it asks for.
+    /// key); `stated`, those of them that are inconvenient-time statements
+    /// no earlier one shadows. Nothing is read until a rule asks, and then
+    /// only the entries of the kinds it asks for.
     #[inline]
-    pub(crate) fn held(held: &'a [Held], events: &'a [Event], to: u32, debt: u32) -> States<'a> {
+    pub(crate) fn held(
+        held: &'a [Held],
+        stated: &'a [Held],
+        events: &'a [Event],
+        to: u32,
+        debt: u32,
+    ) -> States<'a> {
         States {
             kinds: held.last().map_or(0, |h| h.kinds),
             repr: Repr::Held {
                 held,
+                stated,
                 events,
                 to,
                 debt,
@@ -149,9 +160,11 @@ impl<'a> States<'a> {
         self.kinds & mask != 0
     }
 
-    /// What `P` picks of the events whose kind is in `mask`, in order.
+    /// What `P` picks of the events whose kind is in `mask`, in order;
+    /// of a history's, only those of `stated` when `unshadowed` (and
+    /// `mask` is that of statements).
     #[inline]
-    fn select<P: Pick<'a>>(&self, mask: u16) -> Select<'_, 'a, P> {
+    fn select<P: Pick<'a>>(&self, mask: u16, unshadowed: bool) -> Select<'_, 'a, P> {
         // A kind the side does not hold reads nothing.
         let mask = mask & self.kinds;
         let inner = match &self.repr {
@@ -160,11 +173,12 @@ impl<'a> States<'a> {
             Repr::Many(v) => Inner::Slice(v.iter()),
             Repr::Held {
                 held,
+                stated,
                 events,
                 to,
                 debt,
             } => Inner::Held {
-                held: held.iter(),
+                held: if unshadowed { stated } else { held }.iter(),
                 events,
                 to: *to,
                 debt: *debt,
@@ -181,7 +195,7 @@ impl<'a> States<'a> {
     /// the index of the first record after it.
     #[inline]
     pub(crate) fn of(&self, mask: u16) -> Select<'_, 'a, Whole> {
-        self.select(mask)
+        self.select(mask, false)
     }
 
     /// Every event, in time order.
@@ -196,13 +210,13 @@ impl<'a> States<'a> {
     /// whenever it is, applies wherever it does and is as long in force.
     #[inline]
     pub(crate) fn statements(&self) -> Select<'_, 'a, Statement> {
-        self.select(kind::INCONVENIENT)
+        self.select(kind::INCONVENIENT, true)
     }
 
     /// The holds (start, reason, end), in time order.
     #[inline]
     pub(crate) fn holds(&self) -> Select<'_, 'a, HoldOf> {
-        self.select(kind::HOLD)
+        self.select(kind::HOLD, false)
     }
 }
 
@@ -602,7 +616,12 @@ mod tests {
         assert_eq!(kinds.count_ones(), 9);
         for to in [0, 1, NONE] {
             for debt in [2, 3, NONE] {
-                let s = States::held(&held, &events, to, debt);
+                let stated: Vec<Held> = held
+                    .iter()
+                    .filter(|h| matches!(h.read, Some((_, false))))
+                    .copied()
+                    .collect();
+                let s = States::held(&held, &stated, &events, to, debt);
                 assert_eq!(s.kinds(), kinds);
                 let views: Vec<(usize, Ev<'_>)> = events
                     .iter()
