@@ -260,11 +260,11 @@ impl History {
         debt: u32,
     ) {
         side.ask_debt = debt;
-        side.atts = &[];
-        side.by_chan = &[];
-        side.classes = None;
-        side.states = States::new();
         let Some(ix) = ix else {
+            side.atts = &[];
+            side.by_chan = &[];
+            side.classes = None;
+            side.states = States::held(&[], &[], &self.events, to, debt);
             return;
         };
         // Usually the ask comes after every event of the key.
@@ -278,6 +278,9 @@ impl History {
         if u32::try_from(ix.atts.len()).is_ok() {
             side.by_chan = &ix.by_chan;
             side.classes = Some(&ix.classes);
+        } else {
+            side.by_chan = &[];
+            side.classes = None;
         }
         let m = if ix.states.last().is_none_or(|h| h.at <= ask.at) {
             ix.states.len()
