@@ -32,7 +32,7 @@ pub(crate) use window::{is_calendar_gap, sel_matches};
 
 use crate::policy::format::Scope;
 use local::{next_day_start, Zones};
-use view::{Ev, Side, Stored};
+use view::{kind, Side, Stored};
 
 /// Id of the denial given when the ask's time zones cannot be resolved.
 pub const ZONE_RULE_ID: &str = "contactguard.zone";
@@ -104,24 +104,16 @@ impl StateKinds {
 
     /// The kinds held by the recipient's side `rec` and the debt's `debt`.
     fn held<S>(rec: &Side<'_, S>, debt: &Side<'_, S>) -> StateKinds {
-        let mut k = 0u8;
-        for (_, e) in rec.states.iter() {
-            k |= match e {
-                Ev::OptOut { .. } => 1 << Self::OPT_OUT,
-                Ev::Cease { .. } => 1 << Self::CEASE,
-                Ev::Attorney { .. } => 1 << Self::ATTORNEY_REC,
-                Ev::Inconvenient(_) => 1 << Self::INCONVENIENT,
-                _ => 0,
-            };
-        }
-        for (_, e) in debt.states.iter() {
-            k |= match e {
-                Ev::Attorney { .. } => 1 << Self::ATTORNEY_DEBT,
-                Ev::Hold { .. } => 1 << Self::HOLD,
-                _ => 0,
-            };
-        }
-        StateKinds(k)
+        let (r, d) = (rec.states.kinds(), debt.states.kinds());
+        let bit = |held: bool, k: usize| u8::from(held) << k;
+        StateKinds(
+            bit(r & kind::OPT_OUT != 0, Self::OPT_OUT)
+                | bit(r & kind::CEASE != 0, Self::CEASE)
+                | bit(r & kind::ATTORNEY != 0, Self::ATTORNEY_REC)
+                | bit(r & kind::INCONVENIENT != 0, Self::INCONVENIENT)
+                | bit(d & kind::ATTORNEY != 0, Self::ATTORNEY_DEBT)
+                | bit(d & kind::HOLD != 0, Self::HOLD),
+        )
     }
 }
 
@@ -451,7 +443,7 @@ fn run<'a, S: Stored>(
         settled: 0,
         // Without a prior-consent event there is no window: known now,
         // without a scan by each rule that asks.
-        consent: if any_state(rec, |e| matches!(e, Ev::PriorConsent { .. })) {
+        consent: if any_state(rec, kind::PRIOR_CONSENT) {
             std::cell::OnceCell::new()
         } else {
             std::cell::OnceCell::from(Vec::new())
@@ -632,7 +624,7 @@ fn settle<S: Stored>(ctx: &Ctx<'_, S>, visit: u64, passed: u64) -> u64 {
         monotone |= no_consent;
     }
     if visit & no_inconvenient != 0 {
-        if !any_state(ctx.rec, |e| matches!(e, Ev::Inconvenient(_))) {
+        if !any_state(ctx.rec, kind::INCONVENIENT) {
             monotone |= no_inconvenient;
         } else {
             // A rule no statement in force applies to passes throughout.
@@ -797,13 +789,13 @@ fn evaluate<S: Stored>(
         // there is none (most sides hold none or a consent): checked here
         // first, without a call.
         Body::OptOut { any_channel } => {
-            if !any_state(ctx.rec, |e| matches!(e, Ev::OptOut { .. })) {
+            if !any_state(ctx.rec, kind::OPT_OUT) {
                 return Verdict::Pass;
             }
             opt_out(ctx, *any_channel)
         }
         Body::Cease { scope } => {
-            if !any_state(ctx.rec, |e| matches!(e, Ev::Cease { .. })) {
+            if !any_state(ctx.rec, kind::CEASE) {
                 return Verdict::Pass;
             }
             cease(ctx, *scope)
@@ -814,19 +806,19 @@ fn evaluate<S: Stored>(
             } else {
                 ctx.rec
             };
-            if !any_state(side, |e| matches!(e, Ev::Attorney { .. })) {
+            if !any_state(side, kind::ATTORNEY) {
                 return Verdict::Pass;
             }
             attorney(ctx, *scope)
         }
         Body::Hold { reasons } => {
-            if !any_state(ctx.debt, |e| matches!(e, Ev::Hold { .. })) {
+            if !any_state(ctx.debt, kind::HOLD) {
                 return Verdict::Pass;
             }
             hold(ctx, reasons, t)
         }
         Body::Inconvenient { places } => {
-            if !any_state(ctx.rec, |e| matches!(e, Ev::Inconvenient(_))) {
+            if !any_state(ctx.rec, kind::INCONVENIENT) {
                 return Verdict::Pass;
             }
             inconvenient(ctx, places.as_deref(), t)
@@ -887,10 +879,10 @@ fn evaluate<S: Stored>(
     verdict
 }
 
-/// Whether a side holds a state event that `f` selects.
+/// Whether a side holds a state event of a kind in `kinds`.
 #[inline(always)]
-fn any_state<S>(side: &Side<'_, S>, f: impl Fn(&Ev<'_>) -> bool) -> bool {
-    side.states.iter().any(|(_, e)| f(e))
+fn any_state<S>(side: &Side<'_, S>, kinds: u16) -> bool {
+    side.states.has(kinds)
 }
 
 /// Whether a rule that passes at the ask's time passes at every later

@@ -1,7 +1,7 @@
 //! Contact history: events in time order, indexed by recipient and by debt.
 
-use crate::engine::states::States;
-use crate::engine::view::{shadows, Classes, Ev, Read, Rec, Side, Stated};
+use crate::engine::states::{template, Held, States, NONE};
+use crate::engine::view::{kind_of, shadows, Classes, Read, Rec, Side};
 use crate::model::{Ask, Event};
 
 /// The events a decision reads, in time order, with per-recipient and
@@ -29,27 +29,16 @@ pub struct History {
 #[derive(Clone, Debug, Default)]
 struct Index {
     atts: Vec<Rec>,
-    /// The state events, with what `fill` reads of each without looking
-    /// the event up (see [`StateRef`]).
-    states: Vec<StateRef>,
+    /// The state events, with what does not depend on an ask worked out
+    /// (see [`Held`]); lent to a decision as they are.
+    states: Vec<Held>,
+    /// Those of `states` that are inconvenient-time statements no earlier
+    /// one [`shadows`] (the only ones the rule about them reads).
+    stated: Vec<Held>,
     /// Per channel (by its index), the positions in `atts` of its attempts.
     by_chan: Vec<Vec<u32>>,
     /// The attempts by class (channel × result).
     classes: Classes,
-}
-
-/// A state event of an [`Index`]: its time and interned (recipient, debt)
-/// keys ([`NONE`] when absent; compared with an ask's), the attempts before it in time order,
-/// the index of the event, and for an inconvenient-time statement its
-/// times as read once, when stored, and whether an earlier statement of
-/// the key [`shadows`] it.
-#[derive(Clone, Copy, Debug)]
-struct StateRef {
-    at: jiff::Timestamp,
-    keys: (u32, u32),
-    before: u32,
-    idx: u32,
-    read: Option<ReadStatement>,
 }
 
 /// An inconvenient-time statement's times as read when it was stored,
@@ -82,19 +71,26 @@ impl Index {
             }
             _ => {
                 let before = u32::try_from(self.atts.len()).unwrap_or(u32::MAX);
-                self.states.push(StateRef {
+                let kind = kind_of(e);
+                let kinds = self.states.last().map_or(0, |h| h.kinds) | kind;
+                let held = Held {
                     at: e.at(),
                     keys,
                     before,
                     idx,
+                    kind,
+                    ev: template(e),
+                    kinds,
                     read,
-                });
+                };
+                if matches!(read, Some((_, false))) {
+                    self.stated.push(held);
+                }
+                self.states.push(held);
             }
         }
     }
 }
-
-const NONE: u32 = u32::MAX;
 
 impl History {
     /// An empty history.
@@ -231,9 +227,9 @@ impl History {
 
     /// What the engine reads for `ask`: the recipient's and the debt's
     /// events at or before the ask, written into `rec` and `debt` (sides
-    /// are large: filled in place rather than moved). Attempts are
-    /// borrowed from the index, not copied; only state events are made
-    /// relative to the ask.
+    /// are large: filled in place rather than moved). Attempts and state
+    /// events are borrowed from the index, not copied; a state event is
+    /// read relative to the ask only when a rule asks for its kind.
     pub(crate) fn sides<'a>(
         &'a self,
         ask: &Ask,
@@ -264,11 +260,11 @@ impl History {
         debt: u32,
     ) {
         side.ask_debt = debt;
-        side.atts = &[];
-        side.by_chan = &[];
-        side.classes = None;
-        side.states = States::new();
         let Some(ix) = ix else {
+            side.atts = &[];
+            side.by_chan = &[];
+            side.classes = None;
+            side.states = States::held(&[], &[], &self.events, to, debt);
             return;
         };
         // Usually the ask comes after every event of the key.
@@ -282,30 +278,24 @@ impl History {
         if u32::try_from(ix.atts.len()).is_ok() {
             side.by_chan = &ix.by_chan;
             side.classes = Some(&ix.classes);
+        } else {
+            side.by_chan = &[];
+            side.classes = None;
         }
-        // Inline for a few state events; at most one allocation, no
-        // growth, for more.
-        side.states = States::with_capacity(ix.states.len());
-        for st in &ix.states {
-            if st.at > ask.at {
-                break;
-            }
-            let Some(e) = self.events.get(st.idx as usize) else {
-                continue;
-            };
-            let (e_to, e_debt) = st.keys;
-            let same_to = e_to == to && to != NONE;
-            let same_debt = e_debt == debt && debt != NONE;
-            let ev = match (e, st.read) {
-                (Event::Inconvenient(s), Some((r, shadowed))) => {
-                    Some(Ev::Inconvenient(Stated::with_shadowed(s, r, shadowed)))
-                }
-                _ => Ev::with_keys(e, same_to, same_debt),
-            };
-            if let Some(ev) = ev {
-                side.states.push((st.before as usize, ev));
-            }
-        }
+        let m = if ix.states.last().is_none_or(|h| h.at <= ask.at) {
+            ix.states.len()
+        } else {
+            ix.states.partition_point(|h| h.at <= ask.at)
+        };
+        let held = ix.states.get(..m).unwrap_or(&[]);
+        // Usually every statement is at or before the ask too.
+        let stated = if ix.stated.last().is_none_or(|h| h.at <= ask.at) {
+            ix.stated.as_slice()
+        } else {
+            let k = ix.stated.partition_point(|h| h.at <= ask.at);
+            ix.stated.get(..k).unwrap_or(&[])
+        };
+        side.states = States::held(held, stated, &self.events, to, debt);
     }
 }
 

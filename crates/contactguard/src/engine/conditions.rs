@@ -2,7 +2,7 @@
 //! condition, and why a `deny` rule selected an ask.
 
 use super::limits::seconds_before;
-use super::view::{Ev, Stored};
+use super::view::{kind, Ev, Stored};
 use super::Ctx;
 use crate::model::{AttemptResult, HoldReason, Role};
 use crate::policy::{unreachable_lookback, Cond, Rule};
@@ -183,8 +183,8 @@ pub(super) fn in_range(r: &crate::policy::format::RangeSpec, d: i64) -> bool {
 /// withdrawal.
 fn consent_granted<S: Stored>(ctx: &Ctx<'_, S>, kind: &str) -> bool {
     let ch = ctx.ask.channel;
-    for (_, e) in ctx.rec.states.iter().rev() {
-        match *e {
+    for (_, e) in ctx.rec.states.of(kind::CONSENT | kind::OPT_OUT).rev() {
+        match e {
             Ev::Consent {
                 channel,
                 granted,
@@ -205,7 +205,7 @@ fn consent_granted<S: Stored>(ctx: &Ctx<'_, S>, kind: &str) -> bool {
 fn requested_contact<S: Stored>(ctx: &Ctx<'_, S>) -> bool {
     ctx.rec
         .states
-        .iter()
+        .of(kind::REQUEST_CONTACT)
         .any(|(_, e)| matches!(e, Ev::RequestContact { applies: true, .. }))
 }
 
@@ -260,14 +260,14 @@ pub(super) fn debtor_unreachable<S: Stored>(
     // Marked out of contact by the latest `unreachable`, unless the debtor
     // was reached after it.
     let mut mark: Option<usize> = None;
-    for (before, e) in &ctx.debt.states {
-        match *e {
+    for (before, e) in ctx.debt.states.of(kind::HOLD | kind::UNREACHABLE) {
+        match e {
             Ev::Hold {
                 reason: HoldReason::Deceased,
                 until,
                 ..
             } if until.is_none_or(|u| t < u) => return true,
-            Ev::Unreachable => mark = Some(*before),
+            Ev::Unreachable => mark = Some(before),
             _ => {}
         }
     }

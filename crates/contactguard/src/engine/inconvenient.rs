@@ -1,7 +1,7 @@
 //! Recipient-stated inconvenient times.
 
 use super::local::{self, Clock};
-use super::view::{Ev, Stored};
+use super::view::Stored;
 use super::{deny, no_zone, Ctx, Verdict};
 use crate::model::{Ask, Inconvenient, Place};
 use crate::policy::format::LocalTime;
@@ -252,7 +252,9 @@ fn rule_places(places: Option<&[Place]>) -> u64 {
 
 /// The recipient's statements that apply to the ask under a rule reading
 /// the place bits `wanted` ([`rule_places`]), in order (read in place: no
-/// list is built). The place is tested first.
+/// list is built), but for those a history knows to be shadowed (see
+/// `States::statements`: leaving them out changes no answer read from
+/// them here). The place is tested first.
 fn applicable<'c, 'a: 'c, S: Stored>(
     ctx: &'c Ctx<'a, S>,
     wanted: u64,
@@ -261,24 +263,20 @@ fn applicable<'c, 'a: 'c, S: Stored>(
     let applies = move |i: &Inconvenient| {
         place_bit(i, ask) & wanted != 0 && i.channel.is_none_or(|c| c == ask.channel)
     };
-    ctx.rec.states.iter().filter_map(move |(_, e)| match e {
-        Ev::Inconvenient(s) if applies(s.i) => Some(*s),
-        _ => None,
-    })
+    ctx.rec.states.statements().filter(move |s| applies(s.i))
 }
 
 /// The place bits ([`place_bit`]) of the recipient's statements still in
 /// force at the ask's time (each not ended by it) that apply to the ask's
 /// channel, for [`never_denies`]. A statement that needs a zone the ask
-/// lacks counts as in force (its rule would not be evaluated).
+/// lacks counts as in force (its rule would not be evaluated). A shadowed
+/// statement left out has the bits of the one shadowing it, which is in
+/// force.
 pub(super) fn live_places<S: Stored>(ctx: &Ctx<'_, S>) -> u64 {
     let ask = ctx.ask;
     let no_zone = ctx.zones.is_empty();
     let mut bits = 0u64;
-    for (_, e) in &ctx.rec.states {
-        let Ev::Inconvenient(s) = e else {
-            continue;
-        };
+    for s in ctx.rec.states.statements() {
         if s.i.channel.is_none_or(|c| c == ask.channel)
             && (s.i.until.is_none_or(|u| ask.at < u) || (no_zone && s.needs_zone()))
         {

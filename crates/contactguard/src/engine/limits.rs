@@ -3,7 +3,7 @@
 
 use super::conditions::conversation;
 use super::local::start_of_day;
-use super::view::{below, Ev, Side, Stored, NO_PLACE, SHORT};
+use super::view::{below, kind, Ev, Side, Stored, NO_PLACE, SHORT};
 use super::{deny, local, no_zone, Ctx, Verdict};
 use crate::model::{Ask, AttemptResult};
 use crate::policy::format::{CalendarPeriod, Scope};
@@ -373,13 +373,13 @@ pub(super) fn consent_windows<'c, S: Stored>(ctx: &'c Ctx<'_, S>) -> &'c [(Times
 
 fn find_consent_windows<S: Stored>(ctx: &Ctx<'_, S>) -> Vec<(Timestamp, Timestamp)> {
     let mut out: Vec<(Timestamp, Timestamp)> = Vec::new();
-    for (_, e) in &ctx.rec.states {
+    for (_, e) in ctx.rec.states.of(kind::PRIOR_CONSENT) {
         let Ev::PriorConsent {
             at: p_at,
             same_debt,
             until: p_until,
             granted,
-        } = *e
+        } = e
         else {
             continue;
         };

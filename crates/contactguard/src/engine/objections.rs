@@ -1,6 +1,6 @@
 //! Consent and objections: opt-outs, cease, attorney representation, holds.
 
-use super::view::{Ev, Stored};
+use super::view::{kind, Ev, Stored};
 use super::{deny, Ctx, Verdict};
 use crate::model::HoldReason;
 use crate::policy::format::Scope;
@@ -14,8 +14,8 @@ pub(super) fn opt_out<S: Stored>(ctx: &Ctx<'_, S>, any_channel: bool) -> Verdict
     let found = ctx
         .rec
         .states
-        .iter()
-        .filter_map(|(_, e)| match *e {
+        .of(kind::OPT_OUT)
+        .filter_map(|(_, e)| match e {
             Ev::OptOut { at, channel, place }
                 if (any_channel || channel == ask.channel)
                     && place.is_none_or(|p| ask.place.is_none_or(|a| a == p)) =>
@@ -44,8 +44,8 @@ pub(super) fn cease<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope) -> Verdict {
     let found = ctx
         .rec
         .states
-        .iter()
-        .filter_map(|(_, e)| match *e {
+        .of(kind::CEASE)
+        .filter_map(|(_, e)| match e {
             Ev::Cease { at, same_debt } if scope == Scope::Recipient || same_debt => {
                 Some((at, same_debt))
             }
@@ -79,8 +79,8 @@ pub(super) fn attorney<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope) -> Verdict {
     // The earliest notice, one for the ask's recipient first.
     let found = side
         .states
-        .iter()
-        .filter_map(|(_, e)| match *e {
+        .of(kind::ATTORNEY)
+        .filter_map(|(_, e)| match e {
             Ev::Attorney {
                 at,
                 same_to,
@@ -108,15 +108,8 @@ pub(super) fn attorney<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope) -> Verdict {
 
 pub(super) fn hold<S: Stored>(ctx: &Ctx<'_, S>, reasons: &[HoldReason], t: Timestamp) -> Verdict {
     let active = |at: Timestamp| {
-        ctx.debt.states.iter().filter_map(move |(_, e)| match *e {
-            Ev::Hold {
-                at: start,
-                reason,
-                until,
-            } if reasons.contains(&reason) && until.is_none_or(|u| at < u) => {
-                Some((start, reason, until))
-            }
-            _ => None,
+        ctx.debt.states.holds().filter(move |&(_, reason, until)| {
+            reasons.contains(&reason) && until.is_none_or(|u| at < u)
         })
     };
     // The earliest active hold, ties broken by content so that the order of

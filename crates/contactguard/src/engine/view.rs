@@ -51,7 +51,55 @@ pub(crate) enum Ev<'a> {
     Unreachable,
 }
 
+/// Kinds of state event, one bit each (as [`Ev::kind`] and [`kind_of`]
+/// give them), so that a rule reads only the kinds it looks at and a side
+/// tells which kinds it holds without reading any.
+pub(crate) mod kind {
+    pub(crate) const CONSENT: u16 = 1 << 0;
+    pub(crate) const OPT_OUT: u16 = 1 << 1;
+    pub(crate) const CEASE: u16 = 1 << 2;
+    pub(crate) const ATTORNEY: u16 = 1 << 3;
+    pub(crate) const HOLD: u16 = 1 << 4;
+    pub(crate) const PRIOR_CONSENT: u16 = 1 << 5;
+    pub(crate) const REQUEST_CONTACT: u16 = 1 << 6;
+    pub(crate) const INCONVENIENT: u16 = 1 << 7;
+    pub(crate) const UNREACHABLE: u16 = 1 << 8;
+}
+
+/// The [`kind`] bit of a wire event's view (0 for an attempt, which has
+/// none): that of [`Ev::with_keys`]'s answer.
+pub(crate) fn kind_of(e: &Event) -> u16 {
+    match e {
+        Event::Attempt(_) => 0,
+        Event::Consent(_) => kind::CONSENT,
+        Event::OptOut(_) => kind::OPT_OUT,
+        Event::Cease(_) => kind::CEASE,
+        Event::Attorney(_) => kind::ATTORNEY,
+        Event::Hold(_) => kind::HOLD,
+        Event::PriorConsentToContact(_) => kind::PRIOR_CONSENT,
+        Event::RequestContact(_) => kind::REQUEST_CONTACT,
+        Event::Inconvenient(_) => kind::INCONVENIENT,
+        Event::Unreachable(_) => kind::UNREACHABLE,
+    }
+}
+
 impl<'a> Ev<'a> {
+    /// The event's [`kind`] bit.
+    #[inline]
+    pub(crate) fn kind(&self) -> u16 {
+        match self {
+            Ev::Consent { .. } => kind::CONSENT,
+            Ev::OptOut { .. } => kind::OPT_OUT,
+            Ev::Cease { .. } => kind::CEASE,
+            Ev::Attorney { .. } => kind::ATTORNEY,
+            Ev::Hold { .. } => kind::HOLD,
+            Ev::PriorConsent { .. } => kind::PRIOR_CONSENT,
+            Ev::RequestContact { .. } => kind::REQUEST_CONTACT,
+            Ev::Inconvenient(_) => kind::INCONVENIENT,
+            Ev::Unreachable => kind::UNREACHABLE,
+        }
+    }
+
     /// The view of a wire state event whose recipient and debt were
     /// already compared with the ask's; `None` for an attempt.
     pub(crate) fn with_keys(e: &'a Event, same_to: bool, same_debt: bool) -> Option<Ev<'a>> {
