@@ -6,11 +6,12 @@
 //! the ask's time. A denying rule also reports the earliest instant `>= t` at
 //! which it would pass, or `None` when no future instant helps.
 
-use crate::model::{Ask, Channel, Decision, Denial, Role};
+use crate::model::{Ask, Channel, Decision, Denial, Message, Role};
 use crate::policy::{Body, Inner, Rule};
 use crate::{History, Policy};
 use jiff::{SignedDuration, Timestamp};
 
+mod cause;
 mod conditions;
 mod inconvenient;
 mod limits;
@@ -21,13 +22,14 @@ pub(crate) mod view;
 mod window;
 
 use conditions::{
-    cond_unless, cond_when, deny_message, fixed_unless, fixed_when, in_range, unless_at, when_at,
+    cond_unless, cond_when, deny_cause, fixed_unless, fixed_when, in_range, unless_at, when_at,
 };
 use inconvenient::inconvenient;
 use limits::{cap, cooldown};
 use objections::{attorney, cease, hold, opt_out};
 use window::window;
 
+pub(crate) use cause::Cause;
 pub(crate) use window::{is_calendar_gap, sel_matches};
 
 use crate::policy::format::Scope;
@@ -320,7 +322,8 @@ enum Verdict {
     Oblige,
     Deny {
         earliest: Option<Timestamp>,
-        message: Option<String>,
+        /// Why, when messages are wanted (not in the `retry_at` search).
+        message: Option<Cause>,
         /// The engine could not evaluate the rule (fail closed): the denial
         /// keeps the engine's message, which says so, even when the rule
         /// has a `message` of its own (that one describes a breach).
@@ -396,6 +399,11 @@ impl<S: Stored> Ctx<'_, S> {
         (when, unless)
     }
 
+    /// The first candidate zone, which messages show instants in.
+    fn first_zone(&self) -> Option<jiff::tz::TimeZone> {
+        self.zones.iter().next().map(|z| (**z).clone())
+    }
+
     /// An instant as local time in the first candidate zone, for messages.
     fn local(&self, t: Timestamp) -> String {
         match self.zones.iter().next() {
@@ -423,9 +431,9 @@ fn run<'a, S: Stored>(
                 denials: vec![Denial {
                     id: ZONE_RULE_ID.into(),
                     cite: ZONE_CITE.into(),
-                    message: format!(
+                    message: Message::from(format!(
                         "unknown time zone `{bad}`: local time cannot be evaluated (fail closed)"
-                    ),
+                    )),
                 }],
                 retry_at: None,
                 obligations: Vec::new(),
@@ -504,10 +512,9 @@ fn run<'a, S: Stored>(
                     denials.push(Denial {
                         id: ZONE_RULE_ID.into(),
                         cite: ZONE_CITE.into(),
-                        message: format!(
-                            "the ask has no `timezones` and rule `{}` needs the local time (fail closed)",
-                            rule.id
-                        ),
+                        message: Message::of(Cause::NoZone {
+                            rule: rule.id.clone(),
+                        }),
                     });
                 }
                 (
@@ -536,15 +543,17 @@ fn run<'a, S: Stored>(
                 message,
                 unevaluable,
             } => {
-                let message = message.unwrap_or_else(|| rule.title.clone());
+                let cause = message.unwrap_or_else(|| Cause::Text(rule.title.clone()));
                 next = match (next, earliest) {
                     (Some(n), Some(e)) => Some(n.max(e)),
                     _ => None,
                 };
-                let (for_denial, for_outcome) = match &rule.message {
-                    Some(own) if !unevaluable => (own.clone(), Some(message)),
-                    _ if explain_all => (message.clone(), Some(message)),
-                    _ => (message, None),
+                // The explanation shows the engine's own text, written now;
+                // the decision's is written when read.
+                let for_outcome = explain_all.then(|| cause.write());
+                let for_denial = match &rule.message {
+                    Some(own) if !unevaluable => Message::of(Cause::Text(own.clone())),
+                    _ => Message::of(cause),
                 };
                 if denials.is_empty() {
                     // Sized at once for a few: cheaper than growing from
@@ -562,7 +571,7 @@ fn run<'a, S: Stored>(
         if explain_all {
             outcomes.push(RuleOutcome {
                 id: rule.id.as_str().to_owned(),
-                title: rule.title.clone(),
+                title: rule.title.to_string(),
                 cite: rule.cite.as_str().to_owned(),
                 outcome,
                 message,
@@ -791,7 +800,7 @@ fn evaluate<S: Stored>(
         }
     }
     let mut verdict = match &rule.body {
-        Body::Deny => deny(ctx, None, || deny_message(ctx, rule, t)),
+        Body::Deny => deny(ctx, None, || deny_cause(ctx, rule, t)),
         Body::Oblige(_) => return Verdict::Oblige,
         // These bodies read only state events of one kind, and pass when
         // there is none (most sides hold none or a consent): checked here
@@ -1011,7 +1020,7 @@ fn condition_change<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp) -> O
 fn deny<S: Stored>(
     ctx: &Ctx<'_, S>,
     earliest: Option<Timestamp>,
-    message: impl FnOnce() -> String,
+    message: impl FnOnce() -> Cause,
 ) -> Verdict {
     denial(ctx, earliest, false, message)
 }
@@ -1021,7 +1030,7 @@ fn deny<S: Stored>(
 fn deny_unevaluable<S: Stored>(
     ctx: &Ctx<'_, S>,
     earliest: Option<Timestamp>,
-    message: impl FnOnce() -> String,
+    message: impl FnOnce() -> Cause,
 ) -> Verdict {
     denial(ctx, earliest, true, message)
 }
@@ -1031,7 +1040,7 @@ fn denial<S: Stored>(
     ctx: &Ctx<'_, S>,
     earliest: Option<Timestamp>,
     unevaluable: bool,
-    message: impl FnOnce() -> String,
+    message: impl FnOnce() -> Cause,
 ) -> Verdict {
     Verdict::Deny {
         earliest,

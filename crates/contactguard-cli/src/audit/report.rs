@@ -957,7 +957,7 @@ impl Aggregator {
                 channel: ask.channel.as_str(),
                 to: ask.to.clone(),
                 debt: ask.debt.clone(),
-                message: first.map(|d| d.message.clone()).unwrap_or_default(),
+                message: first.map(|d| d.message.to_string()).unwrap_or_default(),
                 order,
             });
             self.unevaluated_rows.sort_by_key(|r| r.order);
