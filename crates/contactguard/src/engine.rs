@@ -322,8 +322,6 @@ enum Verdict {
     Oblige,
     Deny {
         earliest: Option<Timestamp>,
-        /// Why, when messages are wanted (not in the `retry_at` search).
-        message: Option<Cause>,
         /// The engine could not evaluate the rule (fail closed): the denial
         /// keeps the engine's message, which says so, even when the rule
         /// has a `message` of its own (that one describes a breach).
@@ -343,6 +341,10 @@ pub(crate) struct Ctx<'a, S> {
     /// The debt's events at or before the ask.
     debt: &'a Side<'a, S>,
     want_messages: bool,
+    /// Why the rule last evaluated denied, when `want_messages`: left
+    /// here by the rule rather than returned in its [`Verdict`] (which
+    /// every rule returns, most often a pass, and stays small).
+    cause: std::cell::Cell<Option<Cause>>,
     /// The plan's set for the ask ([`Plan::visit`]): of the first 64
     /// rules, those whose `when` holds but for its part that changes with
     /// time.
@@ -453,6 +455,7 @@ fn run<'a, S: Stored>(
         rec,
         debt,
         want_messages: true,
+        cause: std::cell::Cell::new(None),
         visit,
         fixed_ready: false,
         fixed_unless: 0,
@@ -540,10 +543,14 @@ fn run<'a, S: Stored>(
             }
             Verdict::Deny {
                 earliest,
-                message,
                 unevaluable,
             } => {
-                let cause = message.unwrap_or_else(|| Cause::Text(rule.title.clone()));
+                // The rule left why in `ctx.cause` (messages are wanted
+                // here).
+                let cause = ctx
+                    .cause
+                    .take()
+                    .unwrap_or_else(|| Cause::Text(rule.title.clone()));
                 next = match (next, earliest) {
                     (Some(n), Some(e)) => Some(n.max(e)),
                     _ => None,
@@ -1042,9 +1049,11 @@ fn denial<S: Stored>(
     unevaluable: bool,
     message: impl FnOnce() -> Cause,
 ) -> Verdict {
+    if ctx.want_messages {
+        ctx.cause.set(Some(message()));
+    }
     Verdict::Deny {
         earliest,
-        message: ctx.want_messages.then(message),
         unevaluable,
     }
 }
@@ -1133,6 +1142,7 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
                                         rec: &Side::empty(0),
                                         debt: &Side::empty(0),
                                         want_messages: false,
+                                        cause: std::cell::Cell::new(None),
                                         visit,
                                         fixed_ready: false,
                                         fixed_unless: 0,
