@@ -371,8 +371,8 @@ impl Decision {
 
     /// What the contact must honour if it goes ahead.
     #[getter]
-    fn obligations(&self) -> Vec<String> {
-        self.inner.obligations.clone()
+    fn obligations(&self) -> Vec<&str> {
+        self.inner.obligations.iter().map(|o| o.as_str()).collect()
     }
 
     /// The earliest instant (UTC) at which the same ask would pass, or
@@ -399,7 +399,7 @@ impl Decision {
         }
         d.set_item("denials", denials)?;
         d.set_item("retry_at", self.retry_at(py)?)?;
-        d.set_item("obligations", &self.inner.obligations)?;
+        d.set_item("obligations", self.obligations())?;
         Ok(d)
     }
 

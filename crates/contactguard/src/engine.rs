@@ -471,7 +471,7 @@ fn run<'a, S: Stored>(
     };
 
     let mut denials = Vec::new();
-    let mut obligations: Vec<String> = Vec::new();
+    let mut obligations: Vec<crate::model::SharedStr> = Vec::new();
     let mut outcomes = Vec::new();
     let mut next: Option<Timestamp> = Some(at);
     // The first 64 rules that did not deny at the ask's time (those

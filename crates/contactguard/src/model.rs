@@ -935,8 +935,9 @@ pub struct Decision {
     /// same history; `None` when no instant within the policy's horizon helps.
     pub retry_at: Option<Timestamp>,
     /// What the contact must honour if it goes ahead (for example
-    /// `no_debt_disclosure`, `opt_out_notice`).
-    pub obligations: Vec<String>,
+    /// `no_debt_disclosure`, `opt_out_notice`): shared with the compiled
+    /// policy, not copied.
+    pub obligations: Vec<SharedStr>,
 }
 
 #[cfg(test)]

@@ -426,7 +426,7 @@ type Verdict<'a> = (
     bool,
     Vec<&'a str>,
     Option<jiff::Timestamp>,
-    &'a [String],
+    &'a [contactguard::SharedStr],
 );
 
 fn verdict((pos, d): &(u64, Decision)) -> Verdict<'_> {

@@ -819,10 +819,10 @@ impl Aggregator {
             t.allowed += 1;
             for o in &decision.obligations {
                 // Cloned only the first time it is seen.
-                match self.obligations.get_mut(o) {
+                match self.obligations.get_mut(o.as_str()) {
                     Some(n) => *n += 1,
                     None => {
-                        self.obligations.insert(o.clone(), 1);
+                        self.obligations.insert(o.to_string(), 1);
                     }
                 }
             }

@@ -122,7 +122,8 @@ pub(crate) struct Win {
 #[derive(Clone, Debug)]
 pub(crate) enum Body {
     Deny,
-    Oblige(Vec<String>),
+    /// Shared with the decisions that carry them.
+    Oblige(Vec<SharedStr>),
     OptOut {
         any_channel: bool,
     },
@@ -439,7 +440,9 @@ fn compile_rule(
     let body = match r.kind {
         RuleKind::Deny => Body::Deny,
         RuleKind::Oblige => match &r.obligations {
-            Some(o) if !o.is_empty() => Body::Oblige(o.clone()),
+            Some(o) if !o.is_empty() => {
+                Body::Oblige(o.iter().map(|s| SharedStr::from(s.as_str())).collect())
+            }
             _ => {
                 return Err(ctx.err(
                     "obligations",
