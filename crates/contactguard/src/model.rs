@@ -990,4 +990,58 @@ mod tests {
         assert_eq!(back, decision);
         assert!(serde_json::from_str::<SharedStr>("3").is_err());
     }
+
+    /// A message `decide` left unwritten reads as its text: written once
+    /// on first read (the same text, at the same address, on every later
+    /// read, from any thread), the same whether cloned before or after,
+    /// compared, printed, converted or serialized; a message read back from
+    /// JSON holds the text.
+    #[test]
+    fn a_lazy_message_reads_as_its_text() {
+        use crate::{decide, Ask, History, Message, Policy};
+        let policy = Policy::preset("us-reg-f").expect("preset");
+        let ask: Ask = serde_json::from_str(
+            r#"{"at": "2026-10-14T07:59:00-04:00", "channel": "call", "to": "c1",
+                "role": "debtor", "debt": "d1", "timezones": ["America/New_York"],
+                "purpose": "collection"}"#,
+        )
+        .expect("ask");
+        let d = decide(&policy, &ask, &History::new());
+        let text = "local time 07:59:00 Wednesday 2026-10-14 in America/New_York is outside the permitted window [08:00–21:00]";
+        let m = &d.denials.first().expect("a denial").message;
+        let early = m.clone();
+        let first = m.as_str();
+        assert_eq!(first, text);
+        assert!(std::ptr::eq(first, m.as_str()), "written once");
+        let late = m.clone();
+        assert_eq!(early, text);
+        assert_eq!(late, *m);
+        assert_eq!(format!("{m}"), text);
+        assert_eq!(format!("{m:?}"), format!("{text:?}"));
+        assert_eq!(String::from(early), text);
+        assert_eq!(String::from(late), text);
+        assert!(m.starts_with("local time ") && m.len() == text.len());
+        let json = serde_json::to_string(&d).expect("json");
+        assert!(json.contains(&format!(r#""message":"{text}""#)), "{json}");
+        let back: Decision = serde_json::from_str(&json).expect("back");
+        assert_eq!(back, d);
+        assert_eq!(back.denials[0].message, text);
+
+        // Read first from several threads at once: one text, one address.
+        let d = decide(&policy, &ask, &History::new());
+        let m = &d.denials[0].message;
+        let addrs: Vec<usize> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| m.as_str().as_ptr() as usize))
+                .collect();
+            hs.into_iter().map(|h| h.join().expect("thread")).collect()
+        });
+        assert!(addrs.iter().all(|&a| a == m.as_str().as_ptr() as usize));
+        assert_eq!(*m, text);
+
+        let given = Message::from(String::from("given"));
+        assert_eq!(given, Message::from("given"));
+        assert_ne!(given, Message::from("other"));
+        assert!(serde_json::from_str::<Message>("3").is_err());
+    }
 }

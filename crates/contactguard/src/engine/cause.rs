@@ -775,6 +775,287 @@ mod tests {
         }
     }
 
+    fn at(s: &str) -> Timestamp {
+        s.parse().expect("instant")
+    }
+
+    fn ny() -> TimeZone {
+        TimeZone::get("America/New_York").expect("zone")
+    }
+
+    /// Each cause writes the text the engine wrote before messages were
+    /// lazy (the expected texts are written out by hand from those format
+    /// strings): scopes, plurals, local times with and without a zone,
+    /// dated periods, pauses, objections, holds, statements, windows,
+    /// calendar gaps and `deny` rules with every unmet exception.
+    #[test]
+    fn causes_write_the_engine_texts() {
+        use jiff::civil::Weekday::*;
+        let keys = || Keys::of(&ask("c1", "d1"));
+        let day = |d: &str| local::day_number(d.parse().expect("date"));
+        let t = at("2026-10-15T14:30:00Z");
+        let cases: Vec<(Cause, &str)> = vec![
+            (Cause::Static("cool-down end overflows"), "cool-down end overflows"),
+            (Cause::Text("own words".into()), "own words"),
+            (
+                Cause::NoZone { rule: "us-reg-f.1".into() },
+                "the ask has no `timezones` and rule `us-reg-f.1` needs the local time (fail closed)",
+            ),
+            (
+                Cause::Cap { n: 1, keys: keys(), scope: Scope::Recipient, limit: 1, over: CapOver::Lifetime },
+                "1 counted attempt to c1 already (lifetime limit 1)",
+            ),
+            (
+                Cause::Cap {
+                    n: 12,
+                    keys: keys(),
+                    scope: Scope::RecipientDebt,
+                    limit: 7,
+                    over: CapOver::Rolling { secs: 7 * 86_400, t, zone: Some(ny()) },
+                },
+                "12 counted attempts to c1 about d1 in the 1w before 2026-10-15 10:30:00 -04:00 (limit 7)",
+            ),
+            (
+                Cause::Cap {
+                    n: 3,
+                    keys: keys(),
+                    scope: Scope::Debt,
+                    limit: 3,
+                    over: CapOver::Rolling { secs: 36 * 3600, t, zone: None },
+                },
+                "3 counted attempts about d1 (anyone) in the 36h before 2026-10-15T14:30:00Z (limit 3)",
+            ),
+            (
+                Cause::Cap {
+                    n: 3,
+                    keys: keys(),
+                    scope: Scope::Recipient,
+                    limit: 2,
+                    over: CapOver::Dated {
+                        period: Period::Dates(7),
+                        first: day("2026-10-09"),
+                        today: day("2026-10-15"),
+                        zone: ny(),
+                    },
+                },
+                "3 counted attempts to c1 on the 7 local dates 2026-10-09..2026-10-15 in America/New_York (limit 2)",
+            ),
+            (
+                Cause::Cap {
+                    n: 2,
+                    keys: keys(),
+                    scope: Scope::Recipient,
+                    limit: 2,
+                    over: CapOver::Dated {
+                        period: Period::Calendar(CalendarPeriod::Day),
+                        first: day("2026-10-15"),
+                        today: day("2026-10-15"),
+                        zone: ny(),
+                    },
+                },
+                "2 counted attempts to c1 on the local day 2026-10-15 in America/New_York (limit 2)",
+            ),
+            (
+                Cause::Cap {
+                    n: 10,
+                    keys: keys(),
+                    scope: Scope::Recipient,
+                    limit: 10,
+                    over: CapOver::Dated {
+                        period: Period::Calendar(CalendarPeriod::Week),
+                        first: day("2026-09-28"),
+                        today: day("2026-10-01"),
+                        zone: ny(),
+                    },
+                },
+                "10 counted attempts to c1 in the local week 2026-09-28..2026-10-01 in America/New_York (limit 10)",
+            ),
+            (
+                Cause::Cap {
+                    n: 0,
+                    keys: keys(),
+                    scope: Scope::Recipient,
+                    limit: 0,
+                    over: CapOver::Dated {
+                        period: Period::Calendar(CalendarPeriod::Month),
+                        first: day("2026-10-01"),
+                        today: day("2026-10-15"),
+                        zone: ny(),
+                    },
+                },
+                "0 counted attempts to c1 in the local month of 2026-10-15 in America/New_York (limit 0)",
+            ),
+            (
+                Cause::PauseRolling {
+                    result: AttemptResult::Conversation,
+                    channel: Channel::Call,
+                    keys: keys(),
+                    scope: Scope::RecipientDebt,
+                    last: at("2026-10-15T13:00:00Z"),
+                    secs: 90 * 60,
+                    end: at("2026-10-15T14:30:00Z"),
+                    zone: Some(ny()),
+                },
+                "a conversation call attempt to c1 about d1 at 2026-10-15 09:00:00 -04:00 starts a 90m pause, until 2026-10-15 10:30:00 -04:00",
+            ),
+            (
+                Cause::PauseDated {
+                    result: AttemptResult::Voicemail,
+                    channel: Channel::Call,
+                    keys: keys(),
+                    scope: Scope::Recipient,
+                    n: 7,
+                    from: day("2026-10-13"),
+                    today: day("2026-10-15"),
+                    zone: ny(),
+                },
+                "a voicemail call attempt to c1 on 2026-10-13 starts 7 local dates without contact; 2026-10-15 is day 3 in America/New_York",
+            ),
+            (
+                Cause::OptOut {
+                    keys: keys(),
+                    at: at("2026-06-01T16:00:00Z"),
+                    zone: Some(ny()),
+                    channel: Channel::Sms,
+                    place: Some(Place::Work),
+                },
+                "c1 asked on 2026-06-01 12:00:00 -04:00 not to be contacted by sms at work",
+            ),
+            (
+                Cause::OptOut {
+                    keys: keys(),
+                    at: at("2026-06-01T16:00:00Z"),
+                    zone: None,
+                    channel: Channel::Call,
+                    place: None,
+                },
+                "c1 asked on 2026-06-01T16:00:00Z not to be contacted by call",
+            ),
+            (
+                Cause::Cease { keys: keys(), at: at("2026-06-01T16:00:00Z"), zone: Some(ny()), same_debt: true },
+                "c1 asked on 2026-06-01 12:00:00 -04:00 that contact about d1 cease",
+            ),
+            (
+                Cause::Cease { keys: keys(), at: at("2026-06-01T16:00:00Z"), zone: Some(ny()), same_debt: false },
+                "c1 asked on 2026-06-01 12:00:00 -04:00 that contact about another debt cease",
+            ),
+            (
+                Cause::Attorney { keys: keys(), at: at("2026-06-01T16:00:00Z"), zone: Some(ny()), same_to: true },
+                "c1 is represented by an attorney on d1 (notice of 2026-06-01 12:00:00 -04:00): contact the attorney",
+            ),
+            (
+                Cause::Attorney { keys: keys(), at: at("2026-06-01T16:00:00Z"), zone: Some(ny()), same_to: false },
+                "the consumer is represented by an attorney on d1 (notice of 2026-06-01 12:00:00 -04:00): contact the attorney",
+            ),
+            (
+                Cause::Hold {
+                    keys: keys(),
+                    reason: HoldReason::PromiseToPay,
+                    start: at("2026-06-01T16:00:00Z"),
+                    until: Some(at("2026-06-08T04:00:00Z")),
+                    zone: Some(ny()),
+                },
+                "collection on d1 is held (promise_to_pay) from 2026-06-01 12:00:00 -04:00 until 2026-06-08 00:00:00 -04:00",
+            ),
+            (
+                Cause::Hold {
+                    keys: keys(),
+                    reason: HoldReason::Dispute,
+                    start: at("2026-06-01T16:00:00Z"),
+                    until: None,
+                    zone: Some(ny()),
+                },
+                "collection on d1 is held (dispute) since 2026-06-01 12:00:00 -04:00, open-ended",
+            ),
+            (
+                Cause::Inconvenient {
+                    keys: keys(),
+                    at: at("2026-06-01T16:00:00Z"),
+                    zone: Some(ny()),
+                    place: None,
+                    span: None,
+                    days: None,
+                },
+                "c1 said on 2026-06-01 12:00:00 -04:00 that contact is inconvenient",
+            ),
+            (
+                Cause::Inconvenient {
+                    keys: keys(),
+                    at: at("2026-06-01T16:00:00Z"),
+                    zone: Some(ny()),
+                    place: Some(Place::Work),
+                    span: Some((9 * 3600, 17 * 3600 + 30 * 60 + 15)),
+                    days: Days::of([Monday, Friday, Monday].into_iter()),
+                },
+                "c1 said on 2026-06-01 12:00:00 -04:00 that the work place on 09:00-17:30:15 on Monday/Friday/Monday is inconvenient",
+            ),
+            (
+                Cause::Window { t, zone: ny(), spans: None },
+                "local time 10:30:00 Thursday 2026-10-15 in America/New_York is outside the permitted days (no contact that day)",
+            ),
+            (
+                Cause::Window { t, zone: ny(), spans: Some(Arc::new([(8 * 3600, 21 * 3600, Bounds::Closed)])) },
+                "local time 10:30:00 Thursday 2026-10-15 in America/New_York is outside the permitted window [08:00–21:00]",
+            ),
+            (
+                Cause::Window {
+                    t,
+                    zone: ny(),
+                    spans: Some(Arc::new([
+                        (8 * 3600, 9 * 3600, Bounds::HalfOpen),
+                        (12 * 3600, 13 * 3600 + 30, Bounds::Open),
+                    ])),
+                },
+                "local time 10:30:00 Thursday 2026-10-15 in America/New_York is outside the permitted windows [08:00–09:00), (12:00–13:00:30)",
+            ),
+            (
+                Cause::CalendarGap { name: Some("id".into()), year: 2099, zone: TimeZone::get("Asia/Jakarta").expect("zone") },
+                "holiday calendar `id` has no data for 2099: the local date in Asia/Jakarta cannot be classified (fail closed)",
+            ),
+            (
+                Cause::Deny {
+                    title: "No calls to third parties".into(),
+                    keys: keys(),
+                    channel: Channel::Call,
+                    role: Role::ThirdParty,
+                    purpose: None,
+                    place: None,
+                    days_past_due: None,
+                    unmet: Unmet::default(),
+                },
+                "No calls to third parties: call to c1 (third_party, no purpose given)",
+            ),
+            (
+                Cause::Deny {
+                    title: "T".into(),
+                    keys: keys(),
+                    channel: Channel::Sms,
+                    role: Role::Debtor,
+                    purpose: Some(Purpose::Collection),
+                    place: Some(Place::Work),
+                    days_past_due: Some(12),
+                    unmet: Unmet {
+                        purposes: Some(
+                            crate::policy::bit(Purpose::Location) | crate::policy::bit(Purpose::Notice),
+                        ),
+                        places: Some(crate::policy::bit(Place::Home)),
+                        consent: Some("tcpa".into()),
+                        requested_contact: true,
+                        debtor_unreachable: true,
+                        dpd: true,
+                    },
+                },
+                "T: sms to c1 (debtor, for collection, at work): only location/notice is allowed; only at home; no granted `tcpa` consent for sms on record; c1 has not asked to be contacted again; the debtor on d1 is not out of contact; days past due (12) meets no exception",
+            ),
+        ];
+        for (cause, text) in cases {
+            assert_eq!(cause.write(), text);
+            let m = crate::model::Message::of(cause);
+            assert_eq!(m, text);
+            assert_eq!(serde_json::to_value(&m).expect("json"), text);
+        }
+    }
+
     /// Weekdays read back in their order, repeats kept, up to the most
     /// kept.
     #[test]
