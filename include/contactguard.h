@@ -755,8 +755,11 @@ size_t cg_decision_denial_count(const struct cg_decision *decision);
 
 // The `index`-th denial (`0..cg_decision_denial_count`): id, cite and
 // message borrowed from the decision, valid until the next `cg_decide` into
-// it or `cg_decision_free`. No allocation. `CG_RESULT_INDEX_OUT_OF_RANGE`
-// past the end.
+// it or `cg_decision_free`. `cg_decide` keeps only the figures of a
+// denial's message: its text is written (one allocation) the first time
+// this reads the denial, and kept in the decision, so later reads, from
+// any thread, allocate nothing. `CG_RESULT_INDEX_OUT_OF_RANGE` past the
+// end.
 cg_result cg_decision_denial(const struct cg_decision *decision,
                              size_t index,
                              struct cg_denial *out_denial,

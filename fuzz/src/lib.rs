@@ -674,7 +674,7 @@ impl Scenario {
 pub fn essence(d: &Decision) -> (bool, Vec<String>, Option<Timestamp>, Vec<String>) {
     let mut ids: Vec<String> = d.denials.iter().map(|x| x.id.to_string()).collect();
     ids.sort();
-    let mut obs = d.obligations.clone();
+    let mut obs: Vec<String> = d.obligations.iter().map(|o| o.to_string()).collect();
     obs.sort();
     (d.allow, ids, d.retry_at, obs)
 }

@@ -323,12 +323,18 @@ pub(crate) struct Denial {
     id: String,
     #[pyo3(get)]
     cite: String,
-    #[pyo3(get)]
-    message: String,
+    /// Written when first read (see `contactguard::model::Message`).
+    message: contactguard::model::Message,
 }
 
 #[pymethods]
 impl Denial {
+    /// What was exceeded, with the figures.
+    #[getter]
+    fn message(&self) -> &str {
+        self.message.as_str()
+    }
+
     fn __repr__(&self) -> String {
         format!("Denial(id={:?}, message={:?})", self.id, self.message)
     }
@@ -365,8 +371,8 @@ impl Decision {
 
     /// What the contact must honour if it goes ahead.
     #[getter]
-    fn obligations(&self) -> Vec<String> {
-        self.inner.obligations.clone()
+    fn obligations(&self) -> Vec<&str> {
+        self.inner.obligations.iter().map(|o| o.as_str()).collect()
     }
 
     /// The earliest instant (UTC) at which the same ask would pass, or
@@ -388,12 +394,12 @@ impl Decision {
             let e = PyDict::new(py);
             e.set_item("id", x.id.as_str())?;
             e.set_item("cite", x.cite.as_str())?;
-            e.set_item("message", &x.message)?;
+            e.set_item("message", x.message.as_str())?;
             denials.append(e)?;
         }
         d.set_item("denials", denials)?;
         d.set_item("retry_at", self.retry_at(py)?)?;
-        d.set_item("obligations", &self.inner.obligations)?;
+        d.set_item("obligations", self.obligations())?;
         Ok(d)
     }
 

@@ -330,8 +330,11 @@ pub extern "C" fn cg_decision_denial_count(decision: *const cg_decision) -> usiz
 
 /// The `index`-th denial (`0..cg_decision_denial_count`): id, cite and
 /// message borrowed from the decision, valid until the next `cg_decide` into
-/// it or `cg_decision_free`. No allocation. `CG_RESULT_INDEX_OUT_OF_RANGE`
-/// past the end.
+/// it or `cg_decision_free`. `cg_decide` keeps only the figures of a
+/// denial's message: its text is written (one allocation) the first time
+/// this reads the denial, and kept in the decision, so later reads, from
+/// any thread, allocate nothing. `CG_RESULT_INDEX_OUT_OF_RANGE` past the
+/// end.
 #[no_mangle]
 pub extern "C" fn cg_decision_denial(
     decision: *const cg_decision,

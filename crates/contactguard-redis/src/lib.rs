@@ -969,7 +969,7 @@ fn redis_denial(e: &Error) -> Decision {
         denials: vec![Denial {
             id: REDIS_RULE_ID.into(),
             cite: "contactguard Redis ledger: no decision without a consistent read and a recorded write; fail closed".into(),
-            message: format!("the shared ledger could not be used, so the ask is denied (fail closed): {e}"),
+            message: format!("the shared ledger could not be used, so the ask is denied (fail closed): {e}").into(),
         }],
         retry_at: None,
         obligations: Vec::new(),

@@ -47,7 +47,7 @@ use std::collections::BTreeMap;
 /// rule, and both are fixed in the data (a zone column, a calendar year),
 /// not by the collector.
 pub fn is_unevaluable(denial: &Denial) -> bool {
-    denial.id == crate::engine::ZONE_RULE_ID || crate::engine::is_calendar_gap(&denial.message)
+    denial.id == crate::engine::ZONE_RULE_ID || denial.message.cause().is_calendar_gap()
 }
 
 /// Whether an attempt was denied only because the engine could not

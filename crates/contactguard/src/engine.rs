@@ -6,11 +6,12 @@
 //! the ask's time. A denying rule also reports the earliest instant `>= t` at
 //! which it would pass, or `None` when no future instant helps.
 
-use crate::model::{Ask, Channel, Decision, Denial, Role};
+use crate::model::{Ask, Channel, Decision, Denial, Message, Role};
 use crate::policy::{Body, Inner, Rule};
 use crate::{History, Policy};
 use jiff::{SignedDuration, Timestamp};
 
+mod cause;
 mod conditions;
 mod inconvenient;
 mod limits;
@@ -21,13 +22,14 @@ pub(crate) mod view;
 mod window;
 
 use conditions::{
-    cond_unless, cond_when, deny_message, fixed_unless, fixed_when, in_range, unless_at, when_at,
+    cond_unless, cond_when, deny_cause, fixed_unless, fixed_when, in_range, unless_at, when_at,
 };
 use inconvenient::inconvenient;
 use limits::{cap, cooldown};
 use objections::{attorney, cease, hold, opt_out};
 use window::window;
 
+pub(crate) use cause::Cause;
 pub(crate) use window::{is_calendar_gap, sel_matches};
 
 use crate::policy::format::Scope;
@@ -312,7 +314,6 @@ enum Verdict {
     Oblige,
     Deny {
         earliest: Option<Timestamp>,
-        message: Option<String>,
         /// The engine could not evaluate the rule (fail closed): the denial
         /// keeps the engine's message, which says so, even when the rule
         /// has a `message` of its own (that one describes a breach).
@@ -332,6 +333,10 @@ pub(crate) struct Ctx<'a, S> {
     /// The debt's events at or before the ask.
     debt: &'a Side<'a, S>,
     want_messages: bool,
+    /// Why the rule last evaluated denied, when `want_messages`: left
+    /// here by the rule rather than returned in its [`Verdict`] (which
+    /// every rule returns, most often a pass, and stays small).
+    cause: std::cell::Cell<Option<Cause>>,
     /// The plan's set for the ask ([`Plan::visit`]): of the first 64
     /// rules, those whose `when` holds but for its part that changes with
     /// time.
@@ -388,6 +393,11 @@ impl<S: Stored> Ctx<'_, S> {
         (when, unless)
     }
 
+    /// The first candidate zone, which messages show instants in.
+    fn first_zone(&self) -> Option<jiff::tz::TimeZone> {
+        self.zones.iter().next().map(|z| (**z).clone())
+    }
+
     /// An instant as local time in the first candidate zone, for messages.
     fn local(&self, t: Timestamp) -> String {
         match self.zones.iter().next() {
@@ -415,9 +425,9 @@ fn run<'a, S: Stored>(
                 denials: vec![Denial {
                     id: ZONE_RULE_ID.into(),
                     cite: ZONE_CITE.into(),
-                    message: format!(
+                    message: Message::from(format!(
                         "unknown time zone `{bad}`: local time cannot be evaluated (fail closed)"
-                    ),
+                    )),
                 }],
                 retry_at: None,
                 obligations: Vec::new(),
@@ -437,6 +447,7 @@ fn run<'a, S: Stored>(
         rec,
         debt,
         want_messages: true,
+        cause: std::cell::Cell::new(None),
         visit,
         fixed_ready: false,
         fixed_unless: 0,
@@ -452,7 +463,7 @@ fn run<'a, S: Stored>(
     };
 
     let mut denials = Vec::new();
-    let mut obligations: Vec<String> = Vec::new();
+    let mut obligations: Vec<crate::model::SharedStr> = Vec::new();
     let mut outcomes = Vec::new();
     let mut next: Option<Timestamp> = Some(at);
     // The first 64 rules that did not deny at the ask's time (those
@@ -496,10 +507,9 @@ fn run<'a, S: Stored>(
                     denials.push(Denial {
                         id: ZONE_RULE_ID.into(),
                         cite: ZONE_CITE.into(),
-                        message: format!(
-                            "the ask has no `timezones` and rule `{}` needs the local time (fail closed)",
-                            rule.id
-                        ),
+                        message: Message::of(Cause::NoZone {
+                            rule: rule.id.clone(),
+                        }),
                     });
                 }
                 (
@@ -525,18 +535,24 @@ fn run<'a, S: Stored>(
             }
             Verdict::Deny {
                 earliest,
-                message,
                 unevaluable,
             } => {
-                let message = message.unwrap_or_else(|| rule.title.clone());
+                // The rule left why in `ctx.cause` (messages are wanted
+                // here).
+                let cause = ctx
+                    .cause
+                    .take()
+                    .unwrap_or_else(|| Cause::Text(rule.title.clone()));
                 next = match (next, earliest) {
                     (Some(n), Some(e)) => Some(n.max(e)),
                     _ => None,
                 };
-                let (for_denial, for_outcome) = match &rule.message {
-                    Some(own) if !unevaluable => (own.clone(), Some(message)),
-                    _ if explain_all => (message.clone(), Some(message)),
-                    _ => (message, None),
+                // The explanation shows the engine's own text, written now;
+                // the decision's is written when read.
+                let for_outcome = explain_all.then(|| cause.write());
+                let for_denial = match &rule.message {
+                    Some(own) if !unevaluable => Message::of(Cause::Text(own.clone())),
+                    _ => Message::of(cause),
                 };
                 if denials.is_empty() {
                     // Sized at once for a few: cheaper than growing from
@@ -554,7 +570,7 @@ fn run<'a, S: Stored>(
         if explain_all {
             outcomes.push(RuleOutcome {
                 id: rule.id.as_str().to_owned(),
-                title: rule.title.clone(),
+                title: rule.title.to_string(),
                 cite: rule.cite.as_str().to_owned(),
                 outcome,
                 message,
@@ -783,7 +799,7 @@ fn evaluate<S: Stored>(
         }
     }
     let mut verdict = match &rule.body {
-        Body::Deny => deny(ctx, None, || deny_message(ctx, rule, t)),
+        Body::Deny => deny(ctx, None, || deny_cause(ctx, rule, t)),
         Body::Oblige(_) => return Verdict::Oblige,
         // These bodies read only state events of one kind, and pass when
         // there is none (most sides hold none or a consent): checked here
@@ -1003,7 +1019,7 @@ fn condition_change<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp) -> O
 fn deny<S: Stored>(
     ctx: &Ctx<'_, S>,
     earliest: Option<Timestamp>,
-    message: impl FnOnce() -> String,
+    message: impl FnOnce() -> Cause,
 ) -> Verdict {
     denial(ctx, earliest, false, message)
 }
@@ -1013,7 +1029,7 @@ fn deny<S: Stored>(
 fn deny_unevaluable<S: Stored>(
     ctx: &Ctx<'_, S>,
     earliest: Option<Timestamp>,
-    message: impl FnOnce() -> String,
+    message: impl FnOnce() -> Cause,
 ) -> Verdict {
     denial(ctx, earliest, true, message)
 }
@@ -1023,11 +1039,13 @@ fn denial<S: Stored>(
     ctx: &Ctx<'_, S>,
     earliest: Option<Timestamp>,
     unevaluable: bool,
-    message: impl FnOnce() -> String,
+    message: impl FnOnce() -> Cause,
 ) -> Verdict {
+    if ctx.want_messages {
+        ctx.cause.set(Some(message()));
+    }
     Verdict::Deny {
         earliest,
-        message: ctx.want_messages.then(message),
         unevaluable,
     }
 }
@@ -1116,6 +1134,7 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
                                         rec: &Side::empty(0),
                                         debt: &Side::empty(0),
                                         want_messages: false,
+                                        cause: std::cell::Cell::new(None),
                                         visit,
                                         fixed_ready: false,
                                         fixed_unless: 0,

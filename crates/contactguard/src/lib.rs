@@ -29,7 +29,7 @@ pub use history::History;
 pub use ledger::{Admission, Ledger, LedgerError, LedgerStats, Ticket};
 pub use model::{
     Ask, Attempt, AttemptResult, AttorneyNotice, Cease, Channel, Consent, Decision, Denial, Event,
-    EventType, Hold, HoldReason, Inconvenient, OptOut, Place, PriorConsentToContact, Purpose,
-    RequestContact, Role, SharedStr, Unreachable,
+    EventType, Hold, HoldReason, Inconvenient, Message, OptOut, Place, PriorConsentToContact,
+    Purpose, RequestContact, Role, SharedStr, Unreachable,
 };
 pub use policy::{preset_names, preset_source, Policy, PolicyError, Syntax};

@@ -738,6 +738,180 @@ impl<'de> Deserialize<'de> for SharedStr {
     }
 }
 
+/// A denial's message: what was exceeded, with the figures.
+///
+/// `decide` does not write the text: it keeps the figures the message
+/// names (a count, a limit, the instants, the zone, the ask's recipient
+/// and debt, pieces shared with the compiled rule) and the text is
+/// written the first time it is read, then kept (reading it again, from
+/// any thread, returns the same text without writing it again). A
+/// caller that only reads `allow`, the ids or `retry_at` never pays for
+/// it.
+///
+/// It reads as a `&str` (`Deref`, `AsRef<str>`, [`Message::as_str`],
+/// `Display`), compares (by its text) with another message, `str`,
+/// `&str` and `String`, and serializes as a plain JSON string; a message
+/// read back from JSON, or made from a text
+/// (`Message::from("...")`), holds that text.
+///
+/// ```
+/// use contactguard::model::Message;
+/// let m = Message::from("3 counted attempts");
+/// assert_eq!(m, "3 counted attempts");
+/// assert!(m.starts_with("3 "));
+/// assert_eq!(m.to_string(), "3 counted attempts");
+/// assert_eq!(serde_json::to_string(&m).unwrap(), r#""3 counted attempts""#);
+/// ```
+pub struct Message {
+    cause: crate::engine::Cause,
+    /// The text, once written (never for a cause that is a text).
+    text: std::sync::OnceLock<String>,
+}
+
+impl Message {
+    /// A message written from `cause` when first read.
+    pub(crate) fn of(cause: crate::engine::Cause) -> Message {
+        Message {
+            cause,
+            text: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// What the message was made from.
+    pub(crate) fn cause(&self) -> &crate::engine::Cause {
+        &self.cause
+    }
+
+    /// The text (written now if it was not yet).
+    pub fn as_str(&self) -> &str {
+        if let Some(text) = self.cause.as_text() {
+            return text;
+        }
+        self.text.get_or_init(|| self.cause.write())
+    }
+}
+
+impl Clone for Message {
+    fn clone(&self) -> Message {
+        Message {
+            cause: self.cause.clone(),
+            text: self.text.clone(),
+        }
+    }
+}
+
+impl std::ops::Deref for Message {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Message {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for Message {
+    fn from(s: &str) -> Message {
+        Message::of(crate::engine::Cause::Text(s.into()))
+    }
+}
+
+impl From<String> for Message {
+    fn from(s: String) -> Message {
+        Message::of(crate::engine::Cause::Text(s.into()))
+    }
+}
+
+impl From<SharedStr> for Message {
+    fn from(s: SharedStr) -> Message {
+        Message::of(crate::engine::Cause::Text(s))
+    }
+}
+
+impl From<Message> for String {
+    fn from(m: Message) -> String {
+        match m.text.into_inner() {
+            Some(text) => text,
+            None => m
+                .cause
+                .as_text()
+                .map_or_else(|| m.cause.write(), str::to_owned),
+        }
+    }
+}
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Message) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Message {}
+
+impl PartialEq<str> for Message {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Message {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Message {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<Message> for str {
+    fn eq(&self, other: &Message) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Message> for &str {
+    fn eq(&self, other: &Message) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<Message> for String {
+    fn eq(&self, other: &Message) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Message {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Message, D::Error> {
+        String::deserialize(d).map(Message::from)
+    }
+}
+
 /// One rule that denied an ask.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Denial {
@@ -745,8 +919,9 @@ pub struct Denial {
     pub id: SharedStr,
     /// The rule's legal citation (shared likewise).
     pub cite: SharedStr,
-    /// What was exceeded, with the figures.
-    pub message: String,
+    /// What was exceeded, with the figures: written when first read (see
+    /// [`Message`]).
+    pub message: Message,
 }
 
 /// The answer to an [`Ask`].
@@ -760,8 +935,9 @@ pub struct Decision {
     /// same history; `None` when no instant within the policy's horizon helps.
     pub retry_at: Option<Timestamp>,
     /// What the contact must honour if it goes ahead (for example
-    /// `no_debt_disclosure`, `opt_out_notice`).
-    pub obligations: Vec<String>,
+    /// `no_debt_disclosure`, `opt_out_notice`): shared with the compiled
+    /// policy, not copied.
+    pub obligations: Vec<SharedStr>,
 }
 
 #[cfg(test)]
@@ -798,7 +974,7 @@ mod tests {
             denials: vec![Denial {
                 id: "us-ma.1".into(),
                 cite: "940 CMR 7.04(1)(f); \"quoted\" \u{e9}".into(),
-                message: "3 counted attempts".to_owned(),
+                message: "3 counted attempts".into(),
             }],
             retry_at: None,
             obligations: Vec::new(),
@@ -813,5 +989,59 @@ mod tests {
         let back: Decision = serde_json::from_str(&json).expect("deserialize");
         assert_eq!(back, decision);
         assert!(serde_json::from_str::<SharedStr>("3").is_err());
+    }
+
+    /// A message `decide` left unwritten reads as its text: written once
+    /// on first read (the same text, at the same address, on every later
+    /// read, from any thread), the same whether cloned before or after,
+    /// compared, printed, converted or serialized; a message read back from
+    /// JSON holds the text.
+    #[test]
+    fn a_lazy_message_reads_as_its_text() {
+        use crate::{decide, Ask, History, Message, Policy};
+        let policy = Policy::preset("us-reg-f").expect("preset");
+        let ask: Ask = serde_json::from_str(
+            r#"{"at": "2026-10-14T07:59:00-04:00", "channel": "call", "to": "c1",
+                "role": "debtor", "debt": "d1", "timezones": ["America/New_York"],
+                "purpose": "collection"}"#,
+        )
+        .expect("ask");
+        let d = decide(&policy, &ask, &History::new());
+        let text = "local time 07:59:00 Wednesday 2026-10-14 in America/New_York is outside the permitted window [08:00–21:00]";
+        let m = &d.denials.first().expect("a denial").message;
+        let early = m.clone();
+        let first = m.as_str();
+        assert_eq!(first, text);
+        assert!(std::ptr::eq(first, m.as_str()), "written once");
+        let late = m.clone();
+        assert_eq!(early, text);
+        assert_eq!(late, *m);
+        assert_eq!(format!("{m}"), text);
+        assert_eq!(format!("{m:?}"), format!("{text:?}"));
+        assert_eq!(String::from(early), text);
+        assert_eq!(String::from(late), text);
+        assert!(m.starts_with("local time ") && m.len() == text.len());
+        let json = serde_json::to_string(&d).expect("json");
+        assert!(json.contains(&format!(r#""message":"{text}""#)), "{json}");
+        let back: Decision = serde_json::from_str(&json).expect("back");
+        assert_eq!(back, d);
+        assert_eq!(back.denials[0].message, text);
+
+        // Read first from several threads at once: one text, one address.
+        let d = decide(&policy, &ask, &History::new());
+        let m = &d.denials[0].message;
+        let addrs: Vec<usize> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| m.as_str().as_ptr() as usize))
+                .collect();
+            hs.into_iter().map(|h| h.join().expect("thread")).collect()
+        });
+        assert!(addrs.iter().all(|&a| a == m.as_str().as_ptr() as usize));
+        assert_eq!(*m, text);
+
+        let given = Message::from(String::from("given"));
+        assert_eq!(given, Message::from("given"));
+        assert_ne!(given, Message::from("other"));
+        assert!(serde_json::from_str::<Message>("3").is_err());
     }
 }

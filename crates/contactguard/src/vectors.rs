@@ -145,7 +145,7 @@ pub fn compare(expect: &Expect, got: &Decision) -> Option<String> {
     }
     if let Some(obs) = &expect.obligations {
         for o in obs {
-            if !got.obligations.contains(o) {
+            if !got.obligations.iter().any(|g| g == o) {
                 problems.push(format!("expected obligation `{o}`"));
             }
         }

@@ -232,7 +232,7 @@ fn a_missing_calendar_year_could_not_be_evaluated() {
         denials: vec![contactguard::Denial {
             id: "id-ojk.1".into(),
             cite: "".into(),
-            message: "holiday calendar `id` has no data for 2099: the local date in Asia/Jakarta cannot be classified (fail closed)".to_owned(),
+            message: "holiday calendar `id` has no data for 2099: the local date in Asia/Jakarta cannot be classified (fail closed)".into(),
         }],
         retry_at: None,
         obligations: Vec::new(),
@@ -426,7 +426,7 @@ type Verdict<'a> = (
     bool,
     Vec<&'a str>,
     Option<jiff::Timestamp>,
-    &'a [String],
+    &'a [contactguard::SharedStr],
 );
 
 fn verdict((pos, d): &(u64, Decision)) -> Verdict<'_> {

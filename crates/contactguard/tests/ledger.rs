@@ -481,7 +481,7 @@ fn essence(d: &Decision) -> (bool, Vec<String>, Option<Timestamp>, Vec<String>) 
         d.allow,
         d.denials.iter().map(|x| x.id.to_string()).collect(),
         d.retry_at,
-        d.obligations.clone(),
+        d.obligations.iter().map(|o| o.to_string()).collect(),
     )
 }
 

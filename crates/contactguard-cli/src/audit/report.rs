@@ -819,10 +819,10 @@ impl Aggregator {
             t.allowed += 1;
             for o in &decision.obligations {
                 // Cloned only the first time it is seen.
-                match self.obligations.get_mut(o) {
+                match self.obligations.get_mut(o.as_str()) {
                     Some(n) => *n += 1,
                     None => {
-                        self.obligations.insert(o.clone(), 1);
+                        self.obligations.insert(o.to_string(), 1);
                     }
                 }
             }
@@ -957,7 +957,7 @@ impl Aggregator {
                 channel: ask.channel.as_str(),
                 to: ask.to.clone(),
                 debt: ask.debt.clone(),
-                message: first.map(|d| d.message.clone()).unwrap_or_default(),
+                message: first.map(|d| d.message.to_string()).unwrap_or_default(),
                 order,
             });
             self.unevaluated_rows.sort_by_key(|r| r.order);

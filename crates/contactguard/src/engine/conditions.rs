@@ -1,6 +1,7 @@
 //! Conditions: a rule's `when` and `unless`, consent, the out-of-contact
 //! condition, and why a `deny` rule selected an ask.
 
+use super::cause::{Cause, Keys, Unmet};
 use super::limits::seconds_before;
 use super::view::{kind, Ev, Stored};
 use super::Ctx;
@@ -8,102 +9,42 @@ use crate::model::{AttemptResult, HoldReason, Role};
 use crate::policy::{unreachable_lookback, Cond, Rule};
 use jiff::Timestamp;
 
-/// The wire names of the values in `mask`, joined by `/`, appended to `s`.
-fn push_names<T: Copy + Into<u32>>(
-    s: &mut String,
-    all: &[T],
-    mask: u32,
-    name: fn(T) -> &'static str,
-) {
-    let mut first = true;
-    for x in all.iter().filter(|x| in_mask(mask, **x)) {
-        if !first {
-            s.push('/');
-        }
-        first = false;
-        s.push_str(name(*x));
-    }
-}
-
 /// Why a `deny` rule selected this ask: what the ask is, and which
-/// exception it did not meet. Written piece by piece into one `String`
-/// (the audit writes one for every row such a rule denies).
-pub(super) fn deny_message<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp) -> String {
-    use crate::model::{Place, Purpose};
+/// exceptions it did not meet (decided now; the message is written from
+/// the record when read).
+pub(super) fn deny_cause<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp) -> Cause {
     let ask = ctx.ask;
-    let mut s = String::with_capacity(rule.title.len() + ask.to.len() + 64);
-    s.push_str(&rule.title);
-    s.push_str(": ");
-    s.push_str(ask.channel.as_str());
-    s.push_str(" to ");
-    s.push_str(&ask.to);
-    s.push_str(" (");
-    s.push_str(ask.role.as_str());
-    s.push_str(", ");
-    match ask.purpose {
-        Some(p) => {
-            s.push_str("for ");
-            s.push_str(p.as_str());
+    let unmet = rule.unless.as_ref().map_or_else(Unmet::default, |u| {
+        let full = crate::policy::ALL;
+        Unmet {
+            purposes: (u.purposes != full && !ask.purpose.is_some_and(|p| in_mask(u.purposes, p)))
+                .then_some(u.purposes),
+            places: (u.places != full && !ask.place.is_some_and(|p| in_mask(u.places, p)))
+                .then_some(u.places),
+            consent: u
+                .consent
+                .as_ref()
+                .filter(|kind| !consent_granted(ctx, kind))
+                .cloned(),
+            requested_contact: u.requested_contact == Some(true) && !requested_contact(ctx),
+            debtor_unreachable: u.debtor_unreachable == Some(true)
+                && !debtor_unreachable(ctx, t, true),
+            dpd: u
+                .dpd
+                .as_ref()
+                .is_some_and(|r| !ask.days_past_due.is_some_and(|d| in_range(r, d))),
         }
-        None => s.push_str("no purpose given"),
+    });
+    Cause::Deny {
+        title: rule.title.clone(),
+        keys: Keys::of(ask),
+        channel: ask.channel,
+        role: ask.role,
+        purpose: ask.purpose,
+        place: ask.place,
+        days_past_due: ask.days_past_due,
+        unmet,
     }
-    if let Some(p) = ask.place {
-        s.push_str(", at ");
-        s.push_str(p.as_str());
-    }
-    s.push(')');
-    let Some(u) = &rule.unless else { return s };
-    // Each unmet exception is introduced by ": " (the first) or "; ".
-    let mut sep = ": ";
-    let mut unmet = |s: &mut String| {
-        s.push_str(sep);
-        sep = "; ";
-    };
-    let full = crate::policy::ALL;
-    if u.purposes != full && !ask.purpose.is_some_and(|p| in_mask(u.purposes, p)) {
-        unmet(&mut s);
-        s.push_str("only ");
-        push_names(&mut s, Purpose::ALL, u.purposes, Purpose::as_str);
-        s.push_str(" is allowed");
-    }
-    if u.places != full && !ask.place.is_some_and(|p| in_mask(u.places, p)) {
-        unmet(&mut s);
-        s.push_str("only at ");
-        push_names(&mut s, Place::ALL, u.places, Place::as_str);
-    }
-    if let Some(kind) = &u.consent {
-        if !consent_granted(ctx, kind) {
-            unmet(&mut s);
-            s.push_str("no granted `");
-            s.push_str(kind);
-            s.push_str("` consent for ");
-            s.push_str(ask.channel.as_str());
-            s.push_str(" on record");
-        }
-    }
-    if u.requested_contact == Some(true) && !requested_contact(ctx) {
-        unmet(&mut s);
-        s.push_str(&ask.to);
-        s.push_str(" has not asked to be contacted again");
-    }
-    if u.debtor_unreachable == Some(true) && !debtor_unreachable(ctx, t, true) {
-        unmet(&mut s);
-        s.push_str("the debtor on ");
-        s.push_str(&ask.debt);
-        s.push_str(" is not out of contact");
-    }
-    if let Some(r) = &u.dpd {
-        if !ask.days_past_due.is_some_and(|d| in_range(r, d)) {
-            unmet(&mut s);
-            s.push_str("days past due (");
-            match ask.days_past_due {
-                Some(d) => s.push_str(&d.to_string()),
-                None => s.push_str("not given"),
-            }
-            s.push_str(") meets no exception");
-        }
-    }
-    s
 }
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 //! Recipient-stated inconvenient times.
 
+use super::cause::{Cause, Days, Keys};
 use super::local::{self, Clock};
 use super::view::Stored;
 use super::{deny, no_zone, Ctx, Verdict};
@@ -352,37 +353,61 @@ pub(super) fn inconvenient<S: Stored>(
     }
     let s = first;
     deny(ctx, earliest, || {
-        let mut what = Vec::new();
-        if let Some(p) = s.i.place {
-            what.push(format!("the {p} place"));
-        }
-        if let Some((a, b)) = s.r.span {
-            what.push(format!(
-                "{}-{}",
-                LocalTime { seconds: a },
-                LocalTime { seconds: b }
-            ));
-        }
-        if s.r.weekdays != 0 {
-            let days: Vec<String> =
-                s.i.weekdays
-                    .iter()
-                    .filter_map(|w| parse_weekday(w))
-                    .map(|d| format!("{d:?}"))
-                    .collect();
-            what.push(days.join("/"));
-        }
-        format!(
-            "{} said on {} that {} is inconvenient",
-            ask.to,
-            ctx.local(s.i.at),
-            if what.is_empty() {
-                "contact".to_owned()
-            } else {
-                what.join(" on ")
+        let days = if s.r.weekdays != 0 {
+            let days = Days::of(s.i.weekdays.iter().filter_map(|w| parse_weekday(w)));
+            match days {
+                Some(d) => Some(d),
+                // More weekdays than a record keeps: written now.
+                None => return Cause::Text(inconvenient_message(ctx, &s).into()),
             }
-        )
+        } else {
+            None
+        };
+        Cause::Inconvenient {
+            keys: Keys::of(ask),
+            at: s.i.at,
+            zone: ctx.first_zone(),
+            place: s.i.place,
+            span: s.r.span,
+            days,
+        }
     })
+}
+
+/// The message of an inconvenient-time denial, written at once (for a
+/// statement naming more weekdays than a [`Days`] keeps).
+#[cold]
+fn inconvenient_message<S: Stored>(ctx: &Ctx<'_, S>, s: &Stated<'_>) -> String {
+    let mut what = Vec::new();
+    if let Some(p) = s.i.place {
+        what.push(format!("the {p} place"));
+    }
+    if let Some((a, b)) = s.r.span {
+        what.push(format!(
+            "{}-{}",
+            LocalTime { seconds: a },
+            LocalTime { seconds: b }
+        ));
+    }
+    if s.r.weekdays != 0 {
+        let days: Vec<String> =
+            s.i.weekdays
+                .iter()
+                .filter_map(|w| parse_weekday(w))
+                .map(|d| format!("{d:?}"))
+                .collect();
+        what.push(days.join("/"));
+    }
+    format!(
+        "{} said on {} that {} is inconvenient",
+        ctx.ask.to,
+        ctx.local(s.i.at),
+        if what.is_empty() {
+            "contact".to_owned()
+        } else {
+            what.join(" on ")
+        }
+    )
 }
 
 #[cfg(test)]

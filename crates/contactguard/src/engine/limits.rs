@@ -1,6 +1,7 @@
 //! Caps and cool-downs: counts over a period, pauses after a trigger, and
 //! when each clears.
 
+use super::cause::{CapOver, Cause, Keys};
 use super::conditions::conversation;
 use super::local::start_of_day;
 use super::view::{below, kind, Ev, Side, Stored, NO_PLACE, SHORT};
@@ -432,14 +433,15 @@ fn in_windows(windows: &[(Timestamp, Timestamp)], t: Timestamp) -> bool {
     windows.iter().any(|(s, e)| *s <= t && t < *e)
 }
 
+#[cfg(test)]
 fn plural(n: usize, one: &str) -> String {
     let mut m = String::new();
     push_count(&mut m, n, one);
     m
 }
 
-/// Appends `n one(s)`, as [`plural`] writes it.
-fn push_count(m: &mut String, n: usize, one: &str) {
+/// Appends `n one(s)` (`1 counted attempt`, `3 counted attempts`).
+pub(super) fn push_count(m: &mut String, n: usize, one: &str) {
     push_digits(m, n as u64, 1);
     m.push(' ');
     m.push_str(one);
@@ -448,29 +450,7 @@ fn push_count(m: &mut String, n: usize, one: &str) {
     }
 }
 
-/// Appends the scope, as [`describe_scope`] writes it.
-#[inline]
-fn push_scope<S: Stored>(m: &mut String, ctx: &Ctx<'_, S>, scope: Scope) {
-    match scope {
-        Scope::Recipient => {
-            m.push_str("to ");
-            m.push_str(&ctx.ask.to);
-        }
-        Scope::RecipientDebt => {
-            m.push_str("to ");
-            m.push_str(&ctx.ask.to);
-            m.push_str(" about ");
-            m.push_str(&ctx.ask.debt);
-        }
-        Scope::Debt => {
-            m.push_str("about ");
-            m.push_str(&ctx.ask.debt);
-            m.push_str(" (anyone)");
-        }
-    }
-}
-
-fn push_display(m: &mut String, args: std::fmt::Arguments<'_>) {
+pub(super) fn push_display(m: &mut String, args: std::fmt::Arguments<'_>) {
     use std::fmt::Write as _;
     // Writing to a String cannot fail.
     let _ = m.write_fmt(args);
@@ -480,7 +460,7 @@ fn push_display(m: &mut String, args: std::fmt::Arguments<'_>) {
 /// `format!("{v:0width$}")` writes it, without the formatting machinery
 /// (a denial's message is on the decision's path).
 #[inline]
-fn push_digits(m: &mut String, mut v: u64, width: usize) {
+pub(super) fn push_digits(m: &mut String, mut v: u64, width: usize) {
     // One digit (most counts and limits): no buffer.
     if v < 10 && width <= 1 {
         // `v` is below 10.
@@ -511,7 +491,7 @@ fn buf_len(start: usize) -> usize {
 
 /// Appends a local day number as its date, `YYYY-MM-DD` as jiff prints
 /// it (jiff itself for years outside 1..=9999).
-fn push_day(m: &mut String, day: i64) {
+pub(super) fn push_day(m: &mut String, day: i64) {
     match civil_u32(day) {
         // Years 1..=9999 are inside jiff's range of dates, and each part
         // fits its width.
@@ -526,7 +506,7 @@ fn push_day(m: &mut String, day: i64) {
 /// Appends `first..last` (local day numbers), as [`push_day`] writes each:
 /// when both fall in one month of a year 1..=9999, from one calendar
 /// computation (the days of a period of a few dates mostly do).
-fn push_day_range(m: &mut String, first: i64, last: i64) {
+pub(super) fn push_day_range(m: &mut String, first: i64, last: i64) {
     if let Some((y, mo, dd)) = civil_u32(last) {
         let back = last.checked_sub(first).and_then(|b| u32::try_from(b).ok());
         if let Some(back) = back.filter(|&b| b < dd && (1..=9999).contains(&y)) {
@@ -576,12 +556,6 @@ fn civil_u32(day: i64) -> Option<(u32, u32, u32)> {
     Some((y, m, d))
 }
 
-fn describe_scope<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope) -> String {
-    let mut m = String::new();
-    push_scope(&mut m, ctx, scope);
-    m
-}
-
 #[allow(clippy::too_many_arguments)]
 pub(super) fn cap<S: Stored>(
     ctx: &Ctx<'_, S>,
@@ -622,7 +596,6 @@ pub(super) fn cap<S: Stored>(
     let counts = |a: &&S| test.matches(*a) && !in_windows(consent, a.at());
     let counted = |from: Option<Timestamp>| scoped(ctx, scope, from, chan).filter(counts);
     let limit_n = limit as usize;
-    let what = || describe_scope(ctx, scope);
     match period {
         Period::Lifetime => {
             // Every counted attempt of the side (from its class index when
@@ -631,12 +604,12 @@ pub(super) fn cap<S: Stored>(
             if total < limit_n {
                 return Verdict::Pass;
             }
-            deny(ctx, None, || {
-                format!(
-                    "{} {} already (lifetime limit {limit})",
-                    plural(total, "counted attempt"),
-                    what()
-                )
+            deny(ctx, None, || Cause::Cap {
+                n: total,
+                keys: Keys::of(ctx.ask),
+                scope,
+                limit,
+                over: CapOver::Lifetime,
             })
         }
         Period::Rolling(secs) => {
@@ -656,14 +629,16 @@ pub(super) fn cap<S: Stored>(
                 return Verdict::Pass;
             }
             let earliest = kth.and_then(|a| a.at().checked_add(d).ok());
-            deny(ctx, earliest, || {
-                format!(
-                    "{} {} in the {} before {} (limit {limit})",
-                    plural(n, "counted attempt"),
-                    what(),
-                    crate::policy::format::Duration { seconds: secs },
-                    ctx.local(t)
-                )
+            deny(ctx, earliest, || Cause::Cap {
+                n,
+                keys: Keys::of(ctx.ask),
+                scope,
+                limit,
+                over: CapOver::Rolling {
+                    secs,
+                    t,
+                    zone: ctx.first_zone(),
+                },
             })
         }
         Period::Dates(_) | Period::Calendar(_) => {
@@ -745,65 +720,20 @@ pub(super) fn cap<S: Stored>(
             let Some((n, z, first, today)) = worst else {
                 return Verdict::Pass;
             };
-            deny(ctx, earliest, || {
-                dated_cap_message(ctx, n, scope, period, first, today, z, limit)
+            deny(ctx, earliest, || Cause::Cap {
+                n,
+                keys: Keys::of(ctx.ask),
+                scope,
+                limit,
+                over: CapOver::Dated {
+                    period,
+                    first,
+                    today,
+                    zone: (**z).clone(),
+                },
             })
         }
     }
-}
-
-/// The message of a cap over local dates: `n` counted attempts in
-/// `scope` over the period `first..=today` in zone `z`, against `limit`.
-/// One buffer, no intermediate strings: this message is the one most
-/// denials carry. Kept out of line: [`cap`] runs on every decision, the
-/// message only on a denial.
-#[inline(never)]
-#[allow(clippy::too_many_arguments)]
-fn dated_cap_message<S: Stored>(
-    ctx: &Ctx<'_, S>,
-    n: usize,
-    scope: Scope,
-    period: Period,
-    first: i64,
-    today: i64,
-    z: &local::Clock,
-    limit: u32,
-) -> String {
-    let mut m = String::with_capacity(128);
-    // As `push_count` and a space write it.
-    push_digits(&mut m, n as u64, 1);
-    m.push_str(if n == 1 {
-        " counted attempt "
-    } else {
-        " counted attempts "
-    });
-    push_scope(&mut m, ctx, scope);
-    match period {
-        Period::Dates(days) => {
-            m.push_str(" on the ");
-            push_digits(&mut m, u64::from(days), 1);
-            m.push_str(" local dates ");
-            push_day_range(&mut m, first, today);
-        }
-        Period::Calendar(CalendarPeriod::Day) => {
-            m.push_str(" on the local day ");
-            push_day(&mut m, today);
-        }
-        Period::Calendar(CalendarPeriod::Week) => {
-            m.push_str(" in the local week ");
-            push_day_range(&mut m, first, today);
-        }
-        _ => {
-            m.push_str(" in the local month of ");
-            push_day(&mut m, today);
-        }
-    }
-    m.push_str(" in ");
-    m.push_str(local::zone_name(z));
-    m.push_str(" (limit ");
-    push_digits(&mut m, u64::from(limit), 1);
-    m.push(')');
-    m
 }
 
 /// The most local dates a day-based period can span.
@@ -877,7 +807,6 @@ pub(super) fn cooldown<S: Stored>(
     let Some(last) = last else {
         return Verdict::Pass;
     };
-    let what = || describe_scope(ctx, scope);
     // The trigger a denial names: of those at the latest trigger's instant,
     // the first by channel and result, so that the order in which
     // same-instant events were given never changes the wording.
@@ -892,22 +821,23 @@ pub(super) fn cooldown<S: Stored>(
         Pause::Rolling(secs) => {
             let d = SignedDuration::from_secs(secs);
             let Some(end) = last.at().checked_add(d).ok() else {
-                return deny(ctx, None, || "cool-down end overflows".to_owned());
+                return deny(ctx, None, || Cause::Static("cool-down end overflows"));
             };
             if t >= end {
                 return Verdict::Pass;
             }
             deny(ctx, Some(end), || {
                 let last = named();
-                format!(
-                    "a {} {} attempt {} at {} starts a {} pause, until {}",
-                    last.result(),
-                    last.channel(),
-                    what(),
-                    ctx.local(last.at()),
-                    crate::policy::format::Duration { seconds: secs },
-                    ctx.local(end)
-                )
+                Cause::PauseRolling {
+                    result: last.result(),
+                    channel: last.channel(),
+                    keys: Keys::of(ctx.ask),
+                    scope,
+                    last: last.at(),
+                    secs,
+                    end,
+                    zone: ctx.first_zone(),
+                }
             })
         }
         Pause::Dates(n) => {
@@ -946,18 +876,16 @@ pub(super) fn cooldown<S: Stored>(
             };
             deny(ctx, earliest, || {
                 let last = named();
-                let day = today - c + 1;
-                let show =
-                    |d: i64| local::date_of(d).map_or_else(|| d.to_string(), |d| d.to_string());
-                format!(
-                    "a {} {} attempt {} on {} starts {n} local dates without contact; {} is day {day} in {}",
-                    last.result(),
-                    last.channel(),
-                    what(),
-                    show(c),
-                    show(today),
-                    local::zone_name(z)
-                )
+                Cause::PauseDated {
+                    result: last.result(),
+                    channel: last.channel(),
+                    keys: Keys::of(ctx.ask),
+                    scope,
+                    n,
+                    from: c,
+                    today,
+                    zone: (**z).clone(),
+                }
             })
         }
     }

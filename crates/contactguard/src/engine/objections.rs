@@ -1,5 +1,6 @@
 //! Consent and objections: opt-outs, cease, attorney representation, holds.
 
+use super::cause::{Cause, Keys};
 use super::view::{kind, Ev, Stored};
 use super::{deny, Ctx, Verdict};
 use crate::model::HoldReason;
@@ -27,13 +28,12 @@ pub(super) fn opt_out<S: Stored>(ctx: &Ctx<'_, S>, any_channel: bool) -> Verdict
         .max_by_key(|&(at, channel, place)| (at, channel == ask.channel, channel, place));
     match found {
         None => Verdict::Pass,
-        Some((at, channel, place)) => deny(ctx, None, || {
-            let place = place.map(|p| format!(" at {p}")).unwrap_or_default();
-            format!(
-                "{} asked on {} not to be contacted by {channel}{place}",
-                ask.to,
-                ctx.local(at)
-            )
+        Some((at, channel, place)) => deny(ctx, None, || Cause::OptOut {
+            keys: Keys::of(ask),
+            at,
+            zone: ctx.first_zone(),
+            channel,
+            place,
         }),
     }
 }
@@ -54,17 +54,11 @@ pub(super) fn cease<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope) -> Verdict {
         .min_by_key(|&(at, same_debt)| (!same_debt, at));
     match found {
         None => Verdict::Pass,
-        Some((at, same_debt)) => deny(ctx, None, || {
-            let what = if same_debt {
-                format!("about {}", ask.debt)
-            } else {
-                "about another debt".to_owned()
-            };
-            format!(
-                "{} asked on {} that contact {what} cease",
-                ask.to,
-                ctx.local(at)
-            )
+        Some((at, same_debt)) => deny(ctx, None, || Cause::Cease {
+            keys: Keys::of(ask),
+            at,
+            zone: ctx.first_zone(),
+            same_debt,
         }),
     }
 }
@@ -91,17 +85,11 @@ pub(super) fn attorney<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope) -> Verdict {
         .min_by_key(|&(at, same_to)| (!same_to, at));
     match found {
         None => Verdict::Pass,
-        Some((at, same_to)) => deny(ctx, None, || {
-            let who = if same_to {
-                ask.to.as_str()
-            } else {
-                "the consumer"
-            };
-            format!(
-                "{who} is represented by an attorney on {} (notice of {}): contact the attorney",
-                ask.debt,
-                ctx.local(at)
-            )
+        Some((at, same_to)) => deny(ctx, None, || Cause::Attorney {
+            keys: Keys::of(ask),
+            at,
+            zone: ctx.first_zone(),
+            same_to,
         }),
     }
 }
@@ -141,17 +129,11 @@ pub(super) fn hold<S: Stored>(ctx: &Ctx<'_, S>, reasons: &[HoldReason], t: Times
         }
     }
     let (start, reason, until) = first;
-    deny(ctx, earliest, || match until {
-        Some(u) => format!(
-            "collection on {} is held ({reason}) from {} until {}",
-            ctx.ask.debt,
-            ctx.local(start),
-            ctx.local(u)
-        ),
-        None => format!(
-            "collection on {} is held ({reason}) since {}, open-ended",
-            ctx.ask.debt,
-            ctx.local(start)
-        ),
+    deny(ctx, earliest, || Cause::Hold {
+        keys: Keys::of(ctx.ask),
+        reason,
+        start,
+        until,
+        zone: ctx.first_zone(),
     })
 }

@@ -1,6 +1,7 @@
 //! Windows: permitted local times per day, holiday calendars, and the next
 //! permitted instant.
 
+use super::cause::Cause;
 use super::local::start_of_day;
 use super::view::Stored;
 use super::{deny, deny_unevaluable, local, no_zone, Ctx, Verdict, RETRY_HORIZON_DAYS};
@@ -9,8 +10,8 @@ use super::{deny, deny_unevaluable, local, no_zone, Ctx, Verdict, RETRY_HORIZON_
 /// what follows the calendar's name: written here, read by
 /// [`is_calendar_gap`] (the audit reports such denials as "could not
 /// evaluate", not as breaches).
-const CALENDAR_GAP: &str = "holiday calendar";
-const CALENDAR_GAP_YEAR: &str = " has no data for ";
+pub(super) const CALENDAR_GAP: &str = "holiday calendar";
+pub(super) const CALENDAR_GAP_YEAR: &str = " has no data for ";
 
 /// Whether a denial's message says its rule's holiday calendar has no data
 /// for the local date's year (the engine keeps this message even for a
@@ -18,7 +19,7 @@ const CALENDAR_GAP_YEAR: &str = " has no data for ";
 pub(crate) fn is_calendar_gap(message: &str) -> bool {
     message.starts_with(CALENDAR_GAP) && message.contains(CALENDAR_GAP_YEAR)
 }
-use crate::policy::format::{Bounds, DaySel, LocalTime};
+use crate::policy::format::{Bounds, DaySel};
 use crate::policy::Win;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -96,7 +97,10 @@ enum WinCheck {
     NoCoverage(i16),
 }
 
-type NamedCalendar = (String, std::sync::Arc<crate::policy::Calendar>);
+type NamedCalendar = (
+    crate::model::SharedStr,
+    std::sync::Arc<crate::policy::Calendar>,
+);
 
 #[inline]
 fn window_at(
@@ -160,7 +164,7 @@ fn next_permitted(
         // its local time when known without a look-up.
         let mut ahead: Option<(Timestamp, Option<u64>)> = None;
         if let Some(w) = entry {
-            for &(s, _, b) in &w.spans {
+            for &(s, _, b) in w.spans.iter() {
                 let start_ns = u64::from(s) * NS;
                 if now_ns < start_ns || (b == Bounds::Open && now_ns == start_ns) {
                     if let Some((ts, known)) = z.instant_at_day_known(day, s) {
@@ -217,16 +221,6 @@ pub(super) fn same_window(
             .all(|(x, y)| x.days == y.days && x.spans == y.spans)
 }
 
-fn show_span((s, e, b): (u32, u32, Bounds)) -> String {
-    format!(
-        "{}{}–{}{}",
-        if b == Bounds::Open { "(" } else { "[" },
-        LocalTime { seconds: s },
-        LocalTime { seconds: e },
-        if b == Bounds::Closed { "]" } else { ")" }
-    )
-}
-
 /// [`window`] in the `retry_at` search, which reads only a denial's
 /// earliest instant (whether the engine could not evaluate it does not
 /// matter there, nor its message): with one zone, the next permitted
@@ -244,7 +238,7 @@ pub(super) fn window_retry<S: Stored>(
     if let (Some(z), None) = (zones.next(), zones.next()) {
         return match next_permitted(z, cal, windows, t, None) {
             Some(n) if n == t => Verdict::Pass,
-            earliest => deny(ctx, earliest, String::new),
+            earliest => deny(ctx, earliest, || Cause::Static("")),
         };
     }
     window(ctx, cal, windows, t)
@@ -311,33 +305,19 @@ pub(super) fn window<S: Stored>(
         }
     }
     if let Some((z, year)) = uncovered {
-        return deny_unevaluable(ctx, earliest, || {
-            let name = cal.map_or("?", |(n, _)| n.as_str());
-            format!(
-                "{CALENDAR_GAP} `{name}`{CALENDAR_GAP_YEAR}{year}: the local date in {} cannot be classified (fail closed)",
-                local::zone_name(z)
-            )
+        return deny_unevaluable(ctx, earliest, || Cause::CalendarGap {
+            name: cal.map(|(n, _)| n.clone()),
+            year,
+            zone: (**z).clone(),
         });
     }
     deny(ctx, earliest, || {
-        let dt = local::datetime(z, t);
         let calendar = cal.map(|(_, k)| &**k);
-        let spans = governing(windows, local::day_number(dt.date()), calendar)
-            .map_or(&[][..], |w| w.spans.as_slice());
-        let allowed = match spans {
-            [] => "the permitted days (no contact that day)".to_owned(),
-            [one] => format!("the permitted window {}", show_span(*one)),
-            many => {
-                let all: Vec<String> = many.iter().map(|s| show_span(*s)).collect();
-                format!("the permitted windows {}", all.join(", "))
-            }
-        };
-        format!(
-            "local time {} {:?} {} in {} is outside {allowed}",
-            dt.time().strftime("%H:%M:%S"),
-            dt.date().weekday(),
-            dt.date(),
-            local::zone_name(z),
-        )
+        let spans = governing(windows, z.day(t), calendar).map(|w| w.spans.clone());
+        Cause::Window {
+            t,
+            zone: (**z).clone(),
+            spans,
+        }
     })
 }

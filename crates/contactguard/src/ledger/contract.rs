@@ -374,7 +374,7 @@ pub fn ledger_denial(message: String) -> Decision {
         denials: vec![Denial {
             id: LEDGER_RULE_ID.into(),
             cite: "contactguard ledger: what it can record; fail closed".into(),
-            message,
+            message: message.into(),
         }],
         retry_at: None,
         obligations: Vec::new(),

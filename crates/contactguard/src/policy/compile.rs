@@ -66,7 +66,7 @@ pub(crate) struct Cond {
     pub(crate) places: Mask,
     pub(crate) autodialed: Option<bool>,
     pub(crate) dpd: Option<RangeSpec>,
-    pub(crate) consent: Option<String>,
+    pub(crate) consent: Option<SharedStr>,
     pub(crate) requested_contact: Option<bool>,
     pub(crate) debtor_unreachable: Option<bool>,
     /// Whether any field was given (an empty `unless` lifts nothing).
@@ -115,13 +115,15 @@ pub(crate) struct Win {
     pub(crate) days: Vec<DaySel>,
     /// The permitted spans (their union); none when the entry closes
     /// those days.
-    pub(crate) spans: Vec<(u32, u32, Bounds)>,
+    /// Shared with the denials that name them.
+    pub(crate) spans: Arc<[(u32, u32, Bounds)]>,
 }
 
 #[derive(Clone, Debug)]
 pub(crate) enum Body {
     Deny,
-    Oblige(Vec<String>),
+    /// Shared with the decisions that carry them.
+    Oblige(Vec<SharedStr>),
     OptOut {
         any_channel: bool,
     },
@@ -138,7 +140,7 @@ pub(crate) enum Body {
         places: Option<Vec<Place>>,
     },
     Window {
-        calendar: Option<(String, Arc<Calendar>)>,
+        calendar: Option<(SharedStr, Arc<Calendar>)>,
         windows: Vec<Win>,
     },
     Cap {
@@ -163,10 +165,12 @@ pub(crate) struct Rule {
     pub(crate) id: SharedStr,
     /// Shared likewise.
     pub(crate) cite: SharedStr,
-    pub(crate) title: String,
+    /// Shared likewise (a `deny` rule's message starts with it).
+    pub(crate) title: SharedStr,
     pub(crate) when: Cond,
     pub(crate) unless: Option<Cond>,
-    pub(crate) message: Option<String>,
+    /// The rule's own message, shared likewise.
+    pub(crate) message: Option<SharedStr>,
     pub(crate) body: Body,
 }
 
@@ -180,7 +184,7 @@ fn cond(spec: &Option<ConditionSpec>) -> Cond {
         places: mask(&c.places),
         autodialed: c.autodialed,
         dpd: c.days_past_due.clone(),
-        consent: c.consent.clone(),
+        consent: c.consent.as_deref().map(SharedStr::from),
         requested_contact: c.requested_contact,
         debtor_unreachable: c.debtor_unreachable,
         empty: *c == d,
@@ -436,7 +440,9 @@ fn compile_rule(
     let body = match r.kind {
         RuleKind::Deny => Body::Deny,
         RuleKind::Oblige => match &r.obligations {
-            Some(o) if !o.is_empty() => Body::Oblige(o.clone()),
+            Some(o) if !o.is_empty() => {
+                Body::Oblige(o.iter().map(|s| SharedStr::from(s.as_str())).collect())
+            }
             _ => {
                 return Err(ctx.err(
                     "obligations",
@@ -478,7 +484,7 @@ fn compile_rule(
             let calendar = match &r.calendar {
                 None => None,
                 Some(name) => match calendars.get(name) {
-                    Some(c) => Some((name.clone(), Arc::clone(c))),
+                    Some(c) => Some((SharedStr::from(name.as_str()), Arc::clone(c))),
                     None => {
                         return Err(ctx
                             .err("calendar", format!("unknown calendar `{name}`"))
@@ -538,10 +544,10 @@ fn compile_rule(
     Ok(Rule {
         id: SharedStr::from(r.id.as_str()),
         cite: SharedStr::from(r.cite.as_str()),
-        title: r.title.clone(),
+        title: SharedStr::from(r.title.as_str()),
         when: cond(&r.when),
         unless,
-        message: r.message.clone(),
+        message: r.message.as_deref().map(SharedStr::from),
         body,
     })
 }
@@ -565,7 +571,7 @@ fn window(ctx: &Ctx<'_>, i: usize, w: &WindowSpec, has_calendar: bool) -> Result
         }
         return Ok(Win {
             days: w.days.clone(),
-            spans: Vec::new(),
+            spans: Arc::new([]),
         });
     }
     if let Some(list) = &w.intervals {
@@ -595,7 +601,7 @@ fn window(ctx: &Ctx<'_>, i: usize, w: &WindowSpec, has_calendar: bool) -> Result
         }
         return Ok(Win {
             days: w.days.clone(),
-            spans,
+            spans: spans.into(),
         });
     }
     let (Some(start), Some(end)) = (w.start, w.end) else {
@@ -611,7 +617,7 @@ fn window(ctx: &Ctx<'_>, i: usize, w: &WindowSpec, has_calendar: bool) -> Result
     let span = span(ctx, &f("end"), start, end, w.bounds.unwrap_or_default())?;
     Ok(Win {
         days: w.days.clone(),
-        spans: vec![span],
+        spans: Arc::new([span]),
     })
 }
 
