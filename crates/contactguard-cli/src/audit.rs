@@ -433,7 +433,12 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
     };
     o.ignored_columns = std::mem::take(&mut reader.ignored_columns);
     let mut verdicts = verdicts_writer(args)?;
+    // Only the verdicts file shows `retry_at`: without one it is not
+    // searched for.
     let mut replayer = Replayer::new(policy);
+    if verdicts.is_none() {
+        replayer = replayer.without_retry_at();
+    }
     let bar = progress(
         size.unwrap_or(0),
         "bytes",
@@ -511,7 +516,8 @@ fn timelines(
     }
     let keys = worst.iter().chain(&debts).map(String::as_str);
     let mut rows = key_reader(args, zones, quoted, keys)?;
-    let mut replayer = Replayer::new(policy);
+    // A timeline shows no `retry_at`.
+    let mut replayer = Replayer::new(policy).without_retry_at();
     let related = |to: Option<&str>, debt: Option<&str>| {
         to.is_some_and(|t| worst.contains(t)) || debt.is_some_and(|d| debts.contains(d))
     };

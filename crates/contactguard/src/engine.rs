@@ -288,14 +288,17 @@ pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
 }
 
 /// Decides over the recipient's and the debt's stored records, read in
-/// place (the ledger's entry point).
+/// place (the ledger's entry point). Without `retry`, a denial's
+/// `retry_at` is left `None` and not searched for: for callers that do
+/// not read it (an audit that writes no verdicts).
 pub(crate) fn decide_sides<S: Stored>(
     policy: &Inner,
     ask: &Ask,
     rec: Side<'_, S>,
     debt: Side<'_, S>,
+    retry: bool,
 ) -> Decision {
-    run(policy, ask, &rec, &debt, false).decision
+    run_with(policy, ask, &rec, &debt, false, retry).decision
 }
 
 /// Like [`decide`], and also reports every rule's outcome.
@@ -416,6 +419,18 @@ fn run<'a, S: Stored>(
     rec: &'a Side<'a, S>,
     debt: &'a Side<'a, S>,
     explain_all: bool,
+) -> Explanation {
+    run_with(policy, ask, rec, debt, explain_all, true)
+}
+
+/// [`run`], searching for a denial's `retry_at` only with `want_retry`.
+fn run_with<'a, S: Stored>(
+    policy: &'a Inner,
+    ask: &'a Ask,
+    rec: &'a Side<'a, S>,
+    debt: &'a Side<'a, S>,
+    explain_all: bool,
+    want_retry: bool,
 ) -> Explanation {
     let zones = match Zones::resolve(&ask.timezones, ask.at) {
         Ok(z) => z,
@@ -579,7 +594,7 @@ fn run<'a, S: Stored>(
         }
     }
     let allow = denials.is_empty();
-    let retry_at = if allow {
+    let retry_at = if allow || !want_retry {
         None
     } else {
         let mut ctx = Ctx {

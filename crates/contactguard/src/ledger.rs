@@ -368,7 +368,9 @@ impl Ledger<MemoryStore> {
     /// Decides `ask` as [`check`](Ledger::check) does, then records the
     /// attempt it made with `result` whatever the verdict, as
     /// [`record`](Ledger::record) would: the replay of a log. Hashes each
-    /// key once and takes the shards' locks once.
+    /// key once and takes the shards' locks once. Without `retry` a
+    /// denial's `retry_at` is `None`, not searched for (for a caller that
+    /// does not read it).
     ///
     /// # Errors
     ///
@@ -377,12 +379,13 @@ impl Ledger<MemoryStore> {
         &self,
         ask: &Ask,
         result: AttemptResult,
+        retry: bool,
     ) -> Result<Decision, LedgerError> {
         let at = contract::to_ns(ask.at).ok_or(LedgerError::TimeOutOfRange(ask.at))?;
         let to = kh(&self.keys.recipient(&ask.to));
         let debt = kh(&self.keys.debt(&ask.debt));
         let mut g = self.store.write_pair(to, debt);
-        let decision = decide_in(&self.policy, ask, g.rec(), g.debt(), to, debt);
+        let decision = decide_in(&self.policy, ask, g.rec(), g.debt(), to, debt, retry);
         let entry = Entry::attempt(
             at,
             idx(ask.channel),
@@ -754,7 +757,15 @@ impl Entries for MemEntries<'_> {
     }
 
     fn decide(&self, policy: &Policy, ask: &Ask) -> Decision {
-        decide_in(policy, ask, self.rec, self.debt_shard, self.to, self.debt)
+        decide_in(
+            policy,
+            ask,
+            self.rec,
+            self.debt_shard,
+            self.to,
+            self.debt,
+            true,
+        )
     }
 }
 
@@ -1126,6 +1137,7 @@ fn decide_in(
     debt_shard: &Shard,
     to: Kh,
     debt: Kh,
+    retry: bool,
 ) -> Decision {
     let cut = clamp_ns(ask.at);
     // Both sides read the stored entries in place.
@@ -1137,5 +1149,5 @@ fn decide_in(
         Some(s) => s.side(Side::Debt, cut, to, debt),
         None => view::Side::empty(0),
     };
-    decide_sides(policy.inner(), ask, rec_side, debt_side)
+    decide_sides(policy.inner(), ask, rec_side, debt_side, retry)
 }

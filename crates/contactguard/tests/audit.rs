@@ -79,11 +79,14 @@ fn replayed(policy: &Policy, rows: &[Row], parts: usize) -> Vec<(u64, Decision)>
 }
 
 /// One replay in time order whose ledger is swept after every `every`
-/// rows.
-fn swept(policy: &Policy, rows: &[Row], every: u64) -> Vec<(u64, Decision)> {
+/// rows; without `retry_at` searched for unless `retry`.
+fn swept(policy: &Policy, rows: &[Row], every: u64, retry: bool) -> Vec<(u64, Decision)> {
     let mut sorted = rows.to_vec();
     audit::sort_rows(&mut sorted);
     let mut replayer = Replayer::new(policy).sweep_every(every);
+    if !retry {
+        replayer = replayer.without_retry_at();
+    }
     let mut all = Vec::new();
     for row in &sorted {
         if let Some(d) = replayer.step(row.pos, &row.item).unwrap() {
@@ -488,12 +491,23 @@ proptest! {
         // row just replayed changes no verdict.
         let unswept = replayed(&policy, &rows, 1);
         for every in [1, 7] {
-            let got = swept(&policy, &rows, every);
+            let got = swept(&policy, &rows, every, true);
             prop_assert_eq!(got.len(), want.len());
             for ((g, w), u) in got.iter().zip(&want).zip(&unswept) {
                 prop_assert_eq!(verdict(g), verdict(w), "swept every {} rows, policy {}", every, policy.name());
                 prop_assert_eq!(g, u, "swept every {} rows, policy {}", every, policy.name());
             }
+        }
+        // Without the `retry_at` search every decision is the same but for
+        // its `retry_at`, which is then always `None`.
+        let bare = swept(&policy, &rows, 7, false);
+        prop_assert_eq!(bare.len(), unswept.len());
+        for ((pb, b), (pu, u)) in bare.iter().zip(&unswept) {
+            prop_assert_eq!(pb, pu);
+            prop_assert_eq!(b.retry_at, None);
+            let mut u = u.clone();
+            u.retry_at = None;
+            prop_assert_eq!(b, &u, "without retry_at, policy {}", policy.name());
         }
     }
 }
