@@ -284,7 +284,7 @@ pub struct Explanation {
 pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
     let (mut rec, mut debt) = (Side::empty(0), Side::empty(0));
     history.sides(ask, &mut rec, &mut debt);
-    run(policy.inner(), ask, &rec, &debt, false).decision
+    run(policy.inner(), ask, &rec, &debt, false, true).decision
 }
 
 /// Decides over the recipient's and the debt's stored records, read in
@@ -298,14 +298,14 @@ pub(crate) fn decide_sides<S: Stored>(
     debt: Side<'_, S>,
     retry: bool,
 ) -> Decision {
-    run_with(policy, ask, &rec, &debt, false, retry).decision
+    run(policy, ask, &rec, &debt, false, retry).decision
 }
 
 /// Like [`decide`], and also reports every rule's outcome.
 pub fn explain(policy: &Policy, ask: &Ask, history: &History) -> Explanation {
     let (mut rec, mut debt) = (Side::empty(0), Side::empty(0));
     history.sides(ask, &mut rec, &mut debt);
-    run(policy.inner(), ask, &rec, &debt, true)
+    run(policy.inner(), ask, &rec, &debt, true, true)
 }
 
 /// What one rule says at one instant.
@@ -400,31 +400,11 @@ impl<S: Stored> Ctx<'_, S> {
     fn first_zone(&self) -> Option<jiff::tz::TimeZone> {
         self.zones.iter().next().map(|z| (**z).clone())
     }
-
-    /// An instant as local time in the first candidate zone, for messages.
-    fn local(&self, t: Timestamp) -> String {
-        match self.zones.iter().next() {
-            Some(z) => t
-                .to_zoned_datetime((**z).clone())
-                .strftime("%Y-%m-%d %H:%M:%S %:z")
-                .to_string(),
-            None => t.to_string(),
-        }
-    }
 }
 
+/// The decision (and with `explain_all` every rule's outcome), searching for
+/// a denial's `retry_at` only with `want_retry`.
 fn run<'a, S: Stored>(
-    policy: &'a Inner,
-    ask: &'a Ask,
-    rec: &'a Side<'a, S>,
-    debt: &'a Side<'a, S>,
-    explain_all: bool,
-) -> Explanation {
-    run_with(policy, ask, rec, debt, explain_all, true)
-}
-
-/// [`run`], searching for a denial's `retry_at` only with `want_retry`.
-fn run_with<'a, S: Stored>(
     policy: &'a Inner,
     ask: &'a Ask,
     rec: &'a Side<'a, S>,

@@ -549,6 +549,36 @@ kind = "inconvenient"
     assert_eq!(retry(&d), "2026-10-19T04:00:00Z");
 }
 
+/// A statement naming more weekdays than a denial's record keeps inline (21)
+/// is written at once, in the same words as one that fits.
+#[test]
+fn inconvenient_message_with_many_weekdays() {
+    let p = policy(
+        r#"
+[[rules]]
+id = "i"
+title = "designated times"
+cite = "t"
+status = "law"
+kind = "inconvenient"
+"#,
+    );
+    for n in [1, 21, 22, 30] {
+        let e = event(serde_json::json!({
+            "type": "inconvenient", "at": "2026-10-01T10:00:00-04:00", "to": "c1",
+            "weekdays": vec!["sun"; n],
+        }));
+        let d = run(&p, vec![e], r#"{"at": "2026-10-18T11:00:00-04:00"}"#);
+        assert!(!d.allow, "{n} weekdays");
+        let days = vec!["Sunday"; n].join("/");
+        assert_eq!(
+            d.denials[0].message.as_str(),
+            format!("c1 said on 2026-10-01 10:00:00 -04:00 that {days} is inconvenient"),
+            "{n} weekdays"
+        );
+    }
+}
+
 #[test]
 fn debtor_out_of_contact_condition() {
     let p = policy(

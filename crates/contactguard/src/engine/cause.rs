@@ -432,49 +432,15 @@ impl Cause {
                 place,
                 span,
                 days,
-            } => {
-                m.push_str(keys.to());
-                m.push_str(" said on ");
-                push_local(m, zone.as_ref(), *at);
-                m.push_str(" that ");
-                let mut any = false;
-                let mut part = |m: &mut String| {
-                    if any {
-                        m.push_str(" on ");
-                    }
-                    any = true;
-                };
-                if let Some(p) = place {
-                    part(m);
-                    m.push_str("the ");
-                    m.push_str(p.as_str());
-                    m.push_str(" place");
-                }
-                if let Some((a, b)) = span {
-                    part(m);
-                    push_display(
-                        m,
-                        format_args!(
-                            "{}-{}",
-                            LocalTime { seconds: *a },
-                            LocalTime { seconds: *b }
-                        ),
-                    );
-                }
-                if let Some(days) = days {
-                    part(m);
-                    for (i, d) in days.iter().enumerate() {
-                        if i > 0 {
-                            m.push('/');
-                        }
-                        push_display(m, format_args!("{d:?}"));
-                    }
-                }
-                if !any {
-                    m.push_str("contact");
-                }
-                m.push_str(" is inconvenient");
-            }
+            } => push_inconvenient(
+                m,
+                keys.to(),
+                zone.as_ref(),
+                *at,
+                *place,
+                *span,
+                days.map(Days::iter),
+            ),
             Cause::Window { t, zone, spans } => {
                 let dt = local::datetime(zone, *t);
                 push_display(
@@ -700,9 +666,60 @@ fn push_scope(m: &mut String, keys: &Keys, scope: Scope) {
     }
 }
 
+/// Appends what an inconvenient-time statement said: `{to} said on {local
+/// time} that {the P place} on {hh:mm-hh:mm} on {Mon/Tue} is inconvenient`
+/// (`contact` when it named none of them).
+pub(super) fn push_inconvenient(
+    m: &mut String,
+    to: &str,
+    zone: Option<&TimeZone>,
+    at: Timestamp,
+    place: Option<Place>,
+    span: Option<(u32, u32)>,
+    days: Option<impl Iterator<Item = jiff::civil::Weekday>>,
+) {
+    m.push_str(to);
+    m.push_str(" said on ");
+    push_local(m, zone, at);
+    m.push_str(" that ");
+    let mut any = false;
+    let mut part = |m: &mut String| {
+        if any {
+            m.push_str(" on ");
+        }
+        any = true;
+    };
+    if let Some(p) = place {
+        part(m);
+        m.push_str("the ");
+        m.push_str(p.as_str());
+        m.push_str(" place");
+    }
+    if let Some((a, b)) = span {
+        part(m);
+        push_display(
+            m,
+            format_args!("{}-{}", LocalTime { seconds: a }, LocalTime { seconds: b }),
+        );
+    }
+    if let Some(days) = days {
+        part(m);
+        for (i, d) in days.enumerate() {
+            if i > 0 {
+                m.push('/');
+            }
+            push_display(m, format_args!("{d:?}"));
+        }
+    }
+    if !any {
+        m.push_str("contact");
+    }
+    m.push_str(" is inconvenient");
+}
+
 /// Appends an instant as local time in `zone` (the ask's first candidate
 /// zone), or as UTC without one.
-fn push_local(m: &mut String, zone: Option<&TimeZone>, t: Timestamp) {
+pub(super) fn push_local(m: &mut String, zone: Option<&TimeZone>, t: Timestamp) {
     match zone {
         Some(z) => push_display(
             m,

@@ -1,6 +1,6 @@
 //! Recipient-stated inconvenient times.
 
-use super::cause::{Cause, Days, Keys};
+use super::cause::{push_inconvenient, Cause, Days, Keys};
 use super::local::{self, Clock};
 use super::view::Stored;
 use super::{deny, no_zone, Ctx, Verdict};
@@ -378,36 +378,18 @@ pub(super) fn inconvenient<S: Stored>(
 /// statement naming more weekdays than a [`Days`] keeps).
 #[cold]
 fn inconvenient_message<S: Stored>(ctx: &Ctx<'_, S>, s: &Stated<'_>) -> String {
-    let mut what = Vec::new();
-    if let Some(p) = s.i.place {
-        what.push(format!("the {p} place"));
-    }
-    if let Some((a, b)) = s.r.span {
-        what.push(format!(
-            "{}-{}",
-            LocalTime { seconds: a },
-            LocalTime { seconds: b }
-        ));
-    }
-    if s.r.weekdays != 0 {
-        let days: Vec<String> =
-            s.i.weekdays
-                .iter()
-                .filter_map(|w| parse_weekday(w))
-                .map(|d| format!("{d:?}"))
-                .collect();
-        what.push(days.join("/"));
-    }
-    format!(
-        "{} said on {} that {} is inconvenient",
-        ctx.ask.to,
-        ctx.local(s.i.at),
-        if what.is_empty() {
-            "contact".to_owned()
-        } else {
-            what.join(" on ")
-        }
-    )
+    let mut m = String::new();
+    let days = (s.r.weekdays != 0).then(|| s.i.weekdays.iter().filter_map(|w| parse_weekday(w)));
+    push_inconvenient(
+        &mut m,
+        &ctx.ask.to,
+        ctx.first_zone().as_ref(),
+        s.i.at,
+        s.i.place,
+        s.r.span,
+        days,
+    );
+    m
 }
 
 #[cfg(test)]
