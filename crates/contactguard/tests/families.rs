@@ -518,18 +518,19 @@ unless = { days_past_due = { gt = 15 } }
     assert!(!decide(&p, &night, &History::new()).allow);
 }
 
-#[test]
-fn inconvenient_statements() {
-    let p = policy(
-        r#"
+/// An inconvenient-time rule for every place.
+const INCONVENIENT: &str = r#"
 [[rules]]
 id = "i"
 title = "designated times"
 cite = "t"
 status = "law"
 kind = "inconvenient"
-"#,
-    );
+"#;
+
+#[test]
+fn inconvenient_statements() {
+    let p = policy(INCONVENIENT);
     let noon = event(
         serde_json::json!({"type": "inconvenient", "at": "2026-10-01T10:00:00-04:00", "to": "c1", "end": "12:00"}),
     );
@@ -553,16 +554,7 @@ kind = "inconvenient"
 /// is written at once, in the same words as one that fits.
 #[test]
 fn inconvenient_message_with_many_weekdays() {
-    let p = policy(
-        r#"
-[[rules]]
-id = "i"
-title = "designated times"
-cite = "t"
-status = "law"
-kind = "inconvenient"
-"#,
-    );
+    let p = policy(INCONVENIENT);
     for n in [1, 21, 22, 30] {
         let e = event(serde_json::json!({
             "type": "inconvenient", "at": "2026-10-01T10:00:00-04:00", "to": "c1",
@@ -607,16 +599,7 @@ unless = { purposes = ["location"], debtor_unreachable = true }
 
 #[test]
 fn inconvenient_wire_aliases() {
-    let p = policy(
-        r#"
-[[rules]]
-id = "i"
-title = "designated times"
-cite = "t"
-status = "law"
-kind = "inconvenient"
-"#,
-    );
+    let p = policy(INCONVENIENT);
     // `from`/`until` as local times, `days` as one name: Wednesdays before noon.
     let e = event(
         serde_json::json!({"type": "inconvenient", "at": "2026-10-01T10:00:00-04:00", "to": "c1", "from": "00:00", "until": "12:00", "days": "wed"}),

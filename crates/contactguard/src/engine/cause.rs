@@ -309,12 +309,7 @@ impl Cause {
                 end,
                 zone,
             } => {
-                m.push_str("a ");
-                m.push_str(result.as_str());
-                m.push(' ');
-                m.push_str(channel.as_str());
-                m.push_str(" attempt ");
-                push_scope(m, keys, *scope);
+                push_trigger(m, *result, *channel, keys, *scope);
                 m.push_str(" at ");
                 push_local(m, zone.as_ref(), *last);
                 push_display(
@@ -333,20 +328,11 @@ impl Cause {
                 today,
                 zone,
             } => {
-                let show = |m: &mut String, d: i64| match local::date_of(d) {
-                    Some(date) => push_display(m, format_args!("{date}")),
-                    None => push_display(m, format_args!("{d}")),
-                };
-                m.push_str("a ");
-                m.push_str(result.as_str());
-                m.push(' ');
-                m.push_str(channel.as_str());
-                m.push_str(" attempt ");
-                push_scope(m, keys, *scope);
+                push_trigger(m, *result, *channel, keys, *scope);
                 m.push_str(" on ");
-                show(m, *from);
+                push_day(m, *from);
                 push_display(m, format_args!(" starts {n} local dates without contact; "));
-                show(m, *today);
+                push_day(m, *today);
                 push_display(
                     m,
                     format_args!(" is day {} in ", today.wrapping_sub(*from).wrapping_add(1)),
@@ -643,6 +629,23 @@ fn write_cap(m: &mut String, n: usize, keys: &Keys, scope: Scope, limit: u32, ov
     m.push_str(" (limit ");
     push_digits(m, u64::from(limit), 1);
     m.push(')');
+}
+
+/// Appends the attempt that starts a cool-down: `a {result} {channel}
+/// attempt {scope}`.
+fn push_trigger(
+    m: &mut String,
+    result: AttemptResult,
+    channel: Channel,
+    keys: &Keys,
+    scope: Scope,
+) {
+    m.push_str("a ");
+    m.push_str(result.as_str());
+    m.push(' ');
+    m.push_str(channel.as_str());
+    m.push_str(" attempt ");
+    push_scope(m, keys, scope);
 }
 
 /// Appends the scope: `to R`, `to R about D` or `about D (anyone)`.

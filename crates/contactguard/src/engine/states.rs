@@ -327,14 +327,14 @@ enum Inner<'s, 'a> {
     },
 }
 
-impl<'a, P: Pick<'a>> Iterator for Select<'_, 'a, P> {
-    type Item = P::Out;
-
+impl<'a, P: Pick<'a>> Select<'_, 'a, P> {
+    /// The next pick from the front, or with `back` from the back (a
+    /// constant at each call, so each inlined copy keeps one direction).
     #[inline(always)]
-    fn next(&mut self) -> Option<Self::Item> {
+    fn step(&mut self, back: bool) -> Option<P::Out> {
         let mask = self.mask;
         match &mut self.inner {
-            Inner::Slice(it) => it.find_map(|x| {
+            Inner::Slice(it) => find_map(it, back, |x| {
                 if x.1.kind() & mask != 0 {
                     P::ev(x)
                 } else {
@@ -346,7 +346,7 @@ impl<'a, P: Pick<'a>> Iterator for Select<'_, 'a, P> {
                 events,
                 to,
                 debt,
-            } => held.find_map(|h| {
+            } => find_map(held, back, |h| {
                 if h.kind & mask != 0 {
                     P::held(h, events, *to, *debt)
                 } else {
@@ -357,31 +357,33 @@ impl<'a, P: Pick<'a>> Iterator for Select<'_, 'a, P> {
     }
 }
 
+/// `find_map` from the front, or with `back` from the back.
+#[inline(always)]
+fn find_map<I: DoubleEndedIterator, T>(
+    it: &mut I,
+    back: bool,
+    f: impl FnMut(I::Item) -> Option<T>,
+) -> Option<T> {
+    if back {
+        it.rev().find_map(f)
+    } else {
+        it.find_map(f)
+    }
+}
+
+impl<'a, P: Pick<'a>> Iterator for Select<'_, 'a, P> {
+    type Item = P::Out;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.step(false)
+    }
+}
+
 impl<'a, P: Pick<'a>> DoubleEndedIterator for Select<'_, 'a, P> {
     #[inline(always)]
     fn next_back(&mut self) -> Option<Self::Item> {
-        let mask = self.mask;
-        match &mut self.inner {
-            Inner::Slice(it) => it.rev().find_map(|x| {
-                if x.1.kind() & mask != 0 {
-                    P::ev(x)
-                } else {
-                    None
-                }
-            }),
-            Inner::Held {
-                held,
-                events,
-                to,
-                debt,
-            } => held.rev().find_map(|h| {
-                if h.kind & mask != 0 {
-                    P::held(h, events, *to, *debt)
-                } else {
-                    None
-                }
-            }),
-        }
+        self.step(true)
     }
 }
 

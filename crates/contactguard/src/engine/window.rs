@@ -7,8 +7,8 @@ use super::view::Stored;
 use super::{deny, deny_unevaluable, local, no_zone, Ctx, Verdict, RETRY_HORIZON_DAYS};
 
 /// How a denial for a date outside its holiday calendar's years begins and
-/// what follows the calendar's name: written here, read by
-/// [`is_calendar_gap`] (the audit reports such denials as "could not
+/// what follows the calendar's name: written by the cause
+/// ([`super::Cause`]'s `CalendarGap`), read by [`is_calendar_gap`] (the audit reports such denials as "could not
 /// evaluate", not as breaches).
 pub(super) const CALENDAR_GAP: &str = "holiday calendar";
 pub(super) const CALENDAR_GAP_YEAR: &str = " has no data for ";
