@@ -267,13 +267,7 @@ impl History {
             side.states = States::held(&[], &[], &self.events, to, debt);
             return;
         };
-        // Usually the ask comes after every event of the key.
-        let n = if ix.atts.last().is_none_or(|a| a.at <= ask.at) {
-            ix.atts.len()
-        } else {
-            ix.atts.partition_point(|a| a.at <= ask.at)
-        };
-        side.atts = ix.atts.get(..n).unwrap_or(&[]);
+        side.atts = up_to(&ix.atts, ask.at, |a| a.at);
         // Positions are u32: an index too long for them is not used.
         if u32::try_from(ix.atts.len()).is_ok() {
             side.by_chan = &ix.by_chan;
@@ -282,21 +276,26 @@ impl History {
             side.by_chan = &[];
             side.classes = None;
         }
-        let m = if ix.states.last().is_none_or(|h| h.at <= ask.at) {
-            ix.states.len()
-        } else {
-            ix.states.partition_point(|h| h.at <= ask.at)
-        };
-        let held = ix.states.get(..m).unwrap_or(&[]);
-        // Usually every statement is at or before the ask too.
-        let stated = if ix.stated.last().is_none_or(|h| h.at <= ask.at) {
-            ix.stated.as_slice()
-        } else {
-            let k = ix.stated.partition_point(|h| h.at <= ask.at);
-            ix.stated.get(..k).unwrap_or(&[])
-        };
-        side.states = States::held(held, stated, &self.events, to, debt);
+        side.states = States::held(
+            up_to(&ix.states, ask.at, |h| h.at),
+            up_to(&ix.stated, ask.at, |h| h.at),
+            &self.events,
+            to,
+            debt,
+        );
     }
+}
+
+/// The entries of `list` (in time order, by `at_of`) at or before `at`:
+/// usually all of them, as the ask comes after every event of its keys.
+#[inline(always)]
+fn up_to<T>(list: &[T], at: jiff::Timestamp, at_of: impl Fn(&T) -> jiff::Timestamp) -> &[T] {
+    let n = if list.last().is_none_or(|e| at_of(e) <= at) {
+        list.len()
+    } else {
+        list.partition_point(|e| at_of(e) <= at)
+    };
+    list.get(..n).unwrap_or(&[])
 }
 
 impl FromIterator<Event> for History {
