@@ -170,6 +170,7 @@ enum Inner<R: Read> {
         position: [Option<usize>; NCOLS],
         width: usize,
         instants: std::cell::Cell<Option<LastDay>>,
+        one_name: std::cell::RefCell<String>,
     },
     Jsonl {
         reader: BufReader<R>,
@@ -277,6 +278,7 @@ impl<R: Read> LogReader<R> {
                     record: Some(record),
                     position,
                     instants: std::cell::Cell::new(None),
+                    one_name: std::cell::RefCell::default(),
                 }
             }
         };
@@ -355,6 +357,7 @@ impl<R: Read> LogReader<R> {
                     position,
                     width,
                     instants,
+                    one_name,
                 } => {
                     if !read_record(reader, record)? {
                         return Ok(None);
@@ -371,6 +374,7 @@ impl<R: Read> LogReader<R> {
                             record,
                             position,
                             instants,
+                            one_name,
                         })
                     } else {
                         keyless()
@@ -391,6 +395,7 @@ impl<R: Read> LogReader<R> {
                             record,
                             position,
                             instants,
+                            one_name,
                         })
                     } else {
                         return Ok(Some(Next::Bad(BadRow {
@@ -649,6 +654,8 @@ struct CsvCells<'r> {
     record: &'r csv::StringRecord,
     position: &'r [Option<usize>; NCOLS],
     instants: &'r std::cell::Cell<Option<LastDay>>,
+    /// A text whose names are itself (one name), seen last.
+    one_name: &'r std::cell::RefCell<String>,
 }
 
 /// The day and offset of the last plain instant read, and the instant at
@@ -756,8 +763,30 @@ impl Cells for CsvCells<'_> {
     }
 
     fn names_reusing(&self, column: Column, out: &mut Vec<String>) {
-        // `names` is the provided one, read from the text.
-        contactguard::audit::names_from_text(self.text(column).as_deref(), out);
+        // `names` is the provided one, read from the text; a text known to
+        // be one name (its names are itself) is not looked at again.
+        let text = self.text(column);
+        let t = text.as_deref().map_or("", trim);
+        if !t.is_empty() && *self.one_name.borrow() == t {
+            match out.first_mut() {
+                Some(first) if first == t => {}
+                Some(first) => {
+                    first.clear();
+                    first.push_str(t);
+                }
+                None => out.push(t.to_owned()),
+            }
+            out.truncate(1);
+            return;
+        }
+        contactguard::audit::names_from_text(Some(t), out);
+        if let [name] = out.as_slice() {
+            if name == t {
+                let mut one = self.one_name.borrow_mut();
+                one.clear();
+                one.push_str(t);
+            }
+        }
     }
 }
 
@@ -1185,6 +1214,7 @@ mod tests {
                             record: &record,
                             position: &position,
                             instants: &instants,
+                            one_name: &std::cell::RefCell::default(),
                         };
                         let want = if text.trim().is_empty() {
                             Ok(None)
@@ -1197,6 +1227,50 @@ mod tests {
             }
         }
         assert!(instants.get().is_some());
+    }
+
+    /// Zones read through the remembered one name are those
+    /// `names_from_text` reads into an empty list, whatever came before.
+    #[test]
+    fn csv_names_read_as_names_from_text_reads_them() {
+        let texts = [
+            "Asia/Shanghai",
+            " Asia/Shanghai ",
+            "Asia/Shanghai",
+            "Asia/Shanghai|Asia/Tokyo",
+            "Asia/Tokyo",
+            "Europe/Z\u{fc}rich",
+            "Europe/Z\u{fc}rich",
+            "a,",
+            "a",
+            "x\u{3000}y",
+            "x\u{a0}y",
+            "",
+            "  ",
+            "UTC",
+        ];
+        let position: [Option<usize>; NCOLS] =
+            std::array::from_fn(|i| (i == Column::Timezones as usize).then_some(0));
+        let instants = std::cell::Cell::new(None);
+        let one_name = std::cell::RefCell::default();
+        let mut out = Vec::new();
+        for first in texts {
+            for second in texts {
+                for text in [first, second, second] {
+                    let record = csv::StringRecord::from(vec![text]);
+                    let cells = CsvCells {
+                        record: &record,
+                        position: &position,
+                        instants: &instants,
+                        one_name: &one_name,
+                    };
+                    cells.names_reusing(Column::Timezones, &mut out);
+                    let mut want = Vec::new();
+                    contactguard::audit::names_from_text(Some(text), &mut want);
+                    assert_eq!(out, want, "{text:?} after {first:?}");
+                }
+            }
+        }
     }
 
     #[test]

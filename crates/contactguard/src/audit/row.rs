@@ -174,8 +174,27 @@ pub trait Cells {
 /// [`Cells::names`] reads them, reusing the strings `out` holds (no
 /// allocation when they are long enough).
 pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
+    let t = text.map_or("", trim);
+    if single_name(t) {
+        // The usual cell: one name, most often the one already there.
+        if t.is_empty() {
+            out.clear();
+            return;
+        }
+        match out.first_mut() {
+            Some(first) => {
+                if first != t {
+                    first.clear();
+                    first.push_str(t);
+                }
+            }
+            None => out.push(t.to_owned()),
+        }
+        out.truncate(1);
+        return;
+    }
     let mut n = 0;
-    let mut put = |name: &str| {
+    for name in split_list(t) {
         match out.get_mut(n) {
             Some(s) => {
                 s.clear();
@@ -184,16 +203,6 @@ pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
             None => out.push(name.to_owned()),
         }
         n += 1;
-    };
-    if let Some(s) = text {
-        let t = trim(s);
-        if single_name(t) {
-            if !t.is_empty() {
-                put(t);
-            }
-        } else {
-            split_list(t).for_each(put);
-        }
     }
     out.truncate(n);
 }
