@@ -433,6 +433,7 @@ macro_rules! wire {
         impl Wire for $t {
             const ALL: &'static [Self] = <$t>::ALL;
             fn wire(self) -> &'static str { <$t>::as_str(self) }
+            #[inline]
             fn exact(s: &str) -> Option<Self> { <$t>::from_wire(s) }
         }
     )+};
@@ -945,20 +946,29 @@ impl<C: Cells> Reader<'_, C> {
         Ok(buf)
     }
 
+    #[inline]
     fn opt_wire<T: Wire>(&self, column: Column) -> Result<Option<T>, RowError> {
         let text = self.cells.text(column);
         let t = text.as_deref().map_or("", trim);
         if t.is_empty() {
             return Ok(None);
         }
+        // The exact wire name, as most cells hold, without the call.
+        if let Some(v) = T::exact(t) {
+            return Ok(Some(v));
+        }
         parse_wire::<T>(t)
             .map(Some)
             .map_err(|e| RowError::invalid(column, e))
     }
 
+    #[inline]
     fn need_wire<T: Wire>(&self, column: Column) -> Result<T, RowError> {
-        self.opt_wire(column)?
-            .ok_or_else(|| RowError::missing(column, self.what))
+        match self.opt_wire(column) {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(RowError::missing(column, self.what)),
+            Err(e) => Err(e),
+        }
     }
 
     fn flag(&self, column: Column) -> Result<Option<bool>, RowError> {
