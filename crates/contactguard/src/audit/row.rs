@@ -138,9 +138,14 @@ pub trait Cells {
     fn whole(&self, column: Column) -> Result<Option<i64>, String> {
         nonblank(self.text(column))
             .map(|s| {
-                trim(&s)
-                    .parse::<i64>()
-                    .map_err(|_| format!("`{}` is not a whole number", trim(&s)))
+                let t = trim(&s);
+                // A few digits (most cells): no overflow, the same number
+                // `parse` reads.
+                if (1..=18).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) {
+                    return Ok(t.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')));
+                }
+                t.parse::<i64>()
+                    .map_err(|_| format!("`{t}` is not a whole number"))
             })
             .transpose()
     }
@@ -735,7 +740,13 @@ impl RowReader {
             Some(k) => TYPES
                 .iter()
                 .copied()
-                .find(|(t, _)| t.eq_ignore_ascii_case(k))
+                .find(|(t, _)| *t == k)
+                .or_else(|| {
+                    TYPES
+                        .iter()
+                        .copied()
+                        .find(|(t, _)| t.eq_ignore_ascii_case(k))
+                })
                 .ok_or_else(|| {
                     let all: Vec<&str> = TYPES.iter().map(|(t, _)| *t).collect();
                     RowError::invalid(
@@ -935,6 +946,7 @@ impl<C: Cells> Reader<'_, C> {
     }
 
     /// As [`need`](Reader::need), into `buf` (emptied first).
+    #[inline]
     fn need_into(&self, column: Column, mut buf: String) -> Result<String, RowError> {
         let text = self.cells.text(column);
         let t = text.as_deref().map_or("", trim);
@@ -1258,6 +1270,44 @@ mod tests {
         check::<Place>();
         check::<AttemptResult>();
         check::<HoldReason>();
+    }
+
+    /// Whole numbers read as `str::parse` reads the trimmed text, the
+    /// digits-only shortcut included (up to and past its 18 digits).
+    #[test]
+    fn whole_numbers_read_as_parse_reads_them() {
+        use super::{Cells, Column};
+        for text in [
+            "0",
+            "14",
+            "007",
+            " 12 ",
+            "123456789012345678",
+            "999999999999999999",
+            "9223372036854775807",
+            "9223372036854775808",
+            "99999999999999999999",
+            "-5",
+            "+5",
+            "-9223372036854775808",
+            "1 2",
+            "1.5",
+            "x",
+            "\u{661}\u{662}",
+            "",
+            "  ",
+        ] {
+            let want = if text.trim().is_empty() {
+                Ok(None)
+            } else {
+                text.trim()
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| format!("`{}` is not a whole number", text.trim()))
+            };
+            let got = Table(vec![(Column::DaysPastDue, text)]).whole(Column::DaysPastDue);
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 
     /// Flags read the listed spellings in any ASCII case, trimmed, and
