@@ -672,18 +672,44 @@ struct LastDay {
 }
 
 /// Seconds into the day of `HH:MM:SS` (hours 00 to 23, minutes and
-/// seconds 00 to 59), `None` for anything else.
+/// seconds 00 to 59), `None` for anything else. Reads the eight bytes as
+/// one number: each must be `0x30` to `0x3F` (digits and `:`), the two
+/// separators `:` and the others at most `9`.
 #[inline]
 fn time_of_day(b: &[u8; 8]) -> Option<i64> {
-    let &[h0, h1, b':', m0, m1, b':', s0, s1] = b else {
-        return None;
-    };
-    let d = [h0, h1, m0, m1, s0, s1].map(|c| c.wrapping_sub(b'0'));
-    if d.iter().fold(0, |acc, &x| acc | u8::from(x > 9)) != 0 {
+    /// `each` in the bytes whose bits are set in `which`.
+    const fn lanes(which: u8, each: u64) -> u64 {
+        let mut v = 0;
+        let mut i = 0;
+        while i < 8 {
+            if (which >> i) & 1 == 1 {
+                v |= each << (8 * i);
+            }
+            i += 1;
+        }
+        v
+    }
+    const ALL: u8 = 0b1111_1111;
+    const DIGITS: u8 = 0b1101_1011;
+    const SEPARATORS: u8 = 0b0010_0100;
+    let v = u64::from_le_bytes(*b);
+    if v & lanes(ALL, 0xF0) != lanes(ALL, 0x30) {
         return None;
     }
-    let [h0, h1, m0, m1, s0, s1] = d.map(i64::from);
-    let (h, m, s) = (h0 * 10 + h1, m0 * 10 + m1, s0 * 10 + s1);
+    let low = v & lanes(ALL, 0x0F);
+    // Adding 6 carries a nibble past 15 only for 10 and more (no carry
+    // leaves a byte: each is at most 0x0F before).
+    if low & lanes(SEPARATORS, 0xFF) != lanes(SEPARATORS, 0x0A)
+        || (low + lanes(DIGITS, 0x06)) & lanes(DIGITS, 0xF0) != 0
+    {
+        return None;
+    }
+    let digit = |i: u32| i64::from((low >> (8 * i)) as u8);
+    let (h, m, s) = (
+        digit(0) * 10 + digit(1),
+        digit(3) * 10 + digit(4),
+        digit(6) * 10 + digit(7),
+    );
     (h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s)
 }
 
@@ -1227,6 +1253,49 @@ mod tests {
             }
         }
         assert!(instants.get().is_some());
+    }
+
+    /// `time_of_day` reads what a byte-by-byte reading reads: every
+    /// byte of valid times replaced by each of a set of bytes.
+    #[test]
+    fn time_of_day_reads_digits_and_separators_only() {
+        fn slow(b: &[u8; 8]) -> Option<i64> {
+            let text = std::str::from_utf8(b).ok()?;
+            let mut parts = text.split(':');
+            let mut two = || -> Option<i64> {
+                let p = parts.next()?;
+                (p.len() == 2 && p.bytes().all(|c| c.is_ascii_digit()))
+                    .then(|| p.parse().ok())
+                    .flatten()
+            };
+            let (h, m, s) = (two()?, two()?, two()?);
+            (text.len() == 8 && h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s)
+        }
+        let probes = [
+            0u8, b' ', b'/', b'0', b'1', b'5', b'9', b':', b';', b'?', b'@', b'A', b'Z', b'a',
+            0x3F, 0x39, 0x40, 0x2F, 0x7F, 0x80, 0xB0, 0xBA, 0xFF,
+        ];
+        let mut valid = 0;
+        for base in [
+            "00:00:00", "23:59:59", "09:30:45", "19:09:39", "24:00:00", "00:60:00",
+        ] {
+            let base: [u8; 8] = base.as_bytes().try_into().unwrap();
+            for i in 0..8 {
+                for j in 0..8 {
+                    for &x in &probes {
+                        for &y in &probes {
+                            let mut b = base;
+                            b[i] = x;
+                            b[j] = y;
+                            let want = slow(&b);
+                            valid += usize::from(want.is_some());
+                            assert_eq!(time_of_day(&b), want, "{b:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(valid > 1000, "{valid}");
     }
 
     /// Zones read through the remembered one name are those
