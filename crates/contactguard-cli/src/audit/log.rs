@@ -68,16 +68,19 @@ pub struct LogReader<R: Read> {
     pub ignored_columns: Vec<String>,
 }
 
-/// Passes bytes through and remembers where the newlines are, so that a
-/// record's byte offset gives its line (the `csv` crate's own line count
-/// skips CRLF and blank lines). Holds only the newlines read ahead.
+/// Passes bytes through and remembers where the carriage returns are
+/// (none in most logs), whether a `"` was read and whether the input
+/// ended: with the `csv` crate's count of the newlines it consumed, this
+/// gives a record's line ([`line_of`]).
 struct Lines<R> {
     inner: R,
     read: u64,
-    newlines: std::collections::VecDeque<u64>,
-    before: u64,
+    /// Offsets of the `\r` read and not yet looked at.
+    returns: std::collections::VecDeque<u64>,
     /// Whether any `"` was read.
     quote: bool,
+    /// Whether a read found the end of the input.
+    ended: bool,
 }
 
 impl<R: Read> Read for Lines<R> {
@@ -85,44 +88,74 @@ impl<R: Read> Read for Lines<R> {
         let n = self.inner.read(buf)?;
         let start = self.read;
         if let Some(read) = buf.get(..n) {
-            self.newlines
-                .extend(memchr::memchr_iter(b'\n', read).map(|i| start + i as u64));
+            self.returns
+                .extend(memchr::memchr_iter(b'\r', read).map(|i| start + i as u64));
             self.quote = self.quote || memchr::memchr(b'"', read).is_some();
         }
+        self.ended = self.ended || (n == 0 && !buf.is_empty());
         self.read += n as u64;
         Ok(n)
     }
 }
 
 impl<R> Lines<R> {
-    /// The 1-based line of the byte at `offset`; offsets must not
-    /// decrease from call to call.
-    fn line_of(&mut self, offset: u64) -> u64 {
-        while self.newlines.front().is_some_and(|&n| n < offset) {
-            self.newlines.pop_front();
-            self.before += 1;
+    /// Whether the byte at `offset` is a `\r`; offsets must not decrease
+    /// from call to call.
+    fn is_return(&mut self, offset: u64) -> bool {
+        while self.returns.front().is_some_and(|&r| r < offset) {
+            self.returns.pop_front();
         }
-        self.before + 1
+        self.returns.front() == Some(&offset)
     }
 }
 
-/// The line where the record just read starts: the newlines before its
-/// last byte, less those inside its fields. (`csv` reports where it began
-/// looking for the record, before any blank line or the `\n` of a CRLF it
-/// skipped, so its own line count can fall short.)
-fn line_of<R: Read>(reader: &mut csv::Reader<Lines<R>>, record: &csv::StringRecord) -> u64 {
-    let end = reader.position().byte();
+/// The line where the record just read starts. `csv` counts the newlines
+/// it consumed (`position().line()` is one more), and a record ends just
+/// after its terminator (`\n`, or the `\r` of a CRLF, whose `\n` the
+/// next record skips) or at the end of the input: the line is that count
+/// less the newlines inside the record's fields and its own `\n`.
+/// (`csv`'s record position is where it began looking for the record,
+/// before any blank line or the `\n` of a CRLF it skipped.)
+fn line_of<R: Read>(reader: &mut csv::Reader<Lines<R>>, record: &csv::ByteRecord) -> u64 {
+    let position = reader.position();
+    let (end, consumed) = (position.byte(), position.line());
+    let lines = reader.get_mut();
     // Without a `"` read so far (the record's text included), no field
     // holds a newline.
-    let inside = if reader.get_ref().quote {
-        memchr::memchr_iter(b'\n', record.as_slice().as_bytes()).count() as u64
+    let inside = if lines.quote {
+        memchr::memchr_iter(b'\n', record.as_slice()).count() as u64
     } else {
         0
     };
-    reader
-        .get_mut()
-        .line_of(end.saturating_sub(1))
-        .saturating_sub(inside)
+    let own = end > 0 && !lines.ended && !lines.is_return(end - 1);
+    consumed.saturating_sub(inside + u64::from(own)).max(1)
+}
+
+/// Reads the next record into `record` (taken from `slot` and put back),
+/// checking that its text is UTF-8: `Ok(false)` at the end.
+fn read_record<R: Read>(
+    reader: &mut csv::Reader<Lines<R>>,
+    slot: &mut Option<csv::StringRecord>,
+) -> Result<bool, LogError> {
+    let mut bytes = slot.take().unwrap_or_default().into_byte_record();
+    let read = reader.read_byte_record(&mut bytes);
+    let read = match read {
+        Ok(read) => read,
+        Err(e) => {
+            *slot = Some(csv::StringRecord::from_byte_record_lossy(bytes));
+            return Err(csv_error(&e));
+        }
+    };
+    match csv::StringRecord::from_byte_record(bytes) {
+        Ok(text) => {
+            *slot = Some(text);
+            Ok(read)
+        }
+        Err(e) => {
+            let bytes = e.into_byte_record();
+            Err(not_utf8(line_of(reader, &bytes)))
+        }
+    }
 }
 
 #[expect(
@@ -132,9 +165,12 @@ fn line_of<R: Read>(reader: &mut csv::Reader<Lines<R>>, record: &csv::StringReco
 enum Inner<R: Read> {
     Csv {
         reader: csv::Reader<Lines<R>>,
-        record: csv::StringRecord,
+        /// The record read last (taken while reading the next).
+        record: Option<csv::StringRecord>,
         position: [Option<usize>; NCOLS],
         width: usize,
+        instants: std::cell::Cell<Option<LastDay>>,
+        one_name: std::cell::RefCell<String>,
     },
     Jsonl {
         reader: BufReader<R>,
@@ -148,14 +184,8 @@ fn not_utf8(line: u64) -> LogError {
     LogError(format!("line {line} is not UTF-8 text\n  {ENCODING_HELP}"))
 }
 
-fn csv_error<R: Read>(reader: &mut csv::Reader<Lines<R>>, e: &csv::Error) -> LogError {
+fn csv_error(e: &csv::Error) -> LogError {
     match e.kind() {
-        csv::ErrorKind::Utf8 { pos, .. } => {
-            let start = pos.as_ref().map_or(0, csv::Position::byte);
-            // The line where the record starts; `csv` may start it at the
-            // `\n` of a CRLF it skipped.
-            not_utf8(reader.get_mut().line_of(start + 1))
-        }
         csv::ErrorKind::Io(e) => LogError(format!("cannot read: {e}")),
         _ => LogError(e.to_string()),
     }
@@ -193,23 +223,21 @@ impl<R: Read> LogReader<R> {
                     .from_reader(Lines {
                         inner: input,
                         read: 0,
-                        newlines: std::collections::VecDeque::new(),
-                        before: 0,
+                        returns: std::collections::VecDeque::new(),
                         quote: false,
+                        ended: false,
                     });
-                let mut record = csv::StringRecord::new();
-                loop {
-                    if !reader
-                        .read_record(&mut record)
-                        .map_err(|e| csv_error(&mut reader, &e))?
-                    {
+                let mut slot = Some(csv::StringRecord::new());
+                let record = loop {
+                    if !read_record(&mut reader, &mut slot)? {
                         return Err(LogError("the log is empty: expected a header row".into()));
                     }
-                    if !is_blank(&record) {
-                        break;
+                    if let Some(record) = slot.take().filter(|r| !is_blank(r)) {
+                        break record;
                     }
-                }
-                let header_line = line_of(&mut reader, &record);
+                    slot = Some(csv::StringRecord::new());
+                };
+                let header_line = line_of(&mut reader, record.as_byte_record());
                 let mut position: [Option<usize>; NCOLS] = [None; NCOLS];
                 for (i, name) in record.iter().enumerate() {
                     let lower = name.trim().to_ascii_lowercase();
@@ -247,8 +275,10 @@ impl<R: Read> LogReader<R> {
                 Inner::Csv {
                     width: record.len(),
                     reader,
-                    record,
+                    record: Some(record),
                     position,
+                    instants: std::cell::Cell::new(None),
+                    one_name: std::cell::RefCell::default(),
                 }
             }
         };
@@ -310,12 +340,12 @@ impl<R: Read> LogReader<R> {
     /// at its keys).
     fn next_kept(&mut self, keep: Option<&KeyFilter<'_>>) -> Result<Option<Next>, LogError> {
         fn key(cells: &dyn Cells, c: Column) -> Option<Cow<'_, str>> {
-            cells.text(c).filter(|s| !s.trim().is_empty())
+            cells.text(c).filter(|s| !trim(s).is_empty())
         }
         let kept = |cells: &dyn Cells| -> bool {
             keep.is_none_or(|keep| {
                 let (to, debt) = (key(cells, Column::To), key(cells, Column::Debt));
-                keep(to.as_deref().map(str::trim), debt.as_deref().map(str::trim))
+                keep(to.as_deref().map(trim), debt.as_deref().map(trim))
             })
         };
         let keyless = || keep.is_none_or(|keep| keep(None, None));
@@ -326,35 +356,47 @@ impl<R: Read> LogReader<R> {
                     record,
                     position,
                     width,
+                    instants,
+                    one_name,
                 } => {
-                    if !reader
-                        .read_record(record)
-                        .map_err(|e| csv_error(reader, &e))?
-                    {
+                    if !read_record(reader, record)? {
                         return Ok(None);
                     }
+                    let Some(record) = record.as_ref() else {
+                        return Ok(None);
+                    };
                     if record.len() == 1 && is_blank(record) {
                         continue;
                     }
                     let fits = record.len() == *width;
                     let wanted = if fits {
-                        kept(&CsvCells { record, position })
+                        kept(&CsvCells {
+                            record,
+                            position,
+                            instants,
+                            one_name,
+                        })
                     } else {
                         keyless()
                     };
                     if !wanted {
-                        // Forget the newlines before a skipped record now
-                        // and then, or they pile up over a long gap.
-                        if reader.get_ref().newlines.len() > 4096 {
+                        // Forget the carriage returns before a skipped
+                        // record now and then, or they pile up over a long
+                        // gap.
+                        if reader.get_ref().returns.len() > 4096 {
                             let end = reader.position().byte();
-                            reader.get_mut().line_of(end.saturating_sub(1));
+                            reader.get_mut().is_return(end.saturating_sub(1));
                         }
                         continue;
                     }
-                    // Only for the rows kept: the line costs a scan.
-                    let line = line_of(reader, record);
+                    let line = line_of(reader, record.as_byte_record());
                     let parsed = if fits {
-                        self.rows.read(&CsvCells { record, position })
+                        self.rows.read(&CsvCells {
+                            record,
+                            position,
+                            instants,
+                            one_name,
+                        })
                     } else {
                         return Ok(Some(Next::Bad(BadRow {
                             code: ErrorCode::InputInvalid,
@@ -611,6 +653,106 @@ impl<R: Read> Read for KeyLines<R> {
 struct CsvCells<'r> {
     record: &'r csv::StringRecord,
     position: &'r [Option<usize>; NCOLS],
+    instants: &'r std::cell::Cell<Option<LastDay>>,
+    /// A text whose names are itself (one name), seen last.
+    one_name: &'r std::cell::RefCell<String>,
+}
+
+/// The day and offset of the last plain instant read, and the instant at
+/// its midnight: the next rows of a log mostly share them, and then only
+/// their time of day needs reading.
+#[derive(Clone, Copy, Debug)]
+struct LastDay {
+    /// `YYYY-MM-DDT`.
+    date: [u8; 11],
+    /// `Z` or `+HH:MM`/`-HH:MM`, padded with zero bytes.
+    offset: [u8; 6],
+    /// Seconds of `date` at 00:00:00 under `offset`.
+    base: i64,
+}
+
+/// Seconds into the day of `HH:MM:SS` (hours 00 to 23, minutes and
+/// seconds 00 to 59), `None` for anything else. Reads the eight bytes as
+/// one number: each must be `0x30` to `0x3F` (digits and `:`), the two
+/// separators `:` and the others at most `9`.
+#[inline]
+fn time_of_day(b: &[u8; 8]) -> Option<i64> {
+    /// `each` in the bytes whose bits are set in `which`.
+    const fn lanes(which: u8, each: u64) -> u64 {
+        let mut v = 0;
+        let mut i = 0;
+        while i < 8 {
+            if (which >> i) & 1 == 1 {
+                v |= each << (8 * i);
+            }
+            i += 1;
+        }
+        v
+    }
+    const ALL: u8 = 0b1111_1111;
+    const DIGITS: u8 = 0b1101_1011;
+    const SEPARATORS: u8 = 0b0010_0100;
+    let v = u64::from_le_bytes(*b);
+    if v & lanes(ALL, 0xF0) != lanes(ALL, 0x30) {
+        return None;
+    }
+    let low = v & lanes(ALL, 0x0F);
+    // Adding 6 carries a nibble past 15 only for 10 and more (no carry
+    // leaves a byte: each is at most 0x0F before).
+    if low & lanes(SEPARATORS, 0xFF) != lanes(SEPARATORS, 0x0A)
+        || (low + lanes(DIGITS, 0x06)) & lanes(DIGITS, 0xF0) != 0
+    {
+        return None;
+    }
+    let digit = |i: u32| i64::from((low >> (8 * i)) as u8);
+    let (h, m, s) = (
+        digit(0) * 10 + digit(1),
+        digit(3) * 10 + digit(4),
+        digit(6) * 10 + digit(7),
+    );
+    (h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s)
+}
+
+/// An instant's text split as `YYYY-MM-DDT`, `HH:MM:SS` and an offset
+/// `Z` or `+HH:MM`/`-HH:MM` (padded with zero bytes to six); `None` for
+/// any other shape.
+#[inline]
+fn day_parts(b: &[u8]) -> Option<([u8; 11], [u8; 8], [u8; 6])> {
+    let (date, rest) = b.split_at_checked(11)?;
+    let (time, offset) = rest.split_at_checked(8)?;
+    let offset = match offset {
+        b"Z" => [b'Z', 0, 0, 0, 0, 0],
+        &[sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => [sign, h0, h1, b':', m0, m1],
+        _ => return None,
+    };
+    let date: [u8; 11] = date.try_into().ok()?;
+    (date[10] == b'T').then_some((date, time.try_into().ok()?, offset))
+}
+
+/// `s.trim()`, without decoding characters when `s` starts and ends with
+/// a printable ASCII byte (as cells mostly do).
+#[inline]
+fn trim(s: &str) -> &str {
+    let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
+    if printable(s.as_bytes().first()) && printable(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
+impl CsvCells<'_> {
+    /// The instant of a text whose day and offset are those of the last
+    /// plain instant read: that day's midnight plus the time of day.
+    #[inline]
+    fn same_day(&self, text: &str) -> Option<jiff::Timestamp> {
+        let last = self.instants.get()?;
+        let (date, time, offset) = day_parts(text.as_bytes())?;
+        if date != last.date || offset != last.offset {
+            return None;
+        }
+        jiff::Timestamp::from_second(last.base.checked_add(time_of_day(&time)?)?).ok()
+    }
 }
 
 impl Cells for CsvCells<'_> {
@@ -619,9 +761,58 @@ impl Cells for CsvCells<'_> {
         self.record.get(i).map(Cow::Borrowed)
     }
 
+    /// As the provided `instant`, with the day and offset of a plain
+    /// instant remembered: an instant of the same day and offset (most of
+    /// a log's, in time order) only reads its time of day. The same answer
+    /// either way: a whole second on a given day under a given offset is
+    /// that day's midnight plus the second of the day.
+    fn instant(&self, column: Column) -> Result<Option<jiff::Timestamp>, String> {
+        let text = self.text(column);
+        let t = text.as_deref().map_or("", trim);
+        if t.is_empty() {
+            return Ok(None);
+        }
+        if let Some(at) = self.same_day(t) {
+            return Ok(Some(at));
+        }
+        let at = contactguard::audit::parse_instant(t)?;
+        if let Some((date, time, offset)) = day_parts(t.as_bytes()) {
+            if let Some(secs) = time_of_day(&time) {
+                self.instants.set(Some(LastDay {
+                    date,
+                    offset,
+                    base: at.as_second() - secs,
+                }));
+            }
+        }
+        Ok(Some(at))
+    }
+
     fn names_reusing(&self, column: Column, out: &mut Vec<String>) {
-        // `names` is the provided one, read from the text.
-        contactguard::audit::names_from_text(self.text(column).as_deref(), out);
+        // `names` is the provided one, read from the text; a text known to
+        // be one name (its names are itself) is not looked at again.
+        let text = self.text(column);
+        let t = text.as_deref().map_or("", trim);
+        if !t.is_empty() && *self.one_name.borrow() == t {
+            match out.first_mut() {
+                Some(first) if first == t => {}
+                Some(first) => {
+                    first.clear();
+                    first.push_str(t);
+                }
+                None => out.push(t.to_owned()),
+            }
+            out.truncate(1);
+            return;
+        }
+        contactguard::audit::names_from_text(Some(t), out);
+        if let [name] = out.as_slice() {
+            if name == t {
+                let mut one = self.one_name.borrow_mut();
+                one.clear();
+                one.push_str(t);
+            }
+        }
     }
 }
 
@@ -799,6 +990,74 @@ mod tests {
         assert!(err.0.starts_with("line 3 is not UTF-8 text"), "{}", err.0);
     }
 
+    /// Every row names the line it starts on, whatever ends the lines,
+    /// with blank lines, newlines inside quoted cells, a BOM and a last
+    /// line with or without its end; and so does a row that is not UTF-8.
+    #[test]
+    fn rows_name_their_lines() {
+        for end in ["\n", "\r\n"] {
+            for last_end in [true, false] {
+                for bom in ["", "\u{feff}"] {
+                    let mut text = format!("{bom}{end}{end}at,channel,to,role,debt,result{end}");
+                    let mut want = Vec::new();
+                    for i in 0..12 {
+                        if i % 3 == 1 {
+                            text.push_str(end);
+                        }
+                        if i % 4 == 2 {
+                            text.push_str(&format!(" ,{end}"));
+                        }
+                        want.push(text.matches('\n').count() as u64 + 1);
+                        let to = if i % 5 == 3 {
+                            format!("\"c{end}{i}\"")
+                        } else {
+                            format!("c{i}")
+                        };
+                        text.push_str(&format!(
+                            "2026-03-01T10:00:{i:02}Z,sms,{to},debtor,L1,delivered"
+                        ));
+                        if i < 11 || last_end {
+                            text.push_str(end);
+                        }
+                    }
+                    let log = read_all(&text, Format::Csv).unwrap();
+                    // The rows ` ,` have the wrong width: bad rows, with
+                    // their lines too.
+                    let rows: Vec<u64> = log.rows.iter().map(|r| r.pos).collect();
+                    assert_eq!(rows, want, "{text:?}");
+                    for bad in &log.bad {
+                        let line = text.split('\n').nth(bad.line as usize - 1).unwrap();
+                        assert_eq!(line.trim_end_matches('\r'), " ,", "{text:?}");
+                    }
+                    // The same log with a row that is not UTF-8 at the end.
+                    let mut bytes = text.into_bytes();
+                    if !last_end {
+                        bytes.extend_from_slice(end.as_bytes());
+                    }
+                    bytes.extend_from_slice(end.as_bytes());
+                    let line = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+                    bytes.extend_from_slice(
+                        b"2026-03-01T10:00:00Z,sms,\xd5\xc5,debtor,L1,delivered",
+                    );
+                    let mut reader =
+                        LogReader::new(bytes.as_slice(), Format::Csv, Vec::new()).unwrap();
+                    let err = loop {
+                        match reader.next_row() {
+                            Ok(Some(_)) => {}
+                            Ok(None) => panic!("no error"),
+                            Err(e) => break e,
+                        }
+                    };
+                    assert!(
+                        err.0.starts_with(&format!("line {line} is not UTF-8")),
+                        "{}",
+                        err.0
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn not_utf8_suggests_an_encoding() {
         let mut bytes = HEADER.as_bytes().to_vec();
@@ -929,6 +1188,158 @@ mod tests {
             out,
             "at,to,debt\n1,c01804,L01804\n2,c11804,L2\n4,c9,L01804\n"
         );
+    }
+
+    /// Instants read through the remembered day are those
+    /// `parse_instant` reads, whatever came before: same and other days,
+    /// offsets, shapes and invalid times.
+    #[test]
+    fn csv_instants_read_as_parse_instant_reads_them() {
+        let texts = [
+            "2026-03-01T06:40:40+08:00",
+            "2026-03-01T23:59:59+08:00",
+            "2026-03-01T00:00:00+08:00",
+            "2026-03-01T24:00:00+08:00",
+            "2026-03-01T23:60:00+08:00",
+            "2026-03-01T23:59:60+08:00",
+            "2026-03-01T1a:00:00+08:00",
+            "2026-03-01T10:00:00+08:01",
+            "2026-03-01T10:00:00-08:00",
+            "2026-03-01T10:00:00-00:00",
+            "2026-03-01T10:00:00+00:00",
+            "2026-03-01T10:00:00Z",
+            "2026-03-01T11:00:00Z",
+            "2026-03-01t11:00:00Z",
+            "2026-03-01T11:00:00z",
+            "2026-03-01T11:00:00.5Z",
+            " 2026-03-01T11:00:01Z ",
+            "2026-03-01 11:00:01Z",
+            "2026-03-02T11:00:01Z",
+            "2026-02-29T10:00:00+08:00",
+            "2024-02-29T10:00:00+08:00",
+            "2024-02-29T12:30:00+08:00",
+            "1500-01-01T00:00:00+08:00",
+            "1500-01-01T10:00:00+08:00",
+            "9999-12-31T23:59:59-23:59",
+            "9999-12-31T23:59:59+23:59",
+            "9999-12-31T00:00:00+23:59",
+            "9999-12-31T23:59:59+23:59",
+            "-009-12-31T10:00:00+08:00",
+            "",
+            "  ",
+        ];
+        let position: [Option<usize>; NCOLS] = std::array::from_fn(|i| (i == 0).then_some(0));
+        let instants = std::cell::Cell::new(None);
+        for round in 0..2 {
+            for (i, first) in texts.iter().enumerate() {
+                // Every text after every other.
+                for second in texts.iter().skip(i * round) {
+                    for text in [first, second] {
+                        let record = csv::StringRecord::from(vec![*text]);
+                        let cells = CsvCells {
+                            record: &record,
+                            position: &position,
+                            instants: &instants,
+                            one_name: &std::cell::RefCell::default(),
+                        };
+                        let want = if text.trim().is_empty() {
+                            Ok(None)
+                        } else {
+                            contactguard::audit::parse_instant(text).map(Some)
+                        };
+                        assert_eq!(cells.instant(Column::At), want, "{text:?} after {first:?}");
+                    }
+                }
+            }
+        }
+        assert!(instants.get().is_some());
+    }
+
+    /// `time_of_day` reads what a byte-by-byte reading reads: every
+    /// byte of valid times replaced by each of a set of bytes.
+    #[test]
+    fn time_of_day_reads_digits_and_separators_only() {
+        fn slow(b: &[u8; 8]) -> Option<i64> {
+            let text = std::str::from_utf8(b).ok()?;
+            let mut parts = text.split(':');
+            let mut two = || -> Option<i64> {
+                let p = parts.next()?;
+                (p.len() == 2 && p.bytes().all(|c| c.is_ascii_digit()))
+                    .then(|| p.parse().ok())
+                    .flatten()
+            };
+            let (h, m, s) = (two()?, two()?, two()?);
+            (text.len() == 8 && h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s)
+        }
+        let probes = [
+            0u8, b' ', b'/', b'0', b'1', b'5', b'9', b':', b';', b'?', b'@', b'A', b'Z', b'a',
+            0x3F, 0x39, 0x40, 0x2F, 0x7F, 0x80, 0xB0, 0xBA, 0xFF,
+        ];
+        let mut valid = 0;
+        for base in [
+            "00:00:00", "23:59:59", "09:30:45", "19:09:39", "24:00:00", "00:60:00",
+        ] {
+            let base: [u8; 8] = base.as_bytes().try_into().unwrap();
+            for i in 0..8 {
+                for j in 0..8 {
+                    for &x in &probes {
+                        for &y in &probes {
+                            let mut b = base;
+                            b[i] = x;
+                            b[j] = y;
+                            let want = slow(&b);
+                            valid += usize::from(want.is_some());
+                            assert_eq!(time_of_day(&b), want, "{b:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(valid > 1000, "{valid}");
+    }
+
+    /// Zones read through the remembered one name are those
+    /// `names_from_text` reads into an empty list, whatever came before.
+    #[test]
+    fn csv_names_read_as_names_from_text_reads_them() {
+        let texts = [
+            "Asia/Shanghai",
+            " Asia/Shanghai ",
+            "Asia/Shanghai",
+            "Asia/Shanghai|Asia/Tokyo",
+            "Asia/Tokyo",
+            "Europe/Z\u{fc}rich",
+            "Europe/Z\u{fc}rich",
+            "a,",
+            "a",
+            "x\u{3000}y",
+            "x\u{a0}y",
+            "",
+            "  ",
+            "UTC",
+        ];
+        let position: [Option<usize>; NCOLS] =
+            std::array::from_fn(|i| (i == Column::Timezones as usize).then_some(0));
+        let instants = std::cell::Cell::new(None);
+        let one_name = std::cell::RefCell::default();
+        let mut out = Vec::new();
+        for first in texts {
+            for second in texts {
+                for text in [first, second, second] {
+                    let record = csv::StringRecord::from(vec![text]);
+                    let cells = CsvCells {
+                        record: &record,
+                        position: &position,
+                        instants: &instants,
+                        one_name: &one_name,
+                    };
+                    cells.names_reusing(Column::Timezones, &mut out);
+                    let mut want = Vec::new();
+                    contactguard::audit::names_from_text(Some(text), &mut want);
+                    assert_eq!(out, want, "{text:?} after {first:?}");
+                }
+            }
+        }
     }
 
     #[test]

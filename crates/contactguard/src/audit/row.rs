@@ -138,9 +138,14 @@ pub trait Cells {
     fn whole(&self, column: Column) -> Result<Option<i64>, String> {
         nonblank(self.text(column))
             .map(|s| {
-                trim(&s)
-                    .parse::<i64>()
-                    .map_err(|_| format!("`{}` is not a whole number", trim(&s)))
+                let t = trim(&s);
+                // A few digits (most cells): no overflow, the same number
+                // `parse` reads.
+                if (1..=18).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) {
+                    return Ok(t.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')));
+                }
+                t.parse::<i64>()
+                    .map_err(|_| format!("`{t}` is not a whole number"))
             })
             .transpose()
     }
@@ -174,8 +179,27 @@ pub trait Cells {
 /// [`Cells::names`] reads them, reusing the strings `out` holds (no
 /// allocation when they are long enough).
 pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
+    let t = text.map_or("", trim);
+    if single_name(t) {
+        // The usual cell: one name, most often the one already there.
+        if t.is_empty() {
+            out.clear();
+            return;
+        }
+        match out.first_mut() {
+            Some(first) => {
+                if first != t {
+                    first.clear();
+                    first.push_str(t);
+                }
+            }
+            None => out.push(t.to_owned()),
+        }
+        out.truncate(1);
+        return;
+    }
     let mut n = 0;
-    let mut put = |name: &str| {
+    for name in split_list(t) {
         match out.get_mut(n) {
             Some(s) => {
                 s.clear();
@@ -184,16 +208,6 @@ pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
             None => out.push(name.to_owned()),
         }
         n += 1;
-    };
-    if let Some(s) = text {
-        let t = trim(s);
-        if single_name(t) {
-            if !t.is_empty() {
-                put(t);
-            }
-        } else {
-            split_list(t).for_each(put);
-        }
     }
     out.truncate(n);
 }
@@ -424,6 +438,7 @@ macro_rules! wire {
         impl Wire for $t {
             const ALL: &'static [Self] = <$t>::ALL;
             fn wire(self) -> &'static str { <$t>::as_str(self) }
+            #[inline]
             fn exact(s: &str) -> Option<Self> { <$t>::from_wire(s) }
         }
     )+};
@@ -725,7 +740,13 @@ impl RowReader {
             Some(k) => TYPES
                 .iter()
                 .copied()
-                .find(|(t, _)| t.eq_ignore_ascii_case(k))
+                .find(|(t, _)| *t == k)
+                .or_else(|| {
+                    TYPES
+                        .iter()
+                        .copied()
+                        .find(|(t, _)| t.eq_ignore_ascii_case(k))
+                })
                 .ok_or_else(|| {
                     let all: Vec<&str> = TYPES.iter().map(|(t, _)| *t).collect();
                     RowError::invalid(
@@ -925,6 +946,7 @@ impl<C: Cells> Reader<'_, C> {
     }
 
     /// As [`need`](Reader::need), into `buf` (emptied first).
+    #[inline]
     fn need_into(&self, column: Column, mut buf: String) -> Result<String, RowError> {
         let text = self.cells.text(column);
         let t = text.as_deref().map_or("", trim);
@@ -936,20 +958,29 @@ impl<C: Cells> Reader<'_, C> {
         Ok(buf)
     }
 
+    #[inline]
     fn opt_wire<T: Wire>(&self, column: Column) -> Result<Option<T>, RowError> {
         let text = self.cells.text(column);
         let t = text.as_deref().map_or("", trim);
         if t.is_empty() {
             return Ok(None);
         }
+        // The exact wire name, as most cells hold, without the call.
+        if let Some(v) = T::exact(t) {
+            return Ok(Some(v));
+        }
         parse_wire::<T>(t)
             .map(Some)
             .map_err(|e| RowError::invalid(column, e))
     }
 
+    #[inline]
     fn need_wire<T: Wire>(&self, column: Column) -> Result<T, RowError> {
-        self.opt_wire(column)?
-            .ok_or_else(|| RowError::missing(column, self.what))
+        match self.opt_wire(column) {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(RowError::missing(column, self.what)),
+            Err(e) => Err(e),
+        }
     }
 
     fn flag(&self, column: Column) -> Result<Option<bool>, RowError> {
@@ -1239,6 +1270,44 @@ mod tests {
         check::<Place>();
         check::<AttemptResult>();
         check::<HoldReason>();
+    }
+
+    /// Whole numbers read as `str::parse` reads the trimmed text, the
+    /// digits-only shortcut included (up to and past its 18 digits).
+    #[test]
+    fn whole_numbers_read_as_parse_reads_them() {
+        use super::{Cells, Column};
+        for text in [
+            "0",
+            "14",
+            "007",
+            " 12 ",
+            "123456789012345678",
+            "999999999999999999",
+            "9223372036854775807",
+            "9223372036854775808",
+            "99999999999999999999",
+            "-5",
+            "+5",
+            "-9223372036854775808",
+            "1 2",
+            "1.5",
+            "x",
+            "\u{661}\u{662}",
+            "",
+            "  ",
+        ] {
+            let want = if text.trim().is_empty() {
+                Ok(None)
+            } else {
+                text.trim()
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| format!("`{}` is not a whole number", text.trim()))
+            };
+            let got = Table(vec![(Column::DaysPastDue, text)]).whole(Column::DaysPastDue);
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 
     /// Flags read the listed spellings in any ASCII case, trimmed, and
