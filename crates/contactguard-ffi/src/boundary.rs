@@ -25,6 +25,7 @@ pub(crate) fn guard_boxed(
     guard_any(out_error, f)
 }
 
+#[inline(always)]
 fn guard_any<E: Into<Box<cg_error>>>(
     out_error: *mut *mut cg_error,
     f: impl FnOnce() -> Result<(), E>,

@@ -597,7 +597,7 @@ impl cg_ask {
     /// # Safety
     ///
     /// Every pointer in the struct is NULL or valid as documented.
-    #[inline]
+    #[inline(always)]
     unsafe fn fill_fast(&self, ask: &mut Ask) -> bool {
         let (Some(channel), Some(role)) = (channel_fast(self.channel), role_fast(self.role)) else {
             return false;
@@ -623,18 +623,10 @@ impl cg_ask {
         {
             return false;
         }
-        ask.timezones.truncate(zones.len());
-        for (i, z) in zones.iter().enumerate() {
-            let filled = match ask.timezones.get_mut(i) {
-                Some(slot) => unsafe { refill_plain(slot, z) },
-                None => {
-                    let mut slot = String::new();
-                    let ok = unsafe { refill_plain(&mut slot, z) };
-                    ask.timezones.push(slot);
-                    ok
-                }
-            };
-            if !filled {
+        // As many slots as zones: each refilled in place.
+        ask.timezones.resize_with(zones.len(), String::new);
+        for (slot, z) in ask.timezones.iter_mut().zip(zones) {
+            if !unsafe { refill_plain(slot, z) } {
                 return false;
             }
         }
