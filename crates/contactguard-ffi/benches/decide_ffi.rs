@@ -23,7 +23,10 @@
 //! ```
 //!
 //! which runs 1,000 decides of that kind (`CG_BENCH_N` to change it; 0
-//! counts the set-up alone, to subtract) and exits.
+//! counts the set-up alone, to subtract) and exits. `CG_BENCH_COUNT=c-fresh:allowed`
+//! alternates two recipients, so that no call finds its keys unchanged
+//! since the previous one (the decisions differ: compare the C ABI's own
+//! functions, not the totals).
 #![expect(clippy::expect_used, reason = "benchmark setup fails loudly")]
 
 use contactguard::{decide, Ask, Event, History, Policy};
@@ -133,10 +136,14 @@ impl Fixture {
     }
 
     fn c(&self) -> cg_verdict {
+        self.c_with(&self.cask)
+    }
+
+    fn c_with(&self, ask: &cg_ask) -> cg_verdict {
         let rc = cg_decide(
             black_box(self.cpolicy),
             black_box(self.chistory),
-            black_box(&self.cask),
+            black_box(ask),
             self.cdecision,
             ptr::null_mut(),
         );
@@ -232,18 +239,23 @@ fn main() {
     if let Ok(spec) = std::env::var("CG_BENCH_COUNT") {
         let (side, name) = spec
             .split_once(':')
-            .expect("CG_BENCH_COUNT=rust|c:allowed|denied");
+            .expect("CG_BENCH_COUNT=rust|c|c-fresh:allowed|denied");
         let f = fixtures.iter().find(|f| f.name == name).expect("scenario");
         let n: u32 = std::env::var("CG_BENCH_N")
             .ok()
             .and_then(|n| n.parse().ok())
             .unwrap_or(1_000);
-        for _ in 0..n {
-            if side == "c" {
-                black_box(f.c());
-            } else {
-                black_box(f.rust());
-            }
+        // `c-fresh`: keys that change on every call (another recipient and
+        // debt every other call), so the C ABI checks and copies them each
+        // time instead of finding them unchanged in its scratch ask.
+        let mut other = f.cask;
+        (other.to, other.debt) = (s("c2"), s("d2"));
+        for i in 0..n {
+            match side {
+                "c" => black_box(f.c().allow),
+                "c-fresh" => black_box(f.c_with(if i % 2 == 0 { &other } else { &f.cask }).allow),
+                _ => black_box(u8::from(f.rust().allow)),
+            };
         }
         return;
     }
