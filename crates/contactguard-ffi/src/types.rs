@@ -1050,7 +1050,9 @@ mod fast_fill {
     /// Strings the asks draw from: ASCII of every length class, valid
     /// non-ASCII UTF-8, invalid UTF-8, and NULL with a length.
     fn texts() -> Vec<cg_str> {
-        let bytes: [&'static [u8]; 10] = [
+        // Pairs of the same length that differ, in each of `same_bytes`'s
+        // length classes.
+        let bytes: [&'static [u8]; 16] = [
             b"",
             b"c1",
             b"c2",
@@ -1061,6 +1063,12 @@ mod fast_fill {
             "caf\u{e9}".as_bytes(),
             "\u{1f600} emoji key".as_bytes(),
             b"\xff\xfe",
+            b"key-01",
+            b"key-02",
+            b"Europe/Berlin",
+            b"Europe/London",
+            b"a key longer than sixteen bytez",
+            "caf\u{e8}".as_bytes(),
         ];
         let mut v: Vec<cg_str> = bytes
             .iter()
@@ -1104,14 +1112,17 @@ mod fast_fill {
                 vec![t(5), t(4), t(6)],
                 vec![t(7)],
                 vec![t(9)],
-                vec![t(4), t(10)],
+                vec![t(16)],
+                vec![t(12)],
+                vec![t(13)],
+                vec![t(4), t(13)],
             ]
         };
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut scratch = blank_ask();
         let (mut fast, mut checked_only, mut refused) = (0, 0, 0);
         for _ in 0..50_000 {
-            let zones = rng.pick(&[0usize, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8]);
+            let zones = rng.pick(&[0usize, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
             let (timezones, timezones_len) = match zone_lists.get(zones) {
                 Some(z) => (z.as_ptr(), z.len()),
                 // A NULL array with a length.
