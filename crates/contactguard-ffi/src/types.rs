@@ -599,21 +599,29 @@ impl cg_ask {
     /// Every pointer in the struct is NULL or valid as documented.
     #[inline(always)]
     unsafe fn fill_fast(&self, ask: &mut Ask) -> bool {
-        let (Some(channel), Some(role)) = (channel_fast(self.channel), role_fast(self.role)) else {
-            return false;
-        };
-        let (Some(place), Some(purpose)) = (
+        // Each field is stored as soon as it is known good, so that nothing
+        // is held across the text comparisons; when a later one is not,
+        // the checked path fills every field again.
+        match (channel_fast(self.channel), role_fast(self.role)) {
+            (Some(channel), Some(role)) => (ask.channel, ask.role) = (channel, role),
+            _ => return false,
+        }
+        match (
             optional(self.has_place, self.place, place_fast),
             optional(self.has_purpose, self.purpose, purpose_fast),
-        ) else {
-            return false;
-        };
+        ) {
+            (Some(place), Some(purpose)) => (ask.place, ask.purpose) = (place, purpose),
+            _ => return false,
+        }
         if !(0..1_000_000_000).contains(&self.at.nanos) {
             return false;
         }
-        let Ok(at) = Timestamp::new(self.at.seconds, self.at.nanos) else {
-            return false;
-        };
+        match Timestamp::new(self.at.seconds, self.at.nanos) {
+            Ok(at) => ask.at = at,
+            Err(_) => return false,
+        }
+        ask.autodialed = (self.has_autodialed != 0).then_some(self.autodialed != 0);
+        ask.days_past_due = (self.has_days_past_due != 0).then_some(self.days_past_due);
         // SAFETY (this and the reads below): the caller's pointers are valid.
         let Some(zones) = (unsafe { plain_zones(self.timezones, self.timezones_len) }) else {
             return false;
@@ -625,19 +633,10 @@ impl cg_ask {
         }
         // As many slots as zones: each refilled in place.
         ask.timezones.resize_with(zones.len(), String::new);
-        for (slot, z) in ask.timezones.iter_mut().zip(zones) {
-            if !unsafe { refill_plain(slot, z) } {
-                return false;
-            }
-        }
-        ask.at = at;
-        ask.channel = channel;
-        ask.role = role;
-        ask.place = place;
-        ask.purpose = purpose;
-        ask.autodialed = (self.has_autodialed != 0).then_some(self.autodialed != 0);
-        ask.days_past_due = (self.has_days_past_due != 0).then_some(self.days_past_due);
-        true
+        ask.timezones
+            .iter_mut()
+            .zip(zones)
+            .all(|(slot, z)| unsafe { refill_plain(slot, z) })
     }
 
     /// The checked path of [`cg_ask::fill`]: fills every field or reports
