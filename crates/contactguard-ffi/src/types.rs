@@ -523,7 +523,11 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
     match a.len() {
         0 => true,
-        1..4 => a.iter().zip(b).all(|(x, y)| x == y),
+        // The first, middle and last bytes are every byte of 1 to 3.
+        1..4 => {
+            let mid = a.len() / 2;
+            a.first() == b.first() && a.get(mid) == b.get(mid) && a.last() == b.last()
+        }
         4..8 => ends::<4>(a) == ends::<4>(b),
         8..=16 => ends::<8>(a) == ends::<8>(b),
         _ => a == b,
@@ -632,7 +636,9 @@ impl cg_ask {
             return false;
         }
         // As many slots as zones: each refilled in place.
-        ask.timezones.resize_with(zones.len(), String::new);
+        if ask.timezones.len() != zones.len() {
+            ask.timezones.resize_with(zones.len(), String::new);
+        }
         ask.timezones
             .iter_mut()
             .zip(zones)
