@@ -413,6 +413,104 @@ TEST_F(Fixture, HistoryChangesTheDecision) {
     EXPECT_EQ(cg_history_len(history), 0u);
 }
 
+// Everything a decision holds for the caller, to compare two of them.
+std::string summary(const cg_decision *d) {
+    cg_verdict v{};
+    EXPECT_EQ(cg_decision_verdict(d, &v, nullptr), CG_RESULT_OK);
+    std::string out = "allow=" + std::to_string(v.allow) + " retry=" + std::to_string(v.has_retry_at) + ":" +
+                      std::to_string(v.retry_at.seconds) + " denials=";
+    for (size_t i = 0; i < cg_decision_denial_count(d); i++) {
+        cg_denial x{};
+        EXPECT_EQ(cg_decision_denial(d, i, &x, nullptr), CG_RESULT_OK);
+        out += str(x.id) + " (" + str(x.message) + ") ";
+    }
+    out += "obligations=";
+    for (size_t i = 0; i < cg_decision_obligation_count(d); i++) {
+        cg_str o{};
+        EXPECT_EQ(cg_decision_obligation(d, i, &o, nullptr), CG_RESULT_OK);
+        out += str(o) + " ";
+    }
+    return out;
+}
+
+// One decision reused across asks that change (recipient, debt, text that
+// is not ASCII, the same text again, more and fewer time zones, a bad ask
+// in between) decides each ask as a new decision does: the library keeps
+// the previous ask's text to skip checking it again when it comes back
+// unchanged, and that must never leak into the next decision.
+TEST_F(Fixture, AReusedDecisionDecidesEachAskAfresh) {
+    cg_event cease{};
+    cease.type = CG_EVENT_TYPE_CEASE;
+    cease.at.seconds = kEarly - 86400;
+    cease.to = s("c1");
+    cease.debt = s("d1");
+    ASSERT_EQ(cg_history_push(history, &cease, nullptr), CG_RESULT_OK);
+    cease.to = s("caf\xc3\xa9");  // "café", valid UTF-8
+    cease.debt = s("d2");
+    ASSERT_EQ(cg_history_push(history, &cease, nullptr), CG_RESULT_OK);
+
+    const char bad_utf8[] = {'c', static_cast<char>(0xff)};
+    cg_str two_zones[2] = {s("America/New_York"), s("Mars/Olympus_Mons")};
+    cg_str other_zone[1] = {s("America/Los_Angeles")};
+    std::vector<cg_ask> asks;
+    const cg_ask base = ask(kMorning);
+    asks.push_back(base);  // c1/d1: ceased
+    cg_ask a = base;
+    a.to = s("c2");
+    a.debt = s("d2");
+    asks.push_back(a);  // allowed
+    a.to = s("caf\xc3\xa9");
+    asks.push_back(a);  // café/d2: ceased
+    asks.push_back(a);  // the same text again
+    a.debt = s("d1");
+    asks.push_back(a);  // café/d1: allowed
+    a.to = cg_str{bad_utf8, 2};
+    asks.push_back(a);  // refused: invalid UTF-8
+    a = base;
+    a.to = s("c2");
+    a.timezones = two_zones;
+    a.timezones_len = 2;
+    asks.push_back(a);  // an unknown zone denies
+    a.timezones_len = 1;
+    asks.push_back(a);  // back to one zone
+    a.timezones = other_zone;
+    asks.push_back(a);  // another zone of the same length class
+    a.timezones_len = 0;
+    a.timezones = nullptr;
+    asks.push_back(a);  // no zone
+    a.channel = 0;
+    asks.push_back(a);  // refused: no channel
+    asks.push_back(base);  // c1/d1 again: ceased
+
+    int allowed = 0, refused = 0;
+    for (size_t i = 0; i < asks.size(); i++) {
+        cg_decision *fresh = nullptr;
+        ASSERT_EQ(cg_decision_new(&fresh, nullptr), CG_RESULT_OK);
+        const cg_result want = cg_decide(policy, history, &asks[i], fresh, nullptr);
+        const cg_result got = cg_decide(policy, history, &asks[i], decision, nullptr);
+        EXPECT_EQ(got, want) << "ask " << i;
+        EXPECT_EQ(summary(decision), summary(fresh)) << "ask " << i;
+        if (got != CG_RESULT_OK) {
+            refused++;
+            EXPECT_FALSE(cg_decision_allow(decision)) << "fails closed, ask " << i;
+            EXPECT_EQ(cg_decision_denial_count(decision), 0u) << i;
+        }
+        allowed += cg_decision_allow(decision);
+        cg_decision_free(fresh);
+    }
+    EXPECT_EQ(refused, 2);
+    EXPECT_GE(allowed, 3);
+    EXPECT_LE(allowed, 8);
+    // The two ceased pairs, checked directly rather than only against a
+    // fresh decision.
+    ASSERT_EQ(cg_decide(policy, history, &asks[2], decision, nullptr), CG_RESULT_OK);
+    EXPECT_FALSE(cg_decision_allow(decision));
+    ASSERT_EQ(cg_decide(policy, history, &asks[4], decision, nullptr), CG_RESULT_OK);
+    EXPECT_TRUE(cg_decision_allow(decision));
+    ASSERT_EQ(cg_decide(policy, history, &asks[0], decision, nullptr), CG_RESULT_OK);
+    EXPECT_FALSE(cg_decision_allow(decision));
+}
+
 TEST_F(Fixture, BatchAgreesWithSingleCalls) {
     std::vector<cg_ask> asks;
     for (int i = 0; i < 24; i++) asks.push_back(ask(kEarly - 6 * 3600 + i * 1800));

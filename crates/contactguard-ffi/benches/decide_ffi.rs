@@ -9,7 +9,8 @@
 //!
 //! The C ABI side includes what a C caller pays: converting the `cg_ask`
 //! into the decision's reused scratch ask, the panic boundary, storing the
-//! decision in the reused `cg_decision`, and reading the verdict.
+//! decision in the reused `cg_decision`, and reading the verdict. Like the
+//! Rust side's `Ask`, the `cg_ask` is built once, not per call.
 //!
 //! Under `cargo bench` it then times single calls of both sides, taking
 //! turns, and prints their median and 99th percentile (what
@@ -22,7 +23,10 @@
 //! ```
 //!
 //! which runs 1,000 decides of that kind (`CG_BENCH_N` to change it; 0
-//! counts the set-up alone, to subtract) and exits.
+//! counts the set-up alone, to subtract) and exits. `CG_BENCH_COUNT=c-fresh:allowed`
+//! alternates two recipients, so that no call finds its keys unchanged
+//! since the previous one (the decisions differ: compare the C ABI's own
+//! functions, not the totals).
 #![expect(clippy::expect_used, reason = "benchmark setup fails loudly")]
 
 use contactguard::{decide, Ask, Event, History, Policy};
@@ -53,6 +57,9 @@ struct Fixture {
     cpolicy: *const cg_policy,
     chistory: *mut cg_history,
     cdecision: *mut cg_decision,
+    /// The ask as C passes it, built once like `ask` (its zone array is
+    /// `zones`, boxed so that it does not move with the fixture).
+    cask: cg_ask,
     zones: Box<[cg_str; 1]>,
 }
 
@@ -70,8 +77,10 @@ impl Fixture {
             cpolicy: ptr::null(),
             chistory: ptr::null_mut(),
             cdecision: ptr::null_mut(),
+            cask: Fixture::cask(ptr::null()),
             zones: Box::new([s("America/New_York")]),
         };
+        f.cask = Fixture::cask(f.zones.as_ptr());
         let null = ptr::null_mut();
         assert_eq!(
             cg_policy_from_presets(presets.as_ptr().cast(), presets.len(), &mut f.cpolicy, null),
@@ -94,7 +103,8 @@ impl Fixture {
         f
     }
 
-    fn cask(&self) -> cg_ask {
+    /// The scenario's ask as a `cg_ask` whose one time zone is at `zones`.
+    fn cask(zones: *const cg_str) -> cg_ask {
         cg_ask {
             at: cg_timestamp {
                 seconds: ASK_AT,
@@ -102,7 +112,7 @@ impl Fixture {
             },
             to: s("c1"),
             debt: s("d1"),
-            timezones: self.zones.as_ptr(),
+            timezones: zones,
             timezones_len: 1,
             days_past_due: 0,
             channel: cg_channel::Call as u32,
@@ -126,11 +136,14 @@ impl Fixture {
     }
 
     fn c(&self) -> cg_verdict {
-        let ask = self.cask();
+        self.c_with(&self.cask)
+    }
+
+    fn c_with(&self, ask: &cg_ask) -> cg_verdict {
         let rc = cg_decide(
             black_box(self.cpolicy),
             black_box(self.chistory),
-            black_box(&ask),
+            black_box(ask),
             self.cdecision,
             ptr::null_mut(),
         );
@@ -226,18 +239,23 @@ fn main() {
     if let Ok(spec) = std::env::var("CG_BENCH_COUNT") {
         let (side, name) = spec
             .split_once(':')
-            .expect("CG_BENCH_COUNT=rust|c:allowed|denied");
+            .expect("CG_BENCH_COUNT=rust|c|c-fresh:allowed|denied");
         let f = fixtures.iter().find(|f| f.name == name).expect("scenario");
         let n: u32 = std::env::var("CG_BENCH_N")
             .ok()
             .and_then(|n| n.parse().ok())
             .unwrap_or(1_000);
-        for _ in 0..n {
-            if side == "c" {
-                black_box(f.c());
-            } else {
-                black_box(f.rust());
-            }
+        // `c-fresh`: keys that change on every call (another recipient and
+        // debt every other call), so the C ABI checks and copies them each
+        // time instead of finding them unchanged in its scratch ask.
+        let mut other = f.cask;
+        (other.to, other.debt) = (s("c2"), s("d2"));
+        for i in 0..n {
+            match side {
+                "c" => black_box(f.c().allow),
+                "c-fresh" => black_box(f.c_with(if i % 2 == 0 { &other } else { &f.cask }).allow),
+                _ => black_box(u8::from(f.rust().allow)),
+            };
         }
         return;
     }

@@ -12,17 +12,47 @@ pub(crate) fn guard(
     out_error: *mut *mut cg_error,
     f: impl FnOnce() -> Result<(), cg_error>,
 ) -> cg_result {
-    let failure = match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(e),
-        Err(payload) => Some(panic_error(payload.as_ref())),
-    };
-    let result = failure.as_ref().map_or(cg_result::Ok, |e| e.result);
+    guard_any(out_error, f)
+}
+
+/// [`guard`] for the per-call paths (`cg_decide`), where moving an
+/// error-sized result through the boundary costs more than the call's own
+/// checks: `f` fails with a boxed error, one pointer.
+pub(crate) fn guard_boxed(
+    out_error: *mut *mut cg_error,
+    f: impl FnOnce() -> Result<(), Box<cg_error>>,
+) -> cg_result {
+    guard_any(out_error, f)
+}
+
+#[inline(always)]
+fn guard_any<E: Into<Box<cg_error>>>(
+    out_error: *mut *mut cg_error,
+    f: impl FnOnce() -> Result<(), E>,
+) -> cg_result {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => {
+            if !out_error.is_null() {
+                // SAFETY: `out_error` is not NULL and, per every function's
+                // contract, points to writable storage for one pointer.
+                unsafe { out_error.write(std::ptr::null_mut()) };
+            }
+            cg_result::Ok
+        }
+        Ok(Err(e)) => report(out_error, e.into()),
+        Err(payload) => report(out_error, Box::new(panic_error(payload.as_ref()))),
+    }
+}
+
+/// Hands a failure to the caller: its status, and the error through
+/// `out_error` unless that is NULL.
+#[cold]
+#[inline(never)]
+fn report(out_error: *mut *mut cg_error, error: Box<cg_error>) -> cg_result {
+    let result = error.result;
     if !out_error.is_null() {
-        let error = failure.map_or(std::ptr::null_mut(), |e| Box::into_raw(Box::new(e)));
-        // SAFETY: `out_error` is not NULL and, per every function's contract,
-        // points to writable storage for one pointer.
-        unsafe { out_error.write(error) };
+        // SAFETY: as in `guard`.
+        unsafe { out_error.write(Box::into_raw(error)) };
     }
     result
 }

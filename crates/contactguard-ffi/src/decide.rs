@@ -1,7 +1,7 @@
 //! Deciding: `cg_decide` into a reusable `cg_decision`, the batch entry
 //! point, and the JSON-in/JSON-out convenience.
 
-use crate::boundary::{arg, arg_mut, guard, slice_arg, text_arg, value_guard, write_out};
+use crate::boundary::{arg, guard, guard_boxed, slice_arg, text_arg, value_guard, write_out};
 use crate::error::{cg_error, cg_result};
 use crate::history::cg_history;
 use crate::policy::cg_policy;
@@ -132,19 +132,50 @@ pub extern "C" fn cg_decide(
     decision: *mut cg_decision,
     out_error: *mut *mut cg_error,
 ) -> cg_result {
-    guard(out_error, || {
+    // The per-call path: failures travel boxed and are built off it, so
+    // that a call that succeeds moves no error-sized values around.
+    guard_boxed(out_error, || {
         // SAFETY: NULL or a live decision used exclusively by this call.
-        let out = unsafe { arg_mut(decision, "decision") }?;
-        decision_slot(out, |scratch| {
-            // SAFETY: NULL or live handles / a readable ask, per the contract.
-            let policy = unsafe { arg(policy, "policy") }?;
-            let history = unsafe { arg(history, "history") }?;
-            let ask = unsafe { arg(ask, "ask") }?;
-            // SAFETY: the ask's pointers are valid per the contract.
-            unsafe { ask.fill(scratch) }.map_err(|e| e.within("ask"))?;
-            Ok(decide(&policy.policy, scratch, &history.history))
-        })
+        let Some(out) = (unsafe { decision.as_mut() }) else {
+            return Err(Box::new(cg_error::null("decision")));
+        };
+        // SAFETY: NULL or live handles / a readable ask, per the contract.
+        let (Some(policy), Some(history), Some(ask)) =
+            (unsafe { (policy.as_ref(), history.as_ref(), ask.as_ref()) })
+        else {
+            let name = first_null(&[
+                (policy.is_null(), "policy"),
+                (history.is_null(), "history"),
+                (ask.is_null(), "ask"),
+            ]);
+            return Err(fail_closed(out, cg_error::null(name)));
+        };
+        // SAFETY: the ask's pointers are valid per the contract.
+        if let Err(e) = unsafe { ask.fill(&mut out.scratch) } {
+            return Err(fail_closed(out, e.within("ask")));
+        }
+        out.decision = decide(&policy.policy, &out.scratch, &history.history);
+        Ok(())
     })
+}
+
+/// The name of the first argument that is NULL (the last one when none is,
+/// which the callers rule out).
+#[cold]
+fn first_null<'a>(args: &[(bool, &'a str)]) -> &'a str {
+    args.iter()
+        .find(|(null, _)| *null)
+        .or(args.last())
+        .map_or("", |(_, name)| name)
+}
+
+/// Resets `out` to a decision that does not allow (fail closed) and boxes
+/// the error that made it so.
+#[cold]
+#[inline(never)]
+fn fail_closed(out: &mut cg_decision, e: cg_error) -> Box<cg_error> {
+    out.decision = cg_decision::undecided();
+    Box::new(e)
 }
 
 /// Runs `f` with the decision's scratch ask and stores the decision it
@@ -310,11 +341,11 @@ pub extern "C" fn cg_decision_verdict(
     out_verdict: *mut cg_verdict,
     out_error: *mut *mut cg_error,
 ) -> cg_result {
-    guard(out_error, || {
+    guard_boxed(out_error, || {
         // SAFETY: NULL or a live decision.
         let d = unsafe { arg(decision, "decision") }?;
         if out_verdict.is_null() {
-            return Err(cg_error::null("out_verdict"));
+            return Err(Box::new(cg_error::null("out_verdict")));
         }
         // SAFETY: checked not NULL.
         unsafe { write_out(out_verdict, cg_verdict::of(&d.decision)) };

@@ -297,23 +297,46 @@ pub extern "C" fn cg_abi_sizeof(which: u32) -> usize {
 }
 
 /// Maps each core enum to its C constant (exhaustive, so the compiler proves
-/// every core value has one) and back (derived from the same table).
+/// every core value has one) and back (from the same table, as a chain of
+/// comparisons the compiler turns into a range check and a table load).
 macro_rules! enum_map {
-    ($ffi:ident, $core:ident, $to:ident, $from:ident, { $($c:ident => $f:ident),+ $(,)? }) => {
+    ($ffi:ident, $core:ident, $to:ident, $from:ident, $fast:ident, { $($c:ident => $f:ident),+ $(,)? }) => {
         pub(crate) fn $to(v: $core) -> $ffi {
             match v { $($core::$c => $ffi::$f,)+ }
         }
 
+        // The exhaustive match above is what proves the table complete;
+        // naming it here keeps it compiled when nothing else calls it.
+        const _: fn($core) -> $ffi = $to;
+
         pub(crate) fn $from(v: u32, name: &str) -> Result<$core, cg_error> {
-            $core::ALL.iter().copied().find(|c| $to(*c) as u32 == v).ok_or_else(|| {
-                cg_error::new(
-                    cg_result::InvalidEnum,
-                    format!("`{name}` is {v}, not one of the {} constants", stringify!($ffi)),
-                )
-                .with_field(name)
-            })
+            $fast(v).ok_or_else(|| invalid_enum(v, name, stringify!($ffi)))
+        }
+
+        /// The core value of a C constant, `None` for 0 (`UNSET`) and
+        /// for an unknown value alike: the fast path's lookup, which a
+        /// match compiles to a range check and a table load.
+        #[inline]
+        fn $fast(v: u32) -> Option<$core> {
+            $(
+                if v == $ffi::$f as u32 {
+                    return Some($core::$c);
+                }
+            )+
+            None
         }
     };
+}
+
+/// The error for an enum field holding no constant of its type.
+#[cold]
+#[inline(never)]
+fn invalid_enum(v: u32, name: &str, ty: &str) -> cg_error {
+    cg_error::new(
+        cg_result::InvalidEnum,
+        format!("`{name}` is {v}, not one of the {ty} constants"),
+    )
+    .with_field(name)
 }
 
 /// The value of an enum field whose 0 is `UNSET`: `None` for 0, the
@@ -382,27 +405,27 @@ fn required_channel(channel: u32) -> Result<Channel, cg_error> {
     given(channel, "channel", channel_from)?.ok_or_else(|| missing(&["channel"]))
 }
 
-enum_map!(cg_channel, Channel, channel_to_ffi, channel_from, {
+enum_map!(cg_channel, Channel, channel_to_ffi, channel_from, channel_fast, {
     Call => Call, Sms => Sms, Email => Email, Letter => Letter, Visit => Visit, Push => Push,
     VoicemailDrop => VoicemailDrop,
 });
-enum_map!(cg_role, Role, role_to_ffi, role_from, {
+enum_map!(cg_role, Role, role_to_ffi, role_from, role_fast, {
     Debtor => Debtor, CoDebtor => CoDebtor, Guarantor => Guarantor, Spouse => Spouse,
     EstateRepresentative => EstateRepresentative, Attorney => Attorney,
     EmergencyContact => EmergencyContact, Reference => Reference, ThirdParty => ThirdParty,
     Employer => Employer,
 });
-enum_map!(cg_purpose, Purpose, purpose_to_ffi, purpose_from, {
+enum_map!(cg_purpose, Purpose, purpose_to_ffi, purpose_from, purpose_fast, {
     Collection => Collection, Location => Location, Notice => Notice,
 });
-enum_map!(cg_place, Place, place_to_ffi, place_from, {
+enum_map!(cg_place, Place, place_to_ffi, place_from, place_fast, {
     Home => Home, Mobile => Mobile, Work => Work, Unknown => Unknown,
 });
-enum_map!(cg_attempt_result, AttemptResult, result_to_ffi, result_from, {
+enum_map!(cg_attempt_result, AttemptResult, result_to_ffi, result_from, result_fast, {
     NotConnected => NotConnected, NoAnswer => NoAnswer, Voicemail => Voicemail,
     Conversation => Conversation, Delivered => Delivered, Failed => Failed, Pending => Pending,
 });
-enum_map!(cg_hold_reason, HoldReason, reason_to_ffi, reason_from, {
+enum_map!(cg_hold_reason, HoldReason, reason_to_ffi, reason_from, reason_fast, {
     Dispute => Dispute, PromiseToPay => PromiseToPay, RepaymentPlan => RepaymentPlan,
     Complaint => Complaint, Bankruptcy => Bankruptcy, Deceased => Deceased,
 });
@@ -468,13 +491,169 @@ fn replace(dst: &mut String, src: &str) {
     dst.push_str(src);
 }
 
+/// The bytes of a string slice when it can be read without an error: not
+/// NULL (unless empty) and of a length a slice can have; `None` otherwise.
+///
+/// # Safety
+///
+/// `s.ptr` is NULL or valid for reads of `s.len` bytes for `'a`.
+#[inline]
+unsafe fn plain_bytes<'a>(s: &cg_str) -> Option<&'a [u8]> {
+    if s.len == 0 {
+        Some(&[])
+    } else if s.ptr.is_null() || s.len > isize::MAX as usize {
+        None
+    } else {
+        // SAFETY: not NULL, length bounded, validity forwarded from the caller.
+        Some(unsafe { std::slice::from_raw_parts(s.ptr.cast::<u8>(), s.len) })
+    }
+}
+
+/// Whether two byte strings are equal: for keys and zone names of up to 16
+/// bytes, two overlapping word comparisons inline instead of a call to
+/// `memcmp`.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    /// The first and the last `N` bytes (overlapping when shorter than 2N).
+    fn ends<const N: usize>(s: &[u8]) -> Option<(&[u8; N], &[u8; N])> {
+        Some((s.first_chunk()?, s.last_chunk()?))
+    }
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len() {
+        0 => true,
+        // The first, middle and last bytes are every byte of 1 to 3.
+        1..4 => {
+            let mid = a.len() / 2;
+            a.first() == b.first() && a.get(mid) == b.get(mid) && a.last() == b.last()
+        }
+        4..8 => ends::<4>(a) == ends::<4>(b),
+        8..=16 => ends::<8>(a) == ends::<8>(b),
+        _ => a == b,
+    }
+}
+
+/// Makes `dst` hold the text of `s` on the fast path: nothing to do when
+/// it already holds those bytes (they were checked when they were copied
+/// in), else a copy when they are ASCII. False, `dst` untouched, for
+/// anything else (NULL with a length, a non-ASCII byte): the checked path
+/// then reads it, or reports the error.
+///
+/// # Safety
+///
+/// `s.ptr` is NULL or valid for reads of `s.len` bytes.
+#[inline(always)]
+unsafe fn refill_plain(dst: &mut String, s: &cg_str) -> bool {
+    // SAFETY: forwarded from the caller.
+    let Some(bytes) = (unsafe { plain_bytes(s) }) else {
+        return false;
+    };
+    if same_bytes(dst.as_bytes(), bytes) {
+        return true;
+    }
+    if !bytes.is_ascii() {
+        return false;
+    }
+    dst.clear();
+    // SAFETY: ASCII bytes are valid UTF-8.
+    dst.push_str(unsafe { std::str::from_utf8_unchecked(bytes) });
+    true
+}
+
+/// An optional enum field on the fast path: `Some(None)` when not given
+/// (its flag or its value 0), `Some(Some(v))` for a known constant, `None`
+/// for an unknown one (the checked path reports it).
+#[inline]
+fn optional<T>(has: u8, v: u32, fast: fn(u32) -> Option<T>) -> Option<Option<T>> {
+    if has == 0 || v == 0 {
+        Some(None)
+    } else {
+        fast(v).map(Some)
+    }
+}
+
 impl cg_ask {
     /// Fills `ask` from this struct, reusing its strings' storage.
+    ///
+    /// Two paths that accept the same asks and fill the same values: the
+    /// fast one handles the common ask (every enum a known constant, a time
+    /// in range, text that is ASCII or unchanged since the last ask filled
+    /// into `ask`, any number of zones) without
+    /// building errors or checking UTF-8 twice; anything else goes through
+    /// the checked path, which fills the ask again or reports the error.
     ///
     /// # Safety
     ///
     /// Every pointer in the struct is NULL or valid as documented.
     pub(crate) unsafe fn fill(&self, ask: &mut Ask) -> Result<(), cg_error> {
+        // SAFETY (both): forwarded from the caller.
+        if unsafe { self.fill_fast(ask) } {
+            Ok(())
+        } else {
+            unsafe { self.fill_checked(ask) }
+        }
+    }
+
+    /// The fast path of [`cg_ask::fill`]: true when it filled `ask`; false,
+    /// with `ask` partly filled, when the checked path must run.
+    ///
+    /// # Safety
+    ///
+    /// Every pointer in the struct is NULL or valid as documented.
+    #[inline(always)]
+    unsafe fn fill_fast(&self, ask: &mut Ask) -> bool {
+        // Each field is stored as soon as it is known good, so that nothing
+        // is held across the text comparisons; when a later one is not,
+        // the checked path fills every field again.
+        match (channel_fast(self.channel), role_fast(self.role)) {
+            (Some(channel), Some(role)) => (ask.channel, ask.role) = (channel, role),
+            _ => return false,
+        }
+        match (
+            optional(self.has_place, self.place, place_fast),
+            optional(self.has_purpose, self.purpose, purpose_fast),
+        ) {
+            (Some(place), Some(purpose)) => (ask.place, ask.purpose) = (place, purpose),
+            _ => return false,
+        }
+        if !(0..1_000_000_000).contains(&self.at.nanos) {
+            return false;
+        }
+        match Timestamp::new(self.at.seconds, self.at.nanos) {
+            Ok(at) => ask.at = at,
+            Err(_) => return false,
+        }
+        ask.autodialed = (self.has_autodialed != 0).then_some(self.autodialed != 0);
+        ask.days_past_due = (self.has_days_past_due != 0).then_some(self.days_past_due);
+        // SAFETY (this and the reads below): the caller's pointers are valid.
+        let Some(zones) = (unsafe { plain_zones(self.timezones, self.timezones_len) }) else {
+            return false;
+        };
+        if !(unsafe { refill_plain(&mut ask.to, &self.to) }
+            && unsafe { refill_plain(&mut ask.debt, &self.debt) })
+        {
+            return false;
+        }
+        // As many slots as zones: each refilled in place.
+        if ask.timezones.len() != zones.len() {
+            ask.timezones.resize_with(zones.len(), String::new);
+        }
+        ask.timezones
+            .iter_mut()
+            .zip(zones)
+            .all(|(slot, z)| unsafe { refill_plain(slot, z) })
+    }
+
+    /// The checked path of [`cg_ask::fill`]: fills every field or reports
+    /// the first one at fault.
+    ///
+    /// # Safety
+    ///
+    /// Every pointer in the struct is NULL or valid as documented.
+    #[cold]
+    #[inline(never)]
+    unsafe fn fill_checked(&self, ask: &mut Ask) -> Result<(), cg_error> {
         ask.at = self.at.to_core("at")?;
         (ask.channel, ask.role) = channel_and_role(self.channel, self.role)?;
         // SAFETY (this and the reads below): the caller's pointers are valid.
@@ -498,6 +677,24 @@ impl cg_ask {
         ask.autodialed = opt(self.has_autodialed, || Ok(self.autodialed != 0))?;
         ask.days_past_due = opt(self.has_days_past_due, || Ok(self.days_past_due))?;
         Ok(())
+    }
+}
+
+/// The zones array on the fast path: `None` when it is NULL with a length
+/// (or too long), for the checked path to report.
+///
+/// # Safety
+///
+/// `ptr` is NULL or valid for reads of `len` elements.
+#[inline]
+unsafe fn plain_zones<'a>(ptr: *const cg_str, len: usize) -> Option<&'a [cg_str]> {
+    if len == 0 {
+        Some(&[])
+    } else if ptr.is_null() || len > isize::MAX as usize / size_of::<cg_str>() {
+        None
+    } else {
+        // SAFETY: not NULL, length bounded, validity forwarded from the caller.
+        Some(unsafe { std::slice::from_raw_parts(ptr, len) })
     }
 }
 
@@ -823,6 +1020,170 @@ mod tests {
         assert_eq!(
             far.to_core("at").map_err(|e| e.result),
             Err(cg_result::InvalidTime)
+        );
+    }
+}
+
+/// The fast path of `cg_ask::fill` against the checked one.
+#[cfg(test)]
+mod fast_fill {
+    use super::*;
+
+    /// Byte strings of every length class `same_bytes` has (0, 1..4,
+    /// 4..8, 8..=16, longer), each against a copy and against copies that
+    /// differ in any one byte.
+    #[test]
+    fn same_bytes_is_equality() {
+        for len in 0..40usize {
+            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()), "len {len}");
+            for i in 0..len {
+                let mut b = a.clone();
+                if let Some(x) = b.get_mut(i) {
+                    *x ^= 0x20;
+                }
+                assert!(!same_bytes(&a, &b), "len {len}, byte {i}");
+            }
+            let mut longer = a.clone();
+            longer.push(b'z');
+            assert!(!same_bytes(&a, &longer) && !same_bytes(&longer, &a));
+        }
+    }
+
+    const NULL: *const c_char = std::ptr::null();
+
+    /// Strings the asks draw from: ASCII of every length class, valid
+    /// non-ASCII UTF-8, invalid UTF-8, and NULL with a length.
+    fn texts() -> Vec<cg_str> {
+        // Pairs of the same length that differ, in each of `same_bytes`'s
+        // length classes.
+        let bytes: [&'static [u8]; 16] = [
+            b"",
+            b"c1",
+            b"c2",
+            b"d1",
+            b"America/New_York",
+            b"Europe/Paris",
+            b"a key longer than sixteen bytes",
+            "caf\u{e9}".as_bytes(),
+            "\u{1f600} emoji key".as_bytes(),
+            b"\xff\xfe",
+            b"key-01",
+            b"key-02",
+            b"Europe/Berlin",
+            b"Europe/London",
+            b"a key longer than sixteen bytez",
+            "caf\u{e8}".as_bytes(),
+        ];
+        let mut v: Vec<cg_str> = bytes
+            .iter()
+            .map(|b| cg_str {
+                ptr: b.as_ptr().cast(),
+                len: b.len(),
+            })
+            .collect();
+        v.push(cg_str { ptr: NULL, len: 2 });
+        v
+    }
+
+    /// A small deterministic generator (no dependency): xorshift64.
+    struct Rng(u64);
+    impl Rng {
+        fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            let i = (self.0 % from.len() as u64) as usize;
+            from.get(i).copied().unwrap_or_else(|| unreachable!())
+        }
+    }
+
+    /// On 50,000 asks drawn from ordinary and faulty values, filled one
+    /// after another into the same scratch ask (so that unchanged text
+    /// takes the fast path's shortcut): whenever the fast path fills, the
+    /// checked path accepts the ask and fills the same values; whenever
+    /// the checked path refuses, the fast path declines. Both paths are
+    /// exercised, not only one.
+    #[test]
+    fn agrees_with_checked() {
+        let texts = texts();
+        let zone_lists: Vec<Vec<cg_str>> = {
+            let t = |i: usize| texts.get(i).copied().unwrap_or(cg_str::EMPTY);
+            vec![
+                vec![],
+                vec![t(4)],
+                vec![t(4)],
+                vec![t(4), t(5)],
+                vec![t(5), t(4), t(6)],
+                vec![t(7)],
+                vec![t(9)],
+                vec![t(16)],
+                vec![t(12)],
+                vec![t(13)],
+                vec![t(4), t(13)],
+            ]
+        };
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut scratch = blank_ask();
+        let (mut fast, mut checked_only, mut refused) = (0, 0, 0);
+        for _ in 0..50_000 {
+            let zones = rng.pick(&[0usize, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+            let (timezones, timezones_len) = match zone_lists.get(zones) {
+                Some(z) => (z.as_ptr(), z.len()),
+                // A NULL array with a length.
+                None => (std::ptr::null(), 1),
+            };
+            let ask = cg_ask {
+                at: cg_timestamp {
+                    seconds: rng.pick(&[0, 1_792_072_800, -86_400, i64::MAX, 253_402_207_200]),
+                    nanos: rng.pick(&[0, 0, 5, 999_999_999, -1, 1_000_000_000]),
+                },
+                to: rng.pick(&texts),
+                debt: rng.pick(&texts),
+                timezones,
+                timezones_len,
+                days_past_due: rng.pick(&[0, 30, -1]),
+                channel: rng.pick(&[1, 2, 7, 0, 8, 99]),
+                role: rng.pick(&[1, 3, 10, 0, 11]),
+                place: rng.pick(&[0, 1, 4, 5]),
+                purpose: rng.pick(&[0, 1, 3, 4]),
+                has_place: rng.pick(&[0, 1]),
+                has_purpose: rng.pick(&[0, 1]),
+                has_autodialed: rng.pick(&[0, 1]),
+                autodialed: rng.pick(&[0, 1, 2]),
+                has_days_past_due: rng.pick(&[0, 1]),
+            };
+            let mut by_fast = scratch.clone();
+            // SAFETY: every pointer is NULL (with a length, refused) or
+            // points into `texts` / `zone_lists`, alive for the loop.
+            let fast_filled = unsafe { ask.fill_fast(&mut by_fast) };
+            let mut by_checked = scratch.clone();
+            // SAFETY: as above.
+            let result = unsafe { ask.fill_checked(&mut by_checked) };
+            assert!(
+                !fast_filled || result.is_ok(),
+                "the fast path filled an ask the checked path refuses ({result:?}): {ask:?}"
+            );
+            if fast_filled {
+                assert_eq!(by_fast, by_checked, "{ask:?}");
+                fast += 1;
+            } else if result.is_ok() {
+                checked_only += 1;
+            } else {
+                refused += 1;
+            }
+            // `fill` itself: the same outcome, into the scratch ask the next
+            // ask reuses.
+            // SAFETY: as above.
+            let filled = unsafe { ask.fill(&mut scratch) };
+            assert_eq!(filled.is_ok(), result.is_ok());
+            if filled.is_ok() {
+                assert_eq!(scratch, by_checked);
+            }
+        }
+        assert!(
+            fast > 1_000 && checked_only > 100 && refused > 10_000,
+            "{fast} {checked_only} {refused}"
         );
     }
 }

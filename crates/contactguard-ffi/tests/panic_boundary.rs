@@ -23,11 +23,15 @@ fn src(file: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Every `extern "C"` function body runs inside `guard` or `value_guard`
-/// (the panic boundary), except `cg_version`, which returns a static
-/// pointer and cannot panic. A tripwire for a new export that forgets it.
-/// The top-level functions of a source file whose body calls `guard` or
-/// `value_guard`: exports may delegate to them (`load`, `with_decision`).
+/// Whether a body calls one of the panic boundaries: `guard`,
+/// `guard_boxed` or `value_guard`.
+fn calls_a_guard(body: &str) -> bool {
+    body.contains("guard(") || body.contains("guard_boxed(")
+}
+
+/// The top-level functions of a source file whose body calls `guard`,
+/// `guard_boxed` or `value_guard`: exports may delegate to them (`load`,
+/// `with_decision`).
 fn guarded_helpers(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, _) in text.match_indices("\nfn ") {
@@ -37,15 +41,15 @@ fn guarded_helpers(text: &str) -> Vec<String> {
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect();
         let body = &after[..after.find("\n}\n").unwrap_or(after.len())];
-        if body.contains("guard(") {
+        if calls_a_guard(body) {
             out.push(name);
         }
     }
     out
 }
 
-/// Every `extern "C"` function body runs inside `guard` or `value_guard`
-/// (the panic boundary), directly or through a helper that does, except
+/// Every `extern "C"` function body runs inside `guard`, `guard_boxed` or
+/// `value_guard` (the panic boundary), directly or through a helper that does, except
 /// `cg_version`, which returns a static pointer and cannot panic. A
 /// tripwire for a new export that forgets it.
 #[test]
@@ -72,7 +76,7 @@ fn every_export_is_inside_a_panic_boundary() {
             let body = &after[body_start..];
             let body = &body[..body.find("\n}\n").unwrap_or(body.len())];
             let guarded =
-                body.contains("guard(") || helpers.iter().any(|h| body.contains(&format!("{h}(")));
+                calls_a_guard(body) || helpers.iter().any(|h| body.contains(&format!("{h}(")));
             if fn_name != "cg_version" {
                 assert!(
                     guarded,
