@@ -397,8 +397,8 @@ impl<S: Stored> Ctx<'_, S> {
     }
 
     /// The first candidate zone, which messages show instants in.
-    fn first_zone(&self) -> Option<jiff::tz::TimeZone> {
-        self.zones.iter().next().map(|z| (**z).clone())
+    fn first_zone(&self) -> Option<local::ZoneRef> {
+        self.zones.iter().next().map(local::Clock::zone)
     }
 }
 

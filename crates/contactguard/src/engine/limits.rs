@@ -729,7 +729,7 @@ pub(super) fn cap<S: Stored>(
                     period,
                     first,
                     today,
-                    zone: (**z).clone(),
+                    zone: z.zone(),
                 },
             })
         }
@@ -884,7 +884,7 @@ pub(super) fn cooldown<S: Stored>(
                     n,
                     from: c,
                     today,
-                    zone: (**z).clone(),
+                    zone: z.zone(),
                 }
             })
         }
