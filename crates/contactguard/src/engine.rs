@@ -74,6 +74,12 @@ pub(crate) struct Plan {
     monotone: [u64; 3],
     /// Of the first 64 rules, the [`exact`] ones.
     exact: u64,
+    /// Of the first 64 rules, those with an `unless` (the others are
+    /// never lifted: [`Ctx::fix_conditions`] need not look at them).
+    with_unless: u64,
+    /// Of the first 64 rules, the windows whose conditions do not change
+    /// with time (those [`twins`] pairs).
+    steady_windows: u64,
 }
 
 /// Which kinds of state event the two sides of an ask hold, one bit each:
@@ -178,6 +184,10 @@ impl Plan {
             ]
             .map(|m| which(&|r| monotone_kind(r) == m)),
             exact: which(&|r| exact(r)),
+            with_unless: which(&|r| r.unless.is_some()),
+            steady_windows: which(&|r| {
+                matches!(r.body, Body::Window { .. }) && !depends_on_time(r)
+            }),
         }
     }
 
@@ -361,6 +371,10 @@ pub(crate) struct Ctx<'a, S> {
     /// permitted it: a later rule with the same body ([`Plan`]'s
     /// `window_twin`) passes at that instant without a second look.
     window_passed: std::cell::Cell<(Timestamp, u64)>,
+    /// The last start a dated cap searched ([`limits::start_since`]):
+    /// whether on the debt's side, the instant, and the record index
+    /// (caps over the same local dates search the same start).
+    since: std::cell::Cell<(bool, Option<Timestamp>, usize)>,
 }
 
 impl<S: Stored> Ctx<'_, S> {
@@ -368,7 +382,11 @@ impl<S: Stored> Ctx<'_, S> {
     /// rules in `visit` (the only ones the `retry_at` search evaluates).
     fn fix_conditions(&mut self, visit: u64) {
         let mut u = 0u64;
-        for i in indices(visit, self.policy.rules.len().min(64)) {
+        // A rule without an `unless` has none to hold.
+        for i in indices(
+            visit & self.policy.plan.with_unless,
+            self.policy.rules.len().min(64),
+        ) {
             let Some(rule) = self.policy.rules.get(i) else {
                 break;
             };
@@ -397,8 +415,8 @@ impl<S: Stored> Ctx<'_, S> {
     }
 
     /// The first candidate zone, which messages show instants in.
-    fn first_zone(&self) -> Option<jiff::tz::TimeZone> {
-        self.zones.iter().next().map(|z| (**z).clone())
+    fn first_zone(&self) -> Option<local::ZoneRef> {
+        self.zones.iter().next().map(local::Clock::zone)
     }
 }
 
@@ -435,7 +453,7 @@ fn run<'a, S: Stored>(
     };
     let at = ask.at;
     let visit = policy.plan.visit(&policy.rules, ask);
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         policy,
         ask,
         zones,
@@ -455,6 +473,7 @@ fn run<'a, S: Stored>(
             std::cell::OnceCell::from(Vec::new())
         },
         window_passed: std::cell::Cell::new((at, 0)),
+        since: std::cell::Cell::new((false, None, 0)),
     };
 
     let mut denials = Vec::new();
@@ -577,10 +596,8 @@ fn run<'a, S: Stored>(
     let retry_at = if allow || !want_retry {
         None
     } else {
-        let mut ctx = Ctx {
-            want_messages: false,
-            ..ctx
-        };
+        // The search reads only verdicts and instants.
+        ctx.want_messages = false;
         ctx.settled = settle(&ctx, visit, passed);
         // The search evaluates settled rules only once local dates may run
         // backwards, and decides their conditions then.
@@ -667,14 +684,16 @@ fn twins<S: Stored>(ctx: &Ctx<'_, S>, visit: u64) -> u64 {
     // plan's `window_twin`: same_window holds within a set and not across)
     // of which one such rule was met.
     let mut seen = 0u64;
-    for i in indices(visit, ctx.policy.rules.len().min(64)) {
+    // Only the windows whose conditions do not change with time (the
+    // plan's `steady_windows`) can be twins.
+    for i in indices(
+        visit & ctx.policy.plan.steady_windows,
+        ctx.policy.rules.len().min(64),
+    ) {
         let Some(rule) = ctx.policy.rules.get(i) else {
             break;
         };
-        if !matches!(rule.body, Body::Window { .. })
-            || depends_on_time(rule)
-            || ctx.fixed(i, rule) != (true, false)
-        {
+        if ctx.fixed(i, rule) != (true, false) {
             continue;
         }
         let first = ctx
@@ -1136,6 +1155,7 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
                                         settled: 0,
                                         consent: std::cell::OnceCell::new(),
                                         window_passed: std::cell::Cell::new((at, 0)),
+                                        since: std::cell::Cell::new((false, None, 0)),
                                     };
                                     for (i, rule) in inner.rules.iter().enumerate().take(64) {
                                         assert_eq!(

@@ -630,13 +630,83 @@ impl Event {
 /// assert!(id.starts_with("us-reg-f."));
 /// assert_eq!(serde_json::to_string(&id).unwrap(), r#""us-reg-f.10""#);
 /// ```
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SharedStr(std::sync::Arc<str>);
+#[derive(Clone)]
+pub struct SharedStr(SharedRepr);
+
+/// Where a [`SharedStr`]'s text lives.
+#[derive(Clone)]
+enum SharedRepr {
+    /// Kept for the life of the process ([`SharedStr::interned`]): a clone
+    /// copies the reference, with no count to update.
+    Static(&'static str),
+    /// Shared by reference count.
+    Shared(std::sync::Arc<str>),
+}
+
+/// The texts [`SharedStr::interned`] has kept, and their total length.
+static INTERNED: std::sync::Mutex<Option<(std::collections::HashSet<&'static str>, usize)>> =
+    std::sync::Mutex::new(None);
+
+/// The most bytes of text [`SharedStr::interned`] keeps for the life of
+/// the process; past it, texts are shared by reference count.
+const INTERN_BUDGET: usize = 1 << 20;
 
 impl SharedStr {
     /// The text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            SharedRepr::Static(s) => s,
+            SharedRepr::Shared(s) => s,
+        }
+    }
+
+    /// `s`, kept once for the life of the process (each distinct text at
+    /// most once, and at most [`INTERN_BUDGET`] bytes in all; past that,
+    /// or if the table cannot be read, shared by reference count as
+    /// [`SharedStr::from`] does). A compiled rule's id and citation are
+    /// made so: every denial naming the rule copies a reference to them
+    /// rather than updating a shared count (an atomic operation, which on
+    /// a decision's path costs more than the rest of building a denial).
+    pub(crate) fn interned(s: &str) -> SharedStr {
+        if let Ok(mut table) = INTERNED.lock() {
+            let (set, used) = table.get_or_insert_with(Default::default);
+            if let Some(&kept) = set.get(s) {
+                return SharedStr(SharedRepr::Static(kept));
+            }
+            if used.saturating_add(s.len()) <= INTERN_BUDGET {
+                let kept: &'static str = Box::leak(Box::<str>::from(s));
+                *used += s.len();
+                set.insert(kept);
+                return SharedStr(SharedRepr::Static(kept));
+            }
+        }
+        SharedStr::from(s)
+    }
+}
+
+impl PartialEq for SharedStr {
+    fn eq(&self, other: &SharedStr) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SharedStr {}
+
+impl PartialOrd for SharedStr {
+    fn partial_cmp(&self, other: &SharedStr) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SharedStr {
+    fn cmp(&self, other: &SharedStr) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for SharedStr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
     }
 }
 
@@ -644,91 +714,91 @@ impl std::ops::Deref for SharedStr {
     type Target = str;
 
     fn deref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl AsRef<str> for SharedStr {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl std::borrow::Borrow<str> for SharedStr {
     fn borrow(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl From<&str> for SharedStr {
     fn from(s: &str) -> SharedStr {
-        SharedStr(s.into())
+        SharedStr(SharedRepr::Shared(s.into()))
     }
 }
 
 impl From<String> for SharedStr {
     fn from(s: String) -> SharedStr {
-        SharedStr(s.into())
+        SharedStr(SharedRepr::Shared(s.into()))
     }
 }
 
 impl From<SharedStr> for String {
     fn from(s: SharedStr) -> String {
-        s.0.as_ref().to_owned()
+        s.as_str().to_owned()
     }
 }
 
 impl PartialEq<str> for SharedStr {
     fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for SharedStr {
     fn eq(&self, other: &&str) -> bool {
-        *self.0 == **other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for SharedStr {
     fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<SharedStr> for str {
     fn eq(&self, other: &SharedStr) -> bool {
-        *self == *other.0
+        self == other.as_str()
     }
 }
 
 impl PartialEq<SharedStr> for &str {
     fn eq(&self, other: &SharedStr) -> bool {
-        **self == *other.0
+        *self == other.as_str()
     }
 }
 
 impl PartialEq<SharedStr> for String {
     fn eq(&self, other: &SharedStr) -> bool {
-        **self == *other.0
+        *self == other.as_str()
     }
 }
 
 impl fmt::Debug for SharedStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl fmt::Display for SharedStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl Serialize for SharedStr {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -943,6 +1013,43 @@ pub struct Decision {
 #[cfg(test)]
 mod tests {
     use super::{Decision, Denial, SharedStr};
+
+    /// A kept (interned) string is the same value as a shared one of the
+    /// same text: equal, ordered and hashed alike, read, printed and
+    /// serialized the same; a text is kept once (a second request returns
+    /// the same copy), and a clone reads the same text.
+    #[test]
+    fn interned_strings_equal_shared_ones() {
+        use std::hash::{BuildHasher, RandomState};
+        let texts = [
+            "",
+            "us-ma.1",
+            "1006.14(b)(2)(i)(A), (ii); cmts 14(b)-1",
+            "é…ü",
+        ];
+        let hasher = RandomState::new();
+        for t in texts {
+            let (kept, shared) = (SharedStr::interned(t), SharedStr::from(t));
+            assert!(matches!(kept.0, super::SharedRepr::Static(_)), "{t}");
+            assert!(matches!(shared.0, super::SharedRepr::Shared(_)), "{t}");
+            assert_eq!(kept, shared);
+            assert_eq!(kept.cmp(&shared), std::cmp::Ordering::Equal);
+            assert_eq!(hasher.hash_one(&kept), hasher.hash_one(&shared));
+            assert_eq!(hasher.hash_one(&kept), hasher.hash_one(t));
+            assert_eq!(kept.as_str(), t);
+            assert_eq!(&*kept.clone(), t);
+            assert_eq!(format!("{kept} {kept:?}"), format!("{t} {t:?}"));
+            assert_eq!(
+                serde_json::to_string(&kept).ok(),
+                serde_json::to_string(&shared).ok()
+            );
+            let again = SharedStr::interned(t);
+            assert!(std::ptr::eq(again.as_str(), kept.as_str()), "{t}");
+        }
+        let (a, b) = (SharedStr::interned("a"), SharedStr::from("b"));
+        assert_eq!(a.cmp(&b), std::cmp::Ordering::Less);
+        assert_eq!(b.partial_cmp(&a), Some(std::cmp::Ordering::Greater));
+    }
 
     /// A shared string reads, compares, prints and serializes as the text
     /// it holds, and a denial made of them serializes exactly as one made

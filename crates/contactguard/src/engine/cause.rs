@@ -12,6 +12,7 @@
 
 use super::limits::{push_count, push_day, push_day_range, push_digits, push_display};
 use super::local;
+use super::local::ZoneRef;
 use crate::model::{Ask, AttemptResult, Channel, HoldReason, Place, Purpose, Role, SharedStr};
 use crate::policy::format::{Bounds, CalendarPeriod, Duration, LocalTime, Scope};
 use crate::policy::Period;
@@ -129,14 +130,14 @@ pub(crate) enum CapOver {
     Rolling {
         secs: i64,
         t: Timestamp,
-        zone: Option<TimeZone>,
+        zone: Option<ZoneRef>,
     },
     /// Local dates `first..=today` in `zone`.
     Dated {
         period: Period,
         first: i64,
         today: i64,
-        zone: TimeZone,
+        zone: ZoneRef,
     },
 }
 
@@ -183,7 +184,7 @@ pub(crate) enum Cause {
         last: Timestamp,
         secs: i64,
         end: Timestamp,
-        zone: Option<TimeZone>,
+        zone: Option<ZoneRef>,
     },
     /// A cool-down over `n` local dates from day `from`; `today` in `zone`.
     PauseDated {
@@ -194,25 +195,25 @@ pub(crate) enum Cause {
         n: u32,
         from: i64,
         today: i64,
-        zone: TimeZone,
+        zone: ZoneRef,
     },
     OptOut {
         keys: Keys,
         at: Timestamp,
-        zone: Option<TimeZone>,
+        zone: Option<ZoneRef>,
         channel: Channel,
         place: Option<Place>,
     },
     Cease {
         keys: Keys,
         at: Timestamp,
-        zone: Option<TimeZone>,
+        zone: Option<ZoneRef>,
         same_debt: bool,
     },
     Attorney {
         keys: Keys,
         at: Timestamp,
-        zone: Option<TimeZone>,
+        zone: Option<ZoneRef>,
         same_to: bool,
     },
     Hold {
@@ -220,12 +221,12 @@ pub(crate) enum Cause {
         reason: HoldReason,
         start: Timestamp,
         until: Option<Timestamp>,
-        zone: Option<TimeZone>,
+        zone: Option<ZoneRef>,
     },
     Inconvenient {
         keys: Keys,
         at: Timestamp,
-        zone: Option<TimeZone>,
+        zone: Option<ZoneRef>,
         place: Option<Place>,
         span: Option<(u32, u32)>,
         days: Option<Days>,
@@ -234,7 +235,7 @@ pub(crate) enum Cause {
     /// (`None`: no entry governs the day).
     Window {
         t: Timestamp,
-        zone: TimeZone,
+        zone: ZoneRef,
         spans: Option<Arc<[(u32, u32, Bounds)]>>,
     },
     /// The holiday calendar `name` has no data for the local year in
@@ -242,7 +243,7 @@ pub(crate) enum Cause {
     CalendarGap {
         name: Option<SharedStr>,
         year: i16,
-        zone: TimeZone,
+        zone: ZoneRef,
     },
     /// A `deny` rule selected the ask.
     Deny {
@@ -311,12 +312,12 @@ impl Cause {
             } => {
                 push_trigger(m, *result, *channel, keys, *scope);
                 m.push_str(" at ");
-                push_local(m, zone.as_ref(), *last);
+                push_local(m, zone.as_deref(), *last);
                 push_display(
                     m,
                     format_args!(" starts a {} pause, until ", Duration { seconds: *secs }),
                 );
-                push_local(m, zone.as_ref(), *end);
+                push_local(m, zone.as_deref(), *end);
             }
             Cause::PauseDated {
                 result,
@@ -348,7 +349,7 @@ impl Cause {
             } => {
                 m.push_str(keys.to());
                 m.push_str(" asked on ");
-                push_local(m, zone.as_ref(), *at);
+                push_local(m, zone.as_deref(), *at);
                 m.push_str(" not to be contacted by ");
                 m.push_str(channel.as_str());
                 if let Some(p) = place {
@@ -364,7 +365,7 @@ impl Cause {
             } => {
                 m.push_str(keys.to());
                 m.push_str(" asked on ");
-                push_local(m, zone.as_ref(), *at);
+                push_local(m, zone.as_deref(), *at);
                 m.push_str(" that contact about ");
                 m.push_str(if *same_debt {
                     keys.debt()
@@ -383,7 +384,7 @@ impl Cause {
                 m.push_str(" is represented by an attorney on ");
                 m.push_str(keys.debt());
                 m.push_str(" (notice of ");
-                push_local(m, zone.as_ref(), *at);
+                push_local(m, zone.as_deref(), *at);
                 m.push_str("): contact the attorney");
             }
             Cause::Hold {
@@ -400,13 +401,13 @@ impl Cause {
                 match until {
                     Some(u) => {
                         m.push_str(") from ");
-                        push_local(m, zone.as_ref(), *start);
+                        push_local(m, zone.as_deref(), *start);
                         m.push_str(" until ");
-                        push_local(m, zone.as_ref(), *u);
+                        push_local(m, zone.as_deref(), *u);
                     }
                     None => {
                         m.push_str(") since ");
-                        push_local(m, zone.as_ref(), *start);
+                        push_local(m, zone.as_deref(), *start);
                         m.push_str(", open-ended");
                     }
                 }
@@ -421,7 +422,7 @@ impl Cause {
             } => push_inconvenient(
                 m,
                 keys.to(),
-                zone.as_ref(),
+                zone.as_deref(),
                 *at,
                 *place,
                 *span,
@@ -594,7 +595,7 @@ fn write_cap(m: &mut String, n: usize, keys: &Keys, scope: Scope, limit: u32, ov
                 m,
                 format_args!(" in the {} before ", Duration { seconds: *secs }),
             );
-            push_local(m, zone.as_ref(), *t);
+            push_local(m, zone.as_deref(), *t);
         }
         CapOver::Dated {
             period,
@@ -799,8 +800,8 @@ mod tests {
         s.parse().expect("instant")
     }
 
-    fn ny() -> TimeZone {
-        TimeZone::get("America/New_York").expect("zone")
+    fn ny() -> ZoneRef {
+        TimeZone::get("America/New_York").expect("zone").into()
     }
 
     /// Each cause writes the text the engine wrote before messages were
@@ -1029,7 +1030,7 @@ mod tests {
                 "local time 10:30:00 Thursday 2026-10-15 in America/New_York is outside the permitted windows [08:00–09:00), (12:00–13:00:30)",
             ),
             (
-                Cause::CalendarGap { name: Some("id".into()), year: 2099, zone: TimeZone::get("Asia/Jakarta").expect("zone") },
+                Cause::CalendarGap { name: Some("id".into()), year: 2099, zone: TimeZone::get("Asia/Jakarta").expect("zone").into() },
                 "holiday calendar `id` has no data for 2099: the local date in Asia/Jakarta cannot be classified (fail closed)",
             ),
             (

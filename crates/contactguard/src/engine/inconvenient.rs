@@ -383,7 +383,7 @@ fn inconvenient_message<S: Stored>(ctx: &Ctx<'_, S>, s: &Stated<'_>) -> String {
     push_inconvenient(
         &mut m,
         &ctx.ask.to,
-        ctx.first_zone().as_ref(),
+        ctx.first_zone().as_deref(),
         s.i.at,
         s.i.place,
         s.r.span,

@@ -357,6 +357,20 @@ fn count_back_by<'a, S: Stored>(
     (n, None)
 }
 
+/// [`Side::start_since`] on `scope`'s side, remembered for the last
+/// instant asked in this decision (two caps over the same local dates
+/// search the same start).
+pub(super) fn start_since<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope, since: Timestamp) -> usize {
+    let on_debt = scope == Scope::Debt;
+    let (debt, at, k) = ctx.since.get();
+    if debt == on_debt && at == Some(since) {
+        return k;
+    }
+    let k = side_of(ctx, scope).start_since(since);
+    ctx.since.set((on_debt, Some(since), k));
+    k
+}
+
 /// The side a scope reads.
 fn side_of<'c, 'a, S: Stored>(ctx: &'c Ctx<'a, S>, scope: Scope) -> &'c Side<'a, S> {
     if scope == Scope::Debt {
@@ -674,7 +688,7 @@ pub(super) fn cap<S: Stored>(
                         // (which zone to name); without one, at least the
                         // limit is enough.
                         let side = side_of(ctx, scope);
-                        let k = side.start_since(since);
+                        let k = start_since(ctx, scope, since);
                         let (n, kth) =
                             count_from(side, k, &test, consent, limit_n, ctx.want_messages);
                         if limit_n > 0 && kth.is_none() {
@@ -729,7 +743,7 @@ pub(super) fn cap<S: Stored>(
                     period,
                     first,
                     today,
-                    zone: (**z).clone(),
+                    zone: z.zone(),
                 },
             })
         }
@@ -884,7 +898,7 @@ pub(super) fn cooldown<S: Stored>(
                     n,
                     from: c,
                     today,
-                    zone: (**z).clone(),
+                    zone: z.zone(),
                 }
             })
         }

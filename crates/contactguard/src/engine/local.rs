@@ -10,6 +10,8 @@ use std::rc::Rc;
 #[derive(Clone, Debug)]
 pub(crate) struct Clock {
     tz: TimeZone,
+    /// The same zone, as a cause keeps it.
+    kept: ZoneRef,
     /// `[lo, hi)` in Unix seconds: the offset `off` holds throughout.
     lo: i64,
     hi: i64,
@@ -23,10 +25,76 @@ impl std::ops::Deref for Clock {
     }
 }
 
+impl Clock {
+    /// The zone, as a cause keeps it (see [`ZoneRef`]).
+    pub(crate) fn zone(&self) -> ZoneRef {
+        self.kept.clone()
+    }
+}
+
+/// A zone as a denial's cause keeps it: the process's one copy of a zone
+/// of the bundled database ([`kept_zone`]), read through a plain
+/// reference, or a shared handle (whose clone and drop each update a
+/// count: an atomic operation, which costs more on a decision's path than
+/// the rest of recording a cause).
+#[derive(Clone, Debug)]
+pub(crate) enum ZoneRef {
+    Kept(&'static TimeZone),
+    Shared(TimeZone),
+}
+
+impl std::ops::Deref for ZoneRef {
+    type Target = TimeZone;
+    fn deref(&self) -> &TimeZone {
+        match self {
+            ZoneRef::Kept(z) => z,
+            ZoneRef::Shared(z) => z,
+        }
+    }
+}
+
+impl From<TimeZone> for ZoneRef {
+    fn from(z: TimeZone) -> ZoneRef {
+        ZoneRef::Shared(z)
+    }
+}
+
+/// The zones [`kept_zone`] has kept, by the name they were asked by.
+static KEPT: std::sync::Mutex<Option<std::collections::HashMap<Box<str>, &'static TimeZone>>> =
+    std::sync::Mutex::new(None);
+
+/// The most zones [`kept_zone`] keeps for the life of the process (the
+/// bundled database names about 600; a name asked in another case is
+/// kept apart).
+const KEPT_MAX: usize = 2048;
+
+/// The zone named `name` in the bundled database (`None` when it names
+/// none), kept once for the life of the process while fewer than
+/// [`KEPT_MAX`] are (the database does not change while the process
+/// runs, so the kept copy is the zone `TimeZone::get` gives); past that,
+/// a shared handle.
+fn kept_zone(name: &str) -> Option<ZoneRef> {
+    if let Ok(mut kept) = KEPT.lock() {
+        let kept = kept.get_or_insert_with(Default::default);
+        if let Some(&z) = kept.get(name) {
+            return Some(ZoneRef::Kept(z));
+        }
+        let tz = TimeZone::get(name).ok()?;
+        if kept.len() < KEPT_MAX {
+            let z: &'static TimeZone = Box::leak(Box::new(tz));
+            kept.insert(name.into(), z);
+            return Some(ZoneRef::Kept(z));
+        }
+        return Some(ZoneRef::Shared(tz));
+    }
+    TimeZone::get(name).ok().map(ZoneRef::Shared)
+}
+
 const SECS_PER_DAY: i64 = 86_400;
 
 impl Clock {
-    fn new(tz: TimeZone, at: Timestamp) -> Clock {
+    fn new(kept: ZoneRef, at: Timestamp) -> Clock {
+        let tz = (*kept).clone();
         let off = i64::from(tz.to_offset(at).seconds());
         let lo = tz
             .preceding(at)
@@ -49,7 +117,13 @@ impl Clock {
         } else {
             (at.as_second(), at.as_second().saturating_add(1))
         };
-        Clock { tz, lo, hi, off }
+        Clock {
+            tz,
+            kept,
+            lo,
+            hi,
+            off,
+        }
     }
 
     /// Whether this clock still describes instants around `at`.
@@ -320,7 +394,7 @@ fn clock(name: &str, at: Timestamp) -> Option<Clock> {
     if cached.is_some() {
         return cached;
     }
-    let tz = TimeZone::get(name).ok()?;
+    let tz = kept_zone(name)?;
     let c = Clock::new(tz, at);
     RECENT.with(|r| {
         let mut r = r.borrow_mut();
@@ -385,6 +459,31 @@ pub(crate) fn instant_at(z: &TimeZone, d: Date, secs: u32) -> Option<Timestamp> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A zone a cause keeps is the database's zone of that name, kept
+    /// once (the same copy for every request and every clock of it);
+    /// an unknown name has none.
+    #[test]
+    fn kept_zones_are_the_database_zones() {
+        for name in ["America/New_York", "Asia/Jakarta", "UTC"] {
+            let Some(ZoneRef::Kept(a)) = kept_zone(name) else {
+                panic!("{name} not kept");
+            };
+            let Some(ZoneRef::Kept(b)) = kept_zone(name) else {
+                panic!("{name} not kept again");
+            };
+            assert!(std::ptr::eq(a, b), "{name}");
+            let db = TimeZone::get(name).expect("zone");
+            assert_eq!(*a, db, "{name}");
+            assert_eq!(a.iana_name(), db.iana_name());
+            let at = Timestamp::from_second(1_792_074_600).expect("time");
+            let clock = clock(name, at).expect("clock");
+            assert!(matches!(clock.zone(), ZoneRef::Kept(z) if std::ptr::eq(z, a)));
+            assert_eq!(*clock.zone(), db);
+        }
+        assert!(kept_zone("Not/A_Zone").is_none());
+        assert!(clock("Not/A_Zone", Timestamp::UNIX_EPOCH).is_none());
+    }
 
     /// Resolving reuses the last list's clocks only for the same names and
     /// an instant every clock covers: across a DST change, for another
@@ -485,7 +584,7 @@ mod tests {
             // that the fast interval starts or ends near it.
             for h in (-80..=80).step_by(7) {
                 let at = around + SignedDuration::from_hours(h);
-                let clock = Clock::new(tz.clone(), at);
+                let clock = Clock::new(tz.clone().into(), at);
                 for m in (-4 * 24 * 60..=4 * 24 * 60).step_by(17) {
                     let t = at + SignedDuration::from_mins(m);
                     let dt = tz.to_datetime(t);

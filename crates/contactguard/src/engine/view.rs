@@ -438,12 +438,38 @@ impl<'a, S: Stored> Side<'a, S> {
     pub(crate) fn start_after(&self, from: Option<Timestamp>) -> usize {
         match from {
             None => 0,
-            Some(f) => self.atts.partition_point(|a| a.at() <= f),
+            Some(f) => {
+                let s = f.as_second();
+                if s > 0 && f.subsec_nanosecond() == 0 {
+                    // A whole second after the epoch: the records up to
+                    // it are those whose second is at most `s` but for
+                    // any in that very second with nanoseconds, which
+                    // sort last among them (found by comparing seconds
+                    // only, then stepping back over those few).
+                    let mut i = self.atts.partition_point(|a| a.at().as_second() <= s);
+                    while let Some(a) = i.checked_sub(1).and_then(|j| self.atts.get(j)) {
+                        if a.at() <= f {
+                            break;
+                        }
+                        i -= 1;
+                    }
+                    return i;
+                }
+                self.atts.partition_point(|a| a.at() <= f)
+            }
         }
     }
 
     /// The index in `atts` of the first record at or after `since`.
     pub(crate) fn start_since(&self, since: Timestamp) -> usize {
+        let s = since.as_second();
+        if s > 0 && since.subsec_nanosecond() == 0 {
+            // A whole second after the epoch (a local midnight, mostly):
+            // an instant is before it exactly when its second is (one at
+            // or after it has a second at least `s` and nanoseconds not
+            // below 0), so the search compares seconds only.
+            return self.atts.partition_point(|a| a.at().as_second() < s);
+        }
         self.atts.partition_point(|a| a.at() < since)
     }
 
@@ -457,6 +483,60 @@ impl<'a, S: Stored> Side<'a, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The starts found by comparing seconds only (for a whole second
+    /// after the epoch) are those of comparing whole instants: over
+    /// records before and after the epoch, several in one second with and
+    /// without nanoseconds, for every instant around them (whole seconds
+    /// and not, before, inside and after the records, and none).
+    #[test]
+    fn starts_by_seconds_equal_the_full_comparison() {
+        let mut ats: Vec<Timestamp> = Vec::new();
+        for s in [-3i64, -1, 0, 1, 2, 5, 6, 9] {
+            for ns in [0i32, 1, 500_000_000, 999_999_999] {
+                let ns = if s < 0 { -ns } else { ns };
+                ats.push(Timestamp::new(s, ns).expect("time"));
+            }
+        }
+        ats.sort();
+        let recs: Vec<Rec> = ats
+            .iter()
+            .map(|&at| Rec {
+                at,
+                debt: 0,
+                channel: Channel::Call,
+                role: Role::Debtor,
+                result: AttemptResult::Delivered,
+                place: None,
+            })
+            .collect();
+        for n in [0, 1, 5, recs.len()] {
+            for k in 0..=n {
+                let side: Side<'_, Rec> = Side {
+                    atts: &recs[k..n],
+                    ..Side::empty(0)
+                };
+                let atts = side.atts;
+                assert_eq!(side.start_after(None), 0);
+                for s in -5i64..12 {
+                    for ns in [0i32, 1, 999_999_999] {
+                        let ns = if s < 0 { -ns } else { ns };
+                        let t = Timestamp::new(s, ns).expect("time");
+                        assert_eq!(
+                            side.start_since(t),
+                            atts.partition_point(|a| a.at < t),
+                            "since {t} over {k}..{n}"
+                        );
+                        assert_eq!(
+                            side.start_after(Some(t)),
+                            atts.partition_point(|a| a.at <= t),
+                            "after {t} over {k}..{n}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     // A side of 60 attempts whose channels follow a fixed pattern (calls
     // only in the oldest part), indexed by channel as `History` does, cut

@@ -308,7 +308,7 @@ pub(super) fn window<S: Stored>(
         return deny_unevaluable(ctx, earliest, || Cause::CalendarGap {
             name: cal.map(|(n, _)| n.clone()),
             year,
-            zone: (**z).clone(),
+            zone: z.zone(),
         });
     }
     deny(ctx, earliest, || {
@@ -316,7 +316,7 @@ pub(super) fn window<S: Stored>(
         let spans = governing(windows, z.day(t), calendar).map(|w| w.spans.clone());
         Cause::Window {
             t,
-            zone: (**z).clone(),
+            zone: z.zone(),
             spans,
         }
     })

@@ -542,12 +542,14 @@ fn compile_rule(
         return Err(ctx.err("unless", "an empty `unless` lifts nothing: leave it out"));
     }
     Ok(Rule {
-        id: SharedStr::from(r.id.as_str()),
-        cite: SharedStr::from(r.cite.as_str()),
-        title: SharedStr::from(r.title.as_str()),
+        // Kept for the process (within a budget): a denial copies a
+        // reference to them instead of counting one more owner.
+        id: SharedStr::interned(&r.id),
+        cite: SharedStr::interned(&r.cite),
+        title: SharedStr::interned(&r.title),
         when: cond(&r.when),
         unless,
-        message: r.message.as_deref().map(SharedStr::from),
+        message: r.message.as_deref().map(SharedStr::interned),
         body,
     })
 }
