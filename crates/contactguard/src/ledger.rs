@@ -329,6 +329,17 @@ impl<'a> Pair<RwLockWriteGuard<'a, Shard>> {
             _ => &mut self.first,
         }
     }
+
+    /// The recipients' table of the recipient's shard and the debts' table
+    /// of the debt's shard, both writable.
+    fn maps_mut(&mut self) -> (&mut hash::KhMap<store::Slot>, &mut hash::KhMap<store::Slot>) {
+        let first: &mut Shard = &mut self.first;
+        match self.second.as_deref_mut() {
+            None => (&mut first.recipients, &mut first.debts),
+            Some(second) if self.rec_first => (&mut first.recipients, &mut second.debts),
+            Some(second) => (&mut second.recipients, &mut first.debts),
+        }
+    }
 }
 
 impl Ledger<MemoryStore> {
@@ -382,10 +393,23 @@ impl Ledger<MemoryStore> {
         retry: bool,
     ) -> Result<Decision, LedgerError> {
         let at = contract::to_ns(ask.at).ok_or(LedgerError::TimeOutOfRange(ask.at))?;
-        let to = kh(&self.keys.recipient(&ask.to));
-        let debt = kh(&self.keys.debt(&ask.debt));
+        let to = self.keys.0.recipient(&ask.to);
+        let debt = self.keys.0.debt(&ask.debt);
         let mut g = self.store.write_pair(to, debt);
-        let decision = decide_in(&self.policy, ask, g.rec(), g.debt(), to, debt, retry);
+        // Each slot is looked up once, for the decision and the insert (a
+        // slot made here for a new key is empty, which decides as none).
+        let (recipients, debts) = g.maps_mut();
+        let rec = recipients.entry(to).or_default();
+        room_for(rec, debt)?;
+        let debt_slot = debts.entry(debt).or_default();
+        let cut = clamp_ns(ask.at);
+        let decision = decide_sides(
+            self.policy.inner(),
+            ask,
+            rec.side(Side::Recipient, cut, to, debt),
+            debt_slot.side(Side::Debt, cut, to, debt),
+            retry,
+        );
         let entry = Entry::attempt(
             at,
             idx(ask.channel),
@@ -393,7 +417,7 @@ impl Ledger<MemoryStore> {
             result,
             place_byte(ask.place),
         );
-        self.store.insert_attempt(&mut g, to, debt, entry)?;
+        self.store.retention.insert(rec, debt_slot, debt, entry)?;
         Ok(decision)
     }
 
@@ -841,30 +865,11 @@ impl MemoryStore {
         debt: Kh,
         entry: Entry,
     ) -> Result<(), LedgerError> {
-        const FULL: LedgerError =
-            LedgerError::Capacity("65,536 debts with retained attempts for one recipient");
-        if g.rec()
-            .recipients
-            .get(&to)
-            .is_some_and(|s| !s.has_room_for_debt(debt))
-        {
-            return Err(FULL);
-        }
-        let grace = GRACE.as_secs() * 1_000_000_000;
-        let cutoff = self.retention.cutoff(entry.at().saturating_sub(grace));
-        let ret = &self.retention;
-        g.rec_mut()
-            .recipients
-            .entry(to)
-            .or_default()
-            .insert_attempt(entry, debt, cutoff.map(|c| (c, ret)))
-            .ok_or(FULL)?;
-        g.debt_mut()
-            .debts
-            .entry(debt)
-            .or_default()
-            .insert(entry, cutoff.map(|c| (c, ret, Side::Debt)));
-        Ok(())
+        let (recipients, debts) = g.maps_mut();
+        let rec = recipients.entry(to).or_default();
+        room_for(rec, debt)?;
+        self.retention
+            .insert(rec, debts.entry(debt).or_default(), debt, entry)
     }
 
     fn insert_state(
@@ -1127,6 +1132,47 @@ impl Storage for MemoryStore {
             Event::Unreachable(_) => State::Unreachable,
         };
         self.insert_state(to, debt, at, state)
+    }
+}
+
+const FULL_DEBTS: LedgerError =
+    LedgerError::Capacity("65,536 debts with retained attempts for one recipient");
+
+/// Whether the recipient slot `rec` can take an attempt about `debt`.
+///
+/// # Errors
+///
+/// [`LedgerError::Capacity`] when it cannot.
+fn room_for(rec: &store::Slot, debt: Kh) -> Result<(), LedgerError> {
+    if rec.has_room_for_debt(debt) {
+        Ok(())
+    } else {
+        Err(FULL_DEBTS)
+    }
+}
+
+impl Retention {
+    /// Inserts an attempt about `debt` into its recipient's slot `rec` and
+    /// its debt's slot `debt_slot`, each list pruned first when full.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Capacity`] when the recipient already has 65,536
+    /// debts with retained attempts (see [`room_for`], which callers ask
+    /// first, before making the debt's slot); nothing is inserted.
+    fn insert(
+        &self,
+        rec: &mut store::Slot,
+        debt_slot: &mut store::Slot,
+        debt: Kh,
+        entry: Entry,
+    ) -> Result<(), LedgerError> {
+        let grace = GRACE.as_secs() * 1_000_000_000;
+        let cutoff = self.cutoff(entry.at().saturating_sub(grace));
+        rec.insert_attempt(entry, debt, cutoff.map(|c| (c, self)))
+            .ok_or(FULL_DEBTS)?;
+        debt_slot.insert(entry, cutoff.map(|c| (c, self, Side::Debt)));
+        Ok(())
     }
 }
 
