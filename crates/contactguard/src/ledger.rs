@@ -216,6 +216,53 @@ fn kh(b: &KeyHash) -> Kh {
     Kh(u64::from_le_bytes(lo), u64::from_le_bytes(hi))
 }
 
+/// The keyed hashes of the recipient and debt keys a replay met lately,
+/// so that a log that names the same people row after row hashes each key
+/// once rather than on every row (a table look-up costs a fraction of the
+/// hash). It lives beside the ledger, in the replay that already holds the
+/// rows' keys in the clear, never in the ledger's tables or snapshots,
+/// which still hold only the hashes; it forgets everything once either
+/// table reaches [`MEMO_KEYS`] keys, so its memory is bounded whatever the
+/// log.
+#[derive(Default)]
+pub(crate) struct KeyMemo {
+    recipients: foldhash::HashMap<Box<str>, Kh>,
+    debts: foldhash::HashMap<Box<str>, Kh>,
+}
+
+/// The most keys a [`KeyMemo`] table holds before it starts again.
+pub(crate) const MEMO_KEYS: usize = 1 << 15;
+
+impl fmt::Debug for KeyMemo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The keys are in the clear: only their numbers are shown.
+        f.debug_struct("KeyMemo")
+            .field("recipients", &self.recipients.len())
+            .field("debts", &self.debts.len())
+            .finish()
+    }
+}
+
+impl KeyMemo {
+    /// `key`'s hash from `table`, or `hash(key)`, remembered.
+    #[inline]
+    fn hash(
+        table: &mut foldhash::HashMap<Box<str>, Kh>,
+        key: &str,
+        hash: impl FnOnce(&str) -> Kh,
+    ) -> Kh {
+        if let Some(k) = table.get(key) {
+            return *k;
+        }
+        if table.len() >= MEMO_KEYS {
+            table.clear();
+        }
+        let k = hash(key);
+        table.insert(Box::from(key), k);
+        k
+    }
+}
+
 /// Number of shards (a power of two).
 pub(crate) const SHARDS: usize = 64;
 
@@ -391,10 +438,11 @@ impl Ledger<MemoryStore> {
         ask: &Ask,
         result: AttemptResult,
         retry: bool,
+        memo: &mut KeyMemo,
     ) -> Result<Decision, LedgerError> {
         let at = contract::to_ns(ask.at).ok_or(LedgerError::TimeOutOfRange(ask.at))?;
-        let to = self.keys.0.recipient(&ask.to);
-        let debt = self.keys.0.debt(&ask.debt);
+        let to = KeyMemo::hash(&mut memo.recipients, &ask.to, |k| self.keys.0.recipient(k));
+        let debt = KeyMemo::hash(&mut memo.debts, &ask.debt, |k| self.keys.0.debt(k));
         let mut g = self.store.write_pair(to, debt);
         // Each slot is looked up once, for the decision and the insert (a
         // slot made here for a new key is empty, which decides as none).
@@ -1196,4 +1244,53 @@ fn decide_in(
         None => view::Side::empty(0),
     };
     decide_sides(policy.inner(), ask, rec_side, debt_side, retry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_memo_gives_the_keyed_hash_and_stays_bounded() {
+        let keys = KeyHasher::from_secret(b"memo");
+        let mut memo = KeyMemo::default();
+        let mut calls = 0;
+        let mut hash = |m: &mut KeyMemo, k: &str| {
+            KeyMemo::hash(&mut m.recipients, k, |k| {
+                calls += 1;
+                keys.recipient(k)
+            })
+        };
+        // The same hash as the ledger's, and a key met again is not hashed
+        // again.
+        assert_eq!(
+            hash(&mut memo, "+8613800000000"),
+            keys.recipient("+8613800000000")
+        );
+        assert_eq!(
+            hash(&mut memo, "+8613800000000"),
+            keys.recipient("+8613800000000")
+        );
+        assert_eq!(
+            hash(&mut memo, "+8613800000001"),
+            keys.recipient("+8613800000001")
+        );
+        drop(hash);
+        assert_eq!(calls, 2);
+        // Never more than MEMO_KEYS keys: the table starts again when full,
+        // and still answers right.
+        for i in 0..MEMO_KEYS + 10 {
+            let k = format!("key-{i}");
+            assert_eq!(
+                KeyMemo::hash(&mut memo.recipients, &k, |k| keys.recipient(k)),
+                keys.recipient(&k)
+            );
+            assert!(memo.recipients.len() <= MEMO_KEYS);
+        }
+        // Two keys, then MEMO_KEYS - 2 fill it; the next starts it again
+        // and 11 follow.
+        assert_eq!(memo.recipients.len(), 12);
+        // Its debug form shows no key.
+        assert!(!format!("{memo:?}").contains("key-"));
+    }
 }
