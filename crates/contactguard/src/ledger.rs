@@ -445,7 +445,11 @@ impl Ledger<MemoryStore> {
         retry: bool,
         memo: &mut KeyMemo,
     ) -> Result<Decision, LedgerError> {
-        let at = contract::to_ns(ask.at).ok_or(LedgerError::TimeOutOfRange(ask.at))?;
+        // (Errors built only when returned: building one on every row and
+        // dropping it cost as much as a table look-up.)
+        let Some(at) = contract::to_ns(ask.at) else {
+            return Err(LedgerError::TimeOutOfRange(ask.at));
+        };
         let to = KeyMemo::hash(&mut memo.recipients, &ask.to, |k| self.keys.0.recipient(k));
         let debt = KeyMemo::hash(&mut memo.debts, &ask.debt, |k| self.keys.0.debt(k));
         let mut g = self.store.write_pair(to, debt);
@@ -455,7 +459,8 @@ impl Ledger<MemoryStore> {
         let rec = recipients.entry(to).or_default();
         room_for(rec, debt)?;
         let debt_slot = debts.entry(debt).or_default();
-        let cut = clamp_ns(ask.at);
+        // The ask's instant in nanoseconds, as `clamp_ns` gives it.
+        let cut = at;
         let decision = decide_sides(
             self.policy.inner(),
             ask,
@@ -1222,8 +1227,12 @@ impl Retention {
     ) -> Result<(), LedgerError> {
         let grace = GRACE.as_secs() * 1_000_000_000;
         let cutoff = self.cutoff(entry.at().saturating_sub(grace));
-        rec.insert_attempt(entry, debt, cutoff.map(|c| (c, self)))
-            .ok_or(FULL_DEBTS)?;
+        if rec
+            .insert_attempt(entry, debt, cutoff.map(|c| (c, self)))
+            .is_none()
+        {
+            return Err(FULL_DEBTS);
+        }
         debt_slot.insert(entry, cutoff.map(|c| (c, self, Side::Debt)));
         Ok(())
     }
