@@ -728,16 +728,27 @@ impl Slot {
             self.pin_lifetime(ret, side, cutoff, &mut keep);
         }
         let mut removed = 0;
-        let mut i = 0;
-        self.entries.retain(|e| {
-            let k =
-                e.is_state() || e.at() >= cutoff || (pins && keep.get(i).copied().unwrap_or(true));
-            i += 1;
-            if !k {
-                removed += 1;
-            }
-            k
-        });
+        // The entries before the cutoff, in time order, are the list's
+        // first ones: with nothing pinned and no state event among them,
+        // they go in one move.
+        let old = self.entries.partition_point(|e| e.at() < cutoff);
+        let head = self.entries.get(..old).unwrap_or(&[]);
+        if !pins && !head.iter().any(Entry::is_state) {
+            self.entries.drain(..old);
+            removed = old;
+        } else {
+            let mut i = 0;
+            self.entries.retain(|e| {
+                let k = e.is_state()
+                    || e.at() >= cutoff
+                    || (pins && keep.get(i).copied().unwrap_or(true));
+                i += 1;
+                if !k {
+                    removed += 1;
+                }
+                k
+            });
+        }
         if removed > 0 {
             if side == Side::Recipient {
                 self.compact_debts();
