@@ -769,6 +769,14 @@ impl Slot {
     fn consent_cutoff(&self, cutoff: i64) -> i64 {
         const REACH: i64 = 9 * 86_400 * NS;
         let mut c = cutoff;
+        // Most lists hold no prior consent: no need to look for its entry.
+        if !self
+            .states()
+            .iter()
+            .any(|s| matches!(s, State::PriorConsent { .. }))
+        {
+            return c;
+        }
         for e in &self.entries {
             if e.is_state()
                 && matches!(
@@ -877,6 +885,14 @@ impl Slot {
 
     /// Drops debts no attempt refers to any more and renumbers the rest.
     fn compact_debts(&mut self) {
+        // A recipient's only debt (the usual case) stays while any attempt
+        // remains, without a table of the debts in use.
+        if self.debts.len() == 1 {
+            if !self.entries.iter().any(|e| !e.is_state()) {
+                self.debts = Box::default();
+            }
+            return;
+        }
         let mut used = vec![false; self.debts.len()];
         for e in &self.entries {
             if !e.is_state() {
