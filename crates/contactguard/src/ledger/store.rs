@@ -241,9 +241,10 @@ pub(crate) struct Slot {
 }
 
 /// What few slots hold: state events referenced by entries, and for a
-/// list of at least [`INDEX_FROM`] entries the engine's index of its
-/// attempts (rebuilt from the entries whenever they move: an insert
-/// before the end, pruning, a restore).
+/// recipient's list of at least [`INDEX_FROM`] entries (see
+/// [`Slot::indexes`]) the engine's index of its attempts by class (grown
+/// on an insert at the end, rebuilt from the entries whenever they move:
+/// an insert before the end, pruning, a restore).
 #[derive(Clone, Debug, Default)]
 struct Rare {
     states: Vec<State>,
