@@ -65,10 +65,15 @@
 //! (a margin for clocks that differ between workers). Asks at or after it
 //! are decided exactly as `decide` would over the full history.
 //!
-//! Each retained attempt costs 32 bytes of entries (16 in its recipient's
-//! list, 16 in its debt's), plus the lists' growth slack and the per-key
+//! Each retained attempt costs 24 bytes of entries (12 in its recipient's
+//! list, 12 in its debt's), plus the lists' growth slack and the per-key
 //! tables amortised over the attempts per key; `BENCHMARKS.md` gives the
-//! measured figure.
+//! measured figure. A recipient's list of 32 entries or more also keeps
+//! the engine's index of its attempts by class (channel and result, as a
+//! [`History`](crate::History) keeps per key), 4 more bytes per attempt
+//! in it and about 32 per class, so that the caps of the common scopes
+//! (`recipient`, `recipient_debt`) count long look-backs without visiting
+//! each entry; a debt's list is scanned.
 //!
 //! # Keys
 //!
@@ -216,6 +221,53 @@ fn kh(b: &KeyHash) -> Kh {
     Kh(u64::from_le_bytes(lo), u64::from_le_bytes(hi))
 }
 
+/// The keyed hashes of the recipient and debt keys a replay met lately,
+/// so that a log that names the same people row after row hashes each key
+/// once rather than on every row (a table look-up costs a fraction of the
+/// hash). It lives beside the ledger, in the replay that already holds the
+/// rows' keys in the clear, never in the ledger's tables or snapshots,
+/// which still hold only the hashes; it forgets everything once either
+/// table reaches [`MEMO_KEYS`] keys, so its memory is bounded whatever the
+/// log.
+#[derive(Default)]
+pub(crate) struct KeyMemo {
+    recipients: foldhash::HashMap<Box<str>, Kh>,
+    debts: foldhash::HashMap<Box<str>, Kh>,
+}
+
+/// The most keys a [`KeyMemo`] table holds before it starts again.
+pub(crate) const MEMO_KEYS: usize = 1 << 15;
+
+impl fmt::Debug for KeyMemo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The keys are in the clear: only their numbers are shown.
+        f.debug_struct("KeyMemo")
+            .field("recipients", &self.recipients.len())
+            .field("debts", &self.debts.len())
+            .finish()
+    }
+}
+
+impl KeyMemo {
+    /// `key`'s hash from `table`, or `hash(key)`, remembered.
+    #[inline]
+    fn hash(
+        table: &mut foldhash::HashMap<Box<str>, Kh>,
+        key: &str,
+        hash: impl FnOnce(&str) -> Kh,
+    ) -> Kh {
+        if let Some(k) = table.get(key) {
+            return *k;
+        }
+        if table.len() >= MEMO_KEYS {
+            table.clear();
+        }
+        let k = hash(key);
+        table.insert(Box::from(key), k);
+        k
+    }
+}
+
 /// Number of shards (a power of two).
 pub(crate) const SHARDS: usize = 64;
 
@@ -329,6 +381,17 @@ impl<'a> Pair<RwLockWriteGuard<'a, Shard>> {
             _ => &mut self.first,
         }
     }
+
+    /// The recipients' table of the recipient's shard and the debts' table
+    /// of the debt's shard, both writable.
+    fn maps_mut(&mut self) -> (&mut hash::KhMap<store::Slot>, &mut hash::KhMap<store::Slot>) {
+        let first: &mut Shard = &mut self.first;
+        match self.second.as_deref_mut() {
+            None => (&mut first.recipients, &mut first.debts),
+            Some(second) if self.rec_first => (&mut first.recipients, &mut second.debts),
+            Some(second) => (&mut second.recipients, &mut first.debts),
+        }
+    }
 }
 
 impl Ledger<MemoryStore> {
@@ -380,12 +443,31 @@ impl Ledger<MemoryStore> {
         ask: &Ask,
         result: AttemptResult,
         retry: bool,
+        memo: &mut KeyMemo,
     ) -> Result<Decision, LedgerError> {
-        let at = contract::to_ns(ask.at).ok_or(LedgerError::TimeOutOfRange(ask.at))?;
-        let to = kh(&self.keys.recipient(&ask.to));
-        let debt = kh(&self.keys.debt(&ask.debt));
+        // (Errors built only when returned: building one on every row and
+        // dropping it cost as much as a table look-up.)
+        let Some(at) = contract::to_ns(ask.at) else {
+            return Err(LedgerError::TimeOutOfRange(ask.at));
+        };
+        let to = KeyMemo::hash(&mut memo.recipients, &ask.to, |k| self.keys.0.recipient(k));
+        let debt = KeyMemo::hash(&mut memo.debts, &ask.debt, |k| self.keys.0.debt(k));
         let mut g = self.store.write_pair(to, debt);
-        let decision = decide_in(&self.policy, ask, g.rec(), g.debt(), to, debt, retry);
+        // Each slot is looked up once, for the decision and the insert (a
+        // slot made here for a new key is empty, which decides as none).
+        let (recipients, debts) = g.maps_mut();
+        let rec = recipients.entry(to).or_default();
+        room_for(rec, debt)?;
+        let debt_slot = debts.entry(debt).or_default();
+        // The ask's instant in nanoseconds, as `clamp_ns` gives it.
+        let cut = at;
+        let decision = decide_sides(
+            self.policy.inner(),
+            ask,
+            rec.side(Side::Recipient, cut, to, debt),
+            debt_slot.side(Side::Debt, cut, to, debt),
+            retry,
+        );
         let entry = Entry::attempt(
             at,
             idx(ask.channel),
@@ -393,7 +475,7 @@ impl Ledger<MemoryStore> {
             result,
             place_byte(ask.place),
         );
-        self.store.insert_attempt(&mut g, to, debt, entry)?;
+        self.store.retention.insert(rec, debt_slot, debt, entry)?;
         Ok(decision)
     }
 
@@ -841,30 +923,11 @@ impl MemoryStore {
         debt: Kh,
         entry: Entry,
     ) -> Result<(), LedgerError> {
-        const FULL: LedgerError =
-            LedgerError::Capacity("65,536 debts with retained attempts for one recipient");
-        if g.rec()
-            .recipients
-            .get(&to)
-            .is_some_and(|s| !s.has_room_for_debt(debt))
-        {
-            return Err(FULL);
-        }
-        let grace = GRACE.as_secs() * 1_000_000_000;
-        let cutoff = self.retention.cutoff(entry.at().saturating_sub(grace));
-        let ret = &self.retention;
-        g.rec_mut()
-            .recipients
-            .entry(to)
-            .or_default()
-            .insert_attempt(entry, debt, cutoff.map(|c| (c, ret)))
-            .ok_or(FULL)?;
-        g.debt_mut()
-            .debts
-            .entry(debt)
-            .or_default()
-            .insert(entry, cutoff.map(|c| (c, ret, Side::Debt)));
-        Ok(())
+        let (recipients, debts) = g.maps_mut();
+        let rec = recipients.entry(to).or_default();
+        room_for(rec, debt)?;
+        self.retention
+            .insert(rec, debts.entry(debt).or_default(), debt, entry)
     }
 
     fn insert_state(
@@ -1130,6 +1193,51 @@ impl Storage for MemoryStore {
     }
 }
 
+const FULL_DEBTS: LedgerError =
+    LedgerError::Capacity("65,536 debts with retained attempts for one recipient");
+
+/// Whether the recipient slot `rec` can take an attempt about `debt`.
+///
+/// # Errors
+///
+/// [`LedgerError::Capacity`] when it cannot.
+fn room_for(rec: &store::Slot, debt: Kh) -> Result<(), LedgerError> {
+    if rec.has_room_for_debt(debt) {
+        Ok(())
+    } else {
+        Err(FULL_DEBTS)
+    }
+}
+
+impl Retention {
+    /// Inserts an attempt about `debt` into its recipient's slot `rec` and
+    /// its debt's slot `debt_slot`, each list pruned first when full.
+    ///
+    /// # Errors
+    ///
+    /// [`LedgerError::Capacity`] when the recipient already has 65,536
+    /// debts with retained attempts (see [`room_for`], which callers ask
+    /// first, before making the debt's slot); nothing is inserted.
+    fn insert(
+        &self,
+        rec: &mut store::Slot,
+        debt_slot: &mut store::Slot,
+        debt: Kh,
+        entry: Entry,
+    ) -> Result<(), LedgerError> {
+        let grace = GRACE.as_secs() * 1_000_000_000;
+        let cutoff = self.cutoff(entry.at().saturating_sub(grace));
+        if rec
+            .insert_attempt(entry, debt, cutoff.map(|c| (c, self)))
+            .is_none()
+        {
+            return Err(FULL_DEBTS);
+        }
+        debt_slot.insert(entry, cutoff.map(|c| (c, self, Side::Debt)));
+        Ok(())
+    }
+}
+
 fn decide_in(
     policy: &Policy,
     ask: &Ask,
@@ -1150,4 +1258,235 @@ fn decide_in(
         None => view::Side::empty(0),
     };
     decide_sides(policy.inner(), ask, rec_side, debt_side, retry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::store::{Slot, INDEX_FROM};
+    use super::*;
+    use crate::engine::view::{Stored, NO_PLACE};
+    use crate::model::{Attempt, Channel, Hold, HoldReason, OptOut, Place, Purpose, Role};
+    use crate::policy::bit;
+    use std::collections::BTreeMap;
+
+    /// Checks a slot's index against its entries, by the index's
+    /// definition: kept exactly for recipients' lists of at least
+    /// [`INDEX_FROM`] entries (see `Slot::indexes`); per class
+    /// (channel × result), the positions of its attempts, no class empty;
+    /// and `covers` true exactly when every attempt passes the role and
+    /// place masks and (when one is required) is about the debt.
+    fn index_agrees(slot: &Slot, recipient: bool) -> Result<(), String> {
+        let entries = &slot.entries;
+        // Kept by recipients' lists (with debts) only.
+        let keeps = recipient && entries.len() >= INDEX_FROM && !slot.debts().is_empty();
+        let Some(ix) = slot.index() else {
+            return if keeps {
+                Err(format!("{} entries and no index", entries.len()))
+            } else {
+                Ok(())
+            };
+        };
+        if !keeps {
+            return Err(format!("an index for {} entries", entries.len()));
+        }
+        let atts: Vec<(u32, &Entry)> = (0u32..)
+            .zip(entries.iter())
+            .filter(|(_, e)| e.is_attempt())
+            .collect();
+        let mut want: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+        for (p, e) in &atts {
+            want.entry((bit(e.channel()), bit(Stored::result(*e))))
+                .or_default()
+                .push(*p);
+        }
+        let mut got: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+        for c in &ix.classes.lists {
+            if c.pos.is_empty() || got.insert((c.chan, c.res), c.pos.clone()).is_some() {
+                return Err(format!("class {:b}/{:b} empty or twice", c.chan, c.res));
+            }
+        }
+        if got != want {
+            return Err(format!("classes {got:?}, want {want:?}"));
+        }
+        let roles = [u32::MAX, 0, bit(Role::Debtor), !bit(Role::Debtor)];
+        let places = [u32::MAX, NO_PLACE, bit(Place::Mobile) | NO_PLACE, !NO_PLACE];
+        for role in roles {
+            for place in places {
+                for debt in [None, Some(0), Some(1), Some(2)] {
+                    let want = atts.iter().all(|(_, e)| {
+                        role & bit(Stored::role(*e)) != 0
+                            && place & Stored::place(*e).map_or(NO_PLACE, bit) != 0
+                            && debt.is_none_or(|d| e.debt() == d)
+                    });
+                    if ix.classes.covers(role, place, debt) != want {
+                        return Err(format!("covers({role:b}, {place:b}, {debt:?}) != {want}"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every slot of an in-memory ledger; how many keep an index.
+    fn all_agree(ledger: &Ledger) -> usize {
+        let mut indexed = 0;
+        for p in ledger.store.shards.iter() {
+            let g = p.0.read();
+            for (what, map) in [("recipient", &g.recipients), ("debt", &g.debts)] {
+                for slot in map.values() {
+                    if let Err(e) = index_agrees(slot, what == "recipient") {
+                        panic!("a {what}'s index: {e}");
+                    }
+                    indexed += usize::from(slot.index().is_some());
+                }
+            }
+        }
+        indexed
+    }
+
+    /// A small deterministic generator (xorshift).
+    struct Gen(u64);
+
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+            xs[(self.next() % xs.len() as u64) as usize]
+        }
+    }
+
+    /// The ledger's per-key index agrees with its entries after attempts
+    /// recorded in and out of time order, state events, admissions and
+    /// completions (a pending attempt changing class), opportunistic and
+    /// explicit pruning (which renumbers a recipient's debts), and a
+    /// snapshot restored (the index is not in the stream: it is rebuilt);
+    /// and the restored ledger decides as the original.
+    #[test]
+    fn the_index_agrees_with_the_entries() {
+        let policy = Policy::preset("cn+conduct").expect("preset");
+        let ledger = Ledger::new(policy.clone());
+        let start: Timestamp = "2026-03-02T00:00:00Z".parse().expect("time");
+        let tos = ["ann", "bob", "cy"];
+        let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+        let mut latest = start;
+        let mut asks = Vec::new();
+        for i in 0..1500i64 {
+            // Twenty days of attempts; one in six up to two hours early.
+            let mut at = start + jiff::SignedDuration::from_secs(i * 1150);
+            if g.next() % 6 == 0 {
+                at -= jiff::SignedDuration::from_secs((g.next() % 7200) as i64);
+            }
+            latest = latest.max(at);
+            let to = g.pick(&tos).to_owned();
+            // A debt only in the first days, so that pruning renumbers.
+            let debt = if i < 200 && g.next() % 3 == 0 {
+                "early".to_owned()
+            } else {
+                g.pick(&["d1", "d2"]).to_owned()
+            };
+            let event = match g.next() % 12 {
+                0 => Event::OptOut(OptOut {
+                    at,
+                    to,
+                    channel: g.pick(Channel::ALL),
+                    place: None,
+                }),
+                1 => Event::Hold(Hold {
+                    at,
+                    debt,
+                    reason: HoldReason::Dispute,
+                    until: Some(at + jiff::SignedDuration::from_hours(1)),
+                }),
+                2 | 3 => {
+                    // Admitted now, completed (or left pending) at once.
+                    let ask = Ask {
+                        at: latest,
+                        channel: g.pick(Channel::ALL),
+                        to,
+                        role: g.pick(Role::ALL),
+                        debt,
+                        timezones: vec!["Asia/Shanghai".to_owned()],
+                        place: g.pick(&[None, Some(Place::Mobile), Some(Place::Home)]),
+                        autodialed: Some(false),
+                        purpose: Some(Purpose::Collection),
+                        days_past_due: Some(30),
+                    };
+                    let admitted = ledger.check_and_record(&ask);
+                    if let Some(t) = admitted.ticket {
+                        let r = g.pick(AttemptResult::ALL);
+                        if r != AttemptResult::Pending {
+                            ledger.complete(&t, r).expect("complete");
+                        }
+                    }
+                    asks.push(ask);
+                    continue;
+                }
+                _ => Event::Attempt(Attempt {
+                    at,
+                    channel: g.pick(Channel::ALL),
+                    to,
+                    role: g.pick(Role::ALL),
+                    debt,
+                    result: g.pick(AttemptResult::ALL),
+                    place: g.pick(&[None, Some(Place::Mobile), Some(Place::Work)]),
+                }),
+            };
+            ledger.record(&event).expect("record");
+            if i % 100 == 99 {
+                all_agree(&ledger);
+            }
+        }
+        assert!(all_agree(&ledger) > 0, "no list long enough to index");
+        let before = ledger.stats().attempts;
+        assert!(ledger.prune(latest) > 0 && ledger.stats().attempts < before);
+        assert!(all_agree(&ledger) > 0);
+        let mut bytes = Vec::new();
+        ledger.snapshot(&mut bytes).expect("snapshot");
+        let restored = Ledger::new(policy);
+        restored.restore(bytes.as_slice()).expect("restore");
+        assert!(all_agree(&restored) > 0);
+        for mut a in asks.into_iter().rev().take(40) {
+            a.at = latest;
+            assert_eq!(restored.check(&a), ledger.check(&a));
+        }
+    }
+
+    #[test]
+    fn key_memo_gives_the_keyed_hash_and_stays_bounded() {
+        let keys = KeyHasher::from_secret(b"memo");
+        let mut memo = KeyMemo::default();
+        let calls = std::cell::Cell::new(0);
+        let hash = |m: &mut KeyMemo, k: &str| {
+            KeyMemo::hash(&mut m.recipients, k, |k| {
+                calls.set(calls.get() + 1);
+                keys.recipient(k)
+            })
+        };
+        // The same hash as the ledger's, and a key met again is not hashed
+        // again.
+        for k in ["+8613800000000", "+8613800000000", "+8613800000001"] {
+            assert_eq!(hash(&mut memo, k), keys.recipient(k));
+        }
+        assert_eq!(calls.get(), 2);
+        // Never more than MEMO_KEYS keys: the table starts again when full,
+        // and still answers right.
+        for i in 0..MEMO_KEYS + 10 {
+            let k = format!("key-{i}");
+            assert_eq!(
+                KeyMemo::hash(&mut memo.recipients, &k, |k| keys.recipient(k)),
+                keys.recipient(&k)
+            );
+            assert!(memo.recipients.len() <= MEMO_KEYS);
+        }
+        // Two keys, then MEMO_KEYS - 2 fill it; the next starts it again
+        // and 11 follow.
+        assert_eq!(memo.recipients.len(), 12);
+        // Its debug form shows no key.
+        assert!(!format!("{memo:?}").contains("key-"));
+    }
 }

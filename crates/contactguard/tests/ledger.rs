@@ -521,6 +521,19 @@ proptest! {
         agree(&rules, &events, &asks)?;
     }
 
+    /// The same with long histories: 150 to 300 events within 37 hours, so
+    /// that recipients' and debts' lists are long enough for the ledger
+    /// to index them by channel and class (and the engine to cut and count
+    /// from that index), recorded in any order.
+    #[test]
+    fn check_agrees_with_decide_on_long_histories(
+        rules in rule_set(),
+        events in proptest::collection::vec(event(0..60), 150..300),
+        asks in proptest::collection::vec(ask(0..64), 1..6),
+    ) {
+        agree(&rules, &events, &asks)?;
+    }
+
     /// Events recorded in time order over 30 days, with opportunistic
     /// pruning and then `prune(now)`: every ask at or after `now` gets the
     /// same decision as `decide` over the full history (the count in a
@@ -1204,6 +1217,41 @@ fn footprint_per_attempt_from_structure_sizes() {
     }
     let s = ledger.stats();
     assert_eq!(s.attempts, 40_000);
+    let per = s.reserved_bytes as f64 / s.attempts as f64;
+    println!("reserved bytes per retained attempt: {per:.1}");
+    assert!(per <= 48.0, "{per:.1} bytes per attempt ({s:?})");
+}
+
+#[test]
+fn footprint_per_attempt_of_long_indexed_lists() {
+    // 500 debtors, one debt each, 100 attempts each within the look-back,
+    // calls and texts with every result: recipients' lists long enough to
+    // keep the index by class (twelve classes each), as `benches/memory`'s
+    // 100-per-debtor workload.
+    let ledger = Ledger::new(policy_of(&[2]));
+    let start: Timestamp = "2026-03-02T01:00:00Z".parse().unwrap();
+    for k in 0..100i64 {
+        for i in 0..500usize {
+            let at = start + SignedDuration::from_mins(7 * k);
+            ledger
+                .record(&Event::Attempt(Attempt {
+                    at,
+                    channel: if k % 3 == 1 {
+                        Channel::Sms
+                    } else {
+                        Channel::Call
+                    },
+                    to: format!("debtor-{i}"),
+                    role: Role::Debtor,
+                    debt: format!("loan-{i}"),
+                    result: AttemptResult::ALL[(k as usize + i) % 6],
+                    place: Some(Place::Mobile),
+                }))
+                .unwrap();
+        }
+    }
+    let s = ledger.stats();
+    assert_eq!(s.attempts, 50_000);
     let per = s.reserved_bytes as f64 / s.attempts as f64;
     println!("reserved bytes per retained attempt: {per:.1}");
     assert!(per <= 48.0, "{per:.1} bytes per attempt ({s:?})");

@@ -3,7 +3,7 @@
 
 use super::row::{Item, Row};
 use crate::diagnostic::{Diagnostic, ErrorCode};
-use crate::ledger::{Ledger, GRACE};
+use crate::ledger::{KeyMemo, Ledger, GRACE};
 use crate::model::Decision;
 use crate::policy::Policy;
 use foldhash::HashMap;
@@ -99,6 +99,8 @@ pub struct Replayer {
     sweep_every: u64,
     /// Whether a denial's `retry_at` is searched for.
     retry_at: bool,
+    /// The keyed hashes of the keys met lately (see [`KeyMemo`]).
+    memo: KeyMemo,
 }
 
 /// The fewest rows between two sweeps of a [`Replayer`]'s ledger, unless
@@ -115,6 +117,7 @@ impl Replayer {
             next_sweep: SWEEP_ROWS,
             sweep_every: SWEEP_ROWS,
             retry_at: true,
+            memo: KeyMemo::default(),
         }
     }
 
@@ -165,7 +168,7 @@ impl Replayer {
         let decision = match item {
             Item::Attempt { ask, result } => Some(
                 self.ledger
-                    .check_then_record(ask, *result, self.retry_at)
+                    .check_then_record(ask, *result, self.retry_at, &mut self.memo)
                     .map_err(refused)?,
             ),
             Item::Event(e) => {

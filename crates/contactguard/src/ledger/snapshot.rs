@@ -401,6 +401,8 @@ impl<R: Read> In<R> {
             validate(&e, &slot, recipient)?;
             slot.entries.push(e);
         }
+        // The index is not in the stream: rebuilt from the entries.
+        slot.reindex();
         Ok(slot)
     }
 }

@@ -9,8 +9,9 @@
 
 use super::hash::{Kh, KhMap};
 use crate::engine::states::States;
-use crate::engine::view::{self, Ev, Read, Stated, Stored};
+use crate::engine::view::{self, Classes, Ev, Read, Stated, Stored};
 use crate::model::{AttemptResult, Channel, HoldReason, Inconvenient, Place, Role};
+use crate::policy::bit;
 use crate::policy::format::Scope;
 use crate::policy::{Body, Inner};
 use jiff::Timestamp;
@@ -175,6 +176,20 @@ impl Stored for Entry {
     }
 }
 
+impl Entry {
+    /// The attempt as the engine's [`view::Rec`] (for indexing it).
+    fn rec(&self) -> view::Rec {
+        view::Rec {
+            at: Stored::at(self),
+            debt: Stored::debt(self),
+            channel: Stored::channel(self),
+            role: Stored::role(self),
+            result: Stored::result(self),
+            place: Stored::place(self),
+        }
+    }
+}
+
 /// A state event, stored whole, with keys hashed.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum State {
@@ -213,20 +228,141 @@ pub(crate) enum State {
 }
 
 /// The history of one recipient or one debt, in 48 bytes plus its lists.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Slot {
     /// Attempts and state events, in time order (ties in recording order).
     pub(crate) entries: Vec<Entry>,
     /// Recipient slots: the debts their attempts are about (exactly sized;
     /// a recipient rarely has more than a few).
     debts: Box<[Kh]>,
-    /// State events referenced by entries; most slots have none, so a thin
-    /// pointer keeps the slot small.
-    #[expect(
-        clippy::box_collection,
-        reason = "one word instead of three in every slot; most slots have no state events"
-    )]
-    states: Option<Box<Vec<State>>>,
+    /// State events and the index, which most slots lack: a thin pointer
+    /// keeps the slot small.
+    rare: Option<Box<Rare>>,
+}
+
+/// What few slots hold: state events referenced by entries, and for a
+/// recipient's list of at least [`INDEX_FROM`] entries (see
+/// [`Slot::indexes`]) the engine's index of its attempts by class (grown
+/// on an insert at the end, rebuilt from the entries whenever they move:
+/// an insert before the end, pruning, a restore).
+#[derive(Clone, Debug, Default)]
+struct Rare {
+    states: Vec<State>,
+    ix: Option<Index>,
+}
+
+/// Slots compare by what they hold; the index is derived from it.
+impl PartialEq for Slot {
+    fn eq(&self, other: &Slot) -> bool {
+        self.entries == other.entries
+            && self.debts == other.debts
+            && self.states() == other.states()
+    }
+}
+
+/// The fewest entries for which a slot keeps an [`Index`]: below it the
+/// engine's class counts do not apply (they count look-backs longer than
+/// [`view::SHORT`] records) and the lists are scanned, as they are read
+/// anyway; the index costs 4 bytes per attempt, and about 32 per class.
+pub(crate) const INDEX_FROM: usize = view::SHORT;
+
+/// Part of the index of attempts a [`History`](crate::History) keeps per
+/// key, over a slot's entries (positions count state entries too, as the
+/// engine's side reads the entries in place): the attempts by class
+/// (channel × result), which the engine's caps count by binary searches.
+/// Not the per-channel lists a `History` also keeps: the engine cuts a
+/// look-back at a channel's last attempt with them, which measured no
+/// faster on the ledger (audit `cn+conduct`, 11,676 instructions per row
+/// with them, 11,660 without) for 4 more bytes per attempt.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Index {
+    pub(crate) classes: Classes,
+}
+
+impl Index {
+    /// Adds the entry at `pos` (after every one added so far); a state
+    /// entry is not indexed.
+    fn push(&mut self, e: &Entry, pos: u32) {
+        if e.is_state() {
+            return;
+        }
+        let rec = e.rec();
+        let (chan, res) = (bit(rec.channel), bit(rec.result));
+        if let Some(class) = self
+            .classes
+            .lists
+            .iter_mut()
+            .find(|k| k.chan == chan && k.res == res)
+        {
+            grow(&mut class.pos);
+        }
+        self.classes.push(&rec, pos);
+    }
+
+    /// Moves the attempt at position `pos` from its class as `was` to its
+    /// class as `now`: the same attempt with another result (a pending
+    /// attempt completed). Its channel, role, place and debt are
+    /// unchanged, so nothing else in the index is.
+    fn reclassify(&mut self, pos: u32, was: &Entry, now: &Entry) {
+        let chan = bit(Stored::channel(was));
+        let (from, to) = (bit(Stored::result(was)), bit(Stored::result(now)));
+        if from == to {
+            return;
+        }
+        let lists = &mut self.classes.lists;
+        if let Some(i) = lists.iter().position(|c| c.chan == chan && c.res == from) {
+            if let Some(c) = lists.get_mut(i) {
+                if let Ok(j) = c.pos.binary_search(&pos) {
+                    c.pos.remove(j);
+                }
+                if c.pos.is_empty() {
+                    lists.remove(i);
+                }
+            }
+        }
+        match lists.iter_mut().find(|c| c.chan == chan && c.res == to) {
+            Some(c) => {
+                let j = c.pos.partition_point(|&p| p < pos);
+                grow(&mut c.pos);
+                c.pos.insert(j, pos);
+            }
+            None => lists.push(view::Class {
+                chan,
+                res: to,
+                pos: vec![pos],
+            }),
+        }
+    }
+
+    /// The index of `entries`, when their positions fit in a `u32`, its
+    /// lists exactly sized.
+    fn of(entries: &[Entry]) -> Option<Index> {
+        u32::try_from(entries.len()).ok()?;
+        let mut ix = Index::default();
+        for (p, e) in (0u32..).zip(entries) {
+            ix.push(e, p);
+        }
+        for c in &mut ix.classes.lists {
+            c.pos.shrink_to_fit();
+        }
+        ix.classes.lists.shrink_to_fit();
+        Some(ix)
+    }
+
+    /// Heap bytes its lists have reserved.
+    fn reserved_bytes(&self) -> usize {
+        let lists = self.classes.lists.iter().map(|c| c.pos.capacity());
+        lists.sum::<usize>() * std::mem::size_of::<u32>()
+            + self.classes.lists.capacity() * std::mem::size_of::<view::Class>()
+    }
+}
+
+/// Makes room for one more position in a full list: half as many again
+/// (at least 4), as a slot's entries grow.
+fn grow(list: &mut Vec<u32>) {
+    if list.len() == list.capacity() {
+        list.reserve_exact((list.len() / 2).max(4));
+    }
 }
 
 /// One shard: the recipients and debts whose hashes fall in it.
@@ -354,6 +490,50 @@ impl Slot {
         self.make_room(prune);
         let pos = self.position(e.at());
         self.entries.insert(pos, e);
+        let at_end = pos + 1 == self.entries.len();
+        if let (true, Some(ix), Ok(p)) = (at_end, self.ix_mut(), u32::try_from(pos)) {
+            // At the end (time order): the index grows by the entry.
+            ix.push(&e, p);
+        } else if self.index().is_some() || self.indexes() {
+            // Before the end, later entries moved (or the list is now long
+            // enough to index).
+            self.reindex();
+        }
+    }
+
+    /// Whether the slot keeps an index: a recipient's list (one with
+    /// debts: a debt's list has none) of at least [`INDEX_FROM`] entries.
+    /// A recipient's list is what caps count in the `recipient` and
+    /// `recipient_debt` scopes, the common ones (every cap of `cn` and
+    /// `conduct`); a debt's list, read by `debt`-scope caps only, is
+    /// scanned, which keeps the index to one list of two.
+    fn indexes(&self) -> bool {
+        self.entries.len() >= INDEX_FROM && !self.debts.is_empty()
+    }
+
+    /// Rebuilds the index from the entries (drops it for a list that
+    /// keeps none, see [`Slot::indexes`]).
+    pub(crate) fn reindex(&mut self) {
+        let ix = if self.indexes() {
+            Index::of(&self.entries)
+        } else {
+            None
+        };
+        match (ix, &mut self.rare) {
+            (Some(ix), _) => self.rare.get_or_insert_with(Box::default).ix = Some(ix),
+            (None, Some(r)) if r.states.is_empty() => self.rare = None,
+            (None, Some(r)) => r.ix = None,
+            (None, None) => {}
+        }
+    }
+
+    /// The slot's index, if it keeps one.
+    pub(crate) fn index(&self) -> Option<&Index> {
+        self.rare.as_deref().and_then(|r| r.ix.as_ref())
+    }
+
+    fn ix_mut(&mut self) -> Option<&mut Index> {
+        self.rare.as_deref_mut().and_then(|r| r.ix.as_mut())
     }
 
     fn make_room(&mut self, prune: Option<(i64, &Retention, Side)>) {
@@ -417,11 +597,11 @@ impl Slot {
 
     /// The slot's state events.
     pub(crate) fn states(&self) -> &[State] {
-        self.states.as_deref().map_or(&[], Vec::as_slice)
+        self.rare.as_deref().map_or(&[], |r| r.states.as_slice())
     }
 
     pub(crate) fn push_state(&mut self, s: State) {
-        let states = self.states.get_or_insert_with(Box::default);
+        let states = &mut self.rare.get_or_insert_with(Box::default).states;
         // Most slots hold one or two state events: grow one at a time while
         // they are few (a first push would otherwise reserve four).
         if states.len() < 8 {
@@ -496,7 +676,7 @@ impl Slot {
             ask_debt,
             states,
             by_chan: &[],
-            classes: None,
+            classes: self.index().map(|ix| &ix.classes),
         }
     }
 
@@ -549,16 +729,27 @@ impl Slot {
             self.pin_lifetime(ret, side, cutoff, &mut keep);
         }
         let mut removed = 0;
-        let mut i = 0;
-        self.entries.retain(|e| {
-            let k =
-                e.is_state() || e.at() >= cutoff || (pins && keep.get(i).copied().unwrap_or(true));
-            i += 1;
-            if !k {
-                removed += 1;
-            }
-            k
-        });
+        // The entries before the cutoff, in time order, are the list's
+        // first ones: with nothing pinned and no state event among them,
+        // they go in one move.
+        let old = self.entries.partition_point(|e| e.at() < cutoff);
+        let head = self.entries.get(..old).unwrap_or(&[]);
+        if !pins && !head.iter().any(Entry::is_state) {
+            self.entries.drain(..old);
+            removed = old;
+        } else {
+            let mut i = 0;
+            self.entries.retain(|e| {
+                let k = e.is_state()
+                    || e.at() >= cutoff
+                    || (pins && keep.get(i).copied().unwrap_or(true));
+                i += 1;
+                if !k {
+                    removed += 1;
+                }
+                k
+            });
+        }
         if removed > 0 {
             if side == Side::Recipient {
                 self.compact_debts();
@@ -567,6 +758,7 @@ impl Slot {
             if self.entries.capacity() > 2 * len + 4 {
                 self.entries.shrink_to(len + len / 2 + 1);
             }
+            self.reindex();
         }
         removed
     }
@@ -578,6 +770,14 @@ impl Slot {
     fn consent_cutoff(&self, cutoff: i64) -> i64 {
         const REACH: i64 = 9 * 86_400 * NS;
         let mut c = cutoff;
+        // Most lists hold no prior consent: no need to look for its entry.
+        if !self
+            .states()
+            .iter()
+            .any(|s| matches!(s, State::PriorConsent { .. }))
+        {
+            return c;
+        }
         for e in &self.entries {
             if e.is_state()
                 && matches!(
@@ -686,6 +886,14 @@ impl Slot {
 
     /// Drops debts no attempt refers to any more and renumbers the rest.
     fn compact_debts(&mut self) {
+        // A recipient's only debt (the usual case) stays while any attempt
+        // remains, without a table of the debts in use.
+        if self.debts.len() == 1 {
+            if !self.entries.iter().any(|e| !e.is_state()) {
+                self.debts = Box::default();
+            }
+            return;
+        }
         let mut used = vec![false; self.debts.len()];
         for e in &self.entries {
             if !e.is_state() {
@@ -733,7 +941,7 @@ impl Slot {
         };
         let at = want.at();
         let from = self.entries.partition_point(|e| e.at() < at);
-        for e in self.entries.iter_mut().skip(from) {
+        for (i, e) in self.entries.iter_mut().skip(from).enumerate() {
             if e.at() != at {
                 break;
             }
@@ -743,7 +951,13 @@ impl Slot {
                 && e.place() == want.place()
                 && other.is_none_or(|o| usize::from(e.other) == o)
             {
+                let was = *e;
                 e.set_result(result);
+                let now = *e;
+                let pos = from + i;
+                if let (Some(ix), Ok(pos)) = (self.ix_mut(), u32::try_from(pos)) {
+                    ix.reclassify(pos, &was, &now);
+                }
                 return true;
             }
         }
@@ -897,9 +1111,12 @@ impl Slot {
     pub(crate) fn reserved_bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<Entry>()
             + std::mem::size_of_val::<[Kh]>(&self.debts)
-            + self.states.as_ref().map_or(0, |v| {
-                std::mem::size_of::<Vec<State>>() + v.capacity() * std::mem::size_of::<State>()
+            + self.rare.as_ref().map_or(0, |r| {
+                std::mem::size_of::<Rare>()
+                    + r.states.capacity() * std::mem::size_of::<State>()
+                    + r.ix.as_ref().map_or(0, Index::reserved_bytes)
             })
     }
 }
 const _: () = assert!(std::mem::size_of::<Entry>() == 12 && std::mem::align_of::<Entry>() == 4);
+const _: () = assert!(std::mem::size_of::<Slot>() == 48);
