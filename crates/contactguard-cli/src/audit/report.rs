@@ -5,6 +5,7 @@
 
 use super::log::BadRow;
 use contactguard::audit::{could_not_evaluate, is_unevaluable, Item, Row};
+use contactguard::model::SharedStr;
 use contactguard::{Ask, Channel, Decision, Denial, Event, EventType, HoldReason, Policy, Role};
 use foldhash::HashMap;
 use jiff::civil::Date;
@@ -411,7 +412,19 @@ impl Recipients {
 
     fn find(&self, to: &str) -> Option<usize> {
         let hash = self.hasher.hash_one(to);
-        self.index.find(hash, |&id| self.key(id) == to).copied()
+        let (text, ends, to) = (self.text.as_bytes(), &self.ends[..], to.as_bytes());
+        // Compared as bytes: no check of UTF-8 boundaries per probe.
+        self.index
+            .find(hash, |&id| {
+                let start = match id.checked_sub(1) {
+                    Some(prev) => ends.get(prev).copied().unwrap_or(0),
+                    None => 0,
+                };
+                ends.get(id)
+                    .and_then(|&end| text.get(start..end))
+                    .is_some_and(|key| key == to)
+            })
+            .copied()
     }
 
     fn contains(&self, to: &str) -> bool {
@@ -512,6 +525,29 @@ struct Pt {
     channel: Channel,
 }
 
+/// A zone's offset over a stretch of time without a transition, and the
+/// local date last computed in it.
+#[derive(Clone, Copy)]
+struct Clock {
+    /// The offset holds from `from` (seconds) until before `until`.
+    from: i64,
+    until: i64,
+    offset: jiff::tz::Offset,
+    /// Days since the epoch, local, and that date.
+    day: i64,
+    date: Date,
+}
+
+/// The seconds of `at`, rounded down (as civil time counts them).
+fn floor_second(at: Timestamp) -> i64 {
+    at.as_second() - i64::from(at.subsec_nanosecond() < 0)
+}
+
+/// The same pointer and length: the same shared text.
+fn same_text(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b)
+}
+
 #[derive(Default)]
 struct RuleAgg {
     id: String,
@@ -547,8 +583,17 @@ pub struct Aggregator {
     display: Option<(Timestamp, u64, TimeZone)>,
     /// Known zones by name (`None` for a name that is not a zone).
     zone_cache: HashMap<String, Option<TimeZone>>,
-    /// The last first zone name that is a zone, its zone and its id.
-    last_zone: Option<(String, TimeZone, u16)>,
+    /// The last first zone name that is a zone, and its id.
+    last_zone: Option<(String, u16)>,
+    /// Per zone id (0: UTC), the offset last seen and how long it holds:
+    /// most rows need no zone lookup for their local time.
+    clocks: Vec<Option<Clock>>,
+    /// Rule ids as the decisions share them (with the policy), and their
+    /// index in `rules`: a rule's index by pointer, without hashing its id.
+    rule_ptrs: Vec<(SharedStr, u16)>,
+    /// Obligations counted by their shared text, not yet in `obligations`
+    /// (see [`Aggregator::settle_obligations`]).
+    obligations_now: Vec<(SharedStr, u64)>,
     /// The zones timeline points refer to (id = index + 1).
     zones: Vec<TimeZone>,
     /// Keep no timeline points while observing.
@@ -735,23 +780,128 @@ impl Aggregator {
         }
     }
 
-    /// The ask's first candidate zone that is a zone.
-    fn zone(&mut self, ask: &Ask) -> (Option<TimeZone>, u16) {
+    /// The ask's first candidate zone that is a zone: whether there is
+    /// one, and its id in [`zones`](Aggregator::zones) (0 for none).
+    #[inline]
+    fn zone(&mut self, ask: &Ask) -> (bool, u16) {
         // Most logs name one zone over and over.
         let Some(first) = ask.timezones.first() else {
-            return (None, 0);
+            return (false, 0);
         };
-        if let Some((last, tz, id)) = &self.last_zone {
-            if last == first {
-                return (Some(tz.clone()), *id);
+        if let Some((last, id)) = &self.last_zone {
+            if last.as_bytes() == first.as_bytes() {
+                return (true, *id);
             }
         }
+        self.zone_slow(ask, first)
+    }
+
+    /// [`zone`](Aggregator::zone) for a first zone name other than the
+    /// last one.
+    #[inline(never)]
+    fn zone_slow(&mut self, ask: &Ask, first: &String) -> (bool, u16) {
         let tz = self.zone_lookup(ask);
         let id = tz.as_ref().map_or(0, |tz| self.zone_id(tz));
-        if let Some(Some(known)) = self.zone_cache.get(first) {
-            self.last_zone = Some((first.clone(), known.clone(), id));
+        if let Some(Some(_)) = self.zone_cache.get(first) {
+            self.last_zone = Some((first.clone(), id));
         }
-        (tz, id)
+        (tz.is_some(), id)
+    }
+
+    /// The local date and hour of `at` in zone `id` (0: UTC), as
+    /// [`local`] gives them, from the zone's [`Clock`] while its offset
+    /// holds.
+    fn local_day_hour(&mut self, id: u16, at: Timestamp) -> (Date, i8) {
+        let secs = floor_second(at);
+        let slot = usize::from(id);
+        if self.clocks.len() <= slot {
+            self.clocks.resize(slot + 1, None);
+        }
+        let clock = match self.clocks.get_mut(slot) {
+            Some(Some(c)) if c.from <= secs && secs < c.until => c,
+            _ => {
+                let utc = TimeZone::UTC;
+                let tz = self.zones.get(slot.wrapping_sub(1)).unwrap_or(&utc);
+                let offset = tz.to_offset(at);
+                let until = tz
+                    .following(at)
+                    .next()
+                    .map_or(i64::MAX, |t| floor_second(t.timestamp()));
+                let dt = offset.to_datetime(at);
+                let local = secs.saturating_add(i64::from(offset.seconds()));
+                let c = Clock {
+                    from: secs,
+                    until,
+                    offset,
+                    day: local.div_euclid(86_400),
+                    date: dt.date(),
+                };
+                let Some(s) = self.clocks.get_mut(slot) else {
+                    return (dt.date(), dt.hour());
+                };
+                s.insert(c)
+            }
+        };
+        let local = secs.saturating_add(i64::from(clock.offset.seconds()));
+        let day = local.div_euclid(86_400);
+        if day != clock.day {
+            clock.day = day;
+            clock.date = clock.offset.to_datetime(at).date();
+        }
+        let hour = i8::try_from(local.rem_euclid(86_400) / 3_600).unwrap_or(0);
+        (clock.date, hour)
+    }
+
+    /// The index of a denial's rule in `rules`, added if it is new.
+    fn rule_of(&mut self, denial: &Denial) -> u16 {
+        let id = denial.id.as_str();
+        if let Some((_, i)) = self.rule_ptrs.iter().find(|(p, _)| same_text(p, id)) {
+            return *i;
+        }
+        let idx = match self.rule_index.get(id) {
+            Some(&i) => i,
+            None => {
+                let i = u16::try_from(self.rules.len()).unwrap_or(u16::MAX);
+                self.rule_index.insert(id.to_owned(), i);
+                self.rules.push(RuleAgg {
+                    id: id.to_owned(),
+                    cite: denial.cite.to_string(),
+                    ..RuleAgg::default()
+                });
+                i
+            }
+        };
+        // Held, so that its text stays where it is; a policy has few rules
+        // (decisions that do not share their ids fall back on the map).
+        if self.rule_ptrs.len() < 256 {
+            self.rule_ptrs.push((denial.id.clone(), idx));
+        }
+        idx
+    }
+
+    /// Counts an allowed attempt's obligation.
+    fn obligation(&mut self, o: &SharedStr) {
+        if let Some((_, n)) = self
+            .obligations_now
+            .iter_mut()
+            .find(|(p, _)| same_text(p, o))
+        {
+            *n += 1;
+            return;
+        }
+        if self.obligations_now.len() >= 64 {
+            // Not shared with a policy: counted by name.
+            *self.obligations.entry(o.to_string()).or_default() += 1;
+            return;
+        }
+        self.obligations_now.push((o.clone(), 1));
+    }
+
+    /// Adds the obligations counted by shared text to `obligations`.
+    fn settle_obligations(&mut self) {
+        for (o, n) in std::mem::take(&mut self.obligations_now) {
+            *self.obligations.entry(o.to_string()).or_default() += n;
+        }
     }
 
     /// The id of a zone in this aggregator's table (0 when it is full).
@@ -789,53 +939,63 @@ impl Aggregator {
     }
 
     fn attempt(&mut self, line: u64, ask: &Ask, decision: &Decision) {
-        let (zone, zone_id) = self.zone(ask);
+        let (zoned, zone_id) = self.zone(ask);
         self.span(ask.at);
-        if let Some(tz) = &zone {
-            if self
+        if zoned
+            && self
                 .display
                 .as_ref()
                 .is_none_or(|(t, l, _)| (ask.at, line) < (*t, *l))
-            {
+        {
+            if let Some(tz) = self.zone_of(zone_id) {
                 self.display = Some((ask.at, line, tz.clone()));
             }
         }
+        // The evaluable denials' rules, most often one or two.
+        let mut rules = [0u16; 4];
+        let mut more: Vec<u16> = Vec::new();
+        let mut violations = 0usize;
+        for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
+            let idx = self.rule_of(denial);
+            match rules.get_mut(violations) {
+                Some(r) => *r = idx,
+                None => more.push(idx),
+            }
+            violations += 1;
+        }
+        let rule_list = || rules.iter().take(violations).chain(more.iter()).copied();
+        let violations = u64::try_from(violations).unwrap_or(u64::MAX);
         let t = &mut self.totals;
         t.attempts += 1;
         let denied = !decision.allow;
-        let unevaluated = could_not_evaluate(decision);
-        let violations = u64::try_from(
-            decision
-                .denials
-                .iter()
-                .filter(|d| !is_unevaluable(d))
-                .count(),
-        )
-        .unwrap_or(u64::MAX);
         if denied {
             t.denied += 1;
             t.violations += violations;
         } else {
             t.allowed += 1;
             for o in &decision.obligations {
-                // Cloned only the first time it is seen.
-                match self.obligations.get_mut(o.as_str()) {
-                    Some(n) => *n += 1,
-                    None => {
-                        self.obligations.insert(o.to_string(), 1);
-                    }
-                }
+                self.obligation(o);
             }
         }
-        if unevaluated {
-            t.could_not_evaluate += 1;
+        if could_not_evaluate(decision) {
+            self.totals.could_not_evaluate += 1;
+            let zone = if zoned {
+                self.zone_of(zone_id).cloned()
+            } else {
+                None
+            };
             self.unevaluated(line, ask, zone.as_ref(), decision);
         }
-        if zone.is_some() {
+        if zoned {
             self.zoned_attempts += 1;
         }
-        let dt = local(zone.as_ref(), ask.at);
-        let date = dt.date();
+        let (date, hour) = if zoned && zone_id == 0 {
+            // A zone the table had no room for: looked up again.
+            let dt = local(self.zone_lookup(ask).as_ref(), ask.at);
+            (dt.date(), dt.hour())
+        } else {
+            self.local_day_hour(zone_id, ask.at)
+        };
         let d = u64::from(denied);
         if let Some(ch) = slot(&mut self.channels, Channel::ALL, &ask.channel) {
             ch.0 += 1;
@@ -845,7 +1005,7 @@ impl Aggregator {
             ro.0 += 1;
             ro.1 += d;
         }
-        if let Some(h) = self.hours.get_mut(usize::try_from(dt.hour()).unwrap_or(0)) {
+        if let Some(h) = self.hours.get_mut(usize::try_from(hour).unwrap_or(0)) {
             if denied {
                 h.1 += 1;
             } else {
@@ -861,39 +1021,28 @@ impl Aggregator {
         day.2 += if denied { violations } else { 0 };
 
         // Rules, with a few samples each.
-        let mut point_rules: Vec<u16> = Vec::new();
-        for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
-            let idx = match self.rule_index.get(denial.id.as_str()) {
-                Some(&i) => i,
-                None => {
-                    let i = u16::try_from(self.rules.len()).unwrap_or(u16::MAX);
-                    self.rule_index.insert(denial.id.to_string(), i);
-                    self.rules.push(RuleAgg {
-                        id: denial.id.to_string(),
-                        cite: denial.cite.to_string(),
-                        ..RuleAgg::default()
-                    });
-                    i
-                }
+        for idx in rule_list() {
+            let Some(rule) = self.rules.get_mut(usize::from(idx)) else {
+                continue;
             };
-            if !self.no_points {
-                point_rules.push(idx);
-            }
-            if let Some(rule) = self.rules.get_mut(usize::from(idx)) {
-                rule.count += 1;
-                if rule.samples.len() < SAMPLES_PER_RULE {
-                    rule.samples.push(Sample {
-                        line,
-                        at: local_string(zone.as_ref(), ask.at),
-                        channel: ask.channel.as_str(),
-                        to: ask.to.clone(),
-                        role: ask.role.as_str(),
-                        debt: ask.debt.clone(),
-                        purpose: ask.purpose.map(|p| p.as_str()),
-                        denials: decision.denials.clone(),
-                        order: (ask.at, line),
-                    });
-                }
+            rule.count += 1;
+            if rule.samples.len() < SAMPLES_PER_RULE {
+                let zone = if zoned {
+                    self.zones.get(usize::from(zone_id).wrapping_sub(1))
+                } else {
+                    None
+                };
+                rule.samples.push(Sample {
+                    line,
+                    at: local_string(zone, ask.at),
+                    channel: ask.channel.as_str(),
+                    to: ask.to.clone(),
+                    role: ask.role.as_str(),
+                    debt: ask.debt.clone(),
+                    purpose: ask.purpose.map(|p| p.as_str()),
+                    denials: decision.denials.clone(),
+                    order: (ask.at, line),
+                });
             }
         }
 
@@ -904,15 +1053,13 @@ impl Aggregator {
             if denied {
                 rec.denied += 1;
                 rec.violations += violations;
-                for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
-                    if let Some(&i) = self.rule_index.get(denial.id.as_str()) {
-                        match rec.rules.iter_mut().find(|(r, _)| *r == i) {
-                            Some((_, n)) => *n += 1,
-                            None => {
-                                let mut rules = std::mem::take(&mut rec.rules).into_vec();
-                                rules.push((i, 1));
-                                rec.rules = rules.into_boxed_slice();
-                            }
+                for i in rule_list() {
+                    match rec.rules.iter_mut().find(|(r, _)| *r == i) {
+                        Some((_, n)) => *n += 1,
+                        None => {
+                            let mut rules = std::mem::take(&mut rec.rules).into_vec();
+                            rules.push((i, 1));
+                            rec.rules = rules.into_boxed_slice();
                         }
                     }
                 }
@@ -931,6 +1078,7 @@ impl Aggregator {
             }
         }
         if !self.no_points {
+            let point_rules: Vec<u16> = rule_list().collect();
             self.push_point(ask, zone_id, &point_rules);
         }
     }
@@ -982,6 +1130,8 @@ impl Aggregator {
         let mut other = other;
         self.settle_day();
         other.settle_day();
+        self.settle_obligations();
+        other.settle_obligations();
         let t = &mut self.totals;
         let o = &other.totals;
         t.rows += o.rows;
@@ -1104,6 +1254,7 @@ impl Aggregator {
         flawed: &Listed,
     ) -> Report {
         self.settle_day();
+        self.settle_obligations();
         self.totals.bad_rows = bad.count;
         self.totals.flawed_rows = flawed.count;
         self.totals.recipients = u64::try_from(self.recipients.len()).unwrap_or(u64::MAX);
@@ -1493,6 +1644,45 @@ mod tests {
         let mut want = vec![(Channel::Sms, 2), (Channel::Call, 1), (Channel::Push, 3)];
         want.sort();
         assert_eq!(seen, want);
+    }
+
+    /// The local date and hour kept per zone while its offset holds are
+    /// jiff's, across daylight-saving transitions both ways, zones taking
+    /// turns, a zone without one, rows going back in time and instants
+    /// before the epoch.
+    #[test]
+    fn local_dates_and_hours_are_the_zones_own_across_transitions() {
+        let mut a = Aggregator::without_points();
+        let mut rows: Vec<(&str, &str)> = Vec::new();
+        // Around New York's transitions of 2026 (03-08 07:00Z, 11-01 06:00Z),
+        // every 20 minutes, with Shanghai and UTC between.
+        let instants: Vec<jiff::Timestamp> = ["2026-03-08T04:00:00Z", "2026-11-01T03:00:00Z"]
+            .iter()
+            .flat_map(|start| {
+                let start: jiff::Timestamp = start.parse().unwrap();
+                (0..24).map(move |i| start + jiff::SignedDuration::from_secs(i * 1_200))
+            })
+            .collect();
+        let texts: Vec<String> = instants.iter().map(ToString::to_string).collect();
+        for t in &texts {
+            rows.push((t, "America/New_York"));
+            rows.push((t, "Asia/Shanghai"));
+            rows.push((t, "UTC"));
+        }
+        // Back in time, and before the epoch with a fraction of a second.
+        rows.push(("2026-03-08T06:59:59Z", "America/New_York"));
+        rows.push(("1969-12-31T23:59:59.5Z", "America/New_York"));
+        rows.push(("1969-12-31T23:59:59.5Z", "UTC"));
+        for (i, (at, zone)) in rows.iter().enumerate() {
+            let row = attempt(u64::try_from(i).unwrap(), at, zone);
+            let Item::Attempt { ask, .. } = &row.item else {
+                unreachable!()
+            };
+            let (_, id) = a.zone(ask);
+            let got = a.local_day_hour(id, ask.at);
+            let want = jiff::tz::TimeZone::get(zone).unwrap().to_datetime(ask.at);
+            assert_eq!(got, (want.date(), want.hour()), "{at} in {zone}");
+        }
     }
 
     /// Days counted one at a time come out as a count per local day,
