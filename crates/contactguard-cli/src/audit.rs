@@ -480,9 +480,11 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
 }
 
 /// Fills in the timelines of the report's worst recipients after a
-/// streamed replay, which kept no per-attempt points: one pass over the
-/// log collects the debts those recipients were contacted about, and a
-/// second replays only the rows about those recipients or debts. A
+/// streamed replay, which kept no per-attempt points: the debts those
+/// recipients were contacted about are known from the replay (or, when a
+/// recipient's rows named more than one, collected by a pass over the
+/// log), and one pass replays only the rows about those recipients or
+/// debts. A
 /// decision reads only its recipient's and its debt's events, so these
 /// rows give the worst recipients' attempts the decisions of the full
 /// replay, in a few rows' memory. In a log without a `"` (`quoted`
@@ -494,26 +496,17 @@ fn timelines(
     quoted: bool,
     agg: &mut Aggregator,
 ) -> Result<(), CliError> {
-    let worst: foldhash::HashSet<String> = agg.timeline_recipients().into_iter().collect();
+    let worst_list = agg.timeline_recipients();
+    let known = agg.timeline_debts(&worst_list);
+    let worst: foldhash::HashSet<String> = worst_list.into_iter().collect();
     if worst.is_empty() {
         return Ok(());
     }
-    let mut debts = foldhash::HashSet::default();
-    let mut rows = key_reader(args, zones, quoted, worst.iter().map(String::as_str))?;
-    let about_worst = |to: Option<&str>, _: Option<&str>| to.is_some_and(|t| worst.contains(t));
-    while let Some(next) = rows
-        .next_row_where(&about_worst)
-        .map_err(|e| log_error(args, &e))?
-    {
-        if let Next::Row(row, _) = next {
-            if let (Some(to), Some(debt)) = row.item.keys() {
-                if worst.contains(to) {
-                    debts.insert(debt.to_owned());
-                }
-            }
-            rows.recycle(row.item);
-        }
-    }
+    let debts: foldhash::HashSet<String> = match known {
+        // The replay kept them: no pass to collect them.
+        Some(debts) => debts.into_iter().collect(),
+        None => worst_debts(args, zones, quoted, &worst)?,
+    };
     let keys = worst.iter().chain(&debts).map(String::as_str);
     let mut rows = key_reader(args, zones, quoted, keys)?;
     // A timeline shows no `retry_at`.
@@ -543,6 +536,34 @@ fn timelines(
         rows.recycle(row.item);
     }
     Ok(())
+}
+
+/// The debts the rows about the `worst` recipients name: one pass over
+/// the log (over only the lines holding one of them when `quoted` is
+/// false).
+fn worst_debts(
+    args: &AuditArgs,
+    zones: &[String],
+    quoted: bool,
+    worst: &foldhash::HashSet<String>,
+) -> Result<foldhash::HashSet<String>, CliError> {
+    let mut debts = foldhash::HashSet::default();
+    let mut rows = key_reader(args, zones, quoted, worst.iter().map(String::as_str))?;
+    let about_worst = |to: Option<&str>, _: Option<&str>| to.is_some_and(|t| worst.contains(t));
+    while let Some(next) = rows
+        .next_row_where(&about_worst)
+        .map_err(|e| log_error(args, &e))?
+    {
+        if let Next::Row(row, _) = next {
+            if let (Some(to), Some(debt)) = row.item.keys() {
+                if worst.contains(to) {
+                    debts.insert(debt.to_owned());
+                }
+            }
+            rows.recycle(row.item);
+        }
+    }
+    Ok(debts)
 }
 
 /// Reads the whole log, sorts it by time and replays its independent

@@ -365,9 +365,15 @@ struct RecAgg {
     /// billion texts to one person in one day is past any real log).
     texts_today: u32,
     max_texts: u32,
-    /// A bit per role (`role_bit`).
+    /// A bit per role (`role_bit`), and [`DEBTS_DIFFER`].
     roles: u32,
 }
+
+/// A bit of [`RecAgg::roles`] past every role's: a row about the
+/// recipient named a debt other than their first attempt's (tracked only
+/// without points, see [`FirstDebts`]).
+const DEBTS_DIFFER: u32 = 1 << 31;
+const _: () = assert!(Role::ALL.len() < 31);
 
 const _: () = assert!(std::mem::size_of::<RecAgg>() <= 64);
 
@@ -464,10 +470,13 @@ impl Recipients {
     /// The counters of `to`, new ones if it was not seen yet.
     fn entry(&mut self, to: &str) -> Option<&mut RecAgg> {
         let id = self.id(to);
+        self.get_mut(id)
+    }
+
+    fn get_mut(&mut self, id: usize) -> Option<&mut RecAgg> {
         self.recs.get_mut(id / CHUNK)?.get_mut(id % CHUNK)
     }
 
-    #[cfg(test)]
     fn get(&self, id: usize) -> Option<&RecAgg> {
         self.recs.get(id / CHUNK)?.get(id % CHUNK)
     }
@@ -478,6 +487,41 @@ impl Recipients {
 
     fn iter(&self) -> impl Iterator<Item = (&str, &RecAgg)> {
         self.counters().enumerate().map(|(id, r)| (self.key(id), r))
+    }
+}
+
+/// What the first timeline pass of a streamed replay would learn, kept
+/// while observing: the debts the rows about each recipient name. Most
+/// recipients' rows name one debt, their first attempt's, which is kept
+/// (interned like the keys, by recipient id); a recipient whose rows name
+/// another is marked ([`DEBTS_DIFFER`]) and their debts are then
+/// unknown. Debts named by events about recipients with no attempt yet
+/// are kept apart, up to [`LOOSE_DEBTS`].
+#[derive(Default)]
+struct FirstDebts {
+    text: String,
+    ends: Vec<usize>,
+    /// (recipient, debt) of events before the recipient's first attempt.
+    loose: Vec<(String, String)>,
+    /// More than [`LOOSE_DEBTS`] of them: every recipient's debts unknown.
+    overflow: bool,
+}
+
+/// Events about recipients without an attempt yet whose debts are kept.
+const LOOSE_DEBTS: usize = 4096;
+
+impl FirstDebts {
+    /// Notes that a row about recipient `id` names `debt` (their first
+    /// attempt's when `id` is new here).
+    fn note(&mut self, id: usize, debt: &str, rec: &mut RecAgg) {
+        if id == self.ends.len() {
+            self.text.push_str(debt);
+            self.ends.push(self.text.len());
+        } else if id > self.ends.len()
+            || interned(&self.text, &self.ends, id).as_bytes() != debt.as_bytes()
+        {
+            rec.roles |= DEBTS_DIFFER;
+        }
     }
 }
 
@@ -598,6 +642,9 @@ pub struct Aggregator {
     zones: Vec<TimeZone>,
     /// Keep no timeline points while observing.
     no_points: bool,
+    /// The debts of each recipient's rows, as far as known (without
+    /// points only).
+    first_debts: Option<FirstDebts>,
     unevaluated: u64,
     unevaluated_reasons: HashMap<String, u64>,
     unevaluated_rows: Vec<UnevaluatedRow>,
@@ -663,8 +710,33 @@ impl Aggregator {
     pub fn without_points() -> Aggregator {
         Aggregator {
             no_points: true,
+            first_debts: Some(FirstDebts::default()),
             ..Aggregator::default()
         }
+    }
+
+    /// The debts named by the rows about `worst` (recipients seen in
+    /// attempts), all of them, when this aggregator knows them (made
+    /// [`without_points`](Aggregator::without_points), and no recipient of
+    /// `worst` had rows naming more than one): the debts a pass over the
+    /// log collecting them would find.
+    pub fn timeline_debts(&self, worst: &[String]) -> Option<Vec<String>> {
+        let fd = self.first_debts.as_ref().filter(|fd| !fd.overflow)?;
+        let mut debts = Vec::new();
+        for to in worst {
+            let id = self.recipients.find(to)?;
+            if self.recipients.get(id)?.roles & DEBTS_DIFFER != 0 || id >= fd.ends.len() {
+                return None;
+            }
+            debts.push(interned(&fd.text, &fd.ends, id).to_owned());
+        }
+        debts.extend(
+            fd.loose
+                .iter()
+                .filter(|(to, _)| worst.contains(to))
+                .map(|(_, debt)| debt.clone()),
+        );
+        Some(debts)
     }
 
     /// The recipients whose timelines the report shows, in order.
@@ -765,6 +837,20 @@ impl Aggregator {
                         .or_default() += 1;
                     if !self.no_points {
                         self.state(e);
+                    }
+                    if let (Some(fd), (Some(to), Some(debt))) = (&mut self.first_debts, item.keys())
+                    {
+                        match self.recipients.find(to) {
+                            Some(id) => {
+                                if let Some(rec) = self.recipients.get_mut(id) {
+                                    fd.note(id, debt, rec);
+                                }
+                            }
+                            None if fd.loose.len() < LOOSE_DEBTS => {
+                                fd.loose.push((to.to_owned(), debt.to_owned()));
+                            }
+                            None => fd.overflow = true,
+                        }
                     }
                 }
             }
@@ -1047,7 +1133,11 @@ impl Aggregator {
         }
 
         // The recipient.
-        if let Some(rec) = self.recipients.entry(&ask.to) {
+        let id = self.recipients.id(&ask.to);
+        if let Some(rec) = self.recipients.get_mut(id) {
+            if let Some(fd) = &mut self.first_debts {
+                fd.note(id, &ask.debt, rec);
+            }
             rec.roles |= role_bit(ask.role);
             rec.attempts += 1;
             if denied {
@@ -1644,6 +1734,60 @@ mod tests {
         let mut want = vec![(Channel::Sms, 2), (Channel::Call, 1), (Channel::Push, 3)];
         want.sort();
         assert_eq!(seen, want);
+    }
+
+    /// The debts a streamed replay remembers for the timelines are those
+    /// the rows about the recipients name: one debt each, plus those of
+    /// events before a first attempt; unknown once a recipient's rows
+    /// name a second debt, or without tracking (points kept).
+    #[test]
+    fn timeline_debts_are_known_while_each_recipient_has_one() {
+        let allowed = Decision {
+            allow: true,
+            denials: Vec::new(),
+            retry_at: None,
+            obligations: Vec::new(),
+        };
+        let cease = |pos: u64, to: &str, debt: &str| Row {
+            pos,
+            item: Item::Event(contactguard::Event::Cease(contactguard::model::Cease {
+                at: "2026-03-01T00:00:00Z".parse().unwrap(),
+                to: to.to_owned(),
+                debt: debt.to_owned(),
+            })),
+        };
+        let with = |pos: u64, to: &str, debt: &str| {
+            let mut row = attempt(pos, "2026-03-01T01:00:00Z", "UTC");
+            if let Item::Attempt { ask, .. } = &mut row.item {
+                ask.to = to.to_owned();
+                ask.debt = debt.to_owned();
+            }
+            row
+        };
+        let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let mut a = Aggregator::without_points();
+        a.observe(&cease(1, "a", "D0"), None);
+        a.observe(&with(2, "a", "D1"), Some(&allowed));
+        a.observe(&with(3, "b", "D2"), Some(&allowed));
+        a.observe(&with(4, "a", "D1"), Some(&allowed));
+        a.observe(&cease(5, "b", "D2"), None);
+        a.observe(&with(6, "c", "D3"), Some(&allowed));
+        let mut got = a.timeline_debts(&names(&["a", "b"])).unwrap();
+        got.sort();
+        assert_eq!(got, names(&["D0", "D1", "D2"]));
+        // `c`'s rows name a second debt, by an event then an attempt.
+        a.observe(&cease(7, "c", "D4"), None);
+        assert_eq!(a.timeline_debts(&names(&["a", "c"])), None);
+        assert_eq!(a.timeline_debts(&names(&["b"])), Some(names(&["D2"])));
+        let mut b = Aggregator::without_points();
+        b.observe(&with(1, "d", "D5"), Some(&allowed));
+        b.observe(&with(2, "d", "D6"), Some(&allowed));
+        assert_eq!(b.timeline_debts(&names(&["d"])), None);
+        // A recipient never seen in an attempt: unknown.
+        assert_eq!(b.timeline_debts(&names(&["x"])), None);
+        let mut c = Aggregator::new();
+        c.observe(&with(1, "e", "D7"), Some(&allowed));
+        assert_eq!(c.timeline_debts(&names(&["e"])), None);
     }
 
     /// The local date and hour kept per zone while its offset holds are
