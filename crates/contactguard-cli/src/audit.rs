@@ -683,7 +683,73 @@ fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::csv_cell;
+    use super::{csv_cell, run, AuditArgs};
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        audit: AuditArgs,
+    }
+
+    fn audit(args: &[&str]) -> String {
+        let cli = Cli::try_parse_from(std::iter::once("audit").chain(args.iter().copied()))
+            .expect("arguments");
+        let mut out = Vec::new();
+        run(cli.audit, &mut out).expect("the audit runs");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    /// A streamed replay fills in its timelines by replaying the rows about
+    /// the worst recipients and their debts: the same timelines as a replay
+    /// that kept every point, whether a worst recipient's rows name one
+    /// debt (known from the replay) or several (collected by a pass), and
+    /// with a debt named first by an event before the recipient's first
+    /// attempt.
+    #[test]
+    fn streamed_timelines_follow_every_debt_of_the_worst() {
+        let dir = std::env::temp_dir().join(format!("cg-audit-debts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut log = String::from(
+            "at,type,channel,to,role,debt,result,timezone,place,purpose,reason,until\n",
+        );
+        // c1: L1, then L2 under a hold; c2: a cease on L3 before its
+        // attempts on L4; c3: one debt, L5, held.
+        log.push_str("2026-03-02T08:00:00+08:00,hold,,,,L2,,,,,complaint,\n");
+        log.push_str("2026-03-02T08:00:00+08:00,hold,,,,L5,,,,,complaint,\n");
+        log.push_str("2026-03-02T08:10:00+08:00,cease,,c2,debtor,L3,,,,,,\n");
+        for h in 9..20 {
+            for (to, debt) in [("c1", "L1"), ("c1", "L2"), ("c2", "L4"), ("c3", "L5")] {
+                log.push_str(&format!(
+                    "2026-03-02T{h:02}:00:00+08:00,attempt,sms,{to},debtor,{debt},delivered,Asia/Shanghai,mobile,collection,,\n"
+                ));
+            }
+        }
+        let path = dir.join("debts.csv");
+        std::fs::write(&path, log).unwrap();
+        let path = path.to_str().unwrap();
+        let streamed = audit(&[path, "--policy", "cn+conduct", "--json"]);
+        let kept = audit(&[path, "--policy", "cn+conduct", "--json", "--threads", "2"]);
+        assert_eq!(streamed, kept);
+        let report: serde_json::Value = serde_json::from_str(&streamed).unwrap();
+        let timelines = report["timelines"].as_array().unwrap();
+        let events_of = |to: &str| -> Vec<String> {
+            timelines
+                .iter()
+                .find(|t| t["to"] == to)
+                .and_then(|t| t["events"].as_array())
+                .map(|e| {
+                    e.iter()
+                        .map(|e| format!("{}:{}", e["type"], e["debt"]))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        assert_eq!(events_of("c1"), [r#""hold":"L2""#]);
+        assert_eq!(events_of("c3"), [r#""hold":"L5""#]);
+        assert_eq!(events_of("c2"), [r#""cease":"L3""#]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
 
     #[test]
     fn csv_cells_neutralise_formulas_and_quote() {
