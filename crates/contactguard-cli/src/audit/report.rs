@@ -4,7 +4,7 @@
 //! this one struct.
 
 use super::log::BadRow;
-use contactguard::audit::{could_not_evaluate, is_unevaluable, Item, Row};
+use contactguard::audit::{is_unevaluable, Item, Row};
 use contactguard::model::SharedStr;
 use contactguard::{Ask, Channel, Decision, Denial, Event, EventType, HoldReason, Policy, Role};
 use foldhash::HashMap;
@@ -513,14 +513,24 @@ const LOOSE_DEBTS: usize = 4096;
 impl FirstDebts {
     /// Notes that a row about recipient `id` names `debt` (their first
     /// attempt's when `id` is new here).
+    #[inline]
     fn note(&mut self, id: usize, debt: &str, rec: &mut RecAgg) {
-        if id == self.ends.len() {
-            self.text.push_str(debt);
-            self.ends.push(self.text.len());
-        } else if id > self.ends.len()
-            || interned(&self.text, &self.ends, id).as_bytes() != debt.as_bytes()
-        {
-            rec.roles |= DEBTS_DIFFER;
+        let start = match id.checked_sub(1) {
+            Some(prev) => self.ends.get(prev).copied(),
+            None => Some(0),
+        };
+        let first = match (start, self.ends.get(id)) {
+            (Some(start), Some(&end)) => self.text.as_bytes().get(start..end),
+            _ => None,
+        };
+        match first {
+            Some(first) if first == debt.as_bytes() => {}
+            Some(_) => rec.roles |= DEBTS_DIFFER,
+            None if id == self.ends.len() => {
+                self.text.push_str(debt);
+                self.ends.push(self.text.len());
+            }
+            None => rec.roles |= DEBTS_DIFFER,
         }
     }
 }
@@ -680,6 +690,7 @@ fn local_string(zone: Option<&TimeZone>, at: Timestamp) -> String {
 
 /// The counters of `v`, in counters kept in the order of `all` (every
 /// value of its type).
+#[cfg(test)]
 fn slot<'a, T: PartialEq>(
     counts: &'a mut [(u64, u64)],
     all: &[T],
@@ -693,7 +704,28 @@ fn is_text(c: Channel) -> bool {
 }
 
 fn role_bit(r: Role) -> u32 {
-    1 << Role::ALL.iter().position(|x| *x == r).unwrap_or(0)
+    1 << role_index(r)
+}
+
+/// The index of `c` in `Channel::ALL`: its discriminant, which `ALL`
+/// follows (checked, else searched).
+fn channel_index(c: Channel) -> usize {
+    let i = c as usize;
+    if Channel::ALL.get(i) == Some(&c) {
+        i
+    } else {
+        Channel::ALL.iter().position(|x| *x == c).unwrap_or(0)
+    }
+}
+
+/// The index of `r` in `Role::ALL`, as [`channel_index`].
+fn role_index(r: Role) -> usize {
+    let i = r as usize;
+    if Role::ALL.get(i) == Some(&r) {
+        i
+    } else {
+        Role::ALL.iter().position(|x| *x == r).unwrap_or(0)
+    }
 }
 
 impl Aggregator {
@@ -1063,7 +1095,8 @@ impl Aggregator {
                 self.obligation(o);
             }
         }
-        if could_not_evaluate(decision) {
+        // `could_not_evaluate`: denied, and every denial unevaluable.
+        if denied && !decision.denials.is_empty() && violations == 0 {
             self.totals.could_not_evaluate += 1;
             let zone = if zoned {
                 self.zone_of(zone_id).cloned()
@@ -1083,11 +1116,11 @@ impl Aggregator {
             self.local_day_hour(zone_id, ask.at)
         };
         let d = u64::from(denied);
-        if let Some(ch) = slot(&mut self.channels, Channel::ALL, &ask.channel) {
+        if let Some(ch) = self.channels.get_mut(channel_index(ask.channel)) {
             ch.0 += 1;
             ch.1 += d;
         }
-        if let Some(ro) = slot(&mut self.roles, Role::ALL, &ask.role) {
+        if let Some(ro) = self.roles.get_mut(role_index(ask.role)) {
             ro.0 += 1;
             ro.1 += d;
         }
@@ -1713,6 +1746,17 @@ mod tests {
     /// Channels and roles are listed in `ALL` order, which is their `Ord`
     /// order (the report's order when they were kept in a sorted map), and
     /// only those with an attempt.
+    #[test]
+    fn channel_and_role_indexes_are_their_places_in_all() {
+        for (i, c) in Channel::ALL.iter().enumerate() {
+            assert_eq!(super::channel_index(*c), i);
+        }
+        for (i, r) in Role::ALL.iter().enumerate() {
+            assert_eq!(super::role_index(*r), i);
+            assert_eq!(super::role_bit(*r), 1 << i);
+        }
+    }
+
     #[test]
     fn channels_and_roles_are_listed_in_order_when_seen() {
         assert!(Channel::ALL.windows(2).all(|w| w[0] < w[1]));
