@@ -480,7 +480,9 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
 }
 
 /// Fills in the timelines of the report's worst recipients after a
-/// streamed replay, which kept no per-attempt points: the debts those
+/// streamed replay. While they fit its budget the replay kept every
+/// attempt's point, and nothing is left to do
+/// ([`Aggregator::keep_timelines`]). Otherwise: the debts those
 /// recipients were contacted about are known from the replay (or, when a
 /// recipient's rows named more than one, collected by a pass over the
 /// log), and one pass replays only the rows about those recipients or
@@ -496,6 +498,10 @@ fn timelines(
     quoted: bool,
     agg: &mut Aggregator,
 ) -> Result<(), CliError> {
+    if agg.keep_timelines() {
+        // The replay kept them all, within its budget.
+        return Ok(());
+    }
     let worst_list = agg.timeline_recipients();
     let known = agg.timeline_debts(&worst_list);
     let worst: foldhash::HashSet<String> = worst_list.into_iter().collect();

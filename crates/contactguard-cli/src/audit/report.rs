@@ -548,6 +548,27 @@ struct Line {
     debts: Vec<String>,
 }
 
+/// The timelines a streamed replay keeps while it observes, as long as
+/// they fit in [`PROVISIONAL_BYTES`]: every attempt's point (with its
+/// recipient's id, in replay order) and every state event. When they fit
+/// (and the worst recipients' attempts each name one debt, which
+/// [`FirstDebts`] knows), the report's timelines need no pass over the
+/// log; past the budget they are dropped, and the timeline passes fill in
+/// the worst recipients' alone.
+#[derive(Default)]
+struct Provisional {
+    points: Vec<(u32, Pt)>,
+    /// Further rules that denied a point (its index in `points`, the rule).
+    also: Vec<(usize, u16)>,
+    states: Vec<StateRow>,
+    /// The memory they hold, about, and the most they may.
+    bytes: usize,
+    budget: usize,
+}
+
+/// The most memory a streamed replay spends on [`Provisional`] timelines.
+const PROVISIONAL_BYTES: usize = 16 << 20;
+
 /// A state event kept for the timelines: attached to its recipient, or
 /// (holds and unreachable marks) to its debt.
 struct StateRow {
@@ -655,6 +676,8 @@ pub struct Aggregator {
     /// The debts of each recipient's rows, as far as known (without
     /// points only).
     first_debts: Option<FirstDebts>,
+    /// Every recipient's timeline while it fits (without points only).
+    provisional: Option<Provisional>,
     unevaluated: u64,
     unevaluated_reasons: HashMap<String, u64>,
     unevaluated_rows: Vec<UnevaluatedRow>,
@@ -743,8 +766,65 @@ impl Aggregator {
         Aggregator {
             no_points: true,
             first_debts: Some(FirstDebts::default()),
+            provisional: Some(Provisional {
+                budget: PROVISIONAL_BYTES,
+                ..Provisional::default()
+            }),
             ..Aggregator::default()
         }
+    }
+
+    /// Whether the report's timelines are complete without a pass over
+    /// the log: made [`without_points`](Aggregator::without_points), this
+    /// aggregator kept every timeline within its memory budget. If so, it
+    /// keeps those of the worst recipients, as [`point`](Aggregator::point)
+    /// and [`state`](Aggregator::state) would have filled them in.
+    pub fn keep_timelines(&mut self) -> bool {
+        let (Some(p), Some(fd)) = (self.provisional.take(), self.first_debts.as_ref()) else {
+            return false;
+        };
+        // The worst recipients' ids and lines, each with its one debt.
+        let mut worst: Vec<(u32, String, Line)> = Vec::new();
+        for to in self.timeline_recipients() {
+            let Some(id) = self.recipients.find(&to) else {
+                return false;
+            };
+            let one_debt = self
+                .recipients
+                .get(id)
+                .is_some_and(|r| r.roles & DEBTS_DIFFER == 0);
+            let (Ok(id32), true, true) = (u32::try_from(id), one_debt, id < fd.ends.len()) else {
+                return false;
+            };
+            let line = Line {
+                debts: vec![interned(&fd.text, &fd.ends, id).to_owned()],
+                ..Line::default()
+            };
+            worst.push((id32, to, line));
+        }
+        let mut also = p.also.iter().peekable();
+        for (i, (id, pt)) in p.points.iter().enumerate() {
+            let more = std::iter::from_fn(|| also.next_if(|(at, _)| *at <= i))
+                .filter(|(at, _)| *at == i)
+                .map(|(_, r)| *r);
+            let Some((_, _, line)) = worst.iter_mut().find(|(w, _, _)| w == id) else {
+                more.for_each(drop);
+                continue;
+            };
+            if line.points.len() < MAX_POINTS {
+                let index = u32::try_from(line.points.len()).unwrap_or(u32::MAX);
+                line.also.extend(more.map(|r| (index, r)));
+                line.points.push(*pt);
+            } else {
+                more.for_each(drop);
+                line.omitted += 1;
+            }
+        }
+        for (_, to, line) in worst {
+            self.lines.insert(to, line);
+        }
+        self.states = p.states;
+        true
     }
 
     /// The debts named by the rows about `worst` (recipients seen in
@@ -833,6 +913,14 @@ impl Aggregator {
             Some(l) => l,
             None => self.lines.entry(ask.to.clone()).or_default(),
         };
+        line.push(ask, zone, rule, more);
+    }
+}
+
+impl Line {
+    /// Adds a point denied by `rule` then `more` (`u16::MAX`: allowed).
+    fn push(&mut self, ask: &Ask, zone: u16, rule: u16, more: &[u16]) {
+        let line = self;
         if !line.debts.contains(&ask.debt) {
             line.debts.push(ask.debt.clone());
         }
@@ -849,7 +937,9 @@ impl Aggregator {
             line.omitted += 1;
         }
     }
+}
 
+impl Aggregator {
     /// Takes one row of the replay and, for an attempt, its decision.
     pub fn observe(&mut self, row: &Row, decision: Option<&Decision>) {
         self.totals.rows += 1;
@@ -869,6 +959,19 @@ impl Aggregator {
                         .or_default() += 1;
                     if !self.no_points {
                         self.state(e);
+                    } else if let Some(p) = &mut self.provisional {
+                        if let Some(by_debt) = timeline_state(e) {
+                            p.bytes += std::mem::size_of::<StateRow>()
+                                + e.recipient().map_or(0, str::len)
+                                + e.debt().map_or(0, str::len);
+                            p.states.push(StateRow {
+                                event: e.clone(),
+                                by_debt,
+                            });
+                            if p.bytes > p.budget {
+                                self.provisional = None;
+                            }
+                        }
                     }
                     if let (Some(fd), (Some(to), Some(debt))) = (&mut self.first_debts, item.keys())
                     {
@@ -1082,6 +1185,7 @@ impl Aggregator {
             violations += 1;
         }
         let rule_list = || rules.iter().take(violations).chain(more.iter()).copied();
+        let count = violations;
         let violations = u64::try_from(violations).unwrap_or(u64::MAX);
         let t = &mut self.totals;
         t.attempts += 1;
@@ -1203,6 +1307,33 @@ impl Aggregator {
         if !self.no_points {
             let point_rules: Vec<u16> = rule_list().collect();
             self.push_point(ask, zone_id, &point_rules);
+        } else if let Some(p) = &mut self.provisional {
+            let all: Vec<u16>;
+            let listed = if more.is_empty() {
+                rules.get(..count).unwrap_or(&[])
+            } else {
+                all = rule_list().collect();
+                &all
+            };
+            let (rule, rest) = listed
+                .split_first()
+                .map_or((u16::MAX, &[][..]), |(r, m)| (*r, m));
+            let index = p.points.len();
+            p.also.extend(rest.iter().map(|&r| (index, r)));
+            p.points.push((
+                u32::try_from(id).unwrap_or(u32::MAX),
+                Pt {
+                    at: ask.at.as_second(),
+                    zone: zone_id,
+                    rule,
+                    channel: ask.channel,
+                },
+            ));
+            p.bytes +=
+                std::mem::size_of::<(u32, Pt)>() + rest.len() * std::mem::size_of::<(usize, u16)>();
+            if p.bytes > p.budget || id >= u32::MAX as usize {
+                self.provisional = None;
+            }
         }
     }
 
@@ -1778,6 +1909,121 @@ mod tests {
         let mut want = vec![(Channel::Sms, 2), (Channel::Call, 1), (Channel::Push, 3)];
         want.sort();
         assert_eq!(seen, want);
+    }
+
+    /// A streamed replay's aggregator keeps every timeline while it fits
+    /// its budget: the worst recipients' lines (points, further rules,
+    /// points past the most drawn, debts) and the state events are those
+    /// an aggregator keeping points has. Past the budget, or when a worst
+    /// recipient's attempts name two debts, it says the passes are needed.
+    #[test]
+    fn kept_timelines_are_those_observed_with_points() {
+        let denial = |id: &str| contactguard::Denial {
+            id: contactguard::model::SharedStr::from(id),
+            cite: contactguard::model::SharedStr::from("cite"),
+            message: contactguard::model::Message::from("over"),
+        };
+        let allowed = Decision {
+            allow: true,
+            denials: Vec::new(),
+            retry_at: None,
+            obligations: Vec::new(),
+        };
+        let one = Decision {
+            allow: false,
+            denials: vec![denial("r.a")],
+            ..allowed.clone()
+        };
+        let two = Decision {
+            allow: false,
+            denials: vec![denial("r.b"), denial("r.a")],
+            ..allowed.clone()
+        };
+        let at = |i: u64| format!("2026-03-01T{:02}:{:02}:00Z", i / 60 % 24, i % 60);
+        let mut rows: Vec<(Row, Option<Decision>)> = Vec::new();
+        for i in 0..(4 * super::MAX_POINTS as u64 + 40) {
+            let to = ["w1", "w2", "w3", "ok"][usize::try_from(i % 4).unwrap()];
+            let mut row = attempt(i, &at(i / 40), "Asia/Shanghai");
+            if let Item::Attempt { ask, .. } = &mut row.item {
+                ask.to = to.to_owned();
+                ask.debt = format!("D-{to}");
+            }
+            let d = match (to, i % 3) {
+                ("ok", _) => allowed.clone(),
+                (_, 0) => two.clone(),
+                (_, 1) => one.clone(),
+                _ => allowed.clone(),
+            };
+            rows.push((row, Some(d)));
+            if i % 97 == 0 {
+                let e = contactguard::Event::Cease(contactguard::model::Cease {
+                    at: at(i / 40).parse().unwrap(),
+                    to: to.to_owned(),
+                    debt: format!("D-{to}"),
+                });
+                rows.push((
+                    Row {
+                        pos: i,
+                        item: Item::Event(e),
+                    },
+                    None,
+                ));
+            }
+        }
+        let mut kept = Aggregator::new();
+        let mut streamed = Aggregator::without_points();
+        for (row, d) in &rows {
+            kept.observe(row, d.as_ref());
+            streamed.observe(row, d.as_ref());
+        }
+        assert!(streamed.keep_timelines());
+        let worst = kept.timeline_recipients();
+        assert_eq!(worst, ["w1", "w2", "w3"]);
+        assert_eq!(streamed.timeline_recipients(), worst);
+        let shown = |a: &Aggregator, to: &str| {
+            let l = a.lines.get(to).unwrap();
+            let points: Vec<(i64, u16, u16, Channel)> = l
+                .points
+                .iter()
+                .map(|p| (p.at, p.zone, p.rule, p.channel))
+                .collect();
+            (points, l.also.clone(), l.omitted, l.debts.clone())
+        };
+        for to in &worst {
+            let (points, also, omitted, debts) = shown(&kept, to);
+            assert!(omitted > 0 && !also.is_empty());
+            assert_eq!(shown(&streamed, to), (points, also, omitted, debts));
+        }
+        let states = |a: &Aggregator| -> Vec<(contactguard::Event, bool)> {
+            a.states
+                .iter()
+                .map(|s| (s.event.clone(), s.by_debt))
+                .collect()
+        };
+        assert_eq!(states(&streamed), states(&kept));
+
+        // Past the budget: dropped.
+        let mut small = Aggregator::without_points();
+        if let Some(p) = &mut small.provisional {
+            p.budget = 1_000;
+        }
+        for (row, d) in &rows {
+            small.observe(row, d.as_ref());
+        }
+        assert!(small.provisional.is_none());
+        assert!(!small.keep_timelines());
+        // A worst recipient's attempts name a second debt.
+        let mut other = Aggregator::without_points();
+        for (row, d) in &rows {
+            other.observe(row, d.as_ref());
+        }
+        let mut row = attempt(9_999, "2026-03-02T00:00:00Z", "UTC");
+        if let Item::Attempt { ask, .. } = &mut row.item {
+            ask.to = "w1".to_owned();
+            ask.debt = "D-other".to_owned();
+        }
+        other.observe(&row, Some(&allowed));
+        assert!(!other.keep_timelines());
     }
 
     /// The debts a streamed replay remembers for the timelines are those
