@@ -701,14 +701,26 @@ fn local(zone: Option<&TimeZone>, at: Timestamp) -> jiff::civil::DateTime {
 fn local_string(zone: Option<&TimeZone>, at: Timestamp) -> String {
     let utc = TimeZone::UTC;
     let tz = zone.unwrap_or(&utc);
-    let secs = tz.to_offset(at).seconds();
+    let offset = tz.to_offset(at);
+    let secs = offset.seconds();
     let sign = if secs < 0 { '-' } else { '+' };
-    format!(
-        "{}{sign}{:02}:{:02}",
-        tz.to_datetime(at).strftime("%Y-%m-%dT%H:%M:%S"),
-        secs.abs() / 3600,
-        secs.abs() % 3600 / 60
-    )
+    let (oh, om) = (secs.abs() / 3600, secs.abs() % 3600 / 60);
+    let dt = offset.to_datetime(at);
+    if (1000..=9999).contains(&dt.year()) {
+        // What `strftime("%Y-%m-%dT%H:%M:%S")` writes for a year of four
+        // digits, without parsing the format each time.
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{oh:02}:{om:02}",
+            dt.year(),
+            dt.month(),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second()
+        )
+    } else {
+        format!("{}{sign}{oh:02}:{om:02}", dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    }
 }
 
 /// The counters of `v`, in counters kept in the order of `all` (every
@@ -1609,12 +1621,19 @@ impl Aggregator {
                         rule: (p.rule != u16::MAX)
                             .then(|| rule_ids.get(usize::from(p.rule)).cloned())
                             .flatten(),
-                        also: line
-                            .map_or(&[][..], |l| l.also.as_slice())
-                            .iter()
-                            .filter(|(at, _)| usize::try_from(*at).is_ok_and(|at| at == i))
-                            .filter_map(|(_, r)| rule_ids.get(usize::from(*r)).cloned())
-                            .collect(),
+                        also: {
+                            // `also` is in point order: the run of point `i`.
+                            let also = line.map_or(&[][..], |l| l.also.as_slice());
+                            let from = also.partition_point(|(at, _)| {
+                                usize::try_from(*at).is_ok_and(|at| at < i)
+                            });
+                            also.get(from..)
+                                .unwrap_or(&[])
+                                .iter()
+                                .take_while(|(at, _)| usize::try_from(*at).is_ok_and(|at| at == i))
+                                .filter_map(|(_, r)| rule_ids.get(usize::from(*r)).cloned())
+                                .collect()
+                        },
                     })
                     .collect(),
                 omitted: line.map_or(0, |l| l.omitted),
@@ -2078,6 +2097,34 @@ mod tests {
         let mut c = Aggregator::new();
         c.observe(&with(1, "e", "D7"), Some(&allowed));
         assert_eq!(c.timeline_debts(&names(&["e"])), None);
+    }
+
+    /// Local times are written as jiff's `strftime` writes them, with the
+    /// offset, in every year (four digits or not) and zone.
+    #[test]
+    fn local_strings_are_strftimes() {
+        for at in [
+            "2026-03-08T06:59:59Z",
+            "2026-03-08T07:00:00Z",
+            "1969-12-31T23:59:59.5Z",
+            "0999-01-01T00:00:00Z",
+            "9999-12-30T12:00:00Z",
+            "-000044-03-15T12:00:00Z",
+        ] {
+            let at: jiff::Timestamp = at.parse().unwrap();
+            for zone in ["America/New_York", "Asia/Kolkata", "UTC", "Australia/Eucla"] {
+                let tz = jiff::tz::TimeZone::get(zone).unwrap();
+                let secs = tz.to_offset(at).seconds();
+                let want = format!(
+                    "{}{}{:02}:{:02}",
+                    tz.to_datetime(at).strftime("%Y-%m-%dT%H:%M:%S"),
+                    if secs < 0 { '-' } else { '+' },
+                    secs.abs() / 3600,
+                    secs.abs() % 3600 / 60
+                );
+                assert_eq!(super::local_string(Some(&tz), at), want, "{at} in {zone}");
+            }
+        }
     }
 
     /// The local date and hour kept per zone while its offset holds are
