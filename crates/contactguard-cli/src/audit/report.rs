@@ -417,7 +417,12 @@ impl Recipients {
     }
 
     fn find(&self, to: &str) -> Option<usize> {
-        let hash = self.hasher.hash_one(to);
+        self.find_hashed(self.hasher.hash_one(to), to)
+    }
+
+    /// [`find`](Recipients::find) with the key's hash.
+    #[inline]
+    fn find_hashed(&self, hash: u64, to: &str) -> Option<usize> {
         let (text, ends, to) = (self.text.as_bytes(), &self.ends[..], to.as_bytes());
         // Compared as bytes: no check of UTF-8 boundaries per probe.
         self.index
@@ -439,7 +444,8 @@ impl Recipients {
 
     /// The id of `to`, added with zero counters if it was not seen yet.
     fn id(&mut self, to: &str) -> usize {
-        if let Some(id) = self.find(to) {
+        let hash = self.hasher.hash_one(to);
+        if let Some(id) = self.find_hashed(hash, to) {
             return id;
         }
         let id = self.len;
@@ -461,9 +467,7 @@ impl Recipients {
             ends,
             ..
         } = self;
-        index.insert_unique(hasher.hash_one(to), id, |&k| {
-            hasher.hash_one(interned(text, ends, k))
-        });
+        index.insert_unique(hash, id, |&k| hasher.hash_one(interned(text, ends, k)));
         id
     }
 
@@ -608,9 +612,10 @@ struct Clock {
     from: i64,
     until: i64,
     offset: jiff::tz::Offset,
-    /// Days since the epoch, local, and that date.
-    day: i64,
+    /// The local date last computed, and its first second (local seconds
+    /// since the epoch).
     date: Date,
+    day_start: i64,
 }
 
 /// The seconds of `at`, rounded down (as civil time counts them).
@@ -1062,12 +1067,13 @@ impl Aggregator {
                     .map_or(i64::MAX, |t| floor_second(t.timestamp()));
                 let dt = offset.to_datetime(at);
                 let local = secs.saturating_add(i64::from(offset.seconds()));
+                let day = local.div_euclid(86_400);
                 let c = Clock {
                     from: secs,
                     until,
                     offset,
-                    day: local.div_euclid(86_400),
                     date: dt.date(),
+                    day_start: day.saturating_mul(86_400),
                 };
                 let Some(s) = self.clocks.get_mut(slot) else {
                     return (dt.date(), dt.hour());
@@ -1076,12 +1082,13 @@ impl Aggregator {
             }
         };
         let local = secs.saturating_add(i64::from(clock.offset.seconds()));
-        let day = local.div_euclid(86_400);
-        if day != clock.day {
-            clock.day = day;
+        let mut in_day = local.wrapping_sub(clock.day_start);
+        if !(0..86_400).contains(&in_day) {
+            clock.day_start = local.div_euclid(86_400).saturating_mul(86_400);
             clock.date = clock.offset.to_datetime(at).date();
+            in_day = local.rem_euclid(86_400);
         }
-        let hour = i8::try_from(local.rem_euclid(86_400) / 3_600).unwrap_or(0);
+        let hour = i8::try_from(in_day / 3_600).unwrap_or(0);
         (clock.date, hour)
     }
 
