@@ -711,18 +711,34 @@ fn local_string(zone: Option<&TimeZone>, at: Timestamp) -> String {
     let sign = if secs < 0 { '-' } else { '+' };
     let (oh, om) = (secs.abs() / 3600, secs.abs() % 3600 / 60);
     let dt = offset.to_datetime(at);
-    if (1000..=9999).contains(&dt.year()) {
-        // What `strftime("%Y-%m-%dT%H:%M:%S")` writes for a year of four
-        // digits, without parsing the format each time.
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{oh:02}:{om:02}",
-            dt.year(),
-            dt.month(),
-            dt.day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second()
-        )
+    let year = u16::try_from(dt.year())
+        .ok()
+        .filter(|y| (1000..=9999).contains(y));
+    if let Some(year) = year {
+        // What `strftime("%Y-%m-%dT%H:%M:%S")` then the offset write for a
+        // year of four digits, digit by digit (`format!` costs thousands
+        // of instructions here, for every point of every timeline).
+        let two = |n: i8| u16::try_from(n).unwrap_or(0);
+        let mut out = String::with_capacity(25);
+        for (n, width, after) in [
+            (year, 4, '-'),
+            (two(dt.month()), 2, '-'),
+            (two(dt.day()), 2, 'T'),
+            (two(dt.hour()), 2, ':'),
+            (two(dt.minute()), 2, ':'),
+            (two(dt.second()), 2, sign),
+            (u16::try_from(oh).unwrap_or(0), 2, ':'),
+            (u16::try_from(om).unwrap_or(0), 2, '\0'),
+        ] {
+            for place in (0..width).rev() {
+                let digit = n / 10u16.pow(place) % 10;
+                out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+            }
+            if after != '\0' {
+                out.push(after);
+            }
+        }
+        out
     } else {
         format!("{}{sign}{oh:02}:{om:02}", dt.strftime("%Y-%m-%dT%H:%M:%S"))
     }
