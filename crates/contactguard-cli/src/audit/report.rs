@@ -744,6 +744,23 @@ fn local_string(zone: Option<&TimeZone>, at: Timestamp) -> String {
     }
 }
 
+/// A denied attempt as a sample (a few per rule).
+#[cold]
+#[inline(never)]
+fn sample(line: u64, ask: &Ask, zone: Option<&TimeZone>, decision: &Decision) -> Sample {
+    Sample {
+        line,
+        at: local_string(zone, ask.at),
+        channel: ask.channel.as_str(),
+        to: ask.to.clone(),
+        role: ask.role.as_str(),
+        debt: ask.debt.clone(),
+        purpose: ask.purpose.map(|p| p.as_str()),
+        denials: decision.denials.clone(),
+        order: (ask.at, line),
+    }
+}
+
 /// The counters of `v`, in counters kept in the order of `all` (every
 /// value of its type).
 #[cfg(test)]
@@ -1109,11 +1126,20 @@ impl Aggregator {
     }
 
     /// The index of a denial's rule in `rules`, added if it is new.
+    #[inline]
     fn rule_of(&mut self, denial: &Denial) -> u16 {
         let id = denial.id.as_str();
         if let Some((_, i)) = self.rule_ptrs.iter().find(|(p, _)| same_text(p, id)) {
             return *i;
         }
+        self.rule_slow(denial)
+    }
+
+    /// [`rule_of`](Aggregator::rule_of) for a rule id not seen as shared.
+    #[cold]
+    #[inline(never)]
+    fn rule_slow(&mut self, denial: &Denial) -> u16 {
+        let id = denial.id.as_str();
         let idx = match self.rule_index.get(id) {
             Some(&i) => i,
             None => {
@@ -1290,17 +1316,7 @@ impl Aggregator {
                 } else {
                     None
                 };
-                rule.samples.push(Sample {
-                    line,
-                    at: local_string(zone, ask.at),
-                    channel: ask.channel.as_str(),
-                    to: ask.to.clone(),
-                    role: ask.role.as_str(),
-                    debt: ask.debt.clone(),
-                    purpose: ask.purpose.map(|p| p.as_str()),
-                    denials: decision.denials.clone(),
-                    order: (ask.at, line),
-                });
+                rule.samples.push(sample(line, ask, zone, decision));
             }
         }
 
