@@ -565,12 +565,28 @@ struct Provisional {
     /// Further rules that denied a point (its index in `points`, the rule).
     also: Vec<(usize, u16)>,
     states: Vec<StateRow>,
-    /// The memory they hold, about, and the most they may.
-    bytes: usize,
+    /// The heap text the states' events hold, about.
+    text_bytes: usize,
+    /// The most memory they may hold.
     budget: usize,
 }
 
-/// The most memory a streamed replay spends on [`Provisional`] timelines.
+impl Provisional {
+    /// Whether the vectors (by capacity) and the events' text hold more
+    /// than the budget.
+    fn over_budget(&self) -> bool {
+        use std::mem::size_of;
+        let held = self.points.capacity() * size_of::<(u32, Pt)>()
+            + self.also.capacity() * size_of::<(usize, u16)>()
+            + self.states.capacity() * size_of::<StateRow>()
+            + self.text_bytes;
+        held > self.budget
+    }
+}
+
+/// The most memory a streamed replay spends on [`Provisional`] timelines
+/// (checked as their vectors grow: the growth that passes it, up to twice
+/// as much, is dropped at once).
 const PROVISIONAL_BYTES: usize = 16 << 20;
 
 /// A state event kept for the timelines: attached to its recipient, or
@@ -1011,14 +1027,13 @@ impl Aggregator {
                         self.state(e);
                     } else if let Some(p) = &mut self.provisional {
                         if let Some(by_debt) = timeline_state(e) {
-                            p.bytes += std::mem::size_of::<StateRow>()
-                                + e.recipient().map_or(0, str::len)
-                                + e.debt().map_or(0, str::len);
+                            p.text_bytes +=
+                                e.recipient().map_or(0, str::len) + e.debt().map_or(0, str::len);
                             p.states.push(StateRow {
                                 event: e.clone(),
                                 by_debt,
                             });
-                            if p.bytes > p.budget {
+                            if p.over_budget() {
                                 self.provisional = None;
                             }
                         }
@@ -1370,6 +1385,9 @@ impl Aggregator {
                 .split_first()
                 .map_or((u16::MAX, &[][..]), |(r, m)| (*r, m));
             let index = p.points.len();
+            // The budget is checked when a vector is about to grow.
+            let grows =
+                index == p.points.capacity() || p.also.capacity() - p.also.len() < rest.len();
             p.also.extend(rest.iter().map(|&r| (index, r)));
             p.points.push((
                 u32::try_from(id).unwrap_or(u32::MAX),
@@ -1380,9 +1398,7 @@ impl Aggregator {
                     channel: ask.channel,
                 },
             ));
-            p.bytes +=
-                std::mem::size_of::<(u32, Pt)>() + rest.len() * std::mem::size_of::<(usize, u16)>();
-            if p.bytes > p.budget || id >= u32::MAX as usize {
+            if (grows && p.over_budget()) || id >= u32::MAX as usize {
                 self.provisional = None;
             }
         }
