@@ -348,19 +348,28 @@ impl Verdicts {
 }
 
 /// Counts a row read: its flaws, and an attempt without a zone.
+#[inline]
 fn tally(o: &mut Outcome, row: &Row, flaws: Vec<contactguard::audit::RowError>) {
     o.rows += 1;
+    if !flaws.is_empty() {
+        tally_flaws(o, row, flaws);
+    }
+    if let Item::Attempt { ask, .. } = &row.item {
+        if ask.timezones.is_empty() {
+            o.attempts_without_zone += 1;
+        }
+    }
+}
+
+/// The flaws of a row, listed.
+#[inline(never)]
+fn tally_flaws(o: &mut Outcome, row: &Row, flaws: Vec<contactguard::audit::RowError>) {
     for f in flaws {
         o.flawed.push(BadRow {
             code: f.problem.error_code(),
             line: row.pos,
             message: f.to_string(),
         });
-    }
-    if let Item::Attempt { ask, .. } = &row.item {
-        if ask.timezones.is_empty() {
-            o.attempts_without_zone += 1;
-        }
     }
 }
 
@@ -480,9 +489,13 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
 }
 
 /// Fills in the timelines of the report's worst recipients after a
-/// streamed replay, which kept no per-attempt points: one pass over the
-/// log collects the debts those recipients were contacted about, and a
-/// second replays only the rows about those recipients or debts. A
+/// streamed replay. While they fit its budget the replay kept every
+/// attempt's point, and nothing is left to do
+/// ([`Aggregator::keep_timelines`]). Otherwise: the debts those
+/// recipients were contacted about are known from the replay (or, when a
+/// recipient's rows named more than one, collected by a pass over the
+/// log), and one pass replays only the rows about those recipients or
+/// debts. A
 /// decision reads only its recipient's and its debt's events, so these
 /// rows give the worst recipients' attempts the decisions of the full
 /// replay, in a few rows' memory. In a log without a `"` (`quoted`
@@ -494,26 +507,21 @@ fn timelines(
     quoted: bool,
     agg: &mut Aggregator,
 ) -> Result<(), CliError> {
-    let worst: foldhash::HashSet<String> = agg.timeline_recipients().into_iter().collect();
+    if agg.keep_timelines() {
+        // The replay kept them all, within its budget.
+        return Ok(());
+    }
+    let worst_list = agg.timeline_recipients();
+    let known = agg.timeline_debts(&worst_list);
+    let worst: foldhash::HashSet<String> = worst_list.into_iter().collect();
     if worst.is_empty() {
         return Ok(());
     }
-    let mut debts = foldhash::HashSet::default();
-    let mut rows = key_reader(args, zones, quoted, worst.iter().map(String::as_str))?;
-    let about_worst = |to: Option<&str>, _: Option<&str>| to.is_some_and(|t| worst.contains(t));
-    while let Some(next) = rows
-        .next_row_where(&about_worst)
-        .map_err(|e| log_error(args, &e))?
-    {
-        if let Next::Row(row, _) = next {
-            if let (Some(to), Some(debt)) = row.item.keys() {
-                if worst.contains(to) {
-                    debts.insert(debt.to_owned());
-                }
-            }
-            rows.recycle(row.item);
-        }
-    }
+    let debts: foldhash::HashSet<String> = match known {
+        // The replay kept them: no pass to collect them.
+        Some(debts) => debts.into_iter().collect(),
+        None => worst_debts(args, zones, quoted, &worst)?,
+    };
     let keys = worst.iter().chain(&debts).map(String::as_str);
     let mut rows = key_reader(args, zones, quoted, keys)?;
     // A timeline shows no `retry_at`.
@@ -543,6 +551,34 @@ fn timelines(
         rows.recycle(row.item);
     }
     Ok(())
+}
+
+/// The debts the rows about the `worst` recipients name: one pass over
+/// the log (over only the lines holding one of them when `quoted` is
+/// false).
+fn worst_debts(
+    args: &AuditArgs,
+    zones: &[String],
+    quoted: bool,
+    worst: &foldhash::HashSet<String>,
+) -> Result<foldhash::HashSet<String>, CliError> {
+    let mut debts = foldhash::HashSet::default();
+    let mut rows = key_reader(args, zones, quoted, worst.iter().map(String::as_str))?;
+    let about_worst = |to: Option<&str>, _: Option<&str>| to.is_some_and(|t| worst.contains(t));
+    while let Some(next) = rows
+        .next_row_where(&about_worst)
+        .map_err(|e| log_error(args, &e))?
+    {
+        if let Next::Row(row, _) = next {
+            if let (Some(to), Some(debt)) = row.item.keys() {
+                if worst.contains(to) {
+                    debts.insert(debt.to_owned());
+                }
+            }
+            rows.recycle(row.item);
+        }
+    }
+    Ok(debts)
 }
 
 /// Reads the whole log, sorts it by time and replays its independent
@@ -662,7 +698,73 @@ fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::csv_cell;
+    use super::{csv_cell, run, AuditArgs};
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        audit: AuditArgs,
+    }
+
+    fn audit(args: &[&str]) -> String {
+        let cli = Cli::try_parse_from(std::iter::once("audit").chain(args.iter().copied()))
+            .expect("arguments");
+        let mut out = Vec::new();
+        run(cli.audit, &mut out).expect("the audit runs");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    /// A streamed replay fills in its timelines by replaying the rows about
+    /// the worst recipients and their debts: the same timelines as a replay
+    /// that kept every point, whether a worst recipient's rows name one
+    /// debt (known from the replay) or several (collected by a pass), and
+    /// with a debt named first by an event before the recipient's first
+    /// attempt.
+    #[test]
+    fn streamed_timelines_follow_every_debt_of_the_worst() {
+        let dir = std::env::temp_dir().join(format!("cg-audit-debts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut log = String::from(
+            "at,type,channel,to,role,debt,result,timezone,place,purpose,reason,until\n",
+        );
+        // c1: L1, then L2 under a hold; c2: a cease on L3 before its
+        // attempts on L4; c3: one debt, L5, held.
+        log.push_str("2026-03-02T08:00:00+08:00,hold,,,,L2,,,,,complaint,\n");
+        log.push_str("2026-03-02T08:00:00+08:00,hold,,,,L5,,,,,complaint,\n");
+        log.push_str("2026-03-02T08:10:00+08:00,cease,,c2,debtor,L3,,,,,,\n");
+        for h in 9..20 {
+            for (to, debt) in [("c1", "L1"), ("c1", "L2"), ("c2", "L4"), ("c3", "L5")] {
+                log.push_str(&format!(
+                    "2026-03-02T{h:02}:00:00+08:00,attempt,sms,{to},debtor,{debt},delivered,Asia/Shanghai,mobile,collection,,\n"
+                ));
+            }
+        }
+        let path = dir.join("debts.csv");
+        std::fs::write(&path, log).unwrap();
+        let path = path.to_str().unwrap();
+        let streamed = audit(&[path, "--policy", "cn+conduct", "--json"]);
+        let kept = audit(&[path, "--policy", "cn+conduct", "--json", "--threads", "2"]);
+        assert_eq!(streamed, kept);
+        let report: serde_json::Value = serde_json::from_str(&streamed).unwrap();
+        let timelines = report["timelines"].as_array().unwrap();
+        let events_of = |to: &str| -> Vec<String> {
+            timelines
+                .iter()
+                .find(|t| t["to"] == to)
+                .and_then(|t| t["events"].as_array())
+                .map(|e| {
+                    e.iter()
+                        .map(|e| format!("{}:{}", e["type"], e["debt"]))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        assert_eq!(events_of("c1"), [r#""hold":"L2""#]);
+        assert_eq!(events_of("c3"), [r#""hold":"L5""#]);
+        assert_eq!(events_of("c2"), [r#""cease":"L3""#]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
 
     #[test]
     fn csv_cells_neutralise_formulas_and_quote() {

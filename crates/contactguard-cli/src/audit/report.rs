@@ -4,7 +4,8 @@
 //! this one struct.
 
 use super::log::BadRow;
-use contactguard::audit::{could_not_evaluate, is_unevaluable, Item, Row};
+use contactguard::audit::{is_unevaluable, Item, Row};
+use contactguard::model::SharedStr;
 use contactguard::{Ask, Channel, Decision, Denial, Event, EventType, HoldReason, Policy, Role};
 use foldhash::HashMap;
 use jiff::civil::Date;
@@ -364,9 +365,15 @@ struct RecAgg {
     /// billion texts to one person in one day is past any real log).
     texts_today: u32,
     max_texts: u32,
-    /// A bit per role (`role_bit`).
+    /// A bit per role (`role_bit`), and [`DEBTS_DIFFER`].
     roles: u32,
 }
+
+/// A bit of [`RecAgg::roles`] past every role's: a row about the
+/// recipient named a debt other than their first attempt's (tracked only
+/// without points, see [`FirstDebts`]).
+const DEBTS_DIFFER: u32 = 1 << 31;
+const _: () = assert!(Role::ALL.len() < 31);
 
 const _: () = assert!(std::mem::size_of::<RecAgg>() <= 64);
 
@@ -410,8 +417,25 @@ impl Recipients {
     }
 
     fn find(&self, to: &str) -> Option<usize> {
-        let hash = self.hasher.hash_one(to);
-        self.index.find(hash, |&id| self.key(id) == to).copied()
+        self.find_hashed(self.hasher.hash_one(to), to)
+    }
+
+    /// [`find`](Recipients::find) with the key's hash.
+    #[inline]
+    fn find_hashed(&self, hash: u64, to: &str) -> Option<usize> {
+        let (text, ends, to) = (self.text.as_bytes(), &self.ends[..], to.as_bytes());
+        // Compared as bytes: no check of UTF-8 boundaries per probe.
+        self.index
+            .find(hash, |&id| {
+                let start = match id.checked_sub(1) {
+                    Some(prev) => ends.get(prev).copied().unwrap_or(0),
+                    None => 0,
+                };
+                ends.get(id)
+                    .and_then(|&end| text.get(start..end))
+                    .is_some_and(|key| key == to)
+            })
+            .copied()
     }
 
     fn contains(&self, to: &str) -> bool {
@@ -420,7 +444,8 @@ impl Recipients {
 
     /// The id of `to`, added with zero counters if it was not seen yet.
     fn id(&mut self, to: &str) -> usize {
-        if let Some(id) = self.find(to) {
+        let hash = self.hasher.hash_one(to);
+        if let Some(id) = self.find_hashed(hash, to) {
             return id;
         }
         let id = self.len;
@@ -442,19 +467,20 @@ impl Recipients {
             ends,
             ..
         } = self;
-        index.insert_unique(hasher.hash_one(to), id, |&k| {
-            hasher.hash_one(interned(text, ends, k))
-        });
+        index.insert_unique(hash, id, |&k| hasher.hash_one(interned(text, ends, k)));
         id
     }
 
     /// The counters of `to`, new ones if it was not seen yet.
     fn entry(&mut self, to: &str) -> Option<&mut RecAgg> {
         let id = self.id(to);
+        self.get_mut(id)
+    }
+
+    fn get_mut(&mut self, id: usize) -> Option<&mut RecAgg> {
         self.recs.get_mut(id / CHUNK)?.get_mut(id % CHUNK)
     }
 
-    #[cfg(test)]
     fn get(&self, id: usize) -> Option<&RecAgg> {
         self.recs.get(id / CHUNK)?.get(id % CHUNK)
     }
@@ -465,6 +491,51 @@ impl Recipients {
 
     fn iter(&self) -> impl Iterator<Item = (&str, &RecAgg)> {
         self.counters().enumerate().map(|(id, r)| (self.key(id), r))
+    }
+}
+
+/// What the first timeline pass of a streamed replay would learn, kept
+/// while observing: the debts the rows about each recipient name. Most
+/// recipients' rows name one debt, their first attempt's, which is kept
+/// (interned like the keys, by recipient id); a recipient whose rows name
+/// another is marked ([`DEBTS_DIFFER`]) and their debts are then
+/// unknown. Debts named by events about recipients with no attempt yet
+/// are kept apart, up to [`LOOSE_DEBTS`].
+#[derive(Default)]
+struct FirstDebts {
+    text: String,
+    ends: Vec<usize>,
+    /// (recipient, debt) of events before the recipient's first attempt.
+    loose: Vec<(String, String)>,
+    /// More than [`LOOSE_DEBTS`] of them: every recipient's debts unknown.
+    overflow: bool,
+}
+
+/// Events about recipients without an attempt yet whose debts are kept.
+const LOOSE_DEBTS: usize = 4096;
+
+impl FirstDebts {
+    /// Notes that a row about recipient `id` names `debt` (their first
+    /// attempt's when `id` is new here).
+    #[inline]
+    fn note(&mut self, id: usize, debt: &str, rec: &mut RecAgg) {
+        let start = match id.checked_sub(1) {
+            Some(prev) => self.ends.get(prev).copied(),
+            None => Some(0),
+        };
+        let first = match (start, self.ends.get(id)) {
+            (Some(start), Some(&end)) => self.text.as_bytes().get(start..end),
+            _ => None,
+        };
+        match first {
+            Some(first) if first == debt.as_bytes() => {}
+            Some(_) => rec.roles |= DEBTS_DIFFER,
+            None if id == self.ends.len() => {
+                self.text.push_str(debt);
+                self.ends.push(self.text.len());
+            }
+            None => rec.roles |= DEBTS_DIFFER,
+        }
     }
 }
 
@@ -480,6 +551,43 @@ struct Line {
     /// The debts of its attempts (few per recipient).
     debts: Vec<String>,
 }
+
+/// The timelines a streamed replay keeps while it observes, as long as
+/// they fit in [`PROVISIONAL_BYTES`]: every attempt's point (with its
+/// recipient's id, in replay order) and every state event. When they fit
+/// (and the worst recipients' attempts each name one debt, which
+/// [`FirstDebts`] knows), the report's timelines need no pass over the
+/// log; past the budget they are dropped, and the timeline passes fill in
+/// the worst recipients' alone.
+#[derive(Default)]
+struct Provisional {
+    points: Vec<(u32, Pt)>,
+    /// Further rules that denied a point (its index in `points`, the rule).
+    also: Vec<(usize, u16)>,
+    states: Vec<StateRow>,
+    /// The heap text the states' events hold, about.
+    text_bytes: usize,
+    /// The most memory they may hold.
+    budget: usize,
+}
+
+impl Provisional {
+    /// Whether the vectors (by capacity) and the events' text hold more
+    /// than the budget.
+    fn over_budget(&self) -> bool {
+        use std::mem::size_of;
+        let held = self.points.capacity() * size_of::<(u32, Pt)>()
+            + self.also.capacity() * size_of::<(usize, u16)>()
+            + self.states.capacity() * size_of::<StateRow>()
+            + self.text_bytes;
+        held > self.budget
+    }
+}
+
+/// The most memory a streamed replay spends on [`Provisional`] timelines
+/// (checked as their vectors grow: the growth that passes it, up to twice
+/// as much, is dropped at once).
+const PROVISIONAL_BYTES: usize = 16 << 20;
 
 /// A state event kept for the timelines: attached to its recipient, or
 /// (holds and unreachable marks) to its debt.
@@ -510,6 +618,30 @@ struct Pt {
     /// The first evaluable rule that denied it; `u16::MAX` for none.
     rule: u16,
     channel: Channel,
+}
+
+/// A zone's offset over a stretch of time without a transition, and the
+/// local date last computed in it.
+#[derive(Clone, Copy)]
+struct Clock {
+    /// The offset holds from `from` (seconds) until before `until`.
+    from: i64,
+    until: i64,
+    offset: jiff::tz::Offset,
+    /// The local date last computed, and its first second (local seconds
+    /// since the epoch).
+    date: Date,
+    day_start: i64,
+}
+
+/// The seconds of `at`, rounded down (as civil time counts them).
+fn floor_second(at: Timestamp) -> i64 {
+    at.as_second() - i64::from(at.subsec_nanosecond() < 0)
+}
+
+/// The same pointer and length: the same shared text.
+fn same_text(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b)
 }
 
 #[derive(Default)]
@@ -547,12 +679,26 @@ pub struct Aggregator {
     display: Option<(Timestamp, u64, TimeZone)>,
     /// Known zones by name (`None` for a name that is not a zone).
     zone_cache: HashMap<String, Option<TimeZone>>,
-    /// The last first zone name that is a zone, its zone and its id.
-    last_zone: Option<(String, TimeZone, u16)>,
+    /// The last first zone name that is a zone, and its id.
+    last_zone: Option<(String, u16)>,
+    /// Per zone id (0: UTC), the offset last seen and how long it holds:
+    /// most rows need no zone lookup for their local time.
+    clocks: Vec<Option<Clock>>,
+    /// Rule ids as the decisions share them (with the policy), and their
+    /// index in `rules`: a rule's index by pointer, without hashing its id.
+    rule_ptrs: Vec<(SharedStr, u16)>,
+    /// Obligations counted by their shared text, not yet in `obligations`
+    /// (see [`Aggregator::settle_obligations`]).
+    obligations_now: Vec<(SharedStr, u64)>,
     /// The zones timeline points refer to (id = index + 1).
     zones: Vec<TimeZone>,
     /// Keep no timeline points while observing.
     no_points: bool,
+    /// The debts of each recipient's rows, as far as known (without
+    /// points only).
+    first_debts: Option<FirstDebts>,
+    /// Every recipient's timeline while it fits (without points only).
+    provisional: Option<Provisional>,
     unevaluated: u64,
     unevaluated_reasons: HashMap<String, u64>,
     unevaluated_rows: Vec<UnevaluatedRow>,
@@ -576,18 +722,64 @@ fn local(zone: Option<&TimeZone>, at: Timestamp) -> jiff::civil::DateTime {
 fn local_string(zone: Option<&TimeZone>, at: Timestamp) -> String {
     let utc = TimeZone::UTC;
     let tz = zone.unwrap_or(&utc);
-    let secs = tz.to_offset(at).seconds();
+    let offset = tz.to_offset(at);
+    let secs = offset.seconds();
     let sign = if secs < 0 { '-' } else { '+' };
-    format!(
-        "{}{sign}{:02}:{:02}",
-        tz.to_datetime(at).strftime("%Y-%m-%dT%H:%M:%S"),
-        secs.abs() / 3600,
-        secs.abs() % 3600 / 60
-    )
+    let (oh, om) = (secs.abs() / 3600, secs.abs() % 3600 / 60);
+    let dt = offset.to_datetime(at);
+    let year = u16::try_from(dt.year())
+        .ok()
+        .filter(|y| (1000..=9999).contains(y));
+    if let Some(year) = year {
+        // What `strftime("%Y-%m-%dT%H:%M:%S")` then the offset write for a
+        // year of four digits, digit by digit (`format!` costs thousands
+        // of instructions here, for every point of every timeline).
+        let two = |n: i8| u16::try_from(n).unwrap_or(0);
+        let mut out = String::with_capacity(25);
+        for (n, width, after) in [
+            (year, 4, '-'),
+            (two(dt.month()), 2, '-'),
+            (two(dt.day()), 2, 'T'),
+            (two(dt.hour()), 2, ':'),
+            (two(dt.minute()), 2, ':'),
+            (two(dt.second()), 2, sign),
+            (u16::try_from(oh).unwrap_or(0), 2, ':'),
+            (u16::try_from(om).unwrap_or(0), 2, '\0'),
+        ] {
+            for place in (0..width).rev() {
+                let digit = n / 10u16.pow(place) % 10;
+                out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+            }
+            if after != '\0' {
+                out.push(after);
+            }
+        }
+        out
+    } else {
+        format!("{}{sign}{oh:02}:{om:02}", dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    }
+}
+
+/// A denied attempt as a sample (a few per rule).
+#[cold]
+#[inline(never)]
+fn sample(line: u64, ask: &Ask, zone: Option<&TimeZone>, decision: &Decision) -> Sample {
+    Sample {
+        line,
+        at: local_string(zone, ask.at),
+        channel: ask.channel.as_str(),
+        to: ask.to.clone(),
+        role: ask.role.as_str(),
+        debt: ask.debt.clone(),
+        purpose: ask.purpose.map(|p| p.as_str()),
+        denials: decision.denials.clone(),
+        order: (ask.at, line),
+    }
 }
 
 /// The counters of `v`, in counters kept in the order of `all` (every
 /// value of its type).
+#[cfg(test)]
 fn slot<'a, T: PartialEq>(
     counts: &'a mut [(u64, u64)],
     all: &[T],
@@ -601,7 +793,28 @@ fn is_text(c: Channel) -> bool {
 }
 
 fn role_bit(r: Role) -> u32 {
-    1 << Role::ALL.iter().position(|x| *x == r).unwrap_or(0)
+    1 << role_index(r)
+}
+
+/// The index of `c` in `Channel::ALL`: its discriminant, which `ALL`
+/// follows (checked, else searched).
+fn channel_index(c: Channel) -> usize {
+    let i = c as usize;
+    if Channel::ALL.get(i) == Some(&c) {
+        i
+    } else {
+        Channel::ALL.iter().position(|x| *x == c).unwrap_or(0)
+    }
+}
+
+/// The index of `r` in `Role::ALL`, as [`channel_index`].
+fn role_index(r: Role) -> usize {
+    let i = r as usize;
+    if Role::ALL.get(i) == Some(&r) {
+        i
+    } else {
+        Role::ALL.iter().position(|x| *x == r).unwrap_or(0)
+    }
 }
 
 impl Aggregator {
@@ -618,8 +831,90 @@ impl Aggregator {
     pub fn without_points() -> Aggregator {
         Aggregator {
             no_points: true,
+            first_debts: Some(FirstDebts::default()),
+            provisional: Some(Provisional {
+                budget: PROVISIONAL_BYTES,
+                ..Provisional::default()
+            }),
             ..Aggregator::default()
         }
+    }
+
+    /// Whether the report's timelines are complete without a pass over
+    /// the log: made [`without_points`](Aggregator::without_points), this
+    /// aggregator kept every timeline within its memory budget. If so, it
+    /// keeps those of the worst recipients, as [`point`](Aggregator::point)
+    /// and [`state`](Aggregator::state) would have filled them in.
+    pub fn keep_timelines(&mut self) -> bool {
+        let (Some(p), Some(fd)) = (self.provisional.take(), self.first_debts.as_ref()) else {
+            return false;
+        };
+        // The worst recipients' ids and lines, each with its one debt.
+        let mut worst: Vec<(u32, String, Line)> = Vec::new();
+        for to in self.timeline_recipients() {
+            let Some(id) = self.recipients.find(&to) else {
+                return false;
+            };
+            let one_debt = self
+                .recipients
+                .get(id)
+                .is_some_and(|r| r.roles & DEBTS_DIFFER == 0);
+            let (Ok(id32), true, true) = (u32::try_from(id), one_debt, id < fd.ends.len()) else {
+                return false;
+            };
+            let line = Line {
+                debts: vec![interned(&fd.text, &fd.ends, id).to_owned()],
+                ..Line::default()
+            };
+            worst.push((id32, to, line));
+        }
+        let mut also = p.also.iter().peekable();
+        for (i, (id, pt)) in p.points.iter().enumerate() {
+            let more = std::iter::from_fn(|| also.next_if(|(at, _)| *at <= i))
+                .filter(|(at, _)| *at == i)
+                .map(|(_, r)| *r);
+            let Some((_, _, line)) = worst.iter_mut().find(|(w, _, _)| w == id) else {
+                more.for_each(drop);
+                continue;
+            };
+            if line.points.len() < MAX_POINTS {
+                let index = u32::try_from(line.points.len()).unwrap_or(u32::MAX);
+                line.also.extend(more.map(|r| (index, r)));
+                line.points.push(*pt);
+            } else {
+                more.for_each(drop);
+                line.omitted += 1;
+            }
+        }
+        for (_, to, line) in worst {
+            self.lines.insert(to, line);
+        }
+        self.states = p.states;
+        true
+    }
+
+    /// The debts named by the rows about `worst` (recipients seen in
+    /// attempts), all of them, when this aggregator knows them (made
+    /// [`without_points`](Aggregator::without_points), and no recipient of
+    /// `worst` had rows naming more than one): the debts a pass over the
+    /// log collecting them would find.
+    pub fn timeline_debts(&self, worst: &[String]) -> Option<Vec<String>> {
+        let fd = self.first_debts.as_ref().filter(|fd| !fd.overflow)?;
+        let mut debts = Vec::new();
+        for to in worst {
+            let id = self.recipients.find(to)?;
+            if self.recipients.get(id)?.roles & DEBTS_DIFFER != 0 || id >= fd.ends.len() {
+                return None;
+            }
+            debts.push(interned(&fd.text, &fd.ends, id).to_owned());
+        }
+        debts.extend(
+            fd.loose
+                .iter()
+                .filter(|(to, _)| worst.contains(to))
+                .map(|(_, debt)| debt.clone()),
+        );
+        Some(debts)
     }
 
     /// The recipients whose timelines the report shows, in order.
@@ -684,6 +979,14 @@ impl Aggregator {
             Some(l) => l,
             None => self.lines.entry(ask.to.clone()).or_default(),
         };
+        line.push(ask, zone, rule, more);
+    }
+}
+
+impl Line {
+    /// Adds a point denied by `rule` then `more` (`u16::MAX`: allowed).
+    fn push(&mut self, ask: &Ask, zone: u16, rule: u16, more: &[u16]) {
+        let line = self;
         if !line.debts.contains(&ask.debt) {
             line.debts.push(ask.debt.clone());
         }
@@ -700,7 +1003,9 @@ impl Aggregator {
             line.omitted += 1;
         }
     }
+}
 
+impl Aggregator {
     /// Takes one row of the replay and, for an attempt, its decision.
     pub fn observe(&mut self, row: &Row, decision: Option<&Decision>) {
         self.totals.rows += 1;
@@ -720,6 +1025,32 @@ impl Aggregator {
                         .or_default() += 1;
                     if !self.no_points {
                         self.state(e);
+                    } else if let Some(p) = &mut self.provisional {
+                        if let Some(by_debt) = timeline_state(e) {
+                            p.text_bytes +=
+                                e.recipient().map_or(0, str::len) + e.debt().map_or(0, str::len);
+                            p.states.push(StateRow {
+                                event: e.clone(),
+                                by_debt,
+                            });
+                            if p.over_budget() {
+                                self.provisional = None;
+                            }
+                        }
+                    }
+                    if let (Some(fd), (Some(to), Some(debt))) = (&mut self.first_debts, item.keys())
+                    {
+                        match self.recipients.find(to) {
+                            Some(id) => {
+                                if let Some(rec) = self.recipients.get_mut(id) {
+                                    fd.note(id, debt, rec);
+                                }
+                            }
+                            None if fd.loose.len() < LOOSE_DEBTS => {
+                                fd.loose.push((to.to_owned(), debt.to_owned()));
+                            }
+                            None => fd.overflow = true,
+                        }
                     }
                 }
             }
@@ -735,23 +1066,139 @@ impl Aggregator {
         }
     }
 
-    /// The ask's first candidate zone that is a zone.
-    fn zone(&mut self, ask: &Ask) -> (Option<TimeZone>, u16) {
+    /// The ask's first candidate zone that is a zone: whether there is
+    /// one, and its id in [`zones`](Aggregator::zones) (0 for none).
+    #[inline]
+    fn zone(&mut self, ask: &Ask) -> (bool, u16) {
         // Most logs name one zone over and over.
         let Some(first) = ask.timezones.first() else {
-            return (None, 0);
+            return (false, 0);
         };
-        if let Some((last, tz, id)) = &self.last_zone {
-            if last == first {
-                return (Some(tz.clone()), *id);
+        if let Some((last, id)) = &self.last_zone {
+            if last.as_bytes() == first.as_bytes() {
+                return (true, *id);
             }
         }
+        self.zone_slow(ask, first)
+    }
+
+    /// [`zone`](Aggregator::zone) for a first zone name other than the
+    /// last one.
+    #[inline(never)]
+    fn zone_slow(&mut self, ask: &Ask, first: &String) -> (bool, u16) {
         let tz = self.zone_lookup(ask);
         let id = tz.as_ref().map_or(0, |tz| self.zone_id(tz));
-        if let Some(Some(known)) = self.zone_cache.get(first) {
-            self.last_zone = Some((first.clone(), known.clone(), id));
+        if let Some(Some(_)) = self.zone_cache.get(first) {
+            self.last_zone = Some((first.clone(), id));
         }
-        (tz, id)
+        (tz.is_some(), id)
+    }
+
+    /// The local date and hour of `at` in zone `id` (0: UTC), as
+    /// [`local`] gives them, from the zone's [`Clock`] while its offset
+    /// holds.
+    fn local_day_hour(&mut self, id: u16, at: Timestamp) -> (Date, i8) {
+        let secs = floor_second(at);
+        let slot = usize::from(id);
+        if self.clocks.len() <= slot {
+            self.clocks.resize(slot + 1, None);
+        }
+        let clock = match self.clocks.get_mut(slot) {
+            Some(Some(c)) if c.from <= secs && secs < c.until => c,
+            _ => {
+                let utc = TimeZone::UTC;
+                let tz = self.zones.get(slot.wrapping_sub(1)).unwrap_or(&utc);
+                let offset = tz.to_offset(at);
+                let until = tz
+                    .following(at)
+                    .next()
+                    .map_or(i64::MAX, |t| floor_second(t.timestamp()));
+                let dt = offset.to_datetime(at);
+                let local = secs.saturating_add(i64::from(offset.seconds()));
+                let day = local.div_euclid(86_400);
+                let c = Clock {
+                    from: secs,
+                    until,
+                    offset,
+                    date: dt.date(),
+                    day_start: day.saturating_mul(86_400),
+                };
+                let Some(s) = self.clocks.get_mut(slot) else {
+                    return (dt.date(), dt.hour());
+                };
+                s.insert(c)
+            }
+        };
+        let local = secs.saturating_add(i64::from(clock.offset.seconds()));
+        let mut in_day = local.wrapping_sub(clock.day_start);
+        if !(0..86_400).contains(&in_day) {
+            clock.day_start = local.div_euclid(86_400).saturating_mul(86_400);
+            clock.date = clock.offset.to_datetime(at).date();
+            in_day = local.rem_euclid(86_400);
+        }
+        let hour = i8::try_from(in_day / 3_600).unwrap_or(0);
+        (clock.date, hour)
+    }
+
+    /// The index of a denial's rule in `rules`, added if it is new.
+    #[inline]
+    fn rule_of(&mut self, denial: &Denial) -> u16 {
+        let id = denial.id.as_str();
+        if let Some((_, i)) = self.rule_ptrs.iter().find(|(p, _)| same_text(p, id)) {
+            return *i;
+        }
+        self.rule_slow(denial)
+    }
+
+    /// [`rule_of`](Aggregator::rule_of) for a rule id not seen as shared.
+    #[cold]
+    #[inline(never)]
+    fn rule_slow(&mut self, denial: &Denial) -> u16 {
+        let id = denial.id.as_str();
+        let idx = match self.rule_index.get(id) {
+            Some(&i) => i,
+            None => {
+                let i = u16::try_from(self.rules.len()).unwrap_or(u16::MAX);
+                self.rule_index.insert(id.to_owned(), i);
+                self.rules.push(RuleAgg {
+                    id: id.to_owned(),
+                    cite: denial.cite.to_string(),
+                    ..RuleAgg::default()
+                });
+                i
+            }
+        };
+        // Held, so that its text stays where it is; a policy has few rules
+        // (decisions that do not share their ids fall back on the map).
+        if self.rule_ptrs.len() < 256 {
+            self.rule_ptrs.push((denial.id.clone(), idx));
+        }
+        idx
+    }
+
+    /// Counts an allowed attempt's obligation.
+    fn obligation(&mut self, o: &SharedStr) {
+        if let Some((_, n)) = self
+            .obligations_now
+            .iter_mut()
+            .find(|(p, _)| same_text(p, o))
+        {
+            *n += 1;
+            return;
+        }
+        if self.obligations_now.len() >= 64 {
+            // Not shared with a policy: counted by name.
+            *self.obligations.entry(o.to_string()).or_default() += 1;
+            return;
+        }
+        self.obligations_now.push((o.clone(), 1));
+    }
+
+    /// Adds the obligations counted by shared text to `obligations`.
+    fn settle_obligations(&mut self) {
+        for (o, n) in std::mem::take(&mut self.obligations_now) {
+            *self.obligations.entry(o.to_string()).or_default() += n;
+        }
     }
 
     /// The id of a zone in this aggregator's table (0 when it is full).
@@ -789,63 +1236,75 @@ impl Aggregator {
     }
 
     fn attempt(&mut self, line: u64, ask: &Ask, decision: &Decision) {
-        let (zone, zone_id) = self.zone(ask);
+        let (zoned, zone_id) = self.zone(ask);
         self.span(ask.at);
-        if let Some(tz) = &zone {
-            if self
+        if zoned
+            && self
                 .display
                 .as_ref()
                 .is_none_or(|(t, l, _)| (ask.at, line) < (*t, *l))
-            {
+        {
+            if let Some(tz) = self.zone_of(zone_id) {
                 self.display = Some((ask.at, line, tz.clone()));
             }
         }
+        // The evaluable denials' rules, most often one or two.
+        let mut rules = [0u16; 4];
+        let mut more: Vec<u16> = Vec::new();
+        let mut violations = 0usize;
+        for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
+            let idx = self.rule_of(denial);
+            match rules.get_mut(violations) {
+                Some(r) => *r = idx,
+                None => more.push(idx),
+            }
+            violations += 1;
+        }
+        let rule_list = || rules.iter().take(violations).chain(more.iter()).copied();
+        let count = violations;
+        let violations = u64::try_from(violations).unwrap_or(u64::MAX);
         let t = &mut self.totals;
         t.attempts += 1;
         let denied = !decision.allow;
-        let unevaluated = could_not_evaluate(decision);
-        let violations = u64::try_from(
-            decision
-                .denials
-                .iter()
-                .filter(|d| !is_unevaluable(d))
-                .count(),
-        )
-        .unwrap_or(u64::MAX);
         if denied {
             t.denied += 1;
             t.violations += violations;
         } else {
             t.allowed += 1;
             for o in &decision.obligations {
-                // Cloned only the first time it is seen.
-                match self.obligations.get_mut(o.as_str()) {
-                    Some(n) => *n += 1,
-                    None => {
-                        self.obligations.insert(o.to_string(), 1);
-                    }
-                }
+                self.obligation(o);
             }
         }
-        if unevaluated {
-            t.could_not_evaluate += 1;
+        // `could_not_evaluate`: denied, and every denial unevaluable.
+        if denied && !decision.denials.is_empty() && violations == 0 {
+            self.totals.could_not_evaluate += 1;
+            let zone = if zoned {
+                self.zone_of(zone_id).cloned()
+            } else {
+                None
+            };
             self.unevaluated(line, ask, zone.as_ref(), decision);
         }
-        if zone.is_some() {
+        if zoned {
             self.zoned_attempts += 1;
         }
-        let dt = local(zone.as_ref(), ask.at);
-        let date = dt.date();
+        let (date, hour) = if zoned && zone_id == 0 {
+            // A zone the table had no room for: looked up again.
+            let dt = local(self.zone_lookup(ask).as_ref(), ask.at);
+            (dt.date(), dt.hour())
+        } else {
+            self.local_day_hour(zone_id, ask.at)
+        };
         let d = u64::from(denied);
-        if let Some(ch) = slot(&mut self.channels, Channel::ALL, &ask.channel) {
+        if let Some(ch) = self.channels.get_mut(channel_index(ask.channel)) {
             ch.0 += 1;
             ch.1 += d;
         }
-        if let Some(ro) = slot(&mut self.roles, Role::ALL, &ask.role) {
+        if let Some(ro) = self.roles.get_mut(role_index(ask.role)) {
             ro.0 += 1;
             ro.1 += d;
         }
-        if let Some(h) = self.hours.get_mut(usize::try_from(dt.hour()).unwrap_or(0)) {
+        if let Some(h) = self.hours.get_mut(usize::try_from(hour).unwrap_or(0)) {
             if denied {
                 h.1 += 1;
             } else {
@@ -861,58 +1320,39 @@ impl Aggregator {
         day.2 += if denied { violations } else { 0 };
 
         // Rules, with a few samples each.
-        let mut point_rules: Vec<u16> = Vec::new();
-        for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
-            let idx = match self.rule_index.get(denial.id.as_str()) {
-                Some(&i) => i,
-                None => {
-                    let i = u16::try_from(self.rules.len()).unwrap_or(u16::MAX);
-                    self.rule_index.insert(denial.id.to_string(), i);
-                    self.rules.push(RuleAgg {
-                        id: denial.id.to_string(),
-                        cite: denial.cite.to_string(),
-                        ..RuleAgg::default()
-                    });
-                    i
-                }
+        for idx in rule_list() {
+            let Some(rule) = self.rules.get_mut(usize::from(idx)) else {
+                continue;
             };
-            if !self.no_points {
-                point_rules.push(idx);
-            }
-            if let Some(rule) = self.rules.get_mut(usize::from(idx)) {
-                rule.count += 1;
-                if rule.samples.len() < SAMPLES_PER_RULE {
-                    rule.samples.push(Sample {
-                        line,
-                        at: local_string(zone.as_ref(), ask.at),
-                        channel: ask.channel.as_str(),
-                        to: ask.to.clone(),
-                        role: ask.role.as_str(),
-                        debt: ask.debt.clone(),
-                        purpose: ask.purpose.map(|p| p.as_str()),
-                        denials: decision.denials.clone(),
-                        order: (ask.at, line),
-                    });
-                }
+            rule.count += 1;
+            if rule.samples.len() < SAMPLES_PER_RULE {
+                let zone = if zoned {
+                    self.zones.get(usize::from(zone_id).wrapping_sub(1))
+                } else {
+                    None
+                };
+                rule.samples.push(sample(line, ask, zone, decision));
             }
         }
 
         // The recipient.
-        if let Some(rec) = self.recipients.entry(&ask.to) {
+        let id = self.recipients.id(&ask.to);
+        if let Some(rec) = self.recipients.get_mut(id) {
+            if let Some(fd) = &mut self.first_debts {
+                fd.note(id, &ask.debt, rec);
+            }
             rec.roles |= role_bit(ask.role);
             rec.attempts += 1;
             if denied {
                 rec.denied += 1;
                 rec.violations += violations;
-                for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
-                    if let Some(&i) = self.rule_index.get(denial.id.as_str()) {
-                        match rec.rules.iter_mut().find(|(r, _)| *r == i) {
-                            Some((_, n)) => *n += 1,
-                            None => {
-                                let mut rules = std::mem::take(&mut rec.rules).into_vec();
-                                rules.push((i, 1));
-                                rec.rules = rules.into_boxed_slice();
-                            }
+                for i in rule_list() {
+                    match rec.rules.iter_mut().find(|(r, _)| *r == i) {
+                        Some((_, n)) => *n += 1,
+                        None => {
+                            let mut rules = std::mem::take(&mut rec.rules).into_vec();
+                            rules.push((i, 1));
+                            rec.rules = rules.into_boxed_slice();
                         }
                     }
                 }
@@ -931,7 +1371,36 @@ impl Aggregator {
             }
         }
         if !self.no_points {
+            let point_rules: Vec<u16> = rule_list().collect();
             self.push_point(ask, zone_id, &point_rules);
+        } else if let Some(p) = &mut self.provisional {
+            let all: Vec<u16>;
+            let listed = if more.is_empty() {
+                rules.get(..count).unwrap_or(&[])
+            } else {
+                all = rule_list().collect();
+                &all
+            };
+            let (rule, rest) = listed
+                .split_first()
+                .map_or((u16::MAX, &[][..]), |(r, m)| (*r, m));
+            let index = p.points.len();
+            // The budget is checked when a vector is about to grow.
+            let grows =
+                index == p.points.capacity() || p.also.capacity() - p.also.len() < rest.len();
+            p.also.extend(rest.iter().map(|&r| (index, r)));
+            p.points.push((
+                u32::try_from(id).unwrap_or(u32::MAX),
+                Pt {
+                    at: ask.at.as_second(),
+                    zone: zone_id,
+                    rule,
+                    channel: ask.channel,
+                },
+            ));
+            if (grows && p.over_budget()) || id >= u32::MAX as usize {
+                self.provisional = None;
+            }
         }
     }
 
@@ -982,6 +1451,8 @@ impl Aggregator {
         let mut other = other;
         self.settle_day();
         other.settle_day();
+        self.settle_obligations();
+        other.settle_obligations();
         let t = &mut self.totals;
         let o = &other.totals;
         t.rows += o.rows;
@@ -1104,6 +1575,7 @@ impl Aggregator {
         flawed: &Listed,
     ) -> Report {
         self.settle_day();
+        self.settle_obligations();
         self.totals.bad_rows = bad.count;
         self.totals.flawed_rows = flawed.count;
         self.totals.recipients = u64::try_from(self.recipients.len()).unwrap_or(u64::MAX);
@@ -1204,12 +1676,19 @@ impl Aggregator {
                         rule: (p.rule != u16::MAX)
                             .then(|| rule_ids.get(usize::from(p.rule)).cloned())
                             .flatten(),
-                        also: line
-                            .map_or(&[][..], |l| l.also.as_slice())
-                            .iter()
-                            .filter(|(at, _)| usize::try_from(*at).is_ok_and(|at| at == i))
-                            .filter_map(|(_, r)| rule_ids.get(usize::from(*r)).cloned())
-                            .collect(),
+                        also: {
+                            // `also` is in point order: the run of point `i`.
+                            let also = line.map_or(&[][..], |l| l.also.as_slice());
+                            let from = also.partition_point(|(at, _)| {
+                                usize::try_from(*at).is_ok_and(|at| at < i)
+                            });
+                            also.get(from..)
+                                .unwrap_or(&[])
+                                .iter()
+                                .take_while(|(at, _)| usize::try_from(*at).is_ok_and(|at| at == i))
+                                .filter_map(|(_, r)| rule_ids.get(usize::from(*r)).cloned())
+                                .collect()
+                        },
                     })
                     .collect(),
                 omitted: line.map_or(0, |l| l.omitted),
@@ -1473,6 +1952,17 @@ mod tests {
     /// order (the report's order when they were kept in a sorted map), and
     /// only those with an attempt.
     #[test]
+    fn channel_and_role_indexes_are_their_places_in_all() {
+        for (i, c) in Channel::ALL.iter().enumerate() {
+            assert_eq!(super::channel_index(*c), i);
+        }
+        for (i, r) in Role::ALL.iter().enumerate() {
+            assert_eq!(super::role_index(*r), i);
+            assert_eq!(super::role_bit(*r), 1 << i);
+        }
+    }
+
+    #[test]
     fn channels_and_roles_are_listed_in_order_when_seen() {
         assert!(Channel::ALL.windows(2).all(|w| w[0] < w[1]));
         assert!(Role::ALL.windows(2).all(|w| w[0] < w[1]));
@@ -1493,6 +1983,242 @@ mod tests {
         let mut want = vec![(Channel::Sms, 2), (Channel::Call, 1), (Channel::Push, 3)];
         want.sort();
         assert_eq!(seen, want);
+    }
+
+    /// A streamed replay's aggregator keeps every timeline while it fits
+    /// its budget: the worst recipients' lines (points, further rules,
+    /// points past the most drawn, debts) and the state events are those
+    /// an aggregator keeping points has. Past the budget, or when a worst
+    /// recipient's attempts name two debts, it says the passes are needed.
+    #[test]
+    fn kept_timelines_are_those_observed_with_points() {
+        let denial = |id: &str| contactguard::Denial {
+            id: contactguard::model::SharedStr::from(id),
+            cite: contactguard::model::SharedStr::from("cite"),
+            message: contactguard::model::Message::from("over"),
+        };
+        let allowed = Decision {
+            allow: true,
+            denials: Vec::new(),
+            retry_at: None,
+            obligations: Vec::new(),
+        };
+        let one = Decision {
+            allow: false,
+            denials: vec![denial("r.a")],
+            ..allowed.clone()
+        };
+        let two = Decision {
+            allow: false,
+            denials: vec![denial("r.b"), denial("r.a")],
+            ..allowed.clone()
+        };
+        let at = |i: u64| format!("2026-03-01T{:02}:{:02}:00Z", i / 60 % 24, i % 60);
+        let mut rows: Vec<(Row, Option<Decision>)> = Vec::new();
+        for i in 0..(4 * super::MAX_POINTS as u64 + 40) {
+            let to = ["w1", "w2", "w3", "ok"][usize::try_from(i % 4).unwrap()];
+            let mut row = attempt(i, &at(i / 40), "Asia/Shanghai");
+            if let Item::Attempt { ask, .. } = &mut row.item {
+                ask.to = to.to_owned();
+                ask.debt = format!("D-{to}");
+            }
+            let d = match (to, i % 3) {
+                ("ok", _) => allowed.clone(),
+                (_, 0) => two.clone(),
+                (_, 1) => one.clone(),
+                _ => allowed.clone(),
+            };
+            rows.push((row, Some(d)));
+            if i % 97 == 0 {
+                let e = contactguard::Event::Cease(contactguard::model::Cease {
+                    at: at(i / 40).parse().unwrap(),
+                    to: to.to_owned(),
+                    debt: format!("D-{to}"),
+                });
+                rows.push((
+                    Row {
+                        pos: i,
+                        item: Item::Event(e),
+                    },
+                    None,
+                ));
+            }
+        }
+        let mut kept = Aggregator::new();
+        let mut streamed = Aggregator::without_points();
+        for (row, d) in &rows {
+            kept.observe(row, d.as_ref());
+            streamed.observe(row, d.as_ref());
+        }
+        assert!(streamed.keep_timelines());
+        let worst = kept.timeline_recipients();
+        assert_eq!(worst, ["w1", "w2", "w3"]);
+        assert_eq!(streamed.timeline_recipients(), worst);
+        let shown = |a: &Aggregator, to: &str| {
+            let l = a.lines.get(to).unwrap();
+            let points: Vec<(i64, u16, u16, Channel)> = l
+                .points
+                .iter()
+                .map(|p| (p.at, p.zone, p.rule, p.channel))
+                .collect();
+            (points, l.also.clone(), l.omitted, l.debts.clone())
+        };
+        for to in &worst {
+            let (points, also, omitted, debts) = shown(&kept, to);
+            assert!(omitted > 0 && !also.is_empty());
+            assert_eq!(shown(&streamed, to), (points, also, omitted, debts));
+        }
+        let states = |a: &Aggregator| -> Vec<(contactguard::Event, bool)> {
+            a.states
+                .iter()
+                .map(|s| (s.event.clone(), s.by_debt))
+                .collect()
+        };
+        assert_eq!(states(&streamed), states(&kept));
+
+        // Past the budget: dropped.
+        let mut small = Aggregator::without_points();
+        if let Some(p) = &mut small.provisional {
+            p.budget = 1_000;
+        }
+        for (row, d) in &rows {
+            small.observe(row, d.as_ref());
+        }
+        assert!(small.provisional.is_none());
+        assert!(!small.keep_timelines());
+        // A worst recipient's attempts name a second debt.
+        let mut other = Aggregator::without_points();
+        for (row, d) in &rows {
+            other.observe(row, d.as_ref());
+        }
+        let mut row = attempt(9_999, "2026-03-02T00:00:00Z", "UTC");
+        if let Item::Attempt { ask, .. } = &mut row.item {
+            ask.to = "w1".to_owned();
+            ask.debt = "D-other".to_owned();
+        }
+        other.observe(&row, Some(&allowed));
+        assert!(!other.keep_timelines());
+    }
+
+    /// The debts a streamed replay remembers for the timelines are those
+    /// the rows about the recipients name: one debt each, plus those of
+    /// events before a first attempt; unknown once a recipient's rows
+    /// name a second debt, or without tracking (points kept).
+    #[test]
+    fn timeline_debts_are_known_while_each_recipient_has_one() {
+        let allowed = Decision {
+            allow: true,
+            denials: Vec::new(),
+            retry_at: None,
+            obligations: Vec::new(),
+        };
+        let cease = |pos: u64, to: &str, debt: &str| Row {
+            pos,
+            item: Item::Event(contactguard::Event::Cease(contactguard::model::Cease {
+                at: "2026-03-01T00:00:00Z".parse().unwrap(),
+                to: to.to_owned(),
+                debt: debt.to_owned(),
+            })),
+        };
+        let with = |pos: u64, to: &str, debt: &str| {
+            let mut row = attempt(pos, "2026-03-01T01:00:00Z", "UTC");
+            if let Item::Attempt { ask, .. } = &mut row.item {
+                ask.to = to.to_owned();
+                ask.debt = debt.to_owned();
+            }
+            row
+        };
+        let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let mut a = Aggregator::without_points();
+        a.observe(&cease(1, "a", "D0"), None);
+        a.observe(&with(2, "a", "D1"), Some(&allowed));
+        a.observe(&with(3, "b", "D2"), Some(&allowed));
+        a.observe(&with(4, "a", "D1"), Some(&allowed));
+        a.observe(&cease(5, "b", "D2"), None);
+        a.observe(&with(6, "c", "D3"), Some(&allowed));
+        let mut got = a.timeline_debts(&names(&["a", "b"])).unwrap();
+        got.sort();
+        assert_eq!(got, names(&["D0", "D1", "D2"]));
+        // `c`'s rows name a second debt, by an event then an attempt.
+        a.observe(&cease(7, "c", "D4"), None);
+        assert_eq!(a.timeline_debts(&names(&["a", "c"])), None);
+        assert_eq!(a.timeline_debts(&names(&["b"])), Some(names(&["D2"])));
+        let mut b = Aggregator::without_points();
+        b.observe(&with(1, "d", "D5"), Some(&allowed));
+        b.observe(&with(2, "d", "D6"), Some(&allowed));
+        assert_eq!(b.timeline_debts(&names(&["d"])), None);
+        // A recipient never seen in an attempt: unknown.
+        assert_eq!(b.timeline_debts(&names(&["x"])), None);
+        let mut c = Aggregator::new();
+        c.observe(&with(1, "e", "D7"), Some(&allowed));
+        assert_eq!(c.timeline_debts(&names(&["e"])), None);
+    }
+
+    /// Local times are written as jiff's `strftime` writes them, with the
+    /// offset, in every year (four digits or not) and zone.
+    #[test]
+    fn local_strings_are_strftimes() {
+        for at in [
+            "2026-03-08T06:59:59Z",
+            "2026-03-08T07:00:00Z",
+            "1969-12-31T23:59:59.5Z",
+            "0999-01-01T00:00:00Z",
+            "9999-12-30T12:00:00Z",
+            "-000044-03-15T12:00:00Z",
+        ] {
+            let at: jiff::Timestamp = at.parse().unwrap();
+            for zone in ["America/New_York", "Asia/Kolkata", "UTC", "Australia/Eucla"] {
+                let tz = jiff::tz::TimeZone::get(zone).unwrap();
+                let secs = tz.to_offset(at).seconds();
+                let want = format!(
+                    "{}{}{:02}:{:02}",
+                    tz.to_datetime(at).strftime("%Y-%m-%dT%H:%M:%S"),
+                    if secs < 0 { '-' } else { '+' },
+                    secs.abs() / 3600,
+                    secs.abs() % 3600 / 60
+                );
+                assert_eq!(super::local_string(Some(&tz), at), want, "{at} in {zone}");
+            }
+        }
+    }
+
+    /// The local date and hour kept per zone while its offset holds are
+    /// jiff's, across daylight-saving transitions both ways, zones taking
+    /// turns, a zone without one, rows going back in time and instants
+    /// before the epoch.
+    #[test]
+    fn local_dates_and_hours_are_the_zones_own_across_transitions() {
+        let mut a = Aggregator::without_points();
+        let mut rows: Vec<(&str, &str)> = Vec::new();
+        // Around New York's transitions of 2026 (03-08 07:00Z, 11-01 06:00Z),
+        // every 20 minutes, with Shanghai and UTC between.
+        let instants: Vec<jiff::Timestamp> = ["2026-03-08T04:00:00Z", "2026-11-01T03:00:00Z"]
+            .iter()
+            .flat_map(|start| {
+                let start: jiff::Timestamp = start.parse().unwrap();
+                (0..24).map(move |i| start + jiff::SignedDuration::from_secs(i * 1_200))
+            })
+            .collect();
+        let texts: Vec<String> = instants.iter().map(ToString::to_string).collect();
+        for t in &texts {
+            rows.push((t, "America/New_York"));
+            rows.push((t, "Asia/Shanghai"));
+            rows.push((t, "UTC"));
+        }
+        // Back in time, and before the epoch with a fraction of a second.
+        rows.push(("2026-03-08T06:59:59Z", "America/New_York"));
+        rows.push(("1969-12-31T23:59:59.5Z", "America/New_York"));
+        rows.push(("1969-12-31T23:59:59.5Z", "UTC"));
+        for (i, (at, zone)) in rows.iter().enumerate() {
+            let row = attempt(u64::try_from(i).unwrap(), at, zone);
+            let Item::Attempt { ask, .. } = &row.item else {
+                unreachable!()
+            };
+            let (_, id) = a.zone(ask);
+            let got = a.local_day_hour(id, ask.at);
+            let want = jiff::tz::TimeZone::get(zone).unwrap().to_datetime(ask.at);
+            assert_eq!(got, (want.date(), want.hour()), "{at} in {zone}");
+        }
     }
 
     /// Days counted one at a time come out as a count per local day,
