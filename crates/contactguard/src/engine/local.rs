@@ -409,20 +409,28 @@ enum Held {
 
 impl Zones {
     /// Resolves IANA names; the first unknown name is the error.
+    #[inline]
     pub(crate) fn resolve(names: &[String], at: Timestamp) -> Result<Zones, String> {
-        let s = at.as_second();
-        match names {
-            [] => return Ok(Zones { clocks: Held::None }),
-            [name] => {
-                if let Some(one) = LAST_ONE.get().filter(|o| o.answers(name, s)) {
+        if let [name] = names {
+            if let Some(one) = LAST_ONE.get() {
+                if one.answers(name, at.as_second()) {
                     return Ok(Zones {
                         clocks: Held::One(one.clock()),
                     });
                 }
-                return Self::resolve_one(name, at);
             }
-            _ => {}
+            return Self::resolve_one(name, at);
         }
+        Self::resolve_list(names, at)
+    }
+
+    /// [`Zones::resolve`] for no name or several.
+    #[inline(never)]
+    fn resolve_list(names: &[String], at: Timestamp) -> Result<Zones, String> {
+        if names.is_empty() {
+            return Ok(Zones { clocks: Held::None });
+        }
+        let s = at.as_second();
         let cached = LAST.with(|l| {
             l.try_borrow()
                 .ok()
@@ -457,7 +465,7 @@ impl Zones {
 
     /// One name, not answered by `LAST_ONE`: resolved, and remembered
     /// there when it names a kept zone.
-    #[cold]
+    #[inline(never)]
     fn resolve_one(name: &str, at: Timestamp) -> Result<Zones, String> {
         let c = clock(name, at).ok_or_else(|| name.to_owned())?;
         if let ZoneRef::Kept(tz) = c.kept {
