@@ -339,7 +339,7 @@ enum Verdict {
 pub(crate) struct Ctx<'a, S> {
     policy: &'a Inner,
     ask: &'a Ask,
-    zones: Zones,
+    zones: local::ZoneList<'a>,
     /// The recipient's events at or before the ask (borrowed: a side is
     /// large, and moving it costs more than reading through a pointer).
     rec: &'a Side<'a, S>,
@@ -430,7 +430,7 @@ fn run<'a, S: Stored>(
     explain_all: bool,
     want_retry: bool,
 ) -> Explanation {
-    let zones = match Zones::resolve(&ask.timezones, ask.at) {
+    let held = match Zones::resolve(&ask.timezones, ask.at) {
         Ok(z) => z,
         Err(bad) => {
             let decision = Decision {
@@ -456,7 +456,7 @@ fn run<'a, S: Stored>(
     let mut ctx = Ctx {
         policy,
         ask,
-        zones,
+        zones: held.list(),
         rec,
         debt,
         want_messages: true,
@@ -638,7 +638,7 @@ fn indices(mask: u64, len: usize) -> impl Iterator<Item = usize> {
 }
 
 /// The rules among the first 64 in `visit` that the `retry_at` search need
-/// not evaluate while local dates run forward (see [`Zones::steady_until`]):
+/// not evaluate while local dates run forward (see [`local::ZoneList::steady_until`]):
 /// the [`Monotone`] ones (here) that passed at the ask's time (in `passed`),
 /// and those that denied with an [`exact`] earliest instant. The search
 /// only starts once every denial offered an instant, from the latest of
@@ -1070,7 +1070,7 @@ fn no_zone<S: Stored>(_ctx: &Ctx<'_, S>) -> Verdict {
 
 #[cfg(test)]
 mod tests {
-    use super::{fixed_when, indices, Ctx, Side, Zones};
+    use super::{fixed_when, indices, Ctx, Side};
     use crate::engine::view::Rec;
     use crate::model::{Ask, Channel, Place, Purpose, Role};
     use crate::policy::Policy;
@@ -1144,7 +1144,7 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
                                     let ctx: Ctx<'_, Rec> = Ctx {
                                         policy: inner,
                                         ask: &ask,
-                                        zones: Zones::resolve(&[], at).expect("no zones"),
+                                        zones: super::local::ZoneList::NONE,
                                         rec: &Side::empty(0),
                                         debt: &Side::empty(0),
                                         want_messages: false,

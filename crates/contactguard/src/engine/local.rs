@@ -9,8 +9,8 @@ use std::rc::Rc;
 /// that local dates of nearby events are plain arithmetic.
 #[derive(Clone, Debug)]
 pub(crate) struct Clock {
-    tz: TimeZone,
-    /// The same zone, as a cause keeps it.
+    /// The zone: for a bundled zone, the process's kept copy (so that a
+    /// clock is copied and dropped without touching a count).
     kept: ZoneRef,
     /// `[lo, hi)` in Unix seconds: the offset `off` holds throughout.
     lo: i64,
@@ -21,7 +21,7 @@ pub(crate) struct Clock {
 impl std::ops::Deref for Clock {
     type Target = TimeZone;
     fn deref(&self) -> &TimeZone {
-        &self.tz
+        &self.kept
     }
 }
 
@@ -59,9 +59,10 @@ impl From<TimeZone> for ZoneRef {
     }
 }
 
-/// The zones [`kept_zone`] has kept, by the name they were asked by.
-static KEPT: std::sync::Mutex<Option<std::collections::HashMap<Box<str>, &'static TimeZone>>> =
-    std::sync::Mutex::new(None);
+/// The zones [`kept_zone`] has kept, by the name they were asked by (that
+/// name is kept too: see [`kept_name`]).
+type KeptMap = std::collections::HashMap<&'static str, &'static TimeZone>;
+static KEPT: std::sync::Mutex<Option<KeptMap>> = std::sync::Mutex::new(None);
 
 /// The most zones [`kept_zone`] keeps for the life of the process (the
 /// bundled database names about 600; a name asked in another case is
@@ -82,7 +83,8 @@ fn kept_zone(name: &str) -> Option<ZoneRef> {
         let tz = TimeZone::get(name).ok()?;
         if kept.len() < KEPT_MAX {
             let z: &'static TimeZone = Box::leak(Box::new(tz));
-            kept.insert(name.into(), z);
+            let key: &'static str = Box::leak(Box::<str>::from(name));
+            kept.insert(key, z);
             return Some(ZoneRef::Kept(z));
         }
         return Some(ZoneRef::Shared(tz));
@@ -90,11 +92,18 @@ fn kept_zone(name: &str) -> Option<ZoneRef> {
     TimeZone::get(name).ok().map(ZoneRef::Shared)
 }
 
+/// The process's kept copy of `name` (see [`kept_zone`]), when a zone was
+/// kept by that name.
+fn kept_name(name: &str) -> Option<&'static str> {
+    let kept = KEPT.lock().ok()?;
+    kept.as_ref()?.get_key_value(name).map(|(k, _)| *k)
+}
+
 const SECS_PER_DAY: i64 = 86_400;
 
 impl Clock {
     fn new(kept: ZoneRef, at: Timestamp) -> Clock {
-        let tz = (*kept).clone();
+        let tz: &TimeZone = &kept;
         let off = i64::from(tz.to_offset(at).seconds());
         let lo = tz
             .preceding(at)
@@ -117,13 +126,7 @@ impl Clock {
         } else {
             (at.as_second(), at.as_second().saturating_add(1))
         };
-        Clock {
-            tz,
-            kept,
-            lo,
-            hi,
-            off,
-        }
+        Clock { kept, lo, hi, off }
     }
 
     /// Whether this clock still describes instants around `at`.
@@ -166,7 +169,7 @@ impl Clock {
         if (self.lo..self.hi).contains(&s) {
             return (s + self.off).div_euclid(SECS_PER_DAY);
         }
-        day_number(self.tz.to_datetime(t).date())
+        day_number(self.kept.to_datetime(t).date())
     }
 }
 
@@ -192,7 +195,7 @@ impl Clock {
                 return (l.div_euclid(SECS_PER_DAY), ns);
             }
         }
-        let dt = self.tz.to_datetime(t);
+        let dt = self.kept.to_datetime(t);
         (day_number(dt.date()), secs_of_day(dt))
     }
 
@@ -222,7 +225,7 @@ impl Clock {
                 return Timestamp::from_second(s).ok().map(|t| (t, true));
             }
         }
-        instant_at(&self.tz, date_of(day)?, secs).map(|t| (t, false))
+        instant_at(&self.kept, date_of(day)?, secs).map(|t| (t, false))
     }
 
     /// The first instant of day number `day`, as [`start_of_day`] computes
@@ -236,7 +239,7 @@ impl Clock {
                 return Timestamp::from_second(s).ok();
             }
         }
-        start_of_day(&self.tz, date_of(day)?)
+        start_of_day(&self.kept, date_of(day)?)
     }
 }
 
@@ -297,6 +300,69 @@ thread_local! {
     /// name the same zones, which are then shared rather than copied (a
     /// cache only, like `RECENT`).
     static LAST: std::cell::RefCell<Option<Rc<Resolved>>> = const { std::cell::RefCell::new(None) };
+    /// The last single name resolved to a kept zone, and its clock: most
+    /// asks name one zone, the same as the ask before. Plain copies of
+    /// references (no count to update, nothing to drop), so reading it
+    /// costs a comparison of the name's bytes (a cache only, like
+    /// `RECENT`).
+    static LAST_ONE: std::cell::Cell<Option<One>> = const { std::cell::Cell::new(None) };
+}
+
+/// One name resolved to a kept zone (see `LAST_ONE`): the name as kept
+/// by [`kept_zone`], the zone, and its clock's offset interval.
+#[derive(Clone, Copy)]
+struct One {
+    name: &'static str,
+    tz: &'static TimeZone,
+    lo: i64,
+    hi: i64,
+    off: i64,
+}
+
+impl One {
+    /// Whether this is `name`'s clock for instant `s` (Unix seconds).
+    #[inline]
+    fn answers(&self, name: &str, s: i64) -> bool {
+        self.lo <= s && s < self.hi && same_bytes(self.name.as_bytes(), name.as_bytes())
+    }
+
+    fn clock(&self) -> Clock {
+        Clock {
+            kept: ZoneRef::Kept(self.tz),
+            lo: self.lo,
+            hi: self.hi,
+            off: self.off,
+        }
+    }
+}
+
+/// Whether `a` and `b` hold the same bytes, compared a word at a time
+/// without a call (zone names are short: "America/New_York" is two
+/// words).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |s: &[u8], i: usize| {
+        s.get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_ne_bytes)
+    };
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // The last word, overlapping the one before when `n` is not a
+    // multiple of 8.
+    word(a, n - 8) == word(b, n - 8)
 }
 
 const RECENT_MAX: usize = 16;
@@ -328,15 +394,41 @@ impl Resolved {
 /// The ask's candidate zones, resolved (shared with the thread's cache of
 /// the last list resolved: nothing is copied per decision).
 pub(crate) struct Zones {
-    /// `None` for an ask naming no zone.
-    clocks: Option<Rc<Resolved>>,
+    clocks: Held,
+}
+
+/// How [`Zones`] holds its clocks.
+enum Held {
+    /// The ask names no zone.
+    None,
+    /// One zone (for a kept zone, a copy of references: no count).
+    One(Clock),
+    /// Several, shared with the thread's cache.
+    Many(Rc<Resolved>),
 }
 
 impl Zones {
     /// Resolves IANA names; the first unknown name is the error.
+    #[inline]
     pub(crate) fn resolve(names: &[String], at: Timestamp) -> Result<Zones, String> {
+        if let [name] = names {
+            if let Some(one) = LAST_ONE.get() {
+                if one.answers(name, at.as_second()) {
+                    return Ok(Zones {
+                        clocks: Held::One(one.clock()),
+                    });
+                }
+            }
+            return Self::resolve_one(name, at);
+        }
+        Self::resolve_list(names, at)
+    }
+
+    /// [`Zones::resolve`] for no name or several.
+    #[inline(never)]
+    fn resolve_list(names: &[String], at: Timestamp) -> Result<Zones, String> {
         if names.is_empty() {
-            return Ok(Zones { clocks: None });
+            return Ok(Zones { clocks: Held::None });
         }
         let s = at.as_second();
         let cached = LAST.with(|l| {
@@ -345,7 +437,9 @@ impl Zones {
                 .and_then(|l| l.as_ref().filter(|r| r.answers(names, s)).cloned())
         });
         if let Some(r) = cached {
-            return Ok(Zones { clocks: Some(r) });
+            return Ok(Zones {
+                clocks: Held::Many(r),
+            });
         }
         let clocks = names
             .iter()
@@ -364,22 +458,82 @@ impl Zones {
                 *l = Some(Rc::clone(&r));
             }
         });
-        Ok(Zones { clocks: Some(r) })
+        Ok(Zones {
+            clocks: Held::Many(r),
+        })
     }
+
+    /// One name, not answered by `LAST_ONE`: resolved, and remembered
+    /// there when it names a kept zone.
+    #[inline(never)]
+    fn resolve_one(name: &str, at: Timestamp) -> Result<Zones, String> {
+        let c = clock(name, at).ok_or_else(|| name.to_owned())?;
+        if let ZoneRef::Kept(tz) = c.kept {
+            if let Some(name) = kept_name(name) {
+                LAST_ONE.set(Some(One {
+                    name,
+                    tz,
+                    lo: c.lo,
+                    hi: c.hi,
+                    off: c.off,
+                }));
+            }
+        }
+        Ok(Zones {
+            clocks: Held::One(c),
+        })
+    }
+
+    /// The zones, in the ask's order, as a decision reads them.
+    pub(crate) fn list(&self) -> ZoneList<'_> {
+        ZoneList(match &self.clocks {
+            Held::None => &[],
+            Held::One(c) => std::slice::from_ref(c),
+            Held::Many(r) => &r.clocks,
+        })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Clock> {
+        self.list().iter()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list().is_empty()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn steady_until(&self) -> Option<i64> {
+        self.list().steady_until()
+    }
+}
+
+/// The ask's candidate zones (borrowed from [`Zones`]: reading them is
+/// reading a slice).
+#[derive(Clone, Copy)]
+pub(crate) struct ZoneList<'a>(&'a [Clock]);
+
+impl<'a> ZoneList<'a> {
+    /// No zone.
+    #[cfg(test)]
+    pub(crate) const NONE: ZoneList<'static> = ZoneList(&[]);
 
     /// The zones, in the ask's order.
-    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Clock> {
-        self.clocks.as_ref().map_or(&[][..], |r| &r.clocks).iter()
+    #[inline]
+    pub(crate) fn iter(self) -> std::slice::Iter<'a, Clock> {
+        self.0.iter()
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.clocks.is_none()
+    #[inline]
+    pub(crate) fn is_empty(self) -> bool {
+        self.0.is_empty()
     }
 
     /// The first instant (Unix seconds) after the ask at which the offset
     /// of some candidate zone changes; `None` without zones. Before it,
     /// every zone's local time runs forward with the instant.
-    pub(crate) fn steady_until(&self) -> Option<i64> {
+    pub(crate) fn steady_until(self) -> Option<i64> {
         self.iter().map(|c| c.hi).min()
     }
 }
@@ -529,6 +683,85 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    /// A single name resolves as the database resolves it, whatever the
+    /// thread resolved before (the same name, another case of it, a name
+    /// it is a prefix of, an unknown one), and across a DST change: the
+    /// last name's clock is reused only for that name's bytes and an
+    /// instant it covers, and an unknown name is always the error.
+    #[test]
+    fn one_name_resolves_as_the_database_does() {
+        let before: Timestamp = "2026-10-31T03:30:00Z".parse().expect("instant");
+        let after: Timestamp = "2026-11-08T04:30:00Z".parse().expect("instant");
+        let names = [
+            "America/New_York",
+            "america/new_york",
+            "AMERICA/NEW_YORK",
+            "America/New_Yor",
+            "America/New_York ",
+            "America/New_YorK",
+            "America/Chicago",
+            "UTC",
+            "utc",
+            "Etc/GMT+5",
+            "Mars/Olympus",
+            "",
+            "Europe/Paris",
+        ];
+        for round in 0..2 {
+            for t in [before, after, before] {
+                for name in names.iter().chain(names.iter().rev()) {
+                    let got = Zones::resolve(&[(*name).to_owned()], t);
+                    match TimeZone::get(name) {
+                        Err(_) => {
+                            assert_eq!(got.err().as_deref(), Some(*name), "{name} {t}");
+                        }
+                        Ok(db) => {
+                            let z = got.expect("zone");
+                            let clocks: Vec<&Clock> = z.iter().collect();
+                            assert_eq!(clocks.len(), 1, "{name}");
+                            let c = clocks[0];
+                            assert_eq!(**c, db, "{name} {t} round {round}");
+                            assert_eq!(*c.zone(), db, "{name}");
+                            assert_eq!(
+                                c.day(t),
+                                day_number(db.to_datetime(t).date()),
+                                "{name} {t}"
+                            );
+                            assert_eq!(z.steady_until(), Some(c.hi));
+                            // Resolved again at once (from the thread's
+                            // last name): the same.
+                            let again = Zones::resolve(&[(*name).to_owned()], t).expect("zone");
+                            let c2 = again.iter().next().expect("clock");
+                            assert_eq!(**c2, db, "{name}");
+                            assert_eq!((c2.lo, c2.hi, c2.off), (c.lo, c.hi, c.off), "{name}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Names compare equal a word at a time exactly when their bytes do,
+    /// whatever their lengths and wherever they differ.
+    #[test]
+    fn same_bytes_is_byte_equality() {
+        let base: Vec<u8> = (0u8..40).map(|i| b'a' + i % 26).collect();
+        for n in 0..=base.len() {
+            let a = &base[..n];
+            assert!(same_bytes(a, a), "{n}");
+            let copy = a.to_vec();
+            assert!(same_bytes(a, &copy), "{n}");
+            for m in 0..=base.len() {
+                assert_eq!(same_bytes(a, &base[..m]), n == m, "{n} {m}");
+            }
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 0x20;
+                assert!(!same_bytes(a, &b), "{n} {i}");
+            }
+        }
     }
 
     /// Day numbers and dates agree with jiff's own arithmetic over its
