@@ -33,7 +33,8 @@ pub use replay::{
 };
 pub use row::{
     names_from_text, parse_flag, parse_instant, parse_weekday, parse_wire, result_when_unknown,
-    split_list, storable, Cells, Column, Item, Parsed, Problem, Row, RowError, RowReader, Wire,
+    split_list, storable, trim_cell, Cells, Column, Item, Parsed, Problem, Row, RowError,
+    RowReader, Wire,
 };
 
 use crate::model::{Decision, Denial, EventType, HoldReason};

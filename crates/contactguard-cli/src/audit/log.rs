@@ -3,7 +3,7 @@
 //! core's [`RowReader`] turns cells into rows by the audit's one set of
 //! rules (docs/log-format.md).
 
-use contactguard::audit::{Cells, Column, Parsed, Row, RowError, RowReader};
+use contactguard::audit::{trim_cell as trim, Cells, Column, Parsed, Row, RowError, RowReader};
 use contactguard::ErrorCode;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -727,18 +727,6 @@ fn day_parts(b: &[u8]) -> Option<([u8; 11], [u8; 8], [u8; 6])> {
     };
     let date: [u8; 11] = date.try_into().ok()?;
     (date[10] == b'T').then_some((date, time.try_into().ok()?, offset))
-}
-
-/// `s.trim()`, without decoding characters when `s` starts and ends with
-/// a printable ASCII byte (as cells mostly do).
-#[inline]
-fn trim(s: &str) -> &str {
-    let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
-    if printable(s.as_bytes().first()) && printable(s.as_bytes().last()) {
-        s
-    } else {
-        s.trim()
-    }
 }
 
 impl CsvCells<'_> {

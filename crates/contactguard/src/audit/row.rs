@@ -109,7 +109,7 @@ pub trait Cells {
     /// A reason when the text is not an RFC 3339 instant with an offset.
     fn instant(&self, column: Column) -> Result<Option<Timestamp>, String> {
         let text = self.text(column);
-        let t = text.as_deref().map_or("", trim);
+        let t = text.as_deref().map_or("", trim_cell);
         if t.is_empty() {
             return Ok(None);
         }
@@ -123,7 +123,7 @@ pub trait Cells {
     /// A reason when the text is not a boolean ([`parse_flag`]).
     fn flag(&self, column: Column) -> Result<Option<bool>, String> {
         let text = self.text(column);
-        let t = text.as_deref().map_or("", trim);
+        let t = text.as_deref().map_or("", trim_cell);
         if t.is_empty() {
             return Ok(None);
         }
@@ -138,7 +138,7 @@ pub trait Cells {
     fn whole(&self, column: Column) -> Result<Option<i64>, String> {
         nonblank(self.text(column))
             .map(|s| {
-                let t = trim(&s);
+                let t = trim_cell(&s);
                 // A few digits (most cells): no overflow, the same number
                 // `parse` reads.
                 if (1..=18).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) {
@@ -154,7 +154,7 @@ pub trait Cells {
     /// split by [`split_list`].
     fn names(&self, column: Column, out: &mut Vec<String>) {
         if let Some(s) = self.text(column) {
-            let t = trim(&s);
+            let t = trim_cell(&s);
             if single_name(t) {
                 if !t.is_empty() {
                     out.push(t.to_owned());
@@ -179,7 +179,7 @@ pub trait Cells {
 /// [`Cells::names`] reads them, reusing the strings `out` holds (no
 /// allocation when they are long enough).
 pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
-    let t = text.map_or("", trim);
+    let t = text.map_or("", trim_cell);
     if single_name(t) {
         // The usual cell: one name, most often the one already there.
         if t.is_empty() {
@@ -212,11 +212,13 @@ pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
     out.truncate(n);
 }
 
-/// `s.trim()`, without decoding characters when `s` starts and ends with
-/// a printable ASCII byte, as most cells do (no whitespace, ASCII or not,
-/// is one).
+/// A cell's text as the row reader reads it: `s.trim()`, without decoding
+/// characters when `s` starts and ends with a printable ASCII byte, as
+/// most cells do (no whitespace, ASCII or not, is one). Front ends that
+/// look at a cell before the row reader does (a log reader filtering rows
+/// by key) trim it with this, so both see the same key.
 #[inline]
-fn trim(s: &str) -> &str {
+pub fn trim_cell(s: &str) -> &str {
     let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
     if printable(s.as_bytes().first()) && printable(s.as_bytes().last()) {
         s
@@ -227,7 +229,7 @@ fn trim(s: &str) -> &str {
 
 #[inline]
 fn nonblank(s: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
-    s.filter(|s| !trim(s).is_empty())
+    s.filter(|s| !trim_cell(s).is_empty())
 }
 
 /// Splits a cell that lists several names: by `|`, `;`, `,` or whitespace.
@@ -251,7 +253,7 @@ fn single_name(s: &str) -> bool {
 /// A reason naming the value when it is none of those.
 #[inline]
 pub fn parse_flag(s: &str) -> Result<bool, String> {
-    let s = trim(s);
+    let s = trim_cell(s);
     // The usual spellings first, without a comparison per spelling.
     match s.as_bytes() {
         b"true" | b"1" => return Ok(true),
@@ -275,7 +277,7 @@ pub fn parse_flag(s: &str) -> Result<bool, String> {
 ///
 /// A reason naming the value when it is not one.
 pub fn parse_instant(s: &str) -> Result<Timestamp, String> {
-    let s = trim(s);
+    let s = trim_cell(s);
     if let Some(t) = plain_instant(s.as_bytes()) {
         return Ok(t);
     }
@@ -412,7 +414,7 @@ pub fn parse_weekday(s: &str) -> Result<&'static str, String> {
         ("sat", "saturday"),
         ("sun", "sunday"),
     ];
-    let t = trim(s);
+    let t = trim_cell(s);
     DAYS.iter()
         .find(|(short, long)| short.eq_ignore_ascii_case(t) || long.eq_ignore_ascii_case(t))
         .map(|(short, _)| *short)
@@ -451,7 +453,7 @@ wire!(Channel, Role, Purpose, Place, AttemptResult, HoldReason);
 ///
 /// A reason naming the value and listing the expected ones.
 pub fn parse_wire<T: Wire>(s: &str) -> Result<T, String> {
-    let t = trim(s);
+    let t = trim_cell(s);
     if let Some(v) = T::exact(t) {
         return Ok(v);
     }
@@ -734,7 +736,7 @@ impl RowReader {
     /// A [`RowError`] when the row cannot be an event at all.
     pub fn read(&mut self, cells: &impl Cells) -> Result<Parsed, RowError> {
         let kind = cells.text(Column::Type);
-        let kind = kind.as_deref().map(trim).filter(|k| !k.is_empty());
+        let kind = kind.as_deref().map(trim_cell).filter(|k| !k.is_empty());
         let (kind, what) = match kind {
             None => ("attempt", "an attempt"),
             Some(k) => TYPES
@@ -936,7 +938,7 @@ impl<C: Cells> Reader<'_, C> {
     fn opt(&self, column: Column) -> Option<String> {
         self.cells
             .text(column)
-            .map(|s| trim(&s).to_owned())
+            .map(|s| trim_cell(&s).to_owned())
             .filter(|s| !s.is_empty())
     }
 
@@ -949,7 +951,7 @@ impl<C: Cells> Reader<'_, C> {
     #[inline]
     fn need_into(&self, column: Column, mut buf: String) -> Result<String, RowError> {
         let text = self.cells.text(column);
-        let t = text.as_deref().map_or("", trim);
+        let t = text.as_deref().map_or("", trim_cell);
         if t.is_empty() {
             return Err(RowError::missing(column, self.what));
         }
@@ -961,7 +963,7 @@ impl<C: Cells> Reader<'_, C> {
     #[inline]
     fn opt_wire<T: Wire>(&self, column: Column) -> Result<Option<T>, RowError> {
         let text = self.cells.text(column);
-        let t = text.as_deref().map_or("", trim);
+        let t = text.as_deref().map_or("", trim_cell);
         if t.is_empty() {
             return Ok(None);
         }
@@ -1004,7 +1006,7 @@ impl<C: Cells> Reader<'_, C> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_instant, plain_instant, storable, trim};
+    use super::{parse_instant, plain_instant, storable, trim_cell};
     use jiff::tz::TimeZone;
     use jiff::Timestamp;
 
@@ -1367,7 +1369,7 @@ mod tests {
             "ab c",
             "\u{7f}",
         ] {
-            assert_eq!(trim(s), s.trim(), "{s:?}");
+            assert_eq!(trim_cell(s), s.trim(), "{s:?}");
         }
     }
 }
