@@ -3,6 +3,7 @@
 
 use crate::boundary::{slice_arg, text_arg, value_guard};
 use crate::error::{cg_error, cg_result};
+use contactguard::bytes::same_bytes;
 use contactguard::{
     Ask, Attempt, AttemptResult, AttorneyNotice, Cease, Channel, Consent, Event, Hold, HoldReason,
     Inconvenient, OptOut, Place, PriorConsentToContact, Purpose, RequestContact, Role, Unreachable,
@@ -509,31 +510,6 @@ unsafe fn plain_bytes<'a>(s: &cg_str) -> Option<&'a [u8]> {
     }
 }
 
-/// Whether two byte strings are equal: for keys and zone names of up to 16
-/// bytes, two overlapping word comparisons inline instead of a call to
-/// `memcmp`.
-#[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    /// The first and the last `N` bytes (overlapping when shorter than 2N).
-    fn ends<const N: usize>(s: &[u8]) -> Option<(&[u8; N], &[u8; N])> {
-        Some((s.first_chunk()?, s.last_chunk()?))
-    }
-    if a.len() != b.len() {
-        return false;
-    }
-    match a.len() {
-        0 => true,
-        // The first, middle and last bytes are every byte of 1 to 3.
-        1..4 => {
-            let mid = a.len() / 2;
-            a.first() == b.first() && a.get(mid) == b.get(mid) && a.last() == b.last()
-        }
-        4..8 => ends::<4>(a) == ends::<4>(b),
-        8..=16 => ends::<8>(a) == ends::<8>(b),
-        _ => a == b,
-    }
-}
-
 /// Makes `dst` hold the text of `s` on the fast path: nothing to do when
 /// it already holds those bytes (they were checked when they were copied
 /// in), else a copy when they are ASCII. False, `dst` untouched, for
@@ -1029,34 +1005,14 @@ mod tests {
 mod fast_fill {
     use super::*;
 
-    /// Byte strings of every length class `same_bytes` has (0, 1..4,
-    /// 4..8, 8..=16, longer), each against a copy and against copies that
-    /// differ in any one byte.
-    #[test]
-    fn same_bytes_is_equality() {
-        for len in 0..40usize {
-            let a: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
-            assert!(same_bytes(&a, &a.clone()), "len {len}");
-            for i in 0..len {
-                let mut b = a.clone();
-                if let Some(x) = b.get_mut(i) {
-                    *x ^= 0x20;
-                }
-                assert!(!same_bytes(&a, &b), "len {len}, byte {i}");
-            }
-            let mut longer = a.clone();
-            longer.push(b'z');
-            assert!(!same_bytes(&a, &longer) && !same_bytes(&longer, &a));
-        }
-    }
-
     const NULL: *const c_char = std::ptr::null();
 
-    /// Strings the asks draw from: ASCII of every length class, valid
-    /// non-ASCII UTF-8, invalid UTF-8, and NULL with a length.
+    /// Strings the asks draw from: ASCII under a word, of whole words and
+    /// longer, valid non-ASCII UTF-8, invalid UTF-8, and NULL with a
+    /// length.
     fn texts() -> Vec<cg_str> {
-        // Pairs of the same length that differ, in each of `same_bytes`'s
-        // length classes.
+        // Pairs of the same length that differ, under a word, of two
+        // words and over two (the ways `same_bytes` compares them).
         let bytes: [&'static [u8]; 16] = [
             b"",
             b"c1",

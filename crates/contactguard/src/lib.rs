@@ -14,6 +14,8 @@
 #![doc = include_str!("../../../README.md")]
 
 pub mod audit;
+#[doc(hidden)]
+pub mod bytes;
 pub mod diagnostic;
 mod engine;
 pub mod history;

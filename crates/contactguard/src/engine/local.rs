@@ -1,5 +1,6 @@
 //! Local civil time in the recipient's candidate zones.
 
+use crate::bytes::same_bytes;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
@@ -334,35 +335,6 @@ impl One {
             off: self.off,
         }
     }
-}
-
-/// Whether `a` and `b` hold the same bytes, compared a word at a time
-/// without a call (zone names are short: "America/New_York" is two
-/// words).
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n < 8 {
-        return a.iter().zip(b).all(|(x, y)| x == y);
-    }
-    let word = |s: &[u8], i: usize| {
-        s.get(i..i + 8)
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-            .map(u64::from_ne_bytes)
-    };
-    let mut i = 0;
-    while i + 8 < n {
-        if word(a, i) != word(b, i) {
-            return false;
-        }
-        i += 8;
-    }
-    // The last word, overlapping the one before when `n` is not a
-    // multiple of 8.
-    word(a, n - 8) == word(b, n - 8)
 }
 
 const RECENT_MAX: usize = 16;
@@ -739,27 +711,6 @@ mod tests {
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /// Names compare equal a word at a time exactly when their bytes do,
-    /// whatever their lengths and wherever they differ.
-    #[test]
-    fn same_bytes_is_byte_equality() {
-        let base: Vec<u8> = (0u8..40).map(|i| b'a' + i % 26).collect();
-        for n in 0..=base.len() {
-            let a = &base[..n];
-            assert!(same_bytes(a, a), "{n}");
-            let copy = a.to_vec();
-            assert!(same_bytes(a, &copy), "{n}");
-            for m in 0..=base.len() {
-                assert_eq!(same_bytes(a, &base[..m]), n == m, "{n} {m}");
-            }
-            for i in 0..n {
-                let mut b = a.to_vec();
-                b[i] ^= 0x20;
-                assert!(!same_bytes(a, &b), "{n} {i}");
             }
         }
     }
