@@ -15,7 +15,7 @@ mod cause;
 mod conditions;
 mod inconvenient;
 mod limits;
-mod local;
+pub(crate) mod local;
 mod objections;
 pub(crate) mod states;
 pub(crate) mod view;

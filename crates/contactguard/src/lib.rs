@@ -19,6 +19,13 @@ pub mod bytes;
 pub mod diagnostic;
 mod engine;
 pub mod history;
+#[doc(hidden)]
+pub mod local {
+    //! Local civil time in a zone, as the engine reads it: shared with the
+    //! CLI's audit report (local dates, hours and times of its rows); not
+    //! part of the crate's stable API.
+    pub use crate::engine::local::{date_of, Clock};
+}
 pub mod ledger;
 pub mod model;
 pub mod policy;

@@ -5,10 +5,10 @@
 
 use super::log::BadRow;
 use contactguard::audit::{is_unevaluable, Item, Row};
+use contactguard::local::{date_of, Clock};
 use contactguard::model::SharedStr;
 use contactguard::{Ask, Channel, Decision, Denial, Event, EventType, HoldReason, Policy, Role};
 use foldhash::HashMap;
-use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -359,8 +359,11 @@ struct RecAgg {
     violations: u64,
     /// Rules broken (index, count): few per recipient, exactly sized.
     rules: Box<[(u16, u64)]>,
-    text_day: Option<Date>,
-    max_texts_date: Option<Date>,
+    /// The local day (a day number, see [`date_of`]) of the last text,
+    /// when `texts_today` is not 0, and the day of `max_texts`, when that
+    /// is not 0.
+    text_day: i32,
+    max_texts_date: i32,
     /// Texts on `text_day` and the most on one day (saturating: four
     /// billion texts to one person in one day is past any real log).
     texts_today: u32,
@@ -620,23 +623,17 @@ struct Pt {
     channel: Channel,
 }
 
-/// A zone's offset over a stretch of time without a transition, and the
-/// local date last computed in it.
-#[derive(Clone, Copy)]
-struct Clock {
-    /// The offset holds from `from` (seconds) until before `until`.
-    from: i64,
-    until: i64,
-    offset: jiff::tz::Offset,
-    /// The local date last computed, and its first second (local seconds
-    /// since the epoch).
-    date: Date,
-    day_start: i64,
+/// A local day number as its date.
+fn date_string(day: i64) -> String {
+    date_of(day).map_or_else(|| day.to_string(), |d| d.to_string())
 }
 
-/// The seconds of `at`, rounded down (as civil time counts them).
-fn floor_second(at: Timestamp) -> i64 {
-    at.as_second() - i64::from(at.subsec_nanosecond() < 0)
+/// The local day number and hour of `at` on `clock`.
+#[inline]
+fn day_hour(clock: &Clock, at: Timestamp) -> (i64, u8) {
+    const NANOS_PER_HOUR: u64 = 3_600 * 1_000_000_000;
+    let (day, nanos) = clock.local(at);
+    (day, u8::try_from(nanos / NANOS_PER_HOUR).unwrap_or(0))
 }
 
 /// The same pointer and length: the same shared text.
@@ -666,32 +663,34 @@ pub struct Aggregator {
     /// The same per role, in `Role::ALL` order.
     roles: [(u64, u64); Role::ALL.len()],
     hours: [(u64, u64); 24],
-    days: BTreeMap<Date, (u64, u64, u64)>,
+    /// By local day number (see [`date_of`]).
+    days: BTreeMap<i64, (u64, u64, u64)>,
     /// The counters of the day of the last attempt, not yet in `days`
     /// (rows come mostly in time order: one map lookup per day, not per
     /// attempt); see [`Aggregator::settle_day`].
-    day_now: Option<(Date, (u64, u64, u64))>,
+    day_now: Option<(i64, (u64, u64, u64))>,
     recipients: Recipients,
     lines: HashMap<String, Line>,
     zoned_attempts: u64,
     /// The zone of the first attempt that has one (time, line, zone): the
     /// span is shown in it.
-    display: Option<(Timestamp, u64, TimeZone)>,
+    display: Option<(Timestamp, u64, Clock)>,
     /// Known zones by name (`None` for a name that is not a zone).
     zone_cache: HashMap<String, Option<TimeZone>>,
     /// The last first zone name that is a zone, and its id.
     last_zone: Option<(String, u16)>,
-    /// Per zone id (0: UTC), the offset last seen and how long it holds:
-    /// most rows need no zone lookup for their local time.
-    clocks: Vec<Option<Clock>>,
+    /// UTC's clock (zone id 0), once needed.
+    utc: Option<Clock>,
     /// Rule ids as the decisions share them (with the policy), and their
     /// index in `rules`: a rule's index by pointer, without hashing its id.
     rule_ptrs: Vec<(SharedStr, u16)>,
     /// Obligations counted by their shared text, not yet in `obligations`
     /// (see [`Aggregator::settle_obligations`]).
     obligations_now: Vec<(SharedStr, u64)>,
-    /// The zones timeline points refer to (id = index + 1).
-    zones: Vec<TimeZone>,
+    /// The zones timeline points refer to (id = index + 1), each with the
+    /// offset around the last instant read in it: most rows need no zone
+    /// lookup for their local time.
+    zones: Vec<Clock>,
     /// Keep no timeline points while observing.
     no_points: bool,
     /// The debts of each recipient's rows, as far as known (without
@@ -712,58 +711,20 @@ pub struct Aggregator {
     states: Vec<StateRow>,
 }
 
-fn local(zone: Option<&TimeZone>, at: Timestamp) -> jiff::civil::DateTime {
+/// The local time of `at` with its offset, in `zone` (UTC without one).
+fn local_string(zone: Option<&Clock>, at: Timestamp) -> String {
+    let mut out = String::with_capacity(25);
     match zone {
-        Some(tz) => tz.to_datetime(at),
-        None => TimeZone::UTC.to_datetime(at),
+        Some(clock) => clock.push_local(&mut out, at),
+        None => Clock::of(&TimeZone::UTC, at).push_local(&mut out, at),
     }
-}
-
-fn local_string(zone: Option<&TimeZone>, at: Timestamp) -> String {
-    let utc = TimeZone::UTC;
-    let tz = zone.unwrap_or(&utc);
-    let offset = tz.to_offset(at);
-    let secs = offset.seconds();
-    let sign = if secs < 0 { '-' } else { '+' };
-    let (oh, om) = (secs.abs() / 3600, secs.abs() % 3600 / 60);
-    let dt = offset.to_datetime(at);
-    let year = u16::try_from(dt.year())
-        .ok()
-        .filter(|y| (1000..=9999).contains(y));
-    if let Some(year) = year {
-        // What `strftime("%Y-%m-%dT%H:%M:%S")` then the offset write for a
-        // year of four digits, digit by digit (`format!` costs thousands
-        // of instructions here, for every point of every timeline).
-        let two = |n: i8| u16::try_from(n).unwrap_or(0);
-        let mut out = String::with_capacity(25);
-        for (n, width, after) in [
-            (year, 4, '-'),
-            (two(dt.month()), 2, '-'),
-            (two(dt.day()), 2, 'T'),
-            (two(dt.hour()), 2, ':'),
-            (two(dt.minute()), 2, ':'),
-            (two(dt.second()), 2, sign),
-            (u16::try_from(oh).unwrap_or(0), 2, ':'),
-            (u16::try_from(om).unwrap_or(0), 2, '\0'),
-        ] {
-            for place in (0..width).rev() {
-                let digit = n / 10u16.pow(place) % 10;
-                out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
-            }
-            if after != '\0' {
-                out.push(after);
-            }
-        }
-        out
-    } else {
-        format!("{}{sign}{oh:02}:{om:02}", dt.strftime("%Y-%m-%dT%H:%M:%S"))
-    }
+    out
 }
 
 /// A denied attempt as a sample (a few per rule).
 #[cold]
 #[inline(never)]
-fn sample(line: u64, ask: &Ask, zone: Option<&TimeZone>, decision: &Decision) -> Sample {
+fn sample(line: u64, ask: &Ask, zone: Option<&Clock>, decision: &Decision) -> Sample {
     Sample {
         line,
         at: local_string(zone, ask.at),
@@ -1087,57 +1048,32 @@ impl Aggregator {
     #[inline(never)]
     fn zone_slow(&mut self, ask: &Ask, first: &String) -> (bool, u16) {
         let tz = self.zone_lookup(ask);
-        let id = tz.as_ref().map_or(0, |tz| self.zone_id(tz));
+        let id = tz
+            .as_ref()
+            .map_or(0, |tz| self.zone_id(tz, || Clock::of(tz, ask.at)));
         if let Some(Some(_)) = self.zone_cache.get(first) {
             self.last_zone = Some((first.clone(), id));
         }
         (tz.is_some(), id)
     }
 
-    /// The local date and hour of `at` in zone `id` (0: UTC), as
-    /// [`local`] gives them, from the zone's [`Clock`] while its offset
-    /// holds.
-    fn local_day_hour(&mut self, id: u16, at: Timestamp) -> (Date, i8) {
-        let secs = floor_second(at);
-        let slot = usize::from(id);
-        if self.clocks.len() <= slot {
-            self.clocks.resize(slot + 1, None);
-        }
-        let clock = match self.clocks.get_mut(slot) {
-            Some(Some(c)) if c.from <= secs && secs < c.until => c,
-            _ => {
-                let utc = TimeZone::UTC;
-                let tz = self.zones.get(slot.wrapping_sub(1)).unwrap_or(&utc);
-                let offset = tz.to_offset(at);
-                let until = tz
-                    .following(at)
-                    .next()
-                    .map_or(i64::MAX, |t| floor_second(t.timestamp()));
-                let dt = offset.to_datetime(at);
-                let local = secs.saturating_add(i64::from(offset.seconds()));
-                let day = local.div_euclid(86_400);
-                let c = Clock {
-                    from: secs,
-                    until,
-                    offset,
-                    date: dt.date(),
-                    day_start: day.saturating_mul(86_400),
-                };
-                let Some(s) = self.clocks.get_mut(slot) else {
-                    return (dt.date(), dt.hour());
-                };
-                s.insert(c)
-            }
+    /// The local date (a day number, see [`date_of`]) and hour of `at` in
+    /// zone `id` (0: UTC), from the zone's [`Clock`], made again when its
+    /// offset no longer holds.
+    fn local_day_hour(&mut self, id: u16, at: Timestamp) -> (i64, u8) {
+        let clock = match usize::from(id).checked_sub(1) {
+            None => self
+                .utc
+                .get_or_insert_with(|| Clock::of(&TimeZone::UTC, at)),
+            Some(i) => match self.zones.get_mut(i) {
+                Some(c) => c,
+                None => return day_hour(&Clock::of(&TimeZone::UTC, at), at),
+            },
         };
-        let local = secs.saturating_add(i64::from(clock.offset.seconds()));
-        let mut in_day = local.wrapping_sub(clock.day_start);
-        if !(0..86_400).contains(&in_day) {
-            clock.day_start = local.div_euclid(86_400).saturating_mul(86_400);
-            clock.date = clock.offset.to_datetime(at).date();
-            in_day = local.rem_euclid(86_400);
+        if !clock.covers(at) {
+            *clock = Clock::of(clock, at);
         }
-        let hour = i8::try_from(in_day / 3_600).unwrap_or(0);
-        (clock.date, hour)
+        day_hour(clock, at)
     }
 
     /// The index of a denial's rule in `rules`, added if it is new.
@@ -1201,20 +1137,21 @@ impl Aggregator {
         }
     }
 
-    /// The id of a zone in this aggregator's table (0 when it is full).
-    fn zone_id(&mut self, tz: &TimeZone) -> u16 {
+    /// The id of a zone in this aggregator's table (0 when it is full),
+    /// added with the clock `new` makes when it is not there.
+    fn zone_id(&mut self, tz: &TimeZone, new: impl FnOnce() -> Clock) -> u16 {
         let pos = self
             .zones
             .iter()
             .position(|z| z.iana_name() == tz.iana_name())
             .unwrap_or_else(|| {
-                self.zones.push(tz.clone());
+                self.zones.push(new());
                 self.zones.len() - 1
             });
         u16::try_from(pos + 1).unwrap_or(0)
     }
 
-    fn zone_of(&self, id: u16) -> Option<&TimeZone> {
+    fn zone_of(&self, id: u16) -> Option<&Clock> {
         self.zones.get(usize::from(id).checked_sub(1)?)
     }
 
@@ -1290,8 +1227,8 @@ impl Aggregator {
         }
         let (date, hour) = if zoned && zone_id == 0 {
             // A zone the table had no room for: looked up again.
-            let dt = local(self.zone_lookup(ask).as_ref(), ask.at);
-            (dt.date(), dt.hour())
+            let tz = self.zone_lookup(ask).unwrap_or(TimeZone::UTC);
+            day_hour(&Clock::of(&tz, ask.at), ask.at)
         } else {
             self.local_day_hour(zone_id, ask.at)
         };
@@ -1304,7 +1241,7 @@ impl Aggregator {
             ro.0 += 1;
             ro.1 += d;
         }
-        if let Some(h) = self.hours.get_mut(usize::try_from(hour).unwrap_or(0)) {
+        if let Some(h) = self.hours.get_mut(usize::from(hour)) {
             if denied {
                 h.1 += 1;
             } else {
@@ -1358,15 +1295,17 @@ impl Aggregator {
                 }
             }
             if is_text(ask.channel) {
-                if rec.text_day == Some(date) {
+                // A day number of jiff's range of dates fits.
+                let day = i32::try_from(date).unwrap_or(i32::MIN);
+                if rec.texts_today > 0 && rec.text_day == day {
                     rec.texts_today = rec.texts_today.saturating_add(1);
                 } else {
-                    rec.text_day = Some(date);
+                    rec.text_day = day;
                     rec.texts_today = 1;
                 }
                 if rec.texts_today > rec.max_texts {
                     rec.max_texts = rec.texts_today;
-                    rec.max_texts_date = Some(date);
+                    rec.max_texts_date = day;
                 }
             }
         }
@@ -1404,7 +1343,7 @@ impl Aggregator {
         }
     }
 
-    fn unevaluated(&mut self, line: u64, ask: &Ask, zone: Option<&TimeZone>, decision: &Decision) {
+    fn unevaluated(&mut self, line: u64, ask: &Ask, zone: Option<&Clock>, decision: &Decision) {
         self.unevaluated += 1;
         let first = decision.denials.first();
         for denial in &decision.denials {
@@ -1537,7 +1476,11 @@ impl Aggregator {
             e.2 += v;
         }
         self.zoned_attempts += other.zoned_attempts;
-        let zone_map: Vec<u16> = other.zones.iter().map(|tz| self.zone_id(tz)).collect();
+        let zone_map: Vec<u16> = other
+            .zones
+            .iter()
+            .map(|c| self.zone_id(c, || c.clone()))
+            .collect();
         for (to, mut line) in other.lines {
             for p in &mut line.points {
                 if p.rule != u16::MAX {
@@ -1651,7 +1594,8 @@ impl Aggregator {
                     denied: r.denied,
                     violations: r.violations,
                     max_texts_in_a_day: u64::from(r.max_texts),
-                    max_texts_date: r.max_texts_date.map(|d| d.to_string()),
+                    max_texts_date: (r.max_texts > 0)
+                        .then(|| date_string(i64::from(r.max_texts_date))),
                     rules,
                 }
             })
@@ -1707,7 +1651,7 @@ impl Aggregator {
             .take(WORST)
             .map(|(to, r)| TextDay {
                 to: (*to).to_owned(),
-                date: r.max_texts_date.map(|d| d.to_string()).unwrap_or_default(),
+                date: date_string(i64::from(r.max_texts_date)),
                 texts: u64::from(r.max_texts),
             })
             .collect();
@@ -1778,7 +1722,7 @@ impl Aggregator {
                 .days
                 .iter()
                 .map(|(date, (a, d, v))| DayCount {
-                    date: date.to_string(),
+                    date: date_string(*date),
                     attempts: *a,
                     denied: *d,
                     violations: *v,
@@ -2155,7 +2099,9 @@ mod tests {
     }
 
     /// Local times are written as jiff's `strftime` writes them, with the
-    /// offset, in every year (four digits or not) and zone.
+    /// offset, in every year (four digits or not) and zone (UTC without
+    /// one), by the zone's clock wherever it was made (the core's
+    /// `Clock::push_local`, tested there at more instants).
     #[test]
     fn local_strings_are_strftimes() {
         for at in [
@@ -2177,7 +2123,18 @@ mod tests {
                     secs.abs() / 3600,
                     secs.abs() % 3600 / 60
                 );
-                assert_eq!(super::local_string(Some(&tz), at), want, "{at} in {zone}");
+                let far: jiff::Timestamp = "2026-07-01T00:00:00Z".parse().unwrap();
+                for made in [at, far] {
+                    let clock = contactguard::local::Clock::of(&tz, made);
+                    assert_eq!(
+                        super::local_string(Some(&clock), at),
+                        want,
+                        "{at} in {zone}"
+                    );
+                }
+                if zone == "UTC" {
+                    assert_eq!(super::local_string(None, at), want, "{at}");
+                }
             }
         }
     }
@@ -2217,7 +2174,15 @@ mod tests {
             let (_, id) = a.zone(ask);
             let got = a.local_day_hour(id, ask.at);
             let want = jiff::tz::TimeZone::get(zone).unwrap().to_datetime(ask.at);
-            assert_eq!(got, (want.date(), want.hour()), "{at} in {zone}");
+            let got = (
+                contactguard::local::date_of(got.0),
+                i8::try_from(got.1).ok(),
+            );
+            assert_eq!(
+                got,
+                (Some(want.date()), Some(want.hour())),
+                "{at} in {zone}"
+            );
         }
     }
 
@@ -2264,7 +2229,7 @@ mod tests {
         let days: Vec<(String, u64, u64)> = a
             .days
             .iter()
-            .map(|(d, (n, den, _))| (d.to_string(), *n, *den))
+            .map(|(d, (n, den, _))| (super::date_string(*d), *n, *den))
             .collect();
         assert_eq!(
             days,

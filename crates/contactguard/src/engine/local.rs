@@ -1,15 +1,23 @@
 //! Local civil time in the recipient's candidate zones.
 
+use super::limits::{push_day, push_digits, push_display};
 use crate::bytes::same_bytes;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use std::rc::Rc;
 
-/// One candidate zone, with the UTC offset that holds around the ask so
-/// that local dates of nearby events are plain arithmetic.
+/// A zone's clock: the zone, with the UTC offset that holds over the
+/// stretch of time around an instant (from the zone's transition before it
+/// to the next one), so that local dates and times of instants in that
+/// stretch are plain arithmetic. Outside it a clock still answers, from the
+/// zone's rules (slower); [`Clock::covers`] says when to make a new one.
+///
+/// The engine keeps one per candidate zone of an ask; the CLI's audit
+/// report keeps one per zone it has seen (the crate's root re-exports it
+/// as `contactguard::local::Clock`, which is not part of the stable API).
 #[derive(Clone, Debug)]
-pub(crate) struct Clock {
+pub struct Clock {
     /// The zone: for a bundled zone, the process's kept copy (so that a
     /// clock is copied and dropped without touching a count).
     kept: ZoneRef,
@@ -102,6 +110,12 @@ fn kept_name(name: &str) -> Option<&'static str> {
 
 const SECS_PER_DAY: i64 = 86_400;
 
+/// The day numbers of 0001-01-01 and 9999-12-31: the dates whose year
+/// `push_day` and `strftime`'s `%Y` both write as four digits (a test
+/// checks both).
+const FIRST_FOUR_DIGIT_DAY: i64 = -719_162;
+const LAST_FOUR_DIGIT_DAY: i64 = 2_932_896;
+
 impl Clock {
     fn new(kept: ZoneRef, at: Timestamp) -> Clock {
         let tz: &TimeZone = &kept;
@@ -130,9 +144,53 @@ impl Clock {
         Clock { kept, lo, hi, off }
     }
 
-    /// Whether this clock still describes instants around `at`.
-    fn covers(&self, at: Timestamp) -> bool {
+    /// The clock of `zone` around `at`.
+    pub fn of(zone: &TimeZone, at: Timestamp) -> Clock {
+        Clock::new(ZoneRef::Shared(zone.clone()), at)
+    }
+
+    /// Whether this clock's offset holds at the second of `at`: a clock
+    /// made again at `at` would be this one.
+    #[inline]
+    pub fn covers(&self, at: Timestamp) -> bool {
         (self.lo..self.hi).contains(&at.as_second())
+    }
+
+    /// The UTC offset at `t`, in seconds, as the zone gives it.
+    #[inline]
+    pub fn offset_seconds(&self, t: Timestamp) -> i32 {
+        if self.covers(t) && t.subsec_nanosecond() >= 0 {
+            if let Ok(off) = i32::try_from(self.off) {
+                return off;
+            }
+        }
+        self.kept.to_offset(t).seconds()
+    }
+
+    /// Appends the local time of `t` with its offset,
+    /// `YYYY-MM-DDTHH:MM:SS+HH:MM`: what jiff's
+    /// `strftime("%Y-%m-%dT%H:%M:%S")` writes, then the offset's sign,
+    /// hours and minutes (the seconds of an old local mean time offset
+    /// are not written).
+    pub fn push_local(&self, out: &mut String, t: Timestamp) {
+        let (day, nanos) = self.local(t);
+        if (FIRST_FOUR_DIGIT_DAY..=LAST_FOUR_DIGIT_DAY).contains(&day) {
+            push_day(out, day);
+            let secs = nanos / 1_000_000_000;
+            for (v, sep) in [(secs / 3_600, 'T'), (secs / 60 % 60, ':'), (secs % 60, ':')] {
+                out.push(sep);
+                push_digits(out, v, 2);
+            }
+        } else {
+            let dt = self.kept.to_datetime(t);
+            push_display(out, format_args!("{}", dt.strftime("%Y-%m-%dT%H:%M:%S")));
+        }
+        let off = self.offset_seconds(t);
+        out.push(if off < 0 { '-' } else { '+' });
+        let abs = u64::from(off.unsigned_abs());
+        push_digits(out, abs / 3_600, 2);
+        out.push(':');
+        push_digits(out, abs % 3_600 / 60, 2);
     }
 
     /// The instant local day number `day` starts, when every instant from
@@ -183,10 +241,11 @@ impl Clock {
         self.lo.checked_add(SECS_PER_DAY).is_some_and(|lo| s >= lo) && s < self.hi
     }
 
-    /// The local date of `t` as a day number, and nanoseconds since local
-    /// midnight.
+    /// The local date of `t` as a day number (days since 1970-01-01, see
+    /// [`date_of`]), and nanoseconds since local midnight: jiff's civil
+    /// date and time of `t` in the zone.
     #[inline]
-    pub(crate) fn local(&self, t: Timestamp) -> (i64, u64) {
+    pub fn local(&self, t: Timestamp) -> (i64, u64) {
         let s = t.as_second();
         let nanos = t.subsec_nanosecond();
         if (self.lo..self.hi).contains(&s) && nanos >= 0 {
@@ -261,8 +320,9 @@ pub(crate) fn day_number(d: Date) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The civil date of a day number; `None` outside jiff's range of dates.
-pub(crate) fn date_of(day: i64) -> Option<Date> {
+/// The civil date of a day number (days since 1970-01-01); `None`
+/// outside jiff's range of dates.
+pub fn date_of(day: i64) -> Option<Date> {
     let (y, m, d) = civil_of(day)?;
     Date::new(
         i16::try_from(y).ok()?,
@@ -710,6 +770,59 @@ mod tests {
                             assert_eq!((c2.lo, c2.hi, c2.off), (c.lo, c.hi, c.off), "{name}");
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// A clock writes local times as jiff's `strftime` writes them, then
+    /// the offset, in every year (four digits or not, before the epoch
+    /// with a fraction of a second) and zone, whether the clock was made
+    /// around the instant or far from it (across a transition).
+    #[test]
+    fn local_strings_are_strftimes() {
+        for (day, date) in [
+            (FIRST_FOUR_DIGIT_DAY, Date::constant(1, 1, 1)),
+            (LAST_FOUR_DIGIT_DAY, Date::constant(9999, 12, 31)),
+        ] {
+            assert_eq!(day_number(date), day);
+        }
+        let instants = [
+            "2026-03-08T06:59:59Z",
+            "2026-03-08T07:00:00Z",
+            "2026-11-01T05:59:59.999999999Z",
+            "1969-12-31T23:59:59.5Z",
+            "1883-11-18T16:59:59Z",
+            "0999-01-01T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "0000-12-31T23:59:59Z",
+            "9999-12-30T12:00:00Z",
+            "-000044-03-15T12:00:00Z",
+        ];
+        for at in instants {
+            let at: Timestamp = at.parse().expect("instant");
+            for zone in [
+                "America/New_York",
+                "Asia/Kolkata",
+                "UTC",
+                "Australia/Eucla",
+                "Asia/Shanghai",
+            ] {
+                let tz = TimeZone::get(zone).expect("zone");
+                let secs = tz.to_offset(at).seconds();
+                let want = format!(
+                    "{}{}{:02}:{:02}",
+                    tz.to_datetime(at).strftime("%Y-%m-%dT%H:%M:%S"),
+                    if secs < 0 { '-' } else { '+' },
+                    secs.abs() / 3600,
+                    secs.abs() % 3600 / 60
+                );
+                for made in [at, "2026-07-01T00:00:00Z".parse().expect("instant")] {
+                    let clock = Clock::of(&tz, made);
+                    assert_eq!(clock.offset_seconds(at), secs, "{at} in {zone}");
+                    let mut got = String::from("x");
+                    clock.push_local(&mut got, at);
+                    assert_eq!(got, format!("x{want}"), "{at} in {zone}, clock at {made}");
                 }
             }
         }
