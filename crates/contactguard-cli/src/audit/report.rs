@@ -5,6 +5,7 @@
 
 use super::log::BadRow;
 use contactguard::audit::{is_unevaluable, Item, Row};
+use contactguard::bytes::same_bytes;
 use contactguard::local::{date_of, Clock};
 use contactguard::model::SharedStr;
 use contactguard::{Ask, Channel, Decision, Denial, Event, EventType, HoldReason, Policy, Role};
@@ -436,7 +437,7 @@ impl Recipients {
                 };
                 ends.get(id)
                     .and_then(|&end| text.get(start..end))
-                    .is_some_and(|key| key == to)
+                    .is_some_and(|key| same_bytes(key, to))
             })
             .copied()
     }
@@ -446,11 +447,18 @@ impl Recipients {
     }
 
     /// The id of `to`, added with zero counters if it was not seen yet.
+    #[inline]
     fn id(&mut self, to: &str) -> usize {
         let hash = self.hasher.hash_one(to);
-        if let Some(id) = self.find_hashed(hash, to) {
-            return id;
+        match self.find_hashed(hash, to) {
+            Some(id) => id,
+            None => self.add(hash, to),
         }
+    }
+
+    /// Adds `to`, whose hash is `hash`, with zero counters: its id.
+    #[inline(never)]
+    fn add(&mut self, hash: u64, to: &str) -> usize {
         let id = self.len;
         self.text.push_str(to);
         self.ends.push(self.text.len());
@@ -531,7 +539,7 @@ impl FirstDebts {
             _ => None,
         };
         match first {
-            Some(first) if first == debt.as_bytes() => {}
+            Some(first) if same_bytes(first, debt.as_bytes()) => {}
             Some(_) => rec.roles |= DEBTS_DIFFER,
             None if id == self.ends.len() => {
                 self.text.push_str(debt);
@@ -829,21 +837,33 @@ impl Aggregator {
             };
             worst.push((id32, to, line));
         }
-        let mut also = p.also.iter().peekable();
+        // Per recipient id, its place among the worst plus one (0: not one
+        // of them): a point's line is found with one read.
+        let mut place = vec![0u8; self.recipients.len()];
+        for (k, (id, _, _)) in worst.iter().enumerate() {
+            if let (Some(x), Ok(k)) = (place.get_mut(*id as usize), u8::try_from(k + 1)) {
+                *x = k;
+            }
+        }
+        // `also` is in point order: searched from the last point's run on.
+        let mut also_from = 0;
         for (i, (id, pt)) in p.points.iter().enumerate() {
-            let more = std::iter::from_fn(|| also.next_if(|(at, _)| *at <= i))
-                .filter(|(at, _)| *at == i)
-                .map(|(_, r)| *r);
-            let Some((_, _, line)) = worst.iter_mut().find(|(w, _, _)| w == id) else {
-                more.for_each(drop);
+            let k = place.get(*id as usize).copied().unwrap_or(0);
+            let Some((_, _, line)) = usize::from(k).checked_sub(1).and_then(|k| worst.get_mut(k))
+            else {
                 continue;
             };
+            let rest = p.also.get(also_from..).unwrap_or(&[]);
+            let start = rest.partition_point(|(at, _)| *at < i);
+            let run = rest.get(start..).unwrap_or(&[]);
+            let len = run.partition_point(|(at, _)| *at == i);
+            also_from += start + len;
             if line.points.len() < MAX_POINTS {
                 let index = u32::try_from(line.points.len()).unwrap_or(u32::MAX);
-                line.also.extend(more.map(|r| (index, r)));
+                let run = run.get(..len).unwrap_or(&[]);
+                line.also.extend(run.iter().map(|(_, r)| (index, *r)));
                 line.points.push(*pt);
             } else {
-                more.for_each(drop);
                 line.omitted += 1;
             }
         }
@@ -887,19 +907,36 @@ impl Aggregator {
             .collect()
     }
 
+    /// The [`WORST`] recipients with violations, most violations first,
+    /// then most attempts, then by key (keys are unique: the order is
+    /// total, and these are the first of all of them sorted so).
     fn worst(&self) -> Vec<(&str, &RecAgg)> {
-        let mut worst: Vec<(&str, &RecAgg)> = self
-            .recipients
-            .iter()
-            .filter(|(_, r)| r.violations > 0)
-            .collect();
-        worst.sort_by(|a, b| {
+        let before = |a: (&str, &RecAgg), b: (&str, &RecAgg)| {
             b.1.violations
                 .cmp(&a.1.violations)
                 .then_with(|| b.1.attempts.cmp(&a.1.attempts))
                 .then_with(|| a.0.cmp(b.0))
-        });
-        worst.truncate(WORST);
+        };
+        let mut worst: Vec<(&str, &RecAgg)> = Vec::with_capacity(WORST + 1);
+        for (id, r) in self.recipients.counters().enumerate() {
+            if r.violations == 0 {
+                continue;
+            }
+            // Most are behind the last kept on counts alone: no key read.
+            if worst.len() >= WORST {
+                if let Some(last) = worst.last() {
+                    if (r.violations, r.attempts) < (last.1.violations, last.1.attempts) {
+                        continue;
+                    }
+                }
+            }
+            let this = (self.recipients.key(id), r);
+            let at = worst.partition_point(|w| before(*w, this).is_lt());
+            if at < WORST {
+                worst.insert(at, this);
+                worst.truncate(WORST);
+            }
+        }
         worst
     }
 
@@ -1036,7 +1073,7 @@ impl Aggregator {
             return (false, 0);
         };
         if let Some((last, id)) = &self.last_zone {
-            if last.as_bytes() == first.as_bytes() {
+            if same_bytes(last.as_bytes(), first.as_bytes()) {
                 return (true, *id);
             }
         }
@@ -1185,21 +1222,33 @@ impl Aggregator {
                 self.display = Some((ask.at, line, tz.clone()));
             }
         }
-        // The evaluable denials' rules, most often one or two.
-        let mut rules = [0u16; 4];
-        let mut more: Vec<u16> = Vec::new();
-        let mut violations = 0usize;
-        for denial in decision.denials.iter().filter(|d| !is_unevaluable(d)) {
-            let idx = self.rule_of(denial);
-            match rules.get_mut(violations) {
-                Some(r) => *r = idx,
-                None => more.push(idx),
+        // The evaluable denials' rules, most often none, one or two: in
+        // `few`, or all of them in `all` past its room.
+        let mut few = [0u16; 4];
+        let mut all: Vec<u16> = Vec::new();
+        let mut count = 0usize;
+        for denial in &decision.denials {
+            if is_unevaluable(denial) {
+                continue;
             }
-            violations += 1;
+            let idx = self.rule_of(denial);
+            match few.get_mut(count) {
+                Some(r) => *r = idx,
+                None => {
+                    if all.is_empty() {
+                        all.extend_from_slice(&few);
+                    }
+                    all.push(idx);
+                }
+            }
+            count += 1;
         }
-        let rule_list = || rules.iter().take(violations).chain(more.iter()).copied();
-        let count = violations;
-        let violations = u64::try_from(violations).unwrap_or(u64::MAX);
+        let listed: &[u16] = if all.is_empty() {
+            few.get(..count).unwrap_or(&[])
+        } else {
+            &all
+        };
+        let violations = u64::try_from(count).unwrap_or(u64::MAX);
         let t = &mut self.totals;
         t.attempts += 1;
         let denied = !decision.allow;
@@ -1257,7 +1306,7 @@ impl Aggregator {
         day.2 += if denied { violations } else { 0 };
 
         // Rules, with a few samples each.
-        for idx in rule_list() {
+        for &idx in listed {
             let Some(rule) = self.rules.get_mut(usize::from(idx)) else {
                 continue;
             };
@@ -1283,7 +1332,7 @@ impl Aggregator {
             if denied {
                 rec.denied += 1;
                 rec.violations += violations;
-                for i in rule_list() {
+                for &i in listed {
                     match rec.rules.iter_mut().find(|(r, _)| *r == i) {
                         Some((_, n)) => *n += 1,
                         None => {
@@ -1310,16 +1359,8 @@ impl Aggregator {
             }
         }
         if !self.no_points {
-            let point_rules: Vec<u16> = rule_list().collect();
-            self.push_point(ask, zone_id, &point_rules);
+            self.push_point(ask, zone_id, listed);
         } else if let Some(p) = &mut self.provisional {
-            let all: Vec<u16>;
-            let listed = if more.is_empty() {
-                rules.get(..count).unwrap_or(&[])
-            } else {
-                all = rule_list().collect();
-                &all
-            };
             let (rule, rest) = listed
                 .split_first()
                 .map_or((u16::MAX, &[][..]), |(r, m)| (*r, m));
@@ -1327,7 +1368,9 @@ impl Aggregator {
             // The budget is checked when a vector is about to grow.
             let grows =
                 index == p.points.capacity() || p.also.capacity() - p.also.len() < rest.len();
-            p.also.extend(rest.iter().map(|&r| (index, r)));
+            if !rest.is_empty() {
+                p.also.extend(rest.iter().map(|&r| (index, r)));
+            }
             p.points.push((
                 u32::try_from(id).unwrap_or(u32::MAX),
                 Pt {
@@ -2239,6 +2282,39 @@ mod tests {
                 ("2026-03-03".to_owned(), 1, 1),
             ]
         );
+    }
+
+    /// The worst recipients are the first of all those with violations
+    /// sorted by violations, then attempts (both descending), then key:
+    /// with ties on both counts at the cut, fewer than [`super::WORST`]
+    /// recipients, and keys seen in any order.
+    #[test]
+    fn worst_recipients_are_the_first_of_the_full_order() {
+        for n in [0usize, 3, 10, 11, 40, 300] {
+            let mut a = Aggregator::new();
+            // Keys in a scrambled order; counts with many ties.
+            let keys: Vec<String> = (0..n).map(|i| format!("k{:03}", (i * 37) % 1000)).collect();
+            for (i, k) in keys.iter().enumerate() {
+                if let Some(rec) = a.recipients.entry(k) {
+                    rec.violations = (i % 4) as u64;
+                    rec.attempts = (i % 3) as u64 + rec.violations;
+                }
+            }
+            let mut all: Vec<(String, u64, u64)> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.clone(), (i % 4) as u64, (i % 3 + i % 4) as u64))
+                .filter(|(_, v, _)| *v > 0)
+                .collect();
+            all.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+            all.truncate(super::WORST);
+            let got: Vec<(String, u64, u64)> = a
+                .worst()
+                .into_iter()
+                .map(|(k, r)| (k.to_owned(), r.violations, r.attempts))
+                .collect();
+            assert_eq!(got, all, "{n} recipients");
+        }
     }
 
     #[test]
