@@ -631,6 +631,26 @@ struct Pt {
     channel: Channel,
 }
 
+/// The first `k` of `items` in the order `before` (total: no two items
+/// are equal), as sorting them all would list them, kept while scanning
+/// them: an item behind the last kept one once `k` are is passed over.
+fn first_k<T: Copy>(
+    items: impl Iterator<Item = T>,
+    k: usize,
+    before: impl Fn(T, T) -> std::cmp::Ordering,
+) -> Vec<T> {
+    let mut kept: Vec<T> = Vec::with_capacity(k + 1);
+    for x in items {
+        if kept.len() >= k && kept.last().is_none_or(|&last| before(last, x).is_le()) {
+            continue;
+        }
+        let at = kept.partition_point(|&w| before(w, x).is_lt());
+        kept.insert(at, x);
+        kept.truncate(k);
+    }
+    kept
+}
+
 /// A local day number as its date.
 fn date_string(day: i64) -> String {
     date_of(day).map_or_else(|| day.to_string(), |d| d.to_string())
@@ -908,36 +928,18 @@ impl Aggregator {
     }
 
     /// The [`WORST`] recipients with violations, most violations first,
-    /// then most attempts, then by key (keys are unique: the order is
-    /// total, and these are the first of all of them sorted so).
+    /// then most attempts, then by key.
     fn worst(&self) -> Vec<(&str, &RecAgg)> {
-        let before = |a: (&str, &RecAgg), b: (&str, &RecAgg)| {
-            b.1.violations
-                .cmp(&a.1.violations)
-                .then_with(|| b.1.attempts.cmp(&a.1.attempts))
-                .then_with(|| a.0.cmp(b.0))
-        };
-        let mut worst: Vec<(&str, &RecAgg)> = Vec::with_capacity(WORST + 1);
-        for (id, r) in self.recipients.counters().enumerate() {
-            if r.violations == 0 {
-                continue;
-            }
-            // Most are behind the last kept on counts alone: no key read.
-            if worst.len() >= WORST {
-                if let Some(last) = worst.last() {
-                    if (r.violations, r.attempts) < (last.1.violations, last.1.attempts) {
-                        continue;
-                    }
-                }
-            }
-            let this = (self.recipients.key(id), r);
-            let at = worst.partition_point(|w| before(*w, this).is_lt());
-            if at < WORST {
-                worst.insert(at, this);
-                worst.truncate(WORST);
-            }
-        }
-        worst
+        first_k(
+            self.recipients.iter().filter(|(_, r)| r.violations > 0),
+            WORST,
+            |a, b| {
+                b.1.violations
+                    .cmp(&a.1.violations)
+                    .then_with(|| b.1.attempts.cmp(&a.1.attempts))
+                    .then_with(|| a.0.cmp(b.0))
+            },
+        )
     }
 
     /// Adds an attempt to its recipient's timeline (after a replay made
@@ -1683,15 +1685,13 @@ impl Aggregator {
             })
             .collect();
 
-        let mut texts: Vec<(&str, &RecAgg)> = self
-            .recipients
-            .iter()
-            .filter(|(_, r)| r.max_texts > 0)
-            .collect();
-        texts.sort_by(|a, b| b.1.max_texts.cmp(&a.1.max_texts).then_with(|| a.0.cmp(b.0)));
+        let texts = first_k(
+            self.recipients.iter().filter(|(_, r)| r.max_texts > 0),
+            WORST,
+            |a, b| b.1.max_texts.cmp(&a.1.max_texts).then_with(|| a.0.cmp(b.0)),
+        );
         let most_texts_in_a_day = texts
             .iter()
-            .take(WORST)
             .map(|(to, r)| TextDay {
                 to: (*to).to_owned(),
                 date: date_string(i64::from(r.max_texts_date)),
@@ -2282,6 +2282,21 @@ mod tests {
                 ("2026-03-03".to_owned(), 1, 1),
             ]
         );
+    }
+
+    /// The first `k` kept while scanning are the first `k` of a full sort,
+    /// for every `k` from none to past the number of items, in any order
+    /// of the items.
+    #[test]
+    fn first_k_is_a_sorts_prefix() {
+        let items: Vec<u32> = (0..200u32).map(|i| (i * 7919) % 200).collect();
+        let order = |a: u32, b: u32| (b % 10).cmp(&(a % 10)).then(a.cmp(&b));
+        let mut sorted = items.clone();
+        sorted.sort_by(|a, b| order(*a, *b));
+        for k in [0, 1, 2, 10, 199, 200, 300] {
+            let got = super::first_k(items.iter().copied(), k, order);
+            assert_eq!(got, sorted.get(..k.min(200)).unwrap(), "k = {k}");
+        }
     }
 
     /// The worst recipients are the first of all those with violations
