@@ -453,27 +453,40 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
         "bytes",
         size.is_some_and(|s| s >= PROGRESS_BYTES),
     );
-    while let Some(next) = reader.next_row().map_err(|e| log_error(args, &e))? {
-        match next {
-            Next::Bad(bad) => bad_row(args, &mut o, bad)?,
-            Next::Row(row, flaws) => {
-                if !replayer.in_order(row.at()) {
-                    bar.finish_and_clear();
-                    return Ok(Pass::Unordered { line: row.pos });
+    loop {
+        // The row is read where the reader returned it (a row is large:
+        // each move out of it is a copy), and its item handed back.
+        let mut next = reader.next_row();
+        let (row, flaws) = match &mut next {
+            Ok(Some(Next::Row(row, flaws))) => (&*row, std::mem::take(flaws)),
+            Ok(None) => break,
+            Ok(Some(Next::Bad(_))) | Err(_) => {
+                match next {
+                    Ok(Some(Next::Bad(bad))) => bad_row(args, &mut o, bad)?,
+                    Err(e) => return Err(log_error(args, &e)),
+                    // A row and the end are taken above.
+                    Ok(_) => {}
                 }
-                let decision = replayer
-                    .step(row.pos, &row.item)
-                    .map_err(|e| replay_error(args, &e))?;
-                o.agg.observe(&row, decision.as_ref());
-                if let (Some(v), Some(d)) = (&mut verdicts, &decision) {
-                    v.write(&row, d);
-                }
-                tally(&mut o, &row, flaws);
-                if o.rows % 4096 == 0 {
-                    bar.set_position(reader.bytes_read());
-                }
-                reader.recycle(row.item);
+                continue;
             }
+        };
+        if !replayer.in_order(row.at()) {
+            bar.finish_and_clear();
+            return Ok(Pass::Unordered { line: row.pos });
+        }
+        let decision = replayer
+            .step(row.pos, &row.item)
+            .map_err(|e| replay_error(args, &e))?;
+        o.agg.observe(row, decision.as_ref());
+        if let (Some(v), Some(d)) = (&mut verdicts, &decision) {
+            v.write(row, d);
+        }
+        tally(&mut o, row, flaws);
+        if o.rows % 4096 == 0 {
+            bar.set_position(reader.bytes_read());
+        }
+        if let Ok(Some(Next::Row(row, _))) = next {
+            reader.recycle(row.item);
         }
     }
     bar.finish_and_clear();
