@@ -83,6 +83,116 @@ pub struct Report {
     pub flawed_rows: Vec<BadRowOut>,
 }
 
+impl Report {
+    /// The report as pretty JSON: what `serde_json::to_string_pretty`
+    /// writes (two spaces an indent), with each line's break and indent
+    /// written at once (the report's timelines have thousands of lines).
+    ///
+    /// # Errors
+    ///
+    /// When serde_json cannot write it.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let mut out = Vec::with_capacity(1 << 16);
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
+        self.serialize(&mut ser)?;
+        // serde_json writes UTF-8 only.
+        String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.to_string()))
+    }
+}
+
+/// serde_json's `PrettyFormatter` with its default indent, writing a line
+/// break and its indent in one write.
+#[derive(Default)]
+struct Pretty {
+    level: usize,
+    has_value: bool,
+}
+
+impl Pretty {
+    /// A line break, then the indent of the current level.
+    fn line<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        const BREAK: &[u8; 65] =
+            b"\n                                                                ";
+        let mut spaces = self.level * 2;
+        let (head, rest) = BREAK.split_at(1);
+        let now = spaces.min(rest.len());
+        w.write_all(BREAK.get(..1 + now).unwrap_or(head))?;
+        spaces -= now;
+        while spaces > 0 {
+            let now = spaces.min(rest.len());
+            w.write_all(rest.get(..now).unwrap_or(rest))?;
+            spaces -= now;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level = self.level.saturating_sub(1);
+        if self.has_value {
+            self.line(w)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.line(w)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level = self.level.saturating_sub(1);
+        if self.has_value {
+            self.line(w)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.line(w)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
 /// How many allowed attempts carried one obligation.
 #[derive(Clone, Debug, Serialize)]
 pub struct ObligationCount {
@@ -2282,6 +2392,38 @@ mod tests {
                 ("2026-03-03".to_owned(), 1, 1),
             ]
         );
+    }
+
+    /// The report's JSON formatter writes what serde_json's pretty one
+    /// does: empty and nested arrays and objects, strings that need
+    /// escaping, and nesting deeper than its one write of indent (64
+    /// spaces).
+    #[test]
+    fn pretty_json_is_serde_jsons() {
+        use serde::Serialize;
+        let mut deep = serde_json::json!({"leaf": [1, "two", null, {}], "empty": []});
+        for level in 0..45 {
+            deep = if level % 2 == 0 {
+                serde_json::json!([deep, level, {"k\"ey": "a\nb\u{7}"}])
+            } else {
+                serde_json::json!({"level": level, "next": deep, "none": {}})
+            };
+        }
+        for v in [
+            serde_json::json!([]),
+            serde_json::json!({}),
+            serde_json::json!(3),
+            deep,
+        ] {
+            let mut out = Vec::new();
+            let mut ser =
+                serde_json::Serializer::with_formatter(&mut out, super::Pretty::default());
+            v.serialize(&mut ser).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string_pretty(&v).unwrap()
+            );
+        }
     }
 
     /// The first `k` kept while scanning are the first `k` of a full sort,
