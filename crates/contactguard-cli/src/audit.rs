@@ -232,7 +232,7 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
         .finish(&name, &policy, &outcome.bad, &outcome.flawed);
 
     if args.json {
-        let json = report.to_json().map_err(|e| {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| {
             CliError::new(ErrorCode::IoWrite, format!("cannot print the report: {e}"))
         })?;
         writeln!(out, "{json}")?;
