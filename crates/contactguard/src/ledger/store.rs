@@ -542,14 +542,23 @@ impl Slot {
             return;
         }
         if let Some((c, r, side)) = prune {
-            self.prune(c, r, side);
+            // Not shrunk: the list was full at this capacity and is about
+            // to grow again.
+            self.drop_old(c, r, side);
         }
         // Grow unless pruning freed a quarter of the list, so that the next
         // prune is at least a quarter of the list away (amortised O(1) per
-        // insert).
+        // insert): to 4 entries, then 8, then by half (one reallocation
+        // fewer than growing by half from 4, for no more memory from 7
+        // entries on).
         let len = self.entries.len();
         if len + cap / 4 >= cap {
-            self.entries.reserve_exact((len / 2).max(4));
+            let more = match len {
+                0..4 => 4 - len,
+                4..8 => 8 - len,
+                _ => len / 2,
+            };
+            self.entries.reserve_exact(more);
         }
     }
 
@@ -590,7 +599,10 @@ impl Slot {
     }
 
     fn push_debt(&mut self, debt: Kh) {
-        let mut v = std::mem::take(&mut self.debts).into_vec();
+        // One allocation of the exact size (a `Vec` pushed to would
+        // reserve four and then shrink).
+        let mut v = Vec::with_capacity(self.debts.len() + 1);
+        v.extend_from_slice(&self.debts);
         v.push(debt);
         self.debts = v.into_boxed_slice();
     }
@@ -700,7 +712,20 @@ impl Slot {
 
     /// Drops attempts older than `cutoff` (nanoseconds) that no rule can
     /// read any more; returns how many were dropped. State events stay.
+    /// A list left less than half full is shrunk.
     pub(crate) fn prune(&mut self, cutoff: i64, ret: &Retention, side: Side) -> usize {
+        let removed = self.drop_old(cutoff, ret, side);
+        if removed > 0 {
+            let len = self.entries.len();
+            if self.entries.capacity() > 2 * len + 4 {
+                self.entries.shrink_to(len + len / 2 + 1);
+            }
+        }
+        removed
+    }
+
+    /// [`prune`](Slot::prune) without shrinking the list.
+    fn drop_old(&mut self, cutoff: i64, ret: &Retention, side: Side) -> usize {
         let Some(first) = self.entries.first() else {
             return 0;
         };
@@ -753,10 +778,6 @@ impl Slot {
         if removed > 0 {
             if side == Side::Recipient {
                 self.compact_debts();
-            }
-            let len = self.entries.len();
-            if self.entries.capacity() > 2 * len + 4 {
-                self.entries.shrink_to(len + len / 2 + 1);
             }
             self.reindex();
         }
