@@ -1337,6 +1337,13 @@ mod tests {
                     if let Err(e) = index_agrees(slot, what == "recipient") {
                         panic!("a {what}'s index: {e}");
                     }
+                    // The state entries' positions, as the entries have them.
+                    let want: Vec<usize> = (0..)
+                        .zip(&slot.entries)
+                        .filter(|(_, e)| e.is_state())
+                        .map(|(p, _)| p)
+                        .collect();
+                    assert_eq!(slot.state_positions(), want, "a {what}'s state positions");
                     indexed += usize::from(slot.index().is_some());
                 }
             }
