@@ -431,15 +431,15 @@ impl Ledger<MemoryStore> {
     /// Decides `ask` as [`check`](Ledger::check) does, then records the
     /// attempt it made with `result` whatever the verdict, as
     /// [`record`](Ledger::record) would: the replay of a log. Hashes each
-    /// key once and takes the shards' locks once. Without `retry` a
-    /// denial's `retry_at` is `None`, not searched for (for a caller that
-    /// does not read it).
+    /// key once, and takes no lock: the caller holds the ledger alone.
+    /// Without `retry` a denial's `retry_at` is `None`, not searched for
+    /// (for a caller that does not read it).
     ///
     /// # Errors
     ///
     /// As [`record`](Ledger::record); nothing is recorded.
     pub(crate) fn check_then_record(
-        &self,
+        &mut self,
         ask: &Ask,
         result: AttemptResult,
         retry: bool,
@@ -452,10 +452,9 @@ impl Ledger<MemoryStore> {
         };
         let to = KeyMemo::hash(&mut memo.recipients, &ask.to, |k| self.keys.0.recipient(k));
         let debt = KeyMemo::hash(&mut memo.debts, &ask.debt, |k| self.keys.0.debt(k));
-        let mut g = self.store.write_pair(to, debt);
         // Each slot is looked up once, for the decision and the insert (a
         // slot made here for a new key is empty, which decides as none).
-        let (recipients, debts) = g.maps_mut();
+        let (recipients, debts) = maps_mut(&mut self.store.shards, to, debt);
         let rec = recipients.entry(to).or_default();
         room_for(rec, debt)?;
         let debt_slot = debts.entry(debt).or_default();
@@ -1193,6 +1192,33 @@ impl Storage for MemoryStore {
     }
 }
 
+/// The recipients' table of `to`'s shard of `shards` and the debts'
+/// table of `debt`'s shard, both writable, without locking: the caller holds
+/// the store alone.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "shard indexes are masked to the number of shards"
+)]
+fn maps_mut(
+    shards: &mut [Padded],
+    to: Kh,
+    debt: Kh,
+) -> (&mut hash::KhMap<store::Slot>, &mut hash::KhMap<store::Slot>) {
+    let (r, d) = (to.shard(SHARDS), debt.shard(SHARDS));
+    if r == d {
+        let s = shards[r].0.get_mut();
+        return (&mut s.recipients, &mut s.debts);
+    }
+    let (lo, hi) = (r.min(d), r.max(d));
+    let (below, above) = shards.split_at_mut(hi);
+    let (low, high) = (below[lo].0.get_mut(), above[0].0.get_mut());
+    if r == lo {
+        (&mut low.recipients, &mut high.debts)
+    } else {
+        (&mut high.recipients, &mut low.debts)
+    }
+}
+
 const FULL_DEBTS: LedgerError =
     LedgerError::Capacity("65,536 debts with retained attempts for one recipient");
 
@@ -1337,6 +1363,13 @@ mod tests {
                     if let Err(e) = index_agrees(slot, what == "recipient") {
                         panic!("a {what}'s index: {e}");
                     }
+                    // The state entries' positions, as the entries have them.
+                    let want: Vec<usize> = (0..)
+                        .zip(&slot.entries)
+                        .filter(|(_, e)| e.is_state())
+                        .map(|(p, _)| p)
+                        .collect();
+                    assert_eq!(slot.state_positions(), want, "a {what}'s state positions");
                     indexed += usize::from(slot.index().is_some());
                 }
             }

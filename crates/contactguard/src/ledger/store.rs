@@ -240,14 +240,19 @@ pub(crate) struct Slot {
     rare: Option<Box<Rare>>,
 }
 
-/// What few slots hold: state events referenced by entries, and for a
-/// recipient's list of at least [`INDEX_FROM`] entries (see
-/// [`Slot::indexes`]) the engine's index of its attempts by class (grown
-/// on an insert at the end, rebuilt from the entries whenever they move:
-/// an insert before the end, pruning, a restore).
+/// What few slots hold: state events referenced by entries, where their
+/// entries are, and for a recipient's list of at least [`INDEX_FROM`]
+/// entries (see [`Slot::indexes`]) the engine's index of its attempts by
+/// class (grown on an insert at the end, rebuilt from the entries whenever
+/// they move: an insert before the end, pruning, a restore).
 #[derive(Clone, Debug, Default)]
 struct Rare {
     states: Vec<State>,
+    /// The positions in the slot's entries of its state entries, in
+    /// order, so that a side finds its state events without reading every
+    /// entry: moved on every insert before them, rebuilt with the index
+    /// (see [`Slot::reindex`]).
+    spos: Vec<usize>,
     ix: Option<Index>,
 }
 
@@ -490,6 +495,17 @@ impl Slot {
         self.make_room(prune);
         let pos = self.position(e.at());
         self.entries.insert(pos, e);
+        if let Some(r) = self.rare.as_deref_mut() {
+            // State entries at or after `pos` moved one on; a state entry
+            // takes its place among them.
+            let from = r.spos.partition_point(|&p| p < pos);
+            if let Some(later) = r.spos.get_mut(from..) {
+                later.iter_mut().for_each(|p| *p += 1);
+            }
+            if e.is_state() {
+                r.spos.insert(from, pos);
+            }
+        }
         let at_end = pos + 1 == self.entries.len();
         if let (true, Some(ix), Ok(p)) = (at_end, self.ix_mut(), u32::try_from(pos)) {
             // At the end (time order): the index grows by the entry.
@@ -511,8 +527,9 @@ impl Slot {
         self.entries.len() >= INDEX_FROM && !self.debts.is_empty()
     }
 
-    /// Rebuilds the index from the entries (drops it for a list that
-    /// keeps none, see [`Slot::indexes`]).
+    /// Rebuilds the index and the state entries' positions from the
+    /// entries (drops the index for a list that keeps none, see
+    /// [`Slot::indexes`]).
     pub(crate) fn reindex(&mut self) {
         let ix = if self.indexes() {
             Index::of(&self.entries)
@@ -525,6 +542,21 @@ impl Slot {
             (None, Some(r)) => r.ix = None,
             (None, None) => {}
         }
+        if let Some(r) = self.rare.as_deref_mut() {
+            r.spos.clear();
+            let states = self
+                .entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.is_state());
+            r.spos.extend(states.map(|(p, _)| p));
+        }
+    }
+
+    /// The positions of the state entries (a test's check).
+    #[cfg(test)]
+    pub(crate) fn state_positions(&self) -> &[usize] {
+        self.rare.as_deref().map_or(&[], |r| r.spos.as_slice())
     }
 
     /// The slot's index, if it keeps one.
@@ -542,14 +574,23 @@ impl Slot {
             return;
         }
         if let Some((c, r, side)) = prune {
-            self.prune(c, r, side);
+            // Not shrunk: the list was full at this capacity and is about
+            // to grow again.
+            self.drop_old(c, r, side);
         }
         // Grow unless pruning freed a quarter of the list, so that the next
         // prune is at least a quarter of the list away (amortised O(1) per
-        // insert).
+        // insert): to 4 entries, then 8, then by half (one reallocation
+        // fewer than growing by half from 4, for no more memory from 7
+        // entries on).
         let len = self.entries.len();
         if len + cap / 4 >= cap {
-            self.entries.reserve_exact((len / 2).max(4));
+            let more = match len {
+                0..4 => 4 - len,
+                4..8 => 8 - len,
+                _ => len / 2,
+            };
+            self.entries.reserve_exact(more);
         }
     }
 
@@ -590,7 +631,10 @@ impl Slot {
     }
 
     fn push_debt(&mut self, debt: Kh) {
-        let mut v = std::mem::take(&mut self.debts).into_vec();
+        // One allocation of the exact size (a `Vec` pushed to would
+        // reserve four and then shrink).
+        let mut v = Vec::with_capacity(self.debts.len() + 1);
+        v.extend_from_slice(&self.debts);
         v.push(debt);
         self.debts = v.into_boxed_slice();
     }
@@ -658,14 +702,17 @@ impl Slot {
             self.entries.partition_point(|e| e.at() <= cut)
         };
         let entries = self.entries.get(..end).unwrap_or(&[]);
-        // Inline for a few state events; at most one allocation, no
-        // growth, for more.
-        let held = self.states();
-        let mut states = States::with_capacity(held.len());
-        if !held.is_empty() {
-            for (i, e) in entries.iter().enumerate() {
-                if e.is_state() {
-                    if let Some(s) = held.get(usize::from(e.other)) {
+        // The state entries up to the cut, found by their positions:
+        // inline for a few; at most one allocation, no growth, for more.
+        let mut states = States::new();
+        if let Some(r) = self.rare.as_deref() {
+            let spos = r.spos.get(..r.spos.partition_point(|&p| p < end));
+            let spos = spos.unwrap_or(&[]);
+            if !spos.is_empty() {
+                states = States::with_capacity(spos.len());
+                for &i in spos {
+                    let Some(e) = entries.get(i) else { continue };
+                    if let Some(s) = r.states.get(usize::from(e.other)) {
                         states.push((i, s.ev(from_ns(e.at()), to, debt)));
                     }
                 }
@@ -700,7 +747,20 @@ impl Slot {
 
     /// Drops attempts older than `cutoff` (nanoseconds) that no rule can
     /// read any more; returns how many were dropped. State events stay.
+    /// A list left less than half full is shrunk.
     pub(crate) fn prune(&mut self, cutoff: i64, ret: &Retention, side: Side) -> usize {
+        let removed = self.drop_old(cutoff, ret, side);
+        if removed > 0 {
+            let len = self.entries.len();
+            if self.entries.capacity() > 2 * len + 4 {
+                self.entries.shrink_to(len + len / 2 + 1);
+            }
+        }
+        removed
+    }
+
+    /// [`prune`](Slot::prune) without shrinking the list.
+    fn drop_old(&mut self, cutoff: i64, ret: &Retention, side: Side) -> usize {
         let Some(first) = self.entries.first() else {
             return 0;
         };
@@ -753,10 +813,6 @@ impl Slot {
         if removed > 0 {
             if side == Side::Recipient {
                 self.compact_debts();
-            }
-            let len = self.entries.len();
-            if self.entries.capacity() > 2 * len + 4 {
-                self.entries.shrink_to(len + len / 2 + 1);
             }
             self.reindex();
         }
@@ -1114,6 +1170,7 @@ impl Slot {
             + self.rare.as_ref().map_or(0, |r| {
                 std::mem::size_of::<Rare>()
                     + r.states.capacity() * std::mem::size_of::<State>()
+                    + r.spos.capacity() * std::mem::size_of::<usize>()
                     + r.ix.as_ref().map_or(0, Index::reserved_bytes)
             })
     }
