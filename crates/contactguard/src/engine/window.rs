@@ -73,9 +73,14 @@ fn governing<'w>(
     day: i64,
     cal: Option<&crate::policy::Calendar>,
 ) -> Option<&'w Win> {
-    windows
-        .iter()
-        .find(|w| w.days.iter().any(|d| day_matches(*d, day, cal)))
+    for w in windows {
+        for &d in w.days.iter() {
+            if day_matches(d, day, cal) {
+                return Some(w);
+            }
+        }
+    }
+    None
 }
 
 const NS: u64 = 1_000_000_000;
