@@ -898,6 +898,10 @@ fn cap_steady<S: Stored>(
     if exclude_prior_consent && in_windows(consent, t) {
         return Verdict::Pass;
     }
+    // Nothing in the period: nothing counts.
+    if limit > 0 && k >= side.atts.len() {
+        return Verdict::Pass;
+    }
     let test = Test::new(ctx, filter, scope);
     let limit_n = limit as usize;
     // The count itself only matters for the message; without one, at

@@ -494,11 +494,13 @@ impl<'a, S: Stored> Side<'a, S> {
                     // sort last among them (found by comparing seconds
                     // only, then stepping back over those few).
                     let mut i = match s.checked_add(1).and_then(S::key_of_second) {
-                        Some(b) => self.atts.partition_point(|a| a.key() < b),
+                        Some(b) => self.keys_below(b),
                         None => self.atts.len(),
                     };
+                    // One in an earlier second is before it.
+                    let earlier = S::key_of_second(s);
                     while let Some(a) = i.checked_sub(1).and_then(|j| self.atts.get(j)) {
-                        if a.at() <= f {
+                        if earlier.is_some_and(|e| a.key() < e) || a.at() <= f {
                             break;
                         }
                         i -= 1;
@@ -519,11 +521,22 @@ impl<'a, S: Stored> Side<'a, S> {
             // or after it has a second at least `s` and nanoseconds not
             // below 0), so the search compares seconds only.
             return match S::key_of_second(s) {
-                Some(b) => self.atts.partition_point(|a| a.key() < b),
+                Some(b) => self.keys_below(b),
                 None => self.atts.len(),
             };
         }
         self.atts.partition_point(|a| a.at() < since)
+    }
+
+    /// How many records (a prefix: they are in time order) have a key
+    /// below `b`: all of them, without a search, when the last one has
+    /// (a look-back with nothing in it, the usual case for a short one).
+    #[inline]
+    fn keys_below(&self, b: S::Key) -> usize {
+        match self.atts.last() {
+            Some(last) if last.key() >= b => self.atts.partition_point(|a| a.key() < b),
+            _ => self.atts.len(),
+        }
     }
 
     /// The records `k..end` (none past the side's end).
@@ -679,6 +692,24 @@ mod tests {
                         "n {n} mask {mask:b} since {since:?}"
                     );
                 }
+                // From a whole second (on an attempt's, or one past it):
+                // quiet exactly when no attempt on the channels has that
+                // second or a later one.
+                for s in [
+                    1, 1_000_000, 1_001_140, 1_001_141, 1_001_200, 1_003_540, 1_004_000,
+                ] {
+                    let expected = !full[..n].iter().any(|a| {
+                        mask & crate::policy::bit(a.channel) != 0 && a.at.as_second() >= s
+                    });
+                    assert_eq!(
+                        side.quiet_from_second(mask, s),
+                        expected,
+                        "n {n} second {s}"
+                    );
+                }
+                assert!(!side.quiet_from_second(mask, 0));
+                // Nothing is that late.
+                assert!(side.quiet_from_second(mask, i64::MAX));
             }
             // Without an index nothing is cut.
             let plain = Side {
@@ -688,6 +719,7 @@ mod tests {
             assert_eq!(plain.span_end(0, 1), n);
             // Nor is a side without an index ever quiet.
             assert!(!plain.quiet_since(0, None));
+            assert!(!plain.quiet_from_second(0, 1));
         }
     }
 }

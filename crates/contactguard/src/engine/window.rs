@@ -67,8 +67,22 @@ fn day_matches(sel: DaySel, day: i64, cal: Option<&crate::policy::Calendar>) -> 
 
 /// The entry that governs local day number `day`: the first whose days
 /// match it.
-#[inline]
+#[inline(always)]
 fn governing<'w>(
+    windows: &'w [Win],
+    day: i64,
+    cal: Option<&crate::policy::Calendar>,
+) -> Option<&'w Win> {
+    // A first entry for every day (the usual window) governs them all.
+    match windows.first() {
+        Some(w) if w.days.first() == Some(&DaySel::Any) => Some(w),
+        _ => governing_search(windows, day, cal),
+    }
+}
+
+/// [`governing`], entry by entry.
+#[inline(never)]
+fn governing_search<'w>(
     windows: &'w [Win],
     day: i64,
     cal: Option<&crate::policy::Calendar>,
