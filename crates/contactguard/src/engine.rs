@@ -371,10 +371,9 @@ pub(crate) struct Ctx<'a, S> {
     /// permitted it: a later rule with the same body ([`Plan`]'s
     /// `window_twin`) passes at that instant without a second look.
     window_passed: std::cell::Cell<(Timestamp, u64)>,
-    /// The last start a dated cap searched ([`limits::start_since`]):
-    /// whether on the debt's side, the instant, and the record index
-    /// (caps over the same local dates search the same start).
-    since: std::cell::Cell<(bool, Option<Timestamp>, usize)>,
+    /// What the last dated caps worked out (see [`limits::Since`]): caps
+    /// over the same local dates share it.
+    since: limits::Since,
 }
 
 impl<S: Stored> Ctx<'_, S> {
@@ -473,7 +472,7 @@ fn run<'a, S: Stored>(
             std::cell::OnceCell::from(Vec::new())
         },
         window_passed: std::cell::Cell::new((at, 0)),
-        since: std::cell::Cell::new((false, None, 0)),
+        since: limits::Since::default(),
     };
 
     let mut denials = Vec::new();
@@ -1155,7 +1154,7 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
                                         settled: 0,
                                         consent: std::cell::OnceCell::new(),
                                         window_passed: std::cell::Cell::new((at, 0)),
-                                        since: std::cell::Cell::new((false, None, 0)),
+                                        since: super::limits::Since::default(),
                                     };
                                     for (i, rule) in inner.rules.iter().enumerate().take(64) {
                                         assert_eq!(

@@ -10,6 +10,7 @@ use crate::model::{Ask, AttemptResult};
 use crate::policy::format::{CalendarPeriod, Scope};
 use crate::policy::{Filter, Pause, Period};
 use jiff::{SignedDuration, Timestamp, ToSpan};
+use std::cell::Cell;
 
 /// The start of `period`'s look-back from `t` ([`Period::lookback_seconds`]:
 /// the one definition of how far back a rule reads, which the ledger's
@@ -22,6 +23,7 @@ pub(super) fn lookback_start(t: Timestamp, period: Period) -> Option<Timestamp> 
 
 /// The instant `secs` seconds before `t`; `None` (no cut) when that is out
 /// of range.
+#[inline]
 pub(super) fn seconds_before(t: Timestamp, secs: i64) -> Option<Timestamp> {
     // Whole seconds off a positive instant: plain arithmetic, the same
     // instant as jiff's subtraction.
@@ -357,18 +359,87 @@ fn count_back_by<'a, S: Stored>(
     (n, None)
 }
 
+/// What dated caps work out from the instant tried alone, remembered for
+/// the next cap of the same decision: the last start [`start_since`]
+/// searched, and (with one candidate zone) the last period placed
+/// ([`placed`]). Two caps over the same local dates (Reg F's and a
+/// state's 7 dates, a day's two caps on calls) place them once.
+#[derive(Default)]
+pub(super) struct Since {
+    /// Whether on the debt's side, the instant, and the record index.
+    start: Cell<(bool, Option<Timestamp>, usize)>,
+    /// The ask's local date in the one zone, at an instant.
+    today: Cell<Option<(Timestamp, i64)>>,
+    placed: Cell<Option<Placed>>,
+}
+
+/// A dated period placed in the one candidate zone at instant `t`, for
+/// the debt's side or the recipient's (`on_debt`).
+#[derive(Clone, Copy)]
+struct Placed {
+    on_debt: bool,
+    period: Period,
+    t: Timestamp,
+    /// The local date of `t`.
+    today: i64,
+    /// Where the zone's offset holds from the period's look-back to `t`
+    /// (see [`local::Clock::steady_day_start`]): the period's first date,
+    /// its first instant, and the index of the side's first record at or
+    /// after it. `None` otherwise (or for a first date out of range).
+    steady: Option<(i64, Timestamp, usize)>,
+}
+
 /// [`Side::start_since`] on `scope`'s side, remembered for the last
 /// instant asked in this decision (two caps over the same local dates
 /// search the same start).
 pub(super) fn start_since<S: Stored>(ctx: &Ctx<'_, S>, scope: Scope, since: Timestamp) -> usize {
     let on_debt = scope == Scope::Debt;
-    let (debt, at, k) = ctx.since.get();
+    let (debt, at, k) = ctx.since.start.get();
     if debt == on_debt && at == Some(since) {
         return k;
     }
     let k = side_of(ctx, scope).start_since(since);
-    ctx.since.set((on_debt, Some(since), k));
+    ctx.since.start.set((on_debt, Some(since), k));
     k
+}
+
+/// `period` placed at `t` in `z`, the only candidate zone, on `scope`'s
+/// side: as the dated branch of [`cap`] places it in each zone, remembered
+/// for the next cap at the same instant.
+fn placed<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    z: &local::Clock,
+    scope: Scope,
+    period: Period,
+    t: Timestamp,
+) -> Placed {
+    let on_debt = scope == Scope::Debt;
+    if let Some(p) = ctx.since.placed.get() {
+        if p.t == t && p.on_debt == on_debt && p.period == period {
+            return p;
+        }
+    }
+    let today = match ctx.since.today.get() {
+        Some((at, day)) if at == t => day,
+        _ => {
+            let day = z.day(t);
+            ctx.since.today.set(Some((t, day)));
+            day
+        }
+    };
+    let steady = period_start(period, today).and_then(|first| {
+        let since = z.steady_day_start(first, lookback_start(t, period), t)?;
+        Some((first, since, start_since(ctx, scope, since)))
+    });
+    let p = Placed {
+        on_debt,
+        period,
+        t,
+        today,
+        steady,
+    };
+    ctx.since.placed.set(Some(p));
+    p
 }
 
 /// The side a scope reads.
@@ -580,13 +651,45 @@ pub(super) fn cap<S: Stored>(
     exclude_prior_consent: bool,
     t: Timestamp,
 ) -> Verdict {
+    // A dated period in one zone whose offset holds over the look-back
+    // (the usual case): placed once for the caps over the same dates.
+    if let Period::Dates(_) | Period::Calendar(_) = period {
+        let mut zones = ctx.zones.iter();
+        if let (Some(z), None) = (zones.next(), zones.next()) {
+            // No attempt on the filter's channels in the second before the
+            // look-back or later: nothing in the period counts, and a
+            // limit of one or more is not reached (as below, without
+            // placing the period).
+            let chan = channels(filter, ctx.ask);
+            let from_second = period
+                .lookback_seconds()
+                .and_then(|l| t.as_second().checked_sub(l)?.checked_sub(1));
+            if limit > 0
+                && from_second.is_some_and(|s| side_of(ctx, scope).quiet_from_second(chan, s))
+            {
+                return Verdict::Pass;
+            }
+            let p = placed(ctx, z, scope, period, t);
+            if let Some(steady) = p.steady {
+                let rule = CapRule {
+                    chan,
+                    limit,
+                    scope,
+                    period,
+                    filter,
+                    exclude_prior_consent,
+                };
+                return cap_steady(ctx, z, &rule, p.today, steady, t);
+            }
+        }
+    }
     // The instant from which the period can count an attempt (`None`:
     // the whole side); for a rolling period, the end of its look-back.
     let lookback = match period {
         Period::Lifetime => None,
-        Period::Rolling(secs) => match t.checked_sub(SignedDuration::from_secs(secs)) {
-            Ok(from) => Some(from),
-            Err(_) => return Verdict::Pass,
+        Period::Rolling(secs) => match seconds_before(t, secs) {
+            Some(from) => Some(from),
+            None => return Verdict::Pass,
         },
         Period::Dates(_) | Period::Calendar(_) => lookback_start(t, period),
     };
@@ -628,7 +731,7 @@ pub(super) fn cap<S: Stored>(
         }
         Period::Rolling(secs) => {
             let d = SignedDuration::from_secs(secs);
-            let Some(from) = t.checked_sub(d).ok() else {
+            let Some(from) = seconds_before(t, secs) else {
                 return Verdict::Pass;
             };
             // Events are in time order: the (n - limit + 1)-th oldest in the
@@ -750,7 +853,86 @@ pub(super) fn cap<S: Stored>(
     }
 }
 
-/// The most local dates a day-based period can span.
+/// A cap rule's body.
+struct CapRule<'f> {
+    /// The channels [`channels`] gives for the ask.
+    chan: u32,
+    limit: u32,
+    scope: Scope,
+    period: Period,
+    filter: &'f Filter,
+    exclude_prior_consent: bool,
+}
+
+/// [`cap`] for a dated period in `z`, the only candidate zone, whose
+/// offset holds from the period's look-back to `t`: the period is the
+/// side's records from index `k` on (those at or after `since`, the first
+/// instant of local date `first`), and its counted dates run forward with
+/// time, as the dated branch of [`cap`] reads them in such a zone.
+fn cap_steady<S: Stored>(
+    ctx: &Ctx<'_, S>,
+    z: &local::Clock,
+    rule: &CapRule<'_>,
+    today: i64,
+    (first, since, k): (i64, Timestamp, usize),
+    t: Timestamp,
+) -> Verdict {
+    let CapRule {
+        chan,
+        limit,
+        scope,
+        period,
+        filter,
+        exclude_prior_consent,
+    } = *rule;
+    let side = side_of(ctx, scope);
+    // No attempt on the filter's channels in the period: nothing counts.
+    if limit > 0 && side.quiet_since(chan, Some(since)) {
+        return Verdict::Pass;
+    }
+    let consent: &[(Timestamp, Timestamp)] = if exclude_prior_consent {
+        consent_windows(ctx)
+    } else {
+        &[]
+    };
+    if exclude_prior_consent && in_windows(consent, t) {
+        return Verdict::Pass;
+    }
+    // Nothing in the period: nothing counts.
+    if limit > 0 && k >= side.atts.len() {
+        return Verdict::Pass;
+    }
+    let test = Test::new(ctx, filter, scope);
+    let limit_n = limit as usize;
+    // The count itself only matters for the message; without one, at
+    // least the limit is enough.
+    let (n, kth) = count_from(side, k, &test, consent, limit_n, ctx.want_messages);
+    if limit_n > 0 && kth.is_none() {
+        return Verdict::Pass;
+    }
+    let n = if ctx.want_messages { n } else { limit_n };
+    // The instant the limit-th newest counted date leaves the period.
+    let leave_day = match period {
+        Period::Dates(days) => kth.map(|a| z.day(a.at()) + i64::from(days)),
+        _ => period_end(period, today),
+    };
+    let earliest = leave_day
+        .and_then(|d| z.start_of_day_n(d))
+        .map(|b| t.max(b));
+    deny(ctx, earliest, || Cause::Cap {
+        n,
+        keys: Keys::of(ctx.ask),
+        scope,
+        limit,
+        over: CapOver::Dated {
+            period,
+            first,
+            today,
+            zone: z.zone(),
+        },
+    })
+}
+
 /// First local day number of the period that contains day `today`.
 fn period_start(period: Period, today: i64) -> Option<i64> {
     match period {
@@ -792,7 +974,7 @@ pub(super) fn cooldown<S: Stored>(
     // Only a trigger after `from` can still hold the pause (and the latest
     // trigger, when there is one after it, is the latest of all).
     let from = match period {
-        Pause::Rolling(secs) => t.checked_sub(SignedDuration::from_secs(secs)).ok(),
+        Pause::Rolling(secs) => seconds_before(t, secs),
         Pause::Dates(n) => lookback_start(t, Period::Dates(n)),
     };
     let chan = channels(filter, ctx.ask);

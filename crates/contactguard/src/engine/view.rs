@@ -167,6 +167,16 @@ pub(crate) trait Stored: Copy {
     fn is_attempt(&self) -> bool;
     /// The record's time (lists are in time order).
     fn at(&self) -> Timestamp;
+    /// The record's time in the store's own terms, for binary searches
+    /// to compare with [`Stored::key_of_second`] without building the
+    /// instant.
+    type Key: Ord + Copy;
+    fn key(&self) -> Self::Key;
+    /// For a second `s > 0`: the least key of a record whose time is at
+    /// or after second `s` (so a record's key is less exactly when
+    /// [`Timestamp::as_second`] of its time is less than `s`); `None` when
+    /// no record's time can be that late.
+    fn key_of_second(s: i64) -> Option<Self::Key>;
     /// The attempt's debt key id, compared with [`Side::ask_debt`].
     fn debt(&self) -> u32;
     fn channel(&self) -> Channel;
@@ -183,6 +193,15 @@ impl Stored for Rec {
     #[inline]
     fn at(&self) -> Timestamp {
         self.at
+    }
+    type Key = i64;
+    #[inline]
+    fn key(&self) -> i64 {
+        self.at.as_second()
+    }
+    #[inline]
+    fn key_of_second(s: i64) -> Option<i64> {
+        Some(s)
     }
     #[inline]
     fn debt(&self) -> u32 {
@@ -423,6 +442,34 @@ impl<'a, S: Stored> Side<'a, S> {
         true
     }
 
+    /// Whether the side indexes its attempts by channel and holds none on
+    /// a channel in `chans` whose second ([`Timestamp::as_second`]) is
+    /// `s` or later, for `s > 0`: then it holds none at or after any
+    /// instant from second `s` on ([`Side::quiet_since`] of it holds),
+    /// found without building that instant. `false` where the side keeps
+    /// no such index, or for `s <= 0`.
+    #[inline(always)]
+    pub(crate) fn quiet_from_second(&self, chans: u32, s: i64) -> bool {
+        if self.by_chan.is_empty() || s <= 0 {
+            return false;
+        }
+        let Some(b) = S::key_of_second(s) else {
+            // No record is that late.
+            return true;
+        };
+        let mut m = chans;
+        while m != 0 {
+            let c = m.trailing_zeros();
+            m &= m - 1;
+            if let Some(last) = self.last_on(c) {
+                if self.atts.get(last as usize).is_none_or(|a| a.key() >= b) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
     /// As [`Side::after`], cut at [`Side::span_end`] for `chans`.
     pub(crate) fn after_in(
         &self,
@@ -446,9 +493,14 @@ impl<'a, S: Stored> Side<'a, S> {
                     // any in that very second with nanoseconds, which
                     // sort last among them (found by comparing seconds
                     // only, then stepping back over those few).
-                    let mut i = self.atts.partition_point(|a| a.at().as_second() <= s);
+                    let mut i = match s.checked_add(1).and_then(S::key_of_second) {
+                        Some(b) => self.keys_below(b),
+                        None => self.atts.len(),
+                    };
+                    // One in an earlier second is before it.
+                    let earlier = S::key_of_second(s);
                     while let Some(a) = i.checked_sub(1).and_then(|j| self.atts.get(j)) {
-                        if a.at() <= f {
+                        if earlier.is_some_and(|e| a.key() < e) || a.at() <= f {
                             break;
                         }
                         i -= 1;
@@ -468,9 +520,23 @@ impl<'a, S: Stored> Side<'a, S> {
             // an instant is before it exactly when its second is (one at
             // or after it has a second at least `s` and nanoseconds not
             // below 0), so the search compares seconds only.
-            return self.atts.partition_point(|a| a.at().as_second() < s);
+            return match S::key_of_second(s) {
+                Some(b) => self.keys_below(b),
+                None => self.atts.len(),
+            };
         }
         self.atts.partition_point(|a| a.at() < since)
+    }
+
+    /// How many records (a prefix: they are in time order) have a key
+    /// below `b`: all of them, without a search, when the last one has
+    /// (a look-back with nothing in it, the usual case for a short one).
+    #[inline]
+    fn keys_below(&self, b: S::Key) -> usize {
+        match self.atts.last() {
+            Some(last) if last.key() >= b => self.atts.partition_point(|a| a.key() < b),
+            _ => self.atts.len(),
+        }
     }
 
     /// The records `k..end` (none past the side's end).
@@ -626,6 +692,24 @@ mod tests {
                         "n {n} mask {mask:b} since {since:?}"
                     );
                 }
+                // From a whole second (on an attempt's, or one past it):
+                // quiet exactly when no attempt on the channels has that
+                // second or a later one.
+                for s in [
+                    1, 1_000_000, 1_001_140, 1_001_141, 1_001_200, 1_003_540, 1_004_000,
+                ] {
+                    let expected = !full[..n].iter().any(|a| {
+                        mask & crate::policy::bit(a.channel) != 0 && a.at.as_second() >= s
+                    });
+                    assert_eq!(
+                        side.quiet_from_second(mask, s),
+                        expected,
+                        "n {n} second {s}"
+                    );
+                }
+                assert!(!side.quiet_from_second(mask, 0));
+                // Nothing is that late.
+                assert!(side.quiet_from_second(mask, i64::MAX));
             }
             // Without an index nothing is cut.
             let plain = Side {
@@ -635,6 +719,7 @@ mod tests {
             assert_eq!(plain.span_end(0, 1), n);
             // Nor is a side without an index ever quiet.
             assert!(!plain.quiet_since(0, None));
+            assert!(!plain.quiet_from_second(0, 1));
         }
     }
 }

@@ -67,15 +67,34 @@ fn day_matches(sel: DaySel, day: i64, cal: Option<&crate::policy::Calendar>) -> 
 
 /// The entry that governs local day number `day`: the first whose days
 /// match it.
-#[inline]
+#[inline(always)]
 fn governing<'w>(
     windows: &'w [Win],
     day: i64,
     cal: Option<&crate::policy::Calendar>,
 ) -> Option<&'w Win> {
-    windows
-        .iter()
-        .find(|w| w.days.iter().any(|d| day_matches(*d, day, cal)))
+    // A first entry for every day (the usual window) governs them all.
+    match windows.first() {
+        Some(w) if w.days.first() == Some(&DaySel::Any) => Some(w),
+        _ => governing_search(windows, day, cal),
+    }
+}
+
+/// [`governing`], entry by entry.
+#[inline(never)]
+fn governing_search<'w>(
+    windows: &'w [Win],
+    day: i64,
+    cal: Option<&crate::policy::Calendar>,
+) -> Option<&'w Win> {
+    for w in windows {
+        for &d in w.days.iter() {
+            if day_matches(d, day, cal) {
+                return Some(w);
+            }
+        }
+    }
+    None
 }
 
 const NS: u64 = 1_000_000_000;

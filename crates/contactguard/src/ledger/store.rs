@@ -154,6 +154,15 @@ impl Stored for Entry {
     fn at(&self) -> Timestamp {
         from_ns(Entry::at(self))
     }
+    type Key = i64;
+    #[inline]
+    fn key(&self) -> i64 {
+        Entry::at(self)
+    }
+    #[inline]
+    fn key_of_second(s: i64) -> Option<i64> {
+        s.checked_mul(NS)
+    }
     #[inline]
     fn debt(&self) -> u32 {
         u32::from(self.other)
@@ -1177,3 +1186,33 @@ impl Slot {
 }
 const _: () = assert!(std::mem::size_of::<Entry>() == 12 && std::mem::align_of::<Entry>() == 4);
 const _: () = assert!(std::mem::size_of::<Slot>() == 48);
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    /// An entry's key compares with [`Stored::key_of_second`] as its time's
+    /// whole seconds compare with the second: for times before and after
+    /// the epoch, with and without nanoseconds, at the ends of the range.
+    #[test]
+    fn keys_order_as_whole_seconds() {
+        let mut times: Vec<i64> = vec![i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX];
+        for s in [-3i64, -1, 0, 1, 2, 9, 1_792_074_600, 9_223_372_035] {
+            for n in [-999_999_999i64, -1, 0, 1, 500_000_000, 999_999_999] {
+                if let Some(t) = s.checked_mul(NS).and_then(|t| t.checked_add(n)) {
+                    times.push(t);
+                }
+            }
+        }
+        let mut seconds: Vec<i64> = vec![1, 2, 3, 10, 1_792_074_600, 1_792_074_601];
+        seconds.extend([9_223_372_035, 9_223_372_036, 9_223_372_037, i64::MAX]);
+        for &ns in &times {
+            let e = Entry::attempt(ns, 0, 0, AttemptResult::Delivered, NO_PLACE);
+            for &s in &seconds {
+                let before = Stored::at(&e).as_second() < s;
+                let by_key = <Entry as Stored>::key_of_second(s).is_none_or(|b| e.key() < b);
+                assert_eq!(by_key, before, "{ns} ns against second {s}");
+            }
+        }
+    }
+}
