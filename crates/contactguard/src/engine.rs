@@ -346,6 +346,11 @@ pub(crate) struct Ctx<'a, S> {
     /// The debt's events at or before the ask.
     debt: &'a Side<'a, S>,
     want_messages: bool,
+    /// Whether a denial's earliest passing instant is read (for the
+    /// `retry_at` search or an explanation): without it a rule may leave
+    /// `earliest` `None` rather than compute it (the verdict, and its
+    /// message, are the same either way).
+    want_earliest: bool,
     /// Why the rule last evaluated denied, when `want_messages`: left
     /// here by the rule rather than returned in its [`Verdict`] (which
     /// every rule returns, most often a pass, and stays small).
@@ -460,6 +465,7 @@ fn run<'a, S: Stored>(
         rec,
         debt,
         want_messages: true,
+        want_earliest: explain_all || want_retry,
         cause: std::cell::Cell::new(None),
         visit,
         fixed_ready: false,
@@ -902,7 +908,7 @@ fn evaluate<S: Stored>(
         ..
     } = &mut verdict
     {
-        if depends_on_time(rule) {
+        if ctx.want_earliest && depends_on_time(rule) {
             *earliest = condition_change(ctx, rule, t);
         }
     }
@@ -1148,6 +1154,7 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
                                         rec: &Side::empty(0),
                                         debt: &Side::empty(0),
                                         want_messages: false,
+                                        want_earliest: false,
                                         cause: std::cell::Cell::new(None),
                                         visit,
                                         fixed_ready: false,
