@@ -9,7 +9,7 @@
 use crate::model::{Ask, Channel, Decision, Denial, Message, Role};
 use crate::policy::{Body, Inner, Rule};
 use crate::{History, Policy};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 mod cause;
 mod conditions;
@@ -728,11 +728,13 @@ fn twins<S: Stored>(ctx: &Ctx<'_, S>, visit: u64) -> u64 {
 /// ever evaluated.
 fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp, twins: u64) -> Option<Timestamp> {
     let visit = ctx.visit;
-    let limit = ctx
-        .ask
-        .at
-        .checked_add(SignedDuration::from_hours(24 * RETRY_HORIZON_DAYS))
-        .ok()?;
+    // The ask's time plus the horizon, in nanoseconds (cheaper than adding
+    // a duration to a timestamp); none past the last instant there is.
+    let limit =
+        ctx.ask.at.as_nanosecond() + i128::from(RETRY_HORIZON_DAYS * 86_400) * 1_000_000_000;
+    if limit > Timestamp::MAX.as_nanosecond() {
+        return None;
+    }
     // Of the first 64 rules, those whose last denial offered exactly `t`
     // as an exact earliest instant.
     let mut pass_at_t = 0u64;
@@ -740,7 +742,7 @@ fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp, twins: u64) -> Optio
     // decided too (see `run`).
     let mut all_fixed = ctx.settled == 0;
     for _ in 0..MAX_ITERATIONS {
-        if t > limit {
+        if t.as_nanosecond() > limit {
             return None;
         }
         let mut next = t;
