@@ -1038,6 +1038,7 @@ fn condition_change<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp) -> O
     })
 }
 
+#[inline(always)]
 fn deny<S: Stored>(
     ctx: &Ctx<'_, S>,
     earliest: Option<Timestamp>,
@@ -1048,6 +1049,7 @@ fn deny<S: Stored>(
 
 /// A denial because the engine could not evaluate the rule (fail closed);
 /// see [`Verdict::Deny`]'s `unevaluable`.
+#[inline(always)]
 fn deny_unevaluable<S: Stored>(
     ctx: &Ctx<'_, S>,
     earliest: Option<Timestamp>,
