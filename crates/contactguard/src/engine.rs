@@ -9,7 +9,7 @@
 use crate::model::{Ask, Channel, Decision, Denial, Message, Role};
 use crate::policy::{Body, Inner, Rule};
 use crate::{History, Policy};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 mod cause;
 mod conditions;
@@ -346,6 +346,11 @@ pub(crate) struct Ctx<'a, S> {
     /// The debt's events at or before the ask.
     debt: &'a Side<'a, S>,
     want_messages: bool,
+    /// Whether a denial's earliest passing instant is read (for the
+    /// `retry_at` search or an explanation): without it a rule may leave
+    /// `earliest` `None` rather than compute it (the verdict, and its
+    /// message, are the same either way).
+    want_earliest: bool,
     /// Why the rule last evaluated denied, when `want_messages`: left
     /// here by the rule rather than returned in its [`Verdict`] (which
     /// every rule returns, most often a pass, and stays small).
@@ -459,6 +464,7 @@ fn run<'a, S: Stored>(
         rec,
         debt,
         want_messages: true,
+        want_earliest: explain_all || want_retry,
         cause: std::cell::Cell::new(None),
         visit,
         fixed_ready: false,
@@ -721,11 +727,13 @@ fn twins<S: Stored>(ctx: &Ctx<'_, S>, visit: u64) -> u64 {
 /// ever evaluated.
 fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp, twins: u64) -> Option<Timestamp> {
     let visit = ctx.visit;
-    let limit = ctx
-        .ask
-        .at
-        .checked_add(SignedDuration::from_hours(24 * RETRY_HORIZON_DAYS))
-        .ok()?;
+    // The ask's time plus the horizon, in nanoseconds (cheaper than adding
+    // a duration to a timestamp); none past the last instant there is.
+    let limit =
+        ctx.ask.at.as_nanosecond() + i128::from(RETRY_HORIZON_DAYS * 86_400) * 1_000_000_000;
+    if limit > Timestamp::MAX.as_nanosecond() {
+        return None;
+    }
     // Of the first 64 rules, those whose last denial offered exactly `t`
     // as an exact earliest instant.
     let mut pass_at_t = 0u64;
@@ -733,7 +741,7 @@ fn retry<S: Stored>(ctx: &mut Ctx<'_, S>, mut t: Timestamp, twins: u64) -> Optio
     // decided too (see `run`).
     let mut all_fixed = ctx.settled == 0;
     for _ in 0..MAX_ITERATIONS {
-        if t > limit {
+        if t.as_nanosecond() > limit {
             return None;
         }
         let mut next = t;
@@ -901,7 +909,7 @@ fn evaluate<S: Stored>(
         ..
     } = &mut verdict
     {
-        if depends_on_time(rule) {
+        if ctx.want_earliest && depends_on_time(rule) {
             *earliest = condition_change(ctx, rule, t);
         }
     }
@@ -1014,6 +1022,28 @@ fn depends_on_time(rule: &Rule) -> bool {
 /// at which the rule's conditions no longer select a denial.
 fn condition_change<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp) -> Option<Timestamp> {
     let days = ctx.policy.unreachable.dates + 1;
+    let passes = |c: Timestamp| {
+        !cond_when(ctx, &rule.when, c)
+            || rule.unless.as_ref().is_some_and(|u| cond_unless(ctx, u, c))
+    };
+    // One zone, with every candidate midnight well before the last date
+    // there is (so that none fails to exist, which gives `None`): the
+    // midnights come in order, and the first at which the rule passes is
+    // the earliest, found without working out those after it.
+    let mut zones = ctx.zones.iter();
+    if let (Some(z), None) = (zones.next(), zones.next()) {
+        let end = Timestamp::MAX.as_second() - (i64::from(days) + 3) * 86_400;
+        if t.as_second() < end {
+            let mut c = t;
+            for _ in 0..days {
+                c = next_day_start(z, c)?;
+                if passes(c) {
+                    return Some(c);
+                }
+            }
+            return None;
+        }
+    }
     let mut candidates: Vec<Timestamp> = Vec::new();
     for z in ctx.zones.iter() {
         let mut c = t;
@@ -1023,12 +1053,10 @@ fn condition_change<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp) -> O
         }
     }
     candidates.sort();
-    candidates.into_iter().find(|&c| {
-        !cond_when(ctx, &rule.when, c)
-            || rule.unless.as_ref().is_some_and(|u| cond_unless(ctx, u, c))
-    })
+    candidates.into_iter().find(|&c| passes(c))
 }
 
+#[inline(always)]
 fn deny<S: Stored>(
     ctx: &Ctx<'_, S>,
     earliest: Option<Timestamp>,
@@ -1039,6 +1067,7 @@ fn deny<S: Stored>(
 
 /// A denial because the engine could not evaluate the rule (fail closed);
 /// see [`Verdict::Deny`]'s `unevaluable`.
+#[inline(always)]
 fn deny_unevaluable<S: Stored>(
     ctx: &Ctx<'_, S>,
     earliest: Option<Timestamp>,
@@ -1147,6 +1176,7 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
                                         rec: &Side::empty(0),
                                         debt: &Side::empty(0),
                                         want_messages: false,
+                                        want_earliest: false,
                                         cause: std::cell::Cell::new(None),
                                         visit,
                                         fixed_ready: false,
@@ -1219,6 +1249,98 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
         );
         assert!(readers & 1 << index("us-reg-f.5") != 0);
         assert!(readers & 1 << index("us-reg-f.10") == 0);
+    }
+
+    /// The first local midnight at which a rule's out-of-contact
+    /// condition changes, found in one zone without working out the later
+    /// midnights, is the one the sorted list of every candidate gives:
+    /// under `cn`, for a third party's ask about location at each hour
+    /// over 12 days of a debtor's failed and answered calls (the condition
+    /// comes and goes).
+    #[test]
+    fn condition_change_in_one_zone_is_the_earliest_candidate() {
+        use super::{cond_unless, cond_when, condition_change, depends_on_time, local};
+        use crate::model::Event;
+        let policy = Policy::preset("cn").expect("preset");
+        let inner = policy.inner();
+        let day = 86_400;
+        let start = 1_772_000_000;
+        let events: Vec<Event> = (0..40)
+            .map(|i| {
+                let result = if i % 7 == 3 { "conversation" } else { "no_answer" };
+                let at = jiff::Timestamp::from_second(start + i * day / 3 + 3_600).expect("time");
+                serde_json::from_value(serde_json::json!({"type": "attempt", "at": at.to_string(),
+                    "channel": "call", "to": "c1", "role": "debtor", "debt": "d1", "result": result}))
+                .expect("event")
+            })
+            .collect();
+        let history = crate::History::from_events(events);
+        let rules: Vec<_> = inner.rules.iter().filter(|r| depends_on_time(r)).collect();
+        assert!(!rules.is_empty());
+        let (mut found, mut none) = (0, 0);
+        for h in 0..12 * 24 {
+            let at = jiff::Timestamp::from_second(start + h * 3_600).expect("time");
+            let ask = Ask {
+                at,
+                channel: Channel::Call,
+                to: "p1".to_owned(),
+                role: Role::ThirdParty,
+                debt: "d1".to_owned(),
+                timezones: vec!["Asia/Shanghai".to_owned()],
+                place: None,
+                autodialed: None,
+                purpose: Some(Purpose::Location),
+                days_past_due: None,
+            };
+            let (mut rec, mut debt) = (Side::empty(0), Side::empty(0));
+            history.sides(&ask, &mut rec, &mut debt);
+            let zones = local::Zones::resolve(&ask.timezones, at).expect("zone");
+            let ctx: Ctx<'_, _> = Ctx {
+                policy: inner,
+                ask: &ask,
+                zones: zones.list(),
+                rec: &rec,
+                debt: &debt,
+                want_messages: false,
+                want_earliest: true,
+                cause: std::cell::Cell::new(None),
+                visit: inner.plan.visit(&inner.rules, &ask),
+                fixed_ready: false,
+                fixed_unless: 0,
+                settled: 0,
+                consent: std::cell::OnceCell::new(),
+                window_passed: std::cell::Cell::new((at, 0)),
+                since: std::cell::Cell::new((false, None, 0)),
+            };
+            for rule in &rules {
+                // Every candidate midnight, sorted, and the first at which
+                // the rule's conditions no longer select a denial.
+                let mut candidates = Vec::new();
+                for z in ctx.zones.iter() {
+                    let mut c = at;
+                    for _ in 0..=inner.unreachable.dates {
+                        c = local::next_day_start(z, c).expect("midnight");
+                        candidates.push(c);
+                    }
+                }
+                candidates.sort();
+                let want = candidates.into_iter().find(|&c| {
+                    !cond_when(&ctx, &rule.when, c)
+                        || rule
+                            .unless
+                            .as_ref()
+                            .is_some_and(|u| cond_unless(&ctx, u, c))
+                });
+                let got = condition_change(&ctx, rule, at);
+                assert_eq!(got, want, "{} at {at}", rule.id);
+                if want.is_some() {
+                    found += 1;
+                } else {
+                    none += 1;
+                }
+            }
+        }
+        assert!(found > 0 && none > 0, "{found} {none}");
     }
 
     #[test]

@@ -107,27 +107,12 @@ pub(super) fn hold<S: Stored>(ctx: &Ctx<'_, S>, reasons: &[HoldReason], t: Times
     else {
         return Verdict::Pass;
     };
-    // The first instant no listed hold is active.
-    let mut c = t;
-    let mut earliest = None;
-    for _ in 0..64 {
-        let mut any = false;
-        let mut open = false;
-        for (_, _, until) in active(c) {
-            any = true;
-            match until {
-                Some(u) => c = c.max(u),
-                None => open = true,
-            }
-        }
-        if open {
-            break;
-        }
-        if !any {
-            earliest = Some(c);
-            break;
-        }
-    }
+    // The first instant no listed hold is active (when wanted).
+    let earliest = if ctx.want_earliest {
+        hold_ends(t, active)
+    } else {
+        None
+    };
     let (start, reason, until) = first;
     deny(ctx, earliest, || Cause::Hold {
         keys: Keys::of(ctx.ask),
@@ -136,4 +121,27 @@ pub(super) fn hold<S: Stored>(ctx: &Ctx<'_, S>, reasons: &[HoldReason], t: Times
         until,
         zone: ctx.first_zone(),
     })
+}
+
+/// The first instant from `t` at which `active` lists no hold, following
+/// each hold to its end (`None` when one is open-ended, or past 64 steps).
+fn hold_ends<I>(t: Timestamp, active: impl Fn(Timestamp) -> I) -> Option<Timestamp>
+where
+    I: Iterator<Item = (Timestamp, HoldReason, Option<Timestamp>)>,
+{
+    let mut c = t;
+    for _ in 0..64 {
+        let mut any = false;
+        for (_, _, until) in active(c) {
+            any = true;
+            match until {
+                Some(u) => c = c.max(u),
+                None => return None,
+            }
+        }
+        if !any {
+            return Some(c);
+        }
+    }
+    None
 }
