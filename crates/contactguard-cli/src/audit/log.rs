@@ -169,7 +169,6 @@ enum Inner<R: Read> {
         record: Option<csv::StringRecord>,
         position: [Option<usize>; NCOLS],
         width: usize,
-        instants: std::cell::Cell<Option<LastDay>>,
         one_name: std::cell::RefCell<String>,
     },
     Jsonl {
@@ -277,7 +276,6 @@ impl<R: Read> LogReader<R> {
                     reader,
                     record: Some(record),
                     position,
-                    instants: std::cell::Cell::new(None),
                     one_name: std::cell::RefCell::default(),
                 }
             }
@@ -356,7 +354,6 @@ impl<R: Read> LogReader<R> {
                     record,
                     position,
                     width,
-                    instants,
                     one_name,
                 } => {
                     if !read_record(reader, record)? {
@@ -373,7 +370,6 @@ impl<R: Read> LogReader<R> {
                         kept(&CsvCells {
                             record,
                             position,
-                            instants,
                             one_name,
                         })
                     } else {
@@ -394,7 +390,6 @@ impl<R: Read> LogReader<R> {
                         self.rows.read(&CsvCells {
                             record,
                             position,
-                            instants,
                             one_name,
                         })
                     } else {
@@ -653,127 +648,14 @@ impl<R: Read> Read for KeyLines<R> {
 struct CsvCells<'r> {
     record: &'r csv::StringRecord,
     position: &'r [Option<usize>; NCOLS],
-    instants: &'r std::cell::Cell<Option<LastDay>>,
     /// A text whose names are itself (one name), seen last.
     one_name: &'r std::cell::RefCell<String>,
-}
-
-/// The day and offset of the last plain instant read, and the instant at
-/// its midnight: the next rows of a log mostly share them, and then only
-/// their time of day needs reading.
-#[derive(Clone, Copy, Debug)]
-struct LastDay {
-    /// `YYYY-MM-DDT`.
-    date: [u8; 11],
-    /// `Z` or `+HH:MM`/`-HH:MM`, padded with zero bytes.
-    offset: [u8; 6],
-    /// Seconds of `date` at 00:00:00 under `offset`.
-    base: i64,
-}
-
-/// Seconds into the day of `HH:MM:SS` (hours 00 to 23, minutes and
-/// seconds 00 to 59), `None` for anything else. Reads the eight bytes as
-/// one number: each must be `0x30` to `0x3F` (digits and `:`), the two
-/// separators `:` and the others at most `9`.
-#[inline]
-fn time_of_day(b: &[u8; 8]) -> Option<i64> {
-    /// `each` in the bytes whose bits are set in `which`.
-    const fn lanes(which: u8, each: u64) -> u64 {
-        let mut v = 0;
-        let mut i = 0;
-        while i < 8 {
-            if (which >> i) & 1 == 1 {
-                v |= each << (8 * i);
-            }
-            i += 1;
-        }
-        v
-    }
-    const ALL: u8 = 0b1111_1111;
-    const DIGITS: u8 = 0b1101_1011;
-    const SEPARATORS: u8 = 0b0010_0100;
-    let v = u64::from_le_bytes(*b);
-    if v & lanes(ALL, 0xF0) != lanes(ALL, 0x30) {
-        return None;
-    }
-    let low = v & lanes(ALL, 0x0F);
-    // Adding 6 carries a nibble past 15 only for 10 and more (no carry
-    // leaves a byte: each is at most 0x0F before).
-    if low & lanes(SEPARATORS, 0xFF) != lanes(SEPARATORS, 0x0A)
-        || (low + lanes(DIGITS, 0x06)) & lanes(DIGITS, 0xF0) != 0
-    {
-        return None;
-    }
-    let digit = |i: u32| i64::from((low >> (8 * i)) as u8);
-    let (h, m, s) = (
-        digit(0) * 10 + digit(1),
-        digit(3) * 10 + digit(4),
-        digit(6) * 10 + digit(7),
-    );
-    (h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s)
-}
-
-/// An instant's text split as `YYYY-MM-DDT`, `HH:MM:SS` and an offset
-/// `Z` or `+HH:MM`/`-HH:MM` (padded with zero bytes to six); `None` for
-/// any other shape.
-#[inline]
-fn day_parts(b: &[u8]) -> Option<([u8; 11], [u8; 8], [u8; 6])> {
-    let (date, rest) = b.split_at_checked(11)?;
-    let (time, offset) = rest.split_at_checked(8)?;
-    let offset = match offset {
-        b"Z" => [b'Z', 0, 0, 0, 0, 0],
-        &[sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => [sign, h0, h1, b':', m0, m1],
-        _ => return None,
-    };
-    let date: [u8; 11] = date.try_into().ok()?;
-    (date[10] == b'T').then_some((date, time.try_into().ok()?, offset))
-}
-
-impl CsvCells<'_> {
-    /// The instant of a text whose day and offset are those of the last
-    /// plain instant read: that day's midnight plus the time of day.
-    #[inline]
-    fn same_day(&self, text: &str) -> Option<jiff::Timestamp> {
-        let last = self.instants.get()?;
-        let (date, time, offset) = day_parts(text.as_bytes())?;
-        if date != last.date || offset != last.offset {
-            return None;
-        }
-        jiff::Timestamp::from_second(last.base.checked_add(time_of_day(&time)?)?).ok()
-    }
 }
 
 impl Cells for CsvCells<'_> {
     fn text(&self, column: Column) -> Option<Cow<'_, str>> {
         let i = (*self.position.get(column as usize)?)?;
         self.record.get(i).map(Cow::Borrowed)
-    }
-
-    /// As the provided `instant`, with the day and offset of a plain
-    /// instant remembered: an instant of the same day and offset (most of
-    /// a log's, in time order) only reads its time of day. The same answer
-    /// either way: a whole second on a given day under a given offset is
-    /// that day's midnight plus the second of the day.
-    fn instant(&self, column: Column) -> Result<Option<jiff::Timestamp>, String> {
-        let text = self.text(column);
-        let t = text.as_deref().map_or("", trim);
-        if t.is_empty() {
-            return Ok(None);
-        }
-        if let Some(at) = self.same_day(t) {
-            return Ok(Some(at));
-        }
-        let at = contactguard::audit::parse_instant(t)?;
-        if let Some((date, time, offset)) = day_parts(t.as_bytes()) {
-            if let Some(secs) = time_of_day(&time) {
-                self.instants.set(Some(LastDay {
-                    date,
-                    offset,
-                    base: at.as_second() - secs,
-                }));
-            }
-        }
-        Ok(Some(at))
     }
 
     fn names_reusing(&self, column: Column, out: &mut Vec<String>) {
@@ -1178,114 +1060,6 @@ mod tests {
         );
     }
 
-    /// Instants read through the remembered day are those
-    /// `parse_instant` reads, whatever came before: same and other days,
-    /// offsets, shapes and invalid times.
-    #[test]
-    fn csv_instants_read_as_parse_instant_reads_them() {
-        let texts = [
-            "2026-03-01T06:40:40+08:00",
-            "2026-03-01T23:59:59+08:00",
-            "2026-03-01T00:00:00+08:00",
-            "2026-03-01T24:00:00+08:00",
-            "2026-03-01T23:60:00+08:00",
-            "2026-03-01T23:59:60+08:00",
-            "2026-03-01T1a:00:00+08:00",
-            "2026-03-01T10:00:00+08:01",
-            "2026-03-01T10:00:00-08:00",
-            "2026-03-01T10:00:00-00:00",
-            "2026-03-01T10:00:00+00:00",
-            "2026-03-01T10:00:00Z",
-            "2026-03-01T11:00:00Z",
-            "2026-03-01t11:00:00Z",
-            "2026-03-01T11:00:00z",
-            "2026-03-01T11:00:00.5Z",
-            " 2026-03-01T11:00:01Z ",
-            "2026-03-01 11:00:01Z",
-            "2026-03-02T11:00:01Z",
-            "2026-02-29T10:00:00+08:00",
-            "2024-02-29T10:00:00+08:00",
-            "2024-02-29T12:30:00+08:00",
-            "1500-01-01T00:00:00+08:00",
-            "1500-01-01T10:00:00+08:00",
-            "9999-12-31T23:59:59-23:59",
-            "9999-12-31T23:59:59+23:59",
-            "9999-12-31T00:00:00+23:59",
-            "9999-12-31T23:59:59+23:59",
-            "-009-12-31T10:00:00+08:00",
-            "",
-            "  ",
-        ];
-        let position: [Option<usize>; NCOLS] = std::array::from_fn(|i| (i == 0).then_some(0));
-        let instants = std::cell::Cell::new(None);
-        for round in 0..2 {
-            for (i, first) in texts.iter().enumerate() {
-                // Every text after every other.
-                for second in texts.iter().skip(i * round) {
-                    for text in [first, second] {
-                        let record = csv::StringRecord::from(vec![*text]);
-                        let cells = CsvCells {
-                            record: &record,
-                            position: &position,
-                            instants: &instants,
-                            one_name: &std::cell::RefCell::default(),
-                        };
-                        let want = if text.trim().is_empty() {
-                            Ok(None)
-                        } else {
-                            contactguard::audit::parse_instant(text).map(Some)
-                        };
-                        assert_eq!(cells.instant(Column::At), want, "{text:?} after {first:?}");
-                    }
-                }
-            }
-        }
-        assert!(instants.get().is_some());
-    }
-
-    /// `time_of_day` reads what a byte-by-byte reading reads: every
-    /// byte of valid times replaced by each of a set of bytes.
-    #[test]
-    fn time_of_day_reads_digits_and_separators_only() {
-        fn slow(b: &[u8; 8]) -> Option<i64> {
-            let text = std::str::from_utf8(b).ok()?;
-            let mut parts = text.split(':');
-            let mut two = || -> Option<i64> {
-                let p = parts.next()?;
-                (p.len() == 2 && p.bytes().all(|c| c.is_ascii_digit()))
-                    .then(|| p.parse().ok())
-                    .flatten()
-            };
-            let (h, m, s) = (two()?, two()?, two()?);
-            (text.len() == 8 && h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s)
-        }
-        let probes = [
-            0u8, b' ', b'/', b'0', b'1', b'5', b'9', b':', b';', b'?', b'@', b'A', b'Z', b'a',
-            0x3F, 0x39, 0x40, 0x2F, 0x7F, 0x80, 0xB0, 0xBA, 0xFF,
-        ];
-        let mut valid = 0;
-        for base in [
-            "00:00:00", "23:59:59", "09:30:45", "19:09:39", "24:00:00", "00:60:00",
-        ] {
-            let base: [u8; 8] = base.as_bytes().try_into().unwrap();
-            for i in 0..8 {
-                for j in 0..8 {
-                    for &x in &probes {
-                        for &y in &probes {
-                            let mut b = base;
-                            b[i] = x;
-                            b[j] = y;
-                            let want = slow(&b);
-                            valid += usize::from(want.is_some());
-                            assert_eq!(time_of_day(&b), want, "{b:?}");
-                        }
-                    }
-                }
-            }
-        }
-        assert!(valid > 1000, "{valid}");
-    }
-
     /// Zones read through the remembered one name are those
     /// `names_from_text` reads into an empty list, whatever came before.
     #[test]
@@ -1308,7 +1082,6 @@ mod tests {
         ];
         let position: [Option<usize>; NCOLS] =
             std::array::from_fn(|i| (i == Column::Timezones as usize).then_some(0));
-        let instants = std::cell::Cell::new(None);
         let one_name = std::cell::RefCell::default();
         let mut out = Vec::new();
         for first in texts {
@@ -1318,7 +1091,6 @@ mod tests {
                     let cells = CsvCells {
                         record: &record,
                         position: &position,
-                        instants: &instants,
                         one_name: &one_name,
                     };
                     cells.names_reusing(Column::Timezones, &mut out);
