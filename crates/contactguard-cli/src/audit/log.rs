@@ -1,5 +1,5 @@
-//! Reading a contact log, incrementally: CSV with a header row (through the
-//! `csv` crate) or JSON Lines. The reader only turns bytes into cells; the
+//! Reading a contact log, incrementally: CSV with a header row (split into
+//! records by `csv_core`'s reading, [`split`]) or JSON Lines. The reader only turns bytes into cells; the
 //! core's [`RowReader`] turns cells into rows by the audit's one set of
 //! rules (docs/log-format.md).
 
@@ -9,6 +9,10 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
+
+mod split;
+
+use split::{Record, Records, SplitError};
 
 /// The two log syntaxes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,94 +72,12 @@ pub struct LogReader<R: Read> {
     pub ignored_columns: Vec<String>,
 }
 
-/// Passes bytes through and remembers where the carriage returns are
-/// (none in most logs), whether a `"` was read and whether the input
-/// ended: with the `csv` crate's count of the newlines it consumed, this
-/// gives a record's line ([`line_of`]).
-struct Lines<R> {
-    inner: R,
-    read: u64,
-    /// Offsets of the `\r` read and not yet looked at.
-    returns: std::collections::VecDeque<u64>,
-    /// Whether any `"` was read.
-    quote: bool,
-    /// Whether a read found the end of the input.
-    ended: bool,
-}
-
-impl<R: Read> Read for Lines<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let start = self.read;
-        if let Some(read) = buf.get(..n) {
-            self.returns
-                .extend(memchr::memchr_iter(b'\r', read).map(|i| start + i as u64));
-            self.quote = self.quote || memchr::memchr(b'"', read).is_some();
-        }
-        self.ended = self.ended || (n == 0 && !buf.is_empty());
-        self.read += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R> Lines<R> {
-    /// Whether the byte at `offset` is a `\r`; offsets must not decrease
-    /// from call to call.
-    fn is_return(&mut self, offset: u64) -> bool {
-        while self.returns.front().is_some_and(|&r| r < offset) {
-            self.returns.pop_front();
-        }
-        self.returns.front() == Some(&offset)
-    }
-}
-
-/// The line where the record just read starts. `csv` counts the newlines
-/// it consumed (`position().line()` is one more), and a record ends just
-/// after its terminator (`\n`, or the `\r` of a CRLF, whose `\n` the
-/// next record skips) or at the end of the input: the line is that count
-/// less the newlines inside the record's fields and its own `\n`.
-/// (`csv`'s record position is where it began looking for the record,
-/// before any blank line or the `\n` of a CRLF it skipped.)
-fn line_of<R: Read>(reader: &mut csv::Reader<Lines<R>>, record: &csv::ByteRecord) -> u64 {
-    let position = reader.position();
-    let (end, consumed) = (position.byte(), position.line());
-    let lines = reader.get_mut();
-    // Without a `"` read so far (the record's text included), no field
-    // holds a newline.
-    let inside = if lines.quote {
-        memchr::memchr_iter(b'\n', record.as_slice()).count() as u64
-    } else {
-        0
-    };
-    let own = end > 0 && !lines.ended && !lines.is_return(end - 1);
-    consumed.saturating_sub(inside + u64::from(own)).max(1)
-}
-
-/// Reads the next record into `record` (taken from `slot` and put back),
-/// checking that its text is UTF-8: `Ok(false)` at the end.
-fn read_record<R: Read>(
-    reader: &mut csv::Reader<Lines<R>>,
-    slot: &mut Option<csv::StringRecord>,
-) -> Result<bool, LogError> {
-    let mut bytes = slot.take().unwrap_or_default().into_byte_record();
-    let read = reader.read_byte_record(&mut bytes);
-    let read = match read {
-        Ok(read) => read,
-        Err(e) => {
-            *slot = Some(csv::StringRecord::from_byte_record_lossy(bytes));
-            return Err(csv_error(&e));
-        }
-    };
-    match csv::StringRecord::from_byte_record(bytes) {
-        Ok(text) => {
-            *slot = Some(text);
-            Ok(read)
-        }
-        Err(e) => {
-            let bytes = e.into_byte_record();
-            Err(not_utf8(line_of(reader, &bytes)))
-        }
-    }
+/// The next CSV record and the line it starts on: `Ok(None)` at the end.
+fn read_record<R: Read>(records: &mut Records<R>) -> Result<Option<(Record<'_>, u64)>, LogError> {
+    records.next().map_err(|e| match e {
+        SplitError::NotUtf8(line) => not_utf8(line),
+        SplitError::Io(e) => LogError(format!("cannot read: {e}")),
+    })
 }
 
 #[expect(
@@ -164,9 +86,7 @@ fn read_record<R: Read>(
 )]
 enum Inner<R: Read> {
     Csv {
-        reader: csv::Reader<Lines<R>>,
-        /// The record read last (taken while reading the next).
-        record: Option<csv::StringRecord>,
+        records: Records<R>,
         position: [Option<usize>; NCOLS],
         width: usize,
         one_name: std::cell::RefCell<String>,
@@ -183,14 +103,7 @@ fn not_utf8(line: u64) -> LogError {
     LogError(format!("line {line} is not UTF-8 text\n  {ENCODING_HELP}"))
 }
 
-fn csv_error(e: &csv::Error) -> LogError {
-    match e.kind() {
-        csv::ErrorKind::Io(e) => LogError(format!("cannot read: {e}")),
-        _ => LogError(e.to_string()),
-    }
-}
-
-fn is_blank(record: &csv::StringRecord) -> bool {
+fn is_blank(record: &Record<'_>) -> bool {
     record.iter().all(|f| f.trim().is_empty())
 }
 
@@ -215,30 +128,21 @@ impl<R: Read> LogReader<R> {
                 bytes: 0,
             },
             Format::Csv => {
-                let mut reader = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .buffer_capacity(1 << 16)
-                    .from_reader(Lines {
-                        inner: input,
-                        read: 0,
-                        returns: std::collections::VecDeque::new(),
-                        quote: false,
-                        ended: false,
-                    });
-                let mut slot = Some(csv::StringRecord::new());
-                let record = loop {
-                    if !read_record(&mut reader, &mut slot)? {
-                        return Err(LogError("the log is empty: expected a header row".into()));
+                let mut records = Records::new(input);
+                let (record, header_line) = loop {
+                    match read_record(&mut records)? {
+                        None => {
+                            return Err(LogError("the log is empty: expected a header row".into()))
+                        }
+                        Some((record, line)) if !is_blank(&record) => {
+                            break (record.iter().map(str::to_owned).collect::<Vec<_>>(), line)
+                        }
+                        Some(_) => {}
                     }
-                    if let Some(record) = slot.take().filter(|r| !is_blank(r)) {
-                        break record;
-                    }
-                    slot = Some(csv::StringRecord::new());
                 };
-                let header_line = line_of(&mut reader, record.as_byte_record());
                 let mut position: [Option<usize>; NCOLS] = [None; NCOLS];
                 for (i, name) in record.iter().enumerate() {
+                    let name = name.as_str();
                     let lower = name.trim().to_ascii_lowercase();
                     match Column::from_name(name) {
                         Some(c) => {
@@ -273,8 +177,7 @@ impl<R: Read> LogReader<R> {
                 }
                 Inner::Csv {
                     width: record.len(),
-                    reader,
-                    record: Some(record),
+                    records,
                     position,
                     one_name: std::cell::RefCell::default(),
                 }
@@ -291,7 +194,7 @@ impl<R: Read> LogReader<R> {
     /// has one record per line, which [`KeyLines`] relies on.
     pub fn saw_quote(&self) -> bool {
         match &self.inner {
-            Inner::Csv { reader, .. } => reader.get_ref().quote,
+            Inner::Csv { records, .. } => records.saw_quote(),
             Inner::Jsonl { .. } => true,
         }
     }
@@ -299,7 +202,7 @@ impl<R: Read> LogReader<R> {
     /// Bytes of (decoded) text read so far.
     pub fn bytes_read(&self) -> u64 {
         match &self.inner {
-            Inner::Csv { reader, .. } => reader.position().byte(),
+            Inner::Csv { records, .. } => records.position(),
             Inner::Jsonl { bytes, .. } => *bytes,
         }
     }
@@ -350,19 +253,15 @@ impl<R: Read> LogReader<R> {
         loop {
             let (line, parsed) = match &mut self.inner {
                 Inner::Csv {
-                    reader,
-                    record,
+                    records,
                     position,
                     width,
                     one_name,
                 } => {
-                    if !read_record(reader, record)? {
-                        return Ok(None);
-                    }
-                    let Some(record) = record.as_ref() else {
+                    let Some((record, line)) = read_record(records)? else {
                         return Ok(None);
                     };
-                    if record.len() == 1 && is_blank(record) {
+                    if record.len() == 1 && is_blank(&record) {
                         continue;
                     }
                     let fits = record.len() == *width;
@@ -376,16 +275,8 @@ impl<R: Read> LogReader<R> {
                         keyless()
                     };
                     if !wanted {
-                        // Forget the carriage returns before a skipped
-                        // record now and then, or they pile up over a long
-                        // gap.
-                        if reader.get_ref().returns.len() > 4096 {
-                            let end = reader.position().byte();
-                            reader.get_mut().is_return(end.saturating_sub(1));
-                        }
                         continue;
                     }
-                    let line = line_of(reader, record.as_byte_record());
                     let parsed = if fits {
                         self.rows.read(&CsvCells {
                             record,
@@ -646,7 +537,7 @@ impl<R: Read> Read for KeyLines<R> {
 
 /// The cells of one CSV record.
 struct CsvCells<'r> {
-    record: &'r csv::StringRecord,
+    record: Record<'r>,
     position: &'r [Option<usize>; NCOLS],
     /// A text whose names are itself (one name), seen last.
     one_name: &'r std::cell::RefCell<String>,
@@ -1087,9 +978,9 @@ mod tests {
         for first in texts {
             for second in texts {
                 for text in [first, second, second] {
-                    let record = csv::StringRecord::from(vec![text]);
+                    let ends = [text.len()];
                     let cells = CsvCells {
-                        record: &record,
+                        record: Record::plain(text, &ends),
                         position: &position,
                         one_name: &one_name,
                     };
