@@ -544,6 +544,7 @@ struct CsvCells<'r> {
 }
 
 impl Cells for CsvCells<'_> {
+    #[inline]
     fn text(&self, column: Column) -> Option<Cow<'_, str>> {
         let i = (*self.position.get(column as usize)?)?;
         self.record.get(i).map(Cow::Borrowed)
@@ -553,7 +554,10 @@ impl Cells for CsvCells<'_> {
         // `names` is the provided one, read from the text; a text known to
         // be one name (its names are itself) is not looked at again.
         let text = self.text(column);
-        let t = text.as_deref().map_or("", trim);
+        let t = match text.as_deref() {
+            Some(s) => trim(s),
+            None => "",
+        };
         if !t.is_empty() && *self.one_name.borrow() == t {
             match out.first_mut() {
                 Some(first) if first == t => {}

@@ -110,7 +110,7 @@ pub trait Cells {
     /// A reason when the text is not an RFC 3339 instant with an offset.
     fn instant(&self, column: Column) -> Result<Option<Timestamp>, String> {
         let text = self.text(column);
-        let t = text.as_deref().map_or("", trim_cell);
+        let t = trimmed(text.as_deref());
         if t.is_empty() {
             return Ok(None);
         }
@@ -124,7 +124,7 @@ pub trait Cells {
     /// A reason when the text is not a boolean ([`parse_flag`]).
     fn flag(&self, column: Column) -> Result<Option<bool>, String> {
         let text = self.text(column);
-        let t = text.as_deref().map_or("", trim_cell);
+        let t = trimmed(text.as_deref());
         if t.is_empty() {
             return Ok(None);
         }
@@ -180,7 +180,7 @@ pub trait Cells {
 /// [`Cells::names`] reads them, reusing the strings `out` holds (no
 /// allocation when they are long enough).
 pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
-    let t = text.map_or("", trim_cell);
+    let t = trimmed(text);
     if single_name(t) {
         // The usual cell: one name, most often the one already there.
         if t.is_empty() {
@@ -218,13 +218,22 @@ pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
 /// most cells do (no whitespace, ASCII or not, is one). Front ends that
 /// look at a cell before the row reader does (a log reader filtering rows
 /// by key) trim it with this, so both see the same key.
-#[inline]
+#[inline(always)]
 pub fn trim_cell(s: &str) -> &str {
     let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
     if printable(s.as_bytes().first()) && printable(s.as_bytes().last()) {
         s
     } else {
         s.trim()
+    }
+}
+
+/// A cell's trimmed text, empty when there is none.
+#[inline(always)]
+fn trimmed(text: Option<&str>) -> &str {
+    match text {
+        Some(s) => trim_cell(s),
+        None => "",
     }
 }
 
@@ -1072,10 +1081,10 @@ impl<C: Cells> Reader<'_, C> {
     }
 
     /// As [`need`](Reader::need), into `buf` (emptied first).
-    #[inline]
+    #[inline(always)]
     fn need_into(&self, column: Column, mut buf: String) -> Result<String, RowError> {
         let text = self.cells.text(column);
-        let t = text.as_deref().map_or("", trim_cell);
+        let t = trimmed(text.as_deref());
         if t.is_empty() {
             return Err(RowError::missing(column, self.what));
         }
@@ -1084,10 +1093,10 @@ impl<C: Cells> Reader<'_, C> {
         Ok(buf)
     }
 
-    #[inline]
+    #[inline(always)]
     fn opt_wire<T: Wire>(&self, column: Column) -> Result<Option<T>, RowError> {
         let text = self.cells.text(column);
-        let t = text.as_deref().map_or("", trim_cell);
+        let t = trimmed(text.as_deref());
         if t.is_empty() {
             return Ok(None);
         }
@@ -1100,7 +1109,7 @@ impl<C: Cells> Reader<'_, C> {
             .map_err(|e| RowError::invalid(column, e))
     }
 
-    #[inline]
+    #[inline(always)]
     fn need_wire<T: Wire>(&self, column: Column) -> Result<T, RowError> {
         match self.opt_wire(column) {
             Ok(Some(v)) => Ok(v),
