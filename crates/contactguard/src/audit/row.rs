@@ -297,17 +297,26 @@ pub fn parse_flag(s: &str) -> Result<bool, String> {
 #[inline]
 pub fn parse_instant(s: &str) -> Result<Timestamp, String> {
     let s = trim_cell(s);
-    let parts = day_parts(s.as_bytes());
-    if let Some((date, time, offset)) = parts {
-        if let Some(at) = LAST_DAY
-            .with(Cell::get)
-            .and_then(|last| last.same_day(&date, &time, &offset))
-        {
-            return Ok(at);
-        }
+    match remembered_day(s.as_bytes()) {
+        Some(at) => Ok(at),
+        None => parse_and_remember(s),
     }
+}
+
+/// The instant of `s` read through the remembered day, when `s` is a
+/// plain instant of that day and offset.
+#[inline(always)]
+fn remembered_day(s: &[u8]) -> Option<Timestamp> {
+    let (date, time, offset) = day_parts(s)?;
+    LAST_DAY.with(Cell::get)?.same_day(&date, &time, &offset)
+}
+
+/// [`parse_instant`] read afresh (`s` trimmed), remembering the day of a
+/// plain instant.
+#[inline(never)]
+fn parse_and_remember(s: &str) -> Result<Timestamp, String> {
     let at = parse_instant_afresh(s)?;
-    if let Some((date, time, offset)) = parts {
+    if let Some((date, time, offset)) = day_parts(s.as_bytes()) {
         if let Some(secs) = time_of_day(&time) {
             LAST_DAY.with(|last| {
                 last.set(Some(LastDay {
