@@ -10,6 +10,7 @@ use crate::model::{
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 macro_rules! columns {
@@ -109,7 +110,7 @@ pub trait Cells {
     /// A reason when the text is not an RFC 3339 instant with an offset.
     fn instant(&self, column: Column) -> Result<Option<Timestamp>, String> {
         let text = self.text(column);
-        let t = text.as_deref().map_or("", trim_cell);
+        let t = trimmed(text.as_deref());
         if t.is_empty() {
             return Ok(None);
         }
@@ -123,7 +124,7 @@ pub trait Cells {
     /// A reason when the text is not a boolean ([`parse_flag`]).
     fn flag(&self, column: Column) -> Result<Option<bool>, String> {
         let text = self.text(column);
-        let t = text.as_deref().map_or("", trim_cell);
+        let t = trimmed(text.as_deref());
         if t.is_empty() {
             return Ok(None);
         }
@@ -179,7 +180,7 @@ pub trait Cells {
 /// [`Cells::names`] reads them, reusing the strings `out` holds (no
 /// allocation when they are long enough).
 pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
-    let t = text.map_or("", trim_cell);
+    let t = trimmed(text);
     if single_name(t) {
         // The usual cell: one name, most often the one already there.
         if t.is_empty() {
@@ -217,13 +218,22 @@ pub fn names_from_text(text: Option<&str>, out: &mut Vec<String>) {
 /// most cells do (no whitespace, ASCII or not, is one). Front ends that
 /// look at a cell before the row reader does (a log reader filtering rows
 /// by key) trim it with this, so both see the same key.
-#[inline]
+#[inline(always)]
 pub fn trim_cell(s: &str) -> &str {
     let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
     if printable(s.as_bytes().first()) && printable(s.as_bytes().last()) {
         s
     } else {
         s.trim()
+    }
+}
+
+/// A cell's trimmed text, empty when there is none.
+#[inline(always)]
+fn trimmed(text: Option<&str>) -> &str {
+    match text {
+        Some(s) => trim_cell(s),
+        None => "",
     }
 }
 
@@ -276,14 +286,146 @@ pub fn parse_flag(s: &str) -> Result<bool, String> {
 /// # Errors
 ///
 /// A reason naming the value when it is not one.
+///
+/// Remembers (per thread) the date and offset of the last instant of the
+/// plain shape `YYYY-MM-DDTHH:MM:SS` with `Z` or `+HH:MM`/`-HH:MM` it read:
+/// a text of the same date and offset (most of a log's, in time order)
+/// then only has its time of day read. The answer is the same either way
+/// (a whole second of a given date under a given offset is that date's
+/// midnight under the offset plus the second of the day); every reader of
+/// rows, whatever its front end, reads instants through here.
+#[inline]
 pub fn parse_instant(s: &str) -> Result<Timestamp, String> {
     let s = trim_cell(s);
+    match remembered_day(s.as_bytes()) {
+        Some(at) => Ok(at),
+        None => parse_and_remember(s),
+    }
+}
+
+/// The instant of `s` read through the remembered day, when `s` is a
+/// plain instant of that day and offset.
+#[inline(always)]
+fn remembered_day(s: &[u8]) -> Option<Timestamp> {
+    let (date, time, offset) = day_parts(s)?;
+    LAST_DAY.with(Cell::get)?.same_day(&date, &time, &offset)
+}
+
+/// [`parse_instant`] read afresh (`s` trimmed), remembering the day of a
+/// plain instant.
+#[inline(never)]
+fn parse_and_remember(s: &str) -> Result<Timestamp, String> {
+    let at = parse_instant_afresh(s)?;
+    if let Some((date, time, offset)) = day_parts(s.as_bytes()) {
+        if let Some(secs) = time_of_day(&time) {
+            LAST_DAY.with(|last| {
+                last.set(Some(LastDay {
+                    date,
+                    offset,
+                    base: at.as_second() - secs,
+                }));
+            });
+        }
+    }
+    Ok(at)
+}
+
+/// [`parse_instant`] without the remembered day: `s` is trimmed.
+#[inline(never)]
+fn parse_instant_afresh(s: &str) -> Result<Timestamp, String> {
     if let Some(t) = plain_instant(s.as_bytes()) {
         return Ok(t);
     }
     s.parse::<Timestamp>().map_err(|_| {
         format!("`{s}` is not an RFC 3339 instant with an offset (e.g. 2026-03-01T09:30:00+08:00)")
     })
+}
+
+thread_local! {
+    /// The day [`parse_instant`] read last on this thread.
+    static LAST_DAY: Cell<Option<LastDay>> = const { Cell::new(None) };
+}
+
+/// The date and offset of the last plain instant read, and the instant at
+/// that date's midnight under that offset.
+#[derive(Clone, Copy, Debug)]
+struct LastDay {
+    /// `YYYY-MM-DDT`.
+    date: [u8; 11],
+    /// `Z` or `+HH:MM`/`-HH:MM`, padded with zero bytes.
+    offset: [u8; 6],
+    /// Seconds of `date` at 00:00:00 under `offset`.
+    base: i64,
+}
+
+impl LastDay {
+    /// The instant of a text split by [`day_parts`] when its date and
+    /// offset are these: the midnight plus the time of day.
+    #[inline]
+    fn same_day(&self, date: &[u8; 11], time: &[u8; 8], offset: &[u8; 6]) -> Option<Timestamp> {
+        if *date != self.date || *offset != self.offset {
+            return None;
+        }
+        Timestamp::from_second(self.base.checked_add(time_of_day(time)?)?).ok()
+    }
+}
+
+/// Seconds into the day of `HH:MM:SS` (hours 00 to 23, minutes and
+/// seconds 00 to 59), `None` for anything else. Reads the eight bytes as
+/// one number: each must be `0x30` to `0x3F` (digits and `:`), the two
+/// separators `:` and the others at most `9`.
+#[inline]
+fn time_of_day(b: &[u8; 8]) -> Option<i64> {
+    /// `each` in the bytes whose bits are set in `which`.
+    const fn lanes(which: u8, each: u64) -> u64 {
+        let mut v = 0;
+        let mut i = 0;
+        while i < 8 {
+            if (which >> i) & 1 == 1 {
+                v |= each << (8 * i);
+            }
+            i += 1;
+        }
+        v
+    }
+    const ALL: u8 = 0b1111_1111;
+    const DIGITS: u8 = 0b1101_1011;
+    const SEPARATORS: u8 = 0b0010_0100;
+    let v = u64::from_le_bytes(*b);
+    if v & lanes(ALL, 0xF0) != lanes(ALL, 0x30) {
+        return None;
+    }
+    let low = v & lanes(ALL, 0x0F);
+    // Adding 6 carries a nibble past 15 only for 10 and more (no carry
+    // leaves a byte: each is at most 0x0F before).
+    if low & lanes(SEPARATORS, 0xFF) != lanes(SEPARATORS, 0x0A)
+        || (low + lanes(DIGITS, 0x06)) & lanes(DIGITS, 0xF0) != 0
+    {
+        return None;
+    }
+    let digit = |i: u32| i64::from((low >> (8 * i)) as u8);
+    let (h, m, s) = (
+        digit(0) * 10 + digit(1),
+        digit(3) * 10 + digit(4),
+        digit(6) * 10 + digit(7),
+    );
+    (h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s)
+}
+
+/// An instant's text split as `YYYY-MM-DDT`, `HH:MM:SS` and an offset
+/// `Z` or `+HH:MM`/`-HH:MM` (padded with zero bytes to six); `None` for
+/// any other shape.
+#[inline]
+fn day_parts(b: &[u8]) -> Option<([u8; 11], [u8; 8], [u8; 6])> {
+    let (date, rest) = b.split_at_checked(11)?;
+    let (time, offset) = rest.split_at_checked(8)?;
+    let offset = match offset {
+        b"Z" => [b'Z', 0, 0, 0, 0, 0],
+        &[sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => [sign, h0, h1, b':', m0, m1],
+        _ => return None,
+    };
+    let date: [u8; 11] = date.try_into().ok()?;
+    (date[10] == b'T').then_some((date, time.try_into().ok()?, offset))
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (any month and
@@ -948,10 +1090,10 @@ impl<C: Cells> Reader<'_, C> {
     }
 
     /// As [`need`](Reader::need), into `buf` (emptied first).
-    #[inline]
+    #[inline(always)]
     fn need_into(&self, column: Column, mut buf: String) -> Result<String, RowError> {
         let text = self.cells.text(column);
-        let t = text.as_deref().map_or("", trim_cell);
+        let t = trimmed(text.as_deref());
         if t.is_empty() {
             return Err(RowError::missing(column, self.what));
         }
@@ -960,10 +1102,10 @@ impl<C: Cells> Reader<'_, C> {
         Ok(buf)
     }
 
-    #[inline]
+    #[inline(always)]
     fn opt_wire<T: Wire>(&self, column: Column) -> Result<Option<T>, RowError> {
         let text = self.cells.text(column);
-        let t = text.as_deref().map_or("", trim_cell);
+        let t = trimmed(text.as_deref());
         if t.is_empty() {
             return Ok(None);
         }
@@ -976,7 +1118,7 @@ impl<C: Cells> Reader<'_, C> {
             .map_err(|e| RowError::invalid(column, e))
     }
 
-    #[inline]
+    #[inline(always)]
     fn need_wire<T: Wire>(&self, column: Column) -> Result<T, RowError> {
         match self.opt_wire(column) {
             Ok(Some(v)) => Ok(v),
@@ -1084,6 +1226,143 @@ mod tests {
                 s.trim().parse::<Timestamp>().ok(),
                 "{s}"
             );
+        }
+    }
+
+    /// Instants read through the remembered day are those read afresh
+    /// (which `plain_instants_read_as_jiff_reads_them` holds to jiff),
+    /// whatever was read before: same and other days, offsets (both signs,
+    /// `-00:00`, `Z`), shapes the memo leaves alone (lowercase, a space,
+    /// fractions of a second), a change of day, leap days, times out of
+    /// range and malformed ones, and blank texts.
+    #[test]
+    fn remembered_days_read_as_afresh() {
+        use super::parse_instant_afresh;
+        let texts = [
+            "2026-03-01T06:40:40+08:00",
+            "2026-03-01T23:59:59+08:00",
+            "2026-03-01T00:00:00+08:00",
+            "2026-03-01T24:00:00+08:00",
+            "2026-03-01T23:60:00+08:00",
+            "2026-03-01T23:59:60+08:00",
+            "2026-03-01T1a:00:00+08:00",
+            "2026-03-01T10:00:00+08:01",
+            "2026-03-01T10:00:00-08:00",
+            "2026-03-01T10:00:00-00:00",
+            "2026-03-01T10:00:00+00:00",
+            "2026-03-01T10:00:00Z",
+            "2026-03-01T11:00:00Z",
+            "2026-03-01t11:00:00Z",
+            "2026-03-01T11:00:00z",
+            "2026-03-01T11:00:00.5Z",
+            "2026-03-01T11:00:01.5Z",
+            "2026-03-01T11:00:01,5Z",
+            " 2026-03-01T11:00:01Z ",
+            "2026-03-01 11:00:01Z",
+            "2026-03-01T11:00:01+0800",
+            "2026-03-01T11:00+08:00",
+            "2026-03-02T11:00:01Z",
+            "2026-03-02T00:00:00Z",
+            "2026-02-29T10:00:00+08:00",
+            "2024-02-29T10:00:00+08:00",
+            "2024-02-29T12:30:00+08:00",
+            "1500-01-01T00:00:00+08:00",
+            "1500-01-01T10:00:00+08:00",
+            "9999-12-31T23:59:59-23:59",
+            "9999-12-31T23:59:59+23:59",
+            "9999-12-31T00:00:00+23:59",
+            "-009-12-31T10:00:00+08:00",
+            "2026-03-01T10:00:00+08:00[Asia/Shanghai]",
+            "",
+            "  ",
+        ];
+        let mut remembered = 0;
+        for round in 0..2 {
+            for (i, first) in texts.iter().enumerate() {
+                // Every text after every other.
+                for second in texts.iter().skip(i * round) {
+                    for text in [first, second] {
+                        let want = parse_instant_afresh(text.trim());
+                        if super::day_parts(text.as_bytes()).is_some_and(|(date, time, offset)| {
+                            super::LAST_DAY
+                                .with(std::cell::Cell::get)
+                                .and_then(|last| last.same_day(&date, &time, &offset))
+                                .is_some()
+                        }) {
+                            remembered += 1;
+                        }
+                        assert_eq!(parse_instant(text), want, "{text:?} after {first:?}");
+                    }
+                }
+            }
+        }
+        assert!(remembered > 100, "{remembered}");
+    }
+
+    /// `time_of_day` reads what a byte-by-byte reading reads: every
+    /// byte of valid times replaced by each of a set of bytes.
+    #[test]
+    fn time_of_day_reads_digits_and_separators_only() {
+        use super::time_of_day;
+        fn slow(b: &[u8; 8]) -> Option<i64> {
+            let text = std::str::from_utf8(b).ok()?;
+            let mut parts = text.split(':');
+            let mut two = || -> Option<i64> {
+                let p = parts.next()?;
+                (p.len() == 2 && p.bytes().all(|c| c.is_ascii_digit()))
+                    .then(|| p.parse().ok())
+                    .flatten()
+            };
+            let (h, m, s) = (two()?, two()?, two()?);
+            (text.len() == 8 && h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s)
+        }
+        let probes = [
+            0u8, b' ', b'/', b'0', b'1', b'5', b'9', b':', b';', b'?', b'@', b'A', b'Z', b'a',
+            0x3F, 0x39, 0x40, 0x2F, 0x7F, 0x80, 0xB0, 0xBA, 0xFF,
+        ];
+        let mut valid = 0;
+        for base in [
+            "00:00:00", "23:59:59", "09:30:45", "19:09:39", "24:00:00", "00:60:00",
+        ] {
+            let base: [u8; 8] = base.as_bytes().try_into().unwrap();
+            for i in 0..8 {
+                for j in 0..8 {
+                    for &x in &probes {
+                        for &y in &probes {
+                            let mut b = base;
+                            b[i] = x;
+                            b[j] = y;
+                            let want = slow(&b);
+                            valid += usize::from(want.is_some());
+                            assert_eq!(time_of_day(&b), want, "{b:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(valid > 1000, "{valid}");
+    }
+
+    /// Every reader of rows reads instants through the remembered day: the
+    /// provided `Cells::instant` gives `parse_instant`'s answers, blank
+    /// cells none.
+    #[test]
+    fn cells_read_instants_as_parse_instant() {
+        use super::{Cells, Column};
+        for text in [
+            "2026-03-01T10:00:00+08:00",
+            " 2026-03-01T10:00:05+08:00\t",
+            "2026-03-01T10:00:05.25+08:00",
+            "2026-03-01T10:61:05+08:00",
+            "",
+            " ",
+        ] {
+            let want = if text.trim().is_empty() {
+                Ok(None)
+            } else {
+                parse_instant(text).map(Some)
+            };
+            assert_eq!(Table(vec![(Column::At, text)]).instant(Column::At), want);
         }
     }
 
