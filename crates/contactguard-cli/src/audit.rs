@@ -171,6 +171,21 @@ struct Outcome {
     threads: usize,
     streamed: bool,
     read_time: std::time::Duration,
+    /// How a streamed replay's timelines were filled in.
+    filled: Filled,
+}
+
+/// How the timelines of a streamed replay were filled in (an in-memory
+/// replay keeps every point: nothing to fill in).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Filled {
+    /// The points kept while streaming outgrew their budget and were
+    /// dropped.
+    over_budget: bool,
+    /// Passes over the log after the replay: 0 (the replay kept them), 1
+    /// (the worst recipients' debts were known) or 2 (a pass collected
+    /// them first).
+    passes: u8,
 }
 
 /// How a pass ended.
@@ -184,6 +199,17 @@ enum Pass {
 }
 
 pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
+    run_within(args, out, report::PROVISIONAL_BYTES).map(|(code, _)| code)
+}
+
+/// [`run`], with a streamed replay keeping every timeline while its points
+/// hold at most `budget` bytes (see [`Aggregator::without_points`]);
+/// also says how the timelines were filled in.
+fn run_within(
+    args: AuditArgs,
+    out: &mut dyn Write,
+    budget: usize,
+) -> Result<(ExitCode, Filled), CliError> {
     let policy = load_policy(&args.policy)?;
     let name = args.log.display().to_string();
     let zones = default_zones(args.default_timezone.as_deref())?;
@@ -195,7 +221,7 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     };
     let stream = threads == 1 && args.log.as_os_str() != "-";
     let outcome = if stream {
-        match streamed(&args, &policy, &zones)? {
+        match streamed(&args, &policy, &zones, budget)? {
             Pass::Done(o) => *o,
             Pass::Unordered { line } => {
                 stderr_line(format_args!(
@@ -266,13 +292,13 @@ pub fn run(args: AuditArgs, out: &mut dyn Write) -> Result<ExitCode, CliError> {
     }
     if args.fail_on_violation {
         if report.totals.bad_rows > 0 || report.totals.flawed_rows > 0 {
-            return Ok(ExitCode::from(EXIT_BAD_ROWS));
+            return Ok((ExitCode::from(EXIT_BAD_ROWS), outcome.filled));
         }
         if report.totals.denied > 0 {
-            return Ok(ExitCode::from(EXIT_DENIED));
+            return Ok((ExitCode::from(EXIT_DENIED), outcome.filled));
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok((ExitCode::SUCCESS, outcome.filled))
 }
 
 fn print_rows(name: &str, rows: &Listed, what: &str, many: &str) {
@@ -432,10 +458,15 @@ fn replay_error(args: &AuditArgs, e: &audit::ReplayError) -> CliError {
 
 /// Replays the log as it is read: one thread, memory bounded by the
 /// policy's look-back and the report's aggregates.
-fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass, CliError> {
+fn streamed(
+    args: &AuditArgs,
+    policy: &Policy,
+    zones: &[String],
+    budget: usize,
+) -> Result<Pass, CliError> {
     let (mut reader, size) = reader(args, zones)?;
     let mut o = Outcome {
-        agg: Aggregator::without_points(),
+        agg: Aggregator::without_points(budget),
         threads: 1,
         streamed: true,
         ..Outcome::default()
@@ -497,7 +528,7 @@ fn streamed(args: &AuditArgs, policy: &Policy, zones: &[String]) -> Result<Pass,
     drop(replayer);
     let quoted = reader.saw_quote();
     drop(reader);
-    timelines(args, policy, zones, quoted, &mut o.agg)?;
+    o.filled = timelines(args, policy, zones, quoted, &mut o.agg)?;
     Ok(Pass::Done(Box::new(o)))
 }
 
@@ -519,22 +550,30 @@ fn timelines(
     zones: &[String],
     quoted: bool,
     agg: &mut Aggregator,
-) -> Result<(), CliError> {
+) -> Result<Filled, CliError> {
+    let mut filled = Filled {
+        over_budget: agg.over_budget(),
+        passes: 0,
+    };
     if agg.keep_timelines() {
         // The replay kept them all, within its budget.
-        return Ok(());
+        return Ok(filled);
     }
     let worst_list = agg.timeline_recipients();
     let known = agg.timeline_debts(&worst_list);
     let worst: foldhash::HashSet<String> = worst_list.into_iter().collect();
     if worst.is_empty() {
-        return Ok(());
+        return Ok(filled);
     }
     let debts: foldhash::HashSet<String> = match known {
         // The replay kept them: no pass to collect them.
         Some(debts) => debts.into_iter().collect(),
-        None => worst_debts(args, zones, quoted, &worst)?,
+        None => {
+            filled.passes += 1;
+            worst_debts(args, zones, quoted, &worst)?
+        }
     };
+    filled.passes += 1;
     let keys = worst.iter().chain(&debts).map(String::as_str);
     let mut rows = key_reader(args, zones, quoted, keys)?;
     // A timeline shows no `retry_at`.
@@ -563,7 +602,7 @@ fn timelines(
         }
         rows.recycle(row.item);
     }
-    Ok(())
+    Ok(filled)
 }
 
 /// The debts the rows about the `worst` recipients name: one pass over
@@ -711,8 +750,9 @@ fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{csv_cell, run, AuditArgs};
+    use super::{csv_cell, report, run, run_within, AuditArgs, Filled};
     use clap::Parser;
+    use std::path::{Path, PathBuf};
 
     #[derive(Parser)]
     struct Cli {
@@ -776,6 +816,488 @@ mod tests {
         assert_eq!(events_of("c1"), [r#""hold":"L2""#]);
         assert_eq!(events_of("c3"), [r#""hold":"L5""#]);
         assert_eq!(events_of("c2"), [r#""cease":"L3""#]);
+        // The same past the budget: c1's debts are collected by a pass.
+        same_at_any_budget(
+            Path::new(path),
+            "cn+conduct",
+            Filled {
+                over_budget: false,
+                passes: 2,
+            },
+            Filled {
+                over_budget: true,
+                passes: 2,
+            },
+        );
+        // Without c1's second debt every worst recipient's debts are known
+        // from the replay, c2's L3 (named before its first attempt) too:
+        // one pass past the budget.
+        let one: String = std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains(",c1,debtor,L2,"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let one_path = dir.join("one-debt.csv");
+        std::fs::write(&one_path, one).unwrap();
+        let out = same_at_any_budget(
+            &one_path,
+            "cn+conduct",
+            Filled {
+                over_budget: false,
+                passes: 0,
+            },
+            Filled {
+                over_budget: true,
+                passes: 1,
+            },
+        );
+        assert!(timelines_of(&out).to_string().contains(r#""debt":"L3""#));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// What one audit prints and writes: the JSON report, the text
+    /// report and the HTML report (which draws the timelines).
+    #[derive(Debug, PartialEq)]
+    struct Outputs {
+        json: String,
+        text: String,
+        html: String,
+    }
+
+    /// Audits `log` under `policy` (with `extra` arguments) twice, as JSON
+    /// with an HTML report and as text, a streamed replay keeping its
+    /// timelines within `budget` bytes; also how they were filled in (the
+    /// same both times).
+    fn outputs(log: &Path, policy: &str, extra: &[&str], budget: usize) -> (Outputs, Filled) {
+        let dir = log.with_extension("out");
+        std::fs::create_dir_all(&dir).unwrap();
+        let html = dir.join("report.html");
+        let run_once = |more: &[&str]| {
+            let args: Vec<&str> = [log.to_str().unwrap(), "--policy", policy]
+                .into_iter()
+                .chain(extra.iter().copied())
+                .chain(more.iter().copied())
+                .collect();
+            let cli = Cli::try_parse_from(std::iter::once("audit").chain(args)).unwrap();
+            let mut out = Vec::new();
+            let (_, filled) = run_within(cli.audit, &mut out, budget).expect("the audit runs");
+            (String::from_utf8(out).unwrap(), filled)
+        };
+        let (json, filled) = run_once(&["--json", "--out", html.to_str().unwrap()]);
+        let (text, filled_text) = run_once(&[]);
+        assert_eq!(filled, filled_text);
+        let html = std::fs::read_to_string(&html).unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        (Outputs { json, text, html }, filled)
+    }
+
+    /// The in-memory replay on two threads (which keeps every point), the
+    /// streamed replay within the usual budget and the streamed replay
+    /// with no budget at all (every point dropped at the first attempt)
+    /// give the same report, JSON, text and HTML; the streamed ones fill in
+    /// their timelines as `usual` and `tiny` say. Returns the report.
+    fn same_at_any_budget(log: &Path, policy: &str, usual: Filled, tiny: Filled) -> Outputs {
+        let (in_memory, filled) = outputs(log, policy, &["--threads", "2"], 0);
+        assert_eq!(filled, Filled::default(), "in memory: nothing to fill in");
+        let (streamed, filled) = outputs(log, policy, &[], report::PROVISIONAL_BYTES);
+        assert_eq!(filled, usual, "{} within the usual budget", log.display());
+        assert!(
+            streamed == in_memory,
+            "{} within the usual budget",
+            log.display()
+        );
+        let (dropped, filled) = outputs(log, policy, &[], 0);
+        assert_eq!(filled, tiny, "{} with no budget", log.display());
+        assert!(dropped == in_memory, "{} with no budget", log.display());
+        in_memory
+    }
+
+    fn timelines_of(out: &Outputs) -> serde_json::Value {
+        let report: serde_json::Value = serde_json::from_str(&out.json).unwrap();
+        report["timelines"].clone()
+    }
+
+    /// A scratch directory for one test.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("cg-budget-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// What a generated log holds.
+    #[derive(Clone, Copy)]
+    struct Gen {
+        /// Recipients `r0`, `r1`...; the lower ones get most attempts.
+        recipients: u64,
+        /// Attempts, a few minutes apart (in time order).
+        attempts: u64,
+        /// Recipients below this one are contacted about two debts
+        /// (`Dk` and `Dkx`), the others about one (`Dk`).
+        two_debts_below: u64,
+        /// State events with a recipient and a debt (cease) about
+        /// recipients that get no attempt, before the first attempt.
+        loose: u64,
+        seed: u64,
+    }
+
+    /// A CSV log in time order: sms and calls (some at night) to debtors
+    /// and, about their debts, to third parties; holds on debts, opt-outs
+    /// and ceases (each about the recipient's own debt) along the way.
+    fn generate(g: Gen) -> String {
+        let mut log = String::from(
+            "at,type,channel,to,role,debt,result,timezone,place,purpose,reason,until\n",
+        );
+        let mut state = g.seed | 1;
+        let mut next = move |n: u64| {
+            // xorshift64
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n.max(1)
+        };
+        let shanghai = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
+        let mut at = jiff::Timestamp::from_second(1_772_409_600).unwrap(); // 2026-03-02T08:00+08
+        let stamp = |t: jiff::Timestamp| t.display_with_offset(shanghai.to_offset(t)).to_string();
+        for i in 0..g.loose {
+            log.push_str(&format!("{},cease,,x{i},debtor,X{i},,,,,,\n", stamp(at)));
+        }
+        for _ in 0..g.attempts {
+            at = at
+                .checked_add(jiff::SignedDuration::from_secs(
+                    i64::try_from(60 + next(600)).unwrap(),
+                ))
+                .unwrap();
+            // Skewed: the product of two uniform picks favours low ids.
+            let k = next(g.recipients) * next(g.recipients) / g.recipients.max(1);
+            let debt = if k < g.two_debts_below && next(2) == 0 {
+                format!("D{k}x")
+            } else {
+                format!("D{k}")
+            };
+            let when = stamp(at);
+            match next(40) {
+                0 => log.push_str(&format!("{when},hold,,,,{debt},,,,,complaint,\n")),
+                1 => log.push_str(&format!("{when},opt_out,sms,r{k},,,,,,,,\n")),
+                2 => log.push_str(&format!("{when},cease,,r{k},debtor,{debt},,,,,,\n")),
+                3..=5 => log.push_str(&format!(
+                    "{when},attempt,call,t{k},third_party,{debt},conversation,Asia/Shanghai,mobile,collection,,\n"
+                )),
+                _ => {
+                    let channel = if next(3) == 0 { "call" } else { "sms" };
+                    let result = if channel == "call" { "conversation" } else { "delivered" };
+                    log.push_str(&format!(
+                        "{when},attempt,{channel},r{k},debtor,{debt},{result},Asia/Shanghai,mobile,collection,,\n"
+                    ));
+                }
+            }
+        }
+        log
+    }
+
+    const ONE_DEBT: Gen = Gen {
+        recipients: 40,
+        attempts: 3_000,
+        two_debts_below: 0,
+        loose: 0,
+        seed: 2026,
+    };
+
+    /// Every recipient's rows name one debt: within the usual budget the
+    /// replay keeps the timelines (no pass); with none it drops them and
+    /// one pass over the rows about the worst recipients and their debts
+    /// (known from the replay) fills them in, the same.
+    #[test]
+    fn timelines_past_the_budget_with_one_debt_each() {
+        let dir = scratch("one");
+        let log = dir.join("one.csv");
+        std::fs::write(&log, generate(ONE_DEBT)).unwrap();
+        let out = same_at_any_budget(
+            &log,
+            "cn+conduct",
+            Filled {
+                over_budget: false,
+                passes: 0,
+            },
+            Filled {
+                over_budget: true,
+                passes: 1,
+            },
+        );
+        let timelines = timelines_of(&out);
+        assert_eq!(timelines.as_array().unwrap().len(), 5);
+        // The timelines show denials with further rules and state events.
+        let points = timelines
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|t| t["points"].as_array().unwrap());
+        assert!(points.clone().any(|p| p["rule"].is_string()));
+        assert!(points.clone().any(|p| p["rule"].is_null()));
+        assert!(timelines
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.get("events").is_some()));
+        // The verdicts come from the replay itself, at any budget.
+        let verdicts = |budget: usize| {
+            let file = dir.join(format!("verdicts-{budget}.csv"));
+            let args = [
+                log.to_str().unwrap(),
+                "--policy",
+                "cn+conduct",
+                "--verdicts",
+                file.to_str().unwrap(),
+            ];
+            let cli = Cli::try_parse_from(std::iter::once("audit").chain(args)).unwrap();
+            let (_, filled) = run_within(cli.audit, &mut Vec::new(), budget).unwrap();
+            assert_eq!(filled.over_budget, budget == 0);
+            std::fs::read_to_string(file).unwrap()
+        };
+        assert_eq!(verdicts(0), verdicts(report::PROVISIONAL_BYTES));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A worst recipient whose rows name two debts: their debts are not
+    /// known from the replay, so a pass collects them and another fills in
+    /// the timelines, within the budget or past it, the same.
+    #[test]
+    fn timelines_past_the_budget_with_two_debts() {
+        let dir = scratch("two");
+        let log = dir.join("two.csv");
+        std::fs::write(
+            &log,
+            generate(Gen {
+                two_debts_below: 3,
+                seed: 7,
+                ..ONE_DEBT
+            }),
+        )
+        .unwrap();
+        let out = same_at_any_budget(
+            &log,
+            "cn+conduct",
+            Filled {
+                over_budget: false,
+                passes: 2,
+            },
+            Filled {
+                over_budget: true,
+                passes: 2,
+            },
+        );
+        // r0 (the likeliest worst) was contacted about both its debts.
+        let report: serde_json::Value = serde_json::from_str(&out.json).unwrap();
+        assert!(report["timelines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["to"] == "r0"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// More events about recipients without an attempt yet than the replay
+    /// keeps the debts of: every recipient's debts are unknown, and a pass
+    /// collects them.
+    #[test]
+    fn timelines_past_the_budget_when_loose_debts_overflow() {
+        let dir = scratch("loose");
+        let log = dir.join("loose.csv");
+        std::fs::write(
+            &log,
+            generate(Gen {
+                loose: 4_200,
+                attempts: 600,
+                seed: 11,
+                ..ONE_DEBT
+            }),
+        )
+        .unwrap();
+        same_at_any_budget(
+            &log,
+            "cn+conduct",
+            // Within the budget the replay keeps the timelines all the same.
+            Filled {
+                over_budget: false,
+                passes: 0,
+            },
+            Filled {
+                over_budget: true,
+                passes: 2,
+            },
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A recipient with more attempts than a timeline draws: the same
+    /// points drawn and the same count omitted on every path.
+    #[test]
+    fn timelines_past_the_budget_omit_the_same_points() {
+        let dir = scratch("many");
+        let log = dir.join("many.csv");
+        std::fs::write(
+            &log,
+            generate(Gen {
+                recipients: 2,
+                attempts: 5_000,
+                seed: 3,
+                ..ONE_DEBT
+            }),
+        )
+        .unwrap();
+        let out = same_at_any_budget(
+            &log,
+            "cn+conduct",
+            Filled {
+                over_budget: false,
+                passes: 0,
+            },
+            Filled {
+                over_budget: true,
+                passes: 1,
+            },
+        );
+        let timelines = timelines_of(&out);
+        assert!(
+            timelines
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["omitted"].as_u64().unwrap() > 0),
+            "{timelines}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Budgets from none to more than the log needs: the points are
+    /// dropped at each power of two of them (the vectors double), so
+    /// before, among and after the worst recipients' attempts; the report
+    /// is the same at each, and only the budgets too small drop them.
+    #[test]
+    fn timelines_are_the_same_wherever_the_budget_runs_out() {
+        let dir = scratch("sweep");
+        for (name, gen) in [
+            ("one", ONE_DEBT),
+            (
+                "two",
+                Gen {
+                    two_debts_below: 3,
+                    seed: 7,
+                    ..ONE_DEBT
+                },
+            ),
+        ] {
+            let log = dir.join(format!("{name}.csv"));
+            std::fs::write(&log, generate(gen)).unwrap();
+            let (reference, _) = outputs(&log, "cn+conduct", &["--threads", "2"], 0);
+            let mut over = Vec::new();
+            for budget in std::iter::once(0).chain((4..=20).map(|k| 1usize << k)) {
+                let (out, filled) = outputs(&log, "cn+conduct", &[], budget);
+                assert!(out == reference, "{name}: budget {budget}");
+                assert_eq!(
+                    filled.passes,
+                    if name == "one" {
+                        u8::from(filled.over_budget)
+                    } else {
+                        2
+                    }
+                );
+                over.push(filled.over_budget);
+            }
+            // Dropped below some budget, kept from it on, with drops at
+            // several points of the log.
+            let dropped = over.iter().take_while(|o| **o).count();
+            assert!(dropped >= 8, "{name}: {over:?}");
+            assert!(over.iter().skip(dropped).all(|o| !o), "{name}: {over:?}");
+            assert!(dropped < over.len(), "{name}: {over:?}");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A log out of time order is read into memory, sorted, and replayed
+    /// with every point kept, whatever the budget (the streamed replay it
+    /// started with, which dropped its points, is discarded): the same
+    /// report at any budget, and the same timelines as the sorted log's
+    /// streamed past its budget.
+    #[test]
+    fn unsorted_logs_keep_every_point_at_any_budget() {
+        let dir = scratch("unsorted");
+        let text = generate(ONE_DEBT);
+        let sorted = dir.join("sorted.csv");
+        std::fs::write(&sorted, &text).unwrap();
+        // Rows 2000 and 2001 (different instants) swapped.
+        let mut lines: Vec<&str> = text.lines().collect();
+        assert_ne!(lines[2000].split(',').next(), lines[2001].split(',').next());
+        lines.swap(2000, 2001);
+        let unsorted = dir.join("unsorted.csv");
+        std::fs::write(&unsorted, lines.join("\n") + "\n").unwrap();
+        let out = same_at_any_budget(
+            &unsorted,
+            "cn+conduct",
+            Filled::default(),
+            Filled::default(),
+        );
+        let (dropped, filled) = outputs(&sorted, "cn+conduct", &[], 0);
+        assert!(filled.over_budget);
+        assert_eq!(timelines_of(&out), timelines_of(&dropped));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// The shipped sample log, and the test log of every kind of violation
+    /// (keys with `"`, so the passes parse every row; and as JSON Lines),
+    /// in time order: the same report past the budget.
+    #[test]
+    fn sample_and_violation_logs_past_the_budget() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let sample = root.join("../../examples/data/sample-log.csv");
+        for policy in ["cn+conduct", "us-reg-f+us-ma+conduct"] {
+            same_at_any_budget(
+                &sample,
+                policy,
+                Filled {
+                    over_budget: false,
+                    passes: 0,
+                },
+                Filled {
+                    over_budget: true,
+                    passes: 1,
+                },
+            );
+        }
+        let dir = scratch("violations");
+        let data = root.join("tests/data/audit");
+        let csv = std::fs::read_to_string(data.join("violations.csv")).unwrap();
+        let mut lines: Vec<&str> = csv.lines().collect();
+        let header = lines.remove(0);
+        // One offset throughout: the text sorts as the instants do.
+        lines.sort_by_key(|l| l.split(',').next().unwrap().to_owned());
+        let sorted = dir.join("violations.csv");
+        std::fs::write(&sorted, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+        let jsonl = std::fs::read_to_string(data.join("violations.jsonl")).unwrap();
+        let mut rows: Vec<&str> = jsonl.lines().filter(|l| !l.trim().is_empty()).collect();
+        rows.sort_by_key(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["at"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        });
+        let sorted_jsonl = dir.join("violations.jsonl");
+        std::fs::write(&sorted_jsonl, rows.join("\n") + "\n").unwrap();
+        for log in [&sorted, &sorted_jsonl] {
+            let out = same_at_any_budget(
+                log,
+                "cn+conduct",
+                Filled {
+                    over_budget: false,
+                    passes: 0,
+                },
+                Filled {
+                    over_budget: true,
+                    passes: 1,
+                },
+            );
+            assert!(out.text.contains("violations"), "{}", out.text);
+        }
         std::fs::remove_dir_all(&dir).ok();
     }
 

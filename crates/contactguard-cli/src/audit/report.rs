@@ -598,7 +598,7 @@ impl Provisional {
 /// The most memory a streamed replay spends on [`Provisional`] timelines
 /// (checked as their vectors grow: the growth that passes it, up to twice
 /// as much, is dropped at once).
-const PROVISIONAL_BYTES: usize = 16 << 20;
+pub const PROVISIONAL_BYTES: usize = 16 << 20;
 
 /// A state event kept for the timelines: attached to its recipient, or
 /// (holds and unreachable marks) to its debt.
@@ -816,17 +816,30 @@ impl Aggregator {
     /// fills in the timelines of the worst recipients afterwards
     /// ([`timeline_recipients`](Aggregator::timeline_recipients),
     /// [`point`](Aggregator::point)), so that its memory does not grow
-    /// with every attempt.
-    pub fn without_points() -> Aggregator {
+    /// with every attempt. Every recipient's points are kept all the same
+    /// while they hold at most `budget` bytes ([`PROVISIONAL_BYTES`] for
+    /// the CLI; tests force the passes with a small one), so that most
+    /// streamed replays need no pass
+    /// ([`keep_timelines`](Aggregator::keep_timelines)): the report is the
+    /// same with any budget.
+    pub fn without_points(budget: usize) -> Aggregator {
         Aggregator {
             no_points: true,
             first_debts: Some(FirstDebts::default()),
             provisional: Some(Provisional {
-                budget: PROVISIONAL_BYTES,
+                budget,
                 ..Provisional::default()
             }),
             ..Aggregator::default()
         }
+    }
+
+    /// Whether this aggregator, made
+    /// [`without_points`](Aggregator::without_points), dropped the
+    /// timelines it kept while observing because they outgrew its budget
+    /// (before [`keep_timelines`](Aggregator::keep_timelines) takes them).
+    pub fn over_budget(&self) -> bool {
+        self.no_points && self.provisional.is_none()
     }
 
     /// Whether the report's timelines are complete without a pass over
@@ -1910,7 +1923,7 @@ fn help_for(reason: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Aggregator, Recipients};
+    use super::{Aggregator, Recipients, PROVISIONAL_BYTES};
     use contactguard::audit::{Item, Row};
     use contactguard::{Ask, AttemptResult, Channel, Decision, Role};
 
@@ -2032,11 +2045,12 @@ mod tests {
             }
         }
         let mut kept = Aggregator::new();
-        let mut streamed = Aggregator::without_points();
+        let mut streamed = Aggregator::without_points(PROVISIONAL_BYTES);
         for (row, d) in &rows {
             kept.observe(row, d.as_ref());
             streamed.observe(row, d.as_ref());
         }
+        assert!(!streamed.over_budget());
         assert!(streamed.keep_timelines());
         let worst = kept.timeline_recipients();
         assert_eq!(worst, ["w1", "w2", "w3"]);
@@ -2062,19 +2076,18 @@ mod tests {
                 .collect()
         };
         assert_eq!(states(&streamed), states(&kept));
+        assert!(!Aggregator::new().over_budget());
 
         // Past the budget: dropped.
-        let mut small = Aggregator::without_points();
-        if let Some(p) = &mut small.provisional {
-            p.budget = 1_000;
-        }
+        let mut small = Aggregator::without_points(1_000);
         for (row, d) in &rows {
             small.observe(row, d.as_ref());
         }
         assert!(small.provisional.is_none());
+        assert!(small.over_budget());
         assert!(!small.keep_timelines());
         // A worst recipient's attempts name a second debt.
-        let mut other = Aggregator::without_points();
+        let mut other = Aggregator::without_points(PROVISIONAL_BYTES);
         for (row, d) in &rows {
             other.observe(row, d.as_ref());
         }
@@ -2116,7 +2129,7 @@ mod tests {
             row
         };
         let names = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        let mut a = Aggregator::without_points();
+        let mut a = Aggregator::without_points(PROVISIONAL_BYTES);
         a.observe(&cease(1, "a", "D0"), None);
         a.observe(&with(2, "a", "D1"), Some(&allowed));
         a.observe(&with(3, "b", "D2"), Some(&allowed));
@@ -2130,7 +2143,7 @@ mod tests {
         a.observe(&cease(7, "c", "D4"), None);
         assert_eq!(a.timeline_debts(&names(&["a", "c"])), None);
         assert_eq!(a.timeline_debts(&names(&["b"])), Some(names(&["D2"])));
-        let mut b = Aggregator::without_points();
+        let mut b = Aggregator::without_points(PROVISIONAL_BYTES);
         b.observe(&with(1, "d", "D5"), Some(&allowed));
         b.observe(&with(2, "d", "D6"), Some(&allowed));
         assert_eq!(b.timeline_debts(&names(&["d"])), None);
@@ -2188,7 +2201,7 @@ mod tests {
     /// before the epoch.
     #[test]
     fn local_dates_and_hours_are_the_zones_own_across_transitions() {
-        let mut a = Aggregator::without_points();
+        let mut a = Aggregator::without_points(PROVISIONAL_BYTES);
         let mut rows: Vec<(&str, &str)> = Vec::new();
         // Around New York's transitions of 2026 (03-08 07:00Z, 11-01 06:00Z),
         // every 20 minutes, with Shanghai and UTC between.
@@ -2244,7 +2257,7 @@ mod tests {
             allow: false,
             ..allowed.clone()
         };
-        let mut a = Aggregator::without_points();
+        let mut a = Aggregator::without_points(PROVISIONAL_BYTES);
         // 2026-03-02 in Shanghai, 2026-03-01 in New York, then Shanghai.
         a.observe(
             &attempt(1, "2026-03-01T20:00:00Z", "Asia/Shanghai"),
@@ -2258,7 +2271,7 @@ mod tests {
             &attempt(3, "2026-03-01T22:00:00Z", "Asia/Shanghai"),
             Some(&denied),
         );
-        let mut b = Aggregator::without_points();
+        let mut b = Aggregator::without_points(PROVISIONAL_BYTES);
         b.observe(
             &attempt(4, "2026-03-01T23:00:00Z", "America/New_York"),
             Some(&allowed),
