@@ -1310,7 +1310,7 @@ when = { days_past_due = { gte = 5 }, roles = ["third_parties"] }
                 settled: 0,
                 consent: std::cell::OnceCell::new(),
                 window_passed: std::cell::Cell::new((at, 0)),
-                since: std::cell::Cell::new((false, None, 0)),
+                since: super::limits::Since::default(),
             };
             for rule in &rules {
                 // Every candidate midnight, sorted, and the first at which
