@@ -793,7 +793,8 @@ pub(super) fn cap<S: Stored>(
                 };
             }
             let mut worst: Option<(usize, &local::Clock, i64, i64)> = None;
-            let mut earliest: Option<Timestamp> = Some(t);
+            // `None` from the start when not wanted.
+            let mut earliest: Option<Timestamp> = ctx.want_earliest.then_some(t);
             for z in ctx.zones.iter() {
                 let today = z.day(t);
                 let Some(first) = period_start(period, today) else {
@@ -868,7 +869,6 @@ pub(super) fn cap<S: Stored>(
             let Some((n, z, first, today)) = worst else {
                 return Verdict::Pass;
             };
-            let earliest = if ctx.want_earliest { earliest } else { None };
             deny(ctx, earliest, || Cause::Cap {
                 n,
                 keys: Keys::of(ctx.ask),
@@ -1086,7 +1086,8 @@ pub(super) fn cooldown<S: Stored>(
                 // As for caps: only a trigger recent enough for some zone.
                 return no_zone(ctx);
             }
-            let mut earliest: Option<Timestamp> = Some(t);
+            // `None` from the start when not wanted.
+            let mut earliest: Option<Timestamp> = ctx.want_earliest.then_some(t);
             let mut hit: Option<(&local::Clock, i64, i64)> = None;
             for z in ctx.zones.iter() {
                 let today = z.day(t);
@@ -1118,7 +1119,6 @@ pub(super) fn cooldown<S: Stored>(
             let Some((z, c, today)) = hit else {
                 return Verdict::Pass;
             };
-            let earliest = if ctx.want_earliest { earliest } else { None };
             deny(ctx, earliest, || {
                 let last = named();
                 Cause::PauseDated {
