@@ -328,11 +328,13 @@ pub(super) fn inconvenient<S: Stored>(
         return Verdict::Pass;
     };
     // Step forward minute by minute boundaries: the next instant no
-    // statement covers. Spans end on whole seconds of local time, and
-    // weekday-only statements at local midnight.
+    // statement covers (searched only when wanted). Spans end on whole
+    // seconds of local time, and weekday-only statements at local
+    // midnight.
     let mut c = t;
     let mut earliest = None;
-    for _ in 0..4096 {
+    let steps = if ctx.want_earliest { 4096 } else { 0 };
+    for _ in 0..steps {
         let Some(s) = covering(c) else {
             earliest = Some(c);
             break;

@@ -174,16 +174,18 @@ fn class_lists<'a, S: Stored>(
 
 /// [`count_back`] over the side's records from index `k` on, answered
 /// from the side's class index: the count by binary searches, the
-/// `limit`-th newest by merging the selected lists from their ends. `None`
-/// when the index does not answer (no index, a test it does not cover,
-/// consent windows to skip, a short look-back); the count is the full
-/// count even when not `all`.
+/// `limit`-th newest by merging the selected lists from their ends (only
+/// when `locate`: otherwise `None`, and the count alone says whether the
+/// limit is reached). `None` when the index does not answer (no index, a
+/// test it does not cover, consent windows to skip, a short look-back);
+/// the count is the full count even when not `all`.
 fn indexed_back<'a, S: Stored>(
     side: &Side<'a, S>,
     k: usize,
     test: &Test,
     consent: &[(Timestamp, Timestamp)],
     limit: usize,
+    locate: bool,
 ) -> Option<(usize, Option<&'a S>)> {
     if !consent.is_empty() {
         return None;
@@ -217,11 +219,11 @@ fn indexed_back<'a, S: Stored>(
         match heads.get_mut(m) {
             Some(h) => *h = (list, end),
             // A broad filter over many classes: merged on the heap.
-            None => return Some(indexed_back_many(side, k, lists, limit)),
+            None => return Some(indexed_back_many(side, k, lists, limit, locate)),
         }
         m += 1;
     }
-    if limit == 0 || count < limit {
+    if limit == 0 || count < limit || !locate {
         return Some((count, None));
     }
     // The limit-th newest: take the newest remaining head `limit` times
@@ -241,6 +243,7 @@ fn indexed_back_many<'a, S: Stored>(
     k: usize,
     lists: impl Iterator<Item = &'a [u32]>,
     limit: usize,
+    locate: bool,
 ) -> (usize, Option<&'a S>) {
     let n = side.atts.len();
     let mut heads: Vec<(&[u32], usize)> = Vec::new();
@@ -252,7 +255,7 @@ fn indexed_back_many<'a, S: Stored>(
             heads.push((list, end));
         }
     }
-    if limit == 0 || count < limit {
+    if limit == 0 || count < limit || !locate {
         return (count, None);
     }
     let kth = newest_kth(&mut heads, limit).and_then(|p| side.atts.get(p as usize));
@@ -308,6 +311,11 @@ fn indexed_last<'a, S: Stored>(side: &Side<'a, S>, k: usize, test: &Test) -> Opt
 /// side's class index where it answers and the records to visit (cut at
 /// the last attempt on the test's channels, `Side::span_end`) are more
 /// than [`SHORT`]; else by the scan (a short span is scanned faster).
+///
+/// Without `locate` the `limit`-th newest may be left `None` even when
+/// the limit is reached: the count then says so (for a limit of one or
+/// more it is below the limit exactly when fewer are counted, as
+/// [`count_back`] counts at least up to the limit).
 fn count_from<'a, S: Stored>(
     side: &Side<'a, S>,
     k: usize,
@@ -315,10 +323,11 @@ fn count_from<'a, S: Stored>(
     consent: &[(Timestamp, Timestamp)],
     limit: usize,
     all: bool,
+    locate: bool,
 ) -> (usize, Option<&'a S>) {
     let end = side.span_end(k, test.chan);
     if end.saturating_sub(k) > SHORT {
-        if let Some(r) = indexed_back(side, k, test, consent, limit) {
+        if let Some(r) = indexed_back(side, k, test, consent, limit, locate) {
             return r;
         }
     }
@@ -717,7 +726,7 @@ pub(super) fn cap<S: Stored>(
         Period::Lifetime => {
             // Every counted attempt of the side (from its class index when
             // it answers).
-            let total = count_from(side_of(ctx, scope), 0, &test, consent, 0, true).0;
+            let total = count_from(side_of(ctx, scope), 0, &test, consent, 0, true, false).0;
             if total < limit_n {
                 return Verdict::Pass;
             }
@@ -738,11 +747,21 @@ pub(super) fn cap<S: Stored>(
             // window, which is the limit-th newest, leaving it brings the
             // count under the limit. Counting back from the newest stops
             // after `limit` counted attempts, so the count itself is only
-            // taken for the message.
+            // taken for the message. The limit-th newest is only located
+            // when the earliest instant is wanted (the count says whether
+            // the limit is reached).
             let side = side_of(ctx, scope);
             let k = side.start_after(Some(from));
-            let (n, kth) = count_from(side, k, &test, consent, limit_n, ctx.want_messages);
-            if limit_n > 0 && kth.is_none() {
+            let (n, kth) = count_from(
+                side,
+                k,
+                &test,
+                consent,
+                limit_n,
+                ctx.want_messages,
+                ctx.want_earliest,
+            );
+            if n < limit_n {
                 return Verdict::Pass;
             }
             let earliest = kth.and_then(|a| a.at().checked_add(d).ok());
@@ -774,7 +793,8 @@ pub(super) fn cap<S: Stored>(
                 };
             }
             let mut worst: Option<(usize, &local::Clock, i64, i64)> = None;
-            let mut earliest: Option<Timestamp> = Some(t);
+            // `None` from the start when not wanted.
+            let mut earliest: Option<Timestamp> = ctx.want_earliest.then_some(t);
             for z in ctx.zones.iter() {
                 let today = z.day(t);
                 let Some(first) = period_start(period, today) else {
@@ -792,9 +812,16 @@ pub(super) fn cap<S: Stored>(
                         // limit is enough.
                         let side = side_of(ctx, scope);
                         let k = start_since(ctx, scope, since);
-                        let (n, kth) =
-                            count_from(side, k, &test, consent, limit_n, ctx.want_messages);
-                        if limit_n > 0 && kth.is_none() {
+                        let (n, kth) = count_from(
+                            side,
+                            k,
+                            &test,
+                            consent,
+                            limit_n,
+                            ctx.want_messages,
+                            ctx.want_earliest,
+                        );
+                        if n < limit_n {
                             continue;
                         }
                         let n = if ctx.want_messages { n } else { limit_n };
@@ -803,7 +830,10 @@ pub(super) fn cap<S: Stored>(
                     None => {
                         let in_period = |a: &&S| (first..=today).contains(&z.day(a.at()));
                         let n = counted(from).filter(in_period).count();
-                        let kth = if n < limit_n || !matches!(period, Period::Dates(_)) {
+                        let kth = if n < limit_n
+                            || !matches!(period, Period::Dates(_))
+                            || !ctx.want_earliest
+                        {
                             None
                         } else {
                             let mut dates: Vec<i64> = counted(from)
@@ -820,16 +850,18 @@ pub(super) fn cap<S: Stored>(
                     continue;
                 }
                 // The instant the (n - limit + 1)-th oldest counted date
-                // leaves the period.
-                let leave_day = match period {
-                    Period::Dates(days) => kth_day.map(|d| d + i64::from(days)),
-                    _ => period_end(period, today),
-                };
-                let leave = leave_day.and_then(|d| z.start_of_day_n(d));
-                earliest = match (earliest, leave) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    _ => None,
-                };
+                // leaves the period (when wanted).
+                if ctx.want_earliest {
+                    let leave_day = match period {
+                        Period::Dates(days) => kth_day.map(|d| d + i64::from(days)),
+                        _ => period_end(period, today),
+                    };
+                    let leave = leave_day.and_then(|d| z.start_of_day_n(d));
+                    earliest = match (earliest, leave) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        _ => None,
+                    };
+                }
                 if worst.is_none_or(|w| n > w.0) {
                     worst = Some((n, z, first, today));
                 }
@@ -905,20 +937,33 @@ fn cap_steady<S: Stored>(
     let test = Test::new(ctx, filter, scope);
     let limit_n = limit as usize;
     // The count itself only matters for the message; without one, at
-    // least the limit is enough.
-    let (n, kth) = count_from(side, k, &test, consent, limit_n, ctx.want_messages);
-    if limit_n > 0 && kth.is_none() {
+    // least the limit is enough. The limit-th newest only matters for the
+    // earliest instant.
+    let (n, kth) = count_from(
+        side,
+        k,
+        &test,
+        consent,
+        limit_n,
+        ctx.want_messages,
+        ctx.want_earliest,
+    );
+    if n < limit_n {
         return Verdict::Pass;
     }
     let n = if ctx.want_messages { n } else { limit_n };
     // The instant the limit-th newest counted date leaves the period.
-    let leave_day = match period {
-        Period::Dates(days) => kth.map(|a| z.day(a.at()) + i64::from(days)),
-        _ => period_end(period, today),
+    let earliest = if ctx.want_earliest {
+        let leave_day = match period {
+            Period::Dates(days) => kth.map(|a| z.day(a.at()) + i64::from(days)),
+            _ => period_end(period, today),
+        };
+        leave_day
+            .and_then(|d| z.start_of_day_n(d))
+            .map(|b| t.max(b))
+    } else {
+        None
     };
-    let earliest = leave_day
-        .and_then(|d| z.start_of_day_n(d))
-        .map(|b| t.max(b));
     deny(ctx, earliest, || Cause::Cap {
         n,
         keys: Keys::of(ctx.ask),
@@ -1041,7 +1086,8 @@ pub(super) fn cooldown<S: Stored>(
                 // As for caps: only a trigger recent enough for some zone.
                 return no_zone(ctx);
             }
-            let mut earliest: Option<Timestamp> = Some(t);
+            // `None` from the start when not wanted.
+            let mut earliest: Option<Timestamp> = ctx.want_earliest.then_some(t);
             let mut hit: Option<(&local::Clock, i64, i64)> = None;
             for z in ctx.zones.iter() {
                 let today = z.day(t);
@@ -1060,11 +1106,14 @@ pub(super) fn cooldown<S: Stored>(
                 if today >= end {
                     continue;
                 }
-                let leave = z.start_of_day_n(end);
-                earliest = match (earliest, leave) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    _ => None,
-                };
+                // The pause's end in this zone (when wanted).
+                if ctx.want_earliest {
+                    let leave = z.start_of_day_n(end);
+                    earliest = match (earliest, leave) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        _ => None,
+                    };
+                }
                 hit.get_or_insert((z, c, today));
             }
             let Some((z, c, today)) = hit else {
@@ -1340,7 +1389,8 @@ mod index_tests {
                 let recs = &full[k..n];
                 let scanned = count_back(recs, &test, &[], limit, true);
                 let scanned_last = recs.iter().rev().find(|a| test.triggers(*a));
-                let indexed = indexed_back(&side, k, &test, &[], limit);
+                let indexed = indexed_back(&side, k, &test, &[], limit, true);
+                let unlocated = indexed_back(&side, k, &test, &[], limit, false);
                 let last = indexed_last(&side, k, &test);
                 // Both answer, or neither (the same conditions).
                 assert_eq!(indexed.is_some(), last.is_some());
@@ -1350,6 +1400,13 @@ mod index_tests {
                     continue;
                 }
                 let (count, kth) = indexed.expect("answered");
+                // Without locating it: the same count, no limit-th newest.
+                let (count_only, none) = unlocated.expect("answered");
+                assert_eq!(count_only, count, "round {round}");
+                assert!(none.is_none(), "round {round}");
+                // What callers read instead: the count reaches a limit of
+                // one or more exactly when there is a limit-th newest.
+                assert_eq!(limit > 0 && count >= limit, kth.is_some(), "round {round}");
                 answered += 1;
                 let selected = class_lists(&side, &test).map_or(0, |l| {
                     l.filter(|list| list.iter().any(|&p| (k..n).contains(&(p as usize))))
@@ -1372,7 +1429,7 @@ mod index_tests {
                 }
                 // Consent windows to skip: the index does not answer.
                 let window = [(full[k].at, full[n - 1].at)];
-                assert!(indexed_back(&side, k, &test, &window, limit).is_none());
+                assert!(indexed_back(&side, k, &test, &window, limit, true).is_none());
             }
         }
         // The index answered often, and found something often.
@@ -1389,7 +1446,7 @@ mod index_tests {
             place: u32::MAX,
             debt: None,
         };
-        assert!(indexed_back(&plain, 0, &test, &[], 1).is_none());
+        assert!(indexed_back(&plain, 0, &test, &[], 1, true).is_none());
         assert!(indexed_last(&plain, 0, &test).is_none());
     }
 }

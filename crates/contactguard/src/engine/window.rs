@@ -292,13 +292,19 @@ pub(super) fn window<S: Stored>(
     let Some(z) = uncovered.map(|(z, _)| z).or(failing) else {
         return Verdict::Pass;
     };
-    // Earliest instant permitted in every zone at once. With one zone that
-    // is the zone's own next permitted instant (a further pass would only
-    // confirm it: at a permitted instant `next_permitted` returns it).
+    // Earliest instant permitted in every zone at once (searched only when
+    // wanted). With one zone that is the zone's own next permitted instant
+    // (a further pass would only confirm it: at a permitted instant
+    // `next_permitted` returns it).
     let mut c = t;
     let mut earliest = None;
     let single = ctx.zones.iter().nth(1).is_none();
-    'search: for _ in 0..(2 * RETRY_HORIZON_DAYS) {
+    let rounds = if ctx.want_earliest {
+        2 * RETRY_HORIZON_DAYS
+    } else {
+        0
+    };
+    'search: for _ in 0..rounds {
         if single {
             earliest = ctx
                 .zones
