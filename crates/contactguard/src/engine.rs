@@ -624,7 +624,7 @@ fn run<'a, S: Stored>(
                 if denials.capacity() == 0 {
                     // Sized at once for a few: cheaper than growing from
                     // nothing (an allowed decision allocates none).
-                    denials.reserve(4);
+                    denials = Vec::with_capacity(4);
                 }
                 denials.push(Denial {
                     id: rule.id.clone(),
