@@ -484,6 +484,14 @@ fn streamed(
         "bytes",
         size.is_some_and(|s| s >= PROGRESS_BYTES),
     );
+    // One decision filled in row after row: its lists' allocations are
+    // reused rather than made and freed on every row.
+    let mut decision = Decision {
+        allow: false,
+        denials: Vec::new(),
+        retry_at: None,
+        obligations: Vec::new(),
+    };
     loop {
         // The row is read where the reader returned it (a row is large:
         // each move out of it is a copy), and its item handed back.
@@ -505,11 +513,12 @@ fn streamed(
             bar.finish_and_clear();
             return Ok(Pass::Unordered { line: row.pos });
         }
-        let decision = replayer
-            .step(row.pos, &row.item)
+        let attempt = replayer
+            .step_into(row.pos, &row.item, &mut decision)
             .map_err(|e| replay_error(args, &e))?;
-        o.agg.observe(row, decision.as_ref());
-        if let (Some(v), Some(d)) = (&mut verdicts, &decision) {
+        let decision = attempt.then_some(&decision);
+        o.agg.observe(row, decision);
+        if let (Some(v), Some(d)) = (&mut verdicts, decision) {
             v.write(row, d);
         }
         tally(&mut o, row, flaws);

@@ -294,7 +294,16 @@ pub struct Explanation {
 pub fn decide(policy: &Policy, ask: &Ask, history: &History) -> Decision {
     let (mut rec, mut debt) = (Side::empty(0), Side::empty(0));
     history.sides(ask, &mut rec, &mut debt);
-    run(policy.inner(), ask, &rec, &debt, false, true).decision
+    run(
+        policy.inner(),
+        ask,
+        &rec,
+        &debt,
+        false,
+        true,
+        Spare::default(),
+    )
+    .decision
 }
 
 /// Decides over the recipient's and the debt's stored records, read in
@@ -308,14 +317,48 @@ pub(crate) fn decide_sides<S: Stored>(
     debt: Side<'_, S>,
     retry: bool,
 ) -> Decision {
-    run(policy, ask, &rec, &debt, false, retry).decision
+    run(policy, ask, &rec, &debt, false, retry, Spare::default()).decision
+}
+
+/// As [`decide_sides`], into `out`, whose lists' allocations the new
+/// decision reuses (a replay decides row after row: allocating and
+/// freeing them on every row cost more than the decision's other work
+/// outside the rules).
+pub(crate) fn decide_sides_into<S: Stored>(
+    policy: &Inner,
+    ask: &Ask,
+    rec: Side<'_, S>,
+    debt: Side<'_, S>,
+    retry: bool,
+    out: &mut Decision,
+) {
+    let spare = Spare {
+        denials: std::mem::take(&mut out.denials),
+        obligations: std::mem::take(&mut out.obligations),
+    };
+    *out = run(policy, ask, &rec, &debt, false, retry, spare).decision;
+}
+
+/// Lists a decision may reuse (emptied first): their allocations only.
+#[derive(Default)]
+struct Spare {
+    denials: Vec<Denial>,
+    obligations: Vec<crate::model::SharedStr>,
 }
 
 /// Like [`decide`], and also reports every rule's outcome.
 pub fn explain(policy: &Policy, ask: &Ask, history: &History) -> Explanation {
     let (mut rec, mut debt) = (Side::empty(0), Side::empty(0));
     history.sides(ask, &mut rec, &mut debt);
-    run(policy.inner(), ask, &rec, &debt, true, true)
+    run(
+        policy.inner(),
+        ask,
+        &rec,
+        &debt,
+        true,
+        true,
+        Spare::default(),
+    )
 }
 
 /// What one rule says at one instant.
@@ -425,7 +468,7 @@ impl<S: Stored> Ctx<'_, S> {
 }
 
 /// The decision (and with `explain_all` every rule's outcome), searching for
-/// a denial's `retry_at` only with `want_retry`.
+/// a denial's `retry_at` only with `want_retry`; its lists reuse `spare`'s.
 fn run<'a, S: Stored>(
     policy: &'a Inner,
     ask: &'a Ask,
@@ -433,6 +476,7 @@ fn run<'a, S: Stored>(
     debt: &'a Side<'a, S>,
     explain_all: bool,
     want_retry: bool,
+    spare: Spare,
 ) -> Explanation {
     let held = match Zones::resolve(&ask.timezones, ask.at) {
         Ok(z) => z,
@@ -481,8 +525,12 @@ fn run<'a, S: Stored>(
         since: limits::Since::default(),
     };
 
-    let mut denials = Vec::new();
-    let mut obligations: Vec<crate::model::SharedStr> = Vec::new();
+    let Spare {
+        mut denials,
+        mut obligations,
+    } = spare;
+    denials.clear();
+    obligations.clear();
     let mut outcomes = Vec::new();
     let mut next: Option<Timestamp> = Some(at);
     // The first 64 rules that did not deny at the ask's time (those
@@ -573,7 +621,7 @@ fn run<'a, S: Stored>(
                     Some(own) if !unevaluable => Message::of(Cause::Text(own.clone())),
                     _ => Message::of(cause),
                 };
-                if denials.is_empty() {
+                if denials.capacity() == 0 {
                     // Sized at once for a few: cheaper than growing from
                     // nothing (an allowed decision allocates none).
                     denials = Vec::with_capacity(4);

@@ -160,8 +160,8 @@ pub use contract::{
 pub use error::LedgerError;
 pub use journal::{Fsync, Journaled, Replayed};
 
-use crate::engine::decide_sides;
 use crate::engine::view;
+use crate::engine::{decide_sides, decide_sides_into};
 use crate::model::{Ask, AttemptResult, Decision, Event, Inconvenient};
 use crate::Policy;
 use hash::{KeyHasher, Kh};
@@ -433,18 +433,21 @@ impl Ledger<MemoryStore> {
     /// [`record`](Ledger::record) would: the replay of a log. Hashes each
     /// key once, and takes no lock: the caller holds the ledger alone.
     /// Without `retry` a denial's `retry_at` is `None`, not searched for
-    /// (for a caller that does not read it).
+    /// (for a caller that does not read it). The decision is written to
+    /// `out`, reusing its lists' allocations.
     ///
     /// # Errors
     ///
-    /// As [`record`](Ledger::record); nothing is recorded.
+    /// As [`record`](Ledger::record); nothing is recorded, and `out` holds
+    /// no decision to read.
     pub(crate) fn check_then_record(
         &mut self,
         ask: &Ask,
         result: AttemptResult,
         retry: bool,
         memo: &mut KeyMemo,
-    ) -> Result<Decision, LedgerError> {
+        out: &mut Decision,
+    ) -> Result<(), LedgerError> {
         // (Errors built only when returned: building one on every row and
         // dropping it cost as much as a table look-up.)
         let Some(at) = contract::to_ns(ask.at) else {
@@ -460,12 +463,13 @@ impl Ledger<MemoryStore> {
         let debt_slot = debts.entry(debt).or_default();
         // The ask's instant in nanoseconds, as `clamp_ns` gives it.
         let cut = at;
-        let decision = decide_sides(
+        decide_sides_into(
             self.policy.inner(),
             ask,
             rec.side(Side::Recipient, cut, to, debt),
             debt_slot.side(Side::Debt, cut, to, debt),
             retry,
+            out,
         );
         let entry = Entry::attempt(
             at,
@@ -474,8 +478,7 @@ impl Ledger<MemoryStore> {
             result,
             place_byte(ask.place),
         );
-        self.store.retention.insert(rec, debt_slot, debt, entry)?;
-        Ok(decision)
+        self.store.retention.insert(rec, debt_slot, debt, entry)
     }
 
     /// What the ledger holds.

@@ -97,6 +97,31 @@ fn swept(policy: &Policy, rows: &[Row], every: u64, retry: bool) -> Vec<(u64, De
     all
 }
 
+/// One replay in time order through [`Replayer::step_into`], one decision
+/// filled in row after row, starting as `leftover`: checks that an event
+/// leaves the decision as it was, and returns each attempt's decision.
+fn reused(policy: &Policy, rows: &[Row], leftover: Decision) -> Vec<(u64, Decision)> {
+    let mut sorted = rows.to_vec();
+    audit::sort_rows(&mut sorted);
+    let mut replayer = Replayer::new(policy);
+    let mut decision = leftover;
+    let mut all = Vec::new();
+    for row in &sorted {
+        let before = decision.clone();
+        let attempt = replayer
+            .step_into(row.pos, &row.item, &mut decision)
+            .unwrap();
+        assert_eq!(attempt, matches!(row.item, Item::Attempt { .. }));
+        if attempt {
+            all.push((row.pos, decision.clone()));
+        } else {
+            assert_eq!(decision, before, "an event changed the decision");
+        }
+    }
+    all.sort_by_key(|(p, _)| *p);
+    all
+}
+
 #[test]
 fn a_misspelled_zone_is_recorded_and_counted() {
     // Four texts to one debtor on one day under cn+conduct; the first with
@@ -508,6 +533,21 @@ proptest! {
             let mut u = u.clone();
             u.retry_at = None;
             prop_assert_eq!(b, &u, "without retry_at, policy {}", policy.name());
+        }
+        // One decision reused row after row, starting with leftovers of
+        // every kind (denials, a `retry_at`, an obligation), gives each
+        // attempt what `step` gives it.
+        let mut leftover = want
+            .iter()
+            .find(|(_, d)| !d.allow)
+            .map_or_else(|| want[0].1.clone(), |(_, d)| d.clone());
+        leftover.allow = true;
+        leftover.retry_at = Some(jiff::Timestamp::UNIX_EPOCH);
+        leftover.obligations.push("left.over".into());
+        let got = reused(&policy, &rows, leftover);
+        prop_assert_eq!(got.len(), unswept.len());
+        for (g, u) in got.iter().zip(&unswept) {
+            prop_assert_eq!(g, u, "one decision reused, policy {}", policy.name());
         }
     }
 }

@@ -147,7 +147,8 @@ impl Replayer {
     }
 
     /// Replays one row: the decision for an attempt, `None` for another
-    /// event.
+    /// event. (A caller replaying many rows may prefer
+    /// [`step_into`](Replayer::step_into), which reuses one decision.)
     ///
     /// # Errors
     ///
@@ -155,6 +156,27 @@ impl Replayer {
     /// (nothing is recorded); [`ReplayError::Ledger`] for an instant the
     /// ledger cannot store.
     pub fn step(&mut self, pos: u64, item: &Item) -> Result<Option<Decision>, ReplayError> {
+        let mut decision = empty_decision();
+        let attempt = self.step_into(pos, item, &mut decision)?;
+        Ok(attempt.then_some(decision))
+    }
+
+    /// Replays one row as [`step`](Replayer::step) does, writing an
+    /// attempt's decision into `decision` (whose lists' allocations it
+    /// reuses, so that a replay of many rows does not allocate and free a
+    /// decision's lists on every row). Returns whether the row was an
+    /// attempt: for another event `decision` is left as it was.
+    ///
+    /// # Errors
+    ///
+    /// As [`step`](Replayer::step); after an error `decision` holds no
+    /// decision to read.
+    pub fn step_into(
+        &mut self,
+        pos: u64,
+        item: &Item,
+        decision: &mut Decision,
+    ) -> Result<bool, ReplayError> {
         let at = item.at();
         if let Some(after) = self.last.filter(|l| at < *l) {
             return Err(ReplayError::OutOfOrder { pos, at, after });
@@ -165,15 +187,16 @@ impl Replayer {
             code: e.error_code(),
             message: e.to_string(),
         };
-        let decision = match item {
-            Item::Attempt { ask, result } => Some(
+        let attempt = match item {
+            Item::Attempt { ask, result } => {
                 self.ledger
-                    .check_then_record(ask, *result, self.retry_at, &mut self.memo)
-                    .map_err(refused)?,
-            ),
+                    .check_then_record(ask, *result, self.retry_at, &mut self.memo, decision)
+                    .map_err(refused)?;
+                true
+            }
             Item::Event(e) => {
                 self.ledger.record(e).map_err(refused)?;
-                None
+                false
             }
         };
         self.since_sweep += 1;
@@ -185,7 +208,17 @@ impl Replayer {
             self.since_sweep = 0;
             self.next_sweep = self.sweep_every.max(keys / 4);
         }
-        Ok(decision)
+        Ok(attempt)
+    }
+}
+
+/// A decision to fill in ([`Replayer::step_into`]): nothing allocated.
+fn empty_decision() -> Decision {
+    Decision {
+        allow: false,
+        denials: Vec::new(),
+        retry_at: None,
+        obligations: Vec::new(),
     }
 }
 
@@ -329,9 +362,11 @@ pub fn replay(
     mut observe: impl FnMut(&Row, Option<&Decision>),
 ) -> Result<(), ReplayError> {
     let mut replayer = Replayer::new(policy);
+    // One decision, filled in row after row.
+    let mut decision = empty_decision();
     for row in rows {
-        let decision = replayer.step(row.pos, &row.item)?;
-        observe(&row, decision.as_ref());
+        let attempt = replayer.step_into(row.pos, &row.item, &mut decision)?;
+        observe(&row, attempt.then_some(&decision));
     }
     Ok(())
 }
