@@ -44,15 +44,10 @@ impl Keys {
 
     pub(crate) fn of(ask: &Ask) -> Keys {
         let (to, debt) = (ask.to.as_bytes(), ask.debt.as_bytes());
-        let n = to.len() + debt.len();
-        if n <= Keys::INLINE {
+        if to.len() <= Keys::INLINE && debt.len() <= Keys::INLINE - to.len() {
             let mut buf = [0u8; Keys::INLINE];
-            if let Some(a) = buf.get_mut(..to.len()) {
-                a.copy_from_slice(to);
-            }
-            if let Some(b) = buf.get_mut(to.len()..n) {
-                b.copy_from_slice(debt);
-            }
+            put(&mut buf, to);
+            put(buf.get_mut(to.len()..).unwrap_or(&mut []), debt);
             // Both lengths are at most INLINE (38), so `to + 1` is a
             // non-zero byte.
             return Keys::Inline {
@@ -61,7 +56,7 @@ impl Keys {
                 debt: debt.len() as u8,
             };
         }
-        let mut both = String::with_capacity(n);
+        let mut both = String::with_capacity(to.len().saturating_add(debt.len()));
         both.push_str(&ask.to);
         both.push_str(&ask.debt);
         Keys::Heap {
@@ -92,6 +87,39 @@ impl Keys {
             }
             Keys::Heap { both, to } => both.get(*to..).unwrap_or(""),
         }
+    }
+}
+
+/// Copies `src` to the start of `dst` (when it fits) with at most two
+/// fixed-size moves (its first and last `W` bytes, overlapping), not a
+/// call to `memcpy`: a key is a few bytes, and the call costs more than
+/// the copy.
+#[inline(always)]
+fn put(dst: &mut [u8], src: &[u8]) {
+    let Some(dst) = dst.get_mut(..src.len()) else {
+        return;
+    };
+    match src.len() {
+        0 => {}
+        1 => ends::<1>(dst, src),
+        2..=3 => ends::<2>(dst, src),
+        4..=7 => ends::<4>(dst, src),
+        8..=15 => ends::<8>(dst, src),
+        16..=31 => ends::<16>(dst, src),
+        32..=63 => ends::<32>(dst, src),
+        _ => dst.copy_from_slice(src),
+    }
+}
+
+/// Copies `src` (of `W..=2 * W` bytes) to `dst` (as long) as its first and
+/// its last `W` bytes.
+#[inline(always)]
+fn ends<const W: usize>(dst: &mut [u8], src: &[u8]) {
+    if let (Some(d), Some(s)) = (dst.first_chunk_mut::<W>(), src.first_chunk::<W>()) {
+        *d = *s;
+    }
+    if let (Some(d), Some(s)) = (dst.last_chunk_mut::<W>(), src.last_chunk::<W>()) {
+        *d = *s;
     }
 }
 
@@ -846,6 +874,19 @@ mod tests {
             assert_eq!(inline, to.len() + debt.len() <= Keys::INLINE, "{to} {debt}");
             let c = k.clone();
             assert_eq!((c.to(), c.debt()), (to, debt));
+        }
+        // Every split of every inline length (the copy moves a key's
+        // first and last bytes by size class), with distinct bytes.
+        let text: String = (0..=Keys::INLINE + 1)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        for n in 0..=Keys::INLINE + 1 {
+            for split in 0..=n {
+                let (to, debt) = (&text[..split], &text[split..n]);
+                let k = Keys::of(&ask(to, debt));
+                assert_eq!((k.to(), k.debt()), (to, debt), "{n} {split}");
+                assert_eq!(matches!(k, Keys::Inline { .. }), n <= Keys::INLINE);
+            }
         }
     }
 
