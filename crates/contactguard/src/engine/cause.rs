@@ -18,6 +18,7 @@ use crate::policy::format::{Bounds, CalendarPeriod, Duration, LocalTime, Scope};
 use crate::policy::Period;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
+use std::num::NonZeroU8;
 use std::sync::Arc;
 
 /// The ask's recipient and debt keys, copied for a message: inline when
@@ -27,7 +28,9 @@ use std::sync::Arc;
 pub(crate) enum Keys {
     Inline {
         buf: [u8; Keys::INLINE],
-        to: u8,
+        /// The recipient key's length plus one: never zero, so `Heap`'s
+        /// tag lives in that niche and `Keys` is 40 bytes, not 48.
+        to: NonZeroU8,
         debt: u8,
     },
     Heap {
@@ -41,23 +44,19 @@ impl Keys {
 
     pub(crate) fn of(ask: &Ask) -> Keys {
         let (to, debt) = (ask.to.as_bytes(), ask.debt.as_bytes());
-        let n = to.len() + debt.len();
-        if n <= Keys::INLINE {
+        if to.len() <= Keys::INLINE && debt.len() <= Keys::INLINE - to.len() {
             let mut buf = [0u8; Keys::INLINE];
-            if let Some(a) = buf.get_mut(..to.len()) {
-                a.copy_from_slice(to);
-            }
-            if let Some(b) = buf.get_mut(to.len()..n) {
-                b.copy_from_slice(debt);
-            }
-            // Both lengths are at most INLINE (38).
+            put(&mut buf, to);
+            put(buf.get_mut(to.len()..).unwrap_or(&mut []), debt);
+            // Both lengths are at most INLINE (38), so `to + 1` is a
+            // non-zero byte.
             return Keys::Inline {
                 buf,
-                to: to.len() as u8,
+                to: NonZeroU8::MIN.saturating_add(to.len() as u8),
                 debt: debt.len() as u8,
             };
         }
-        let mut both = String::with_capacity(n);
+        let mut both = String::with_capacity(to.len().saturating_add(debt.len()));
         both.push_str(&ask.to);
         both.push_str(&ask.debt);
         Keys::Heap {
@@ -71,7 +70,8 @@ impl Keys {
         match self {
             Keys::Inline { buf, to, .. } => {
                 // The bytes of a `str`, copied whole.
-                std::str::from_utf8(buf.get(..usize::from(*to)).unwrap_or(&[])).unwrap_or("")
+                let to = usize::from(to.get() - 1);
+                std::str::from_utf8(buf.get(..to).unwrap_or(&[])).unwrap_or("")
             }
             Keys::Heap { both, to } => both.get(..*to).unwrap_or(""),
         }
@@ -81,11 +81,45 @@ impl Keys {
     fn debt(&self) -> &str {
         match self {
             Keys::Inline { buf, to, debt } => {
-                let (a, b) = (usize::from(*to), usize::from(*to) + usize::from(*debt));
+                let a = usize::from(to.get() - 1);
+                let b = a + usize::from(*debt);
                 std::str::from_utf8(buf.get(a..b).unwrap_or(&[])).unwrap_or("")
             }
             Keys::Heap { both, to } => both.get(*to..).unwrap_or(""),
         }
+    }
+}
+
+/// Copies `src` to the start of `dst` (when it fits) with at most two
+/// fixed-size moves (its first and last `W` bytes, overlapping), not a
+/// call to `memcpy`: a key is a few bytes, and the call costs more than
+/// the copy.
+#[inline(always)]
+fn put(dst: &mut [u8], src: &[u8]) {
+    let Some(dst) = dst.get_mut(..src.len()) else {
+        return;
+    };
+    match src.len() {
+        0 => {}
+        1 => ends::<1>(dst, src),
+        2..=3 => ends::<2>(dst, src),
+        4..=7 => ends::<4>(dst, src),
+        8..=15 => ends::<8>(dst, src),
+        16..=31 => ends::<16>(dst, src),
+        32..=63 => ends::<32>(dst, src),
+        _ => dst.copy_from_slice(src),
+    }
+}
+
+/// Copies `src` (of `W..=2 * W` bytes) to `dst` (as long) as its first and
+/// its last `W` bytes.
+#[inline(always)]
+fn ends<const W: usize>(dst: &mut [u8], src: &[u8]) {
+    if let (Some(d), Some(s)) = (dst.first_chunk_mut::<W>(), src.first_chunk::<W>()) {
+        *d = *s;
+    }
+    if let (Some(d), Some(s)) = (dst.last_chunk_mut::<W>(), src.last_chunk::<W>()) {
+        *d = *s;
     }
 }
 
@@ -142,18 +176,63 @@ pub(crate) enum CapOver {
 }
 
 /// The exceptions of a `deny` rule's `unless` that the ask did not meet,
-/// with what the message names of each.
+/// with what the message names of each: packed (masks and flags side by
+/// side, the ask's days past due kept only when that exception is unmet),
+/// so that a [`Cause`] stays within 128 bytes and moves without a call.
 #[derive(Clone, Default)]
 pub(crate) struct Unmet {
-    /// The purposes the exception allows.
-    pub(crate) purposes: Option<u32>,
-    /// The places the exception allows.
-    pub(crate) places: Option<u32>,
+    /// The purposes the exception allows (when `PURPOSES` is set).
+    purposes: u32,
+    /// The places the exception allows (when `PLACES` is set).
+    places: u32,
+    /// The ask's days past due (when `DPD_GIVEN` is set).
+    days_past_due: i64,
     /// The consent kind not granted.
-    pub(crate) consent: Option<SharedStr>,
-    pub(crate) requested_contact: bool,
-    pub(crate) debtor_unreachable: bool,
-    pub(crate) dpd: bool,
+    consent: Option<SharedStr>,
+    /// Which exceptions were unmet ([`Unmet::PURPOSES`] ...).
+    flags: u8,
+}
+
+impl Unmet {
+    const PURPOSES: u8 = 1;
+    const PLACES: u8 = 1 << 1;
+    const REQUESTED_CONTACT: u8 = 1 << 2;
+    const DEBTOR_UNREACHABLE: u8 = 1 << 3;
+    const DPD: u8 = 1 << 4;
+    const DPD_GIVEN: u8 = 1 << 5;
+
+    /// The unmet exceptions: the purposes and places the exception allows
+    /// (`None`: met), the consent kind not granted, whether "requested
+    /// contact" and "debtor out of contact" were unmet, and whether the
+    /// days past due range was, with the ask's days past due.
+    pub(crate) fn new(
+        purposes: Option<u32>,
+        places: Option<u32>,
+        consent: Option<SharedStr>,
+        requested_contact: bool,
+        debtor_unreachable: bool,
+        dpd: bool,
+        days_past_due: Option<i64>,
+    ) -> Unmet {
+        let bit = |on: bool, b: u8| if on { b } else { 0 };
+        let given = dpd.then_some(days_past_due).flatten();
+        Unmet {
+            purposes: purposes.unwrap_or(0),
+            places: places.unwrap_or(0),
+            days_past_due: given.unwrap_or(0),
+            consent,
+            flags: bit(purposes.is_some(), Unmet::PURPOSES)
+                | bit(places.is_some(), Unmet::PLACES)
+                | bit(requested_contact, Unmet::REQUESTED_CONTACT)
+                | bit(debtor_unreachable, Unmet::DEBTOR_UNREACHABLE)
+                | bit(dpd, Unmet::DPD)
+                | bit(given.is_some(), Unmet::DPD_GIVEN),
+        }
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
 }
 
 /// Why a rule denied: the figures its message names.
@@ -253,10 +332,16 @@ pub(crate) enum Cause {
         role: Role,
         purpose: Option<Purpose>,
         place: Option<Place>,
-        days_past_due: Option<i64>,
         unmet: Unmet,
     },
 }
+
+// A cause is moved several times on a denial's way into its `Decision`
+// (left in the context, taken, wrapped in a `Message`): within 128 bytes
+// (with the `Option` the context keeps it in) the compiler copies it
+// inline rather than calling `memcpy`.
+const _: () = assert!(std::mem::size_of::<Option<Cause>>() <= 128);
+const _: () = assert!(std::mem::size_of::<Keys>() <= 40);
 
 impl Cause {
     /// The text, for a cause that is one.
@@ -476,7 +561,6 @@ impl Cause {
                 role,
                 purpose,
                 place,
-                days_past_due,
                 unmet,
             } => {
                 m.push_str(title);
@@ -499,7 +583,7 @@ impl Cause {
                     m.push_str(p.as_str());
                 }
                 m.push(')');
-                write_unmet(m, unmet, keys, *channel, *days_past_due);
+                write_unmet(m, unmet, keys, *channel);
             }
         }
     }
@@ -507,25 +591,21 @@ impl Cause {
 
 /// The unmet exceptions of a `deny` rule, each introduced by ": " (the
 /// first) or "; ".
-fn write_unmet(
-    m: &mut String,
-    u: &Unmet,
-    keys: &Keys,
-    channel: Channel,
-    days_past_due: Option<i64>,
-) {
+fn write_unmet(m: &mut String, u: &Unmet, keys: &Keys, channel: Channel) {
     let mut sep = ": ";
     let mut unmet = |m: &mut String| {
         m.push_str(sep);
         sep = "; ";
     };
-    if let Some(mask) = u.purposes {
+    if u.has(Unmet::PURPOSES) {
+        let mask = u.purposes;
         unmet(m);
         m.push_str("only ");
         push_names(m, Purpose::ALL, mask, Purpose::as_str);
         m.push_str(" is allowed");
     }
-    if let Some(mask) = u.places {
+    if u.has(Unmet::PLACES) {
+        let mask = u.places;
         unmet(m);
         m.push_str("only at ");
         push_names(m, Place::ALL, mask, Place::as_str);
@@ -538,23 +618,24 @@ fn write_unmet(
         m.push_str(channel.as_str());
         m.push_str(" on record");
     }
-    if u.requested_contact {
+    if u.has(Unmet::REQUESTED_CONTACT) {
         unmet(m);
         m.push_str(keys.to());
         m.push_str(" has not asked to be contacted again");
     }
-    if u.debtor_unreachable {
+    if u.has(Unmet::DEBTOR_UNREACHABLE) {
         unmet(m);
         m.push_str("the debtor on ");
         m.push_str(keys.debt());
         m.push_str(" is not out of contact");
     }
-    if u.dpd {
+    if u.has(Unmet::DPD) {
         unmet(m);
         m.push_str("days past due (");
-        match days_past_due {
-            Some(d) => push_display(m, format_args!("{d}")),
-            None => m.push_str("not given"),
+        if u.has(Unmet::DPD_GIVEN) {
+            push_display(m, format_args!("{}", u.days_past_due));
+        } else {
+            m.push_str("not given");
         }
         m.push_str(") meets no exception");
     }
@@ -793,6 +874,19 @@ mod tests {
             assert_eq!(inline, to.len() + debt.len() <= Keys::INLINE, "{to} {debt}");
             let c = k.clone();
             assert_eq!((c.to(), c.debt()), (to, debt));
+        }
+        // Every split of every inline length (the copy moves a key's
+        // first and last bytes by size class), with distinct bytes.
+        let text: String = (0..=Keys::INLINE + 1)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        for n in 0..=Keys::INLINE + 1 {
+            for split in 0..=n {
+                let (to, debt) = (&text[..split], &text[split..n]);
+                let k = Keys::of(&ask(to, debt));
+                assert_eq!((k.to(), k.debt()), (to, debt), "{n} {split}");
+                assert_eq!(matches!(k, Keys::Inline { .. }), n <= Keys::INLINE);
+            }
         }
     }
 
@@ -1041,7 +1135,6 @@ mod tests {
                     role: Role::ThirdParty,
                     purpose: None,
                     place: None,
-                    days_past_due: None,
                     unmet: Unmet::default(),
                 },
                 "No calls to third parties: call to c1 (third_party, no purpose given)",
@@ -1054,19 +1147,45 @@ mod tests {
                     role: Role::Debtor,
                     purpose: Some(Purpose::Collection),
                     place: Some(Place::Work),
-                    days_past_due: Some(12),
-                    unmet: Unmet {
-                        purposes: Some(
-                            crate::policy::bit(Purpose::Location) | crate::policy::bit(Purpose::Notice),
-                        ),
-                        places: Some(crate::policy::bit(Place::Home)),
-                        consent: Some("tcpa".into()),
-                        requested_contact: true,
-                        debtor_unreachable: true,
-                        dpd: true,
-                    },
+                    unmet: Unmet::new(
+                        Some(crate::policy::bit(Purpose::Location) | crate::policy::bit(Purpose::Notice)),
+                        Some(crate::policy::bit(Place::Home)),
+                        Some("tcpa".into()),
+                        true,
+                        true,
+                        true,
+                        Some(12),
+                    ),
                 },
                 "T: sms to c1 (debtor, for collection, at work): only location/notice is allowed; only at home; no granted `tcpa` consent for sms on record; c1 has not asked to be contacted again; the debtor on d1 is not out of contact; days past due (12) meets no exception",
+            ),
+            (
+                // Days past due unmet without the ask giving them; an
+                // empty place mask is still named.
+                Cause::Deny {
+                    title: "T".into(),
+                    keys: keys(),
+                    channel: Channel::Email,
+                    role: Role::Debtor,
+                    purpose: None,
+                    place: None,
+                    unmet: Unmet::new(None, Some(0), None, false, false, true, None),
+                },
+                "T: email to c1 (debtor, no purpose given): only at ; days past due (not given) meets no exception",
+            ),
+            (
+                // The ask's days past due are named only when their
+                // exception is unmet.
+                Cause::Deny {
+                    title: "T".into(),
+                    keys: keys(),
+                    channel: Channel::Call,
+                    role: Role::Debtor,
+                    purpose: None,
+                    place: None,
+                    unmet: Unmet::new(None, None, None, false, true, false, Some(-3)),
+                },
+                "T: call to c1 (debtor, no purpose given): the debtor on d1 is not out of contact",
             ),
         ];
         for (cause, text) in cases {

@@ -16,24 +16,22 @@ pub(super) fn deny_cause<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp)
     let ask = ctx.ask;
     let unmet = rule.unless.as_ref().map_or_else(Unmet::default, |u| {
         let full = crate::policy::ALL;
-        Unmet {
-            purposes: (u.purposes != full && !ask.purpose.is_some_and(|p| in_mask(u.purposes, p)))
+        Unmet::new(
+            (u.purposes != full && !ask.purpose.is_some_and(|p| in_mask(u.purposes, p)))
                 .then_some(u.purposes),
-            places: (u.places != full && !ask.place.is_some_and(|p| in_mask(u.places, p)))
+            (u.places != full && !ask.place.is_some_and(|p| in_mask(u.places, p)))
                 .then_some(u.places),
-            consent: u
-                .consent
+            u.consent
                 .as_ref()
                 .filter(|kind| !consent_granted(ctx, kind))
                 .cloned(),
-            requested_contact: u.requested_contact == Some(true) && !requested_contact(ctx),
-            debtor_unreachable: u.debtor_unreachable == Some(true)
-                && !debtor_unreachable(ctx, t, true),
-            dpd: u
-                .dpd
+            u.requested_contact == Some(true) && !requested_contact(ctx),
+            u.debtor_unreachable == Some(true) && !debtor_unreachable(ctx, t, true),
+            u.dpd
                 .as_ref()
                 .is_some_and(|r| !ask.days_past_due.is_some_and(|d| in_range(r, d))),
-        }
+            ask.days_past_due,
+        )
     });
     Cause::Deny {
         title: rule.title.clone(),
@@ -42,7 +40,6 @@ pub(super) fn deny_cause<S: Stored>(ctx: &Ctx<'_, S>, rule: &Rule, t: Timestamp)
         role: ask.role,
         purpose: ask.purpose,
         place: ask.place,
-        days_past_due: ask.days_past_due,
         unmet,
     }
 }
